@@ -1,0 +1,48 @@
+"""The three engines' feature sets, drawn from the registry by name.
+
+No engine set contains a volume feature: NIFTY's volume is absent after 2022-08-26 in the real files and
+unreliable from Yahoo, and a volume column that is NaN on recent rows would silently drop today's row.
+Volume features live in the library and in the universe panel, where symbols carry real volume.
+"""
+
+from __future__ import annotations
+
+ENGINE_SETS: dict[str, tuple[str, ...]] = {
+    # direction: trend, momentum, volatility, index/VIX correlation and beta, drawdown, range compression
+    "direction": (
+        "ret_1d", "ret_5d", "ret_20d", "dist_sma_20", "dist_sma_50", "dist_sma_200", "macd_hist_pct",
+        "adx_14", "di_spread_14", "linreg_slope_20", "rsi_14", "stoch_k_14", "williams_r_14", "roc_10",
+        "atr_14_pct", "bb_pctb_20", "rv_cc_21", "rv_ratio_5_21", "vix_index_corr_63d", "vix_index_beta_63d",
+        "vix_change_1d", "vix_percentile_252d", "drawdown_252", "range_compression_10_63", "ret_zscore_20",
+        "close_location_value",
+    ),
+    # seller: vol regime and clustering, implied/realised percentiles, VRP, compression/expansion,
+    # implied moves, skew-pressure proxies, distance from averages, overbought/oversold
+    "seller": (
+        "rv_cc_5", "rv_cc_21", "rv_cc_63", "rv_parkinson_21", "rv_garman_klass_21", "abs_return_autocorr_63",
+        "rv_ratio_5_21", "rv_ratio_21_63", "vix_level", "vix_percentile_252d", "vix_zscore_252d",
+        "rv_percentile_252d", "vrp_21d", "vrp_log_ratio_21d", "range_compression_10_63", "bb_width_20",
+        "atr_ratio_5_21", "range_expansion_1d", "implied_move_1d", "implied_move_5d", "implied_move_21d",
+        "vix_residual_1d", "vix_index_corr_63d", "vix_index_same_direction_21d", "downside_variance_share_21",
+        "ret_skew_63", "dist_sma_20", "dist_sma_50", "rsi_14",
+    ),
+    # buyer: range compression, ATR ratios, momentum, trend direction/strength/duration, gap and
+    # overnight move, daily range, expansion
+    "buyer": (
+        "range_compression_10_63", "nr7", "inside_bar", "bb_keltner_squeeze_20", "bb_width_20",
+        "donchian_width_20", "atr_ratio_5_21", "atr_ratio_14_50", "atr_5_pct", "atr_14_pct",
+        "range_expansion_1d", "daily_range_pct", "true_range_pct", "gap_pct", "open_to_close_return",
+        "rsi_7", "rsi_14", "roc_5", "roc_10", "macd_hist_pct", "adx_14", "di_spread_14", "trend_run_sma_20",
+        "ema_20_slope_5d", "linreg_slope_20", "breakout_up_20", "breakout_down_20", "donchian_pos_20",
+        "implied_move_1d", "rv_ratio_5_21",
+    ),
+}
+ENGINES = tuple(ENGINE_SETS)
+
+
+def feature_set(engine: str, params: dict | None = None) -> list[str]:
+    """The feature names of an engine; `params["feature_sets"][engine]` overrides the default list."""
+    if engine not in ENGINE_SETS:
+        raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")
+    override = ((params or {}).get("feature_sets") or {}).get(engine)
+    return list(override) if override else list(ENGINE_SETS[engine])

@@ -1,0 +1,32 @@
+"""The causal indicator library: six price families plus the VIX-based implied family."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..spec import FeatureSpec
+from . import implied, momentum, pattern, statistical, trend, volatility, volume
+
+FAMILIES = ("trend", "momentum", "volatility", "volume", "pattern", "statistical", "implied")
+_MODULES = {"trend": trend, "momentum": momentum, "volatility": volatility, "volume": volume,
+            "pattern": pattern, "statistical": statistical, "implied": implied}
+PRICE_FAMILIES = tuple(f for f in FAMILIES if f != "implied")
+
+
+def all_specs() -> tuple[FeatureSpec, ...]:
+    """Every indicator the library computes, family by family."""
+    return tuple(spec for fam in FAMILIES for spec in _MODULES[fam].SPECS)
+
+
+def compute_library(frame: pd.DataFrame, families: tuple[str, ...] = FAMILIES, volume_ok: bool = False) -> pd.DataFrame:
+    """All features of the given families for one series, aligned row for row with `frame`."""
+    cols: dict[str, np.ndarray] = {}
+    for fam in families:
+        mod = _MODULES[fam]
+        cols |= mod.compute(frame, volume_ok=volume_ok) if fam in ("momentum", "volume") else mod.compute(frame)
+    out = pd.DataFrame(cols, index=frame.index, dtype="float64")
+    return out.replace([np.inf, -np.inf], np.nan)
+
+
+__all__ = ["FAMILIES", "PRICE_FAMILIES", "all_specs", "compute_library", "volume"]
