@@ -18,12 +18,12 @@ REQUIRED = ("date", "open", "high", "low", "close")
 DAILY_PARAM_KEYS = ("feature_sets",)
 
 
-def drop_warmup(frame: pd.DataFrame, names: list[str], label: str) -> pd.DataFrame:
+def drop_warmup(frame: pd.DataFrame, names: list[str], label: str, level: int = logging.INFO) -> pd.DataFrame:
     """Drop leading rows until every feature is defined, then any later undefined row (both counts logged)."""
     ok = np.isfinite(frame[names].to_numpy(dtype="float64")).all(axis=1)
     first = int(np.argmax(ok)) if ok.any() else len(frame)
     later = int((~ok[first:]).sum())
-    log.info("%s: dropped %d warm-up rows", label, first)
+    log.log(level, "%s: dropped %d warm-up rows", label, first)
     if later:
         bad = frame["date"].iloc[first:][~ok[first:]]
         log.warning("%s: dropped %d undefined rows after warm-up (first %s, last %s)", label, later,

@@ -1,7 +1,21 @@
 """Wiring only; the nodes live in nodes.py."""
 
-from kedro.pipeline import Pipeline
+from kedro.pipeline import Node, Pipeline
+
+from . import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return Pipeline([])
+    engines = [
+        Node(getattr(nodes, f"build_{e}_features"), ["market_daily", "params:feature_engineering"],
+             [f"{e}_features", f"{e}_feature_manifest_entry"], name=f"build_{e}_features")
+        for e in ("direction", "seller", "buyer")
+    ]
+    return Pipeline(engines + [
+        Node(nodes.assemble_feature_manifest,
+             ["direction_feature_manifest_entry", "seller_feature_manifest_entry", "buyer_feature_manifest_entry"],
+             "feature_manifest", name="assemble_feature_manifest"),
+        Node(nodes.build_intraday_features, "market_intraday", "intraday_features", name="build_intraday_features"),
+        Node(nodes.build_universe_features, ["universe_daily", "params:feature_engineering"], "universe_features",
+             name="build_universe_features"),
+    ])
