@@ -25,7 +25,10 @@ def compute_library(frame: pd.DataFrame, families: tuple[str, ...] = FAMILIES, v
     for fam in families:
         mod = _MODULES[fam]
         cols |= mod.compute(frame, volume_ok=volume_ok) if fam in ("momentum", "volume") else mod.compute(frame)
-    out = pd.DataFrame(cols, index=frame.index, dtype="float64")
+    names = [s.name for fam in families for s in _MODULES[fam].SPECS]
+    if set(cols) != set(names):  # a computed column without a registry entry (or vice versa) is a bug
+        raise RuntimeError(f"library and registry disagree: {sorted(set(cols) ^ set(names))}")
+    out = pd.DataFrame({n: cols[n] for n in names}, index=frame.index, dtype="float64")
     return out.replace([np.inf, -np.inf], np.nan)
 
 

@@ -1,0 +1,41 @@
+"""Fixtures for the feature tests: real NIFTY 50 + India VIX (2010+) and the seeded synthetic market."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from aegismatrix.market.synthetic import synthetic_intraday, synthetic_market_daily, synthetic_universe
+
+
+def real_market_daily(real_dir: Path, start: str = "2010-01-01") -> pd.DataFrame:
+    """NIFTY 50 OHLCV inner-joined with India VIX high/low/close on date, in the market_daily contract."""
+    nifty = pd.read_csv(real_dir / "nifty50.csv", parse_dates=["date"])
+    vix = pd.read_csv(real_dir / "indiavix.csv", parse_dates=["date"])[["date", "high", "low", "close"]]
+    vix = vix.rename(columns={"high": "vix_high", "low": "vix_low", "close": "vix_close"})
+    daily = nifty.merge(vix, on="date", how="inner")
+    daily = daily[daily["date"] >= start].reset_index(drop=True)
+    return daily.assign(vix_filled=False)[["date", "open", "high", "low", "close", "volume",
+                                           "vix_high", "vix_low", "vix_close", "vix_filled"]]
+
+
+@pytest.fixture(scope="session")
+def real_daily(real_data_dir: Path) -> pd.DataFrame:
+    return real_market_daily(real_data_dir)
+
+
+@pytest.fixture(scope="session")
+def synthetic_daily() -> pd.DataFrame:
+    return synthetic_market_daily(years=5, seed=7)
+
+
+@pytest.fixture(scope="session")
+def synthetic_bars(synthetic_daily: pd.DataFrame) -> pd.DataFrame:
+    return synthetic_intraday(synthetic_daily, sessions=8, seed=7)
+
+
+@pytest.fixture(scope="session")
+def synthetic_panel_input() -> dict[str, pd.DataFrame]:
+    return synthetic_universe(26, years=5, seed=7)
