@@ -1,0 +1,252 @@
+"""Validate and atomically publish the aegismatrix.json payload (contract: schema.json, docs/payload.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import re
+import tempfile
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from jsonschema import Draft202012Validator
+
+SCHEMA_VERSION = "1.0.0"
+_SUM_TOLERANCE = 1e-3
+_BREAKOUT_TOLERANCE = 1e-2
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class PayloadValidationError(ValueError):
+    """The payload breaks the contract; `errors` lists (json_path, message) pairs."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        self.errors = errors
+        lines = "\n".join(f"  {path}: {message}" for path, message in errors)
+        super().__init__(f"aegismatrix.json payload is invalid ({len(errors)} error(s)):\n{lines}")
+
+
+@lru_cache(maxsize=1)
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema shipped as package data."""
+    return json.loads(resources.files("aegismatrix.payload").joinpath("schema.json").read_text("utf-8"))
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert numpy/pandas scalars, arrays and dates to JSON types; NaN and +-inf become None."""
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, np.ndarray)):
+        return [to_jsonable(v) for v in obj]
+    if obj is None or isinstance(obj, (str, bool)):
+        return obj
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    if str(obj) in ("NaT", "<NA>"):  # pandas NaT / NA (and numpy NaT) are missing values
+        return None
+    if isinstance(obj, (dt.date, dt.time)):  # includes pandas Timestamp
+        return obj.isoformat()
+    if isinstance(obj, np.datetime64):
+        return str(obj)
+    raise TypeError(f"cannot encode {type(obj).__name__} in aegismatrix.json")
+
+
+class PayloadEncoder(json.JSONEncoder):
+    """JSON encoder that writes numpy scalars as numbers and NaN/inf as null."""
+
+    def encode(self, o: Any) -> str:
+        """Encode after converting to plain JSON types."""
+        return super().encode(to_jsonable(o))
+
+    def iterencode(self, o: Any, _one_shot: bool = False):
+        """Stream-encode after converting to plain JSON types."""
+        return super().iterencode(to_jsonable(o), _one_shot)
+
+
+def dumps(payload: dict[str, Any]) -> str:
+    """Serialise a payload as strict JSON (no NaN tokens)."""
+    return json.dumps(to_jsonable(payload), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+
+
+def _path(parts: Any) -> str:
+    """Render a path as $.a.b[0].c."""
+    out = "$"
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if _IDENT.match(str(part)) else f"['{part}']"
+    return out
+
+
+def _schema_errors(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """Schema violations as (json_path, message), one per missing key."""
+    validator = Draft202012Validator(load_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    errors: list[tuple[str, str]] = []
+    for err in validator.iter_errors(payload):
+        if err.validator == "required" and isinstance(err.instance, dict):
+            missing = [k for k in err.validator_value if k not in err.instance]
+            errors += [(_path([*err.absolute_path, k]), "required property is missing") for k in missing]
+        else:
+            errors.append((_path(err.absolute_path), err.message))
+    return errors
+
+
+def _consistency_errors(p: dict[str, Any]) -> list[tuple[str, str]]:
+    """Cross-field rules JSON Schema cannot express (sums of probabilities, interval order)."""
+    errors: list[tuple[str, str]] = []
+    for i, h in enumerate(p["direction"]["horizons"]):
+        total = h["p_down"] + h["p_neutral"] + h["p_up"]
+        if abs(total - 1) > _SUM_TOLERANCE:
+            errors.append((f"$.direction.horizons[{i}]", f"p_down + p_neutral + p_up = {total:.4f}, not 1"))
+        if h["move_lower_points"] > h["move_upper_points"]:
+            errors.append((f"$.direction.horizons[{i}]", "move_lower_points > move_upper_points"))
+    s = p["seller"]
+    total = s["p_vol_low"] + s["p_vol_medium"] + s["p_vol_high"]
+    if abs(total - 1) > _SUM_TOLERANCE:
+        errors.append(("$.seller", f"p_vol_low + p_vol_medium + p_vol_high = {total:.4f}, not 1"))
+    for i, r in enumerate(s["safe_ranges"]):
+        if r["lower"] >= r["upper"]:
+            errors.append((f"$.seller.safe_ranges[{i}]", "lower must be below upper"))
+    b = p["buyer"]
+    if abs(b["p_breakout_up"] + b["p_breakout_down"] - b["breakout_probability"]) > _BREAKOUT_TOLERANCE:
+        errors.append(("$.buyer", "p_breakout_up + p_breakout_down must equal breakout_probability"))
+    return errors
+
+
+def validate_payload(payload: dict[str, Any]) -> None:
+    """Raise PayloadValidationError listing every failing JSON path; NaN counts as null."""
+    clean = to_jsonable(payload)
+    errors = _schema_errors(clean)
+    if not errors:
+        errors = _consistency_errors(clean)
+    if errors:
+        raise PayloadValidationError(errors)
+
+
+def publish_payload(payload: dict[str, Any], path: str | Path) -> Path:
+    """Validate, then write atomically (temp file in the same folder + os.replace); the old file survives failures."""
+    validate_payload(payload)
+    text = dumps(payload)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _drivers(*rows: tuple[str, float | None, float]) -> list[dict[str, Any]]:
+    """Driver dicts from (feature, value, contribution) tuples, largest |contribution| first."""
+    ordered = sorted(rows, key=lambda row: -abs(row[2]))
+    return [{"feature": f, "value": v, "contribution": c} for f, v, c in ordered]
+
+
+def _model(name: str, metric: str, score: float, baseline: str, base_score: float, source: str = "model") -> dict[str, Any]:
+    """One models entry; status follows the skill sign."""
+    skill = round(1 - score / base_score, 4)
+    return {
+        "name": name, "version": "2025-06-08T18.30.12.345Z", "trained_at": "2025-06-08T18:30:12Z",
+        "oos": {"metric": metric, "score": score, "baseline": baseline, "baseline_score": base_score, "skill": skill},
+        "status": "edge" if skill > 0 else "no_edge", "model_source": source if skill > 0 else "baseline",
+    }
+
+
+def example_payload() -> dict[str, Any]:
+    """A realistic valid payload (synthetic source, one no-edge direction horizon and spike model)."""
+    spot = 24718.6
+    horizons = []
+    # (h, p_down, p_neutral, p_up, label, source)
+    rows = [(1, 0.31, 0.28, 0.41, "UP", "baseline"), (2, 0.30, 0.25, 0.45, "UP", "model"),
+            (3, 0.33, 0.34, 0.33, "NEUTRAL", "model"), (5, 0.44, 0.20, 0.36, "DOWN", "model"),
+            (10, 0.32, 0.17, 0.51, "UP", "model"), (20, 0.30, 0.14, 0.56, "UP", "model")]
+    for h, pd_, pn, pu, label, source in rows:
+        move = round(0.0066 * spot * math.sqrt(h), 1)
+        horizons.append({
+            "horizon_days": h, "p_down": pd_, "p_neutral": pn, "p_up": pu,
+            "neutral_band": round(0.0025 * math.sqrt(h), 4), "label": label,
+            "conviction": round(max(pd_, pn, pu) - sorted((pd_, pn, pu))[1], 2),
+            "expected_abs_move_points": move, "move_lower_points": round(0.12 * move, 1),
+            "move_upper_points": round(2.3 * move, 1), "interval_coverage": 0.8, "model_source": source,
+            "top_drivers": [] if source == "baseline" else _drivers(
+                ("return_5d", -0.0121, round(-0.018 / math.sqrt(h), 4)), ("vix_percentile_252d", 0.34, round(0.004 * math.sqrt(h), 4)),
+                ("rsi_14", 41.2, -0.007)),
+        })
+    models = {f"direction.stack_h{h}": _model(f"Stacked BiLSTM+XGBoost, {h}d", "log_loss", s, "class_prior", 1.0852)
+              for h, s in [(1, 1.0871), (2, 1.0794), (3, 1.0801), (5, 1.0766), (10, 1.0703), (20, 1.0655)]}
+    models.update({
+        "direction.magnitude": _model("XGBoost |move| regressor", "mae_points", 118.4, "trailing_mean_abs_move", 124.9),
+        "seller.vol_forecast": _model("HAR-RV + VIX", "rmse", 0.0412, "trailing_rv_21d", 0.0478),
+        "seller.vol_regime": _model("XGBoost regime 21d", "log_loss", 0.912, "class_prior", 1.046),
+        "seller.trap": _model("XGBoost trap 5d", "brier", 0.1571, "base_rate", 0.1648),
+        "seller.breach_5d": _model("Logistic breach 5d", "brier", 0.0862, "base_rate", 0.0901),
+        "seller.breach_21d": _model("Logistic breach 21d", "brier", 0.0944, "base_rate", 0.0979),
+        "buyer.breakout": _model("XGBoost breakout", "brier", 0.0712, "base_rate", 0.0741),
+        "buyer.spike_direction": _model("Logistic spike direction", "log_loss", 0.7013, "base_rate", 0.6898),
+        "buyer.theta": _model("XGBoost theta ratio", "rmse", 0.3411, "trailing_median", 0.3598),
+    })
+    prov = {
+        key: {"ticker": ticker, "source": "synthetic", "rows": 1243, "first_date": "2020-06-15", "last_date": "2025-06-13",
+              "fetched_at": "2025-06-13T10:05:41Z", "cache_age_hours": 0.0,
+              "warnings": ["network unavailable: served synthetic data"]}
+        for key, ticker in [("nifty50", "^NSEI"), ("india_vix", "^INDIAVIX")]
+    }
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": "2025-06-13T10:06:02Z",
+        "data_as_of": "2025-06-13",
+        "data": {"source": "synthetic", "stale": False, "warnings": ["network unavailable: served synthetic data"],
+                 "provenance": prov},
+        "models": models,
+        "market": {"spot": spot, "change": -105.3, "change_pct": -0.42, "vix": 14.12, "vol_regime": "medium"},
+        "direction": {"horizons": horizons},
+        "seller": {
+            "vol_forecast_21d": 0.1184, "vol_regime": "medium",
+            "p_vol_low": 0.27, "p_vol_medium": 0.58, "p_vol_high": 0.15, "trap_probability": 0.21,
+            "safe_ranges": [
+                {"tenor_days": 5, "lower": 23950.0, "upper": 25480.0, "breach_probability": 0.09,
+                 "target_breach_probability": 0.10, "model_source": "model"},
+                {"tenor_days": 21, "lower": 23020.0, "upper": 26390.0, "breach_probability": 0.11,
+                 "target_breach_probability": 0.10, "model_source": "model"},
+            ],
+            "max_pain": {"value": None, "reason": "no option-chain CSV supplied"},
+            "model_source": {"vol_forecast_21d": "model", "vol_regime": "model", "trap_probability": "model",
+                             "safe_ranges": "model"},
+            "top_drivers": {
+                "vol_forecast_21d": _drivers(("realised_vol_21d", 0.104, 0.0061), ("vix_close", 14.12, 0.0042)),
+                "trap_probability": _drivers(("iv_rv_spread", 0.037, -0.031), ("atr_14_pct", 0.0082, 0.019)),
+            },
+        },
+        "buyer": {
+            "breakout_probability": 0.07, "spike_bias": "call", "p_breakout_up": 0.04, "p_breakout_down": 0.03,
+            "spike_up_probability": 0.55, "theta_ratio_forecast": 0.78, "theta_edge": 0.22,
+            "gamma_windows": [
+                {"start": "09:15", "end": "09:45", "typical_abs_move_points": 62.5},
+                {"start": "14:45", "end": "15:30", "typical_abs_move_points": 41.0},
+            ],
+            "gamma_windows_reason": None,
+            "model_source": {"breakout_probability": "model", "spike_up_probability": "baseline",
+                             "theta_ratio_forecast": "model", "gamma_windows": "heuristic"},
+            "top_drivers": {
+                "breakout_probability": _drivers(("range_compression_10d", 0.61, 0.012), ("vix_change_5d", -0.8, -0.004)),
+                "theta_ratio_forecast": _drivers(("vix_rv_ratio", 1.36, -0.09)),
+            },
+        },
+    }
