@@ -53,18 +53,19 @@ def _simulate_returns(rng: np.random.Generator, n: int, k: int, z: np.ndarray) -
         stress[t] = state
         mult = np.where(state, _STRESS_MULT, 1.0)
         eps[t] = np.sqrt(h[t] * mult) * z[t] + jumps[t]
-        shock = eps[t] ** 2 / mult  # jumps feed the variance (crash -> high vol), regime scale does not
+        shock = (eps[t] - 0.8 * jumps[t]) ** 2 / mult  # jumps feed the variance only partly: crashes enter the stress regime instead
         h[t + 1] = _OMEGA + (_ALPHA + _GAMMA * (eps[t] < 0)) * shock + _BETA * h[t]
     returns = eps - 0.5 * h[:-1] + 0.0004  # ~10% a year drift
     return {"returns": returns, "h_next": h[1:], "stress": stress}
 
 
 def _expected_vol_21d(h_next: np.ndarray, stress: np.ndarray) -> np.ndarray:
-    """Annualised expected vol over the next 21 days given the GARCH state and the regime (in vol points)."""
+    """Annualised expected vol over the next 21 days given the GARCH state and the (smoothed) regime, in vol points."""
+    stress = pd.DataFrame(stress.astype(float)).ewm(alpha=0.3).mean().to_numpy().reshape(stress.shape)  # option markets price a regime in gradually
     decay = (1 - _PERSIST**21) / (21 * (1 - _PERSIST))
     exp_var = _LONG_RUN_VAR + (h_next - _LONG_RUN_VAR) * decay
     stay = (1 - (1 - _P_EXIT_STRESS) ** 21) / (21 * _P_EXIT_STRESS)
-    exp_mult = np.where(stress, 1 + (_STRESS_MULT - 1) * stay, 1.0)
+    exp_mult = 1 + (_STRESS_MULT - 1) * stay * stress
     return 100 * np.sqrt(exp_var * exp_mult * TRADING_DAYS)
 
 

@@ -1,7 +1,22 @@
 """Wiring only; the nodes live in nodes.py."""
 
-from kedro.pipeline import Pipeline
+from kedro.pipeline import Node, Pipeline
+
+from . import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return Pipeline([])
+    """Fetch -> validate -> align, plus intraday bars, the optional universe, quality report and provenance."""
+    return Pipeline([
+        Node(nodes.fetch_market_data, "params:data_ingestion", ["raw_market_daily", "raw_market_intraday", "data_ingestion_fetch_log"], name="fetch_market_data"),
+        Node(nodes.validate_market_data, ["raw_market_daily", "data_ingestion_fetch_log", "params:data_ingestion"],
+             ["validated_market_daily", "data_ingestion_validation_findings"], name="validate_market_data"),
+        Node(nodes.align_market_data, ["validated_market_daily", "params:data_ingestion"], ["market_daily", "data_ingestion_alignment_findings"], name="align_market_data"),
+        Node(nodes.prepare_market_intraday, "raw_market_intraday", "market_intraday", name="prepare_market_intraday"),
+        Node(nodes.ingest_universe, ["data_ingestion_fetch_log", "params:data_ingestion"],
+             ["universe_daily", "data_ingestion_universe_log", "data_ingestion_universe_findings"], name="ingest_universe"),
+        Node(nodes.build_data_quality_report, ["data_ingestion_validation_findings", "data_ingestion_alignment_findings", "data_ingestion_universe_findings"],
+             "data_quality_report", name="build_data_quality_report"),
+        Node(nodes.build_data_provenance, ["data_ingestion_fetch_log", "validated_market_daily", "market_daily", "data_ingestion_universe_log"],
+             "data_provenance", name="build_data_provenance"),
+    ])

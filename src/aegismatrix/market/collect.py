@@ -1,0 +1,111 @@
+"""Collect the core pair (index + VIX), intraday bars and the optional universe through the source chain."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from aegismatrix.market.calendar import resolve_window
+from aegismatrix.market.ingest import Fetched, Resolver, synthetic_core, synthetic_symbols
+from aegismatrix.market.sources import csv as csv_source
+from aegismatrix.market.synthetic import INTRADAY_COLUMNS, synthetic_intraday
+from aegismatrix.market.universe import resolve_universe
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Collected:
+    """Raw daily frames per symbol, intraday bars and the window they cover."""
+
+    fetched: dict[str, Fetched]
+    intraday: pd.DataFrame
+    intraday_warnings: list[str]
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+
+def empty_intraday() -> pd.DataFrame:
+    """An intraday frame with the contract's columns and no rows."""
+    return pd.DataFrame({"timestamp": pd.Series(dtype="datetime64[ns]"), "date": pd.Series(dtype="datetime64[ns]"),
+                         **{c: pd.Series(dtype="float64") for c in ("open", "high", "low", "close", "volume")},
+                         "interval": pd.Series(dtype="object")})[INTRADAY_COLUMNS]
+
+
+def ingestion_window(params: dict[str, Any]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Resolve start/end; for csv, lookback counts back from the index file's last date."""
+    last = None
+    if params.get("source") == "csv" and not params.get("end"):
+        frame, _ = csv_source.read_symbol_csv(csv_source.locate(params["csv_dir"], params.get("index_key", "nifty50")))
+        last = frame["date"].max()
+    return resolve_window(params.get("start"), params.get("end"), float(params.get("lookback_years", 5)), last)
+
+
+def collect_core(params: dict[str, Any], session: Any = None, sleep: Any = None) -> Collected:
+    """Fetch the index and VIX through the configured chain; synthetic replaces both if either is unreachable."""
+    start, end = ingestion_window(params)
+    symbols = dict(params.get("symbols") or {"nifty50": "^NSEI", "indiavix": "^INDIAVIX"})
+    index_key, vix_key = params.get("index_key", "nifty50"), params.get("vix_key", "indiavix")
+    missing = {index_key, vix_key} - set(symbols)
+    if missing:
+        raise ValueError(f"data_ingestion.symbols lacks {sorted(missing)} (index_key/vix_key)")
+    resolver = Resolver(params, start, end, session=session, sleep=sleep)
+    mode, seed = resolver.mode, resolver.seed
+    log.info("data_ingestion: source=%s window %s .. %s", mode, start.date(), end.date())
+    if mode == "csv":
+        return Collected({k: resolver.csv(k, t) for k, t in symbols.items()}, empty_intraday(), ["csv source has no intraday bars"], start, end)
+    fetched = {} if mode == "synthetic" else {k: resolver.daily(k, t) for k, t in symbols.items()}
+    if mode == "synthetic" or fetched[index_key] is None or fetched[vix_key] is None:
+        if mode == "auto":
+            log.warning("data_ingestion: no network and no cache for the index/VIX; falling back to the synthetic market")
+        core = synthetic_core(symbols, index_key, vix_key, start, end, seed)
+        others = {k: t for k, t in symbols.items() if k not in core and (mode == "synthetic" or fetched.get(k) is None)}
+        fetched = {**{k: v for k, v in fetched.items() if v is not None}, **synthetic_symbols(others, start, end, seed), **core}
+        sessions = int(params.get("synthetic", {}).get("intraday_sessions", 5))
+        intraday = synthetic_intraday(core[index_key].frame, sessions=sessions, seed=seed) if _intraday_on(params) else empty_intraday()
+        return Collected(fetched, intraday, [], start, end)
+    intraday, warnings = _yahoo_intraday(resolver, symbols[index_key], params)
+    return Collected(fetched, intraday, warnings, start, end)
+
+
+def _intraday_on(params: dict[str, Any]) -> bool:
+    """True unless intraday ingestion is switched off."""
+    return bool(params.get("intraday", {}).get("enabled", True))
+
+
+def _yahoo_intraday(resolver: Resolver, ticker: str, params: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
+    """Intraday bars per configured interval (e.g. 1m for 5 days, 5m for 60 days); empty when unavailable."""
+    if not _intraday_on(params):
+        return empty_intraday(), []
+    frames, warnings = [], []
+    for interval, days in (params.get("intraday", {}).get("intervals") or {"1m": 5, "5m": 60}).items():
+        frame, source, warns = resolver.intraday(ticker, interval, int(days))
+        log.info("intraday %s %s: %d bars from %s", ticker, interval, len(frame), source)
+        warnings += warns
+        if not frame.empty:
+            frames.append(frame[INTRADAY_COLUMNS])
+    return (pd.concat(frames, ignore_index=True) if frames else empty_intraday()), warnings
+
+
+def collect_universe(params: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp, session: Any = None, sleep: Any = None) -> dict[str, Fetched]:
+    """Daily bars for the selected named universe ({} when none is selected)."""
+    symbols = resolve_universe(params.get("universe"))
+    if not symbols:
+        return {}
+    resolver = Resolver(params, start, end, session=session, sleep=sleep)
+    if resolver.mode == "synthetic":
+        return synthetic_symbols(symbols, start, end, resolver.seed)
+    if resolver.mode == "csv":
+        out = {}
+        for key, ticker in symbols.items():
+            try:
+                out[key] = resolver.csv(key, ticker)
+            except FileNotFoundError as exc:
+                log.warning("universe: %s", exc)  # a universe member without a file is skipped, not fatal
+        return out
+    fetched = {k: resolver.daily(k, t) for k, t in symbols.items()}
+    gaps = {k: symbols[k] for k, v in fetched.items() if v is None}
+    return {**{k: v for k, v in fetched.items() if v is not None}, **synthetic_symbols(gaps, start, end, resolver.seed)}

@@ -1,0 +1,143 @@
+"""Source resolution: csv | yfinance | synthetic | auto (fresh cache -> yfinance -> stale cache -> synthetic)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from aegismatrix.market.cache import ParquetCache, merge_frames
+from aegismatrix.market.errors import SourceError
+from aegismatrix.market.sources import csv as csv_source
+from aegismatrix.market.sources.yahoo import YahooSource
+from aegismatrix.market.synthetic import synthetic_market_daily, synthetic_universe
+
+log = logging.getLogger(__name__)
+SOURCES = {"auto", "yfinance", "csv", "synthetic"}
+_OVERLAP_DAYS = 5  # refetch a few days on incremental refresh: Yahoo revises the latest bars
+
+
+@dataclass
+class Fetched:
+    """One symbol's raw frame and where it came from."""
+
+    key: str
+    ticker: str
+    frame: pd.DataFrame
+    source: str
+    origin: str
+    fetched_at: pd.Timestamp | None = None
+    cache_age_hours: float | None = None
+    warnings: list[str] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)
+
+
+def _window(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, col: str = "date") -> pd.DataFrame:
+    """Rows with start <= date <= end."""
+    return frame.loc[frame[col].between(start, end)].reset_index(drop=True)
+
+
+class Resolver:
+    """Fetches symbols through the configured source chain, logging each step."""
+
+    def __init__(self, params: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp, session: Any = None, sleep: Any = None) -> None:
+        self.params, self.start, self.end = params, start, end
+        self.mode = params.get("source", "auto")
+        if self.mode not in SOURCES:
+            raise ValueError(f"data_ingestion.source must be one of {sorted(SOURCES)}, got '{self.mode}'")
+        cache_cfg = params.get("cache", {})
+        self.cache = ParquetCache(cache_cfg.get("dir", "data/01_raw/market_cache"))
+        self.ttl_daily = float(cache_cfg.get("daily_ttl_hours", 72))
+        self.ttl_intraday = float(cache_cfg.get("intraday_ttl_hours", 1))
+        self.session, self.sleep = session, sleep
+        self._yahoo: YahooSource | None = None
+        self.seed = int(params.get("synthetic", {}).get("seed", 7))
+
+    @property
+    def yahoo(self) -> YahooSource:
+        """The yfinance source, created on first use (it redirects yfinance's caches into the project)."""
+        if self._yahoo is None:
+            cfg = self.params.get("yfinance", {})
+            extra = {"sleep": self.sleep} if self.sleep else {}
+            self._yahoo = YahooSource(cfg.get("cache_dir", "data/01_raw/.yfinance_cache"), session=self.session,
+                                      timeout=float(cfg.get("timeout_seconds", 10)), max_retries=int(cfg.get("max_retries", 3)),
+                                      backoff_seconds=float(cfg.get("backoff_seconds", 1.0)), **extra)
+        return self._yahoo
+
+    def csv(self, key: str, ticker: str) -> Fetched:
+        """Read `<csv_dir>/<key>.csv`, cut to the window."""
+        path = csv_source.locate(self.params["csv_dir"], key)
+        frame, notes = csv_source.read_symbol_csv(path)
+        return Fetched(key, ticker, _window(frame.sort_values("date", kind="stable"), self.start, self.end), "csv", str(path), notes=notes)
+
+    def daily(self, key: str, ticker: str) -> Fetched | None:
+        """Daily bars via the cache/yfinance chain; None when every network-backed step failed (auto mode)."""
+        entry = self.cache.read(ticker, "1d")
+        if entry is not None and entry.is_fresh(self.ttl_daily) and entry.covers(self.start):
+            log.info("%s: fresh cache (%.1f h old) at %s", key, entry.age_hours(), entry.path)
+            return Fetched(key, ticker, _window(entry.frame, self.start, self.end), "cache", str(entry.path), entry.fetched_at, round(entry.age_hours(), 2))
+        try:
+            return self._download_daily(key, ticker, entry)
+        except SourceError as exc:
+            log.warning("%s: yfinance failed: %s", key, exc.reason)
+            if entry is not None:
+                age = entry.age_hours()
+                msg = f"network failed ({exc.reason[:120]}); using stale cache {age:.1f} hours old"
+                log.warning("%s: %s", key, msg)
+                return Fetched(key, ticker, _window(entry.frame, self.start, self.end), "cache", str(entry.path), entry.fetched_at, round(age, 2), [msg])
+            if self.mode == "yfinance":
+                raise
+            log.warning("%s: no cache to fall back on", key)
+            return None
+
+    def _download_daily(self, key: str, ticker: str, entry: Any) -> Fetched:
+        """Full download, or only the missing days when the cache already covers the start."""
+        now = pd.Timestamp.now(tz="UTC")
+        incremental = entry is not None and entry.covers(self.start)
+        since = entry.frame["date"].max() - pd.Timedelta(days=_OVERLAP_DAYS) if incremental else self.start
+        log.info("%s: fetching %s from yfinance (%s from %s)", key, ticker, "incremental" if incremental else "full", since.date())
+        fresh = self.yahoo.daily(ticker, since, self.end)
+        merged = merge_frames(entry.frame if incremental else None, fresh)
+        path = self.cache.write(ticker, "1d", merged, now)  # atomic: a failure above leaves the old file intact
+        return Fetched(key, ticker, _window(merged, self.start, self.end), "yfinance", f"yfinance:{ticker}", now, 0.0)
+
+    def intraday(self, ticker: str, interval: str, days: int) -> tuple[pd.DataFrame, str, list[str]]:
+        """Intraday bars via cache/yfinance; returns (frame, source, warnings); empty frame when unavailable."""
+        entry = self.cache.read(ticker, interval)
+        if entry is not None and entry.is_fresh(self.ttl_intraday):
+            return entry.frame, "cache", []
+        try:
+            fresh = self.yahoo.intraday(ticker, interval, days)
+            merged = merge_frames(entry.frame if entry is not None else None, fresh, key="timestamp")
+            cutoff = merged["date"].max() - pd.Timedelta(days=days + 7)
+            merged = merged.loc[merged["date"] >= cutoff].reset_index(drop=True)
+            self.cache.write(ticker, interval, merged)
+            return merged, "yfinance", []
+        except SourceError as exc:
+            if entry is not None:
+                return entry.frame, "cache", [f"{interval} bars from stale cache ({entry.age_hours():.1f} h old): {exc.reason[:120]}"]
+            return pd.DataFrame(), "none", [f"no {interval} bars: {exc.reason[:120]}"]
+
+
+def synthetic_core(keys: dict[str, str], index_key: str, vix_key: str, start: pd.Timestamp, end: pd.Timestamp, seed: int) -> dict[str, Fetched]:
+    """The index and its VIX from one simulation, so they stay coherent."""
+    years = (len(pd.bdate_range(start, end)) + 1) / 252
+    sim = _window(synthetic_market_daily(years=years, seed=seed, end=end.strftime("%Y-%m-%d")), start, end)
+    index = sim[["date", "open", "high", "low", "close", "volume"]]
+    prev = sim["vix_close"].shift().fillna(sim["vix_close"])
+    vix = pd.DataFrame({"date": sim["date"], "open": prev, "high": sim[["vix_high"]].max(axis=1).clip(lower=prev),
+                        "low": sim["vix_low"].clip(upper=prev), "close": sim["vix_close"], "volume": float("nan")})
+    origin = f"synthetic(seed={seed})"
+    return {index_key: Fetched(index_key, keys[index_key], index, "synthetic", origin),
+            vix_key: Fetched(vix_key, keys[vix_key], vix, "synthetic", origin)}
+
+
+def synthetic_symbols(keys: dict[str, str], start: pd.Timestamp, end: pd.Timestamp, seed: int) -> dict[str, Fetched]:
+    """Synthetic daily bars for any set of symbols (one vectorised simulation)."""
+    if not keys:
+        return {}
+    years = (len(pd.bdate_range(start, end)) + 1) / 252
+    frames = synthetic_universe(list(keys), years=years, seed=seed + 1, end=end.strftime("%Y-%m-%d"))
+    return {k: Fetched(k, keys[k], _window(f, start, end), "synthetic", f"synthetic(seed={seed + 1})") for k, f in frames.items()}

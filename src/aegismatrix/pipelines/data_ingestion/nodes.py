@@ -1,0 +1,130 @@
+"""Thin, pure nodes of the data_ingestion pipeline; the work lives in aegismatrix.market."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pandas as pd
+
+from aegismatrix.market.alignment import align_index_vix
+from aegismatrix.market.collect import collect_core, collect_universe, empty_intraday
+from aegismatrix.market.errors import DataValidationError, format_dates
+from aegismatrix.market.ingest import Fetched
+from aegismatrix.market.synthetic import INTRADAY_COLUMNS
+from aegismatrix.market.universe import NO_VOLUME_TICKERS
+from aegismatrix.market.validation import REPORT_COLUMNS, finding, report_frame, validate_symbol
+
+log = logging.getLogger(__name__)
+
+
+def _entry(f: Fetched) -> dict[str, Any]:
+    """JSON-safe description of one fetched symbol."""
+    notes = [{**n, "dates": format_dates(n["dates"])} for n in f.notes]
+    return {"ticker": f.ticker, "source": f.source, "origin": f.origin,
+            "fetched_at": f.fetched_at.isoformat() if f.fetched_at is not None else None,
+            "cache_age_hours": f.cache_age_hours, "warnings": list(f.warnings), "notes": notes}
+
+
+def _long(fetched: dict[str, Fetched]) -> pd.DataFrame:
+    """Stack per-symbol frames into one long frame with `symbol` and `ticker` columns."""
+    parts = [f.frame.assign(symbol=k, ticker=f.ticker) for k, f in fetched.items()]
+    frame = pd.concat(parts, ignore_index=True)
+    cols = ["symbol", "ticker", "date", "open", "high", "low", "close", "volume"] + (["adj_close"] if "adj_close" in frame else [])
+    return frame[cols]
+
+
+def fetch_market_data(params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Fetch the index and VIX daily bars and intraday bars through the configured source chain."""
+    c = collect_core(params)
+    fetch_log = {"source_mode": params.get("source", "auto"), "window": {"start": str(c.start.date()), "end": str(c.end.date())},
+                 "symbols": {k: _entry(f) for k, f in c.fetched.items()}, "intraday_warnings": c.intraday_warnings}
+    return _long(c.fetched), c.intraday, fetch_log
+
+
+def _validate(frame: pd.DataFrame, key: str, entry: dict[str, Any], params: dict[str, Any]) -> tuple[pd.DataFrame, list[dict]]:
+    """Validate one symbol, including parse notes from its source."""
+    checks = params.get("validation", {}).get("checks", {})
+    role = "vix" if key == params.get("vix_key", "indiavix") or entry["ticker"] in {"^VIX", "^INDIAVIX"} else "index"
+    notes = [finding(key, n["check"], checks.get("missing_prices", {}).get("action", "drop"), pd.to_datetime(n["dates"]),
+                     f"non-numeric {n['column']} values such as {n['values']}") for n in entry.get("notes", [])]
+    data = frame.drop(columns=["symbol", "ticker"], errors="ignore").reset_index(drop=True)
+    clean, found = validate_symbol(data, key, role, checks, origin=entry.get("origin"), volume_meaningful=entry["ticker"] not in NO_VOLUME_TICKERS)
+    return clean, notes + found
+
+
+def validate_market_data(raw: pd.DataFrame, fetch_log: dict[str, Any], params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate each symbol with the configured check actions; return validated frames and findings."""
+    parts, findings = [], []
+    for key, group in raw.groupby("symbol", sort=False):
+        entry = fetch_log["symbols"][key]
+        clean, found = _validate(group, key, entry, params)
+        parts.append(clean.assign(symbol=key, ticker=entry["ticker"]))
+        findings += found
+        log.info("validated %s: %d -> %d rows, %d findings", key, len(group), len(clean), len(found))
+    return pd.concat(parts, ignore_index=True)[raw.columns], report_frame(findings)
+
+
+def align_market_data(validated: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Join the index and VIX on trading dates into `market_daily`."""
+    index_key, vix_key = params.get("index_key", "nifty50"), params.get("vix_key", "indiavix")
+    pick = lambda k: validated.loc[validated["symbol"] == k].reset_index(drop=True)  # noqa: E731
+    max_ffill = int(params.get("alignment", {}).get("max_ffill_days", 3))
+    market, findings = align_index_vix(pick(index_key), pick(vix_key), max_ffill, index_key, vix_key)
+    return market, report_frame(findings)
+
+
+def prepare_market_intraday(raw: pd.DataFrame) -> pd.DataFrame:
+    """Sort intraday bars, drop duplicates and bars without positive prices; keep the contract's columns."""
+    if raw.empty:
+        return empty_intraday()
+    frame = raw[INTRADAY_COLUMNS].drop_duplicates(subset=["interval", "timestamp"], keep="last")
+    prices = frame[["open", "high", "low", "close"]]
+    frame = frame.loc[prices.notna().all(axis=1) & prices.gt(0).all(axis=1)]
+    return frame.sort_values(["interval", "timestamp"]).reset_index(drop=True).astype({"interval": "object"})
+
+
+def ingest_universe(fetch_log: dict[str, Any], params: dict[str, Any]) -> tuple[dict[str, pd.DataFrame], dict[str, Any], pd.DataFrame]:
+    """Fetch and validate the selected universe, one frame per symbol ({} when no universe is selected)."""
+    window = fetch_log["window"]
+    fetched = collect_universe(params, pd.Timestamp(window["start"]), pd.Timestamp(window["end"]))
+    frames, entries, findings = {}, {}, []
+    for key, f in fetched.items():
+        entry = _entry(f)
+        try:
+            clean, found = _validate(f.frame, key, entry, params)
+        except DataValidationError as exc:
+            findings.append(finding(key, exc.check, "drop", pd.to_datetime(exc.example_dates), f"symbol excluded from the universe: {exc}", 0))
+            entries[key] = {**entry, "rows": 0, "warnings": entry["warnings"] + [str(exc)]}
+            continue
+        frames[key] = clean
+        findings += found
+        entries[key] = {**entry, **_span(clean)}
+    return frames, entries, report_frame(findings)
+
+
+def _span(frame: pd.DataFrame) -> dict[str, Any]:
+    """Rows and first/last date of a frame."""
+    if frame.empty:
+        return {"rows": 0, "first_date": None, "last_date": None}
+    return {"rows": int(len(frame)), "first_date": str(frame["date"].min().date()), "last_date": str(frame["date"].max().date())}
+
+
+def build_data_quality_report(*findings: pd.DataFrame) -> pd.DataFrame:
+    """Every finding of validation and alignment in one frame."""
+    parts = [f for f in findings if not f.empty]
+    return pd.concat(parts, ignore_index=True)[REPORT_COLUMNS] if parts else report_frame([])
+
+
+def build_data_provenance(fetch_log: dict[str, Any], validated: pd.DataFrame, market_daily: pd.DataFrame, universe_log: dict[str, Any]) -> dict[str, Any]:
+    """Source actually used per symbol with rows, first/last date, fetch time, cache age and warnings."""
+    symbols = {}
+    for key, entry in fetch_log["symbols"].items():
+        clean = validated.loc[validated["symbol"] == key]
+        symbols[key] = {"ticker": entry["ticker"], "source": entry["source"], **_span(clean), "fetched_at": entry["fetched_at"],
+                        "cache_age_hours": entry["cache_age_hours"], "warnings": entry["warnings"], "origin": entry["origin"]}
+    used = {s["source"] for s in symbols.values()}
+    return {"source": used.pop() if len(used) == 1 else "mixed", "symbols": symbols,
+            "window": fetch_log["window"], "market_daily": _span(market_daily),
+            "intraday_warnings": fetch_log.get("intraday_warnings", []), "universe": universe_log,
+            "generated_at": pd.Timestamp.now(tz="UTC").isoformat()}
