@@ -1,0 +1,52 @@
+"""Turn a fitted model into a ModelBundle (JSON + non-executable blobs) and back, checking fingerprints."""
+
+from __future__ import annotations
+
+from aegismatrix.modelling.calibration import Calibrator
+from aegismatrix.modelling.config import ModelConfig
+from aegismatrix.modelling.preprocessing import Scaler
+from aegismatrix.modelling.training import FittedModel
+from aegismatrix.models.base import get_estimator
+
+
+class FeatureMismatchError(ValueError):
+    """Raised when a model is given features other than those it was trained on."""
+
+
+def to_bundle(fitted: FittedModel, cfg: ModelConfig, feature_cols: list[str], fingerprint: str,
+              metadata: dict) -> dict:
+    state, blobs = fitted.estimator.state()
+    meta = {
+        "kind": cfg.estimator["kind"], "params": {**cfg.estimator.get("params", {}), **fitted.best_params},
+        "seed": cfg.seed, "class_names": cfg.class_names, "features": feature_cols,
+        "feature_set": cfg.feature_set, "feature_fingerprint": fingerprint,
+        "scaler": fitted.scaler.to_dict() if fitted.scaler else None,
+        "calibrator": fitted.calibrator.to_dict() if fitted.calibrator else None,
+        "label_thresholds": fitted.label_thresholds, "baselines": cfg.baselines,
+        "primary_baseline": cfg.primary_baseline, "baseline_states": fitted.baseline_states,
+        "estimator_state": state, "training_window": list(fitted.train_dates), "training_rows": fitted.train_rows,
+        "tuning": fitted.tuning, **metadata,
+    }
+    return {"meta": meta, "blobs": blobs}
+
+
+def from_bundle(bundle: dict, expected_fingerprint: str | None = None) -> FittedModel:
+    """Rebuild a fitted model; refuses features whose fingerprint differs from training."""
+    meta = bundle["meta"]
+    if expected_fingerprint is not None and meta["feature_fingerprint"] != expected_fingerprint:
+        raise FeatureMismatchError(
+            f"model {meta.get('name', meta['kind'])} was trained on feature set {meta['feature_set']!r} with "
+            f"fingerprint {meta['feature_fingerprint']}, but the features given have fingerprint "
+            f"{expected_fingerprint}: retrain the model or rebuild features with the same code and parameters"
+        )
+    n_classes = len(meta["class_names"]) if meta["class_names"] else None
+    estimator = get_estimator(meta["kind"]).from_state(meta["params"], meta["seed"], n_classes,
+                                                       meta["estimator_state"], bundle["blobs"])
+    return FittedModel(
+        estimator=estimator,
+        scaler=Scaler.from_dict(meta["scaler"]) if meta["scaler"] else None,
+        calibrator=Calibrator.from_dict(meta["calibrator"]) if meta["calibrator"] else None,
+        baseline_states=meta["baseline_states"], label_thresholds=meta["label_thresholds"],
+        best_params=meta["params"], train_dates=tuple(meta["training_window"]), train_rows=meta["training_rows"],
+        tuning=meta.get("tuning", {}),
+    )

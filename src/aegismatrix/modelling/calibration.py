@@ -1,0 +1,74 @@
+"""Probability calibration (isotonic or sigmoid, one-vs-rest then renormalised), stored as JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+
+
+@dataclass
+class Calibrator:
+    """Maps raw class probabilities to calibrated ones; `method='none'` is the identity."""
+
+    method: str = "isotonic"
+    maps: list[dict] = field(default_factory=list)
+
+    def fit(self, proba: np.ndarray, y: np.ndarray) -> "Calibrator":
+        """Fit one map per class on held-out rows of the training fold (inner validation)."""
+        self.maps = []
+        if self.method == "none":
+            return self
+        for k in range(proba.shape[1]):
+            target = (y.astype(int) == k).astype(float)
+            self.maps.append(self._fit_one(proba[:, k], target))
+        return self
+
+    def _fit_one(self, p: np.ndarray, target: np.ndarray) -> dict:
+        if self.method == "isotonic":
+            iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(p, target)
+            return {"x": iso.X_thresholds_.tolist(), "y": iso.y_thresholds_.tolist()}
+        if self.method == "sigmoid":
+            if target.min() == target.max():
+                return {"a": 0.0, "b": float(np.log((target.mean() + 1e-3) / (1 - target.mean() + 1e-3)))}
+            lr = LogisticRegression(C=1e6).fit(_logit(p)[:, None], target)
+            return {"a": float(lr.coef_[0, 0]), "b": float(lr.intercept_[0])}
+        raise ValueError(f"calibration method must be isotonic, sigmoid or none, got {self.method!r}")
+
+    def transform(self, proba: np.ndarray) -> np.ndarray:
+        if self.method == "none" or not self.maps:
+            return proba
+        columns = []
+        for k, m in enumerate(self.maps):
+            if "x" in m:
+                columns.append(np.interp(proba[:, k], m["x"], m["y"]))
+            else:
+                columns.append(1.0 / (1.0 + np.exp(-(m["a"] * _logit(proba[:, k]) + m["b"]))))
+        out = np.clip(np.column_stack(columns), 1e-4, 1.0)  # never exactly 0: log-loss must stay finite
+        return out / out.sum(axis=1, keepdims=True)
+
+    def to_dict(self) -> dict:
+        return {"method": self.method, "maps": self.maps}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Calibrator":
+        return cls(method=data["method"], maps=list(data["maps"]))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def reliability_table(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> list[dict]:
+    """Mean predicted vs observed frequency per probability bin (for reliability diagrams)."""
+    bins = np.clip((p * n_bins).astype(int), 0, n_bins - 1)
+    rows = []
+    for b in range(n_bins):
+        mask = bins == b
+        if mask.any():
+            rows.append({"bin": b, "mean_predicted": float(p[mask].mean()),
+                         "observed": float(y[mask].mean()), "n": int(mask.sum())})
+    return rows

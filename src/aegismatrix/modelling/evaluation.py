@@ -1,0 +1,110 @@
+"""Walk-forward evaluation: refit per fold, predict the test block, score next to the baselines.
+
+The out-of-sample predictions of all folds are the honest signal history of a training run; the skill
+versus the primary baseline over those rows, with a moving-block bootstrap interval, decides `edge`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from aegismatrix.modelling.calibration import reliability_table
+from aegismatrix.modelling.config import ModelConfig
+from aegismatrix.modelling.metrics import (ROW_LOSSES, block_bootstrap_skill, classification_metrics,
+                                           regression_metrics, skill_score)
+from aegismatrix.modelling.splits import walk_forward_folds
+from aegismatrix.modelling.training import data_hash, encode_label, predict_baselines, predict_rows, train_fold
+
+logger = logging.getLogger(__name__)
+
+
+def prediction_columns(cfg: ModelConfig) -> list[str]:
+    """`p_<class>` per class for classifiers, `prediction` for forecasters."""
+    return [f"p_{c}" for c in cfg.class_names] if cfg.is_classifier else ["prediction"]
+
+
+def _as_matrix(pred: np.ndarray) -> np.ndarray:
+    return pred if pred.ndim == 2 else pred[:, None]
+
+
+def walk_forward(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, namespace: str) -> pd.DataFrame:
+    """Out-of-sample predictions (model and every baseline) for each walk-forward fold and the final test."""
+    labelled = np.flatnonzero(frame["label"].notna().to_numpy())
+    folds = walk_forward_folds(labelled, horizon=cfg.horizon, **cfg.splits)
+    tag = data_hash(frame, feature_cols)
+    pieces = []
+    ends = [fold.test[0] for fold in folds[1:]] + [labelled[-1] + 1]
+    for fold, end in zip(folds, ends):
+        fitted = train_fold(frame, feature_cols, fold.train, cfg, f"{namespace}/{fold.name}/{tag}")
+        rows = np.arange(fold.test[0], end)  # every day of the block, labelled or not (sparse labels)
+        block = pd.DataFrame({"date": frame["date"].to_numpy()[rows], "fold": fold.name,
+                              "label": encode_label(frame["label"], fitted.label_thresholds)[rows]})
+        block[prediction_columns(cfg)] = _as_matrix(predict_rows(fitted, frame, feature_cols, rows))
+        for name, pred in predict_baselines(fitted, frame, cfg, rows).items():
+            block[[f"baseline_{name}__{c}" for c in prediction_columns(cfg)]] = _as_matrix(pred)
+        logger.info("%s %s: trained on %d rows (%s .. %s), tested on %d", namespace, fold.name,
+                    fitted.train_rows, *fitted.train_dates, len(rows))
+        pieces.append(block)
+    return pd.concat(pieces, ignore_index=True)
+
+
+def _predictions(oos: pd.DataFrame, cfg: ModelConfig, prefix: str = "") -> np.ndarray:
+    values = oos[[prefix + c for c in prediction_columns(cfg)]].to_numpy(dtype=float)
+    return values if cfg.is_classifier else values[:, 0]
+
+
+def _score(y: np.ndarray, pred: np.ndarray, cfg: ModelConfig) -> dict:
+    if cfg.is_classifier:
+        return classification_metrics(y, pred, cfg.class_names)
+    return regression_metrics(y, pred)
+
+
+def score_block(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
+    """Model and baseline metrics on the same rows, plus skill vs the primary baseline with its interval."""
+    y = oos["label"].to_numpy(dtype=float)
+    model_pred = _predictions(oos, cfg)
+    out = {"n": int(len(oos)), "model": _score(y, model_pred, cfg),
+           "baselines": {b["name"]: _score(y, _predictions(oos, cfg, f"baseline_{b['name']}__"), cfg)
+                         for b in cfg.baselines}}
+    loss = ROW_LOSSES[cfg.metric]
+    model_loss = loss(y, model_pred)
+    base_loss = loss(y, _predictions(oos, cfg, f"baseline_{cfg.primary_baseline}__"))
+    block = max(cfg.horizon, 5)
+    low, high = block_bootstrap_skill(model_loss, base_loss, block, cfg.bootstrap["n_boot"],
+                                      cfg.bootstrap["level"], cfg.seed)
+    out["skill"] = {"metric": cfg.metric, "vs": cfg.primary_baseline, "value": skill_score(model_loss, base_loss),
+                    "ci_low": low, "ci_high": high, "level": cfg.bootstrap["level"]}
+    out["skill_vs_each_baseline"] = {
+        b["name"]: skill_score(model_loss, loss(y, _predictions(oos, cfg, f"baseline_{b['name']}__")))
+        for b in cfg.baselines}
+    return out
+
+
+def _reliability(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
+    y = oos["label"].to_numpy(dtype=int)
+    return {c: reliability_table((y == k).astype(float), oos[f"p_{c}"].to_numpy())
+            for k, c in enumerate(cfg.class_names)}
+
+
+def summarise(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
+    """Per fold, per year, walk-forward, final test and overall scores; `edge` needs both ci_low > 0 and test skill > 0."""
+    is_test = oos["fold"] == "test"
+    overall, test = score_block(oos, cfg), score_block(oos[is_test], cfg)
+    edge = overall["skill"]["ci_low"] > 0 and test["skill"]["value"] > 0
+    years = oos["date"].dt.year
+    metrics = {
+        "task": "classification" if cfg.is_classifier else "regression",
+        "metric": cfg.metric, "primary_baseline": cfg.primary_baseline,
+        "folds": {name: score_block(block, cfg) for name, block in oos.groupby("fold", sort=False)},
+        "per_year": {str(y): score_block(block, cfg) for y, block in oos.groupby(years) if len(block) >= 20},
+        "walk_forward": score_block(oos[~is_test], cfg),
+        "test": test, "overall": overall,
+        "edge": bool(edge), "status": "edge" if edge else "no_edge",
+        "beats_all_baselines": bool(all(v > 0 for v in overall["skill_vs_each_baseline"].values())),
+    }
+    if cfg.is_classifier:
+        metrics["reliability"] = _reliability(oos, cfg)
+    return metrics

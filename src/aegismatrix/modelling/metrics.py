@@ -1,0 +1,87 @@
+"""Scores for classifiers and forecasters, skill versus a baseline, and block-bootstrap intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import average_precision_score, balanced_accuracy_score, roc_auc_score
+
+EPS = 1e-12
+
+
+def row_log_loss(y: np.ndarray, proba: np.ndarray) -> np.ndarray:
+    """Per-row negative log-likelihood of the true class."""
+    p = np.clip(proba[np.arange(len(y)), y.astype(int)], EPS, 1.0)
+    return -np.log(p)
+
+
+def row_brier(y: np.ndarray, proba: np.ndarray) -> np.ndarray:
+    """Per-row multiclass Brier score (sum over classes of squared error)."""
+    onehot = np.eye(proba.shape[1])[y.astype(int)]
+    return ((proba - onehot) ** 2).sum(axis=1)
+
+
+def row_squared_error(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    return (y - pred) ** 2
+
+
+def row_qlike(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """QLIKE on variances (robust to noise in the realised proxy): ratio - log(ratio) - 1."""
+    ratio = np.maximum(y, EPS) ** 2 / np.maximum(pred, EPS) ** 2
+    return ratio - np.log(ratio) - 1.0
+
+
+ROW_LOSSES = {"log_loss": row_log_loss, "brier": row_brier, "rmse": row_squared_error,
+              "mse": row_squared_error, "qlike": row_qlike}
+
+
+def classification_metrics(y: np.ndarray, proba: np.ndarray, class_names: list[str]) -> dict:
+    """Log-loss, Brier, accuracy, balanced accuracy, ROC-AUC/PR-AUC (binary) or macro ROC-AUC."""
+    y = y.astype(int)
+    pred = proba.argmax(axis=1)
+    out = {
+        "n": int(len(y)),
+        "log_loss": float(row_log_loss(y, proba).mean()),
+        "brier": float(row_brier(y, proba).mean()),
+        "accuracy": float((pred == y).mean()),
+        "balanced_accuracy": float(balanced_accuracy_score(y, pred)) if len(np.unique(y)) > 1 else None,
+        "base_rates": {name: float((y == k).mean()) for k, name in enumerate(class_names)},
+    }
+    if len(np.unique(y)) > 1:
+        if proba.shape[1] == 2:
+            out["roc_auc"] = float(roc_auc_score(y, proba[:, 1]))
+            out["pr_auc"] = float(average_precision_score(y, proba[:, 1]))
+        else:
+            present = np.unique(y)
+            if len(present) == proba.shape[1]:
+                out["roc_auc"] = float(roc_auc_score(y, proba, multi_class="ovr"))
+    return out
+
+
+def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
+    """RMSE, MAE, QLIKE (meaningful for volatility forecasts) and bias."""
+    return {
+        "n": int(len(y)),
+        "rmse": float(np.sqrt(np.mean((y - pred) ** 2))),
+        "mae": float(np.mean(np.abs(y - pred))),
+        "qlike": float(np.mean(row_qlike(y, pred))) if np.all(pred > 0) and np.all(y >= 0) else None,
+        "bias": float(np.mean(pred - y)),
+    }
+
+
+def skill_score(model_loss: np.ndarray, baseline_loss: np.ndarray) -> float:
+    """1 - model loss / baseline loss: above 0 the model beats the baseline on the same rows."""
+    return float(1.0 - model_loss.sum() / max(baseline_loss.sum(), EPS))
+
+
+def block_bootstrap_skill(model_loss: np.ndarray, baseline_loss: np.ndarray, block: int = 21,
+                          n_boot: int = 500, level: float = 0.90, seed: int = 7) -> tuple[float, float]:
+    """Moving-block bootstrap interval of the skill score (blocks keep the serial dependence)."""
+    n = len(model_loss)
+    block = max(1, min(block, n))
+    n_blocks = int(np.ceil(n / block))
+    rng = np.random.default_rng(seed)
+    starts = rng.integers(0, n - block + 1, size=(n_boot, n_blocks))
+    idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(n_boot, -1)[:, :n]
+    skills = 1.0 - model_loss[idx].sum(axis=1) / np.maximum(baseline_loss[idx].sum(axis=1), EPS)
+    alpha = (1.0 - level) / 2.0
+    return float(np.quantile(skills, alpha)), float(np.quantile(skills, 1.0 - alpha))

@@ -1,0 +1,170 @@
+"""The one training template every model of every engine instantiates.
+
+label -> chronological split -> tune -> fit -> calibrate -> evaluate -> explain -> predict, as a Kedro
+modular pipeline under a namespace such as `seller.trap`. Its datasets (`<namespace>.model`,
+`<namespace>.metrics`, ...) get versioned storage from the catalog's dataset factories, so a new model is
+a label in `labels.py` plus a parameter block.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+from kedro.pipeline import Pipeline, node
+
+from aegismatrix import __version__
+from aegismatrix.labels import build_label
+from aegismatrix.modelling.baselines import predict_baseline
+from aegismatrix.modelling.bundle import from_bundle, to_bundle
+from aegismatrix.modelling.config import ModelConfig
+from aegismatrix.modelling.evaluation import prediction_columns, summarise, walk_forward
+from aegismatrix.modelling.explain import contributions, global_importance
+from aegismatrix.modelling.training import data_hash, encode_label, predict_rows, train_fold
+
+logger = logging.getLogger(__name__)
+
+# Columns of market_daily carried into every model input for labels' context and baselines.
+CONTEXT_COLUMNS = ["open", "high", "low", "close", "vix_close"]
+
+
+def feature_columns(cfg: ModelConfig, manifest: dict) -> list[str]:
+    """The feature set's columns (or the model's named subset of them)."""
+    available = manifest[cfg.feature_set]["features"]
+    if cfg.features:
+        missing = sorted(set(cfg.features) - set(available))
+        if missing:
+            raise KeyError(f"features {missing} are not in the {cfg.feature_set!r} feature set")
+        return list(cfg.features)
+    return list(available)
+
+
+def build_model_input(features: pd.DataFrame, market_daily: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """Features of each decision day joined with its label; rows whose label window is incomplete keep NaN."""
+    cfg = ModelConfig.from_params(params)
+    market = market_daily.sort_values("date").reset_index(drop=True)
+    label = build_label(market, **cfg.label)
+    context = market[["date", *[c for c in CONTEXT_COLUMNS if c not in features.columns]]].assign(label=label.to_numpy())
+    frame = features.merge(context, on="date", how="inner").sort_values("date").reset_index(drop=True)
+    logger.info("model input %s: %d rows, %d labelled", cfg.label["name"], len(frame), frame["label"].notna().sum())
+    return frame
+
+
+def evaluate_walk_forward(model_input: pd.DataFrame, feature_manifest: dict, params: dict,
+                          namespace: str) -> tuple[pd.DataFrame, dict]:
+    """Out-of-sample predictions of every fold and the metrics next to the baselines."""
+    cfg = ModelConfig.from_params(params)
+    oos = walk_forward(model_input, feature_columns(cfg, feature_manifest), cfg, namespace)
+    metrics = {"name": namespace, **summarise(oos.dropna(subset=["label"]), cfg)}
+    skill = metrics["overall"]["skill"]
+    logger.info("%s: skill %+.4f vs %s (%s), %.0f%% CI [%+.4f, %+.4f] -> %s", namespace, skill["value"],
+                skill["vs"], skill["metric"], 100 * skill["level"], skill["ci_low"], skill["ci_high"], metrics["status"])
+    return oos, metrics
+
+
+def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics: dict, data_provenance: dict,
+                     params: dict, namespace: str) -> dict:
+    """Tune and fit on every labelled row; the bundle records its edge, window, fingerprint and provenance."""
+    cfg = ModelConfig.from_params(params)
+    cols = feature_columns(cfg, feature_manifest)
+    labelled = np.flatnonzero(model_input["label"].notna().to_numpy())
+    fitted = train_fold(model_input, cols, labelled, cfg, f"{namespace}/frozen/{data_hash(model_input, cols)}")
+    trained_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    metadata = {
+        "name": namespace, "version": f"{__version__}+{trained_at}", "trained_at": trained_at,
+        "code_version": __version__, "label": cfg.label, "horizon": cfg.horizon,
+        "status": metrics["status"], "edge": metrics["edge"], "metric": cfg.metric,
+        "oos_skill": metrics["overall"]["skill"], "test_skill": metrics["test"]["skill"],
+        "data_source": data_provenance.get("source"), "data_provenance": data_provenance,
+    }
+    return to_bundle(fitted, cfg, cols, feature_manifest[cfg.feature_set]["fingerprint"], metadata)
+
+
+def explain_model(model_input: pd.DataFrame, model: dict, params: dict) -> pd.DataFrame:
+    """Global importance (mean |SHAP| for trees) of the frozen model over the most recent rows."""
+    cfg = ModelConfig.from_params(params)
+    fitted = from_bundle(model)
+    rows = np.arange(max(0, len(model_input) - 500), len(model_input))
+    return global_importance(contributions(fitted, model_input, model["meta"]["features"], rows))
+
+
+def _served_frame(model_input: pd.DataFrame, rows: np.ndarray, values: np.ndarray, cfg: ModelConfig,
+                  source: str) -> pd.DataFrame:
+    frame = pd.DataFrame({"date": model_input["date"].to_numpy()[rows]})
+    frame[prediction_columns(cfg)] = values if values.ndim == 2 else values[:, None]
+    frame["model_source"] = source
+    return frame
+
+
+def _baseline_values(model: dict, model_input: pd.DataFrame, cfg: ModelConfig, rows: np.ndarray) -> np.ndarray:
+    meta = model["meta"]
+    spec = next(b for b in meta["baselines"] if b["name"] == meta["primary_baseline"])
+    history = pd.Series(encode_label(model_input["label"], meta["label_thresholds"]), index=model_input.index)
+    return predict_baseline(spec, meta["baseline_states"][spec["name"]], model_input, cfg.n_classes, history)[rows]
+
+
+def serve(model_input: pd.DataFrame, model: dict, cfg: ModelConfig, rows: np.ndarray) -> pd.DataFrame:
+    """Frozen-model predictions for `rows`, or the primary baseline when the model has no edge."""
+    if not model["meta"]["edge"]:
+        return _served_frame(model_input, rows, _baseline_values(model, model_input, cfg, rows), cfg, "baseline")
+    fitted = from_bundle(model)
+    return _served_frame(model_input, rows, predict_rows(fitted, model_input, model["meta"]["features"], rows), cfg, "model")
+
+
+def signal_history(model_input: pd.DataFrame, oos_predictions: pd.DataFrame, model: dict, params: dict) -> pd.DataFrame:
+    """One row per day: out-of-sample fold predictions, the frozen model after them, the baseline before them."""
+    cfg = ModelConfig.from_params(params)
+    cols, edge = prediction_columns(cfg), model["meta"]["edge"]
+    prefix = "" if edge else f"baseline_{cfg.primary_baseline}__"
+    oos = oos_predictions[["date", *[prefix + c for c in cols]]].set_axis(["date", *cols], axis=1)
+    oos = oos.assign(model_source="model" if edge else "baseline")
+    dates = model_input["date"]
+    before = np.flatnonzero((dates < oos["date"].min()).to_numpy())
+    after = np.flatnonzero((dates > oos["date"].max()).to_numpy())
+    parts = [oos]
+    if len(before):
+        parts.insert(0, _served_frame(model_input, before, _baseline_values(model, model_input, cfg, before), cfg, "baseline"))
+    if len(after):
+        parts.append(serve(model_input, model, cfg, after))
+    return pd.concat(parts, ignore_index=True)
+
+
+def predict_frozen(model_input: pd.DataFrame, model: dict, feature_manifest: dict, params: dict) -> pd.DataFrame:
+    """Inference: predictions for every row from the frozen model (refuses features it was not trained on)."""
+    cfg = ModelConfig.from_params(params)
+    from_bundle(model, expected_fingerprint=feature_manifest[cfg.feature_set]["fingerprint"])
+    return serve(model_input, model, cfg, np.arange(len(model_input)))
+
+
+def _bind(func, namespace: str):
+    """A node function with the namespace bound, keeping the function's name for kedro-viz."""
+    return functools.update_wrapper(functools.partial(func, namespace=namespace), func)
+
+
+def model_pipeline(namespace: str, feature_set: str, mode: str = "train") -> Pipeline:
+    """The template instantiated for one model: `mode='train'` trains and evaluates, `'inference'` predicts."""
+    features = f"{feature_set}_features"
+    build = node(build_model_input, [features, "market_daily", "params:model"], "model_input", name="build_model_input")
+    if mode == "train":
+        nodes = [
+            build,
+            node(_bind(evaluate_walk_forward, namespace), ["model_input", "feature_manifest", "params:model"],
+                 ["oos_predictions", "metrics"], name="evaluate_walk_forward"),
+            node(_bind(fit_frozen_model, namespace),
+                 ["model_input", "feature_manifest", "metrics", "data_provenance", "params:model"], "model",
+                 name="fit_frozen_model"),
+            node(explain_model, ["model_input", "model", "params:model"], "shap_importance", name="explain_model"),
+            node(signal_history, ["model_input", "oos_predictions", "model", "params:model"], "predictions",
+                 name="signal_history"),
+        ]
+        inputs = {features, "market_daily", "feature_manifest", "data_provenance"}
+    elif mode == "inference":
+        nodes = [build, node(predict_frozen, ["model_input", "model", "feature_manifest", "params:model"],
+                             "predictions", name="predict_frozen")]
+        inputs = {features, "market_daily", "feature_manifest"}
+    else:
+        raise ValueError(f"mode must be 'train' or 'inference', got {mode!r}")
+    return Pipeline(nodes, namespace=namespace, inputs=inputs, parameters={"params:model": f"params:{namespace}"})

@@ -1,0 +1,100 @@
+"""XGBoost classifiers and regressors, saved in XGBoost's own UBJ format."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+
+from aegismatrix.models.base import Estimator, register
+
+DEFAULTS = {"n_estimators": 150, "max_depth": 3, "learning_rate": 0.05, "subsample": 0.8,
+            "colsample_bytree": 0.8, "min_child_weight": 5.0, "reg_lambda": 5.0}
+
+
+def _xgb_space(trial) -> dict:
+    return {
+        "n_estimators": trial.suggest_int("n_estimators", 50, 300, step=50),
+        "max_depth": trial.suggest_int("max_depth", 2, 5),
+        "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.2, log=True),
+        "min_child_weight": trial.suggest_float("min_child_weight", 1.0, 50.0, log=True),
+        "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+        "colsample_bytree": trial.suggest_float("colsample_bytree", 0.4, 1.0),
+        "reg_lambda": trial.suggest_float("reg_lambda", 0.1, 50.0, log=True),
+    }
+
+
+class _XGBModel(Estimator):
+    explainer = "tree"
+    scale_inputs = False  # trees are invariant to monotone scaling; keeps SHAP values in feature units
+    wrapper: type
+
+    search_space = staticmethod(_xgb_space)
+
+    def _make(self):
+        params = {**DEFAULTS, **{k: v for k, v in self.params.items() if k in DEFAULTS or k in ("objective", "max_delta_step")}}
+        return self.wrapper(**params, random_state=self.seed, n_jobs=self.params.get("n_jobs", 2),
+                            tree_method="hist", verbosity=0)
+
+    def fit(self, X, y, sample_weight=None, on_epoch=None):
+        self.model = self._make()
+        self.model.fit(X.to_numpy(dtype=np.float32), y, sample_weight=sample_weight)
+        return self
+
+    def state(self):
+        return {}, {"model.ubj": bytes(self.model.get_booster().save_raw("ubj"))}
+
+    @classmethod
+    def from_state(cls, params, seed, n_classes, state, blobs):
+        est = cls(params, seed, n_classes)
+        est.model = est.wrapper()
+        est.model.load_model(bytearray(blobs["model.ubj"]))
+        return est
+
+    @property
+    def booster(self) -> xgb.Booster:
+        return self.model.get_booster()
+
+
+@register
+class XGBClassifierModel(_XGBModel):
+    kind = "xgb_classifier"
+    task = "classification"
+    wrapper = xgb.XGBClassifier
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self.model.predict_proba(X.to_numpy(dtype=np.float32))
+
+
+@register
+class XGBRegressorModel(_XGBModel):
+    kind = "xgb_regressor"
+    task = "regression"
+    wrapper = xgb.XGBRegressor
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self.model.predict(X.to_numpy(dtype=np.float32)).astype(float)
+
+
+@register
+class XGBRandomForestClassifierModel(_XGBModel):
+    """A random forest (XGBoost's RF mode: bagged trees, one boosting round) saved as UBJ."""
+
+    kind = "xgb_random_forest"
+    task = "classification"
+    wrapper = xgb.XGBRFClassifier
+
+    @staticmethod
+    def search_space(trial) -> dict:
+        return {"max_depth": trial.suggest_int("max_depth", 3, 8),
+                "min_child_weight": trial.suggest_float("min_child_weight", 1.0, 50.0, log=True)}
+
+    def _make(self):
+        return xgb.XGBRFClassifier(n_estimators=self.params.get("n_estimators", 200),
+                                   max_depth=self.params.get("max_depth", 5),
+                                   min_child_weight=self.params.get("min_child_weight", 5.0),
+                                   subsample=0.7, colsample_bynode=0.6, random_state=self.seed,
+                                   n_jobs=2, tree_method="hist", verbosity=0)
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self.model.predict_proba(X.to_numpy(dtype=np.float32))

@@ -1,0 +1,116 @@
+"""The shared template: splits purge their label windows, scalers see training rows only, a toy label
+trains end to end through a namespaced Kedro pipeline, runs are deterministic, fingerprints are enforced."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.runner import SequentialRunner
+
+from aegismatrix.modelling.bundle import FeatureMismatchError
+from aegismatrix.modelling.preprocessing import Scaler
+from aegismatrix.modelling.splits import inner_split, walk_forward_folds
+from aegismatrix.modelling.template import build_model_input, model_pipeline, predict_frozen
+from aegismatrix.modelling.training import train_fold
+from aegismatrix.modelling.config import ModelConfig
+
+
+def _toy_market(n: int = 900, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A market where the sign of a known feature predicts tomorrow's return: a learnable toy."""
+    rng = np.random.default_rng(seed)
+    signal = rng.normal(size=n)
+    ret = 0.004 * np.sign(np.r_[0.0, signal[:-1]]) + rng.normal(scale=0.004, size=n)
+    close = 10000 * np.exp(np.cumsum(ret))
+    dates = pd.bdate_range("2015-01-01", periods=n)
+    market = pd.DataFrame({"date": dates, "open": close, "high": close * 1.003, "low": close * 0.997,
+                           "close": close, "volume": np.nan, "vix_high": 15.0, "vix_low": 15.0,
+                           "vix_close": 15.0, "vix_filled": False})
+    features = pd.DataFrame({"date": dates, "planted_signal": signal, "noise": rng.normal(size=n)})
+    return market, features
+
+
+TOY_PARAMS = {
+    "feature_set": "toy", "label": {"name": "forward_return", "horizon": 1}, "horizon": 1,
+    "label_bins": [0.5], "class_names": ["below_median", "above_median"], "estimator": {"kind": "logistic"},
+    "baselines": [{"name": "prior", "kind": "class_prior"}], "primary_baseline": "prior", "metric": "log_loss",
+    "splits": {"n_folds": 3, "min_train": 200}, "tuning": {"n_trials": 2}, "bootstrap": {"n_boot": 200},
+}
+
+
+def test_folds_purge_label_window_and_embargo():
+    positions = np.arange(1000)
+    folds = walk_forward_folds(positions, n_folds=4, test_fraction=0.2, min_train=200, horizon=10, embargo=5)
+    assert [f.name for f in folds] == ["fold_1", "fold_2", "fold_3", "fold_4", "test"]
+    for fold in folds:
+        assert fold.train.max() + 10 + 5 < fold.test.min()  # last label window ends before the embargo
+        assert fold.train.max() + 10 + 5 + 1 == fold.test.min()
+    assert folds[-1].test.min() == 800 and folds[-1].test.max() == 999
+
+
+def test_folds_on_sparse_labels_purge_in_trading_days():
+    positions = np.arange(0, 2000, 7)  # e.g. labels only on breakout days
+    folds = walk_forward_folds(positions, n_folds=3, min_train=50, horizon=3, embargo=5)
+    for fold in folds:
+        assert fold.train.max() < fold.test.min() - 3 - 5
+
+
+def test_inner_split_is_purged():
+    fit, val = inner_split(np.arange(500), horizon=21, embargo=5)
+    assert fit.max() + 21 + 5 < val.min()
+
+
+def test_scaler_sees_training_rows_only(tmp_path):
+    market, features = _toy_market()
+    features.loc[features.index[-100:], "noise"] = 1e6  # an outlier regime after the training rows
+    params = {**TOY_PARAMS, "tuning": {"n_trials": 0, "storage_dir": str(tmp_path)}}
+    frame = build_model_input(features, market, params)
+    fitted = train_fold(frame, ["planted_signal", "noise"], np.arange(600), ModelConfig.from_params(params), "t")
+    expected = Scaler.fit(frame.iloc[:600][["planted_signal", "noise"]])
+    np.testing.assert_allclose(fitted.scaler.mean, expected.mean)
+    assert abs(fitted.scaler.mean[1]) < 1.0
+
+
+class _Kept(MemoryDataset):
+    """A memory dataset the runner cannot release, so the test can read intermediate outputs."""
+
+    def _release(self) -> None:
+        pass
+
+
+OUTPUTS = ("toy.planted.metrics", "toy.planted.model", "toy.planted.predictions", "toy.planted.model_input")
+
+
+def _run(tmp_path, market, features):
+    params = {**TOY_PARAMS, "tuning": {"n_trials": 2, "storage_dir": str(tmp_path / "optuna")}}
+    manifest = {"toy": {"fingerprint": "f1", "features": ["planted_signal", "noise"]}}
+    catalog = DataCatalog({
+        "toy_features": MemoryDataset(features), "market_daily": MemoryDataset(market),
+        "feature_manifest": MemoryDataset(manifest), "data_provenance": MemoryDataset({"source": "synthetic"}),
+        "params:toy.planted": MemoryDataset(params), **{name: _Kept() for name in OUTPUTS},
+    })
+    SequentialRunner().run(model_pipeline("toy.planted", "toy"), catalog)
+    return {name: catalog[name].load() for name in OUTPUTS}
+
+
+def test_template_learns_a_planted_pattern_and_is_deterministic(tmp_path):
+    market, features = _toy_market()
+    first, second = _run(tmp_path, market, features), _run(tmp_path / "again", market, features)
+    metrics = first["toy.planted.metrics"]
+    assert metrics["edge"] and metrics["overall"]["model"]["accuracy"] > 0.75
+    assert metrics["overall"]["baselines"]["prior"]["accuracy"] < 0.6
+    assert metrics["overall"] == second["toy.planted.metrics"]["overall"]
+    history = first["toy.planted.predictions"]
+    assert len(history) == len(first["toy.planted.model_input"])
+    assert set(history["model_source"]) == {"model", "baseline"}  # baseline only before the first test fold
+    bundle = first["toy.planted.model"]
+    assert bundle["meta"]["feature_fingerprint"] == "f1" and bundle["meta"]["status"] == "edge"
+
+
+def test_frozen_model_refuses_other_features(tmp_path):
+    market, features = _toy_market()
+    result = _run(tmp_path, market, features)
+    with pytest.raises(FeatureMismatchError, match="fingerprint"):
+        predict_frozen(result["toy.planted.model_input"], result["toy.planted.model"],
+                       {"toy": {"fingerprint": "other", "features": ["planted_signal", "noise"]}}, TOY_PARAMS)
