@@ -29,25 +29,33 @@ def registry_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+BEGIN, END = "<!-- registry:begin -->", "<!-- registry:end -->"
+
+
 def render_markdown() -> str:
-    """docs/features.md, generated from the registry (run `python -m aegismatrix.features`)."""
-    table = registry_table()
-    head = [
-        "# Feature registry",
-        "",
-        "Generated from `aegismatrix.features.registry` by `python -m aegismatrix.features`; do not edit by hand.",
-        "`lookback` is the number of rows a feature needs before its first defined value.",
-        f"{len(table)} features; engine set sizes: "
-        + ", ".join(f"{e} {len(n)}" for e, n in ENGINE_SETS.items()) + ".",
-        "",
-        "| name | family | lookback | needs | engines | description |",
-        "|---|---|---|---|---|---|",
+    """The generated part of docs/features.md: engine sets and the registry table."""
+    sets = [f"- **{e}** ({len(n)}): " + ", ".join(f"`{x}`" for x in n) for e, n in ENGINE_SETS.items()]
+    rows = [f"| `{r.name}` | {r.family} | {r.lookback} | {r.needs} | {r.engines} | {r.description} |"
+            for r in registry_table().itertuples()]
+    lines = [
+        BEGIN,
+        f"Generated from the registry by `python -m aegismatrix.features`; {len(REGISTRY)} features. "
+        "`lookback`: rows a feature needs before its first defined value.",
+        "", "### Engine feature sets", "", *sets, "", "### Registry", "",
+        "| name | family | lookback | needs | engines | description |", "|---|---|---|---|---|---|", *rows, END,
     ]
-    body = [f"| `{r.name}` | {r.family} | {r.lookback} | {r.needs} | {r.engines} | {r.description} |" for r in table.itertuples()]
-    return "\n".join(head + body) + "\n"
+    return "\n".join(lines)
+
+
+def doc_section(text: str) -> str:
+    """The generated section of a features.md text (empty when the markers are missing)."""
+    if BEGIN not in text or END not in text:
+        return ""
+    return text[text.index(BEGIN) : text.index(END) + len(END)]
 
 
 def write_doc(path: Path = DOC_PATH) -> Path:
-    """Regenerate the registry table in docs/."""
-    path.write_text(render_markdown(), encoding="utf-8")
+    """Regenerate the registry section of docs/features.md, keeping the hand-written text around it."""
+    text = path.read_text(encoding="utf-8") if path.exists() else f"# Features\n\n{BEGIN}\n{END}\n"
+    path.write_text(text.replace(doc_section(text), render_markdown()), encoding="utf-8")
     return path
