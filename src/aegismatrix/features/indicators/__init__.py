@@ -12,6 +12,7 @@ FAMILIES = ("trend", "momentum", "volatility", "volume", "pattern", "statistical
 _MODULES = {"trend": trend, "momentum": momentum, "volatility": volatility, "volume": volume,
             "pattern": pattern, "statistical": statistical, "implied": implied}
 PRICE_FAMILIES = tuple(f for f in FAMILIES if f != "implied")
+_USES_VOLUME = ("momentum", "volume")  # MFI and the volume family read the volume column
 
 
 def all_specs() -> tuple[FeatureSpec, ...]:
@@ -24,7 +25,7 @@ def compute_library(frame: pd.DataFrame, families: tuple[str, ...] = FAMILIES, v
     cols: dict[str, np.ndarray] = {}
     for fam in families:
         mod = _MODULES[fam]
-        cols |= mod.compute(frame, volume_ok=volume_ok) if fam in ("momentum", "volume") else mod.compute(frame)
+        cols |= mod.compute(frame, volume_ok=volume_ok) if fam in _USES_VOLUME else mod.compute(frame)
     names = [s.name for fam in families for s in _MODULES[fam].SPECS]
     if set(cols) != set(names):  # a computed column without a registry entry (or vice versa) is a bug
         raise RuntimeError(f"library and registry disagree: {sorted(set(cols) ^ set(names))}")
