@@ -85,6 +85,7 @@ class _Validator:
             self.frame = f.sort_values("date", kind="stable").reset_index(drop=True)
         dup = self.frame["date"].duplicated(keep="last")
         self.act("temporal", dup, "duplicate dates; kept the last row of each")
+        self.source_dates = self.frame["date"].copy()  # completeness judges the source, not rows dropped later
 
     def prices(self) -> None:
         """Missing or non-numeric prices, then non-positive prices."""
@@ -152,11 +153,12 @@ class _Validator:
         if weekend.any():
             self.note("weekend_sessions", f.loc[weekend, "date"], "sessions on a Saturday/Sunday (special sessions)")
         cfg = self.checks["completeness"]
-        miss = missing_sessions(f["date"], f["date"].iloc[0], f["date"].iloc[-1])
-        expected = len(pd.bdate_range(f["date"].iloc[0], f["date"].iloc[-1]))
+        dates = self.source_dates
+        miss = missing_sessions(dates, dates.iloc[0], dates.iloc[-1])
+        expected = len(pd.bdate_range(dates.iloc[0], dates.iloc[-1]))
         years = expected / 261
         frac = max(len(miss) - cfg["holidays_per_year"] * years, 0) / max(expected, 1)
-        if frac > cfg["max_missing_frac"]:
+        if expected >= cfg.get("min_sessions", 20) and frac > cfg["max_missing_frac"]:
             self.note("completeness", miss, f"{len(miss)} of {expected} weekday sessions missing ({frac:.1%} beyond the holiday allowance)", len(miss))
 
 
