@@ -16,7 +16,8 @@ from aegismatrix.market.synthetic import synthetic_market_daily, synthetic_unive
 
 log = logging.getLogger(__name__)
 SOURCES = {"auto", "yfinance", "csv", "synthetic"}
-_OVERLAP_DAYS = 5  # refetch a few days on incremental refresh: Yahoo revises the latest bars
+_OVERLAP_DAYS = 5
+VOL_INDEX_TICKERS = {"^VIX", "^INDIAVIX"}  # refetch a few days on incremental refresh: Yahoo revises the latest bars
 
 
 @dataclass
@@ -135,9 +136,15 @@ def synthetic_core(keys: dict[str, str], index_key: str, vix_key: str, start: pd
 
 
 def synthetic_symbols(keys: dict[str, str], start: pd.Timestamp, end: pd.Timestamp, seed: int) -> dict[str, Fetched]:
-    """Synthetic daily bars for any set of symbols (one vectorised simulation)."""
-    if not keys:
-        return {}
+    """Synthetic daily bars for any set of symbols (one vectorised simulation; volatility indices from the VIX model)."""
+    vol = {k: t for k, t in keys.items() if t in VOL_INDEX_TICKERS}
+    prices = {k: t for k, t in keys.items() if k not in vol}
     years = (len(pd.bdate_range(start, end)) + 1) / 252
-    frames = synthetic_universe(list(keys), years=years, seed=seed + 1, end=end.strftime("%Y-%m-%d"))
-    return {k: Fetched(k, keys[k], _window(f, start, end), "synthetic", f"synthetic(seed={seed + 1})") for k, f in frames.items()}
+    out = {}
+    if prices:
+        frames = synthetic_universe(list(prices), years=years, seed=seed + 1, end=end.strftime("%Y-%m-%d"))
+        out = {k: Fetched(k, keys[k], _window(f, start, end), "synthetic", f"synthetic(seed={seed + 1})") for k, f in frames.items()}
+    for i, (key, ticker) in enumerate(vol.items()):
+        core = synthetic_core({"i": "", key: ticker}, "i", key, start, end, seed + 101 + i)
+        out[key] = core[key]
+    return out
