@@ -1,5 +1,6 @@
 """Custom Kedro datasets."""
 
 from aegismatrix.datasets.model_bundle import ModelBundleDataset
+from aegismatrix.datasets.optional_partitions import OptionalPartitionedDataset
 
-__all__ = ["ModelBundleDataset"]
+__all__ = ["ModelBundleDataset", "OptionalPartitionedDataset"]
