@@ -1,7 +1,68 @@
-"""Wiring only; the nodes live in nodes.py."""
+"""Wiring only; the nodes live in nodes.py.
 
-from kedro.pipeline import Pipeline
+The reporting pipeline reads stored outputs (it pulls in no training). Its per-model nodes are built from each
+engine's `MODEL_NAMESPACES` and live under the model's namespace, so their figures (`<ns>.diagnostics_plot` ...)
+get versioned storage from the factories in catalog_08_reporting_figures.yml. An engine whose pipeline exports
+no models yet contributes nothing (and its signals are not read).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+
+from kedro.pipeline import Pipeline, node
+
+from . import nodes
+
+ENGINES = ["direction", "seller", "buyer"]
 
 
-def create_pipeline(**kwargs) -> Pipeline:
-    return Pipeline([])
+def engine_namespaces() -> dict[str, list[str]]:
+    """`MODEL_NAMESPACES` of every engine pipeline module (empty where an engine has none yet)."""
+    found = {}
+    for engine in ENGINES:
+        module = importlib.import_module(f"aegismatrix.pipelines.{engine}.pipeline")
+        found[engine] = list(getattr(module, "MODEL_NAMESPACES", []))
+    return found
+
+
+def _key(namespace: str) -> str:
+    return namespace.replace(".", "__")
+
+
+def _model_pipeline(namespace: str) -> Pipeline:
+    func = functools.update_wrapper(functools.partial(nodes.model_report, namespace=namespace), nodes.model_report)
+    return Pipeline(
+        [node(func, ["metrics", "oos_predictions", "shap_importance", "params:reporting"],
+              ["diagnostics_plot", "skill_plot", "importance_plot", "report_section"], name="model_report")],
+        namespace=namespace, parameters={"params:reporting": "params:reporting"},
+    )
+
+
+def create_pipeline(namespaces: dict[str, list[str]] | None = None, **kwargs) -> Pipeline:
+    """Per-model figure nodes, the comparison, market/backtest figures and the HTML report."""
+    namespaces = engine_namespaces() if namespaces is None else namespaces
+    models = [ns for engine in ENGINES for ns in namespaces.get(engine, [])]
+    signals = {f"{engine}_signals": f"{engine}_signals" for engine in ENGINES if namespaces.get(engine)}
+    seller = {"seller_signals": "seller_signals"} if "seller_signals" in signals else {}
+    market = {"market_daily": "market_daily", "params": "params:reporting"}
+    shared = Pipeline([
+        node(nodes.data_report, ["data_provenance", "data_quality_report", "params:reporting"], "report_data_section",
+             name="data_report"),
+        node(nodes.model_comparison, {"params": "params:reporting", **{_key(ns): f"{ns}.metrics" for ns in models}},
+             ["model_comparison_plot", "model_comparison_table", "report_comparison_section"], name="model_comparison"),
+        node(nodes.volatility_report, {**market, **seller}, ["volatility_forecast_plot", "report_volatility_section"],
+             name="volatility_report"),
+        node(nodes.safe_range_report, {**market, **seller},
+             ["safe_range_backtest_plot", "safe_range_backtest", "report_safe_range_section"], name="safe_range_report"),
+        node(nodes.signal_history_report, {**market, **signals}, ["signal_history_plot", "report_signal_section"],
+             name="signal_history_report"),
+        node(nodes.render_report,
+             {"params": "params:reporting", "data_section": "report_data_section",
+              "comparison_section": "report_comparison_section", "volatility_section": "report_volatility_section",
+              "safe_range_section": "report_safe_range_section", "signal_section": "report_signal_section",
+              **{_key(ns): f"{ns}.report_section" for ns in models}},
+             "aegismatrix_report", name="render_report"),
+    ])
+    return sum((_model_pipeline(ns) for ns in models), Pipeline([])) + shared

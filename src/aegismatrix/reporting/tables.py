@@ -1,0 +1,70 @@
+"""Report tables: the template's metrics JSON (modelling.evaluation.summarise) flattened into frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+COMPARISON_COLUMNS = ["model", "engine", "task", "metric", "primary_baseline", "n", "model_score", "baseline_score",
+                      "skill", "ci_low", "ci_high", "test_skill", "beats_all_baselines", "status"]
+
+
+def _score(scores: dict, metric: str) -> float | None:
+    value = scores.get(metric)
+    if value is None and metric == "mse" and scores.get("rmse") is not None:
+        value = scores["rmse"] ** 2
+    return value
+
+
+def comparison_row(name: str, metrics: dict) -> dict:
+    """One model's headline: score and primary-baseline score on the same rows, skill with CI, status."""
+    overall, metric, primary = metrics["overall"], metrics["metric"], metrics["primary_baseline"]
+    skill = overall["skill"]
+    return {"model": name, "engine": name.split(".")[0], "task": metrics.get("task"), "metric": metric,
+            "primary_baseline": primary, "n": overall.get("n"),
+            "model_score": _score(overall["model"], metric),
+            "baseline_score": _score(overall["baselines"].get(primary, {}), metric),
+            "skill": skill["value"], "ci_low": skill["ci_low"], "ci_high": skill["ci_high"],
+            "test_skill": metrics["test"]["skill"]["value"],
+            "beats_all_baselines": metrics.get("beats_all_baselines"), "status": metrics["status"]}
+
+
+def comparison_table(metrics_by_model: dict[str, dict]) -> pd.DataFrame:
+    """Every model's headline row, grouped by engine."""
+    rows = [comparison_row(name, m) for name, m in metrics_by_model.items() if m]
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def _block_row(block: str, scores: dict, metric: str, primary: str) -> dict:
+    return {"block": block, "n": scores.get("n"), f"model {metric}": _score(scores["model"], metric),
+            f"{primary} {metric}": _score(scores["baselines"].get(primary, {}), metric),
+            "skill": scores["skill"]["value"], "ci_low": scores["skill"]["ci_low"], "ci_high": scores["skill"]["ci_high"]}
+
+
+def block_table(metrics: dict, key: str) -> pd.DataFrame:
+    """Per fold (`folds`, then the walk-forward and overall totals) or per year (`per_year`): model vs primary
+    baseline on the same rows and skill with its bootstrap interval."""
+    metric, primary = metrics["metric"], metrics["primary_baseline"]
+    blocks = dict(metrics.get(key) or {})
+    if key == "folds":
+        blocks.update({"all walk-forward folds": metrics["walk_forward"], "overall": metrics["overall"]})
+    return pd.DataFrame([_block_row(block, scores, metric, primary) for block, scores in blocks.items()])
+
+
+def scores_table(metrics: dict, block: str = "overall") -> pd.DataFrame:
+    """All scalar scores of the model and every baseline on the same rows of one block."""
+    scores = metrics.get(block) or {}
+    rows = {"model": scores.get("model", {}), **{f"baseline {k}": v for k, v in scores.get("baselines", {}).items()}}
+    table = pd.DataFrame({who: {k: v for k, v in s.items() if isinstance(v, (int, float)) or v is None}
+                          for who, s in rows.items()}).T
+    skills = scores.get("skill_vs_each_baseline", {})
+    if len(table):
+        table["model skill vs this baseline"] = [None] + [skills.get(k[len("baseline "):]) for k in table.index[1:]]
+    return table
+
+
+def provenance_table(provenance: dict | None) -> pd.DataFrame:
+    """One row per symbol of data_provenance."""
+    symbols = (provenance or {}).get("symbols") or {}
+    rows = [{"symbol": key, **{k: ("; ".join(map(str, v)) if isinstance(v, list) else v) for k, v in info.items()}}
+            for key, info in symbols.items()]
+    return pd.DataFrame(rows)
