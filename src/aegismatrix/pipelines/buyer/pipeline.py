@@ -1,7 +1,35 @@
-"""Wiring only; the nodes live in nodes.py."""
+"""Wiring only; the nodes live in nodes.py. Three template instances plus the engine's own nodes."""
 
-from kedro.pipeline import Pipeline
+from kedro.pipeline import Node, Pipeline
+
+from aegismatrix.modelling.template import model_pipeline
+
+from . import nodes
+
+MODEL_NAMESPACES: list[str] = ["buyer.breakout", "buyer.spike", "buyer.theta"]
+
+
+def _engine_nodes() -> list[Node]:
+    """The nodes shared by training and inference: signal assembly and gamma windows."""
+    return [
+        Node(nodes.assemble_buyer_signals,
+             ["buyer.breakout.predictions", "buyer.spike.predictions", "buyer.theta.predictions", "params:buyer.signals"],
+             "buyer_signals", name="assemble_buyer_signals"),
+        Node(nodes.find_gamma_windows, ["market_intraday", "params:buyer.gamma_windows"], "gamma_windows",
+             name="find_gamma_windows"),
+    ]
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return Pipeline([])
+    """Training: walk-forward evaluation, frozen models, SHAP, out-of-sample signal history, summary."""
+    models = sum((model_pipeline(ns, "buyer", mode="train") for ns in MODEL_NAMESPACES), Pipeline([]))
+    summary = Node(nodes.summarise_buyer_metrics, [f"{ns}.metrics" for ns in MODEL_NAMESPACES]
+                   + [f"{ns}.model" for ns in MODEL_NAMESPACES], "buyer_metrics_summary",
+                   name="summarise_buyer_metrics")
+    return models + Pipeline([*_engine_nodes(), summary])
+
+
+def create_inference_pipeline(**kwargs) -> Pipeline:
+    """Inference: the same instances predicting from frozen models, then the same assembly."""
+    models = sum((model_pipeline(ns, "buyer", mode="inference") for ns in MODEL_NAMESPACES), Pipeline([]))
+    return models + Pipeline(_engine_nodes())
