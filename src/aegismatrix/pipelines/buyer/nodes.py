@@ -20,7 +20,7 @@ SOURCE_COLUMNS = {"breakout": "breakout_model_source", "spike": "spike_model_sou
 
 def calendar_days_to_next_session(dates: pd.Series) -> np.ndarray:
     """Calendar days of option decay from close t to the next weekday close (Fri -> Mon = 3); holidays ignored."""
-    weekday = pd.to_datetime(dates).dt.weekday.to_numpy()
+    weekday = pd.to_datetime(dates).dt.day_of_week.to_numpy()
     return np.where(weekday == 4, 3, np.where(weekday == 5, 2, 1)).astype(float)
 
 
