@@ -3,8 +3,9 @@
 from kedro.config import OmegaConfigLoader
 
 from aegismatrix.hooks import ProjectHooks
+from aegismatrix.pipelines.inference.hooks import MissingModelHooks
 
-HOOKS = (ProjectHooks(),)
+HOOKS = (ProjectHooks(), MissingModelHooks())  # MissingModelHooks: never-trained models serve baselines
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

@@ -18,7 +18,7 @@ from kedro.pipeline import Pipeline, node
 
 from aegismatrix import __version__
 from aegismatrix.labels import build_label
-from aegismatrix.modelling.baselines import predict_baseline
+from aegismatrix.modelling.baselines import fit_baseline, predict_baseline
 from aegismatrix.modelling.bundle import from_bundle, to_bundle
 from aegismatrix.modelling.config import ModelConfig
 from aegismatrix.modelling.evaluation import prediction_columns, summarise, walk_forward
@@ -132,11 +132,28 @@ def signal_history(model_input: pd.DataFrame, oos_predictions: pd.DataFrame, mod
     return pd.concat(parts, ignore_index=True)
 
 
-def predict_frozen(model_input: pd.DataFrame, model: dict, feature_manifest: dict, params: dict) -> pd.DataFrame:
-    """Inference: predictions for every row from the frozen model (refuses features it was not trained on)."""
+def _untrained_baseline(model_input: pd.DataFrame, cfg: ModelConfig) -> np.ndarray:
+    """The primary baseline fitted on the labels already known in the window (for a model never trained)."""
+    known = model_input["label"].notna().to_numpy()
+    thresholds = np.quantile(model_input["label"][known], cfg.label_bins).tolist() if cfg.label_bins and known.any() else None
+    history = pd.Series(encode_label(model_input["label"], thresholds), index=model_input.index)
+    spec = next(b for b in cfg.baselines if b["name"] == cfg.primary_baseline)
+    state = fit_baseline(spec, model_input[known].assign(label=history[known]), cfg.n_classes)
+    return predict_baseline(spec, state, model_input, cfg.n_classes, history)
+
+
+def predict_frozen(model_input: pd.DataFrame, model: dict | None, feature_manifest: dict, params: dict) -> pd.DataFrame:
+    """Inference: predictions for every row from the frozen model (refuses features it was not trained on).
+
+    `model=None` (never trained; see aegismatrix.pipelines.inference.hooks) serves the primary baseline.
+    """
     cfg = ModelConfig.from_params(params)
+    rows = np.arange(len(model_input))
+    if model is None:
+        logger.warning("no frozen model for %s: serving its baseline %r", cfg.label["name"], cfg.primary_baseline)
+        return _served_frame(model_input, rows, _untrained_baseline(model_input, cfg), cfg, "baseline")
     from_bundle(model, expected_fingerprint=feature_manifest[cfg.feature_set]["fingerprint"])
-    return serve(model_input, model, cfg, np.arange(len(model_input)))
+    return serve(model_input, model, cfg, rows)
 
 
 def _bind(func, namespace: str):

@@ -1,7 +1,46 @@
-"""Wiring only; the nodes live in nodes.py."""
+"""Wiring only: every engine's inference pipeline (frozen models, same signal assembly), then the payload."""
 
-from kedro.pipeline import Pipeline
+from __future__ import annotations
+
+import functools
+import importlib
+
+from kedro.pipeline import Node, Pipeline
+
+from . import nodes
+
+ENGINES = ("direction", "seller", "buyer")
+
+
+def _bind(func, namespace: str):
+    return functools.update_wrapper(functools.partial(func, namespace=namespace), func)
+
+
+def _engine(name: str):
+    """An engine's pipeline module, or None while it does not offer `create_inference_pipeline` yet."""
+    module = importlib.import_module(f"aegismatrix.pipelines.{name}.pipeline")
+    return module if hasattr(module, "create_inference_pipeline") and hasattr(module, "MODEL_NAMESPACES") else None
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return Pipeline([])
+    """Engines predict every date from frozen models; the latest date becomes aegismatrix.json."""
+    engines = {name: module for name in ENGINES if (module := _engine(name)) is not None}
+    pipe = sum((module.create_inference_pipeline() for module in engines.values()), Pipeline([]))
+    namespaces = [ns for module in engines.values() for ns in module.MODEL_NAMESPACES]
+    describe = [
+        Node(_bind(nodes.describe_model, ns), [f"{ns}.model_input", f"{ns}.model", f"params:{ns}", "params:inference"],
+             f"{ns}.payload_entry", name=f"describe_{ns.replace('.', '_')}", namespace=ns)
+        for ns in namespaces
+    ]
+    inputs = {"market_daily": "market_daily", "data_provenance": "data_provenance",
+              "model_versions": "inference_model_versions", "params": "params:inference"}
+    inputs.update({f"{name}_signals": f"{name}_signals" for name in engines})
+    inputs.update({f"params__{name}": f"params:{name}" for name in engines})
+    inputs.update({f"entry__{ns.replace('.', '__')}": f"{ns}.payload_entry" for ns in namespaces})
+    inputs.update({name: name for name in ("gamma_windows", "seller_max_pain") if name in pipe.all_outputs()})
+    return pipe + Pipeline([
+        *describe,
+        Node(nodes.assemble_inference_payload, inputs, "aegismatrix_payload_candidate", name="assemble_payload"),
+        Node(nodes.publish, ["aegismatrix_payload_candidate", "params:inference"], "aegismatrix_payload",
+             name="publish_payload"),
+    ])

@@ -1,0 +1,80 @@
+"""Catalog-level tolerance for frozen models that were never trained (registered in settings.py).
+
+Before a run, every free input `<engine>.<model>.model` (loaded, not produced by the run) that has no stored
+version is replaced by a dataset that loads `None`; the template's `predict_frozen` then serves that model's
+primary baseline and says so (`model_source: baseline`). A missing `<engine>.<model>.metrics` loads as a
+`no_edge` stub. Versions pinned with `--load-versions` are never replaced: a pinned version that does not
+exist still fails loudly. The resolved version of every frozen model is offered to the run as
+`inference_model_versions` ({namespace: Kedro version timestamp or None}) when the pipeline asks for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from kedro.framework.hooks import hook_impl
+from kedro.io import AbstractDataset, MemoryDataset
+
+logger = logging.getLogger(__name__)
+
+FROZEN = re.compile(r"^(?P<ns>[^.]+\.[^.]+)\.(?P<kind>model|metrics)$")
+VERSIONS_DATASET = "inference_model_versions"
+
+
+class MissingArtifactDataset(AbstractDataset[None, Any]):
+    """Stands in for a model artifact that was never trained: loads a fixed value, refuses saves."""
+
+    def __init__(self, name: str, value: Any = None):
+        self._name, self._value = name, value
+
+    def load(self) -> Any:
+        return self._value
+
+    def save(self, data: None) -> None:
+        raise NotImplementedError(f"{self._name} was never trained; train it instead of saving here")
+
+    def _describe(self) -> dict[str, Any]:
+        return {"missing": self._name}
+
+
+def _missing_metrics(ns: str, params: dict) -> dict:
+    """A `no_edge` metrics stub in the template's layout for a model that was never evaluated."""
+    empty = {"n": 0, "model": {}, "baselines": {}, "skill": {"value": None, "ci_low": None, "ci_high": None}}
+    return {"name": ns, "missing": True, "metric": params.get("metric"), "primary_baseline": params.get("primary_baseline"),
+            "edge": False, "status": "no_edge", "folds": {}, "per_year": {}, "walk_forward": empty, "test": empty,
+            "overall": empty, "beats_all_baselines": False}
+
+
+def _version(catalog, name: str) -> str | None:
+    dataset = catalog.get(name) if hasattr(catalog, "get") else catalog[name]
+    try:
+        return dataset.resolve_load_version()
+    except Exception:  # a missing model or a dataset without versions
+        return None
+
+
+class MissingModelHooks:
+    """Lets inference and reporting run when some models were never trained (see the module docstring)."""
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: dict, pipeline, catalog) -> None:
+        pinned = run_params.get("load_versions") or {}
+        versions: dict[str, str | None] = {}
+        for name in sorted(pipeline.inputs()):
+            match = FROZEN.match(name)
+            if not match:
+                continue
+            ns, kind = match["ns"], match["kind"]
+            present = name in pinned or catalog.exists(name)
+            if kind == "model":
+                versions[ns] = pinned.get(name) or (_version(catalog, name) if present else None)
+            if present:
+                continue
+            params = catalog.load(f"params:{ns}") if f"params:{ns}" in catalog else {}
+            logger.warning("%s has no stored version (never trained?): %s", name,
+                           "its baseline is served" if kind == "model" else "treated as no_edge")
+            catalog[name] = MissingArtifactDataset(name, None if kind == "model" else _missing_metrics(ns, params))
+        if VERSIONS_DATASET in pipeline.inputs():
+            catalog[VERSIONS_DATASET] = MemoryDataset(versions)

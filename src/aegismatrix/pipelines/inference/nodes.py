@@ -1,0 +1,52 @@
+"""Thin nodes of the inference pipeline: describe each served model, assemble, validate and publish the payload."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from aegismatrix.payload.assemble import assemble_payload, describe_served_model
+from aegismatrix.payload.publish import PayloadValidationError, publish_payload
+
+logger = logging.getLogger(__name__)
+
+ENTRY_PREFIX = "entry__"
+SIGNAL_SUFFIX = "_signals"
+PARAMS_PREFIX = "params__"
+
+
+def describe_model(model_input: pd.DataFrame, model: dict | None, model_params: dict, params: dict,
+                   namespace: str) -> dict:
+    """Edge, out-of-sample skill, served source and latest top drivers of one frozen model."""
+    return describe_served_model(model_input, model, model_params, namespace, int(params.get("n_drivers", 5)))
+
+
+def assemble_inference_payload(market_daily: pd.DataFrame, data_provenance: dict, model_versions: dict,
+                               params: dict, **inputs) -> dict:
+    """The payload for the latest date from every engine's signals, model entries and provenance."""
+    entries = {key[len(ENTRY_PREFIX):].replace("__", "."): value for key, value in inputs.items()
+               if key.startswith(ENTRY_PREFIX)}
+    signals = {key[: -len(SIGNAL_SUFFIX)]: value for key, value in inputs.items() if key.endswith(SIGNAL_SUFFIX)}
+    engine_params = {key[len(PARAMS_PREFIX):]: value for key, value in inputs.items() if key.startswith(PARAMS_PREFIX)}
+    return assemble_payload(market_daily, data_provenance, signals, entries, model_versions, params,
+                            engine_params=engine_params, gamma_windows=inputs.get("gamma_windows"),
+                            max_pain=inputs.get("seller_max_pain"))
+
+
+def publish(payload: dict, params: dict) -> dict:
+    """Validate and atomically publish aegismatrix.json (an invalid payload fails the run; the last good file stays)."""
+    path = Path(params.get("payload_path", "data/07_model_output/aegismatrix.json"))
+    try:
+        publish_payload(payload, path)
+    except PayloadValidationError as error:
+        logger.error("aegismatrix.json NOT published, %s keeps the last good payload: %s", path, error)
+        raise
+    logger.info("published %s for %s", path, payload["data_as_of"])
+    dashboard = params.get("dashboard_dir")
+    if dashboard:
+        from aegismatrix.dashboard import render_dashboard
+
+        render_dashboard(path, dashboard)
+    return payload
