@@ -15,11 +15,6 @@ from kedro.runner import SequentialRunner
 from aegismatrix.pipelines.buyer import MODEL_NAMESPACES, create_inference_pipeline, create_pipeline
 from aegismatrix.pipelines.buyer.nodes import SIGNAL_COLUMNS
 
-# The feature_engineering pipeline's universe node fails to load an empty universe_daily partition folder
-# on a run without a universe; the buyer does not need it, so the run stops at the buyer's outputs.
-OUTPUTS = ["buyer_signals", "gamma_windows", "buyer_metrics_summary"]
-
-
 def test_pipelines_follow_the_engine_conventions():
     assert MODEL_NAMESPACES == ["buyer.breakout", "buyer.spike", "buyer.theta"]
     train, infer = create_pipeline(), create_inference_pipeline()
@@ -40,7 +35,7 @@ def trained_project(project_root, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(tmp)  # relative dataset paths and the Optuna journal land in the copy
         with KedroSession.create(project_path=tmp, runtime_params=params) as session:
-            session.run(pipeline_names=["buyer"], to_outputs=OUTPUTS)
+            session.run(pipeline_names=["buyer"])
         with KedroSession.create(project_path=tmp, runtime_params=params) as session:
             catalog = session.load_context().catalog
             SequentialRunner().run(create_inference_pipeline(), catalog)
