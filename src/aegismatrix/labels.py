@@ -138,6 +138,22 @@ def forward_market_regime(market: pd.DataFrame, horizon: int = 21, trend_band: f
     return label.where(ret.notna() & vol.notna())
 
 
+def panel_direction_class(panel: pd.DataFrame, horizon: int, neutral_band: float,
+                          return_column: str = "ret_1d") -> pd.Series:
+    """Universe panel: direction_class per symbol from its 1-day log returns r(t+1) .. r(t+h).
+
+    0 = DOWN, 1 = NEUTRAL, 2 = UP by exp(sum r(t+1..t+h)) - 1 against +-neutral_band, within each `symbol`
+    (rows sorted by date per symbol). Window: t+1 .. t+h.
+    """
+    forward = (panel.groupby("symbol", sort=False)[return_column]
+               .transform(lambda r: r[::-1].rolling(horizon, min_periods=horizon).sum()[::-1].shift(-1)))
+    ret = np.exp(forward) - 1.0
+    label = pd.Series(1.0, index=panel.index)
+    label[ret > neutral_band] = 2.0
+    label[ret < -neutral_band] = 0.0
+    return label.where(ret.notna())
+
+
 LABELS: dict[str, Callable[..., pd.Series]] = {
     "forward_return": forward_return,
     "direction_class": direction_class,
@@ -149,6 +165,7 @@ LABELS: dict[str, Callable[..., pd.Series]] = {
     "next_day_spike_up": next_day_spike_up,
     "theta_ratio": theta_ratio,
     "forward_market_regime": forward_market_regime,
+    "panel_direction_class": panel_direction_class,
 }
 
 
