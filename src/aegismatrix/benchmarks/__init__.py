@@ -1,0 +1,1 @@
+"""Benchmark suite: `python -m aegismatrix.benchmarks [--quick]` (speed, scale, skill, parallelism)."""
