@@ -138,6 +138,15 @@ def forward_market_regime(market: pd.DataFrame, horizon: int = 21, trend_band: f
     return label.where(ret.notna() & vol.notna())
 
 
+def forward_excursion_ratio(market: pd.DataFrame, horizon: int = 5) -> pd.Series:
+    """forward_max_excursion(h) over the VIX-implied one-sigma move for h trading days, both known at t.
+
+    Above k the index touched outside close(t) -+ k x the implied move: the seller's safe range of
+    multiplier k (binned at a training-fold quantile it is a range-breach label). Window: t+1 .. t+h.
+    """
+    return forward_max_excursion(market, horizon) / implied_move_fraction(market, horizon)
+
+
 def panel_direction_class(panel: pd.DataFrame, horizon: int, neutral_band: float,
                           return_column: str = "ret_1d") -> pd.Series:
     """Universe panel: direction_class per symbol from its 1-day log returns r(t+1) .. r(t+h).
@@ -165,6 +174,7 @@ LABELS: dict[str, Callable[..., pd.Series]] = {
     "next_day_spike_up": next_day_spike_up,
     "theta_ratio": theta_ratio,
     "forward_market_regime": forward_market_regime,
+    "forward_excursion_ratio": forward_excursion_ratio,
     "panel_direction_class": panel_direction_class,
 }
 

@@ -1,7 +1,58 @@
-"""Wiring only; the nodes live in nodes.py."""
+"""Wiring only: seven template instances plus the RangeShield assembly (nodes in nodes.py)."""
 
-from kedro.pipeline import Pipeline
+from __future__ import annotations
+
+from kedro.pipeline import Pipeline, node
+
+from aegismatrix.modelling.template import model_pipeline
+
+from .nodes import assemble_seller_signals, max_pain, safe_ranges, select_volatility_forecast, seller_metrics_summary
+
+# model name -> feature set (GARCH needs the unscaled daily log return `ret_1d`, which only the direction set has)
+MODELS: dict[str, str] = {
+    "vol_garch": "direction", "vol_har": "seller", "vol_xgb": "seller",
+    "vol_regime": "seller", "trap": "seller", "breach_5d": "seller", "breach_21d": "seller",
+}
+VOL_CANDIDATES = ["vol_garch", "vol_har", "vol_xgb"]
+MODEL_NAMESPACES: list[str] = [f"seller.{name}" for name in MODELS]
+
+
+def _assembly(with_summary: bool) -> Pipeline:
+    vol_inputs = ["params:seller.vol_candidates"]
+    for name in VOL_CANDIDATES:
+        vol_inputs += [f"seller.{name}.metrics", f"seller.{name}.predictions"]
+    nodes = [
+        node(select_volatility_forecast, vol_inputs, ["seller_vol_forecast", "seller_vol_selection"],
+             name="select_volatility_forecast"),
+        node(safe_ranges, ["market_daily", "seller_vol_forecast", "params:seller"], "seller_safe_ranges",
+             name="safe_ranges"),
+        node(max_pain, "params:seller.max_pain", "seller_max_pain", name="max_pain"),
+        node(assemble_seller_signals,
+             ["seller_vol_forecast", "seller.vol_regime.predictions", "seller.trap.predictions",
+              "seller.breach_5d.predictions", "seller.breach_21d.predictions", "seller_safe_ranges",
+              "seller_max_pain"],
+             "seller_signals", name="assemble_seller_signals"),
+    ]
+    if with_summary:
+        nodes.append(node(
+            seller_metrics_summary,
+            ["seller_vol_selection", "seller_safe_ranges", "params:seller.safe_range",
+             "seller.breach_5d.oos_predictions", "seller.breach_21d.oos_predictions",
+             *[f"seller.{name}.metrics" for name in MODELS]],
+            "seller_metrics_summary", name="seller_metrics_summary"))
+    return Pipeline(nodes)
+
+
+def _models(mode: str) -> Pipeline:
+    return sum((model_pipeline(f"seller.{name}", feature_set, mode=mode) for name, feature_set in MODELS.items()),
+               Pipeline([]))
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return Pipeline([])
+    """Training: every seller model's walk-forward evaluation and frozen fit, then `seller_signals`."""
+    return _models("train") + _assembly(with_summary=True)
+
+
+def create_inference_pipeline(**kwargs) -> Pipeline:
+    """Inference: the frozen seller models predict and the same assembly produces `seller_signals`."""
+    return _models("inference") + _assembly(with_summary=False)

@@ -1,0 +1,205 @@
+"""Seller engine (RangeShield) nodes: pick the volatility forecaster, build safe ranges, max pain, assemble signals.
+
+The models themselves are instances of the shared template (see pipeline.py); these nodes only combine
+their served predictions (`<ns>.predictions`: out-of-sample fold predictions in training, frozen models in
+inference), so the same assembly runs in both.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from aegismatrix.labels import TRADING_DAYS_PER_YEAR, forward_max_excursion, implied_move_fraction
+
+logger = logging.getLogger(__name__)
+
+SIGNAL_COLUMNS = [
+    "date", "vol_forecast_21d", "vol_regime", "p_vol_low", "p_vol_medium", "p_vol_high", "trap_probability",
+    "safe_lower_5d", "safe_upper_5d", "breach_probability_5d", "safe_lower_21d", "safe_upper_21d",
+    "breach_probability_21d", "model_source",
+]
+REGIMES = ["low", "medium", "high"]
+
+
+def _pairs(candidates: list[str], parts: tuple) -> dict[str, tuple[dict, pd.DataFrame]]:
+    """`parts` alternates metrics and predictions in the order of `candidates`."""
+    if len(parts) != 2 * len(candidates):
+        raise ValueError(f"expected metrics and predictions for each of {candidates}, got {len(parts)} inputs")
+    return {name: (parts[2 * i], parts[2 * i + 1]) for i, name in enumerate(candidates)}
+
+
+def choose_volatility_model(candidates: list[str], metrics: dict[str, dict]) -> str:
+    """The candidate with edge and the lowest walk-forward loss; the first one (serving its baseline) if none has edge."""
+    def loss(m: dict) -> float:
+        value = m["walk_forward"]["model"].get("rmse" if m["metric"] in ("rmse", "mse") else m["metric"])
+        return np.inf if value is None else float(value)
+
+    scored = [(loss(m), name) for name, m in metrics.items() if m["edge"]]
+    return min(scored)[1] if scored else candidates[0]
+
+
+def select_volatility_forecast(candidates: list[str], *metrics_and_predictions) -> tuple[pd.DataFrame, dict]:
+    """Serve one 21-day vol forecast per date from the candidate chosen on walk-forward scores."""
+    pairs = _pairs(candidates, metrics_and_predictions)
+    chosen = choose_volatility_model(candidates, {n: m for n, (m, _) in pairs.items()})
+    metrics, predictions = pairs[chosen]
+    frame = predictions[["date", "prediction", "model_source"]].rename(
+        columns={"prediction": "vol_forecast_21d", "model_source": "vol_model_source"})
+    frame["vol_model"] = chosen if metrics["edge"] else f"baseline:{metrics['primary_baseline']}"
+    selection = {
+        "chosen": chosen, "served": frame["vol_model"].iloc[-1] if len(frame) else None,
+        "rule": "edge and lowest walk-forward loss (final test block not used)",
+        "candidates": {n: {"status": m["status"], "metric": m["metric"],
+                           "walk_forward_loss": m["walk_forward"]["model"].get(m["metric"])}
+                       for n, (m, _) in pairs.items()},
+    }
+    logger.info("seller volatility: serving %s (%s)", selection["served"], selection["rule"])
+    return frame, selection
+
+
+def causal_multiplier(ratio: pd.Series, horizon: int, target: float, min_history: int, prior: float) -> pd.Series:
+    """k_t: the (1 - target) quantile of excursion ratios whose window t-h+1 .. t closed by t (expanding)."""
+    known = ratio.shift(horizon)  # the ratio of row s is known after the close of s + h
+    k = known.expanding(min_periods=min_history).quantile(1.0 - target)
+    return k.fillna(prior)
+
+
+def safe_ranges(market_daily: pd.DataFrame, vol_forecast: pd.DataFrame, seller_params: dict) -> pd.DataFrame:
+    """Lower/upper levels per tenor whose touch probability matches the target, calibrated on closed windows only."""
+    params = seller_params["safe_range"]
+    check_breach_config(params, {n: seller_params[n] for n in ("breach_5d", "breach_21d") if n in seller_params})
+    target = float(params["target_breach_probability"])
+    market = market_daily.sort_values("date").reset_index(drop=True)
+    frame = vol_forecast[["date", "vol_forecast_21d"]].merge(market, on="date", how="left")
+    out = pd.DataFrame({"date": frame["date"]})
+    priors = {int(k): float(v) for k, v in (params.get("prior_multiplier") or {}).items()}
+    for h in params["tenors"]:
+        excursion = frame[["date"]].merge(
+            pd.DataFrame({"date": market["date"], "excursion": forward_max_excursion(market, h)}), on="date", how="left"
+        )["excursion"]
+        if params.get("scale", "vix") == "vix":
+            move = implied_move_fraction(frame, h)
+        else:
+            move = frame["vol_forecast_21d"] * np.sqrt(h / TRADING_DAYS_PER_YEAR)
+        k = causal_multiplier(excursion / move, h, target, int(params["min_history"]), priors.get(int(h), 1.5))
+        half = k * move * frame["close"]
+        out[f"safe_lower_{h}d"] = frame["close"] - half
+        out[f"safe_upper_{h}d"] = frame["close"] + half
+        out[f"range_multiplier_{h}d"] = k
+        out[f"realised_breach_{h}d"] = (excursion > k * move).astype(float).where(excursion.notna())
+    return out
+
+
+def max_pain(params: dict) -> dict:
+    """Max pain strike of a user-supplied option chain (strike, call_oi, put_oi); null with the reason otherwise."""
+    path = params.get("option_chain_csv")
+    if not path:
+        return {"max_pain": None, "reason": "no option chain supplied (seller.max_pain.option_chain_csv is null)"}
+    if not Path(path).is_file():
+        return {"max_pain": None, "reason": f"option chain {path} not found"}
+    chain = pd.read_csv(path)  # a user file named by a parameter: the one input outside the catalog
+    missing = {"strike", "call_oi", "put_oi"} - set(chain.columns)
+    if missing or chain.empty:
+        return {"max_pain": None, "reason": f"option chain {path} lacks columns {sorted(missing)} or rows"}
+    return {"max_pain": max_pain_strike(chain), "reason": None, "source": str(path), "strikes": int(len(chain))}
+
+
+def max_pain_strike(chain: pd.DataFrame) -> float:
+    """The expiry price (among the strikes) at which option holders' total intrinsic value is smallest."""
+    strikes = chain["strike"].to_numpy(dtype=float)
+    calls, puts = chain["call_oi"].to_numpy(dtype=float), chain["put_oi"].to_numpy(dtype=float)
+    settle = strikes[:, None]
+    pain = (calls * np.maximum(settle - strikes, 0.0) + puts * np.maximum(strikes - settle, 0.0)).sum(axis=1)
+    return float(strikes[int(np.argmin(pain))])
+
+
+def _probabilities(predictions: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
+    return predictions[["date", column, "model_source"]].rename(
+        columns={column: name, "model_source": f"{name.replace('_probability', '')}_model_source"})
+
+
+def assemble_seller_signals(vol_forecast: pd.DataFrame, vol_regime: pd.DataFrame, trap: pd.DataFrame,
+                            breach_5d: pd.DataFrame, breach_21d: pd.DataFrame, ranges: pd.DataFrame,
+                            max_pain_result: dict) -> pd.DataFrame:
+    """One row per date of the seller set: every signal, its source, and `model_source` = model only if all are."""
+    regime = vol_regime[["date", "p_low", "p_medium", "p_high", "model_source"]].rename(
+        columns={"p_low": "p_vol_low", "p_medium": "p_vol_medium", "p_high": "p_vol_high",
+                 "model_source": "vol_regime_model_source"})
+    regime["vol_regime"] = np.array(REGIMES)[regime[["p_vol_low", "p_vol_medium", "p_vol_high"]].to_numpy().argmax(axis=1)]
+    frame = trap[["date"]]
+    for part in (vol_forecast, regime, _probabilities(trap, "p_touch", "trap_probability"),
+                 _probabilities(breach_5d, "p_breach", "breach_probability_5d"),
+                 _probabilities(breach_21d, "p_breach", "breach_probability_21d"), ranges):
+        frame = frame.merge(part, on="date", how="left")
+    complete = frame[[c for c in SIGNAL_COLUMNS if c not in ("date", "model_source")]].notna().all(axis=1)
+    if (~complete).any():
+        logger.warning("seller_signals: %d dates without every signal dropped", int((~complete).sum()))
+    frame = frame[complete].reset_index(drop=True)
+    sources = frame[[c for c in frame.columns if c.endswith("_model_source")]]
+    frame["model_source"] = np.where((sources == "model").all(axis=1), "model", "baseline")
+    frame["max_pain"] = np.nan
+    frame["max_pain_reason"] = max_pain_result["reason"] or "option chain snapshot applies to the latest date only"
+    if max_pain_result["max_pain"] is not None and len(frame):
+        frame.loc[frame.index[-1], ["max_pain", "max_pain_reason"]] = [max_pain_result["max_pain"], None]
+    extra = [c for c in frame.columns if c not in SIGNAL_COLUMNS and not c.startswith("realised_breach")]
+    return frame[SIGNAL_COLUMNS + extra].sort_values("date").reset_index(drop=True)
+
+
+def _score(metrics: dict, block: str, name: str | None = None) -> float | None:
+    scores = metrics[block]["model"] if name is None else metrics[block]["baselines"][name]
+    return scores.get(metrics["metric"] if metrics["metric"] != "mse" else "rmse")
+
+
+def _row(name: str, m: dict) -> dict:
+    skill = m["overall"]["skill"]
+    row = {
+        "name": name, "metric": m["metric"], "status": m["status"], "primary_baseline": m["primary_baseline"],
+        "model_score": _score(m, "overall"), "baseline_score": _score(m, "overall", m["primary_baseline"]),
+        "skill": skill["value"], "ci_low": skill["ci_low"], "ci_high": skill["ci_high"], "ci_level": skill["level"],
+        "walk_forward_skill": m["walk_forward"]["skill"]["value"], "test_skill": m["test"]["skill"]["value"],
+        "skill_vs_each_baseline": m["overall"]["skill_vs_each_baseline"], "n": m["overall"]["n"],
+    }
+    if m["task"] == "regression" and "trailing_rv_21d" in m["overall"]["baselines"]:
+        naive = m["overall"]["baselines"]["trailing_rv_21d"]
+        row["rmse_ratio_to_trailing"] = m["overall"]["model"]["rmse"] / naive["rmse"]
+        if m["overall"]["model"]["qlike"] is not None and naive["qlike"]:
+            row["qlike_ratio_to_trailing"] = m["overall"]["model"]["qlike"] / naive["qlike"]
+        row["baseline_ratios_to_trailing"] = {
+            b: {"rmse": s["rmse"] / naive["rmse"], "qlike": (s["qlike"] / naive["qlike"]) if s["qlike"] and naive["qlike"] else None}
+            for b, s in m["overall"]["baselines"].items()}
+    return row
+
+
+def _breach_rows(ranges: pd.DataFrame, breach_oos_start: dict[int, pd.Timestamp], target: float) -> list[dict]:
+    rows = []
+    for h, start in breach_oos_start.items():
+        realised = ranges.loc[ranges["date"] >= start, f"realised_breach_{h}d"].dropna()
+        rate = float(realised.mean()) if len(realised) else None
+        rows.append({"name": f"seller.safe_range_{h}d", "metric": "breach_rate", "status": "calibrated",
+                     "primary_baseline": "target", "model_score": rate, "baseline_score": target,
+                     "skill": None if rate is None else rate - target, "ci_low": None, "ci_high": None,
+                     "n": int(len(realised)), "from": str(pd.Timestamp(start).date())})
+    return rows
+
+
+def seller_metrics_summary(selection: dict, ranges: pd.DataFrame, safe_params: dict,
+                           breach_5d_oos: pd.DataFrame, breach_21d_oos: pd.DataFrame, *metrics: dict) -> list[dict]:
+    """One row per model (metric, score, primary baseline score, skill and CI, status) plus the safe-range breach rates."""
+    rows = [_row(m["name"], m) for m in metrics]
+    for row in rows:
+        if row["name"].removeprefix("seller.") in selection["candidates"]:
+            row["selected_for_vol_forecast_21d"] = row["name"] == f"seller.{selection['chosen']}"
+    starts = {5: breach_5d_oos["date"].min(), 21: breach_21d_oos["date"].min()}
+    return rows + _breach_rows(ranges, starts, float(safe_params["target_breach_probability"]))
+
+
+def check_breach_config(safe_params: dict, breach_params: dict) -> None:
+    """Breach models are binned at 1 - target: refuse a config where the two disagree."""
+    target = float(safe_params["target_breach_probability"])
+    for name, p in breach_params.items():
+        if not np.isclose(p["label_bins"][0], 1.0 - target):
+            raise ValueError(f"seller.{name}.label_bins {p['label_bins']} must be [1 - target] = [{1 - target:.3f}]")
