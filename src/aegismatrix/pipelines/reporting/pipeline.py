@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import warnings
 
 from kedro.pipeline import Pipeline, node
 
@@ -47,7 +48,14 @@ def create_pipeline(namespaces: dict[str, list[str]] | None = None, **kwargs) ->
     signals = {f"{engine}_signals": f"{engine}_signals" for engine in ENGINES if namespaces.get(engine)}
     seller = {"seller_signals": "seller_signals"} if "seller_signals" in signals else {}
     market = {"market_daily": "market_daily", "params": "params:reporting"}
-    shared = Pipeline([
+    with warnings.catch_warnings():  # the dotted names are the template instances' namespaced datasets, by design
+        warnings.filterwarnings("ignore", message="One or more dataset names contain")
+        shared = _shared_pipeline(models, signals, seller, market)
+    return sum((_model_pipeline(ns) for ns in models), Pipeline([])) + shared
+
+
+def _shared_pipeline(models: list[str], signals: dict, seller: dict, market: dict) -> Pipeline:
+    return Pipeline([
         node(nodes.data_report, ["data_provenance", "data_quality_report", "params:reporting"], "report_data_section",
              name="data_report"),
         node(nodes.model_comparison, {"params": "params:reporting", **{_key(ns): f"{ns}.metrics" for ns in models}},
@@ -65,4 +73,3 @@ def create_pipeline(namespaces: dict[str, list[str]] | None = None, **kwargs) ->
               **{_key(ns): f"{ns}.report_section" for ns in models}},
              "aegismatrix_report", name="render_report"),
     ])
-    return sum((_model_pipeline(ns) for ns in models), Pipeline([])) + shared
