@@ -72,7 +72,7 @@ def targets_table(variants: list[speed.Variant], scale_results: list[dict], quic
     if quick:
         notes.append("Quick mode: engines, the default run, inference and the 500 x 20 point are not run, so those targets "
                      "read 'not measured'.")
-    return Table("Targets", pd.DataFrame(rows), notes)
+    return Table("Targets next to the measurements", pd.DataFrame(rows), notes)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> tuple[str, Path]:
                     compute[v.name] = {**speed.feature_compute_times(daily, repeats), "rows": len(daily)}
             tables = [speed.speed_table(variants, built, repeats)]
             if not quick:
-                tables.append(speed.inference_table(variants))
+                tables.append(speed.inference_table(variants, speed.import_cost(repeats)))
             tables.append(speed.features_table(variants, compute))
             for t in tables[:1]:
                 t.notes += notes_missing
@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> tuple[str, Path]:
             reuse = syn.walls.get(pipeline) if pipeline == "seller" else None
             tables = [parallel.runner_comparison(syn.project, pipeline, syn.params, 1 if quick else min(repeats, 2), reuse)]
             tables.append(parallel.optuna_comparison(2 if quick else 16, 2 if quick else 5))
-            tables.append(parallel.openmp_comparison(2000 if quick else 20000, 30 if quick else 150, 30 if quick else 180))
+            tables.append(parallel.openmp_comparison(2000 if quick else 10000, 30 if quick else 100, 30 if quick else 120))
             doc_sections.append(("Parallelism", tables))
         if "scale" in sections:
             scale_results = scale.measure(quick)

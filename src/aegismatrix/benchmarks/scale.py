@@ -70,6 +70,7 @@ def worker(kind: str, symbols: int, years: float) -> dict:
     panel = build_universe_panel(universe)
     feat_s = time.perf_counter() - start
     out = {"kind": kind, "symbols": symbols, "years": years, "rows": int(len(panel)),
+           "panel_mb": float(panel.memory_usage(index=False).sum() / 2**20),
            "features": int(panel.shape[1] - 2), "generate_s": gen_s, "features_s": feat_s, "import_mb": import_mb}
     if kind == "training":
         from aegismatrix.modelling.config import ModelConfig
@@ -113,7 +114,7 @@ def loglog_slope(x: list[float], y: list[float]) -> float:
     return float(np.polyfit(np.log(x[ok]), np.log(y[ok]), 1)[0])
 
 
-def measure(quick: bool, timeout: float = 300) -> list[dict]:
+def measure(quick: bool, timeout: float = 240) -> list[dict]:
     grid = QUICK_GRID if quick else FULL_GRID
     fixed = TRAINING_FIXED_QUICK if quick else TRAINING_FIXED
     points = [("features", s, y) for y in grid["features"]["years"] for s in grid["features"]["symbols"]]
@@ -132,6 +133,7 @@ def tables(results: list[dict]) -> list[Table]:
     f_rows = [{"symbols": r["symbols"], "years": r["years"], "rows": r.get("rows", "-"), "features": r.get("features", "-"),
                "feature build s": _fmt(r.get("features_s", float("nan"))),
                "rows / s": _fmt(r["rows"] / r["features_s"], ",.0f") if "features_s" in r else "-",
+               "panel MB": _fmt(r.get("panel_mb", float("nan")), ".0f"),
                "peak RSS MB": _fmt(r.get("peak_mb", float("nan")), ".0f"),
                "RSS after imports MB": _fmt(r.get("import_mb", float("nan")), ".0f"),
                "simulate s": _fmt(r.get("generate_s", float("nan"))), "note": r.get("error", "")} for r in feats]
@@ -159,7 +161,9 @@ def tables(results: list[dict]) -> list[Table]:
                        f"{loglog_slope([r['train_rows'] for r in tpts], [r['train_s'] for r in tpts]):.2f} (1.0 = linear).")
     f_notes.append("`build_universe_panel` on `synthetic_universe(symbols, years)`: every price-family feature per symbol "
                    "(plus volume features), warm-up dropped, stacked. One subprocess per point; peak RSS is that process's "
-                   "VmHWM (includes the interpreter, imports and the simulated input).")
+                   "VmHWM (includes the interpreter, imports and the simulated input); `panel MB` is the size of the "
+                   "output frame itself (float64), so peak / panel shows the working overhead (about 2x: per-symbol frames "
+                   "are concatenated into a new block).")
     t_notes.append("The template's fit (`modelling.training.train_fold`: inner purged split, sigmoid calibration, final "
                    "XGBoost fit, 150 trees, 2 threads, Optuna off) on the pooled panel with a next-day-return label per "
                    "symbol from `labels.py`. Timing only, not a skill evaluation. Training is timed along symbols at "
