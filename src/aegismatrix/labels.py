@@ -147,6 +147,11 @@ def forward_excursion_ratio(market: pd.DataFrame, horizon: int = 5) -> pd.Series
     return forward_max_excursion(market, horizon) / implied_move_fraction(market, horizon)
 
 
+def forward_abs_return(market: pd.DataFrame, horizon: int) -> pd.Series:
+    """|close(t+h) / close(t) - 1|: the size of the move as a fraction of spot. Window: t+1 .. t+h."""
+    return forward_return(market, horizon).abs()
+
+
 def panel_direction_class(panel: pd.DataFrame, horizon: int, neutral_band: float,
                           return_column: str = "ret_1d") -> pd.Series:
     """Universe panel: direction_class per symbol from its 1-day log returns r(t+1) .. r(t+h).
@@ -176,6 +181,7 @@ LABELS: dict[str, Callable[..., pd.Series]] = {
     "forward_market_regime": forward_market_regime,
     "forward_excursion_ratio": forward_excursion_ratio,
     "panel_direction_class": panel_direction_class,
+    "forward_abs_return": forward_abs_return,
 }
 
 

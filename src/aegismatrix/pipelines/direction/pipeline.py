@@ -1,7 +1,66 @@
-"""Wiring only; the nodes live in nodes.py."""
+"""Wiring only; the nodes live in nodes.py and every model is an instance of the shared template.
 
-from kedro.pipeline import Pipeline
+Horizons and which of them also get a BiLSTM / an MLP candidate are fixed here (the namespaces are part of
+the pipeline's structure); each namespace needs its parameter block in conf/base/parameters_direction.yml.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from kedro.pipeline import Node, Pipeline
+
+from aegismatrix.modelling.template import model_pipeline
+
+from . import nodes
+
+HORIZONS = (1, 2, 3, 5, 10, 20)
+BILSTM_HORIZONS = (5,)  # CPU budget: one sequence model by default; add horizons (and blocks) for research
+MLP_HORIZONS = (5,)     # MLP magnitude candidate, reported next to the served XGBoost regressor
+
+CLASSIFIERS = {h: [f"xgb_h{h}", *([f"bilstm_h{h}"] if h in BILSTM_HORIZONS else [])] for h in HORIZONS}
+MAGNITUDE = {h: f"magnitude_h{h}" for h in HORIZONS}
+MODELS = ([m for h in HORIZONS for m in CLASSIFIERS[h]] + list(MAGNITUDE.values())
+          + [f"mlp_magnitude_h{h}" for h in MLP_HORIZONS] + ["regime"])
+MODEL_NAMESPACES: list[str] = [f"direction.{m}" for m in MODELS]
+LAYOUT = {"horizons": {str(h): {"classifiers": CLASSIFIERS[h], "magnitude": MAGNITUDE[h]} for h in HORIZONS},
+          "all": MODELS}
+SERVED = [m for h in HORIZONS for m in (*CLASSIFIERS[h], MAGNITUDE[h])]
+
+
+def _bind(func):
+    return functools.update_wrapper(functools.partial(func, layout=LAYOUT), func)
+
+
+def _frames(models: list[str], kinds: tuple[str, ...]) -> dict[str, str]:
+    return {f"{m}__{k}": f"direction.{m}.{'oos_predictions' if k == 'oos' else k}" for m in models for k in kinds}
+
+
+def _assembly() -> Node:
+    return Node(_bind(nodes.assemble_direction_signals),
+                {"direction_ensemble": "direction_ensemble", "market_daily": "market_daily",
+                 **_frames(SERVED, ("predictions",))},
+                "direction_signals", name="assemble_direction_signals")
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    return Pipeline([])
+    """Training: every template instance, the stacked ensemble, the signal history and the summaries."""
+    models = sum((model_pipeline(ns, "direction", mode="train") for ns in MODEL_NAMESPACES), Pipeline([]))
+    return models + Pipeline([
+        Node(_bind(nodes.fit_direction_ensemble),
+             {"params": "params:direction", **_frames(SERVED, ("oos", "metrics"))},
+             "direction_ensemble", name="fit_direction_ensemble"),
+        _assembly(),
+        Node(_bind(nodes.summarise_direction_metrics),
+             {"direction_ensemble": "direction_ensemble", **_frames(MODELS, ("metrics",)),
+              **_frames([m for h in HORIZONS for m in CLASSIFIERS[h]], ("oos",))},
+             "direction_metrics_summary", name="summarise_direction_metrics"),
+        Node(nodes.train_universe_direction, ["universe_features", "params:direction"], "direction_universe_metrics",
+             name="train_universe_direction"),
+    ])
+
+
+def create_inference_pipeline(**kwargs) -> Pipeline:
+    """Inference: the frozen template instances and the same assembly node, from the frozen ensemble."""
+    models = sum((model_pipeline(ns, "direction", mode="inference") for ns in MODEL_NAMESPACES), Pipeline([]))
+    return models + Pipeline([_assembly()])

@@ -1,0 +1,122 @@
+"""MLP regressor (batch norm, dropout, early stopping on a purged validation block), saved as safetensors.
+
+The target is standardised inside `fit` (mean and scale kept in the JSON state) so that index points of
+any size train at the same learning rate; predictions are floored at 0 when `floor` is set.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import torch
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
+from torch import nn
+
+from aegismatrix.models.base import Estimator, register
+from aegismatrix.models.sequence import NonFiniteLossError
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {"hidden": [64, 32], "dropout": 0.2, "epochs": 60, "batch_size": 128, "lr": 1e-3,
+            "weight_decay": 1e-4, "clip": 1.0, "patience": 8, "validation_fraction": 0.2, "purge": 1,
+            "threads": 1, "floor": None}
+
+
+def _mlp(n_features: int, hidden: list[int], dropout: float) -> nn.Sequential:
+    layers, width = [], n_features
+    for size in hidden:
+        layers += [nn.Linear(width, size), nn.BatchNorm1d(size), nn.ReLU(), nn.Dropout(dropout)]
+        width = size
+    return nn.Sequential(*layers, nn.Linear(width, 1))
+
+
+@register
+class MLPRegressorModel(Estimator):
+    kind = "mlp_regressor"
+    task = "regression"
+    scale_inputs = True
+
+    @staticmethod
+    def search_space(trial) -> dict:
+        return {"lr": trial.suggest_float("lr", 3e-4, 3e-3, log=True),
+                "dropout": trial.suggest_float("dropout", 0.0, 0.4)}
+
+    @property
+    def p(self) -> dict:
+        return {**DEFAULTS, **self.params}
+
+    def _network(self, n_features: int) -> nn.Sequential:
+        torch.manual_seed(self.seed)
+        return _mlp(n_features, [int(h) for h in self.p["hidden"]], float(self.p["dropout"]))
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight=None, on_epoch=None):
+        p = self.p
+        torch.set_num_threads(int(p["threads"]))
+        values = torch.from_numpy(X.to_numpy(dtype=np.float32, copy=True))
+        y = np.asarray(y, dtype=np.float32)
+        n = len(y)
+        val_start = int(round(n * (1.0 - float(p["validation_fraction"]))))
+        fit_end = val_start - int(p["purge"])
+        if fit_end < 20 or n - val_start < 10:
+            raise ValueError(f"mlp_regressor: {n} training rows are too few for a purged validation split")
+        self.y_mean_, self.y_scale_ = float(y[:fit_end].mean()), float(y[:fit_end].std() or 1.0)
+        target = torch.from_numpy((y - self.y_mean_) / self.y_scale_)
+        self.n_features_ = values.shape[1]
+        net = self._network(self.n_features_)
+        opt = torch.optim.AdamW(net.parameters(), lr=float(p["lr"]), weight_decay=float(p["weight_decay"]))
+        gen = torch.Generator().manual_seed(self.seed)
+        best, best_state, stale = np.inf, None, 0
+        for epoch in range(int(p["epochs"])):
+            net.train()
+            order = torch.randperm(fit_end, generator=gen)
+            for start in range(0, fit_end, int(p["batch_size"])):
+                batch = order[start:start + int(p["batch_size"])]
+                if len(batch) < 2:  # batch norm needs two rows
+                    continue
+                opt.zero_grad()
+                loss = nn.functional.mse_loss(net(values[batch]).squeeze(-1), target[batch])
+                if not torch.isfinite(loss):
+                    raise NonFiniteLossError(f"mlp_regressor: training loss became {loss.item()} at epoch {epoch + 1}")
+                loss.backward()
+                nn.utils.clip_grad_norm_(net.parameters(), float(p["clip"]))
+                opt.step()
+            net.eval()
+            with torch.no_grad():
+                val = nn.functional.mse_loss(net(values[val_start:]).squeeze(-1), target[val_start:]).item()
+            logger.debug("mlp_regressor epoch %d: validation mse %.4f", epoch + 1, val)
+            if on_epoch is not None:
+                on_epoch(epoch, val)
+            if val < best - 1e-5:
+                best, stale = val, 0
+                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            else:
+                stale += 1
+                if stale >= int(p["patience"]):
+                    break
+        net.load_state_dict(best_state)
+        self.net = net.eval()
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        with torch.no_grad():
+            out = self.net(torch.from_numpy(X.to_numpy(dtype=np.float32))).squeeze(-1).numpy().astype(float)
+        pred = out * self.y_scale_ + self.y_mean_
+        floor = self.p["floor"]
+        return np.maximum(pred, float(floor)) if floor is not None else pred
+
+    def state(self):
+        tensors = {k: v.contiguous() for k, v in self.net.state_dict().items()}
+        return ({"n_features": self.n_features_, "y_mean": self.y_mean_, "y_scale": self.y_scale_},
+                {"model.safetensors": save_tensors(tensors)})
+
+    @classmethod
+    def from_state(cls, params, seed, n_classes, state, blobs):
+        est = cls(params, seed, n_classes)
+        est.n_features_, est.y_mean_, est.y_scale_ = int(state["n_features"]), state["y_mean"], state["y_scale"]
+        net = est._network(est.n_features_)
+        net.load_state_dict(load_tensors(blobs["model.safetensors"]))
+        est.net = net.eval()
+        return est

@@ -1,0 +1,185 @@
+"""BiLSTM with attention pooling over fixed windows of consecutive days, as a template Estimator.
+
+`fit(X, y)` sees the training rows only (history first, consecutive days) and builds one window of
+`window` rows ending at each training row, so every training sequence lies inside the training fold.
+`predict(X)` gets the scaled rows up to the end of the block to predict and returns probabilities for
+every row; a row with fewer than `window` rows of history gets its window padded at the front with
+copies of the first row available (edge padding), so early rows are predicted, with less context.
+
+Training cannot silently diverge: inputs arrive scaled (template scaler), gradients are clipped, the
+learning rate follows a cosine schedule, early stopping watches a validation block carved from the end
+of the training rows and purged by `purge` rows (the label horizon), classes are weighted, and a NaN or
+infinite loss stops training with a clear error. The state is saved as safetensors bytes, never pickle.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import torch
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
+from torch import nn
+
+from aegismatrix.models.base import Estimator, register
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {"window": 60, "hidden": 128, "layers": 2, "dropout": 0.1, "epochs": 30, "batch_size": 64,
+            "lr": 1e-3, "weight_decay": 1e-4, "clip": 1.0, "patience": 5, "validation_fraction": 0.2,
+            "purge": 1, "threads": 1}
+
+
+class NonFiniteLossError(RuntimeError):
+    """Raised when a training loss turns NaN or infinite (diverged training is never saved)."""
+
+
+def make_windows(X: np.ndarray, window: int, ends: np.ndarray | None = None) -> np.ndarray:
+    """(len(ends), window, n_features) windows of rows ending at each position in `ends` (inclusive).
+
+    Positions before the first row are filled with the first row (edge padding); nothing after an end
+    position is ever used, and nothing outside `X` is ever read.
+    """
+    n = len(X)
+    ends = np.arange(n) if ends is None else np.asarray(ends)
+    idx = ends[:, None] - np.arange(window - 1, -1, -1)[None, :]
+    return X[np.clip(idx, 0, n - 1)]
+
+
+class BiLSTMAttention(nn.Module):
+    """Bidirectional LSTM, additive attention pooling over time steps, linear head to class logits."""
+
+    def __init__(self, n_features: int, n_classes: int, hidden: int, layers: int, dropout: float):
+        super().__init__()
+        self.lstm = nn.LSTM(n_features, hidden, num_layers=layers, batch_first=True, bidirectional=True,
+                            dropout=dropout if layers > 1 else 0.0)
+        self.attention = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.Tanh(), nn.Linear(hidden, 1))
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * hidden, n_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        states, _ = self.lstm(x)
+        weights = torch.softmax(self.attention(states).squeeze(-1), dim=1)
+        pooled = (weights.unsqueeze(-1) * states).sum(dim=1)
+        return self.head(pooled)
+
+
+def _class_weights(y: np.ndarray, n_classes: int) -> np.ndarray:
+    counts = np.bincount(y, minlength=n_classes).astype(float)
+    return len(y) / (n_classes * np.maximum(counts, 1.0))
+
+
+@register
+class BiLSTMAttentionClassifier(Estimator):
+    """Sequence classifier; params in DEFAULTS (the issue's full size is 2 layers x 128 hidden)."""
+
+    kind = "bilstm_attention"
+    task = "classification"
+    scale_inputs = True
+    explainer = None
+
+    @staticmethod
+    def search_space(trial) -> dict:
+        return {"lr": trial.suggest_float("lr", 3e-4, 3e-3, log=True),
+                "dropout": trial.suggest_float("dropout", 0.0, 0.4)}
+
+    @property
+    def p(self) -> dict:
+        return {**DEFAULTS, **self.params}
+
+    def _network(self, n_features: int) -> BiLSTMAttention:
+        p = self.p
+        torch.manual_seed(self.seed)
+        return BiLSTMAttention(n_features, self.n_classes, int(p["hidden"]), int(p["layers"]), float(p["dropout"]))
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight: np.ndarray | None = None, on_epoch=None):
+        p = self.p
+        torch.set_num_threads(int(p["threads"]))
+        torch.manual_seed(self.seed)
+        values = X.to_numpy(dtype=np.float32)
+        if not np.isfinite(values).all():
+            raise ValueError("bilstm_attention: inputs contain NaN/inf; the feature frame must be complete")
+        y = np.asarray(y).astype(np.int64)
+        window, n = int(p["window"]), len(values)
+        val_start = int(round(n * (1.0 - float(p["validation_fraction"]))))
+        fit_end = val_start - int(p["purge"])  # label windows of fit rows end before the validation block
+        if fit_end < 20 or n - val_start < 10:
+            raise ValueError(f"bilstm_attention: {n} training rows are too few for a purged validation split")
+        fit_rows, val_rows = np.arange(fit_end), np.arange(val_start, n)
+        windows = torch.from_numpy(make_windows(values, window))
+        targets = torch.from_numpy(y)
+        weights = sample_weight if sample_weight is not None else _class_weights(y[fit_rows], self.n_classes)[y]
+        weights = torch.as_tensor(np.asarray(weights, dtype=np.float32))
+        self.n_features_ = values.shape[1]
+        net = self._network(self.n_features_)
+        opt = torch.optim.AdamW(net.parameters(), lr=float(p["lr"]), weight_decay=float(p["weight_decay"]))
+        epochs = int(p["epochs"])
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs))
+        gen = torch.Generator().manual_seed(self.seed)
+        best_loss, best_state, stale = np.inf, None, 0
+        for epoch in range(epochs):
+            net.train()
+            order = fit_rows[torch.randperm(len(fit_rows), generator=gen).numpy()]
+            total = 0.0
+            for start in range(0, len(order), int(p["batch_size"])):
+                batch = order[start:start + int(p["batch_size"])]
+                opt.zero_grad()
+                rows = nn.functional.cross_entropy(net(windows[batch]), targets[batch], reduction="none")
+                loss = (rows * weights[batch]).sum() / weights[batch].sum()
+                if not torch.isfinite(loss):
+                    raise NonFiniteLossError(
+                        f"bilstm_attention: training loss became {loss.item()} at epoch {epoch + 1}; check the "
+                        "input scaling and lower `lr` (the model was not saved)")
+                loss.backward()
+                nn.utils.clip_grad_norm_(net.parameters(), float(p["clip"]))
+                opt.step()
+                total += loss.item() * len(batch)
+            schedule.step()
+            val_loss = self._loss(net, windows[val_rows], targets[val_rows])
+            logger.info("bilstm_attention epoch %d/%d: train loss %.4f, validation loss %.4f", epoch + 1, epochs,
+                        total / len(order), val_loss)
+            if on_epoch is not None:
+                on_epoch(epoch, val_loss)
+            if val_loss < best_loss - 1e-4:
+                best_loss, stale = val_loss, 0
+                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            else:
+                stale += 1
+                if stale >= int(p["patience"]):
+                    break
+        net.load_state_dict(best_state)
+        self.net = net.eval()
+        self.best_validation_loss_ = float(best_loss)
+        return self
+
+    @staticmethod
+    def _loss(net: nn.Module, windows: torch.Tensor, targets: torch.Tensor) -> float:
+        net.eval()
+        with torch.no_grad():
+            loss = nn.functional.cross_entropy(net(windows), targets).item()
+        if not np.isfinite(loss):
+            raise NonFiniteLossError(f"bilstm_attention: validation loss became {loss}; lower `lr`")
+        return loss
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        values = X.to_numpy(dtype=np.float32)
+        windows = torch.from_numpy(make_windows(values, int(self.p["window"])))
+        self.net.eval()
+        with torch.no_grad():
+            out = [torch.softmax(self.net(windows[i:i + 512]), dim=1) for i in range(0, len(windows), 512)]
+        return torch.cat(out).numpy().astype(float)
+
+    def state(self):
+        return ({"n_features": self.n_features_, "best_validation_loss": self.best_validation_loss_},
+                {"model.safetensors": save_tensors({k: v.contiguous() for k, v in self.net.state_dict().items()})})
+
+    @classmethod
+    def from_state(cls, params, seed, n_classes, state, blobs):
+        est = cls(params, seed, n_classes)
+        est.n_features_ = int(state["n_features"])
+        est.best_validation_loss_ = state.get("best_validation_loss")
+        net = est._network(est.n_features_)
+        net.load_state_dict(load_tensors(blobs["model.safetensors"]))
+        est.net = net.eval()
+        return est

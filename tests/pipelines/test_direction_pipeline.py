@@ -1,0 +1,100 @@
+"""`kedro run --pipeline=direction` end to end on synthetic data in a temporary copy of the project, then
+the direction inference pipeline on the frozen models and ensemble it saved."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+
+import pandas as pd
+import pytest
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+from kedro.runner import SequentialRunner
+
+from aegismatrix.pipelines.direction import MODEL_NAMESPACES, create_inference_pipeline
+from aegismatrix.pipelines.direction.nodes import SIGNAL_COLUMNS
+
+# Small models: the wiring and the contracts are under test here, not the skill.
+FAST = {"splits": {"n_folds": 2, "min_train": 200}, "tuning": {"n_trials": 0}, "bootstrap": {"n_boot": 100}}
+ESTIMATOR = {"bilstm": {"window": 20, "hidden": 8, "epochs": 2}, "mlp": {"epochs": 3}}
+
+
+def _fast(model: str) -> dict:
+    params = ESTIMATOR.get(model.split("_")[0], {"n_estimators": 20})
+    return {**FAST, "estimator": {"params": params}}
+
+
+@pytest.fixture(scope="module")
+def trained_project(tmp_path_factory, project_root):
+    tmp = tmp_path_factory.mktemp("direction_project")
+    shutil.copytree(project_root / "conf", tmp / "conf", ignore=shutil.ignore_patterns("local"))
+    shutil.copy(project_root / "pyproject.toml", tmp / "pyproject.toml")
+    (tmp / "src").mkdir()
+    (tmp / "conf" / "local").mkdir()
+    # No universe is selected, so ingestion writes no partitions; keep the (unused) panel in memory.
+    (tmp / "conf" / "local" / "catalog.yml").write_text("universe_daily:\n  type: MemoryDataset\n")
+    bootstrap_project(tmp)
+    runtime = {"data_ingestion": {"source": "synthetic", "lookback_years": 3},
+               "direction": {**{ns.split(".")[1]: _fast(ns.split(".")[1]) for ns in MODEL_NAMESPACES},
+                             "ensemble": {"min_train": 100, "bootstrap": {"n_boot": 100}}}}
+    start = time.perf_counter()
+    with KedroSession.create(project_path=tmp, runtime_params=runtime) as session:
+        session.run(pipeline_names=["direction"])
+    return tmp, runtime, time.perf_counter() - start
+
+
+def _latest(tmp, pattern: str):
+    return sorted(tmp.glob(pattern))[-1]
+
+
+def test_direction_run_writes_signals_with_the_contract_columns(trained_project):
+    tmp, _, seconds = trained_project
+    signals = pd.read_parquet(_latest(tmp, "data/07_model_output/direction_signals.parquet/*/direction_signals.parquet"))
+    assert list(signals.columns[: len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS
+    assert sorted(signals["horizon_days"].unique()) == [1, 2, 3, 5, 10, 20]
+    assert not signals.duplicated(["date", "horizon_days"]).any()
+    probs = signals[["p_down", "p_neutral", "p_up"]]
+    assert probs.notna().all().all() and ((probs.sum(axis=1) - 1).abs() < 1e-6).all()
+    assert set(signals["predicted_direction"]) <= {"UP", "NEUTRAL", "DOWN"}
+    assert set(signals["model_source"]) <= {"model", "baseline"}
+    assert (signals["conviction"].between(0, 1)).all()
+    bands = signals.groupby("horizon_days")["neutral_band"].first()
+    assert bands[1] == pytest.approx(0.0025) and bands[20] == pytest.approx(0.0025 * 20 ** 0.5, rel=1e-3)
+    late = signals.dropna(subset=["move_lower_points"])
+    assert len(late) > 0 and (late["move_lower_points"] <= late["move_upper_points"]).all()
+    assert (late["move_lower_points"] >= 0).all() and (late["expected_abs_move_points"] > 0).all()
+    assert seconds < 150
+
+
+def test_direction_run_reports_every_model_next_to_its_baseline(trained_project):
+    tmp, _, _ = trained_project
+    summary = json.loads(_latest(tmp, "data/08_reporting/direction_metrics_summary.json/*/*.json").read_text())
+    names = {row["name"] for row in summary}
+    assert {ns.split(".")[1] for ns in MODEL_NAMESPACES} | {"stack_h1", "stack_h20"} <= names
+    for row in summary:
+        assert row["status"] in ("edge", "no_edge")
+    xgb = next(r for r in summary if r["name"] == "xgb_h1")
+    assert {"class_prior", "always_up", "yesterday_sign"} == set(xgb["baseline_directional_accuracy"])
+    assert 0 <= xgb["directional_accuracy"] <= 1
+    bundle = tmp / "data/06_models/direction/bilstm_h5"
+    assert list(bundle.rglob("model.safetensors")) and not list(bundle.rglob("*.pkl"))
+    universe = json.loads(_latest(tmp, "data/08_reporting/direction_universe_metrics.json/*/*.json").read_text())
+    assert universe["enabled"] is False
+
+
+def test_inference_serves_signals_from_the_frozen_models(trained_project):
+    tmp, runtime, _ = trained_project
+    bootstrap_project(tmp)
+    with KedroSession.create(project_path=tmp, runtime_params=runtime) as session:
+        context = session.load_context()
+        from aegismatrix.pipelines import data_ingestion, feature_engineering
+
+        pipe = data_ingestion.create_pipeline() + feature_engineering.create_pipeline() + create_inference_pipeline()
+        assert "direction_signals" in pipe.all_outputs() and not any("walk_forward" in n.name for n in pipe.nodes)
+        SequentialRunner().run(pipe, context.catalog)
+    files = sorted(tmp.glob("data/07_model_output/direction_signals.parquet/*/direction_signals.parquet"))
+    assert len(files) == 2
+    trained, served = pd.read_parquet(files[0]), pd.read_parquet(files[1])
+    assert list(served.columns[: len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS and len(served) == len(trained)
