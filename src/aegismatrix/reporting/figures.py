@@ -1,7 +1,8 @@
 """Report figures: pure functions from stored frames/metrics to matplotlib Figures (Agg, no pyplot state).
 
 Figures are built with `matplotlib.figure.Figure` directly, so nothing leaks between calls and no display is
-needed. Every function tolerates missing inputs by drawing a labelled "not available" panel.
+needed. Fixed margins instead of tight_layout: the layout pass costs as much as drawing, and the report draws
+every figure twice (embedded PNG and its own dataset). Every function tolerates missing inputs by drawing a labelled "not available" panel.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def classifier_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
     rel_ax.set(title="reliability", xlabel="mean predicted probability", ylabel="observed frequency",
                xlim=(0, 1), ylim=(0, 1))
     rel_ax.legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.08, top=0.92, hspace=0.35, wspace=0.25)
     return fig
 
 
@@ -147,7 +148,7 @@ def regression_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
     axes[1, 1].set(title=f"rolling RMSE ({window} rows)")
     axes[1, 1].legend(fontsize=7)
     fig.autofmt_xdate()
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.1, top=0.92, hspace=0.35, wspace=0.25)
     return fig
 
 
@@ -166,13 +167,14 @@ def skill_by_block(name: str, metrics: dict) -> Figure:
         high = np.array([blocks[b]["skill"]["ci_high"] for b in labels])
         colours = [EDGE_COLOUR if v > 0 else NO_EDGE_COLOUR for v in values]
         ax.bar(range(len(labels)), values, color=colours, alpha=0.8)
-        ax.errorbar(range(len(labels)), values, yerr=[values - low, high - values], fmt="none", ecolor="black",
+        errors = [np.clip(values - low, 0, None), np.clip(high - values, 0, None)]  # CI need not contain the point
+        ax.errorbar(range(len(labels)), values, yerr=errors, fmt="none", ecolor="black",
                     lw=0.8, capsize=2)
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xticks(range(len(labels)), labels, rotation=45, fontsize=7)
         ax.set_title(f"{name}: skill vs {metrics.get('primary_baseline')} ({metrics.get('metric')}), {title}",
                      fontsize=9)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.2, top=0.88, wspace=0.15)
     return fig
 
 
@@ -180,14 +182,14 @@ def importance_figure(name: str, shap_importance: pd.DataFrame | None, top_n: in
     """Top features by mean |SHAP| (or the estimator's own importance) of the frozen model."""
     fig = Figure(figsize=(7, 0.3 * top_n + 1.2))
     ax = fig.subplots()
-    if shap_importance is None or shap_importance.empty:
+    if shap_importance is None or shap_importance.empty or "mean_abs_contribution" not in shap_importance:
         _empty(ax, "no importance table for this model")
         return fig
     top = shap_importance.sort_values("mean_abs_contribution", ascending=False).head(top_n).iloc[::-1]
     ax.barh(top["feature"], top["mean_abs_contribution"], color="#2e6f9e")
     ax.tick_params(axis="y", labelsize=7)
     ax.set(title=f"{name}: top {len(top)} features (mean |contribution|)", xlabel="mean |contribution|")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.35, right=0.97, bottom=0.12, top=0.9)
     return fig
 
 
@@ -200,15 +202,17 @@ def model_comparison_figure(table: pd.DataFrame) -> Figure:
         return fig
     rows = table.iloc[::-1].reset_index(drop=True)
     colours = [EDGE_COLOUR if s == "edge" else NO_EDGE_COLOUR for s in rows["status"]]
-    ax.errorbar(rows["skill"], range(len(rows)), xerr=[rows["skill"] - rows["ci_low"], rows["ci_high"] - rows["skill"]],
+    # a percentile bootstrap interval need not contain the point estimate: bars are clipped at the point
+    ax.errorbar(rows["skill"], range(len(rows)), xerr=[(rows["skill"] - rows["ci_low"]).clip(lower=0),
+                                                (rows["ci_high"] - rows["skill"]).clip(lower=0)],
                 fmt="none", ecolor="black", lw=0.8, capsize=3)
     ax.scatter(rows["skill"], range(len(rows)), c=colours, zorder=3)
     ax.axvline(0, color="black", lw=0.8, ls="--")
     ax.set_yticks(range(len(rows)), [f"{m} (vs {b})" for m, b in zip(rows["model"], rows["primary_baseline"])],
                   fontsize=8)
-    ax.set(title="Out-of-sample skill vs primary baseline (bootstrap CI); green = edge, red = no edge",
+    ax.set(title="Out-of-sample skill vs primary baseline (bootstrap CI)\ngreen = edge, red = no edge",
            xlabel="skill = 1 - model loss / baseline loss")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.3, right=0.97, bottom=0.12, top=0.88)
     return fig
 
 
@@ -233,7 +237,7 @@ def volatility_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame |
     ax.legend(fontsize=7, loc="upper right")
     ax.set_ylabel("annualised vol")
     fig.autofmt_xdate()
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9)
     return fig
 
 
@@ -269,7 +273,7 @@ def safe_range_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame |
     ax.set(title="Safe-range backtest: realised breach rate vs target", ylabel="breach rate", ylim=(0, None))
     ax.legend(fontsize=7)
     fig.autofmt_xdate()
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9)
     return fig, pd.DataFrame(summary)
 
 
@@ -310,5 +314,5 @@ def signal_history_figure(market_daily: pd.DataFrame, signals: dict[str, pd.Data
                             label="baseline served")
         ax.set_title(title, fontsize=9)
     fig.autofmt_xdate()
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.95, hspace=0.4)
     return fig
