@@ -8,6 +8,8 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
+MIN_CLASS_ROWS = 10  # fewer positives (or negatives) than this in the validation block: no calibration map
+
 
 @dataclass
 class Calibrator:
@@ -27,14 +29,14 @@ class Calibrator:
         return self
 
     def _fit_one(self, p: np.ndarray, target: np.ndarray) -> dict:
+        positives, negatives = int(target.sum()), int(len(target) - target.sum())
+        if min(positives, negatives) < MIN_CLASS_ROWS:
+            return {"a": 1.0, "b": 0.0}  # too few examples to learn a map: keep the model's own probabilities
         if self.method == "isotonic":
             iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(p, target)
             return {"x": iso.X_thresholds_.tolist(), "y": iso.y_thresholds_.tolist()}
         if self.method == "sigmoid":
-            if target.min() == target.max():
-                return {"a": 0.0, "b": float(np.log((target.mean() + 1e-3) / (1 - target.mean() + 1e-3)))}
-            lr = LogisticRegression(C=1e6).fit(_logit(p)[:, None], target)
-            return {"a": float(lr.coef_[0, 0]), "b": float(lr.intercept_[0])}
+            return _platt(p, positives, negatives, target)
         raise ValueError(f"calibration method must be isotonic, sigmoid or none, got {self.method!r}")
 
     def transform(self, proba: np.ndarray) -> np.ndarray:
@@ -55,6 +57,16 @@ class Calibrator:
     @classmethod
     def from_dict(cls, data: dict) -> "Calibrator":
         return cls(method=data["method"], maps=list(data["maps"]))
+
+
+def _platt(p: np.ndarray, positives: int, negatives: int, target: np.ndarray) -> dict:
+    """Platt scaling with Platt's smoothed targets, so a short validation block cannot push
+    probabilities to 0 or 1 (each row enters twice, weighted by its soft target)."""
+    soft = np.where(target == 1, (positives + 1.0) / (positives + 2.0), 1.0 / (negatives + 2.0))
+    x = np.r_[_logit(p), _logit(p)][:, None]
+    y = np.r_[np.ones(len(p)), np.zeros(len(p))]
+    lr = LogisticRegression(C=1e6).fit(x, y, sample_weight=np.r_[soft, 1.0 - soft])
+    return {"a": float(lr.coef_[0, 0]), "b": float(lr.intercept_[0])}
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

@@ -1,0 +1,30 @@
+"""Calibration is fitted on held-out training rows and must not collapse on short or one-sided blocks."""
+
+import numpy as np
+
+from aegismatrix.modelling.calibration import Calibrator
+
+
+def test_sigmoid_recovers_a_miscalibrated_model():
+    rng = np.random.default_rng(0)
+    true_p = rng.uniform(0.05, 0.95, 4000)
+    y = (rng.uniform(size=4000) < true_p).astype(int)
+    raw = true_p**3  # systematically under-confident for the positive class
+    proba = np.column_stack([1 - raw, raw])
+    calibrated = Calibrator("sigmoid").fit(proba, y).transform(proba)
+    assert np.abs(calibrated[:, 1] - true_p).mean() < np.abs(raw - true_p).mean() / 2
+
+
+def test_a_class_absent_from_validation_is_not_forced_to_zero():
+    rng = np.random.default_rng(1)
+    proba = rng.dirichlet([2, 2, 2], size=60)
+    y = rng.integers(0, 2, size=60)  # class 2 never occurs in this short block
+    calibrated = Calibrator("sigmoid").fit(proba, y).transform(proba)
+    assert calibrated[:, 2].mean() > 0.5 * proba[:, 2].mean()  # kept near the model, not collapsed to ~0
+
+
+def test_separable_block_does_not_give_certainties():
+    p = np.r_[np.full(30, 0.2), np.full(30, 0.8)]
+    y = np.r_[np.zeros(30), np.ones(30)].astype(int)
+    calibrated = Calibrator("sigmoid").fit(np.column_stack([1 - p, p]), y).transform(np.column_stack([1 - p, p]))
+    assert 0.01 < calibrated[:, 1].min() and calibrated[:, 1].max() < 0.99
