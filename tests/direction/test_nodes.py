@@ -71,3 +71,19 @@ def test_directional_accuracy_ignores_neutral_days():
     y = np.array([0, 1, 2, 2, np.nan])
     proba = np.array([[0.5, 0.2, 0.3], [0.1, 0.1, 0.8], [0.2, 0.2, 0.6], [0.6, 0.2, 0.2], [0.3, 0.3, 0.4]])
     assert nodes.directional_accuracy(y, proba) == 2 / 3
+
+
+def test_universe_mode_pools_symbols_and_reports_against_the_prior():
+    rng = np.random.default_rng(5)
+    dates = pd.bdate_range("2015-01-01", periods=500)
+    panel = pd.concat([pd.DataFrame({"date": dates, "symbol": sym, "ret_1d": rng.normal(scale=0.01, size=500),
+                                     "rsi_14": rng.uniform(20, 80, size=500)}) for sym in ("^NSEI", "^GSPC")],
+                      ignore_index=True)
+    params = {"universe": {"enabled": True, "horizon": 5, "neutral_band": 0.0056, "report_symbol": "NSEI",
+                           "estimator": {"kind": "xgb_classifier", "params": {"n_estimators": 10, "n_jobs": 1}},
+                           "splits": {"n_folds": 2, "min_train": 150, "embargo": 5}}}
+    out = nodes.train_universe_direction(panel, params)
+    assert out["symbols"] == ["^GSPC", "^NSEI"] and out["features"] == ["ret_1d", "rsi_14"]
+    assert out["pooled"]["n"] > out["report_symbol"]["n"] > 0
+    assert abs(out["pooled"]["skill"]) < 0.2  # noise: no edge to find
+    assert nodes.train_universe_direction(panel, {"universe": {"enabled": False}})["enabled"] is False

@@ -130,7 +130,7 @@ def _stack_horizon(horizon: int, bases: list[str], frames: dict, cfg: dict) -> d
     logger.info("direction stack h=%d over %s: skill %+.4f [%+.4f, %+.4f] -> %s", horizon, bases,
                 score["skill"]["value"], score["skill"]["ci_low"], score["skill"]["ci_high"], score["status"])
     if len(with_edge) < len(bases):
-        out.update(status="no_edge", edge=False,
+        out.update(status="no_edge", edge=False, own_status=score["status"],
                    reason=f"base models without edge ({sorted(set(bases) - set(with_edge))}) are served as baselines")
         return out
     labelled = np.flatnonzero(np.isfinite(y))
@@ -285,6 +285,7 @@ def summarise_direction_metrics(direction_ensemble: dict, layout: dict, **frames
                "conformal_empirical_coverage": state["conformal"]["empirical_coverage"]}
         if "skill" in stack:
             row["reason"] = stack.get("reason")
+            row["own_status"] = stack.get("own_status", stack["status"])  # the stack's edge before the serving rule
             row.update(model_score=stack["model"]["log_loss"], baseline_score=stack["baseline"]["log_loss"],
                        skill=stack["skill"]["value"], ci_low=stack["skill"]["ci_low"], ci_high=stack["skill"]["ci_high"],
                        test_skill=stack["test_skill"], n_oos=stack["n"], accuracy=stack["model"]["accuracy"],
@@ -293,6 +294,7 @@ def summarise_direction_metrics(direction_ensemble: dict, layout: dict, **frames
                        baseline_directional_accuracy={"class_prior": stack["baseline_directional_accuracy"]})
         else:
             row["reason"] = stack.get("reason")
+            row["own_status"] = stack.get("own_status", stack["status"])  # the stack's edge before the serving rule
         rows.append(row)
     for row in rows:
         logger.info("direction %-18s %-8s model %s vs %s -> skill %s (%s)", row["name"], row["metric"],
