@@ -23,7 +23,7 @@ PINNED = "buyer.breakout"
 
 def _tiny_params() -> dict:
     """Few folds, no Optuna trials, short bootstraps and epochs: a training run of seconds, not minutes."""
-    params: dict = {"data_ingestion": {"source": "synthetic", "universe": "global26",
+    params: dict = {"data_ingestion": {"source": "synthetic",
                                        "end": "2025-06-30", "yfinance": {"max_retries": 0}}}
     for engine in ENGINES:
         block = {}
@@ -66,7 +66,7 @@ def inferred(tmp_path_factory, project_root):
     _run(project, list(ENGINES), tiny)
     first = _versions(project, PINNED)
     _run(project, ["buyer"], tiny)  # a weekly buyer retrain: a second version of every buyer model
-    later = {"data_ingestion": {**tiny["data_ingestion"], "universe": None, "end": "2025-09-30"},
+    later = {"data_ingestion": {**tiny["data_ingestion"], "end": "2025-09-30"},
              "inference": {"payload_path": str(project / "data" / "07_model_output" / "aegismatrix.json"),
                            "dashboard_dir": str(project / "data" / "08_reporting" / "dashboard")}}
     _run(project, ["inference"], later, load_versions={f"{PINNED}.model": first[0]})
