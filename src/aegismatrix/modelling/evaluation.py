@@ -34,7 +34,7 @@ def walk_forward(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig,
     """Out-of-sample predictions (model and every baseline) for each walk-forward fold and the final test."""
     labelled = np.flatnonzero(frame["label"].notna().to_numpy())
     folds = walk_forward_folds(labelled, horizon=cfg.horizon, **cfg.splits)
-    tag = data_hash(frame, feature_cols)
+    tag = data_hash(frame, feature_cols, cfg)
     pieces = []
     ends = [fold.test[0] for fold in folds[1:]] + [labelled[-1] + 1]
     for fold, end in zip(folds, ends):

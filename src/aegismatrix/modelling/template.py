@@ -71,7 +71,7 @@ def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics:
     cfg = ModelConfig.from_params(params)
     cols = feature_columns(cfg, feature_manifest)
     labelled = np.flatnonzero(model_input["label"].notna().to_numpy())
-    fitted = train_fold(model_input, cols, labelled, cfg, f"{namespace}/frozen/{data_hash(model_input, cols)}")
+    fitted = train_fold(model_input, cols, labelled, cfg, f"{namespace}/frozen/{data_hash(model_input, cols, cfg)}")
     trained_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     metadata = {
         "name": namespace, "version": f"{__version__}+{trained_at}", "trained_at": trained_at,

@@ -7,6 +7,7 @@ predict (consecutive days, history first) so that sequence and recursive models 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -138,7 +139,12 @@ def predict_baselines(fitted: FittedModel, frame: pd.DataFrame, cfg: ModelConfig
             for b in cfg.baselines}
 
 
-def data_hash(frame: pd.DataFrame, feature_cols: list[str]) -> str:
-    """Short hash of the rows a study was tuned on, so a rerun on the same data resumes the same study."""
+def data_hash(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig | None = None) -> str:
+    """Short hash of the rows and model settings a study was tuned on: a rerun on the same data and
+    settings resumes the same study, a changed config starts a new one."""
     digest = hashlib.sha256(pd.util.hash_pandas_object(frame[["date", *feature_cols, "label"]], index=False).values)
+    if cfg is not None:
+        settings = {k: getattr(cfg, k) for k in ("label", "estimator", "label_bins", "calibration", "class_weight",
+                                                   "splits", "seed", "horizon")}
+        digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:12]

@@ -1,7 +1,6 @@
-"""Model definitions; importing this package registers every estimator kind with the template."""
+"""Model definitions. Estimator kinds register themselves when their module is imported; the template
+imports a kind's module on first use (base.ESTIMATOR_MODULES), so torch loads only for neural models."""
 
-from aegismatrix.models import gradient_boosting, linear, volatility  # noqa: F401
-from aegismatrix.models import neural, sequence, stacking  # noqa: F401  (direction engine)
-from aegismatrix.models.base import ESTIMATORS, Estimator, get_estimator, register
+from aegismatrix.models.base import ESTIMATOR_MODULES, ESTIMATORS, Estimator, get_estimator, register
 
-__all__ = ["ESTIMATORS", "Estimator", "get_estimator", "register"]
+__all__ = ["ESTIMATOR_MODULES", "ESTIMATORS", "Estimator", "get_estimator", "register"]

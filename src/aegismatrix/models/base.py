@@ -7,6 +7,7 @@ It persists as (JSON-able state, named byte blobs in non-executable formats): ne
 
 from __future__ import annotations
 
+import importlib
 from typing import Callable, ClassVar
 
 import numpy as np
@@ -52,6 +53,14 @@ class Estimator:
 
 ESTIMATORS: dict[str, type[Estimator]] = {}
 
+# Where each kind is defined: imported on first use, so a run without neural models never imports torch.
+ESTIMATOR_MODULES: dict[str, str] = {
+    "xgb_classifier": "gradient_boosting", "xgb_regressor": "gradient_boosting",
+    "xgb_random_forest": "gradient_boosting", "xgb_random_forest_padded": "stacking",
+    "logistic": "linear", "ridge": "linear", "garch": "volatility",
+    "bilstm_attention": "sequence", "mlp_regressor": "neural",
+}
+
 
 def register(cls: type[Estimator]) -> type[Estimator]:
     """Class decorator: make an estimator available to the template by its `kind`."""
@@ -60,8 +69,8 @@ def register(cls: type[Estimator]) -> type[Estimator]:
 
 
 def get_estimator(kind: str) -> type[Estimator]:
-    import aegismatrix.models  # noqa: F401  (importing the package registers every estimator)
-
+    if kind not in ESTIMATORS and kind in ESTIMATOR_MODULES:
+        importlib.import_module(f"aegismatrix.models.{ESTIMATOR_MODULES[kind]}")
     if kind not in ESTIMATORS:
         raise KeyError(f"unknown model kind {kind!r}; known: {sorted(ESTIMATORS)}")
     return ESTIMATORS[kind]

@@ -27,13 +27,15 @@ def _xgb_space(trial) -> dict:
 class _XGBModel(Estimator):
     explainer = "tree"
     scale_inputs = False  # trees are invariant to monotone scaling; keeps SHAP values in feature units
+    # n_jobs defaults to 1: small daily frames gain nothing from threads, and on 2 shared cores OpenMP
+    # oversubscription made fits up to 40x slower (measured); set `n_jobs` in a model's params to change it
     wrapper: type
 
     search_space = staticmethod(_xgb_space)
 
     def _make(self):
         params = {**DEFAULTS, **{k: v for k, v in self.params.items() if k in DEFAULTS or k in ("objective", "max_delta_step")}}
-        return self.wrapper(**params, random_state=self.seed, n_jobs=self.params.get("n_jobs", 2),
+        return self.wrapper(**params, random_state=self.seed, n_jobs=self.params.get("n_jobs", 1),
                             tree_method="hist", verbosity=0)
 
     def fit(self, X, y, sample_weight=None, on_epoch=None):
@@ -94,7 +96,7 @@ class XGBRandomForestClassifierModel(_XGBModel):
                                    max_depth=self.params.get("max_depth", 5),
                                    min_child_weight=self.params.get("min_child_weight", 5.0),
                                    subsample=0.7, colsample_bynode=0.6, random_state=self.seed,
-                                   n_jobs=2, tree_method="hist", verbosity=0)
+                                   n_jobs=self.params.get("n_jobs", 1), tree_method="hist", verbosity=0)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return self.model.predict_proba(X.to_numpy(dtype=np.float32))
