@@ -16,6 +16,7 @@ from safetensors.torch import save as save_tensors
 from torch import nn
 
 from aegismatrix.models.base import Estimator, register
+from aegismatrix.models.early_stopping import EarlyStopping
 from aegismatrix.models.sequence import NonFiniteLossError
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class MLPRegressorModel(Estimator):
         net = self._network(self.n_features_)
         opt = torch.optim.AdamW(net.parameters(), lr=float(p["lr"]), weight_decay=float(p["weight_decay"]))
         gen = torch.Generator().manual_seed(self.seed)
-        best, best_state, stale = np.inf, None, 0
+        stopper = EarlyStopping(p["patience"], min_delta=1e-5)
         for epoch in range(int(p["epochs"])):
             net.train()
             order = torch.randperm(fit_end, generator=gen)
@@ -89,15 +90,9 @@ class MLPRegressorModel(Estimator):
             logger.debug("mlp_regressor epoch %d: validation mse %.4f", epoch + 1, val)
             if on_epoch is not None:
                 on_epoch(epoch, val)
-            if val < best - 1e-5:
-                best, stale = val, 0
-                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-            else:
-                stale += 1
-                if stale >= int(p["patience"]):
-                    break
-        net.load_state_dict(best_state)
-        self.net = net.eval()
+            if stopper.should_stop(net, val):
+                break
+        self.net = stopper.restore_best(net)
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:

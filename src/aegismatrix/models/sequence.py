@@ -24,6 +24,7 @@ from safetensors.torch import save as save_tensors
 from torch import nn
 
 from aegismatrix.models.base import Estimator, register
+from aegismatrix.models.early_stopping import EarlyStopping
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class BiLSTMAttentionClassifier(Estimator):
         epochs = int(p["epochs"])
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs))
         gen = torch.Generator().manual_seed(self.seed)
-        best_loss, best_state, stale = np.inf, None, 0
+        stopper = EarlyStopping(p["patience"], min_delta=1e-4)
         for epoch in range(epochs):
             net.train()
             order = fit_rows[torch.randperm(len(fit_rows), generator=gen).numpy()]
@@ -141,16 +142,10 @@ class BiLSTMAttentionClassifier(Estimator):
                         total / len(order), val_loss)
             if on_epoch is not None:
                 on_epoch(epoch, val_loss)
-            if val_loss < best_loss - 1e-4:
-                best_loss, stale = val_loss, 0
-                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-            else:
-                stale += 1
-                if stale >= int(p["patience"]):
-                    break
-        net.load_state_dict(best_state)
-        self.net = net.eval()
-        self.best_validation_loss_ = float(best_loss)
+            if stopper.should_stop(net, val_loss):
+                break
+        self.net = stopper.restore_best(net)
+        self.best_validation_loss_ = float(stopper.best)
         return self
 
     @staticmethod
