@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,23 @@ def real_data_dir() -> Path:
     if not (REAL_DATA_DIR / "nifty50.csv").exists():
         pytest.skip(f"real data not found at {REAL_DATA_DIR}")
     return REAL_DATA_DIR
+
+
+def copy_project(project_root: Path, dest: Path, with_notebooks: bool = False) -> Path:
+    """A runnable copy of the project (conf, pyproject; the package is installed editable) in `dest`,
+    so end-to-end runs never write into the repository's data/."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(project_root / "conf", dest / "conf", ignore=shutil.ignore_patterns("local"))
+    (dest / "conf" / "local").mkdir()
+    shutil.copy(project_root / "pyproject.toml", dest / "pyproject.toml")
+    (dest / "src").mkdir()  # kedro wants the source dir to exist
+    if with_notebooks:
+        shutil.copytree(project_root / "notebooks", dest / "notebooks",
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return dest
+
+
+@pytest.fixture(scope="session")
+def copy_project_to(project_root):
+    """`copy_project_to(dest, with_notebooks=False)`: a runnable copy of the project in `dest`."""
+    return lambda dest, with_notebooks=False: copy_project(project_root, dest, with_notebooks)

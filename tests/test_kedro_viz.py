@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from graphlib import CycleError, TopologicalSorter
@@ -20,14 +19,9 @@ OFFLINE_HINTS = ("ConnectionError", "NewConnectionError", "Temporary failure in 
 
 
 @pytest.fixture(scope="module")
-def viz(tmp_path_factory, project_root) -> Path:
+def viz(tmp_path_factory, copy_project_to) -> Path:
     """The built viz API folder (`build/api`) of a throw-away copy of the project."""
-    project = tmp_path_factory.mktemp("viz") / "project"
-    project.mkdir()
-    shutil.copytree(project_root / "conf", project / "conf", ignore=shutil.ignore_patterns("local"))
-    (project / "conf" / "local").mkdir()
-    shutil.copy(project_root / "pyproject.toml", project / "pyproject.toml")
-    (project / "src").mkdir()  # the package itself is installed (editable)
+    project = copy_project_to(tmp_path_factory.mktemp("viz") / "project")
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "HOME": str(project / "home")}
     kedro = Path(sys.executable).with_name("kedro")
     result = subprocess.run([str(kedro), "viz", "build"], cwd=project, env=env, capture_output=True, text=True,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,16 +15,9 @@ pytest.importorskip("ipykernel")
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, project_root) -> Path:
+def project(tmp_path_factory, copy_project_to) -> Path:
     """A throw-away project copy with market data and features from the synthetic source."""
-    project = tmp_path_factory.mktemp("nb") / "project"
-    project.mkdir()
-    shutil.copytree(project_root / "conf", project / "conf", ignore=shutil.ignore_patterns("local"))
-    (project / "conf" / "local").mkdir()
-    shutil.copytree(project_root / "notebooks", project / "notebooks",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    shutil.copy(project_root / "pyproject.toml", project / "pyproject.toml")
-    (project / "src").mkdir()  # the package itself is installed (editable)
+    project = copy_project_to(tmp_path_factory.mktemp("nb") / "project", with_notebooks=True)
     (project / "home").mkdir()
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "HOME": str(project / "home")}
     kedro = Path(sys.executable).with_name("kedro")

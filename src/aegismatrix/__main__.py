@@ -3,17 +3,16 @@
 import sys
 from pathlib import Path
 
-from kedro.framework.cli.utils import find_stylesheets  # noqa: F401  (keeps kedro CLI plugins importable)
+from kedro.framework.cli.utils import find_run_command
 from kedro.framework.project import configure_project
 
 
 def main(*args, **kwargs):
     package_name = Path(__file__).parent.name
     configure_project(package_name)
-    from kedro.framework.cli import main as kedro_main  # late import: needs the project configured
-
-    return kedro_main(*args, **kwargs)
+    kwargs["standalone_mode"] = not hasattr(sys, "ps1")  # interactive sessions keep the interpreter alive
+    return find_run_command(package_name)(*args, **kwargs)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

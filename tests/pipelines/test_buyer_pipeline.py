@@ -4,7 +4,6 @@ inference pipeline from the frozen models it saved."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pandas as pd
 import pytest
@@ -24,12 +23,8 @@ def test_pipelines_follow_the_engine_conventions():
 
 
 @pytest.fixture(scope="module")
-def trained_project(project_root, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("buyer_project")
-    shutil.copytree(project_root / "conf", tmp / "conf", ignore=shutil.ignore_patterns("local"))
-    (tmp / "conf" / "local").mkdir()
-    (tmp / "src").mkdir()  # bootstrap_project wants the source dir; the package is imported from the venv
-    shutil.copy(project_root / "pyproject.toml", tmp / "pyproject.toml")
+def trained_project(copy_project_to, tmp_path_factory):
+    tmp = copy_project_to(tmp_path_factory.mktemp("buyer_project"))
     bootstrap_project(tmp)
     params = {"data_ingestion": {"source": "synthetic"}}
     with pytest.MonkeyPatch.context() as mp:

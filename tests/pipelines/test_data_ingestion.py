@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -90,13 +89,8 @@ def test_bad_csv_fails_with_clear_message_and_keeps_stored_data(tmp_path):
 
 
 @pytest.mark.e2e
-def test_kedro_run_in_a_project_copy_records_synthetic(tmp_path, project_root):
-    project = tmp_path / "project"
-    project.mkdir()
-    shutil.copytree(project_root / "conf", project / "conf", ignore=shutil.ignore_patterns("local"))
-    (project / "conf" / "local").mkdir()
-    shutil.copy(project_root / "pyproject.toml", project / "pyproject.toml")
-    (project / "src").mkdir()  # kedro wants the source dir; the package itself is installed (editable)
+def test_kedro_run_in_a_project_copy_records_synthetic(tmp_path, copy_project_to):
+    project = copy_project_to(tmp_path / "project")
     for layer in ("01_raw", "02_intermediate", "03_primary", "08_reporting"):
         (project / "data" / layer).mkdir(parents=True)
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "HOME": str(tmp_path / "home")}

@@ -4,7 +4,6 @@ the direction inference pipeline on the frozen models and ensemble it saved."""
 from __future__ import annotations
 
 import json
-import shutil
 import time
 
 import pandas as pd
@@ -27,14 +26,8 @@ def _fast(model: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def trained_project(tmp_path_factory, project_root):
-    tmp = tmp_path_factory.mktemp("direction_project")
-    shutil.copytree(project_root / "conf", tmp / "conf", ignore=shutil.ignore_patterns("local"))
-    shutil.copy(project_root / "pyproject.toml", tmp / "pyproject.toml")
-    (tmp / "src").mkdir()
-    (tmp / "conf" / "local").mkdir()
-    # No universe is selected, so ingestion writes no partitions; keep the (unused) panel in memory.
-    (tmp / "conf" / "local" / "catalog.yml").write_text("universe_daily:\n  type: MemoryDataset\n")
+def trained_project(tmp_path_factory, copy_project_to):
+    tmp = copy_project_to(tmp_path_factory.mktemp("direction_project"))
     bootstrap_project(tmp)
     runtime = {"data_ingestion": {"source": "synthetic", "lookback_years": 3},
                "direction": {**{ns.split(".")[1]: _fast(ns.split(".")[1]) for ns in MODEL_NAMESPACES},

@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -48,19 +47,12 @@ def _versions(project: Path, ns: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def inferred(tmp_path_factory, project_root):
+def inferred(tmp_path_factory, copy_project_to):
     from aegismatrix.pipelines.inference import pipeline as inference_pipeline
 
     patch = pytest.MonkeyPatch()
     patch.setattr(inference_pipeline, "ENGINES", ENGINES)
-    for engine in ENGINES:
-        if not hasattr(importlib.import_module(f"aegismatrix.pipelines.{engine}.pipeline"), "create_inference_pipeline"):
-            pytest.skip(f"the {engine} engine has no inference pipeline yet")
-    project = tmp_path_factory.mktemp("project")
-    shutil.copytree(project_root / "conf", project / "conf", ignore=shutil.ignore_patterns("local"))
-    (project / "conf" / "local").mkdir()
-    shutil.copy(project_root / "pyproject.toml", project / "pyproject.toml")
-    (project / "src").mkdir()  # kedro wants the source dir; the package itself is installed (editable)
+    project = copy_project_to(tmp_path_factory.mktemp("project"))
     bootstrap_project(project)
     tiny = _tiny_params()
     _run(project, list(ENGINES), tiny)

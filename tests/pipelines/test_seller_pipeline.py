@@ -3,7 +3,6 @@ seller inference pipeline on the frozen models it saved."""
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import pandas as pd
@@ -21,14 +20,8 @@ FAST = {"splits": {"n_folds": 2, "min_train": 200}, "tuning": {"n_trials": 0}, "
 
 
 @pytest.fixture(scope="module")
-def trained_project(tmp_path_factory, project_root):
-    tmp = tmp_path_factory.mktemp("seller_project")
-    shutil.copytree(project_root / "conf", tmp / "conf", ignore=shutil.ignore_patterns("local"))
-    shutil.copy(project_root / "pyproject.toml", tmp / "pyproject.toml")
-    (tmp / "src").mkdir()
-    (tmp / "conf" / "local").mkdir()
-    # No universe is selected, so ingestion writes no partitions; keep the (unused) panel in memory.
-    (tmp / "conf" / "local" / "catalog.yml").write_text("universe_daily:\n  type: MemoryDataset\n")
+def trained_project(tmp_path_factory, copy_project_to):
+    tmp = copy_project_to(tmp_path_factory.mktemp("seller_project"))
     bootstrap_project(tmp)
     runtime = {"data_ingestion": {"source": "synthetic"},
                "seller": {ns.split(".")[1]: FAST for ns in MODEL_NAMESPACES}}

@@ -101,7 +101,7 @@ class Resolver:
         log.info("%s: fetching %s from yfinance (%s from %s)", key, ticker, "incremental" if incremental else "full", since.date())
         fresh = self.yahoo.daily(ticker, since, self.end)
         merged = merge_frames(entry.frame if incremental else None, fresh)
-        path = self.cache.write(ticker, "1d", merged, now)  # atomic: a failure above leaves the old file intact
+        self.cache.write(ticker, "1d", merged, now)  # atomic: a failure above leaves the old file intact
         return Fetched(key, ticker, _window(merged, self.start, self.end), "yfinance", f"yfinance:{ticker}", now, 0.0)
 
     def intraday(self, ticker: str, interval: str, days: int) -> tuple[pd.DataFrame, str, list[str]]:

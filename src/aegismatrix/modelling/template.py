@@ -83,9 +83,8 @@ def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics:
     return to_bundle(fitted, cfg, cols, feature_manifest[cfg.feature_set]["fingerprint"], metadata)
 
 
-def explain_model(model_input: pd.DataFrame, model: dict, params: dict) -> pd.DataFrame:
+def explain_model(model_input: pd.DataFrame, model: dict) -> pd.DataFrame:
     """Global importance (mean |SHAP| for trees) of the frozen model over the most recent rows."""
-    cfg = ModelConfig.from_params(params)
     fitted = from_bundle(model)
     rows = np.arange(max(0, len(model_input) - 500), len(model_input))
     return global_importance(contributions(fitted, model_input, model["meta"]["features"], rows))
@@ -173,7 +172,7 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train") -> Pip
             node(_bind(fit_frozen_model, namespace),
                  ["model_input", "feature_manifest", "metrics", "data_provenance", "params:model"], "model",
                  name="fit_frozen_model"),
-            node(explain_model, ["model_input", "model", "params:model"], "shap_importance", name="explain_model"),
+            node(explain_model, ["model_input", "model"], "shap_importance", name="explain_model"),
             node(signal_history, ["model_input", "oos_predictions", "model", "params:model"], "predictions",
                  name="signal_history"),
         ]
