@@ -28,9 +28,9 @@ SECTIONS = ("speed", "scale", "skill", "parallel")
 TARGETS = {"default_s": 180.0, "seller_s": 60.0, "inference_above_floor_s": 5.0, "universe_s": 60.0, "universe_mb": 4096.0}
 
 
-def _git_commit() -> str:
+def _git_commit(ref: str = "HEAD") -> str:
     try:
-        return subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+        return subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", ref], capture_output=True,
                               text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -97,6 +97,7 @@ def run(args: argparse.Namespace) -> tuple[str, Path]:
     real_dir = args.real_dir.resolve()
     has_real = (real_dir / "nifty50.csv").exists() and (real_dir / "indiavix.csv").exists()
     started, load_start, t0 = datetime.now(timezone.utc), load_average(), time.perf_counter()
+    commit = _git_commit(args.ref or "HEAD")
     doc_sections: list[tuple[str, list[Table]]] = []
     variants: list[speed.Variant] = []
     scale_results: list[dict] = []
@@ -156,7 +157,7 @@ def run(args: argparse.Namespace) -> tuple[str, Path]:
             pipeline = "data_ingestion" if quick else ("seller" if built.get("seller") else "feature_engineering")
             reuse = syn.walls.get(pipeline) if pipeline == "seller" else None
             tables = [parallel.runner_comparison(syn.project, pipeline, syn.params, 1 if quick else min(repeats, 2), reuse)]
-            tables.append(parallel.optuna_comparison(2 if quick else 16, 2 if quick else 5))
+            tables.append(parallel.optuna_comparison(2 if quick else 30, 2 if quick else 20))
             tables.append(parallel.openmp_comparison(2000 if quick else 10000, 30 if quick else 100, 30 if quick else 120))
             doc_sections.append(("Parallelism", tables))
         if "scale" in sections:
@@ -175,7 +176,7 @@ def run(args: argparse.Namespace) -> tuple[str, Path]:
         "`KEDRO_DISABLE_TELEMETRY=1`, so the repository's data/ is never touched.",
         "",
         f"- When: {started:%Y-%m-%d %H:%M} UTC, {elapsed / 60:.1f} minutes; code: "
-        + (f"git ref `{args.ref}`" if args.ref else f"working tree at commit `{_git_commit()}`") + ".",
+        + (f"git ref `{args.ref}` (commit `{commit}`, committed files only)" if args.ref else f"working tree at commit `{_git_commit()}`") + ".",
         f"- Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, Kedro {kedro.__version__}; "
         f"load average (1/5/15 min) {load_start} at the start and {load_average()} at the end (the machine is shared, "
         "so absolute times are noisy; compare the ratios measured in the same run).",

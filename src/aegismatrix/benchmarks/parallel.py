@@ -140,7 +140,9 @@ def optuna_comparison(n_trials: int, years: float, timeout: float = 600) -> Tabl
                 error = (err.strip().splitlines() or ["failed"])[-1][:160]
         wall = time.perf_counter() - start
         total, complete = _study_counts(storage_dir, study) if not error else (0, 0)
+        optimize = max((o["optimize_s"] for o in outs), default=float("nan"))
         rows.append({"workers": n_workers, "wall s (processes)": f"{wall:.2f}",
+                     "optimize s (slowest worker)": f"{optimize:.2f}" if optimize == optimize else "-",
                      "trials per worker": ", ".join(str(o["trials_run"]) for o in outs) or "-",
                      "trials in storage": total, "complete": complete,
                      "trials / s": f"{complete / wall:.2f}" if complete else "-", "note": error})

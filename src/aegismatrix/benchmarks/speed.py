@@ -148,7 +148,10 @@ def speed_table(variants: list[Variant], built: dict[str, bool], repeats: int) -
             rows.append(row)
     missing = [p for p in ("direction", "seller", "buyer", "reporting", "inference") if not built.get(p)]
     notes = [f"Process wall time of `kedro run` as a subprocess (medians of up to {repeats} runs; a run over "
-             f"{REPEAT_ONLY_BELOW_S:.0f} s is not repeated). `/ floor` divides by the floor measured in the same run."]
+             f"{REPEAT_ONLY_BELOW_S:.0f} s is not repeated). `/ floor` divides by the floor measured in the same run.",
+             "Runs follow each other in one temp project, as on a user's machine: a repeat finds the Optuna journal of the "
+             "previous run and resumes finished studies instead of repeating them (default parameters tune 0-2 trials "
+             "per model, so this changes little)."]
     if missing:
         notes.append("Not built yet (no nodes of their own), so not timed: " + ", ".join(f"`{m}`" for m in missing) + ".")
     for v in variants:
