@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -140,6 +141,7 @@ def optuna_comparison(n_trials: int, years: float, timeout: float = 600) -> Tabl
                 error = (err.strip().splitlines() or ["failed"])[-1][:160]
         wall = time.perf_counter() - start
         total, complete = _study_counts(storage_dir, study) if not error else (0, 0)
+        shutil.rmtree(storage_dir, ignore_errors=True)
         optimize = max((o["optimize_s"] for o in outs), default=float("nan"))
         rows.append({"workers": n_workers, "wall s (processes)": f"{wall:.2f}",
                      "optimize s (slowest worker)": f"{optimize:.2f}" if optimize == optimize else "-",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import tempfile
 
 import numpy as np
@@ -106,7 +107,10 @@ def quick_template_metrics() -> dict[str, dict]:
                            "feature_manifest": MemoryDataset({"seller": entry}),
                            "data_provenance": MemoryDataset({"source": "synthetic"}),
                            f"params:{ns}": MemoryDataset(params), f"{ns}.metrics": _Kept()})
-    SequentialRunner().run(model_pipeline(ns, "seller"), catalog)
+    try:
+        SequentialRunner().run(model_pipeline(ns, "seller"), catalog)
+    finally:
+        shutil.rmtree(params["tuning"]["storage_dir"], ignore_errors=True)
     return {ns: json.loads(json.dumps(catalog[f"{ns}.metrics"].load(), default=float))}
 
 
