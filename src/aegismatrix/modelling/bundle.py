@@ -30,15 +30,21 @@ def to_bundle(fitted: FittedModel, cfg: ModelConfig, feature_cols: list[str], fi
     return {"meta": meta, "blobs": blobs}
 
 
-def from_bundle(bundle: dict, expected_fingerprint: str | None = None) -> FittedModel:
-    """Rebuild a fitted model; refuses features whose fingerprint differs from training."""
-    meta = bundle["meta"]
-    if expected_fingerprint is not None and meta["feature_fingerprint"] != expected_fingerprint:
+def check_fingerprint(meta: dict, expected_fingerprint: str) -> None:
+    """Refuse features whose fingerprint differs from the ones the model was trained on."""
+    if meta["feature_fingerprint"] != expected_fingerprint:
         raise FeatureMismatchError(
             f"model {meta.get('name', meta['kind'])} was trained on feature set {meta['feature_set']!r} with "
             f"fingerprint {meta['feature_fingerprint']}, but the features given have fingerprint "
             f"{expected_fingerprint}: retrain the model or rebuild features with the same code and parameters"
         )
+
+
+def from_bundle(bundle: dict, expected_fingerprint: str | None = None) -> FittedModel:
+    """Rebuild a fitted model; refuses features whose fingerprint differs from training."""
+    meta = bundle["meta"]
+    if expected_fingerprint is not None:
+        check_fingerprint(meta, expected_fingerprint)
     n_classes = len(meta["class_names"]) if meta["class_names"] else None
     estimator = get_estimator(meta["kind"]).from_state(meta["params"], meta["seed"], n_classes,
                                                        meta["estimator_state"], bundle["blobs"])
