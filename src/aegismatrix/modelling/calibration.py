@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
-MIN_CLASS_ROWS = 10  # fewer positives (or negatives) than this in the validation block: no calibration map
+MIN_CLASS_ROWS = 10  # fewer positives (or negatives) than this in the validation block: level shift only
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Calibrator:
     def _fit_one(self, p: np.ndarray, target: np.ndarray) -> dict:
         positives, negatives = int(target.sum()), int(len(target) - target.sum())
         if min(positives, negatives) < MIN_CLASS_ROWS:
-            return {"a": 1.0, "b": 0.0}  # too few examples to learn a map: keep the model's own probabilities
+            return _level_shift(p, positives)
         if self.method == "isotonic":
             iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(p, target)
             return {"x": iso.X_thresholds_.tolist(), "y": iso.y_thresholds_.tolist()}
@@ -67,6 +67,14 @@ def _platt(p: np.ndarray, positives: int, negatives: int, target: np.ndarray) ->
     y = np.r_[np.ones(len(p)), np.zeros(len(p))]
     lr = LogisticRegression(C=1e6).fit(x, y, sample_weight=np.r_[soft, 1.0 - soft])
     return {"a": float(lr.coef_[0, 0]), "b": float(lr.intercept_[0])}
+
+
+def _level_shift(p: np.ndarray, positives: int, prior_rows: float = 20.0) -> dict:
+    """Too few examples for a slope: only move the mean probability to the observed rate, shrunk toward
+    the model's own mean (keeps the ranking; fixes the level of class-weighted or drifting models)."""
+    mean_p = float(np.clip(p.mean(), 1e-4, 1 - 1e-4))
+    rate = (positives + prior_rows * mean_p) / (len(p) + prior_rows)
+    return {"a": 1.0, "b": float(_logit(np.array([rate]))[0] - _logit(np.array([mean_p]))[0])}
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
