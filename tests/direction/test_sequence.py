@@ -103,6 +103,6 @@ def test_padded_random_forest_keeps_every_class_column():
     rng = np.random.default_rng(4)
     X = pd.DataFrame(rng.normal(size=(200, 3)), columns=list("abc"))
     y = np.where(X["a"] > 0, 2, 0)  # classes 1 and 3 absent from this fold
-    est = get_estimator("xgb_random_forest_padded")({"n_estimators": 10}, seed=1, n_classes=4).fit(X, y)
+    est = get_estimator("xgb_random_forest")({"n_estimators": 10}, seed=1, n_classes=4).fit(X, y)
     proba = est.predict(X)
     assert proba.shape == (200, 4) and (proba[:, [1, 3]] < 1e-3).all() and (proba.argmax(1) == y).mean() > 0.9

@@ -56,7 +56,7 @@ ESTIMATORS: dict[str, type[Estimator]] = {}
 # Where each kind is defined: imported on first use, so a run without neural models never imports torch.
 ESTIMATOR_MODULES: dict[str, str] = {
     "xgb_classifier": "gradient_boosting", "xgb_regressor": "gradient_boosting",
-    "xgb_random_forest": "gradient_boosting", "xgb_random_forest_padded": "stacking",
+    "xgb_random_forest": "gradient_boosting",
     "logistic": "linear", "ridge": "linear", "garch": "volatility",
     "bilstm_attention": "sequence", "mlp_regressor": "neural",
 }

@@ -8,6 +8,8 @@ import xgboost as xgb
 
 from aegismatrix.models.base import Estimator, register
 
+ABSENT_CLASS_PROBABILITY = 1e-4  # a class never seen in training: small, never zero (log-loss stays finite)
+
 DEFAULTS = {"n_estimators": 150, "max_depth": 3, "learning_rate": 0.05, "subsample": 0.8,
             "colsample_bytree": 0.8, "min_child_weight": 5.0, "reg_lambda": 5.0}
 
@@ -58,14 +60,44 @@ class _XGBModel(Estimator):
         return self.model.get_booster()
 
 
-@register
-class XGBClassifierModel(_XGBModel):
-    kind = "xgb_classifier"
+class _XGBClassifier(_XGBModel):
+    """XGBoost needs contiguous classes, but a class can be absent from an early training fold (e.g. no
+    high-vol month): fit on the present classes re-indexed, then pad probabilities back to all classes."""
+
     task = "classification"
-    wrapper = xgb.XGBClassifier
+
+    def fit(self, X, y, sample_weight=None, on_epoch=None):
+        y = np.asarray(y).astype(int)
+        self.present_ = np.unique(y).tolist()
+        self.model = self._make()
+        self.model.fit(X.to_numpy(dtype=np.float32), np.searchsorted(self.present_, y), sample_weight=sample_weight)
+        return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return self.model.predict_proba(X.to_numpy(dtype=np.float32))
+        raw = self.model.predict_proba(X.to_numpy(dtype=np.float32))
+        if raw.ndim == 1 or raw.shape[1] == 1:  # one class seen: certain of it
+            raw = np.ones((len(X), 1))
+        if len(self.present_) == self.n_classes:
+            return raw
+        proba = np.full((len(X), self.n_classes), ABSENT_CLASS_PROBABILITY)
+        proba[:, self.present_] = raw
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def state(self):
+        _, blobs = super().state()
+        return {"present": self.present_}, blobs
+
+    @classmethod
+    def from_state(cls, params, seed, n_classes, state, blobs):
+        est = super().from_state(params, seed, n_classes, state, blobs)
+        est.present_ = list(state.get("present", range(n_classes)))
+        return est
+
+
+@register
+class XGBClassifierModel(_XGBClassifier):
+    kind = "xgb_classifier"
+    wrapper = xgb.XGBClassifier
 
 
 @register
@@ -79,11 +111,10 @@ class XGBRegressorModel(_XGBModel):
 
 
 @register
-class XGBRandomForestClassifierModel(_XGBModel):
+class XGBRandomForestClassifierModel(_XGBClassifier):
     """A random forest (XGBoost's RF mode: bagged trees, one boosting round) saved as UBJ."""
 
     kind = "xgb_random_forest"
-    task = "classification"
     wrapper = xgb.XGBRFClassifier
 
     @staticmethod
@@ -97,6 +128,3 @@ class XGBRandomForestClassifierModel(_XGBModel):
                                    min_child_weight=self.params.get("min_child_weight", 5.0),
                                    subsample=0.7, colsample_bynode=0.6, random_state=self.seed,
                                    n_jobs=self.params.get("n_jobs", 1), tree_method="hist", verbosity=0)
-
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return self.model.predict_proba(X.to_numpy(dtype=np.float32))

@@ -11,12 +11,10 @@ import logging
 import numpy as np
 import pandas as pd
 import torch
-from safetensors.torch import load as load_tensors
-from safetensors.torch import save as save_tensors
 from torch import nn
 
-from aegismatrix.models.base import Estimator, register
-from aegismatrix.models.early_stopping import EarlyStopping
+from aegismatrix.models.base import register
+from aegismatrix.models.torch_base import EarlyStopping, TorchEstimator
 from aegismatrix.models.sequence import NonFiniteLossError
 
 logger = logging.getLogger(__name__)
@@ -35,19 +33,10 @@ def _mlp(n_features: int, hidden: list[int], dropout: float) -> nn.Sequential:
 
 
 @register
-class MLPRegressorModel(Estimator):
+class MLPRegressorModel(TorchEstimator):
     kind = "mlp_regressor"
     task = "regression"
-    scale_inputs = True
-
-    @staticmethod
-    def search_space(trial) -> dict:
-        return {"lr": trial.suggest_float("lr", 3e-4, 3e-3, log=True),
-                "dropout": trial.suggest_float("dropout", 0.0, 0.4)}
-
-    @property
-    def p(self) -> dict:
-        return {**DEFAULTS, **self.params}
+    defaults = DEFAULTS
 
     def _network(self, n_features: int) -> nn.Sequential:
         torch.manual_seed(self.seed)
@@ -103,15 +92,10 @@ class MLPRegressorModel(Estimator):
         return np.maximum(pred, float(floor)) if floor is not None else pred
 
     def state(self):
-        tensors = {k: v.contiguous() for k, v in self.net.state_dict().items()}
-        return ({"n_features": self.n_features_, "y_mean": self.y_mean_, "y_scale": self.y_scale_},
-                {"model.safetensors": save_tensors(tensors)})
+        return {"n_features": self.n_features_, "y_mean": self.y_mean_, "y_scale": self.y_scale_}, self._weights()
 
     @classmethod
     def from_state(cls, params, seed, n_classes, state, blobs):
-        est = cls(params, seed, n_classes)
-        est.n_features_, est.y_mean_, est.y_scale_ = int(state["n_features"]), state["y_mean"], state["y_scale"]
-        net = est._network(est.n_features_)
-        net.load_state_dict(load_tensors(blobs["model.safetensors"]))
-        est.net = net.eval()
+        est = cls._restore(params, seed, n_classes, state, blobs)
+        est.y_mean_, est.y_scale_ = state["y_mean"], state["y_scale"]
         return est

@@ -19,12 +19,10 @@ import logging
 import numpy as np
 import pandas as pd
 import torch
-from safetensors.torch import load as load_tensors
-from safetensors.torch import save as save_tensors
 from torch import nn
 
-from aegismatrix.models.base import Estimator, register
-from aegismatrix.models.early_stopping import EarlyStopping
+from aegismatrix.models.base import register
+from aegismatrix.models.torch_base import EarlyStopping, TorchEstimator
 
 logger = logging.getLogger(__name__)
 
@@ -72,22 +70,13 @@ def _class_weights(y: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 @register
-class BiLSTMAttentionClassifier(Estimator):
+class BiLSTMAttentionClassifier(TorchEstimator):
     """Sequence classifier; params in DEFAULTS (the issue's full size is 2 layers x 128 hidden)."""
 
     kind = "bilstm_attention"
     task = "classification"
-    scale_inputs = True
     explainer = None
-
-    @staticmethod
-    def search_space(trial) -> dict:
-        return {"lr": trial.suggest_float("lr", 3e-4, 3e-3, log=True),
-                "dropout": trial.suggest_float("dropout", 0.0, 0.4)}
-
-    @property
-    def p(self) -> dict:
-        return {**DEFAULTS, **self.params}
+    defaults = DEFAULTS
 
     def _network(self, n_features: int) -> BiLSTMAttention:
         p = self.p
@@ -166,15 +155,10 @@ class BiLSTMAttentionClassifier(Estimator):
         return torch.cat(out).numpy().astype(float)
 
     def state(self):
-        return ({"n_features": self.n_features_, "best_validation_loss": self.best_validation_loss_},
-                {"model.safetensors": save_tensors({k: v.contiguous() for k, v in self.net.state_dict().items()})})
+        return {"n_features": self.n_features_, "best_validation_loss": self.best_validation_loss_}, self._weights()
 
     @classmethod
     def from_state(cls, params, seed, n_classes, state, blobs):
-        est = cls(params, seed, n_classes)
-        est.n_features_ = int(state["n_features"])
+        est = cls._restore(params, seed, n_classes, state, blobs)
         est.best_validation_loss_ = state.get("best_validation_loss")
-        net = est._network(est.n_features_)
-        net.load_state_dict(load_tensors(blobs["model.safetensors"]))
-        est.net = net.eval()
         return est
