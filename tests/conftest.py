@@ -45,3 +45,24 @@ def copy_project(project_root: Path, dest: Path, with_notebooks: bool = False) -
 def copy_project_to(project_root):
     """`copy_project_to(dest, with_notebooks=False)`: a runnable copy of the project in `dest`."""
     return lambda dest, with_notebooks=False: copy_project(project_root, dest, with_notebooks)
+
+
+def run_with_upstream(project: Path, runtime: dict, engine_pipeline):
+    """Run ingestion + features + `engine_pipeline` in a project copy; returns the pipeline that ran."""
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+    from kedro.runner import SequentialRunner
+
+    from aegismatrix.pipelines import data_ingestion, feature_engineering
+
+    bootstrap_project(project)
+    with KedroSession.create(project_path=project, runtime_params=runtime) as session:
+        pipe = data_ingestion.create_pipeline() + feature_engineering.create_pipeline() + engine_pipeline
+        SequentialRunner().run(pipe, session.load_context().catalog)
+    return pipe
+
+
+@pytest.fixture(scope="session")
+def run_engine_inference():
+    """`run_engine_inference(project, runtime, create_inference_pipeline())` in a trained project copy."""
+    return run_with_upstream

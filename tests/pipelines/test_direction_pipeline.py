@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
-from kedro.runner import SequentialRunner
 
 from aegismatrix.pipelines.direction import MODEL_NAMESPACES, create_inference_pipeline
 from aegismatrix.pipelines.direction.nodes import SIGNAL_COLUMNS
@@ -77,16 +76,10 @@ def test_direction_run_reports_every_model_next_to_its_baseline(trained_project)
     assert universe["enabled"] is False
 
 
-def test_inference_serves_signals_from_the_frozen_models(trained_project):
+def test_inference_serves_signals_from_the_frozen_models(trained_project, run_engine_inference):
     tmp, runtime, _ = trained_project
-    bootstrap_project(tmp)
-    with KedroSession.create(project_path=tmp, runtime_params=runtime) as session:
-        context = session.load_context()
-        from aegismatrix.pipelines import data_ingestion, feature_engineering
-
-        pipe = data_ingestion.create_pipeline() + feature_engineering.create_pipeline() + create_inference_pipeline()
-        assert "direction_signals" in pipe.all_outputs() and not any("walk_forward" in n.name for n in pipe.nodes)
-        SequentialRunner().run(pipe, context.catalog)
+    pipe = run_engine_inference(tmp, runtime, create_inference_pipeline())
+    assert "direction_signals" in pipe.all_outputs() and not any("walk_forward" in n.name for n in pipe.nodes)
     files = sorted(tmp.glob("data/07_model_output/direction_signals.parquet/*/direction_signals.parquet"))
     assert len(files) == 2
     trained, served = pd.read_parquet(files[0]), pd.read_parquet(files[1])

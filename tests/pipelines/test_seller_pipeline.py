@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
-from kedro.runner import SequentialRunner
 
 from aegismatrix.pipelines.seller import MODEL_NAMESPACES, create_inference_pipeline
 from aegismatrix.pipelines.seller.nodes import SIGNAL_COLUMNS
@@ -55,16 +54,10 @@ def test_seller_run_writes_signals_with_the_contract_columns(trained_project):
         assert list(tmp.glob(f"data/06_models/{engine}/{model}/*/*"))
 
 
-def test_inference_serves_signals_from_the_frozen_models(trained_project):
+def test_inference_serves_signals_from_the_frozen_models(trained_project, run_engine_inference):
     tmp, runtime, _ = trained_project
-    bootstrap_project(tmp)
-    with KedroSession.create(project_path=tmp, runtime_params=runtime) as session:
-        context = session.load_context()
-        from aegismatrix.pipelines import data_ingestion, feature_engineering
-
-        pipe = data_ingestion.create_pipeline() + feature_engineering.create_pipeline() + create_inference_pipeline()
-        assert "seller_signals" in pipe.all_outputs() and not any("walk_forward" in n.name for n in pipe.nodes)
-        SequentialRunner().run(pipe, context.catalog)
+    pipe = run_engine_inference(tmp, runtime, create_inference_pipeline())
+    assert "seller_signals" in pipe.all_outputs() and not any("walk_forward" in n.name for n in pipe.nodes)
     files = sorted(tmp.glob("data/07_model_output/seller_signals.parquet/*/seller_signals.parquet"))
     assert len(files) == 2
     trained, served = pd.read_parquet(files[0]), pd.read_parquet(files[1])
