@@ -1,4 +1,4 @@
-"""Explanations: SHAP (TreeExplainer) for tree models, coefficient x input for linear ones."""
+"""Explanations: SHAP (TreeExplainer) for tree models (XGBoost, LightGBM, CatBoost), coefficient x input for linear ones."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ def contributions(fitted: FittedModel, frame: pd.DataFrame, feature_cols: list[s
     """Per-row feature contributions for the predicted class (or the forecast); None when the model has no explainer."""
     kind = type(fitted.estimator).explainer
     X = model_inputs(frame, feature_cols, fitted.scaler, rows[-1] + 1).iloc[rows]
-    if kind == "tree":
+    if kind == "tree" and fitted.estimator.booster is not None:  # XGBoost, LightGBM, CatBoost boosters
         import shap  # heavy import, only where an explanation is asked for
 
         values = shap.TreeExplainer(fitted.estimator.booster).shap_values(X.to_numpy(dtype=np.float32))
         values = np.asarray(values)
-        if values.ndim == 3:  # (rows, features, classes): explain the class each row predicts
-            predicted = fitted.estimator.predict(X).argmax(axis=1)
+        if values.ndim == 3:  # (rows, features, classes seen in training): explain the class each row predicts
+            present = getattr(fitted.estimator, "present_", None) or list(range(values.shape[2]))
+            predicted = fitted.estimator.predict(X)[:, present].argmax(axis=1)
             values = values[np.arange(len(rows)), :, predicted]
         return pd.DataFrame(values, index=X.index, columns=feature_cols)
     if kind == "linear":

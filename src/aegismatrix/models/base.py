@@ -7,6 +7,7 @@ It persists as (JSON-able state, named byte blobs in non-executable formats): ne
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from typing import Callable, ClassVar
 
@@ -28,6 +29,11 @@ class Estimator:
         self.params = dict(params or {})
         self.seed = seed
         self.n_classes = n_classes
+
+    @classmethod
+    def param_names(cls) -> frozenset[str] | None:
+        """Every parameter this kind understands (None: not declared, so not checked)."""
+        return None
 
     @staticmethod
     def search_space(trial) -> dict:
@@ -51,6 +57,20 @@ class Estimator:
         raise NotImplementedError
 
 
+ABSENT_CLASS_PROBABILITY = 1e-4  # a class never seen in training: small, never zero (log-loss stays finite)
+
+
+def pad_absent_classes(raw: np.ndarray, present: list[int], n_classes: int) -> np.ndarray:
+    """Probabilities over the classes seen in training -> all `n_classes` (a fold can miss a rare class)."""
+    if raw.ndim == 1 or raw.shape[1] == 1:  # one class seen: certain of it
+        raw = np.ones((len(raw), 1))
+    if len(present) == n_classes:
+        return raw
+    proba = np.full((len(raw), n_classes), ABSENT_CLASS_PROBABILITY)
+    proba[:, present] = raw
+    return proba / proba.sum(axis=1, keepdims=True)
+
+
 ESTIMATORS: dict[str, type[Estimator]] = {}
 
 # Where each kind is defined: imported on first use, so a run without neural models never imports torch.
@@ -59,6 +79,8 @@ ESTIMATOR_MODULES: dict[str, str] = {
     "xgb_random_forest": "gradient_boosting",
     "logistic": "linear", "ridge": "linear", "garch": "volatility",
     "bilstm_attention": "sequence", "mlp_regressor": "neural",
+    "lgbm_classifier": "lightgbm_models", "lgbm_regressor": "lightgbm_models",
+    "catboost_classifier": "catboost_models", "catboost_regressor": "catboost_models",
 }
 
 
@@ -66,6 +88,23 @@ def register(cls: type[Estimator]) -> type[Estimator]:
     """Class decorator: make an estimator available to the template by its `kind`."""
     ESTIMATORS[cls.kind] = cls
     return cls
+
+
+def param_names(kind: str) -> frozenset[str] | None:
+    """A kind's parameter names; torch kinds answer from models/defaults.py without importing torch."""
+    from aegismatrix.models.defaults import PARAM_NAMES
+
+    return PARAM_NAMES[kind] if kind in PARAM_NAMES else get_estimator(kind).param_names()
+
+
+def check_params(kind: str, params: dict) -> None:
+    """Refuse parameters the estimator (or its library) does not know, instead of silently dropping them."""
+    known = param_names(kind)
+    unknown = sorted(set(params) - known) if known is not None else []
+    if unknown:
+        hints = {k: difflib.get_close_matches(k, sorted(known), n=1) for k in unknown}
+        said = ", ".join(f"{k!r}" + (f" (did you mean {h[0]!r}?)" if h else "") for k, h in hints.items())
+        raise ValueError(f"estimator {kind!r} does not know parameter(s) {said}")
 
 
 def get_estimator(kind: str) -> type[Estimator]:

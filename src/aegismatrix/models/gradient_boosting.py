@@ -6,9 +6,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from aegismatrix.models.base import Estimator, register
-
-ABSENT_CLASS_PROBABILITY = 1e-4  # a class never seen in training: small, never zero (log-loss stays finite)
+from aegismatrix.models.base import Estimator, pad_absent_classes, register
 
 DEFAULTS = {"n_estimators": 150, "max_depth": 3, "learning_rate": 0.05, "subsample": 0.8,
             "colsample_bytree": 0.8, "min_child_weight": 5.0, "reg_lambda": 5.0}
@@ -35,10 +33,13 @@ class _XGBModel(Estimator):
 
     search_space = staticmethod(_xgb_space)
 
+    @classmethod
+    def param_names(cls) -> frozenset[str]:
+        return frozenset(cls.wrapper().get_params())
+
     def _make(self):
-        params = {**DEFAULTS, **{k: v for k, v in self.params.items() if k in DEFAULTS or k in ("objective", "max_delta_step")}}
-        return self.wrapper(**params, random_state=self.seed, n_jobs=self.params.get("n_jobs", 1),
-                            tree_method="hist", verbosity=0)
+        params = {**DEFAULTS, "n_jobs": 1, "tree_method": "hist", "verbosity": 0, **self.params}
+        return self.wrapper(**params, random_state=self.seed)
 
     def fit(self, X, y, sample_weight=None, on_epoch=None):
         self.model = self._make()
@@ -74,14 +75,7 @@ class _XGBClassifier(_XGBModel):
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        raw = self.model.predict_proba(X.to_numpy(dtype=np.float32))
-        if raw.ndim == 1 or raw.shape[1] == 1:  # one class seen: certain of it
-            raw = np.ones((len(X), 1))
-        if len(self.present_) == self.n_classes:
-            return raw
-        proba = np.full((len(X), self.n_classes), ABSENT_CLASS_PROBABILITY)
-        proba[:, self.present_] = raw
-        return proba / proba.sum(axis=1, keepdims=True)
+        return pad_absent_classes(self.model.predict_proba(X.to_numpy(dtype=np.float32)), self.present_, self.n_classes)
 
     def state(self):
         _, blobs = super().state()
@@ -123,8 +117,6 @@ class XGBRandomForestClassifierModel(_XGBClassifier):
                 "min_child_weight": trial.suggest_float("min_child_weight", 1.0, 50.0, log=True)}
 
     def _make(self):
-        return xgb.XGBRFClassifier(n_estimators=self.params.get("n_estimators", 200),
-                                   max_depth=self.params.get("max_depth", 5),
-                                   min_child_weight=self.params.get("min_child_weight", 5.0),
-                                   subsample=0.7, colsample_bynode=0.6, random_state=self.seed,
-                                   n_jobs=self.params.get("n_jobs", 1), tree_method="hist", verbosity=0)
+        params = {"n_estimators": 200, "max_depth": 5, "min_child_weight": 5.0, "subsample": 0.7,
+                  "colsample_bynode": 0.6, "n_jobs": 1, "tree_method": "hist", "verbosity": 0, **self.params}
+        return xgb.XGBRFClassifier(**params, random_state=self.seed)

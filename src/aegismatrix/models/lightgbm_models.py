@@ -1,0 +1,109 @@
+"""LightGBM classifiers and regressors, saved as LightGBM's own text model (never pickle).
+
+Deterministic with a seed (`deterministic`, row-wise histograms, one thread) and single-threaded by default:
+on 2 shared cores OpenMP threads only oversubscribe (set `n_jobs` in a model's params to change it).
+"""
+
+from __future__ import annotations
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from aegismatrix.models.base import Estimator, pad_absent_classes, register
+
+DEFAULTS = {"n_estimators": 100, "num_leaves": 7, "max_depth": 3, "learning_rate": 0.05, "min_child_samples": 50,
+            "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8, "reg_lambda": 5.0}
+MODEL_FILE = "model.txt"
+
+
+def _lgbm_space(trial) -> dict:
+    return {
+        "n_estimators": trial.suggest_int("n_estimators", 50, 400, step=50),
+        "num_leaves": trial.suggest_int("num_leaves", 3, 31),
+        "max_depth": trial.suggest_int("max_depth", 2, 6),
+        "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.2, log=True),
+        "min_child_samples": trial.suggest_int("min_child_samples", 10, 200, log=True),
+        "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+        "colsample_bytree": trial.suggest_float("colsample_bytree", 0.4, 1.0),
+        "reg_lambda": trial.suggest_float("reg_lambda", 0.1, 50.0, log=True),
+    }
+
+
+class _LGBMModel(Estimator):
+    explainer = "tree"
+    scale_inputs = False  # trees are invariant to monotone scaling; keeps SHAP values in feature units
+    wrapper: type
+
+    search_space = staticmethod(_lgbm_space)
+
+    def _make(self):
+        params = {**DEFAULTS, **{k: v for k, v in self.params.items() if k in DEFAULTS or k == "objective"}}
+        return self.wrapper(**params, random_state=self.seed, n_jobs=self.params.get("n_jobs", 1),
+                            deterministic=True, force_row_wise=True, verbosity=-1)
+
+    def _fit_booster(self, X: pd.DataFrame, y: np.ndarray, sample_weight) -> None:
+        model = self._make().fit(X.to_numpy(dtype=np.float32), y, sample_weight=sample_weight)
+        self.booster = model.booster_
+
+    def _raw(self, X: pd.DataFrame) -> np.ndarray:
+        return self.booster.predict(X.to_numpy(dtype=np.float32))
+
+    def state(self):
+        blobs = {MODEL_FILE: self.booster.model_to_string().encode()} if self.booster is not None else {}
+        return {}, blobs
+
+    @classmethod
+    def from_state(cls, params, seed, n_classes, state, blobs):
+        est = cls(params, seed, n_classes)
+        est.booster = lgb.Booster(model_str=blobs[MODEL_FILE].decode()) if MODEL_FILE in blobs else None
+        return est
+
+
+@register
+class LGBMClassifierModel(_LGBMModel):
+    """Fits on the classes present in the fold (re-indexed) and pads the absent ones back, like XGBoost."""
+
+    kind = "lgbm_classifier"
+    task = "classification"
+    wrapper = lgb.LGBMClassifier
+
+    def fit(self, X, y, sample_weight=None, on_epoch=None):
+        y = np.asarray(y).astype(int)
+        self.present_ = np.unique(y).tolist()
+        self.booster = None  # one class seen: nothing to learn, predict it with certainty
+        if len(self.present_) > 1:
+            self._fit_booster(X, np.searchsorted(self.present_, y), sample_weight)
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        if self.booster is None:
+            return pad_absent_classes(np.ones((len(X), 1)), self.present_, self.n_classes)
+        raw = self._raw(X)
+        if raw.ndim == 1:  # binary objective: LightGBM returns P(second class) only
+            raw = np.column_stack([1.0 - raw, raw])
+        return pad_absent_classes(raw, self.present_, self.n_classes)
+
+    def state(self):
+        _, blobs = super().state()
+        return {"present": self.present_}, blobs
+
+    @classmethod
+    def from_state(cls, params, seed, n_classes, state, blobs):
+        est = super().from_state(params, seed, n_classes, state, blobs)
+        est.present_ = list(state.get("present", range(n_classes)))
+        return est
+
+
+@register
+class LGBMRegressorModel(_LGBMModel):
+    kind = "lgbm_regressor"
+    task = "regression"
+    wrapper = lgb.LGBMRegressor
+
+    def fit(self, X, y, sample_weight=None, on_epoch=None):
+        self._fit_booster(X, np.asarray(y, dtype=float), sample_weight)
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self._raw(X), dtype=float)
