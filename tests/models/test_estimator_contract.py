@@ -106,3 +106,5 @@ def test_bundle_round_trip_is_identical_and_never_pickle(kind, tmp_path):
     shap = contributions(restored, frame, cols, rows)
     assert shap.shape == (len(rows), 3)
     assert shap.abs().mean().idxmax() == "signal"  # TreeSHAP puts the planted driver first
+    native = restored.estimator.tree_contributions(frame[cols].iloc[rows])  # the payload's path (no shap import)
+    np.testing.assert_allclose(native, shap.to_numpy(), rtol=1e-4, atol=1e-5)

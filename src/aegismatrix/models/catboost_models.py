@@ -44,6 +44,15 @@ class _CatBoostModel(Estimator):
     def _fit_booster(self, X: pd.DataFrame, y: np.ndarray, sample_weight) -> None:
         self.booster = self._make().fit(X.to_numpy(dtype=np.float32), y, sample_weight=sample_weight)
 
+    def tree_contributions(self, X: pd.DataFrame) -> np.ndarray:
+        """(rows, features) TreeSHAP values from CatBoost itself, for the class each row predicts."""
+        raw = np.asarray(self.booster.get_feature_importance(catboost.Pool(X.to_numpy(dtype=np.float32)),
+                                                             type="ShapValues"))
+        if raw.ndim == 2:  # regression or binary: one set of values
+            return raw[:, :-1]
+        predicted = self.predict(X)[:, self.present_].argmax(axis=1)
+        return raw[np.arange(len(X)), predicted, :-1]
+
     def state(self):
         if self.booster is None:
             return {}, {}

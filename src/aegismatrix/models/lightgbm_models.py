@@ -49,6 +49,16 @@ class _LGBMModel(Estimator):
     def _raw(self, X: pd.DataFrame) -> np.ndarray:
         return self.booster.predict(X.to_numpy(dtype=np.float32))
 
+    def tree_contributions(self, X: pd.DataFrame) -> np.ndarray:
+        """(rows, features) TreeSHAP values from LightGBM itself, for the class each row predicts."""
+        raw = self.booster.predict(X.to_numpy(dtype=np.float32), pred_contrib=True)
+        width = X.shape[1] + 1  # features + bias, per class
+        if raw.shape[1] == width:
+            return raw[:, :-1]
+        per_class = raw.reshape(len(X), -1, width)
+        predicted = self.predict(X)[:, self.present_].argmax(axis=1)
+        return per_class[np.arange(len(X)), predicted, :-1]
+
     def state(self):
         blobs = {MODEL_FILE: self.booster.model_to_string().encode()} if self.booster is not None else {}
         return {}, blobs

@@ -40,6 +40,8 @@ SOURCE_COLUMNS = {
 
 def _tree_contributions(estimator, X: pd.DataFrame) -> np.ndarray:
     """TreeSHAP values of one row from the booster itself; the predicted class for multi-class models."""
+    if hasattr(estimator, "tree_contributions"):  # LightGBM, CatBoost: their own TreeSHAP
+        return estimator.tree_contributions(X)[0]
     import xgboost as xgb
 
     values = estimator.booster.predict(xgb.DMatrix(X.astype(np.float32)), pred_contribs=True)

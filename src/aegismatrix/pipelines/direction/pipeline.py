@@ -18,7 +18,9 @@ HORIZONS = (1, 2, 3, 5, 10, 20)
 BILSTM_HORIZONS = (5,)  # CPU budget: one sequence model by default; add horizons (and blocks) for research
 MLP_HORIZONS = (5,)     # MLP magnitude candidate, reported next to the served XGBoost regressor
 
-CLASSIFIERS = {h: [f"xgb_h{h}", *([f"bilstm_h{h}"] if h in BILSTM_HORIZONS else [])] for h in HORIZONS}
+BOOSTERS = ("xgb", "lgbm", "catboost")  # gradient-boosted classifiers at every horizon; the stack learns on all
+CLASSIFIERS = {h: [*(f"{b}_h{h}" for b in BOOSTERS), *([f"bilstm_h{h}"] if h in BILSTM_HORIZONS else [])]
+               for h in HORIZONS}
 MAGNITUDE = {h: f"magnitude_h{h}" for h in HORIZONS}
 MODELS = ([m for h in HORIZONS for m in CLASSIFIERS[h]] + list(MAGNITUDE.values())
           + [f"mlp_magnitude_h{h}" for h in MLP_HORIZONS] + ["regime"])
