@@ -17,6 +17,10 @@ from aegismatrix.models.base import Estimator, pad_absent_classes, register
 
 DEFAULTS = {"iterations": 100, "depth": 4, "learning_rate": 0.05, "l2_leaf_reg": 5.0, "rsm": 0.8}
 MODEL_FILE = "model.cbm"
+# CatBoost's get_params() lists only the values set, so the names a block may use are declared here.
+PARAM_NAMES = frozenset({*DEFAULTS, "thread_count", "verbose", "allow_writing_files", "loss_function",
+                         "random_strength", "bagging_temperature", "border_count", "min_data_in_leaf",
+                         "bootstrap_type", "subsample", "grow_policy", "auto_class_weights", "one_hot_max_size"})
 
 
 def _catboost_space(trial) -> dict:
@@ -36,10 +40,13 @@ class _CatBoostModel(Estimator):
 
     search_space = staticmethod(_catboost_space)
 
+    @classmethod
+    def param_names(cls) -> frozenset[str]:
+        return PARAM_NAMES
+
     def _make(self):
-        params = {**DEFAULTS, **{k: v for k, v in self.params.items() if k in DEFAULTS or k == "loss_function"}}
-        return self.wrapper(**params, random_seed=self.seed, thread_count=self.params.get("thread_count", 1),
-                            verbose=False, allow_writing_files=False)
+        params = {**DEFAULTS, "thread_count": 1, "verbose": False, "allow_writing_files": False, **self.params}
+        return self.wrapper(**params, random_seed=self.seed)
 
     def _fit_booster(self, X: pd.DataFrame, y: np.ndarray, sample_weight) -> None:
         self.booster = self._make().fit(X.to_numpy(dtype=np.float32), y, sample_weight=sample_weight)

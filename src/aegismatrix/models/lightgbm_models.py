@@ -37,10 +37,13 @@ class _LGBMModel(Estimator):
 
     search_space = staticmethod(_lgbm_space)
 
+    @classmethod
+    def param_names(cls) -> frozenset[str]:
+        return frozenset(cls.wrapper().get_params()) | {"deterministic", "force_row_wise"}
+
     def _make(self):
-        params = {**DEFAULTS, **{k: v for k, v in self.params.items() if k in DEFAULTS or k == "objective"}}
-        return self.wrapper(**params, random_state=self.seed, n_jobs=self.params.get("n_jobs", 1),
-                            deterministic=True, force_row_wise=True, verbosity=-1)
+        params = {**DEFAULTS, "n_jobs": 1, "deterministic": True, "force_row_wise": True, "verbosity": -1, **self.params}
+        return self.wrapper(**params, random_state=self.seed)
 
     def _fit_booster(self, X: pd.DataFrame, y: np.ndarray, sample_weight) -> None:
         model = self._make().fit(X.to_numpy(dtype=np.float32), y, sample_weight=sample_weight)
