@@ -1,0 +1,1 @@
+"""Options maths in the trader's units: option-chain analytics, model premiums and the seller strategy backtest."""

@@ -1,0 +1,149 @@
+"""Seller strategy backtest: per weekly expiry, sell a strangle and an iron condor at the decision date, hold to expiry.
+
+Premiums are model premiums (Black-Scholes, sigma = India VIX, skew ignored; see options.pricing); settlement is
+the expiry day's closing index. The same trades are run on the calibrated strikes and on the plain VIX-implied
+range of the same touch target, so the calibrated ranges can be judged against the simple rule.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from aegismatrix.options import pricing as P
+
+logger = logging.getLogger(__name__)
+
+RANGE_SOURCES = ("calibrated", "vix_implied")
+STRATEGIES = ("short_strangle", "iron_condor")
+TRADE_COLUMNS = [
+    "expiry", "decision_date", "range_source", "strategy", "spot", "vix", "calendar_days", "put_strike",
+    "call_strike", "wing_points", "width_points", "premium_points", "settlement", "payoff_points", "cost_points",
+    "pnl_points", "lot_size", "pnl_per_lot", "win", "touched", "max_excursion_points", "expiry_excursion_points",
+    "equity_per_lot", "drawdown_per_lot", "target_breach_probability", "premium_model",
+]
+REQUIRED_RANGE_COLUMNS = ("date", "expiry", "expiry_kind", "trading_days", "strike_lower", "strike_upper",
+                          "target_breach_probability")
+
+
+def select_entries(ranges: pd.DataFrame, max_trading_days: int) -> pd.DataFrame:
+    """One decision per weekly expiry: the earliest date with at most `max_trading_days` sessions left."""
+    missing = [c for c in REQUIRED_RANGE_COLUMNS if c not in ranges.columns]
+    if missing:
+        raise ValueError(f"seller_expiry_ranges lacks columns {missing} needed by the strategy backtest")
+    weekly = ranges[(ranges["expiry_kind"] == "weekly") & (ranges["trading_days"] <= max_trading_days)
+                    & (ranges["trading_days"] >= 1)]
+    weekly = weekly.dropna(subset=["strike_lower", "strike_upper"])
+    entries = weekly.sort_values(["expiry", "date"]).groupby("expiry", as_index=False).head(1)
+    return entries.reset_index(drop=True)
+
+
+def _strikes(entry: pd.Series, source: str, spot: float, vix: float, calendar_days: float, step: float):
+    if source == "calibrated":
+        return float(entry["strike_lower"]), float(entry["strike_upper"])
+    lower, upper = P.vix_implied_range(spot, vix, calendar_days, float(entry["target_breach_probability"]))
+    return P.snap_outward(lower, upper, step)
+
+
+def _trade(strategy: str, spot: float, vix: float, days: float, strikes: tuple, window: pd.DataFrame,
+           params: dict) -> dict:
+    """Premium, settlement payoff, excursion beyond the short strikes and net P&L in points of one structure."""
+    put_k, call_k = strikes
+    wing, rate, sigma = float(params["condor_wing_points"]), float(params["rate"]), vix / 100.0
+    settle = float(window["close"].iloc[-1])
+    if strategy == "short_strangle":
+        premium, payoff, legs = (P.short_strangle_premium(spot, put_k, call_k, days, rate, sigma),
+                                 P.short_strangle_payoff(settle, put_k, call_k), 2)
+    else:
+        premium, payoff, legs = (P.iron_condor_premium(spot, put_k, call_k, wing, days, rate, sigma),
+                                 P.iron_condor_payoff(settle, put_k, call_k, wing), 4)
+    cost = legs * float(params["cost_points_per_leg"])
+    excursion = max(float(window["high"].max()) - call_k, put_k - float(window["low"].min()), 0.0)
+    return {"strategy": strategy, "put_strike": put_k, "call_strike": call_k, "width_points": call_k - put_k,
+            "wing_points": wing if strategy == "iron_condor" else np.nan, "premium_points": premium,
+            "settlement": settle, "payoff_points": payoff, "cost_points": cost, "pnl_points": premium - payoff - cost,
+            "max_excursion_points": excursion, "expiry_excursion_points": max(settle - call_k, put_k - settle, 0.0)}
+
+
+def _week_trades(entry: pd.Series, market: pd.DataFrame, params: dict) -> list[dict]:
+    """Both structures on both range sources for one weekly expiry (empty while the expiry is not settled)."""
+    decision, expiry = pd.Timestamp(entry["date"]), pd.Timestamp(entry["expiry"])
+    window = market[(market["date"] > decision) & (market["date"] <= expiry)]
+    if window.empty or window["date"].iloc[-1] != expiry or decision not in market.index:
+        return []
+    today = market.loc[decision]
+    spot, vix, days = float(today["close"]), float(today["vix_close"]), float((expiry - decision).days)
+    lot = P.lot_size_on(expiry, params["lot_sizes"])
+    rows = []
+    for source in RANGE_SOURCES:
+        strikes = _strikes(entry, source, spot, vix, days, float(params["strike_step"]))
+        for strategy in STRATEGIES:
+            trade = _trade(strategy, spot, vix, days, strikes, window, params)
+            rows.append({"expiry": expiry, "decision_date": decision, "range_source": source, "spot": spot,
+                         "vix": vix, "calendar_days": days, "lot_size": lot,
+                         "target_breach_probability": float(entry["target_breach_probability"]), **trade})
+    return rows
+
+
+def _with_equity(trades: pd.DataFrame) -> pd.DataFrame:
+    trades = trades.sort_values(["range_source", "strategy", "expiry"]).reset_index(drop=True)
+    trades["pnl_per_lot"] = trades["pnl_points"] * trades["lot_size"]
+    trades["win"] = trades["pnl_points"] > 0
+    trades["touched"] = trades["max_excursion_points"] > 0
+    equity = trades.groupby(["range_source", "strategy"])["pnl_per_lot"].cumsum()
+    peak = equity.groupby([trades["range_source"], trades["strategy"]]).cummax().clip(lower=0.0)
+    trades["equity_per_lot"], trades["drawdown_per_lot"] = equity, equity - peak
+    trades["premium_model"] = P.PREMIUM_MODEL
+    return trades[TRADE_COLUMNS]
+
+
+def run_backtest(ranges: pd.DataFrame, market_daily: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """Every settled weekly expiry: strangle and iron condor on calibrated and VIX-implied strikes (TRADE_COLUMNS)."""
+    market = market_daily.assign(date=pd.to_datetime(market_daily["date"])).sort_values("date")
+    market = market.set_index("date", drop=False)
+    entries = select_entries(ranges.assign(date=pd.to_datetime(ranges["date"]),
+                                           expiry=pd.to_datetime(ranges["expiry"])), int(params["entry_trading_days"]))
+    rows = [row for _, entry in entries.iterrows() for row in _week_trades(entry, market, params)]
+    skipped = len(entries) - len(rows) // (len(RANGE_SOURCES) * len(STRATEGIES))
+    if skipped:
+        logger.info("strategy backtest: %d weekly expiries not settled within the data (open or missing)", skipped)
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in TRADE_COLUMNS})
+    return _with_equity(pd.DataFrame(rows))
+
+
+def _summary_row(group: pd.DataFrame) -> dict:
+    excursion, touched = group["max_excursion_points"], group.loc[group["touched"], "max_excursion_points"]
+    worst = group.loc[group["pnl_per_lot"].idxmin()]
+    return {
+        "weeks": int(len(group)), "first_expiry": group["expiry"].min(), "last_expiry": group["expiry"].max(),
+        "win_rate": float(group["win"].mean()), "touch_rate": float(group["touched"].mean()),
+        "expire_beyond_rate": float((group["expiry_excursion_points"] > 0).mean()),
+        "mean_width_points": float(group["width_points"].mean()),
+        "mean_premium_points": float(group["premium_points"].mean()),
+        "mean_pnl_points": float(group["pnl_points"].mean()),
+        "mean_pnl_per_lot": float(group["pnl_per_lot"].mean()),
+        "total_pnl_per_lot": float(group["pnl_per_lot"].sum()),
+        "max_drawdown_per_lot": float(group["drawdown_per_lot"].min()),
+        "worst_week_pnl_per_lot": float(worst["pnl_per_lot"]), "worst_week_expiry": worst["expiry"],
+        "excursion_p50_points": float(excursion.quantile(0.5)), "excursion_p90_points": float(excursion.quantile(0.9)),
+        "excursion_p99_points": float(excursion.quantile(0.99)), "excursion_max_points": float(excursion.max()),
+        "excursion_if_touched_median_points": float(touched.median()) if len(touched) else np.nan,
+    }
+
+
+def summarise_backtest(trades: pd.DataFrame) -> pd.DataFrame:
+    """One row per (range source, strategy): win rate, excursion distribution, P&L per lot, drawdown, worst week."""
+    rows = [{"range_source": source, "strategy": strategy, **_summary_row(group)}
+            for (source, strategy), group in trades.groupby(["range_source", "strategy"], sort=True)]
+    return pd.DataFrame(rows)
+
+
+def worst_weeks(trades: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The `n` worst weeks per (range source, strategy) by P&L per lot."""
+    columns = ["range_source", "strategy", "expiry", "decision_date", "spot", "vix", "put_strike", "call_strike",
+               "settlement", "premium_points", "pnl_points", "pnl_per_lot"]
+    ranked = trades.sort_values("pnl_per_lot").groupby(["range_source", "strategy"], sort=True).head(n)
+    return ranked.sort_values(["range_source", "strategy", "pnl_per_lot"])[columns].reset_index(drop=True)
