@@ -18,7 +18,8 @@ def to_bundle(fitted: FittedModel, cfg: ModelConfig, feature_cols: list[str], fi
     state, blobs = fitted.estimator.state()
     meta = {
         "kind": cfg.estimator["kind"], "params": {**cfg.estimator.get("params", {}), **fitted.best_params},
-        "seed": cfg.seed, "class_names": cfg.class_names, "features": feature_cols,
+        "seed": cfg.seed, "class_names": cfg.class_names, "features": fitted.features or feature_cols,
+        "feature_selection": fitted.feature_selection,
         "feature_set": cfg.feature_set, "feature_fingerprint": fingerprint,
         "scaler": fitted.scaler.to_dict() if fitted.scaler else None,
         "calibrator": fitted.calibrator.to_dict() if fitted.calibrator else None,
@@ -54,5 +55,6 @@ def from_bundle(bundle: dict, expected_fingerprint: str | None = None) -> Fitted
         calibrator=Calibrator.from_dict(meta["calibrator"]) if meta["calibrator"] else None,
         baseline_states=meta["baseline_states"], label_thresholds=meta["label_thresholds"],
         best_params=meta["params"], train_dates=tuple(meta["training_window"]), train_rows=meta["training_rows"],
-        tuning=meta.get("tuning", {}),
+        tuning=meta.get("tuning", {}), features=list(meta["features"]),
+        feature_selection=meta.get("feature_selection", {}),
     )

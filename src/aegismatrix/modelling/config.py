@@ -26,6 +26,7 @@ class ModelConfig:
     calibration: str = "sigmoid"
     class_weight: str | None = None
     features: list[str] | None = None
+    feature_selection: dict[str, Any] | None = None  # optional in-fold step: modelling/feature_selection.py
     splits: dict = field(default_factory=dict)
     tuning: dict = field(default_factory=dict)
     bootstrap: dict = field(default_factory=dict)

@@ -11,6 +11,7 @@ from aegismatrix.modelling.training import FittedModel, model_inputs
 def contributions(fitted: FittedModel, frame: pd.DataFrame, feature_cols: list[str], rows: np.ndarray) -> pd.DataFrame | None:
     """Per-row feature contributions for the predicted class (or the forecast); None when the model has no explainer."""
     kind = type(fitted.estimator).explainer
+    feature_cols = fitted.features or feature_cols  # after an in-fold selection: the columns it kept
     X = model_inputs(frame, feature_cols, fitted.scaler, rows[-1] + 1).iloc[rows]
     if kind == "tree" and fitted.estimator.booster is not None:  # XGBoost, LightGBM, CatBoost boosters
         import shap  # heavy import, only where an explanation is asked for

@@ -16,6 +16,7 @@ import pandas as pd
 from aegismatrix.modelling.baselines import fit_baseline, predict_baseline
 from aegismatrix.modelling.calibration import Calibrator
 from aegismatrix.modelling.config import ModelConfig
+from aegismatrix.modelling.feature_selection import select_features
 from aegismatrix.modelling.metrics import ROW_LOSSES
 from aegismatrix.modelling.preprocessing import Scaler
 from aegismatrix.modelling.splits import inner_split
@@ -36,6 +37,8 @@ class FittedModel:
     train_dates: tuple[str, str]
     train_rows: int
     tuning: dict = field(default_factory=dict)
+    features: list[str] | None = None  # the columns the estimator sees (None: every column it was given)
+    feature_selection: dict = field(default_factory=dict)  # what the in-fold selection kept and dropped
 
 
 def encode_label(label: pd.Series, thresholds: list[float] | None) -> np.ndarray:
@@ -108,6 +111,8 @@ def train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndarr
     train = frame.iloc[train_pos]
     thresholds = (np.quantile(train["label"], cfg.label_bins).tolist() if cfg.label_bins else None)
     y_all = encode_label(frame["label"], thresholds)
+    feature_cols, selection = select_features(train, feature_cols, y_all[train_pos], cfg.feature_selection, cfg.seed,
+                                              cfg.is_classifier)
     cls = get_estimator(cfg.estimator["kind"])
     scaler = Scaler.fit(train[feature_cols]) if cls.scale_inputs else None
     fit_pos, val_pos = inner_split(train_pos, cfg.horizon, cfg.splits["embargo"], cfg.splits["validation_fraction"])
@@ -122,12 +127,13 @@ def train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndarr
     baseline_frame = train.assign(label=y_all[train_pos])
     states = {b["name"]: fit_baseline(b, baseline_frame, cfg.n_classes) for b in cfg.baselines}
     dates = (str(train["date"].iloc[0].date()), str(train["date"].iloc[-1].date()))
-    return FittedModel(estimator, scaler, calibrator, states, thresholds, best, dates, len(train_pos), summary)
+    return FittedModel(estimator, scaler, calibrator, states, thresholds, best, dates, len(train_pos), summary,
+                       feature_cols, selection)
 
 
 def predict_rows(fitted: FittedModel, frame: pd.DataFrame, feature_cols: list[str], rows: np.ndarray) -> np.ndarray:
     """Calibrated model predictions for `rows` (positions in `frame`), using history before them."""
-    X_ctx = model_inputs(frame, feature_cols, fitted.scaler, rows[-1] + 1)
+    X_ctx = model_inputs(frame, fitted.features or feature_cols, fitted.scaler, rows[-1] + 1)
     pred = _slice_predictions(fitted.estimator, X_ctx, rows)
     return fitted.calibrator.transform(pred) if fitted.calibrator is not None else pred
 
@@ -146,5 +152,7 @@ def data_hash(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig | N
     if cfg is not None:
         settings = {k: getattr(cfg, k) for k in ("label", "estimator", "label_bins", "calibration", "class_weight",
                                                    "splits", "seed", "horizon")}
+        if cfg.feature_selection:  # only when set, so existing studies keep their names
+            settings["feature_selection"] = cfg.feature_selection
         digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:12]
