@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
+import holidays
 import numpy as np
 import pandas as pd
+import yaml
 
 
 def weekday_sessions(start: pd.Timestamp, end: pd.Timestamp, holidays: list[str] | None = None) -> pd.DatetimeIndex:
@@ -33,3 +38,71 @@ def gaps_in_sessions(dates: pd.Series) -> np.ndarray:
     if len(d) < 2:
         return np.zeros(len(d), dtype=int)
     return np.concatenate([[0], np.maximum(np.busday_count(d[:-1], d[1:]) - 1, 0)])
+
+
+# --- NSE trading calendar: the `holidays` XNSE financial calendar + the committed override table ---------------
+
+OVERRIDE_ACTIONS = ("open", "closed")
+NOT_EXPIRY_KINDS = ("muhurat",)  # one-hour evening sessions: rows for the index, never an expiry day
+
+
+def conf_base_dir() -> Path:
+    """The project's conf/base (next to src/ in this repository; the working directory's conf/base otherwise)."""
+    beside_package = Path(__file__).resolve().parents[3] / "conf" / "base"
+    return beside_package if beside_package.is_dir() else Path.cwd() / "conf" / "base"
+
+
+@lru_cache(maxsize=8)
+def load_calendar_overrides(path: str | None = None) -> pd.DataFrame:
+    """The dated override table (date, action, kind, reason, source), checked row by row."""
+    file = Path(path) if path else conf_base_dir() / "calendar" / "nse_overrides.yml"
+    rows = yaml.safe_load(file.read_text())["overrides"]
+    table = pd.DataFrame(rows)
+    for i, row in table.iterrows():
+        if row["action"] not in OVERRIDE_ACTIONS or not str(row.get("source") or "").strip():
+            raise ValueError(f"{file}: row {i} ({row['date']}) needs action in {OVERRIDE_ACTIONS} and a source")
+    table["date"] = pd.to_datetime(table["date"])
+    if table["date"].duplicated().any():
+        raise ValueError(f"{file}: duplicated dates {table.loc[table['date'].duplicated(), 'date'].dt.date.tolist()}")
+    return table.sort_values("date").reset_index(drop=True)
+
+
+def library_holidays(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
+    """Weekday closures from the `holidays` package's XNSE calendar (it covers 2001 onward)."""
+    calendar = holidays.financial_holidays("XNSE", years=range(start.year, end.year + 1))
+    return pd.DatetimeIndex(sorted(pd.Timestamp(d) for d in calendar))
+
+
+def nse_trading_days(start, end, include_special_sessions: bool = True,
+                     overrides_path: str | None = None) -> pd.DatetimeIndex:
+    """NSE sessions in [start, end]: weekdays minus XNSE holidays, then the override table applied.
+
+    `include_special_sessions=False` drops the Muhurat evening sessions (for expiry rules and option decay).
+    Before 2001 the library has no holidays, so the result is weekdays plus override rows there.
+    """
+    start_ts, end_ts = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    days = pd.bdate_range(start_ts, end_ts).difference(library_holidays(start_ts, end_ts))
+    table = load_calendar_overrides(overrides_path)
+    table = table[(table["date"] >= start_ts) & (table["date"] <= end_ts)]
+    opened = table.loc[table["action"] == "open"]
+    if not include_special_sessions:
+        opened = opened[~opened["kind"].isin(NOT_EXPIRY_KINDS)]
+        days = days.difference(pd.DatetimeIndex(table.loc[table["kind"].isin(NOT_EXPIRY_KINDS), "date"]))
+    days = days.difference(pd.DatetimeIndex(table.loc[table["action"] == "closed", "date"]))
+    return days.union(pd.DatetimeIndex(opened["date"])).rename(None)
+
+
+def count_sessions_between(starts, ends, sessions: pd.DatetimeIndex) -> np.ndarray:
+    """Sessions s with start < s <= end, per pair (0 where end <= start)."""
+    ordered = sessions.sort_values().values
+    left = np.searchsorted(ordered, pd.DatetimeIndex(starts).values, side="right")
+    right = np.searchsorted(ordered, pd.DatetimeIndex(ends).values, side="right")
+    return np.maximum(right - left, 0)
+
+
+def next_session(dates, sessions: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """The first session strictly after each date (NaT past the end of `sessions`)."""
+    ordered = sessions.sort_values()
+    position = np.searchsorted(ordered.values, pd.DatetimeIndex(dates).values, side="right")
+    padded = ordered.append(pd.DatetimeIndex([pd.NaT]))
+    return pd.DatetimeIndex(padded[np.minimum(position, len(ordered))])
