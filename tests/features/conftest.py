@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from aegismatrix.market.overnight import synthetic_us_session, with_us_sessions
 from aegismatrix.market.synthetic import synthetic_intraday, synthetic_market_daily, synthetic_universe
 
 
@@ -26,9 +27,26 @@ def real_daily(real_data_dir: Path) -> pd.DataFrame:
     return real_market_daily(real_data_dir)
 
 
+def synthetic_us_daily(daily: pd.DataFrame) -> pd.DataFrame:
+    """The synthetic US session of a synthetic index, in the us_daily contract (S&P bars + vix_close)."""
+    us = synthetic_us_session(daily, {"sp500": "^GSPC", "vix": "^VIX"}, seed=7)
+    return us["sp500"].frame.assign(vix_close=us["vix"].frame["close"].to_numpy())
+
+
 @pytest.fixture(scope="session")
-def synthetic_daily() -> pd.DataFrame:
+def synthetic_us(synthetic_daily_plain: pd.DataFrame) -> pd.DataFrame:
+    return synthetic_us_daily(synthetic_daily_plain)
+
+
+@pytest.fixture(scope="session")
+def synthetic_daily_plain() -> pd.DataFrame:
     return synthetic_market_daily(years=5, seed=7)
+
+
+@pytest.fixture(scope="session")
+def synthetic_daily(synthetic_daily_plain: pd.DataFrame, synthetic_us: pd.DataFrame) -> pd.DataFrame:
+    """The synthetic market with the US session a preopen decision may see (so overnight features are defined)."""
+    return with_us_sessions(synthetic_daily_plain, synthetic_us, "preopen")
 
 
 @pytest.fixture(scope="session")

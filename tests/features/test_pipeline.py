@@ -8,6 +8,7 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from aegismatrix.features.registry import DOC_PATH, doc_section, render_markdown
+from tests.features.conftest import synthetic_us_daily
 from aegismatrix.pipelines.feature_engineering import create_pipeline
 
 OUTPUTS = ["direction_features", "seller_features", "buyer_features", "intraday_features", "universe_features",
@@ -22,6 +23,7 @@ def _params(project_root) -> dict:
 def _run(project_root, daily, bars, universe) -> dict:
     catalog = DataCatalog({
         "market_daily": MemoryDataset(daily), "market_intraday": MemoryDataset(bars),
+        "us_daily": MemoryDataset(synthetic_us_daily(daily)), "params:decision_time": MemoryDataset("preopen"),
         "universe_daily": MemoryDataset({k: (lambda f=f: f) for k, f in universe.items()}),
         "params:feature_engineering": MemoryDataset(_params(project_root)),
         **{name: MemoryDataset() for name in OUTPUTS},

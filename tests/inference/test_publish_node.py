@@ -21,7 +21,7 @@ def test_broken_payload_is_rejected_and_the_last_good_one_stays(tmp_path):
     assert (tmp_path / "dashboard" / "index.html").exists() and (tmp_path / "dashboard" / "aegismatrix.json").exists()
 
     broken = copy.deepcopy(good)
-    broken["seller"]["trap_probability"] = float("nan")   # NaN probability
+    broken["seller"]["trap_probability"] = 1.3            # not a probability (NaN would be served null: unavailable)
     del broken["buyer"]["gamma_windows_reason"]            # missing key
     with pytest.raises(PayloadValidationError) as info:
         publish(broken, params)

@@ -15,7 +15,7 @@ from .registry import REGISTRY
 log = logging.getLogger(__name__)
 REQUIRED = ("date", "open", "high", "low", "close")
 # Parameters that change daily feature values; anything else (e.g. intraday buckets) stays out of the hash.
-DAILY_PARAM_KEYS = ("feature_sets",)
+DAILY_PARAM_KEYS = ("feature_sets", "sources")
 
 
 def drop_warmup(frame: pd.DataFrame, names: list[str], label: str, level: int = logging.INFO) -> pd.DataFrame:
@@ -45,13 +45,25 @@ def _prepare(market_daily: pd.DataFrame) -> pd.DataFrame:
     return market_daily.sort_values("date").reset_index(drop=True)
 
 
+def _check_us_columns(daily: pd.DataFrame, names: list[str]) -> bool:
+    """True when a feature needs the US session; refuses clearly when none is attached (us_daily empty)."""
+    needs = [n for n in names if n in REGISTRY and REGISTRY[n].needs == "us"]
+    if needs and ("us_close" not in daily or not daily["us_close"].notna().any()):
+        raise ValueError(f"features {needs} need the overnight US session, but no S&P 500 / Cboe VIX rows are "
+                         "available (us_daily empty: check data_ingestion.overnight and us/sp500.csv, us/vix.csv)")
+    return bool(needs)
+
+
 def build_engine_features(market_daily: pd.DataFrame, engine: str, params: dict | None = None) -> tuple[pd.DataFrame, dict]:
     """(`date` + float feature columns without warm-up/NaN/inf, manifest entry) for one engine."""
     names = feature_set(engine, params)
     daily = _prepare(market_daily)
+    needs_us = _check_us_columns(daily, names)
     features = compute_library(daily, _families(names), volume_ok=False)  # engine sets never use volume
     frame = pd.concat([daily[["date"]], features[names]], axis=1)
     frame = drop_warmup(frame, names, f"{engine}_features")
     hashed = {k: (params or {})[k] for k in DAILY_PARAM_KEYS if (params or {}).get(k)}
+    if needs_us:  # the same names mean different information at the close and before the open
+        hashed["decision_time"] = (params or {}).get("decision_time", "close")
     entry = {"fingerprint": fingerprint(names, hashed), "features": names, "n_rows": int(len(frame))}
     return frame, entry

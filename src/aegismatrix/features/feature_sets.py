@@ -38,11 +38,35 @@ ENGINE_SETS: dict[str, tuple[str, ...]] = {
     ),
 }
 ENGINES = tuple(ENGINE_SETS)
+# Optional information sources (issue 14), switched on per engine by `feature_engineering.sources`:
+# source -> engine -> features appended to that engine's set. Measured with and without in docs/benchmarks.md.
+SOURCE_SETS: dict[str, dict[str, tuple[str, ...]]] = {
+    "overnight": {
+        "direction": ("us_overnight_ret", "us_overnight_ret_z", "us_session_fresh", "us_vix_change", "index_minus_us_ret"),
+        "seller": ("us_vix_level", "us_vix_change", "us_india_vix_log_ratio", "us_overnight_ret", "us_session_fresh"),
+        "buyer": ("us_overnight_ret", "us_overnight_ret_z", "us_session_fresh", "us_vix_change"),
+    },
+}
+
+
+def source_features(engine: str, params: dict | None = None) -> list[str]:
+    """Features the enabled sources add to an engine (`feature_engineering.sources: {overnight: [direction]}`)."""
+    sources = (params or {}).get("sources") or {}
+    unknown = sorted(set(sources) - set(SOURCE_SETS))
+    if unknown:
+        raise ValueError(f"feature_engineering.sources has unknown sources {unknown}; known: {sorted(SOURCE_SETS)}")
+    return [n for source, engines in sources.items() if engine in (engines or []) for n in SOURCE_SETS[source][engine]]
 
 
 def feature_set(engine: str, params: dict | None = None) -> list[str]:
-    """The feature names of an engine; `params["feature_sets"][engine]` overrides the default list."""
+    """The feature names of an engine; `params["feature_sets"][engine]` overrides the default list.
+
+    Features of the sources enabled for the engine (`params["sources"]`) are appended to the default list.
+    """
     if engine not in ENGINE_SETS:
         raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")
     override = ((params or {}).get("feature_sets") or {}).get(engine)
-    return list(override) if override else list(ENGINE_SETS[engine])
+    if override:
+        return list(override)
+    extra = [n for n in source_features(engine, params) if n not in ENGINE_SETS[engine]]
+    return list(ENGINE_SETS[engine]) + extra

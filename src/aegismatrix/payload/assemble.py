@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from aegismatrix.payload.publish import SCHEMA_VERSION
+from aegismatrix.payload.unavailable import mark_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,18 @@ def _finite(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _non_negative(value: Any) -> float:
+    """Negative forecasts clip to 0; NaN stays NaN (`max(0.0, nan)` is 0.0: a silent number) for mark_unavailable."""
+    value = float(value)
+    return 0.0 if math.isfinite(value) and value < 0.0 else value
+
+
+def _unit_interval(value: Any) -> float:
+    """Clip to [0, 1] but keep NaN/inf as NaN (np.clip(inf, 0, 1) would serve a silent 1.0)."""
+    value = float(value)
+    return float(np.clip(value, 0.0, 1.0)) if math.isfinite(value) else math.nan
+
+
 def _utc(stamp: str | None) -> str | None:
     """An ISO timestamp as UTC `...Z` (the schema's form), or None."""
     if not stamp:
@@ -210,10 +223,10 @@ def direction_section(signals: pd.DataFrame | None, as_of: pd.Timestamp, market:
             horizons.append({
                 "horizon_days": int(h), "p_down": float(row["p_down"]), "p_neutral": float(row["p_neutral"]),
                 "p_up": float(row["p_up"]), "neutral_band": float(row["neutral_band"]),
-                "label": str(row["predicted_direction"]).upper(), "conviction": float(np.clip(row["conviction"], 0, 1)),
-                "expected_abs_move_points": max(0.0, float(row["expected_abs_move_points"])),
-                "move_lower_points": max(0.0, float(row["move_lower_points"])),
-                "move_upper_points": max(0.0, float(row["move_upper_points"])),
+                "label": str(row["predicted_direction"]).upper(), "conviction": _unit_interval(row["conviction"]),
+                "expected_abs_move_points": _non_negative(row["expected_abs_move_points"]),
+                "move_lower_points": _non_negative(row["move_lower_points"]),
+                "move_upper_points": _non_negative(row["move_upper_points"]),
                 **({"interval_coverage": float(row["interval_coverage"])} if "interval_coverage" in row.index else {}),
                 "model_source": _source(row, "direction"), "top_drivers": _drivers_for(entries, ns),
                 "signal_date": _date(row["date"]),
@@ -268,7 +281,7 @@ def seller_section(signals: pd.DataFrame | None, as_of: pd.Timestamp, market: pd
                            "target_breach_probability": target,
                            "model_source": _source(row, f"breach_probability_{tenor}d")})
         section = {
-            "vol_forecast_21d": max(0.0, float(row["vol_forecast_21d"])), "vol_regime": str(row["vol_regime"]),
+            "vol_forecast_21d": _non_negative(row["vol_forecast_21d"]), "vol_regime": str(row["vol_regime"]),
             "p_vol_low": float(row["p_vol_low"]), "p_vol_medium": float(row["p_vol_medium"]),
             "p_vol_high": float(row["p_vol_high"]), "trap_probability": float(row["trap_probability"]),
             "safe_ranges": ranges,
@@ -330,7 +343,7 @@ def buyer_section(signals: pd.DataFrame | None, as_of: pd.Timestamp, market: pd.
         section = {"breakout_probability": float(row["breakout_probability"]),
                    "spike_up_probability": float(row["spike_up_probability"]),
                    "p_breakout_up": float(row["p_breakout_up"]), "p_breakout_down": float(row["p_breakout_down"]),
-                   "theta_ratio_forecast": max(0.0, float(row["theta_ratio_forecast"])),
+                   "theta_ratio_forecast": _non_negative(row["theta_ratio_forecast"]),
                    "theta_edge": float(row["theta_edge"]), "signal_date": _date(row["date"]),
                    "model_source": {s: _source(row, s) for s in
                                     ("breakout_probability", "spike_up_probability", "theta_ratio_forecast")}}
@@ -396,4 +409,4 @@ def assemble_payload(market_daily: pd.DataFrame, data_provenance: dict, signals:
     if missing:
         warnings.append(f"models never trained, baselines served: {', '.join(missing)}")
     payload["data"]["warnings"] = [*payload["data"]["warnings"], *warnings]
-    return payload
+    return mark_unavailable(payload)  # NaN/inf -> null + `unavailable` + reason, never 0.0

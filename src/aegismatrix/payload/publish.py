@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from jsonschema import Draft202012Validator
 
+from aegismatrix.payload.unavailable import unlisted_nulls
+
 SCHEMA_VERSION = "1.0.0"
 _SUM_TOLERANCE = 1e-3
 _BREAKOUT_TOLERANCE = 1e-2
@@ -101,24 +103,33 @@ def _schema_errors(payload: dict[str, Any]) -> list[tuple[str, str]]:
     return errors
 
 
+def _known(*values: Any) -> bool:
+    """True when no value is null (null values are `unavailable` and listed in data.unavailable)."""
+    return all(v is not None for v in values)
+
+
 def _consistency_errors(p: dict[str, Any]) -> list[tuple[str, str]]:
     """Cross-field rules JSON Schema cannot express (sums of probabilities, interval order)."""
-    errors: list[tuple[str, str]] = []
+    errors: list[tuple[str, str]] = [(path, "null without a reason in data.unavailable (NaN is never served silently)")
+                                     for path in unlisted_nulls(p)]
     for i, h in enumerate(p["direction"]["horizons"]):
-        total = h["p_down"] + h["p_neutral"] + h["p_up"]
-        if abs(total - 1) > _SUM_TOLERANCE:
-            errors.append((f"$.direction.horizons[{i}]", f"p_down + p_neutral + p_up = {total:.4f}, not 1"))
-        if h["move_lower_points"] > h["move_upper_points"]:
+        if _known(h["p_down"], h["p_neutral"], h["p_up"]):  # null = unavailable (payload/unavailable.py)
+            total = h["p_down"] + h["p_neutral"] + h["p_up"]
+            if abs(total - 1) > _SUM_TOLERANCE:
+                errors.append((f"$.direction.horizons[{i}]", f"p_down + p_neutral + p_up = {total:.4f}, not 1"))
+        if _known(h["move_lower_points"], h["move_upper_points"]) and h["move_lower_points"] > h["move_upper_points"]:
             errors.append((f"$.direction.horizons[{i}]", "move_lower_points > move_upper_points"))
     s = p["seller"]
-    total = s["p_vol_low"] + s["p_vol_medium"] + s["p_vol_high"]
-    if abs(total - 1) > _SUM_TOLERANCE:
-        errors.append(("$.seller", f"p_vol_low + p_vol_medium + p_vol_high = {total:.4f}, not 1"))
+    if _known(s["p_vol_low"], s["p_vol_medium"], s["p_vol_high"]):
+        total = s["p_vol_low"] + s["p_vol_medium"] + s["p_vol_high"]
+        if abs(total - 1) > _SUM_TOLERANCE:
+            errors.append(("$.seller", f"p_vol_low + p_vol_medium + p_vol_high = {total:.4f}, not 1"))
     for i, r in enumerate(s["safe_ranges"]):
-        if r["lower"] >= r["upper"]:
+        if _known(r["lower"], r["upper"]) and r["lower"] >= r["upper"]:
             errors.append((f"$.seller.safe_ranges[{i}]", "lower must be below upper"))
     b = p["buyer"]
-    if abs(b["p_breakout_up"] + b["p_breakout_down"] - b["breakout_probability"]) > _BREAKOUT_TOLERANCE:
+    if _known(b["p_breakout_up"], b["p_breakout_down"], b["breakout_probability"]) and \
+            abs(b["p_breakout_up"] + b["p_breakout_down"] - b["breakout_probability"]) > _BREAKOUT_TOLERANCE:
         errors.append(("$.buyer", "p_breakout_up + p_breakout_down must equal breakout_probability"))
     return errors
 

@@ -1,4 +1,4 @@
-"""The causal indicator library: six price families plus the VIX-based implied family."""
+"""The causal indicator library: six price families, the VIX-based implied family and the overnight US family."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 
 from ..spec import FeatureSpec
-from . import implied, momentum, pattern, statistical, trend, volatility, volume
+from . import implied, momentum, overnight, pattern, statistical, trend, volatility, volume
 
-FAMILIES = ("trend", "momentum", "volatility", "volume", "pattern", "statistical", "implied")
+FAMILIES = ("trend", "momentum", "volatility", "volume", "pattern", "statistical", "implied", "overnight")
 _MODULES = {"trend": trend, "momentum": momentum, "volatility": volatility, "volume": volume,
-            "pattern": pattern, "statistical": statistical, "implied": implied}
-PRICE_FAMILIES = tuple(f for f in FAMILIES if f != "implied")
+            "pattern": pattern, "statistical": statistical, "implied": implied, "overnight": overnight}
+PRICE_FAMILIES = tuple(f for f in FAMILIES if f not in ("implied", "overnight"))
 _USES_VOLUME = ("momentum", "volume")  # MFI and the volume family read the volume column
 
 

@@ -11,6 +11,7 @@ from aegismatrix.market.alignment import align_index_vix
 from aegismatrix.market.collect import collect_core, collect_universe, empty_intraday
 from aegismatrix.market.errors import DataValidationError, format_dates
 from aegismatrix.market.ingest import Fetched
+from aegismatrix.market.overnight import align_us_daily
 from aegismatrix.market.synthetic import INTRADAY_COLUMNS
 from aegismatrix.market.universe import NO_VOLUME_TICKERS
 from aegismatrix.market.validation import REPORT_COLUMNS, finding, report_frame, validate_symbol
@@ -72,6 +73,12 @@ def align_market_data(validated: pd.DataFrame, params: dict[str, Any]) -> tuple[
     max_ffill = int(params.get("alignment", {}).get("max_ffill_days", 3))
     market, findings = align_index_vix(pick(index_key), pick(vix_key), max_ffill, index_key, vix_key)
     return market, report_frame(findings)
+
+
+def align_us_market_data(validated: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The overnight US session (`us_daily`: S&P 500 + Cboe VIX on the S&P calendar); empty when switched off."""
+    us_daily, findings = align_us_daily(validated, params)
+    return us_daily, report_frame(findings)
 
 
 def prepare_market_intraday(raw: pd.DataFrame) -> pd.DataFrame:

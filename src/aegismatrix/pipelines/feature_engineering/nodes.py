@@ -9,21 +9,32 @@ import pandas as pd
 from aegismatrix.features import build_engine_features
 from aegismatrix.features.intraday import intraday_features
 from aegismatrix.features.universe import build_universe_panel
+from aegismatrix.market.overnight import check_decision_time, with_us_sessions
 
 
-def build_direction_features(market_daily: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, dict]:
+def _engine_features(market_daily: pd.DataFrame, us_daily: pd.DataFrame, engine: str, params: dict,
+                     decision_time: str) -> tuple[pd.DataFrame, dict]:
+    """Engine features on market_daily plus the US session each row may see at `decision_time`."""
+    daily = with_us_sessions(market_daily, us_daily, check_decision_time(decision_time))
+    return build_engine_features(daily, engine, {**(params or {}), "decision_time": decision_time})
+
+
+def build_direction_features(market_daily: pd.DataFrame, us_daily: pd.DataFrame, params: dict,
+                        decision_time: str) -> tuple[pd.DataFrame, dict]:
     """Direction engine features and their manifest entry."""
-    return build_engine_features(market_daily, "direction", params)
+    return _engine_features(market_daily, us_daily, "direction", params, decision_time)
 
 
-def build_seller_features(market_daily: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, dict]:
+def build_seller_features(market_daily: pd.DataFrame, us_daily: pd.DataFrame, params: dict,
+                        decision_time: str) -> tuple[pd.DataFrame, dict]:
     """Seller engine features and their manifest entry."""
-    return build_engine_features(market_daily, "seller", params)
+    return _engine_features(market_daily, us_daily, "seller", params, decision_time)
 
 
-def build_buyer_features(market_daily: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, dict]:
+def build_buyer_features(market_daily: pd.DataFrame, us_daily: pd.DataFrame, params: dict,
+                        decision_time: str) -> tuple[pd.DataFrame, dict]:
     """Buyer engine features and their manifest entry."""
-    return build_engine_features(market_daily, "buyer", params)
+    return _engine_features(market_daily, us_daily, "buyer", params, decision_time)
 
 
 def build_intraday_features(market_intraday: pd.DataFrame) -> pd.DataFrame:

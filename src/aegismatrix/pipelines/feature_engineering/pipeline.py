@@ -7,7 +7,7 @@ from . import nodes
 
 def create_pipeline(**kwargs) -> Pipeline:
     engines = [
-        Node(getattr(nodes, f"build_{e}_features"), ["market_daily", "params:feature_engineering"],
+        Node(getattr(nodes, f"build_{e}_features"), ["market_daily", "us_daily", "params:feature_engineering", "params:decision_time"],
              [f"{e}_features", f"{e}_feature_manifest_entry"], name=f"build_{e}_features")
         for e in ("direction", "seller", "buyer")
     ]

@@ -9,6 +9,7 @@ import pandas as pd
 
 from aegismatrix.payload.assemble import assemble_payload, describe_served_model
 from aegismatrix.payload.publish import PayloadValidationError, publish_payload
+from aegismatrix.payload.unavailable import mark_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def assemble_inference_payload(market_daily: pd.DataFrame, data_provenance: dict
 def publish(payload: dict, params: dict) -> dict:
     """Validate and atomically publish aegismatrix.json (an invalid payload fails the run; the last good file stays)."""
     path = Path(params.get("payload_path", "data/07_model_output/aegismatrix.json"))
+    payload = mark_unavailable(payload)  # blocks added after assembly get the same no-silent-number rule
     try:
         publish_payload(payload, path)
     except PayloadValidationError as error:
