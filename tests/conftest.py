@@ -66,3 +66,34 @@ def run_with_upstream(project: Path, runtime: dict, engine_pipeline):
 def run_engine_inference():
     """`run_engine_inference(project, runtime, create_inference_pipeline())` in a trained project copy."""
     return run_with_upstream
+
+
+# Smallest sizes per estimator kind for end-to-end wiring tests (kind-aware: a parameter a kind does not
+# know is refused by the parameter validator, so one size key cannot be sprayed over every model).
+SMALL_ESTIMATOR_PARAMS = {
+    "xgb_classifier": {"n_estimators": 20}, "xgb_regressor": {"n_estimators": 20},
+    "xgb_random_forest": {"n_estimators": 20}, "lgbm_classifier": {"n_estimators": 20},
+    "lgbm_regressor": {"n_estimators": 20}, "catboost_classifier": {"iterations": 20},
+    "catboost_regressor": {"iterations": 20}, "bilstm_attention": {"window": 20, "hidden": 8, "epochs": 2},
+    "mlp_regressor": {"epochs": 3},
+}
+
+
+def small_model_params(engine: str, overrides: dict, project: Path = PROJECT_ROOT) -> dict:
+    """`{model: {**overrides, estimator: {params: <small size for its kind>}}}` for every model of `engine`."""
+    from aegismatrix.parameters import load_project_parameters
+    from aegismatrix.parameters.derive import model_namespaces
+
+    section = load_project_parameters(project)[engine]
+    out = {}
+    for ns in model_namespaces(engine):
+        name = ns.split(".", 1)[1]
+        small = SMALL_ESTIMATOR_PARAMS.get(section[name]["estimator"]["kind"])
+        out[name] = {**overrides, **({"estimator": {"params": small}} if small else {})}
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_models():
+    """`small_models(engine, overrides)`: per-model runtime params with the smallest estimator of each kind."""
+    return small_model_params

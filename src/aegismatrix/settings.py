@@ -3,12 +3,17 @@
 from kedro.config import OmegaConfigLoader
 
 from aegismatrix.hooks import ProjectHooks
+from aegismatrix.parameters.context import AegisContext
 from aegismatrix.pipelines.inference.hooks import MissingModelHooks
 
 HOOKS = (ProjectHooks(), MissingModelHooks())  # MissingModelHooks: never-trained models serve baselines
+
+CONTEXT_CLASS = AegisContext  # parameters derived and validated before any node runs (aegismatrix.parameters)
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
+    # an environment overriding one key keeps its siblings (the default merge replaces whole top-level blocks)
+    "merge_strategy": {"parameters": "soft"},
 }

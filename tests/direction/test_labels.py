@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from aegismatrix.labels import build_label
 
@@ -53,8 +52,10 @@ def test_panel_label_matches_the_single_series_label_per_symbol():
 
 
 def test_parameter_bands_scale_with_sqrt_horizon(project_root):
-    params = yaml.safe_load((project_root / "conf/base/parameters_direction.yml").read_text())["direction"]
+    from aegismatrix.parameters import load_project_parameters
+
+    params = load_project_parameters(project_root)["direction"]
     for h in (1, 2, 3, 5, 10, 20):
         block = params[f"xgb_h{h}"]
         assert block["horizon"] == block["label"]["horizon"] == h  # purge length = label horizon
-        assert math.isclose(block["label"]["neutral_band"], params["base_band"] * math.sqrt(h), rel_tol=1e-3)  # written to 6 decimals
+        assert math.isclose(block["label"]["neutral_band"], params["base_band"] * math.sqrt(h), rel_tol=1e-9)

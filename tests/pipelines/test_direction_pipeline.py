@@ -16,20 +16,14 @@ from aegismatrix.pipelines.direction.nodes import SIGNAL_COLUMNS
 
 # Small models: the wiring and the contracts are under test here, not the skill.
 FAST = {"splits": {"n_folds": 2, "min_train": 200}, "tuning": {"n_trials": 0}, "bootstrap": {"n_boot": 100}}
-ESTIMATOR = {"bilstm": {"window": 20, "hidden": 8, "epochs": 2}, "mlp": {"epochs": 3}}
-
-
-def _fast(model: str) -> dict:
-    params = ESTIMATOR.get(model.split("_")[0], {"n_estimators": 20})
-    return {**FAST, "estimator": {"params": params}}
 
 
 @pytest.fixture(scope="module")
-def trained_project(tmp_path_factory, copy_project_to):
+def trained_project(tmp_path_factory, copy_project_to, small_models):
     tmp = copy_project_to(tmp_path_factory.mktemp("direction_project"))
     bootstrap_project(tmp)
     runtime = {"data_ingestion": {"source": "synthetic", "lookback_years": 3},
-               "direction": {**{ns.split(".")[1]: _fast(ns.split(".")[1]) for ns in MODEL_NAMESPACES},
+               "direction": {**small_models("direction", FAST),
                              "ensemble": {"min_train": 100, "bootstrap": {"n_boot": 100}}}}
     start = time.perf_counter()
     with KedroSession.create(project_path=tmp, runtime_params=runtime) as session:

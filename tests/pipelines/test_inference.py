@@ -20,19 +20,13 @@ ENGINES = tuple(os.environ.get("AEGIS_INFERENCE_ENGINES", "direction,seller,buye
 PINNED = "buyer.breakout"
 
 
-def _tiny_params() -> dict:
-    """Few folds, no Optuna trials, short bootstraps and epochs: a training run of seconds, not minutes."""
+def _tiny_params(small_models) -> dict:
+    """Few folds, no Optuna trials, short bootstraps, smallest estimators: a training run of seconds."""
     params: dict = {"data_ingestion": {"source": "synthetic",
                                        "end": "2025-06-30", "yfinance": {"max_retries": 0}}}
+    fast = {"splits": {"n_folds": 2}, "tuning": {"n_trials": 0}, "bootstrap": {"n_boot": 50}}
     for engine in ENGINES:
-        block = {}
-        for ns in importlib.import_module(f"aegismatrix.pipelines.{engine}.pipeline").MODEL_NAMESPACES:
-            block[ns.split(".")[1]] = {"splits": {"n_folds": 2}, "tuning": {"n_trials": 0},
-                                       "bootstrap": {"n_boot": 50}}
-        params[engine] = block
-    if "direction" in params:
-        params["direction"]["bilstm_h5"]["estimator"] = {"params": {"epochs": 1, "window": 20, "hidden": 8}}
-        params["direction"]["mlp_magnitude_h5"]["estimator"] = {"params": {"epochs": 2}}
+        params[engine] = small_models(engine, fast)
     return params
 
 
@@ -47,14 +41,14 @@ def _versions(project: Path, ns: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def inferred(tmp_path_factory, copy_project_to):
+def inferred(tmp_path_factory, copy_project_to, small_models):
     from aegismatrix.pipelines.inference import pipeline as inference_pipeline
 
     patch = pytest.MonkeyPatch()
     patch.setattr(inference_pipeline, "ENGINES", ENGINES)
     project = copy_project_to(tmp_path_factory.mktemp("project"))
     bootstrap_project(project)
-    tiny = _tiny_params()
+    tiny = _tiny_params(small_models)
     _run(project, list(ENGINES), tiny)
     first = _versions(project, PINNED)
     _run(project, ["buyer"], tiny)  # a weekly buyer retrain: a second version of every buyer model

@@ -14,16 +14,15 @@ from aegismatrix.pipelines.seller import MODEL_NAMESPACES, create_inference_pipe
 from aegismatrix.pipelines.seller.nodes import SIGNAL_COLUMNS
 
 # Small models so the test stays well under a minute; the pipeline's wiring and contracts are what is tested.
-FAST = {"splits": {"n_folds": 2, "min_train": 200}, "tuning": {"n_trials": 0}, "bootstrap": {"n_boot": 100},
-        "estimator": {"params": {"n_estimators": 20}}}
+FAST = {"splits": {"n_folds": 2, "min_train": 200}, "tuning": {"n_trials": 0}, "bootstrap": {"n_boot": 100}}
 
 
 @pytest.fixture(scope="module")
-def trained_project(tmp_path_factory, copy_project_to):
+def trained_project(tmp_path_factory, copy_project_to, small_models):
     tmp = copy_project_to(tmp_path_factory.mktemp("seller_project"))
     bootstrap_project(tmp)
     runtime = {"data_ingestion": {"source": "synthetic"},
-               "seller": {ns.split(".")[1]: FAST for ns in MODEL_NAMESPACES}}
+               "seller": small_models("seller", FAST)}
     start = time.perf_counter()
     with KedroSession.create(project_path=tmp, runtime_params=runtime) as session:
         session.run(pipeline_names=["seller"])

@@ -39,6 +39,10 @@ class LogisticModel(_Linear):
     kind = "logistic"
     task = "classification"
 
+    @classmethod
+    def param_names(cls) -> frozenset[str]:
+        return frozenset({"columns", "C"})
+
     @staticmethod
     def search_space(trial) -> dict:
         return {"C": trial.suggest_float("C", 1e-3, 10.0, log=True)}
@@ -67,6 +71,10 @@ class RidgeModel(_Linear):
 
     kind = "ridge"
     task = "regression"
+
+    @classmethod
+    def param_names(cls) -> frozenset[str]:
+        return frozenset({"columns", "alpha", "floor"})
 
     @staticmethod
     def search_space(trial) -> dict:

@@ -14,14 +14,13 @@ import torch
 from torch import nn
 
 from aegismatrix.models.base import register
+from aegismatrix.models.defaults import MLP_DEFAULTS
 from aegismatrix.models.torch_base import EarlyStopping, TorchEstimator
 from aegismatrix.models.sequence import NonFiniteLossError
 
 logger = logging.getLogger(__name__)
 
-DEFAULTS = {"hidden": [64, 32], "dropout": 0.2, "epochs": 60, "batch_size": 128, "lr": 1e-3,
-            "weight_decay": 1e-4, "clip": 1.0, "patience": 8, "validation_fraction": 0.2, "purge": 1,
-            "threads": 1, "floor": None}
+DEFAULTS = MLP_DEFAULTS
 
 
 def _mlp(n_features: int, hidden: list[int], dropout: float) -> nn.Sequential:

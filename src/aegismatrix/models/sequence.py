@@ -22,13 +22,12 @@ import torch
 from torch import nn
 
 from aegismatrix.models.base import register
+from aegismatrix.models.defaults import BILSTM_DEFAULTS
 from aegismatrix.models.torch_base import EarlyStopping, TorchEstimator
 
 logger = logging.getLogger(__name__)
 
-DEFAULTS = {"window": 60, "hidden": 128, "layers": 2, "dropout": 0.1, "epochs": 30, "batch_size": 64,
-            "lr": 1e-3, "weight_decay": 1e-4, "clip": 1.0, "patience": 5, "validation_fraction": 0.2,
-            "purge": 1, "threads": 1}
+DEFAULTS = BILSTM_DEFAULTS
 
 
 class NonFiniteLossError(RuntimeError):

@@ -18,6 +18,10 @@ class TorchEstimator(Estimator):
     scale_inputs = True
     defaults: ClassVar[dict] = {}
 
+    @classmethod
+    def param_names(cls) -> frozenset[str]:
+        return frozenset(cls.defaults)
+
     @staticmethod
     def search_space(trial) -> dict:
         return {"lr": trial.suggest_float("lr", 3e-4, 3e-3, log=True),

@@ -7,6 +7,7 @@ import pandas as pd
 from arch import arch_model
 
 from aegismatrix.models.base import Estimator, register
+from aegismatrix.models.defaults import PARAM_NAMES
 
 TRADING_DAYS = 252
 
@@ -22,6 +23,10 @@ class GarchVolatilityModel(Estimator):
     kind = "garch"
     task = "regression"
     scale_inputs = False
+
+    @classmethod
+    def param_names(cls) -> frozenset[str]:
+        return PARAM_NAMES["garch"]
 
     def fit(self, X, y=None, sample_weight=None, on_epoch=None):
         returns = 100.0 * X[self.params.get("return_column", "log_return_1d")].to_numpy(dtype=float)

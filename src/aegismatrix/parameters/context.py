@@ -1,0 +1,37 @@
+"""The project's KedroContext: parameters are derived and validated once, before any node runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kedro.framework.context import KedroContext
+
+from aegismatrix.parameters.validate import parameter_sources, prepare_parameters
+
+
+class AegisContext(KedroContext):
+    """KedroContext whose `params` are derived (parameters/derive.py) and validated (parameters/validate.py)."""
+
+    def _get_validated_params(self) -> dict:
+        raw = super()._get_validated_params()
+        cached = self.__dict__.get("_aegis_params")
+        if cached is not None and cached[0] is raw:
+            return cached[1]
+        loader = self.config_loader
+        base, origin = parameter_sources(Path(loader.conf_source), loader.env, loader.runtime_params,
+                                         base_env=loader.base_env or "base")
+        prepared = prepare_parameters(raw, base, origin)
+        self.__dict__["_aegis_params"] = (raw, prepared)
+        return prepared
+
+
+def load_project_parameters(project_path: Path, env: str | None = None, runtime_params: dict | None = None) -> dict:
+    """The parameters a run of `project_path` would get (derived and validated), without a session."""
+    from kedro.config import OmegaConfigLoader
+
+    from aegismatrix import settings
+
+    conf = Path(project_path) / "conf"
+    loader = OmegaConfigLoader(str(conf), env=env, runtime_params=runtime_params, **settings.CONFIG_LOADER_ARGS)
+    base, origin = parameter_sources(conf, loader.env, runtime_params, base_env=loader.base_env or "base")
+    return prepare_parameters(loader["parameters"], base, origin)

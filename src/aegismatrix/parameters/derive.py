@@ -1,0 +1,104 @@
+"""Parameters that follow from other parameters are computed here, never written twice in YAML.
+
+- A multi-horizon model family (`<engine>.families.<family>`) is written once; every pipeline namespace
+  `<engine>.<family>_h<h>` without its own block gets a copy with `horizon` h (qlib's MultiHorizonGenBase idea).
+- `horizon` (the purge length) is the label's horizon.
+- A direction label's neutral band is `base_band x sqrt(h)`.
+- The torch estimators' early-stopping split is purged by the label horizon (a purge of 1 would leak), and
+  GARCH forecasts over it (models/defaults.py HORIZON_PARAMS).
+- A trailing-label baseline waits for the label's own horizon.
+- The seller's breach models bin their label at `1 - safe_range.target_breach_probability`.
+Values written explicitly are kept; the validator then refuses inconsistent pairs.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import math
+import re
+
+ENGINES = ("direction", "seller", "buyer")
+_FAMILY_MEMBER = re.compile(r"^(?P<family>.+)_h(?P<h>\d+)$")
+
+
+def is_model_block(value: object) -> bool:
+    """A template instance's block: it has a label and an estimator."""
+    return isinstance(value, dict) and "label" in value and "estimator" in value
+
+
+def model_namespaces(engine: str) -> list[str]:
+    """The template namespaces an engine's pipeline declares (its structure, fixed in pipeline.py)."""
+    module = importlib.import_module(f"aegismatrix.pipelines.{engine}.pipeline")
+    return list(getattr(module, "MODEL_NAMESPACES", []))
+
+
+def generate_family_blocks(section: dict, names: list[str]) -> None:
+    """Fill `<family>_h<h>` blocks that are not written out from `section['families'][family]`."""
+    families = section.get("families") or {}
+    for name in names:
+        member = _FAMILY_MEMBER.match(name)
+        if name in section or not member or member["family"] not in families:
+            continue
+        h = int(member["h"])
+        block = copy.deepcopy(families[member["family"]])
+        block["label"] = {**block.get("label", {}), "horizon": h}
+        block["horizon"] = h
+        section[name] = block
+
+
+def _derive_horizon(block: dict, section: dict) -> None:
+    if "horizon" not in block and "horizon" in block["label"]:
+        block["horizon"] = int(block["label"]["horizon"])
+
+
+def _derive_neutral_band(block: dict, section: dict) -> None:
+    label = block["label"]
+    if label.get("name") == "direction_class" and "neutral_band" not in label and "base_band" in section:
+        label["neutral_band"] = float(section["base_band"]) * math.sqrt(int(label["horizon"]))
+
+
+def _derive_estimator_horizon(block: dict, section: dict) -> None:
+    from aegismatrix.models.defaults import HORIZON_PARAMS
+
+    estimator = block["estimator"]
+    if estimator.get("kind") in HORIZON_PARAMS:
+        key = HORIZON_PARAMS[estimator["kind"]]
+        estimator.setdefault("params", {}).setdefault(key, int(block.get("horizon", 1)))
+
+
+def _derive_baseline_horizon(block: dict, section: dict) -> None:
+    for baseline in block.get("baselines") or []:
+        if baseline.get("kind") == "trailing_label_median":
+            baseline.setdefault("horizon", int(block.get("horizon", 1)))
+
+
+def _derive_breach_bins(block: dict, section: dict) -> None:
+    target = (section.get("safe_range") or {}).get("target_breach_probability")
+    if block["label"].get("name") == "forward_excursion_ratio" and target is not None:
+        block.setdefault("label_bins", [round(1.0 - float(target), 10)])
+
+
+RULES = (_derive_horizon, _derive_neutral_band, _derive_estimator_horizon, _derive_baseline_horizon, _derive_breach_bins)
+
+
+def derive_parameters(params: dict) -> dict:
+    """A copy of `params` with family blocks generated and every derived key filled in."""
+    out = copy.deepcopy(params)
+    for engine in ENGINES:
+        section = out.get(engine)
+        if not isinstance(section, dict):
+            continue
+        generate_family_blocks(section, [ns.split(".", 1)[1] for ns in model_namespaces(engine)])
+        for name, block in section.items():
+            if name != "families" and is_model_block(block):
+                for rule in RULES:
+                    rule(block, section)
+    _derive_universe_band(out.get("direction") or {})
+    return out
+
+
+def _derive_universe_band(section: dict) -> None:
+    universe = section.get("universe")
+    if isinstance(universe, dict) and "neutral_band" not in universe and "base_band" in section:
+        universe["neutral_band"] = float(section["base_band"]) * math.sqrt(int(universe["horizon"]))
