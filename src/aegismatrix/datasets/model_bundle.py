@@ -3,10 +3,14 @@
 A bundle is `{"meta": dict, "blobs": {filename: bytes}}`: `meta` holds the model kind, tuned parameters,
 scaler, calibrator, baselines, feature fingerprint and metadata; blobs hold XGBoost UBJ or safetensors.
 Saves go to a temporary folder that is renamed into place, so a failed save never leaves half a model.
+Integrity: `meta.json` records the sha256 of every blob (`blob_sha256`) and of itself (`meta_sha256`, over the
+canonical JSON without that key); `load` verifies both and REFUSES a mismatch or a bundle without checksums with
+`BundleIntegrityError`, so inference fails and the last good aegismatrix.json stays (docs/inference.md).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import tempfile
@@ -17,6 +21,37 @@ import fsspec
 from kedro.io.core import AbstractVersionedDataset, DatasetError, Version, get_filepath_str, get_protocol_and_path
 
 META_FILE = "meta.json"
+META_CHECKSUM = "meta_sha256"
+
+
+class BundleIntegrityError(DatasetError):
+    """A stored model bundle differs from what training wrote (changed blob or metadata, or no checksums)."""
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _meta_digest(meta: dict) -> str:
+    """sha256 of the canonical JSON of `meta` without its own checksum."""
+    body = {k: v for k, v in meta.items() if k != META_CHECKSUM}
+    return _sha256(json.dumps(body, sort_keys=True, default=_json_default).encode())
+
+
+def verify_bundle(folder: Path, meta: dict, blobs: dict[str, bytes]) -> None:
+    """Raise BundleIntegrityError naming the file when a checksum is missing or differs."""
+    recorded = meta.get("blob_sha256")
+    if recorded is None or META_CHECKSUM not in meta:
+        raise BundleIntegrityError(f"model bundle {folder} has no sha256 checksums (saved before checksums were "
+                                   "recorded, or edited by hand): refusing to serve it; retrain the model")
+    if meta[META_CHECKSUM] != _meta_digest(meta):
+        raise BundleIntegrityError(f"model bundle {folder}: {META_FILE} does not match its recorded sha256; "
+                                   "refusing to serve a changed model; retrain or restore it")
+    for name, payload in blobs.items():
+        if recorded.get(name) != _sha256(payload):
+            raise BundleIntegrityError(f"model bundle {folder}: blob {name} has sha256 {_sha256(payload)[:16]}..., "
+                                       f"training recorded {str(recorded.get(name))[:16]}...: refusing to serve a "
+                                       "changed model; retrain or restore it")
 
 
 class ModelBundleDataset(AbstractVersionedDataset[dict, dict]):
@@ -38,13 +73,20 @@ class ModelBundleDataset(AbstractVersionedDataset[dict, dict]):
         if not meta_path.exists():
             raise DatasetError(f"model bundle {folder} has no {META_FILE}: was the model trained?")
         meta = json.loads(meta_path.read_text())
+        missing = [name for name in meta.get("blob_files", []) if not (folder / name).exists()]
+        if missing:
+            raise BundleIntegrityError(f"model bundle {folder} lacks the blobs {missing} listed in {META_FILE}")
         blobs = {name: (folder / name).read_bytes() for name in meta.get("blob_files", [])}
+        verify_bundle(folder, meta, blobs)
         return {"meta": meta, "blobs": blobs}
 
     def save(self, data: dict) -> None:
         folder = Path(get_filepath_str(self._get_save_path(), self._protocol))
         folder.parent.mkdir(parents=True, exist_ok=True)
-        meta = {**data["meta"], "blob_files": sorted(data.get("blobs", {}))}
+        blobs = data.get("blobs", {})
+        meta = {**data["meta"], "blob_files": sorted(blobs), "blob_sha256": {n: _sha256(b) for n, b in blobs.items()}}
+        meta = json.loads(json.dumps(meta, default=_json_default))  # the digest covers what load will read back
+        meta[META_CHECKSUM] = _meta_digest(meta)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder.parent))
         try:
             (staging / META_FILE).write_text(json.dumps(meta, indent=2, default=_json_default))

@@ -13,6 +13,43 @@ class FeatureMismatchError(ValueError):
     """Raised when a model is given features other than those it was trained on."""
 
 
+class LabelMismatchError(ValueError):
+    """Raised when a frozen model was trained for other label parameters than the current configuration."""
+
+
+def label_params(cfg: ModelConfig) -> dict:
+    """What the model predicts: label spec, bins (e.g. derived from a target breach probability), classes, horizon."""
+    return {"label": dict(cfg.label), "label_bins": cfg.label_bins, "class_names": cfg.class_names,
+            "horizon": cfg.horizon}
+
+
+def check_label_params(meta: dict, cfg: ModelConfig, namespace: str | None = None) -> None:
+    """Refuse a bundle trained for other label parameters, naming the parameter key that differs."""
+    trained = meta.get("label_params") or {k: meta[k] for k in ("label", "class_names", "horizon") if k in meta}
+    current = label_params(cfg)
+    name = namespace or meta.get("name", meta.get("kind"))
+    for key, value in trained.items():
+        if key == "label":
+            diff = sorted(k for k in set(value) | set(current["label"]) if value.get(k) != current["label"].get(k))
+            if diff:
+                k = diff[0]
+                raise LabelMismatchError(f"{name}: frozen model was trained with label.{k}={value.get(k)!r}, the "
+                                         f"current config has params:{name}.label.{k}={current['label'].get(k)!r}; "
+                                         "retrain, or pin the release trained with this config")
+        elif _normalised(value) != _normalised(current[key]):
+            hint = " (derived from safe_range.target_breach_probability)" if key == "label_bins" else ""
+            raise LabelMismatchError(f"{name}: frozen model was trained with {key}={value!r}, the current config has "
+                                     f"params:{name}.{key}={current[key]!r}{hint}; retrain, or pin the release "
+                                     "trained with this config")
+
+
+def _normalised(value):
+    """Compare bins and lists of numbers as floats rounded to 10 digits (YAML/JSON round trips)."""
+    if isinstance(value, (list, tuple)):
+        return [_normalised(v) for v in value]
+    return round(float(value), 10) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
 def to_bundle(fitted: FittedModel, cfg: ModelConfig, feature_cols: list[str], fingerprint: str,
               metadata: dict) -> dict:
     state, blobs = fitted.estimator.state()
@@ -26,7 +63,7 @@ def to_bundle(fitted: FittedModel, cfg: ModelConfig, feature_cols: list[str], fi
         "label_thresholds": fitted.label_thresholds, "baselines": cfg.baselines,
         "primary_baseline": cfg.primary_baseline, "baseline_states": fitted.baseline_states,
         "estimator_state": state, "training_window": list(fitted.train_dates), "training_rows": fitted.train_rows,
-        "tuning": fitted.tuning, **metadata,
+        "tuning": fitted.tuning, "label_params": label_params(cfg), **metadata,
     }
     return {"meta": meta, "blobs": blobs}
 

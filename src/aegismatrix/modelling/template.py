@@ -19,7 +19,7 @@ from kedro.pipeline import Pipeline, node
 from aegismatrix import __version__
 from aegismatrix.labels import build_label
 from aegismatrix.modelling.baselines import fit_baseline, predict_baseline
-from aegismatrix.modelling.bundle import check_fingerprint, from_bundle, to_bundle
+from aegismatrix.modelling.bundle import check_fingerprint, check_label_params, from_bundle, to_bundle
 from aegismatrix.modelling.config import ModelConfig
 from aegismatrix.modelling.evaluation import prediction_columns, summarise, walk_forward
 from aegismatrix.modelling.explain import contributions, global_importance
@@ -152,6 +152,7 @@ def predict_frozen(model_input: pd.DataFrame, model: dict | None, feature_manife
         logger.warning("no frozen model for %s: serving its baseline %r", cfg.label["name"], cfg.primary_baseline)
         return _served_frame(model_input, rows, _untrained_baseline(model_input, cfg), cfg, "baseline")
     check_fingerprint(model["meta"], feature_manifest[cfg.feature_set]["fingerprint"])
+    check_label_params(model["meta"], cfg)  # e.g. breach bins trained for target 0.2 served against 0.1
     return serve(model_input, model, cfg, rows)  # builds the estimator only when it has edge
 
 
