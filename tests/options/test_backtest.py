@@ -80,8 +80,9 @@ def test_vix_implied_strikes_and_no_look_ahead_in_premiums():
 def test_summary_and_worst_weeks():
     market = _market()
     trades = run_backtest(_ranges(market), market, {**PARAMS, "cost_points_per_leg": 0.0})  # week 1 keeps its premium
-    summary = summarise_backtest(trades).set_index(["range_source", "strategy"])
-    row = summary.loc[("calibrated", "short_strangle")]
+    summary = summarise_backtest(trades, listed_from="2024-01-05").set_index(["period", "range_source", "strategy"])
+    assert summary.loc[("listed", "calibrated", "short_strangle"), "weeks"] == 1  # only the 2024-01-11 expiry
+    row = summary.loc[("all", "calibrated", "short_strangle")]
     assert row["weeks"] == 2 and row["win_rate"] == 0.5 and row["touch_rate"] == 0.5
     assert row["worst_week_expiry"] == EXPIRIES[1] and row["excursion_max_points"] == 8.0
     assert row["max_drawdown_per_lot"] == pytest.approx(min(0.0, trades["drawdown_per_lot"][

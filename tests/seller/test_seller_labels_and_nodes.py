@@ -8,8 +8,10 @@ import pytest
 
 from aegismatrix.labels import build_label, forward_excursion_ratio
 from aegismatrix.market.synthetic import synthetic_market_daily
+from aegismatrix.options.chain import max_pain_strike
 from aegismatrix.pipelines.seller.nodes import (SIGNAL_COLUMNS, assemble_seller_signals, causal_multiplier,
-                                                choose_volatility_model, max_pain, max_pain_strike, safe_ranges)
+                                                choose_volatility_model, safe_ranges)
+from aegismatrix.pipelines.seller.options_nodes import option_chain_analytics
 
 SELLER_PARAMS = {
     "safe_range": {"target_breach_probability": 0.10, "tenors": [5, 21], "scale": "vix", "min_history": 120,
@@ -73,11 +75,12 @@ def test_max_pain_hand_computed(tmp_path):
     chain = pd.DataFrame({"strike": [90.0, 100.0, 110.0], "call_oi": [10.0, 50.0, 100.0], "put_oi": [100.0, 50.0, 10.0]})
     # settle 90: puts 50x10 + 10x20 = 700; settle 100: calls 10x10 + puts 10x10 = 200; settle 110: 10x20 + 50x10 = 700
     assert max_pain_strike(chain) == 100.0
-    path = tmp_path / "chain.csv"
+    path = tmp_path / "2024-01-03.csv"
     chain.to_csv(path, index=False)
-    assert max_pain({"option_chain_csv": str(path)})["max_pain"] == 100.0
-    missing = max_pain({"option_chain_csv": None})
-    assert missing["max_pain"] is None and "no option chain" in missing["reason"]
+    history, block = option_chain_analytics({str(path): pd.read_csv(path, dtype=str)})
+    assert block["max_pain"] == history["max_pain"].iloc[0] == 100.0
+    _, missing = option_chain_analytics({})
+    assert missing["max_pain"] is None and "no option-chain snapshot" in missing["reason"]
 
 
 def _metrics(edge: bool, wf: float, test: float) -> dict:

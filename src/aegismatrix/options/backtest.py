@@ -92,9 +92,8 @@ def _with_equity(trades: pd.DataFrame) -> pd.DataFrame:
     trades["pnl_per_lot"] = trades["pnl_points"] * trades["lot_size"]
     trades["win"] = trades["pnl_points"] > 0
     trades["touched"] = trades["max_excursion_points"] > 0
-    equity = trades.groupby(["range_source", "strategy"])["pnl_per_lot"].cumsum()
-    peak = equity.groupby([trades["range_source"], trades["strategy"]]).cummax().clip(lower=0.0)
-    trades["equity_per_lot"], trades["drawdown_per_lot"] = equity, equity - peak
+    trades["equity_per_lot"] = trades.groupby(["range_source", "strategy"])["pnl_per_lot"].cumsum()
+    trades["drawdown_per_lot"] = trades.groupby(["range_source", "strategy"])["equity_per_lot"].transform(_drawdown)
     trades["premium_model"] = P.PREMIUM_MODEL
     return trades[TRADE_COLUMNS]
 
@@ -134,11 +133,23 @@ def _summary_row(group: pd.DataFrame) -> dict:
     }
 
 
-def summarise_backtest(trades: pd.DataFrame) -> pd.DataFrame:
-    """One row per (range source, strategy): win rate, excursion distribution, P&L per lot, drawdown, worst week."""
-    rows = [{"range_source": source, "strategy": strategy, **_summary_row(group)}
-            for (source, strategy), group in trades.groupby(["range_source", "strategy"], sort=True)]
+def summarise_backtest(trades: pd.DataFrame, listed_from: str | None = None) -> pd.DataFrame:
+    """One row per (period, range source, strategy): win rate, excursion distribution, P&L per lot, drawdown, worst
+    week. Period `all`, plus `listed` (expiries from `listed_from`, when weekly contracts really traded)."""
+    periods = {"all": trades}
+    if listed_from is not None:
+        periods["listed"] = trades[trades["expiry"] >= pd.Timestamp(listed_from)]
+    rows = []
+    for period, part in periods.items():
+        for (source, strategy), group in part.groupby(["range_source", "strategy"], sort=True):
+            group = group.assign(drawdown_per_lot=_drawdown(group["pnl_per_lot"].cumsum()))
+            rows.append({"period": period, "range_source": source, "strategy": strategy, **_summary_row(group)})
     return pd.DataFrame(rows)
+
+
+def _drawdown(equity: pd.Series) -> pd.Series:
+    """Equity below its running peak (the start, 0, counts as a peak)."""
+    return equity - equity.cummax().clip(lower=0.0)
 
 
 def worst_weeks(trades: pd.DataFrame, n: int) -> pd.DataFrame:

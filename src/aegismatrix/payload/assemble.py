@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aegismatrix.options.payload import option_chain_fields, strategy_backtest_section
 from aegismatrix.payload.publish import SCHEMA_VERSION
 from aegismatrix.payload.unavailable import mark_unavailable
 
@@ -297,11 +298,7 @@ def seller_section(signals: pd.DataFrame | None, as_of: pd.Timestamp, market: pd
         drivers = {"vol_forecast_21d": _drivers_for(entries, vol_ns)}
         drivers.update({signal: _drivers_for(entries, ns) for signal, ns in models.items()})
         section["top_drivers"] = {k: v for k, v in drivers.items() if v}
-    mp = max_pain or {}
-    value = _finite(mp.get("max_pain", mp.get("value")))
-    section["max_pain"] = {"value": value if value and value > 0 else None,
-                           "reason": mp.get("reason") or (None if value else "no option chain supplied"),
-                           "expiry": mp.get("expiry")}
+    section.update(option_chain_fields(max_pain))  # max_pain (nearest expiry) and the option_chain block
     return section
 
 
@@ -384,7 +381,8 @@ def data_section(provenance: dict, market: pd.DataFrame, params: dict) -> dict:
 def assemble_payload(market_daily: pd.DataFrame, data_provenance: dict, signals: dict[str, pd.DataFrame | None],
                      entries: dict[str, dict], model_versions: dict[str, str | None], params: dict,
                      engine_params: dict[str, dict] | None = None, gamma_windows: dict | None = None,
-                     max_pain: dict | None = None, generated_at: datetime | None = None) -> dict:
+                     max_pain: dict | None = None, generated_at: datetime | None = None,
+                     strategy_backtest: tuple | None = None) -> dict:
     """The payload for the latest date of `market_daily` (validate with `validate_payload` before publishing)."""
     market = market_daily.sort_values("date").reset_index(drop=True)
     as_of = pd.Timestamp(market["date"].iloc[-1])
@@ -405,6 +403,7 @@ def assemble_payload(market_daily: pd.DataFrame, data_provenance: dict, signals:
                                  (engine_params or {}).get("seller") or {}, params, warnings),
         "buyer": buyer_section(signals.get("buyer"), as_of, market, gamma_windows, entries, params, warnings),
     }
+    payload["seller"]["strategy_backtest"] = strategy_backtest_section(*(strategy_backtest or (None, None)))
     missing = sorted(ns for ns, e in entries.items() if e.get("missing"))
     if missing:
         warnings.append(f"models never trained, baselines served: {', '.join(missing)}")

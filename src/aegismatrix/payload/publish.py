@@ -238,6 +238,18 @@ def example_payload() -> dict[str, Any]:
                  "target_breach_probability": 0.10, "model_source": "model"},
             ],
             "max_pain": {"value": None, "reason": "no option-chain CSV supplied"},
+            "option_chain": {"snapshot_date": None, "source": None, "expiry": None, "snapshots": 0,
+                             "reason": "no option-chain CSV supplied", "expiries": []},
+            "strategy_backtest": {
+                "reason": None, "note": "Model premiums (Black-Scholes, India VIX, skew ignored), not traded prices.",
+                "summary": [{"period": "all", "range_source": "calibrated", "strategy": "iron_condor", "weeks": 3,
+                             "win_rate": 0.67, "touch_rate": 0.33, "mean_pnl_per_lot": 412.0,
+                             "max_drawdown_per_lot": -2150.0}],
+                "equity_curves": [{"range_source": "calibrated", "strategy": "iron_condor",
+                                   "expiries": ["2025-05-22", "2025-05-29", "2025-06-05"],
+                                   "equity_per_lot": [1650.0, -500.0, 1236.0],
+                                   "drawdown_per_lot": [0.0, -2150.0, -414.0]}],
+                "worst_weeks": []},
             "model_source": {"vol_forecast_21d": "model", "vol_regime": "model", "trap_probability": "model",
                              "safe_ranges": "model"},
             "top_drivers": {

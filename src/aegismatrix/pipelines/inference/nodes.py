@@ -33,7 +33,9 @@ def assemble_inference_payload(market_daily: pd.DataFrame, data_provenance: dict
     engine_params = {key[len(PARAMS_PREFIX):]: value for key, value in inputs.items() if key.startswith(PARAMS_PREFIX)}
     return assemble_payload(market_daily, data_provenance, signals, entries, model_versions, params,
                             engine_params=engine_params, gamma_windows=inputs.get("gamma_windows"),
-                            max_pain=inputs.get("seller_max_pain"))
+                            max_pain=inputs.get("seller_chain_analytics"),
+                            strategy_backtest=(inputs.get("seller_strategy_backtest"),
+                                               inputs.get("seller_strategy_backtest_summary")))
 
 
 def publish(payload: dict, params: dict) -> dict:

@@ -37,7 +37,8 @@ def create_pipeline(**kwargs) -> Pipeline:
     inputs.update({f"{name}_signals": f"{name}_signals" for name in engines})
     inputs.update({f"params__{name}": f"params:{name}" for name in engines})
     inputs.update({f"entry__{ns.replace('.', '__')}": f"{ns}.payload_entry" for ns in namespaces})
-    inputs.update({name: name for name in ("gamma_windows", "seller_max_pain") if name in pipe.all_outputs()})
+    inputs.update({name: name for name in ("gamma_windows", "seller_chain_analytics", "seller_strategy_backtest",
+                                           "seller_strategy_backtest_summary") if name in pipe.all_outputs()})
     return pipe + Pipeline([
         *describe,
         Node(nodes.assemble_inference_payload, inputs, "aegismatrix_payload_candidate", name="assemble_payload"),

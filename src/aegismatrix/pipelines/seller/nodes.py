@@ -1,4 +1,4 @@
-"""Seller engine (RangeShield) nodes: pick the volatility forecaster, build safe ranges, max pain, assemble signals.
+"""Seller engine (RangeShield) nodes: pick the volatility forecaster, build safe ranges, assemble signals.
 
 The models themselves are instances of the shared template (see pipeline.py); these nodes only combine
 their served predictions (`<ns>.predictions`: out-of-sample fold predictions in training, frozen models in
@@ -8,7 +8,6 @@ inference), so the same assembly runs in both.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -94,29 +93,6 @@ def safe_ranges(market_daily: pd.DataFrame, vol_forecast: pd.DataFrame, seller_p
     return out
 
 
-def max_pain(params: dict) -> dict:
-    """Max pain strike of a user-supplied option chain (strike, call_oi, put_oi); null with the reason otherwise."""
-    path = params.get("option_chain_csv")
-    if not path:
-        return {"max_pain": None, "reason": "no option chain supplied (seller.max_pain.option_chain_csv is null)"}
-    if not Path(path).is_file():
-        return {"max_pain": None, "reason": f"option chain {path} not found"}
-    chain = pd.read_csv(path)  # a user file named by a parameter: the one input outside the catalog
-    missing = {"strike", "call_oi", "put_oi"} - set(chain.columns)
-    if missing or chain.empty:
-        return {"max_pain": None, "reason": f"option chain {path} lacks columns {sorted(missing)} or rows"}
-    return {"max_pain": max_pain_strike(chain), "reason": None, "source": str(path), "strikes": int(len(chain))}
-
-
-def max_pain_strike(chain: pd.DataFrame) -> float:
-    """The expiry price (among the strikes) at which option holders' total intrinsic value is smallest."""
-    strikes = chain["strike"].to_numpy(dtype=float)
-    calls, puts = chain["call_oi"].to_numpy(dtype=float), chain["put_oi"].to_numpy(dtype=float)
-    settle = strikes[:, None]
-    pain = (calls * np.maximum(settle - strikes, 0.0) + puts * np.maximum(strikes - settle, 0.0)).sum(axis=1)
-    return float(strikes[int(np.argmin(pain))])
-
-
 def _probabilities(predictions: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
     return predictions[["date", column, "model_source"]].rename(
         columns={column: name, "model_source": f"{name.replace('_probability', '')}_model_source"})
@@ -125,7 +101,9 @@ def _probabilities(predictions: pd.DataFrame, column: str, name: str) -> pd.Data
 def assemble_seller_signals(vol_forecast: pd.DataFrame, vol_regime: pd.DataFrame, trap: pd.DataFrame,
                             breach_5d: pd.DataFrame, breach_21d: pd.DataFrame, ranges: pd.DataFrame,
                             max_pain_result: dict) -> pd.DataFrame:
-    """One row per date of the seller set: every signal, its source, and `model_source` = model only if all are."""
+    """One row per date of the seller set: every signal, its source, and `model_source` = model only if all are.
+
+    `max_pain_result` is the option-chain block (`max_pain` of the nearest expiry and the `reason` when null)."""
     regime = vol_regime[["date", "p_low", "p_medium", "p_high", "model_source"]].rename(
         columns={"p_low": "p_vol_low", "p_medium": "p_vol_medium", "p_high": "p_vol_high",
                  "model_source": "vol_regime_model_source"})

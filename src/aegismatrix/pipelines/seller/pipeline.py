@@ -6,7 +6,8 @@ from kedro.pipeline import Pipeline, node
 
 from aegismatrix.modelling.template import model_pipeline
 
-from .nodes import assemble_seller_signals, max_pain, safe_ranges, select_volatility_forecast, seller_metrics_summary
+from .nodes import assemble_seller_signals, safe_ranges, select_volatility_forecast, seller_metrics_summary
+from .options_nodes import option_chain_analytics, seller_strategy_backtest
 
 # model name -> feature set (GARCH needs the unscaled daily log return `ret_1d`, which only the direction set has)
 MODELS: dict[str, str] = {
@@ -26,11 +27,12 @@ def _assembly(with_summary: bool) -> Pipeline:
              name="select_volatility_forecast"),
         node(safe_ranges, ["market_daily", "seller_vol_forecast", "params:seller"], "seller_safe_ranges",
              name="safe_ranges"),
-        node(max_pain, "params:seller.max_pain", "seller_max_pain", name="max_pain"),
+        node(option_chain_analytics, "option_chain_snapshots", ["seller_chain_history", "seller_chain_analytics"],
+             name="option_chain_analytics"),
         node(assemble_seller_signals,
              ["seller_vol_forecast", "seller.vol_regime.predictions", "seller.trap.predictions",
               "seller.breach_5d.predictions", "seller.breach_21d.predictions", "seller_safe_ranges",
-              "seller_max_pain"],
+              "seller_chain_analytics"],
              "seller_signals", name="assemble_seller_signals"),
     ]
     if with_summary:
