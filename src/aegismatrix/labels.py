@@ -54,10 +54,15 @@ def forward_realised_vol(market: pd.DataFrame, horizon: int = 21) -> pd.Series:
     return np.sqrt(fwd_var * TRADING_DAYS_PER_YEAR)
 
 
-def implied_move_fraction(market: pd.DataFrame, trading_days: int) -> pd.Series:
-    """VIX-implied one-sigma move as a fraction of spot over `trading_days` (known at t, no look-ahead)."""
-    calendar_days = trading_days * CALENDAR_DAYS_PER_YEAR / TRADING_DAYS_PER_YEAR
-    return market["vix_close"] / 100.0 * np.sqrt(calendar_days / CALENDAR_DAYS_PER_YEAR)
+def implied_move_fraction(market: pd.DataFrame, trading_days: int | None = None, calendar_days=None) -> pd.Series:
+    """VIX-implied one-sigma move as a fraction of spot (known at t, no look-ahead).
+
+    Over `calendar_days` (per row, counted on the NSE calendar, e.g. to an expiry) when given, else over
+    `trading_days` index rows converted at 365/252 calendar days per session.
+    """
+    if calendar_days is None:
+        calendar_days = trading_days * CALENDAR_DAYS_PER_YEAR / TRADING_DAYS_PER_YEAR
+    return market["vix_close"] / 100.0 * np.sqrt(np.asarray(calendar_days, dtype=float) / CALENDAR_DAYS_PER_YEAR)
 
 
 def implied_move_touch(market: pd.DataFrame, horizon: int = 5, sigmas: float = 1.0) -> pd.Series:
@@ -84,6 +89,31 @@ def forward_max_excursion(market: pd.DataFrame, horizon: int) -> pd.Series:
     up = _forward_window_max(market["high"], horizon) / market["close"] - 1.0
     down = 1.0 - _forward_window_min(market["low"], horizon) / market["close"]
     return np.maximum(up, down)
+
+
+def forward_excursion_to_expiry(market: pd.DataFrame, expiry: pd.Series) -> pd.DataFrame:
+    """Per row t and its expiry E(t): the moves from close(t) over the rows dated t+1 .. E(t), as fractions of close(t).
+
+    Columns `up` = max(high)/close(t) - 1, `down` = 1 - min(low)/close(t) (touches, from highs and lows) and
+    `terminal` = close(last row dated <= E)/close(t) - 1 (where it expires). NaN where the data end before E(t)
+    or E(t) is missing. Window: t+1 .. E(t).
+    """
+    dates = pd.DatetimeIndex(market["date"]).values
+    close = market["close"].to_numpy(dtype=float)
+    high, low = market["high"].to_numpy(dtype=float), market["low"].to_numpy(dtype=float)
+    ends = pd.DatetimeIndex(expiry).values
+    last = np.searchsorted(dates, ends, side="right") - 1  # last row dated on or before the expiry
+    span = last - np.arange(len(dates))
+    complete = ~pd.isna(ends) & (ends <= dates[-1]) & (span >= 1) if len(dates) else np.zeros(0, bool)
+    up, down = np.full(len(dates), -np.inf), np.full(len(dates), np.inf)
+    for offset in range(1, int(span[complete].max()) + 1 if complete.any() else 1):
+        rows = np.flatnonzero(complete & (span >= offset))
+        up[rows] = np.maximum(up[rows], high[rows + offset])
+        down[rows] = np.minimum(down[rows], low[rows + offset])
+    terminal = np.where(complete, close[np.clip(last, 0, None)], np.nan)
+    frame = pd.DataFrame({"up": up / close - 1.0, "down": 1.0 - down / close, "terminal": terminal / close - 1.0},
+                         index=market.index)
+    return frame.where(pd.Series(complete, index=market.index), axis=0)
 
 
 def atr(market: pd.DataFrame, window: int = 14) -> pd.Series:

@@ -14,6 +14,8 @@ import pandas as pd
 
 from aegismatrix.labels import TRADING_DAYS_PER_YEAR, forward_max_excursion, implied_move_fraction
 
+from .causal import causal_quantile
+
 logger = logging.getLogger(__name__)
 
 SIGNAL_COLUMNS = [
@@ -62,9 +64,9 @@ def select_volatility_forecast(candidates: list[str], *metrics_and_predictions) 
 
 def causal_multiplier(ratio: pd.Series, horizon: int, target: float, min_history: int, prior: float) -> pd.Series:
     """k_t: the (1 - target) quantile of excursion ratios whose window t-h+1 .. t closed by t (expanding)."""
-    known = ratio.shift(horizon)  # the ratio of row s is known after the close of s + h
-    k = known.expanding(min_periods=min_history).quantile(1.0 - target)
-    return k.fillna(prior)
+    rows = np.arange(len(ratio))  # the ratio of row s is known after the close of s + h
+    k, _ = causal_quantile(ratio.to_numpy(dtype=float), rows + horizon, rows, 1.0 - target, min_history, prior)
+    return pd.Series(k, index=ratio.index)
 
 
 def safe_ranges(market_daily: pd.DataFrame, vol_forecast: pd.DataFrame, seller_params: dict) -> pd.DataFrame:

@@ -6,6 +6,8 @@ from kedro.pipeline import Pipeline, node
 
 from aegismatrix.modelling.template import model_pipeline
 
+from .expiry_calibration import expiry_range_calibration
+from .expiry_ranges import build_expiry_ranges
 from .nodes import assemble_seller_signals, safe_ranges, select_volatility_forecast, seller_metrics_summary
 from .options_nodes import option_chain_analytics, seller_strategy_backtest
 
@@ -27,6 +29,8 @@ def _assembly(with_summary: bool) -> Pipeline:
              name="select_volatility_forecast"),
         node(safe_ranges, ["market_daily", "seller_vol_forecast", "params:seller"], "seller_safe_ranges",
              name="safe_ranges"),
+        node(build_expiry_ranges, ["market_daily", "params:seller"], ["seller_expiry_ranges", "seller_strike_ladder"],
+             name="expiry_ranges"),
         node(option_chain_analytics, "option_chain_snapshots", ["seller_chain_history", "seller_chain_analytics"],
              name="option_chain_analytics"),
         node(assemble_seller_signals,
@@ -42,6 +46,8 @@ def _assembly(with_summary: bool) -> Pipeline:
              "seller.breach_5d.oos_predictions", "seller.breach_21d.oos_predictions",
              *[f"seller.{name}.metrics" for name in MODELS]],
             "seller_metrics_summary", name="seller_metrics_summary"))
+        nodes.append(node(expiry_range_calibration, ["seller_expiry_ranges", "params:seller"],
+                          "seller_expiry_range_calibration", name="expiry_range_calibration"))
     return Pipeline(nodes)
 
 
