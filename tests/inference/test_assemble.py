@@ -71,13 +71,14 @@ def _toy_model(kind: str, tmp_path) -> tuple[pd.DataFrame, dict]:
                           "b": rng.normal(size=n), "c": rng.normal(size=n)})
     frame["label"] = (frame["a"] + 0.3 * rng.normal(size=n) > 0).astype(float)
     params = {"feature_set": "toy", "label": {"name": "forward_return", "horizon": 1}, "class_names": ["down", "up"],
-              "estimator": {"kind": kind, "params": {"n_estimators": 20, "max_depth": 2}},
+              "estimator": {"kind": kind, "params": {"n_estimators": 20, "max_depth": 2} if kind.startswith("xgb") else {}},
               "baselines": [{"name": "prior", "kind": "class_prior"}], "primary_baseline": "prior",
               "metric": "log_loss", "tuning": {"n_trials": 0, "storage_dir": str(tmp_path)}}
     cfg = ModelConfig.from_params(params)
     fitted = train_fold(frame, ["a", "b", "c"], np.arange(n), cfg, "toy")
     meta = {"name": "toy.m", "edge": True, "status": "edge", "trained_at": "2026-01-01T00:00:00+00:00",
-            "oos_skill": {"metric": "log_loss", "vs": "prior", "value": 0.2, "ci_low": 0.1, "ci_high": 0.3, "level": 0.9}}
+            "oos_skill": {"metric": "log_loss", "vs": "prior", "value": 0.2, "ci_low": 0.1, "ci_high": 0.3, "level": 0.9},
+            "headline": {"model_score": 0.55, "baseline_score": 0.69}}
     return frame, to_bundle(fitted, cfg, ["a", "b", "c"], "fp", meta), params
 
 
@@ -98,6 +99,7 @@ def test_describe_served_model_edge_missing_and_linear(tmp_path):
     entry = describe_served_model(frame, bundle, params, "toy.m", n_drivers=2)
     assert entry["status"] == "edge" and entry["model_source"] == "model" and entry["trained_at"] == "2026-01-01T00:00:00Z"
     assert [d["feature"] for d in entry["drivers"]][0] == "a" and len(entry["drivers"]) == 2
+    assert entry["oos"]["score"] == 0.55 and entry["oos"]["baseline_score"] == 0.69  # the dashboard's score columns
     missing = describe_served_model(frame, None, params, "toy.m")
     assert missing["missing"] and missing["status"] == "no_edge" and missing["model_source"] == "baseline"
     assert missing["drivers"] == [] and missing["oos"]["metric"] == "log_loss"

@@ -10,6 +10,8 @@ import tempfile
 import numpy as np
 import pandas as pd
 
+from aegismatrix.modelling.headline import headline
+
 from .common import Table, TempProject
 
 log = logging.getLogger(__name__)
@@ -52,16 +54,14 @@ def skill_rows(metrics: dict[str, dict]) -> list[dict]:
                          "baseline score": "-", "skill": "-", "CI": "-", "test skill": "-", "n": "-",
                          "status": "missing: " + m.get("error", "no overall block")[:120]})
             continue
-        overall, skill = m["overall"], m["overall"]["skill"]
-        metric, base = skill["metric"], skill["vs"]
-        model_score = overall["model"].get(metric if metric != "mse" else "rmse")
-        base_score = overall["baselines"].get(base, {}).get(metric if metric != "mse" else "rmse")
+        row = headline(m)
         rows.append({
-            "model": f"`{ns}`", "metric": metric, "model score": _num(model_score), "primary baseline": base,
-            "baseline score": _num(base_score), "skill": _num(skill["value"]),
-            "CI": f"[{_num(skill['ci_low'])}, {_num(skill['ci_high'])}] ({100 * skill.get('level', 0.9):.0f}%)",
-            "test skill": _num(m.get("test", {}).get("skill", {}).get("value")), "n": overall.get("n", "-"),
-            "status": "edge" if m.get("status") == "edge" else "no edge",
+            "model": f"`{ns}`", "metric": row["metric"], "model score": _num(row["model_score"]),
+            "primary baseline": row["primary_baseline"], "baseline score": _num(row["baseline_score"]),
+            "skill": _num(row["skill"]),
+            "CI": f"[{_num(row['ci_low'])}, {_num(row['ci_high'])}] ({100 * (row['ci_level'] or 0.9):.0f}%)",
+            "test skill": _num(row["test_skill"]), "n": row["n_oos"],
+            "status": "edge" if row["status"] == "edge" else "no edge",
         })
     return rows
 

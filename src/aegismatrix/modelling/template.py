@@ -23,6 +23,7 @@ from aegismatrix.modelling.bundle import check_fingerprint, check_label_params, 
 from aegismatrix.modelling.config import ModelConfig
 from aegismatrix.modelling.evaluation import prediction_columns, summarise, walk_forward
 from aegismatrix.modelling.explain import contributions, global_importance
+from aegismatrix.modelling.headline import headline
 from aegismatrix.modelling.training import data_hash, encode_label, predict_rows, train_fold
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics:
         "name": namespace, "version": f"{__version__}+{trained_at}", "trained_at": trained_at,
         "code_version": __version__, "label": cfg.label, "horizon": cfg.horizon,
         "status": metrics["status"], "edge": metrics["edge"], "metric": cfg.metric,
-        "oos_skill": metrics["overall"]["skill"], "test_skill": metrics["test"]["skill"],
+        "oos_skill": metrics["overall"]["skill"], "test_skill": metrics["test"]["skill"], "headline": headline(metrics),
         "data_source": data_provenance.get("source"), "data_provenance": data_provenance,
     }
     return to_bundle(fitted, cfg, cols, feature_manifest[cfg.feature_set]["fingerprint"], metadata)

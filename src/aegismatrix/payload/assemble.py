@@ -102,8 +102,11 @@ def describe_served_model(model_input: pd.DataFrame, model: dict | None, params:
         "training_window": meta.get("training_window"), "feature_fingerprint": meta.get("feature_fingerprint"),
         "kind": meta.get("kind"),
     })
-    entry["oos"] = {"metric": skill.get("metric", meta.get("metric") or skill_metric), "score": None,
-                    "baseline": skill.get("vs", meta.get("primary_baseline")), "baseline_score": None,
+    scores = meta.get("headline") or {}  # bundles from before the headline record carry no scores
+    entry["oos"] = {"metric": skill.get("metric", meta.get("metric") or skill_metric),
+                    "score": _finite(scores.get("model_score")),
+                    "baseline": skill.get("vs", meta.get("primary_baseline")),
+                    "baseline_score": _finite(scores.get("baseline_score")),
                     "skill": _finite(skill.get("value")), "ci_low": _finite(skill.get("ci_low")),
                     "ci_high": _finite(skill.get("ci_high")), "ci_level": _finite(skill.get("level")),
                     "test_skill": _finite((meta.get("test_skill") or {}).get("value"))}
@@ -372,7 +375,8 @@ def data_section(provenance: dict, market: pd.DataFrame, params: dict) -> dict:
         symbols["market_daily"] = {"source": provenance.get("source", "unknown"), "rows": int(len(market)),
                                    "first_date": _date(market["date"].iloc[0]), "last_date": _date(market["date"].iloc[-1]),
                                    "fetched_at": None, "cache_age_hours": None, "warnings": []}
-    warnings = sorted({w for s in symbols.values() for w in s["warnings"]} | set(provenance.get("intraday_warnings") or []))
+    warnings = sorted({w for s in symbols.values() for w in s["warnings"]} | set(provenance.get("intraday_warnings") or [])
+                      | set(provenance.get("warnings") or []))  # e.g. why data_as_of is not the index's last row
     ages = [s.get("cache_age_hours") for s in symbols.values() if s.get("cache_age_hours") is not None]
     stale = bool(ages) and max(ages) > float(params.get("stale_after_hours", 24))
     return {"source": provenance.get("source") or "unknown", "stale": stale, "warnings": warnings, "provenance": symbols}

@@ -4,28 +4,20 @@ from __future__ import annotations
 
 import pandas as pd
 
+from aegismatrix.modelling.headline import headline, score_key
+
 COMPARISON_COLUMNS = ["model", "engine", "task", "metric", "primary_baseline", "n", "model_score", "baseline_score",
                       "skill", "ci_low", "ci_high", "test_skill", "beats_all_baselines", "status"]
 
 
-def _score(scores: dict, metric: str) -> float | None:
-    value = scores.get(metric)
-    if value is None and metric == "mse" and scores.get("rmse") is not None:
-        value = scores["rmse"] ** 2
-    return value
-
-
 def comparison_row(name: str, metrics: dict) -> dict:
     """One model's headline: score and primary-baseline score on the same rows, skill with CI, status."""
-    overall, metric, primary = metrics["overall"], metrics["metric"], metrics["primary_baseline"]
-    skill = overall["skill"]
-    return {"model": name, "engine": name.split(".")[0], "task": metrics.get("task"), "metric": metric,
-            "primary_baseline": primary, "n": overall.get("n"),
-            "model_score": _score(overall["model"], metric),
-            "baseline_score": _score(overall["baselines"].get(primary, {}), metric),
-            "skill": skill["value"], "ci_low": skill["ci_low"], "ci_high": skill["ci_high"],
-            "test_skill": metrics["test"]["skill"]["value"],
-            "beats_all_baselines": metrics.get("beats_all_baselines"), "status": metrics["status"]}
+    row = headline(metrics)
+    return {"model": name, "engine": name.split(".")[0], "task": metrics.get("task"), "metric": row["metric"],
+            "primary_baseline": row["primary_baseline"], "n": row["n_oos"], "model_score": row["model_score"],
+            "baseline_score": row["baseline_score"], "skill": row["skill"], "ci_low": row["ci_low"],
+            "ci_high": row["ci_high"], "test_skill": row["test_skill"],
+            "beats_all_baselines": metrics.get("beats_all_baselines"), "status": row["status"]}
 
 
 def comparison_table(metrics_by_model: dict[str, dict]) -> pd.DataFrame:
@@ -35,8 +27,9 @@ def comparison_table(metrics_by_model: dict[str, dict]) -> pd.DataFrame:
 
 
 def _block_row(block: str, scores: dict, metric: str, primary: str) -> dict:
-    return {"block": block, "n": scores.get("n"), f"model {metric}": _score(scores["model"], metric),
-            f"{primary} {metric}": _score(scores["baselines"].get(primary, {}), metric),
+    key = score_key(metric)
+    return {"block": block, "n": scores.get("n"), f"model {key}": scores["model"].get(key),
+            f"{primary} {key}": scores["baselines"].get(primary, {}).get(key),
             "skill": scores["skill"]["value"], "ci_low": scores["skill"]["ci_low"], "ci_high": scores["skill"]["ci_high"]}
 
 

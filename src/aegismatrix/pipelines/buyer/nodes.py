@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from aegismatrix.features.intraday import time_of_day_profile
+from aegismatrix.modelling.headline import headline
 
 # Break-even theta ratio per unit of implied sigma for a Brownian path: E[high - low] = sqrt(8/pi) sigma,
 # E|close(t+1) - close(t)| = sqrt(2/pi) sigma. A ratio at this value means realised vol = implied vol.
@@ -120,18 +121,8 @@ def summarise_buyer_metrics(breakout_metrics: dict, spike_metrics: dict, theta_m
     rows = []
     for metrics, model in ((breakout_metrics, breakout_model), (spike_metrics, spike_model),
                            (theta_metrics, theta_model)):
-        overall, test = metrics["overall"], metrics["test"]
-        metric, base = metrics["metric"], metrics["primary_baseline"]
-        score_key = "rmse" if metric in ("rmse", "mse") else metric
-        row = {
-            "name": metrics["name"], "metric": metric, "primary_baseline": base,
-            "model_score": overall["model"].get(score_key), "baseline_score": overall["baselines"][base].get(score_key),
-            "skill": overall["skill"]["value"], "ci_low": overall["skill"]["ci_low"],
-            "ci_high": overall["skill"]["ci_high"], "ci_level": overall["skill"]["level"],
-            "test_skill": test["skill"]["value"], "status": metrics["status"],
-            "n_oos": overall["n"], "n_test": test["n"], "n_labelled_train_rows": model["meta"]["training_rows"],
-            "skill_vs_each_baseline": overall["skill_vs_each_baseline"],
-        }
+        overall, base = metrics["overall"], metrics["primary_baseline"]
+        row = {**headline(metrics), "n_labelled_train_rows": model["meta"]["training_rows"]}
         for extra in ("roc_auc", "pr_auc", "brier", "mae"):
             if extra in overall["model"]:
                 row[extra] = overall["model"][extra]

@@ -15,6 +15,7 @@ from sklearn.linear_model import LogisticRegression
 
 from aegismatrix.labels import panel_direction_class
 from aegismatrix.modelling.baselines import fit_baseline, predict_baseline
+from aegismatrix.modelling.headline import headline
 from aegismatrix.modelling.metrics import block_bootstrap_skill, classification_metrics, row_log_loss, skill_score
 from aegismatrix.modelling.splits import walk_forward_folds
 from aegismatrix.models.base import get_estimator
@@ -251,14 +252,8 @@ def assemble_direction_signals(direction_ensemble: dict, market_daily: pd.DataFr
 
 
 def _model_row(name: str, metrics: dict, oos: pd.DataFrame | None) -> dict:
-    overall, skill = metrics["overall"], metrics["overall"]["skill"]
-    metric, base = metrics["metric"], metrics["primary_baseline"]
-    metric_key = "rmse" if metric in ("rmse", "mse") else metric
-    row = {"name": name, "metric": metric, "model_score": overall["model"].get(metric_key),
-           "primary_baseline": base, "baseline_score": overall["baselines"][base].get(metric_key),
-           "skill": skill["value"], "ci_low": skill["ci_low"], "ci_high": skill["ci_high"],
-           "test_skill": metrics["test"]["skill"]["value"], "status": metrics["status"],
-           "skill_vs_each_baseline": overall["skill_vs_each_baseline"], "n_oos": overall["n"]}
+    overall = metrics["overall"]
+    row = {**headline(metrics), "name": name}
     if metrics["task"] == "classification":
         row["accuracy"] = overall["model"]["accuracy"]
         row["balanced_accuracy"] = overall["model"]["balanced_accuracy"]

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from aegismatrix.labels import TRADING_DAYS_PER_YEAR, forward_max_excursion, implied_move_fraction
+from aegismatrix.modelling.headline import walk_forward_loss
 
 from .causal import causal_quantile
 
@@ -36,7 +37,7 @@ def _pairs(candidates: list[str], parts: tuple) -> dict[str, tuple[dict, pd.Data
 def choose_volatility_model(candidates: list[str], metrics: dict[str, dict]) -> str:
     """The candidate with edge and the lowest walk-forward loss; the first one (serving its baseline) if none has edge."""
     def loss(m: dict) -> float:
-        value = m["walk_forward"]["model"].get("rmse" if m["metric"] in ("rmse", "mse") else m["metric"])
+        value = walk_forward_loss(m)
         return np.inf if value is None else float(value)
 
     scored = [(loss(m), name) for name, m in metrics.items() if m["edge"]]
@@ -55,7 +56,7 @@ def select_volatility_forecast(candidates: list[str], *metrics_and_predictions) 
         "chosen": chosen, "served": frame["vol_model"].iloc[-1] if len(frame) else None,
         "rule": "edge and lowest walk-forward loss (final test block not used)",
         "candidates": {n: {"status": m["status"], "metric": m["metric"],
-                           "walk_forward_loss": m["walk_forward"]["model"].get(m["metric"])}
+                           "walk_forward_loss": walk_forward_loss(m)}
                        for n, (m, _) in pairs.items()},
     }
     logger.info("seller volatility: serving %s (%s)", selection["served"], selection["rule"])
