@@ -38,6 +38,8 @@ def _ranges(market: pd.DataFrame) -> pd.DataFrame:
 def test_entries_are_the_earliest_date_within_the_entry_window():
     entries = select_entries(_ranges(_market()), 5)
     assert list(entries["date"]) == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-04"), pd.Timestamp("2024-01-11")]
+    wide = select_entries(_ranges(_market()), 8)  # 2024-01-03 has 6 sessions to 01-11 but 01-04 is not yet past
+    assert list(wide["date"]) == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-04"), pd.Timestamp("2024-01-11")]
     with pytest.raises(ValueError, match=r"lacks columns \['strike_lower'\]"):
         select_entries(_ranges(_market()).drop(columns="strike_lower"), 5)
 

@@ -29,30 +29,32 @@ REQUIRED_RANGE_COLUMNS = ("date", "expiry", "expiry_kind", "trading_days", "stri
 
 
 def select_entries(ranges: pd.DataFrame, max_trading_days: int) -> pd.DataFrame:
-    """One decision per weekly expiry: the earliest date with at most `max_trading_days` sessions left."""
+    """One decision per weekly expiry: the first date on or after the previous weekly expiry (the seller rolls at
+    its close) with at most `max_trading_days` sessions left."""
     missing = [c for c in REQUIRED_RANGE_COLUMNS if c not in ranges.columns]
     if missing:
         raise ValueError(f"seller_expiry_ranges lacks columns {missing} needed by the strategy backtest")
-    weekly = ranges[(ranges["expiry_kind"] == "weekly") & (ranges["trading_days"] <= max_trading_days)
-                    & (ranges["trading_days"] >= 1)]
-    weekly = weekly.dropna(subset=["strike_lower", "strike_upper"])
-    entries = weekly.sort_values(["expiry", "date"]).groupby("expiry", as_index=False).head(1)
+    weekly = ranges[(ranges["expiry_kind"] == "weekly") & (ranges["trading_days"] >= 1)]
+    expiries = pd.Series(sorted(weekly["expiry"].unique()))
+    previous = dict(zip(expiries, expiries.shift(1)))
+    rolled = weekly["date"] >= weekly["expiry"].map(previous).fillna(pd.Timestamp.min)
+    eligible = weekly[rolled & (weekly["trading_days"] <= max_trading_days)]
+    eligible = eligible.dropna(subset=["strike_lower", "strike_upper"])
+    entries = eligible.sort_values(["expiry", "date"]).groupby("expiry", as_index=False).head(1)
     return entries.reset_index(drop=True)
 
 
-def _strikes(entry: pd.Series, source: str, spot: float, vix: float, calendar_days: float, step: float):
+def _strikes(entry: dict, source: str, spot: float, vix: float, calendar_days: float, step: float):
     if source == "calibrated":
         return float(entry["strike_lower"]), float(entry["strike_upper"])
     lower, upper = P.vix_implied_range(spot, vix, calendar_days, float(entry["target_breach_probability"]))
     return P.snap_outward(lower, upper, step)
 
 
-def _trade(strategy: str, spot: float, vix: float, days: float, strikes: tuple, window: pd.DataFrame,
-           params: dict) -> dict:
+def _trade(strategy: str, spot: float, vix: float, days: float, strikes: tuple, window: dict, params: dict) -> dict:
     """Premium, settlement payoff, excursion beyond the short strikes and net P&L in points of one structure."""
     put_k, call_k = strikes
-    wing, rate, sigma = float(params["condor_wing_points"]), float(params["rate"]), vix / 100.0
-    settle = float(window["close"].iloc[-1])
+    wing, rate, sigma, settle = float(params["condor_wing_points"]), float(params["rate"]), vix / 100.0, window["settle"]
     if strategy == "short_strangle":
         premium, payoff, legs = (P.short_strangle_premium(spot, put_k, call_k, days, rate, sigma),
                                  P.short_strangle_payoff(settle, put_k, call_k), 2)
@@ -60,21 +62,32 @@ def _trade(strategy: str, spot: float, vix: float, days: float, strikes: tuple, 
         premium, payoff, legs = (P.iron_condor_premium(spot, put_k, call_k, wing, days, rate, sigma),
                                  P.iron_condor_payoff(settle, put_k, call_k, wing), 4)
     cost = legs * float(params["cost_points_per_leg"])
-    excursion = max(float(window["high"].max()) - call_k, put_k - float(window["low"].min()), 0.0)
+    excursion = max(window["high"] - call_k, put_k - window["low"], 0.0)
     return {"strategy": strategy, "put_strike": put_k, "call_strike": call_k, "width_points": call_k - put_k,
             "wing_points": wing if strategy == "iron_condor" else np.nan, "premium_points": premium,
             "settlement": settle, "payoff_points": payoff, "cost_points": cost, "pnl_points": premium - payoff - cost,
             "max_excursion_points": excursion, "expiry_excursion_points": max(settle - call_k, put_k - settle, 0.0)}
 
 
-def _week_trades(entry: pd.Series, market: pd.DataFrame, params: dict) -> list[dict]:
+def _window(market: dict, decision: pd.Timestamp, expiry: pd.Timestamp) -> dict | None:
+    """Decision-day close and VIX, and the sessions after it up to the expiry (None until the expiry has traded)."""
+    dates = market["date"]
+    start, end = np.searchsorted(dates, decision.to_datetime64()), np.searchsorted(dates, expiry.to_datetime64())
+    if end >= len(dates) or dates[end] != expiry.to_datetime64() or dates[start] != decision.to_datetime64():
+        return None
+    span = slice(start + 1, end + 1)
+    return {"spot": float(market["close"][start]), "vix": float(market["vix_close"][start]),
+            "high": float(market["high"][span].max()), "low": float(market["low"][span].min()),
+            "settle": float(market["close"][end])}
+
+
+def _week_trades(entry: dict, market: dict, params: dict) -> list[dict]:
     """Both structures on both range sources for one weekly expiry (empty while the expiry is not settled)."""
     decision, expiry = pd.Timestamp(entry["date"]), pd.Timestamp(entry["expiry"])
-    window = market[(market["date"] > decision) & (market["date"] <= expiry)]
-    if window.empty or window["date"].iloc[-1] != expiry or decision not in market.index:
+    window = _window(market, decision, expiry)
+    if window is None:
         return []
-    today = market.loc[decision]
-    spot, vix, days = float(today["close"]), float(today["vix_close"]), float((expiry - decision).days)
+    spot, vix, days = window["spot"], window["vix"], float((expiry - decision).days)
     lot = P.lot_size_on(expiry, params["lot_sizes"])
     rows = []
     for source in RANGE_SOURCES:
@@ -100,11 +113,11 @@ def _with_equity(trades: pd.DataFrame) -> pd.DataFrame:
 
 def run_backtest(ranges: pd.DataFrame, market_daily: pd.DataFrame, params: dict) -> pd.DataFrame:
     """Every settled weekly expiry: strangle and iron condor on calibrated and VIX-implied strikes (TRADE_COLUMNS)."""
-    market = market_daily.assign(date=pd.to_datetime(market_daily["date"])).sort_values("date")
-    market = market.set_index("date", drop=False)
+    frame = market_daily.assign(date=pd.to_datetime(market_daily["date"])).sort_values("date")
+    market = {c: frame[c].to_numpy() for c in ("date", "close", "high", "low", "vix_close")}
     entries = select_entries(ranges.assign(date=pd.to_datetime(ranges["date"]),
                                            expiry=pd.to_datetime(ranges["expiry"])), int(params["entry_trading_days"]))
-    rows = [row for _, entry in entries.iterrows() for row in _week_trades(entry, market, params)]
+    rows = [row for entry in entries.to_dict(orient="records") for row in _week_trades(entry, market, params)]
     skipped = len(entries) - len(rows) // (len(RANGE_SOURCES) * len(STRATEGIES))
     if skipped:
         logger.info("strategy backtest: %d weekly expiries not settled within the data (open or missing)", skipped)
