@@ -87,7 +87,9 @@ def test_gap_fails_with_example_date(tmp_path):
 
 def test_split_like_jump_flagged_or_dropped(tmp_path):
     text = GOOD + "2024-01-08,40,41,39,40.1,5000\n"
-    frame, findings = _load(tmp_path, text)
+    with pytest.raises(DataValidationError, match=r"nifty50\.csv: check 'price_jump' failed.*2024-01-08"):
+        _load(tmp_path, text)  # the default since issue 12: a split is an error, never a served number
+    frame, findings = _load(tmp_path, text, {"price_jump": {"action": "warn"}})
     jump = [f for f in findings if f["check"] == "price_jump"]
     assert jump and jump[0]["example_dates"] == "2024-01-08" and len(frame) == 6
     frame, _ = _load(tmp_path, text, {"price_jump": {"action": "drop"}})

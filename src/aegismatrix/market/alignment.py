@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from aegismatrix.market.errors import DataValidationError
 from aegismatrix.market.validation import finding
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,20 @@ def align_index_vix(index: pd.DataFrame, vix: pd.DataFrame, max_ffill_days: int 
         findings.append(finding(vix_key, "alignment", "repair", merged.loc[fillable, "date"], f"{vix_key} missing on {index_key} sessions; forward-filled (vix_filled=True, at most {max_ffill_days} days)"))
     if too_long.any():
         findings.append(finding(vix_key, "alignment", "drop", merged.loc[too_long, "date"], f"{vix_key} missing for more than {max_ffill_days} sessions; rows dropped"))
+    _refuse_truncation(merged, too_long, index_key, vix_key, max_ffill_days)
     out = merged.loc[~too_long, MARKET_DAILY_COLUMNS].reset_index(drop=True)
     log.info("aligned %s and %s: %d rows, %d VIX days forward-filled, %d rows dropped", index_key, vix_key, len(out), int(fillable.sum()), int(too_long.sum() + before.sum()))
     return out.astype({"vix_filled": bool}), findings
+
+
+def _refuse_truncation(merged: pd.DataFrame, dropped: pd.Series, index_key: str, vix_key: str, max_ffill: int) -> None:
+    """Dropping the LAST index sessions for VIX gaps would silently move data_as_of back: refuse instead."""
+    if merged.empty or (~dropped).sum() == 0:
+        raise DataValidationError(vix_key, "alignment", f"no {index_key} session has a {vix_key} value: market_daily "
+                                  "would be empty", merged["date"].head(3))
+    if dropped.iloc[-1]:
+        tail = merged["date"][dropped & (merged.index > merged.index[~dropped][-1])]
+        raise DataValidationError(vix_key, "alignment", f"{vix_key} is missing for the last {len(tail)} {index_key} "
+                                  f"sessions (more than {max_ffill} can be forward-filled): market_daily would end on "
+                                  f"{merged['date'][~dropped].iloc[-1].date()} instead of {merged['date'].iloc[-1].date()}"
+                                  f"; fix the {vix_key} file or shorten the window", tail)

@@ -40,7 +40,8 @@ def ingestion_window(params: dict[str, Any]) -> tuple[pd.Timestamp, pd.Timestamp
     """Resolve start/end; for csv, lookback counts back from the index file's last date."""
     last = None
     if params.get("source") == "csv" and not params.get("end"):
-        frame, _ = csv_source.read_symbol_csv(csv_source.locate(params["csv_dir"], params.get("index_key", "nifty50")))
+        frame, _ = csv_source.read_symbol_csv(csv_source.locate(params["csv_dir"], params.get("index_key", "nifty50")),
+                                              params.get("date_format"))
         last = frame["date"].max()
     return resolve_window(params.get("start"), params.get("end"), float(params.get("lookback_years", 5)), last)
 
@@ -67,9 +68,9 @@ def _collect_index_pair(params: dict[str, Any], session: Any = None, sleep: Any 
         return Collected({k: resolver.csv(k, t) for k, t in symbols.items()}, empty_intraday(), ["csv source has no intraday bars"], start, end)
     fetched = {} if mode == "synthetic" else {k: resolver.daily(k, t) for k, t in symbols.items()}
     if mode == "synthetic" or fetched[index_key] is None or fetched[vix_key] is None:
-        if mode == "auto":
-            log.warning("data_ingestion: no network and no cache for the index/VIX; falling back to the synthetic market")
         core = synthetic_core(symbols, index_key, vix_key, start, end, seed)
+        if mode == "auto":
+            _fallback_warning(core, resolver.failures, seed)
         others = {k: t for k, t in symbols.items() if k not in core and (mode == "synthetic" or fetched.get(k) is None)}
         fetched = {**{k: v for k, v in fetched.items() if v is not None}, **synthetic_symbols(others, start, end, seed), **core}
         sessions = int(params.get("synthetic", {}).get("intraday_sessions", 5))
@@ -77,6 +78,15 @@ def _collect_index_pair(params: dict[str, Any], session: Any = None, sleep: Any 
         return Collected(fetched, intraday, [], start, end)
     intraday, warnings = _yahoo_intraday(resolver, symbols[index_key], params)
     return Collected(fetched, intraday, warnings, start, end)
+
+
+def _fallback_warning(core: dict[str, Fetched], failures: dict[str, str], seed: int) -> None:
+    """Say in the log and in each core symbol's warnings (-> data.warnings) why the market is synthetic."""
+    why = "; ".join(f"{k}: {r[:120]}" for k, r in failures.items()) or "no network and no cache"
+    message = f"SYNTHETIC market served (seed={seed}), not real data: no cache and yfinance failed ({why})"
+    log.warning("data_ingestion: %s", message)
+    for fetched in core.values():
+        fetched.warnings.append(message)
 
 
 def _intraday_on(params: dict[str, Any]) -> bool:

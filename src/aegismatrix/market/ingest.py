@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from aegismatrix.market.cache import ParquetCache, merge_frames
-from aegismatrix.market.errors import SourceError
+from aegismatrix.market.errors import DataValidationError, SourceError
 from aegismatrix.market.sources import csv as csv_source
 from aegismatrix.market.sources.yahoo import YahooSource
 from aegismatrix.market.synthetic import synthetic_market_daily, synthetic_universe
@@ -54,6 +54,7 @@ class Resolver:
         self.ttl_intraday = float(cache_cfg.get("intraday_ttl_hours", 1))
         self.session, self.sleep = session, sleep
         self._yahoo: YahooSource | None = None
+        self.failures: dict[str, str] = {}  # key -> why the network step failed (the synthetic fallback's reason)
         self.seed = int(params.get("synthetic", {}).get("seed", 7))
 
     @property
@@ -68,10 +69,15 @@ class Resolver:
         return self._yahoo
 
     def csv(self, key: str, ticker: str) -> Fetched:
-        """Read `<csv_dir>/<key>.csv`, cut to the window."""
+        """Read `<csv_dir>/<key>.csv`, cut to the window; a symbol without rows in the window is an error."""
         path = csv_source.locate(self.params["csv_dir"], key)
-        frame, notes = csv_source.read_symbol_csv(path)
-        return Fetched(key, ticker, _window(frame.sort_values("date", kind="stable"), self.start, self.end), "csv", str(path), notes=notes)
+        frame, notes = csv_source.read_symbol_csv(path, self.params.get("date_format"))
+        window = _window(frame.sort_values("date", kind="stable"), self.start, self.end)
+        origin = csv_source.relative_origin(path, self.params["csv_dir"])
+        if window.empty:
+            raise DataValidationError(origin, "empty", f"no rows between {self.start.date()} and {self.end.date()} "
+                                      f"(the file spans {frame['date'].min().date()} .. {frame['date'].max().date()})")
+        return Fetched(key, ticker, window, "csv", origin, notes=notes)
 
     def daily(self, key: str, ticker: str) -> Fetched | None:
         """Daily bars via the cache/yfinance chain; None when every network-backed step failed (auto mode)."""
@@ -83,6 +89,7 @@ class Resolver:
             return self._download_daily(key, ticker, entry)
         except SourceError as exc:
             log.warning("%s: yfinance failed: %s", key, exc.reason)
+            self.failures[key] = exc.reason
             if entry is not None:
                 age = entry.age_hours()
                 msg = f"network failed ({exc.reason[:120]}); using stale cache {age:.1f} hours old"

@@ -24,7 +24,9 @@ DEFAULT_CHECKS: dict[str, dict[str, Any]] = {
     "positive_prices": {"action": "drop"},
     "ohlc_logic": {"action": "drop", "repair_tolerance": 0.002},
     "flat_bars": {"action": "warn"},
-    "price_jump": {"action": "warn", "max_abs_return": 0.5, "vix_max_abs_return": 1.0},
+    "future_dates": {"action": "fail"},
+    "price_jump": {"action": "fail", "max_abs_return": 0.5, "vix_max_abs_return": 1.5},
+    "implied_vol_unit": {"action": "fail", "min_level": 1.0},
     "volume": {"action": "repair"},
     "implied_vol_bounds": {"action": "drop", "min": 5.0, "max": 150.0},
     "gaps": {"action": "fail", "max_gap_sessions": 10},
@@ -85,6 +87,8 @@ class _Validator:
             self.frame = f.sort_values("date", kind="stable").reset_index(drop=True)
         dup = self.frame["date"].duplicated(keep="last")
         self.act("temporal", dup, "duplicate dates; kept the last row of each")
+        today = today_ist()
+        self.act("future_dates", self.frame["date"] > today, f"dates after today ({today.date()} in Asia/Kolkata)")
         self.source_dates = self.frame["date"].copy()  # completeness judges the source, not rows dropped later
 
     def prices(self) -> None:
@@ -111,22 +115,34 @@ class _Validator:
         self.act("ohlc_logic", (f["high"] < top) | (f["low"] > bottom), f"high < max(open, close) or low > min(open, close) by more than {tol:.2%}", _widen)
 
     def bars(self) -> None:
-        """Flat bars, split-like jumps, volume sanity and implied-vol bounds."""
+        """Flat bars, implied-vol unit and bounds, split-like jumps, volume sanity, the VIX's stale open."""
         f = self.frame
         flat = f["open"].eq(f["high"]) & f["high"].eq(f["low"]) & f["low"].eq(f["close"])
         if flat.any():
             self.note("flat_bars", f.loc[flat, "date"], "bars with open = high = low = close")
+        if self.role == "vix":
+            self._implied_vol()
+        f = self.frame
         limit = self.checks["price_jump"]["vix_max_abs_return" if self.role == "vix" else "max_abs_return"]
-        jump = f["close"].pct_change().abs().gt(limit)
-        self.act("price_jump", jump, f"close-to-close move above {limit:.0%} (suspected split or bad tick)")
+        # symmetric in log space: a 1:10 split (-90%) and a x10 bad tick are both a factor of 10
+        jump = np.log(f["close"] / f["close"].shift()).abs().gt(np.log1p(limit))
+        self.act("price_jump", jump, f"close-to-close move by a factor above {1 + limit:g} either way "
+                 "(suspected split, unit change or bad tick)")
         self._volume()
         if self.role == "vix":
-            cfg = self.checks["implied_vol_bounds"]
             f = self.frame
-            self.act("implied_vol_bounds", ~f["close"].between(cfg["min"], cfg["max"]), f"implied vol outside [{cfg['min']}, {cfg['max']}]")
             same = f["open"].sub(f["close"].shift()).abs().lt(0.005)
             if len(f) > 20 and same.mean() >= self.checks["stale_open"]["min_share"]:
                 self.note("stale_open", f.loc[same, "date"], f"open equals the previous close on {same.mean():.0%} of days; the VIX open is never used", int(same.sum()))
+
+    def _implied_vol(self) -> None:
+        """A volatility index in the wrong unit is an error (not rows to drop); then single bad ticks are dropped."""
+        floor = self.checks["implied_vol_unit"]["min_level"]
+        self.act("implied_vol_unit", self.frame["close"] < floor, f"close below {floor} (e.g. 0.14): the volatility "
+                 "index looks quoted as a decimal; it is quoted in percent points (India VIX lives at 8-90)")
+        cfg = self.checks["implied_vol_bounds"]
+        f = self.frame
+        self.act("implied_vol_bounds", ~f["close"].between(cfg["min"], cfg["max"]), f"implied vol outside [{cfg['min']}, {cfg['max']}]")
 
     def _volume(self) -> None:
         """Negative volume is never valid; an index's all-zero volume means 'none'."""
@@ -160,6 +176,11 @@ class _Validator:
         frac = max(len(miss) - cfg["holidays_per_year"] * years, 0) / max(expected, 1)
         if expected >= cfg.get("min_sessions", 20) and frac > cfg["max_missing_frac"]:
             self.note("completeness", miss, f"{len(miss)} of {expected} weekday sessions missing ({frac:.1%} beyond the holiday allowance)", len(miss))
+
+
+def today_ist() -> pd.Timestamp:
+    """Today's date at NSE (Asia/Kolkata), naive: no bar can be dated after it."""
+    return pd.Timestamp.now(tz="Asia/Kolkata").normalize().tz_localize(None)
 
 
 def _fill_from_close(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:

@@ -1,7 +1,13 @@
-"""CSV folder source: one `<key>.csv` per symbol with `date,open,high,low,close[,volume][,adj_close]`."""
+"""CSV folder source: one `<key>.csv` per symbol with `date,open,high,low,close[,volume][,adj_close]`.
+
+Keys are file names inside `csv_dir` (never paths out of it). Dates must be ISO (`YYYY-MM-DD`, optionally with a
+time) or parse with the explicit `data_ingestion.date_format`: `05-01-2024` could be 5 January or 1 May, so a
+numeric day/month date without a format is refused instead of guessed.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -10,18 +16,40 @@ from aegismatrix.market.errors import DataValidationError
 
 REQUIRED = ["date", "open", "high", "low", "close"]
 OPTIONAL = ["volume", "adj_close"]
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.^=-]*$")
+_AMBIGUOUS = re.compile(r"^\d{1,2}[-/. ]\d{1,2}[-/. ]\d{2,4}")  # dd-mm-yyyy or mm-dd-yyyy: order unknown
 
 
 def locate(csv_dir: str | Path, key: str) -> Path:
-    """Path of `<key>.csv` in csv_dir or its `us/` subfolder."""
-    root = Path(csv_dir)
+    """Path of `<key>.csv` in csv_dir or its `us/` subfolder; keys that would leave csv_dir are refused."""
+    root = Path(csv_dir).resolve()
+    if not _KEY.match(str(key)) or ".." in str(key):
+        raise ValueError(f"symbol key {key!r} is not a plain file name (letters, digits, _ . ^ = -): refusing to read "
+                         f"outside csv_dir {root}")
     for candidate in (root / f"{key}.csv", root / "us" / f"{key}.csv"):
-        if candidate.exists():
+        if candidate.exists() and candidate.resolve().is_relative_to(root):
             return candidate
     raise FileNotFoundError(f"no CSV for symbol '{key}': looked for {root / f'{key}.csv'} and {root / 'us' / f'{key}.csv'}")
 
 
-def read_symbol_csv(path: str | Path) -> tuple[pd.DataFrame, list[dict]]:
+def relative_origin(path: str | Path, csv_dir: str | Path) -> str:
+    """`csv:<path relative to csv_dir>`: provenance never exposes the local absolute path."""
+    return f"csv:{Path(path).resolve().relative_to(Path(csv_dir).resolve()).as_posix()}"
+
+
+def parse_dates(text: pd.Series, where: str, date_format: str | None = None) -> pd.Series:
+    """ISO dates, or `date_format` when given; a numeric day/month order without a format is refused."""
+    if date_format:
+        return pd.to_datetime(text, errors="coerce", format=date_format)
+    ambiguous = text[text.str.match(_AMBIGUOUS)]
+    if len(ambiguous):
+        raise DataValidationError(where, "date_format", f"{len(ambiguous)} dates such as {ambiguous.head(3).tolist()} "
+                                  "have an ambiguous day/month order; set data_ingestion.date_format "
+                                  "(e.g. '%d-%m-%Y') or write ISO dates (YYYY-MM-DD)")
+    return pd.to_datetime(text, errors="coerce", format="mixed")
+
+
+def read_symbol_csv(path: str | Path, date_format: str | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """Parse one CSV into typed columns; returns the frame and notes on values that could not be parsed."""
     path = Path(path)
     try:
@@ -32,7 +60,9 @@ def read_symbol_csv(path: str | Path) -> tuple[pd.DataFrame, list[dict]]:
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
         raise DataValidationError(str(path), "columns", f"missing required columns {missing}; found {list(raw.columns)}")
-    frame = pd.DataFrame({"date": pd.to_datetime(raw["date"].str.strip(), errors="coerce", format="mixed")})
+    if raw.empty:
+        raise DataValidationError(str(path), "empty", "the file has a header but no data rows")
+    frame = pd.DataFrame({"date": parse_dates(raw["date"].str.strip(), str(path), date_format)})
     bad_dates = raw.loc[frame["date"].isna(), "date"].tolist()
     if bad_dates:
         raise DataValidationError(str(path), "dates", f"{len(bad_dates)} unparseable dates, e.g. {bad_dates[:3]}")

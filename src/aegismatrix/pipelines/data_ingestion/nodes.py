@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 def _entry(f: Fetched) -> dict[str, Any]:
     """JSON-safe description of one fetched symbol."""
     notes = [{**n, "dates": format_dates(n["dates"])} for n in f.notes]
+    last = f.frame["date"].max() if len(f.frame) else None
     return {"ticker": f.ticker, "source": f.source, "origin": f.origin,
+            "raw_last_date": str(pd.Timestamp(last).date()) if last is not None and not pd.isna(last) else None,
             "fetched_at": f.fetched_at.isoformat() if f.fetched_at is not None else None,
             "cache_age_hours": f.cache_age_hours, "warnings": list(f.warnings), "notes": notes}
 
@@ -57,12 +59,21 @@ def _validate(frame: pd.DataFrame, key: str, entry: dict[str, Any], params: dict
 def validate_market_data(raw: pd.DataFrame, fetch_log: dict[str, Any], params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate each symbol with the configured check actions; return validated frames and findings."""
     parts, findings = [], []
+    absent = [k for k in fetch_log["symbols"] if k not in set(raw["symbol"])]
+    if absent:
+        entry = fetch_log["symbols"][absent[0]]
+        raise DataValidationError(entry.get("origin") or absent[0], "empty", f"no rows for {absent} in the window "
+                                  f"{fetch_log['window']['start']} .. {fetch_log['window']['end']}")
     for key, group in raw.groupby("symbol", sort=False):
         entry = fetch_log["symbols"][key]
         clean, found = _validate(group, key, entry, params)
         parts.append(clean.assign(symbol=key, ticker=entry["ticker"]))
         findings += found
         log.info("validated %s: %d -> %d rows, %d findings", key, len(group), len(clean), len(found))
+        for f in found:  # warn/drop findings must be seen, not only written to the quality report
+            (log.warning if f["action"] in ("warn", "drop") else log.info)(
+                "data check %s on %s (%s, %d rows, e.g. %s): %s", f["check"], key, f["action"], f["n_rows"],
+                f["example_dates"], f["message"])
     return pd.concat(parts, ignore_index=True)[raw.columns], report_frame(findings)
 
 
@@ -123,15 +134,37 @@ def build_data_quality_report(*findings: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[REPORT_COLUMNS] if parts else report_frame([])
 
 
-def build_data_provenance(fetch_log: dict[str, Any], validated: pd.DataFrame, market_daily: pd.DataFrame, universe_log: dict[str, Any]) -> dict[str, Any]:
+def _finding_warnings(report: pd.DataFrame | None, key: str) -> list[str]:
+    """warn and drop findings of one symbol as data.warnings lines (check, rows, example dates, message)."""
+    if report is None or report.empty:
+        return []
+    rows = report.loc[(report["symbol"] == key) & report["action"].isin(["warn", "drop"])]
+    return [f"{key} {r.check} ({r.action}, {r.n_rows} rows, e.g. {r.example_dates}): {r.message}" for r in rows.itertuples()]
+
+
+def _as_of_warnings(fetch_log: dict[str, Any], market_daily: pd.DataFrame, params: dict[str, Any]) -> list[str]:
+    """data_as_of must be the index's last row; say why when it is not."""
+    index_key = params.get("index_key", "nifty50")
+    raw_last = (fetch_log["symbols"].get(index_key) or {}).get("raw_last_date")
+    served = _span(market_daily)["last_date"]
+    if raw_last and served and served != raw_last:
+        return [f"data_as_of {served} is before {index_key}'s last row {raw_last}: the later rows failed validation "
+                "or alignment (see the data quality report)"]
+    return []
+
+
+def build_data_provenance(fetch_log: dict[str, Any], validated: pd.DataFrame, market_daily: pd.DataFrame, universe_log: dict[str, Any],
+                          quality_report: pd.DataFrame | None = None, params: dict[str, Any] | None = None) -> dict[str, Any]:
     """Source actually used per symbol with rows, first/last date, fetch time, cache age and warnings."""
     symbols = {}
     for key, entry in fetch_log["symbols"].items():
         clean = validated.loc[validated["symbol"] == key]
         symbols[key] = {"ticker": entry["ticker"], "source": entry["source"], **_span(clean), "fetched_at": entry["fetched_at"],
-                        "cache_age_hours": entry["cache_age_hours"], "warnings": entry["warnings"], "origin": entry["origin"]}
+                        "cache_age_hours": entry["cache_age_hours"], "origin": entry["origin"],
+                        "warnings": [*entry["warnings"], *_finding_warnings(quality_report, key)]}
     used = {s["source"] for s in symbols.values()}
     return {"source": used.pop() if len(used) == 1 else "mixed", "symbols": symbols,
             "window": fetch_log["window"], "market_daily": _span(market_daily),
             "intraday_warnings": fetch_log.get("intraday_warnings", []), "universe": universe_log,
+            "warnings": _as_of_warnings(fetch_log, market_daily, params or {}),
             "generated_at": pd.Timestamp.now(tz="UTC").isoformat()}

@@ -19,6 +19,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         Node(nodes.build_data_quality_report, ["data_ingestion_validation_findings", "data_ingestion_alignment_findings", "data_ingestion_universe_findings",
                                                  "data_ingestion_us_alignment_findings"],
              "data_quality_report", name="build_data_quality_report"),
-        Node(nodes.build_data_provenance, ["data_ingestion_fetch_log", "validated_market_daily", "market_daily", "data_ingestion_universe_log"],
+        Node(nodes.build_data_provenance, ["data_ingestion_fetch_log", "validated_market_daily", "market_daily", "data_ingestion_universe_log",
+                                            "data_quality_report", "params:data_ingestion"],
              "data_provenance", name="build_data_provenance"),
     ])
