@@ -91,3 +91,19 @@ def test_summary_and_worst_weeks():
         (trades["range_source"] == "calibrated") & (trades["strategy"] == "short_strangle")].min()))
     worst = worst_weeks(trades, 1)
     assert len(worst) == 4 and (worst["expiry"] == EXPIRIES[1]).all()
+
+
+def test_node_report_says_model_premiums_and_is_json_ready():
+    import json
+
+    from aegismatrix.pipelines.seller.options_nodes import seller_strategy_backtest
+
+    market = _market()
+    params = {k: v for k, v in PARAMS.items() if k != "strike_step"}
+    trades, report = seller_strategy_backtest(_ranges(market), market, {**params, "weekly_listed_from": "2024-01-05"},
+                                              {"strike_step": 5.0})
+    assert "model premiums" in report["note"].lower() and "skew ignored" in report["note"]
+    assert {row["period"] for row in report["summary"]} == {"all", "listed"}
+    json.dumps(report, allow_nan=False)  # dates as strings, no NaN
+    empty_trades, empty = seller_strategy_backtest(_ranges(market).iloc[:0], market, params, {"strike_step": 5.0})
+    assert empty_trades.empty and empty["summary"] == [] and empty["worst_weeks"] == []

@@ -3,13 +3,16 @@ seller inference pipeline on the frozen models it saved."""
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
+from aegismatrix.options.backtest import TRADE_COLUMNS
 from aegismatrix.pipelines.seller import MODEL_NAMESPACES, create_inference_pipeline
 from aegismatrix.pipelines.seller.nodes import SIGNAL_COLUMNS
 
@@ -51,6 +54,18 @@ def test_seller_run_writes_signals_with_the_contract_columns(trained_project):
     for ns in MODEL_NAMESPACES:
         engine, model = ns.split(".")
         assert list(tmp.glob(f"data/06_models/{engine}/{model}/*/*"))
+
+
+def test_seller_run_writes_the_strategy_backtest_and_a_null_chain_block(trained_project):
+    tmp, _, _ = trained_project
+    trades = pd.read_parquet(_latest(tmp, "data/07_model_output/seller_strategy_backtest.parquet/*/*.parquet"))
+    assert list(trades.columns) == TRADE_COLUMNS and len(trades) > 100
+    assert (trades.groupby("expiry").size() == 4).all() and (trades["decision_date"] < trades["expiry"]).all()
+    assert (trades["put_strike"] < trades["spot"]).all() and (trades["call_strike"] > trades["spot"]).all()
+    report = json.loads(Path(_latest(tmp, "data/08_reporting/seller_strategy_backtest_summary.json/*/*.json")).read_text())
+    assert "model premiums" in report["note"].lower() and len(report["summary"]) >= 4
+    chain = json.loads(Path(_latest(tmp, "data/07_model_output/seller_chain_analytics.json/*/*.json")).read_text())
+    assert chain["max_pain"] is None and chain["expiries"] == [] and "option_chain_snapshots" in chain["reason"]
 
 
 def test_inference_serves_signals_from_the_frozen_models(trained_project, run_engine_inference):

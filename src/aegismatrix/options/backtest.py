@@ -35,6 +35,8 @@ def select_entries(ranges: pd.DataFrame, max_trading_days: int) -> pd.DataFrame:
     if missing:
         raise ValueError(f"seller_expiry_ranges lacks columns {missing} needed by the strategy backtest")
     weekly = ranges[(ranges["expiry_kind"] == "weekly") & (ranges["trading_days"] >= 1)]
+    if weekly.empty:
+        return weekly
     expiries = pd.Series(sorted(weekly["expiry"].unique()))
     previous = dict(zip(expiries, expiries.shift(1)))
     rolled = weekly["date"] >= weekly["expiry"].map(previous).fillna(pd.Timestamp.min)

@@ -32,9 +32,10 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return out.astype(object).where(out.notna(), None).to_dict(orient="records")
 
 
-def seller_strategy_backtest(expiry_ranges: pd.DataFrame, market_daily: pd.DataFrame,
-                             params: dict) -> tuple[pd.DataFrame, dict]:
+def seller_strategy_backtest(expiry_ranges: pd.DataFrame, market_daily: pd.DataFrame, backtest_params: dict,
+                             range_params: dict) -> tuple[pd.DataFrame, dict]:
     """Per weekly expiry: strangle and iron condor on calibrated and VIX-implied strikes, held to expiry."""
+    params = {**backtest_params, "strike_step": range_params["strike_step"]}  # the ranges' own strike grid
     trades = run_backtest(expiry_ranges, market_daily, params)
     summary = summarise_backtest(trades, params.get("weekly_listed_from")) if len(trades) else pd.DataFrame()
     report = {
