@@ -64,7 +64,47 @@ function renderMarket(m) {
     ["Change", el("span", { class: m.change >= 0 ? "pos" : "neg" }, signed(m.change) + " (" + signed(m.change_pct) + "%)")],
     ["India VIX", num(m.vix)],
     ["Vol regime", el("span", { class: "regime r-" + m.vol_regime }, m.vol_regime)],
+    ...ivContextRows(m.iv_context),
   ]);
+}
+
+function ivContextRows(iv) {
+  if (!iv) return [];
+  const spread = iv.implied_minus_realised;
+  return [["IV rank / percentile (252d)", pct(iv.vix_rank, 0) + " / " + pct(iv.vix_percentile, 0) +
+    (iv.reason ? " (" + iv.reason + ")" : "")],
+  ["Implied − realised vol", spread === null ? "–" : el("span", { class: spread >= 0 ? "pos" : "neg" },
+    signed(spread * 100, 1) + " vol pts"), el("span", { class: "muted small" }, "RV 21d " + pct(iv.realised_vol_21d))]];
+}
+
+const EVENT_NAMES = { union_budget: "Budget", rbi_policy: "RBI", election_result: "Election result", fomc: "FOMC" };
+
+function expiryRow(x) {
+  const events = x.events.length ? x.events.map(e => (EVENT_NAMES[e.kind] || e.kind) + " " + e.session.slice(5)).join(", ") : "none";
+  return el("tr", { class: "expiry" },
+    el("td", {}, x.expiry), el("td", {}, x.expiry_kind + (x.expiry_rank > 1 ? " #" + x.expiry_rank : "")),
+    el("td", {}, x.trading_days + "d / " + x.calendar_days + "cd"),
+    el("td", {}, num(x.lower, 0) + " – " + num(x.upper, 0)),
+    el("td", {}, num(x.strike_lower, 0) + " PE / " + num(x.strike_upper, 0) + " CE"),
+    el("td", {}, pct(x.p_touch)), el("td", {}, pct(x.p_expire_beyond)), el("td", {}, events),
+    el("td", {}, el("span", { class: "badge src-" + (x.model_source === "calibrated" ? "model" : "heuristic") }, x.model_source)));
+}
+
+function renderExpiries(s) {
+  if (!s.expiries || !s.expiries.length) return el("p", { class: "muted" }, "Expiries n/a: " + (s.expiries_reason || "none"));
+  const head = ["Expiry", "Kind", "Sessions / cal. days", "Range", "Strikes", "P(touch)", "P(expire beyond)", "Events", "Source"];
+  const table = el("table", { class: "grid" }, el("thead", {}, el("tr", {}, head.map(h => el("th", {}, h)))),
+    el("tbody", {}, s.expiries.map(expiryRow)));
+  const first = s.expiries.find(x => x.strike_ladder && x.strike_ladder.length);
+  if (!first) return table;
+  const ladder = el("table", { class: "grid ladder" },
+    el("thead", {}, el("tr", {}, ["Strike", "Side", "From spot", "P(touch)", "P(expire beyond)"].map(h => el("th", {}, h)))),
+    el("tbody", {}, first.strike_ladder.map(r => el("tr", { class: "ladder-row" },
+      el("td", {}, num(r.strike, 0)), el("td", {}, r.side === "call" ? "CE" : "PE"),
+      el("td", {}, signed(r.distance_points, 0)), el("td", {}, pct(r.p_touch)), el("td", {}, pct(r.p_expire_beyond))))));
+  return [table, el("h3", {}, "Strike ladder · " + first.expiry), ladder,
+    el("p", { class: "muted small" }, "Touch: traded beyond the strike (highs/lows) by expiry; expire beyond: expiry close beyond it. " +
+      "Out-of-sample frequencies of past windows with the same sessions to expiry, scaled by India VIX.")];
 }
 
 function renderDirection(dir) {
@@ -147,6 +187,7 @@ function render(d) {
   put("market", renderMarket(d.market));
   put("direction", renderDirection(d.direction));
   put("seller", renderSeller(d.seller));
+  put("expiries", renderExpiries(d.seller));
   put("buyer", renderBuyer(d.buyer));
   put("models", renderModels(d.models || {}));
   document.getElementById("error").hidden = true;

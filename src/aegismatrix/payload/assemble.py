@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from aegismatrix.options.payload import option_chain_fields, strategy_backtest_section
+from aegismatrix.payload.expiries import expiries_section, iv_context
 from aegismatrix.payload.publish import SCHEMA_VERSION
 from aegismatrix.payload.unavailable import mark_unavailable
 
@@ -386,7 +387,7 @@ def assemble_payload(market_daily: pd.DataFrame, data_provenance: dict, signals:
                      entries: dict[str, dict], model_versions: dict[str, str | None], params: dict,
                      engine_params: dict[str, dict] | None = None, gamma_windows: dict | None = None,
                      max_pain: dict | None = None, generated_at: datetime | None = None,
-                     strategy_backtest: tuple | None = None) -> dict:
+                     strategy_backtest: tuple | None = None, expiry_ranges: tuple | None = None) -> dict:
     """The payload for the latest date of `market_daily` (validate with `validate_payload` before publishing)."""
     market = market_daily.sort_values("date").reset_index(drop=True)
     as_of = pd.Timestamp(market["date"].iloc[-1])
@@ -408,6 +409,8 @@ def assemble_payload(market_daily: pd.DataFrame, data_provenance: dict, signals:
         "buyer": buyer_section(signals.get("buyer"), as_of, market, gamma_windows, entries, params, warnings),
     }
     payload["seller"]["strategy_backtest"] = strategy_backtest_section(*(strategy_backtest or (None, None)))
+    payload["seller"].update(expiries_section(*(expiry_ranges or (None, None)), as_of))  # (ranges, strike ladder)
+    payload["market"]["iv_context"] = iv_context(market)
     missing = sorted(ns for ns, e in entries.items() if e.get("missing"))
     if missing:
         warnings.append(f"models never trained, baselines served: {', '.join(missing)}")

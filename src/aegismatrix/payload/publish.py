@@ -180,6 +180,29 @@ def _model(name: str, metric: str, score: float, baseline: str, base_score: floa
     }
 
 
+def _example_expiries() -> list[dict[str, Any]]:
+    """Two expiry rows of the example date (Friday 2025-06-13): next weekly and the June monthly."""
+    def ladder(strikes: list[tuple[float, str, float, float]]) -> list[dict[str, Any]]:
+        return [{"strike": k, "side": side, "distance_points": round(k - 24718.6, 1), "p_touch": t, "p_expire_beyond": e}
+                for k, side, t, e in strikes]
+    return [
+        {"expiry": "2025-06-19", "expiry_kind": "weekly", "expiry_rank": 1, "trading_days": 4, "calendar_days": 6,
+         "implied_move_points": 447.1, "range_multiplier": 1.62, "lower": 23994.3, "upper": 25442.9,
+         "strike_lower": 23950.0, "strike_upper": 25450.0, "p_touch": 0.068, "p_touch_lower": 0.045,
+         "p_touch_upper": 0.024, "p_expire_beyond": 0.032, "target_breach_probability": 0.10,
+         "calibration_samples": 312, "model_source": "calibrated",
+         "events": [{"kind": "fomc", "session": "2025-06-19"}],
+         "strike_ladder": ladder([(24200.0, "put", 0.31, 0.19), (24700.0, "put", 0.93, 0.49),
+                                  (24750.0, "call", 0.89, 0.46), (25250.0, "call", 0.08, 0.04)])},
+        {"expiry": "2025-06-26", "expiry_kind": "monthly", "expiry_rank": 1, "trading_days": 9, "calendar_days": 13,
+         "implied_move_points": 658.2, "range_multiplier": 1.71, "lower": 23593.1, "upper": 25844.1,
+         "strike_lower": 23550.0, "strike_upper": 25850.0, "p_touch": 0.083, "p_touch_lower": 0.052,
+         "p_touch_upper": 0.031, "p_expire_beyond": 0.041, "target_breach_probability": 0.10,
+         "calibration_samples": 298, "model_source": "calibrated",
+         "events": [{"kind": "fomc", "session": "2025-06-19"}], "strike_ladder": []},
+    ]
+
+
 def example_payload() -> dict[str, Any]:
     """A realistic valid payload (synthetic source, one no-edge direction horizon and spike model)."""
     spot = 24718.6
@@ -226,7 +249,9 @@ def example_payload() -> dict[str, Any]:
         "data": {"source": "synthetic", "stale": False, "warnings": ["network unavailable: served synthetic data"],
                  "provenance": prov},
         "models": models,
-        "market": {"spot": spot, "change": -105.3, "change_pct": -0.42, "vix": 14.12, "vol_regime": "medium"},
+        "market": {"spot": spot, "change": -105.3, "change_pct": -0.42, "vix": 14.12, "vol_regime": "medium",
+                   "iv_context": {"sessions": 252, "vix_rank": 0.18, "vix_percentile": 0.31, "realised_vol_21d": 0.102,
+                                  "implied_minus_realised": 0.0392, "reason": None}},
         "direction": {"horizons": horizons},
         "seller": {
             "vol_forecast_21d": 0.1184, "vol_regime": "medium",
@@ -250,6 +275,8 @@ def example_payload() -> dict[str, Any]:
                                    "equity_per_lot": [1650.0, -500.0, 1236.0],
                                    "drawdown_per_lot": [0.0, -2150.0, -414.0]}],
                 "worst_weeks": []},
+            "expiries": _example_expiries(),
+            "expiries_reason": None,
             "model_source": {"vol_forecast_21d": "model", "vol_regime": "model", "trap_probability": "model",
                              "safe_ranges": "model"},
             "top_drivers": {

@@ -35,7 +35,8 @@ def assemble_inference_payload(market_daily: pd.DataFrame, data_provenance: dict
                             engine_params=engine_params, gamma_windows=inputs.get("gamma_windows"),
                             max_pain=inputs.get("seller_chain_analytics"),
                             strategy_backtest=(inputs.get("seller_strategy_backtest"),
-                                               inputs.get("seller_strategy_backtest_summary")))
+                                               inputs.get("seller_strategy_backtest_summary")),
+                            expiry_ranges=(inputs.get("seller_expiry_ranges"), inputs.get("seller_strike_ladder")))
 
 
 def publish(payload: dict, params: dict) -> dict:

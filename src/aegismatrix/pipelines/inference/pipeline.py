@@ -38,7 +38,8 @@ def create_pipeline(**kwargs) -> Pipeline:
     inputs.update({f"params__{name}": f"params:{name}" for name in engines})
     inputs.update({f"entry__{ns.replace('.', '__')}": f"{ns}.payload_entry" for ns in namespaces})
     inputs.update({name: name for name in ("gamma_windows", "seller_chain_analytics", "seller_strategy_backtest",
-                                           "seller_strategy_backtest_summary") if name in pipe.all_outputs()})
+                                           "seller_strategy_backtest_summary", "seller_expiry_ranges",
+                                           "seller_strike_ladder") if name in pipe.all_outputs()})
     return pipe + Pipeline([
         *describe,
         Node(nodes.assemble_inference_payload, inputs, "aegismatrix_payload_candidate", name="assemble_payload"),

@@ -1,0 +1,62 @@
+"""Payload blocks of issue 13: seller.expiries from the dataset rows, market.iv_context from the window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aegismatrix.market.synthetic import synthetic_market_daily
+from aegismatrix.payload.expiries import expiries_section, iv_context
+from aegismatrix.payload.publish import example_payload, validate_payload
+from aegismatrix.pipelines.seller.expiry_ranges import build_expiry_ranges
+
+PARAMS = {
+    "safe_range": {"target_breach_probability": 0.10},
+    "expiry_ranges": {"underlying": "NIFTY", "n_weekly": 2, "include_monthly": True, "strike_step": 50,
+                      "dte_buckets": [1, 2, 3, 4, 5, 6, 8, 11, 16, 21], "min_history": 60, "prior_multiplier": 1.5,
+                      "ladder_strikes": 4},
+}
+
+
+@pytest.fixture(scope="module")
+def built():
+    market = synthetic_market_daily(years=3, seed=9)
+    ranges, ladder = build_expiry_ranges(market, PARAMS)
+    return market, ranges, ladder
+
+
+def test_expiries_section_lists_latest_rows_with_ladder_and_events(built):
+    market, ranges, ladder = built
+    as_of = pd.Timestamp(market["date"].iloc[-1])
+    section = expiries_section(ranges, ladder, as_of)
+    assert section["expiries_reason"] is None and len(section["expiries"]) == 3
+    first = section["expiries"][0]
+    assert first["expiry_kind"] == "weekly" and first["expiry_rank"] == 1 and first["trading_days"] >= 1
+    assert len(first["strike_ladder"]) == 9 and {r["side"] for r in first["strike_ladder"]} == {"call", "put"}
+    payload = example_payload()
+    payload["seller"].update(section)
+    validate_payload(payload)
+
+
+def test_expiries_section_gives_a_reason_when_absent_or_stale(built):
+    _, ranges, ladder = built
+    assert expiries_section(None, None, pd.Timestamp("2025-01-02"))["expiries_reason"].startswith("no seller_expiry_ranges")
+    later = pd.Timestamp(ranges["date"].max()) + pd.Timedelta(days=3)
+    stale = expiries_section(ranges, ladder, later)
+    assert stale["expiries"] == [] and "before the data date" in stale["expiries_reason"]
+
+
+def test_iv_context_rank_percentile_and_spread():
+    dates = pd.bdate_range("2024-01-01", periods=300)
+    vix = np.r_[np.linspace(10, 20, 299), 12.5]
+    close = 100 * np.exp(np.cumsum(np.r_[0.0, np.tile([0.01, -0.01], 150)[:299]]))
+    context = iv_context(pd.DataFrame({"date": dates, "close": close, "vix_close": vix}))
+    window = vix[-252:]
+    assert context["sessions"] == 252
+    assert context["vix_rank"] == pytest.approx((12.5 - window.min()) / (window.max() - window.min()))
+    assert context["vix_percentile"] == pytest.approx((window <= 12.5).mean())
+    assert context["realised_vol_21d"] == pytest.approx(0.01 * np.sqrt(252), rel=1e-3)
+    assert context["implied_minus_realised"] == pytest.approx(0.125 - context["realised_vol_21d"])
+    short = iv_context(pd.DataFrame({"date": dates[:30], "close": close[:30], "vix_close": vix[:30]}))
+    assert "only 30 of 252" in short["reason"]
