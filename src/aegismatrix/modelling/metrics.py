@@ -75,13 +75,12 @@ def skill_score(model_loss: np.ndarray, baseline_loss: np.ndarray) -> float:
 
 def block_bootstrap_skill(model_loss: np.ndarray, baseline_loss: np.ndarray, block: int = 21,
                           n_boot: int = 500, level: float = 0.90, seed: int = 7) -> tuple[float, float]:
-    """Moving-block bootstrap interval of the skill score (blocks keep the serial dependence)."""
+    """Moving-block bootstrap interval of the skill score (blocks keep the serial dependence; arch.bootstrap)."""
+    from arch.bootstrap import MovingBlockBootstrap  # imported on use: inference never bootstraps
+
     n = len(model_loss)
-    block = max(1, min(block, n))
-    n_blocks = int(np.ceil(n / block))
-    rng = np.random.default_rng(seed)
-    starts = rng.integers(0, n - block + 1, size=(n_boot, n_blocks))
-    idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(n_boot, -1)[:, :n]
+    resampler = MovingBlockBootstrap(max(1, min(block, n)), np.arange(n), seed=np.random.default_rng(seed))
+    idx = np.stack([positions for (positions,), _ in resampler.bootstrap(n_boot)])
     skills = 1.0 - model_loss[idx].sum(axis=1) / np.maximum(baseline_loss[idx].sum(axis=1), EPS)
     alpha = (1.0 - level) / 2.0
     return float(np.quantile(skills, alpha)), float(np.quantile(skills, 1.0 - alpha))
