@@ -84,3 +84,25 @@ def test_calendar_matches_the_real_nifty_sessions_2001_2022(real_data_dir):
     real = real[real >= "2001-01-01"]
     calendar = nse_trading_days("2001-01-01", "2022-12-30")
     assert calendar.difference(real).empty and real.difference(calendar).empty
+
+
+def test_buyer_theta_days_count_nse_holidays():
+    from aegismatrix.pipelines.buyer.nodes import calendar_days_to_next_session
+
+    days = calendar_days_to_next_session(pd.Series(pd.to_datetime(["2024-03-27", "2024-03-28", "2024-03-22"])))
+    assert days.tolist() == [1.0, 4.0, 4.0]  # Good Friday 29 Mar; Holi Monday 25 Mar
+
+
+def test_gamma_windows_skip_muhurat_evening_sessions():
+    from aegismatrix.pipelines.buyer.nodes import evening_sessions, find_gamma_windows
+
+    assert list(evening_sessions("2024-10-28", "2024-11-08")) == [pd.Timestamp("2024-11-01")]
+    bars = []
+    for day in ["2024-10-29", "2024-10-30", "2024-10-31", "2024-11-01"]:
+        start = pd.Timestamp(day) + pd.Timedelta(hours=18 if day == "2024-11-01" else 9, minutes=15)
+        stamps = pd.date_range(start, periods=12, freq="5min")
+        bars.append(pd.DataFrame({"timestamp": stamps, "interval": "5m", "open": 100.0, "high": 101.0, "low": 99.0,
+                                  "close": 100.5, "volume": 1.0}))
+    windows = find_gamma_windows(pd.concat(bars, ignore_index=True), {"intervals": ["5m"], "min_sessions": 3})
+    assert windows["n_sessions"] == 3 and windows["last_session"] == "2024-10-31"
+    assert all(b["start"] < "12:00" for b in windows["profile"])  # no 18:15 bucket from the Muhurat hour

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from aegismatrix.features.intraday import time_of_day_profile
+from aegismatrix.market.calendar import next_session, nse_trading_days
 from aegismatrix.modelling.headline import headline
 
 # Break-even theta ratio per unit of implied sigma for a Brownian path: E[high - low] = sqrt(8/pi) sigma,
@@ -20,9 +21,12 @@ SOURCE_COLUMNS = {"breakout": "breakout_model_source", "spike": "spike_model_sou
 
 
 def calendar_days_to_next_session(dates: pd.Series) -> np.ndarray:
-    """Calendar days of option decay from close t to the next weekday close (Fri -> Mon = 3); holidays ignored."""
-    weekday = pd.to_datetime(dates).dt.day_of_week.to_numpy()
-    return np.where(weekday == 4, 3, np.where(weekday == 5, 2, 1)).astype(float)
+    """Calendar days of option decay from close t to the next NSE session (Fri -> Mon = 3; longer over holidays)."""
+    index = pd.DatetimeIndex(pd.to_datetime(dates)).normalize()
+    if index.empty:
+        return np.zeros(0)
+    sessions = nse_trading_days(index.min(), index.max() + pd.Timedelta(days=15), include_special_sessions=False)
+    return np.asarray((next_session(index, sessions) - index).days, dtype=float)
 
 
 def fair_theta_ratio(dates: pd.Series, move: str = "range", calendar_day_theta: bool = True) -> np.ndarray:
@@ -67,6 +71,11 @@ def assemble_buyer_signals(breakout: pd.DataFrame, spike: pd.DataFrame, theta: p
     return frame[[*SIGNAL_COLUMNS, "fair_theta_ratio", *SOURCE_COLUMNS.values()]]
 
 
+def evening_sessions(start, end) -> pd.DatetimeIndex:
+    """Muhurat (one-hour Diwali evening) sessions in [start, end]: their bars would distort a time-of-day profile."""
+    return nse_trading_days(start, end).difference(nse_trading_days(start, end, include_special_sessions=False))
+
+
 def _interval_minutes(interval: str) -> int:
     unit = interval[-1]
     return int(interval[:-1]) * {"m": 1, "h": 60}[unit]
@@ -86,6 +95,7 @@ def find_gamma_windows(market_intraday: pd.DataFrame, params: dict) -> dict:
     interval = preferred[0]
     bars = bars[bars["interval"].astype(str) == interval]
     sessions = sorted(pd.to_datetime(bars["timestamp"]).dt.normalize().unique())
+    sessions = [s for s in sessions if s not in evening_sessions(sessions[0], sessions[-1])] if sessions else sessions
     recent = sessions[-int(params.get("lookback_sessions", 20)):]
     if len(recent) < int(params.get("min_sessions", 3)):
         return _no_windows(f"only {len(recent)} intraday session(s) of {interval} bars; "
