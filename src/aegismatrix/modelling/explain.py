@@ -38,11 +38,3 @@ def global_importance(contrib: pd.DataFrame | None) -> pd.DataFrame:
     table["rank"] = np.arange(1, len(table) + 1)
     return table
 
-
-def top_drivers(contrib: pd.DataFrame | None, frame: pd.DataFrame, row: int, k: int = 5) -> list[dict]:
-    """The k largest contributors of one prediction, with the feature's raw value (for the payload)."""
-    if contrib is None or row not in contrib.index:
-        return []
-    values = contrib.loc[row]
-    order = values.abs().sort_values(ascending=False).index[:k]
-    return [{"feature": f, "value": float(frame.loc[row, f]), "contribution": float(values[f])} for f in order]
