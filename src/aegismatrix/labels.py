@@ -182,6 +182,26 @@ def forward_abs_return(market: pd.DataFrame, horizon: int) -> pd.Series:
     return forward_return(market, horizon).abs()
 
 
+def opening_gap(market: pd.DataFrame) -> pd.Series:
+    """log(open(t+1) / close(t)): the gap NSE opens with after row t. Window: the open of t+1.
+
+    With decision_time=preopen the signal is issued at 09:00 IST, before this open, so the gap is still unknown.
+    """
+    return np.log(market["open"].shift(-1) / market["close"])
+
+
+def open_to_close_direction(market: pd.DataFrame, neutral_band: float = 0.0025) -> pd.Series:
+    """0 DOWN, 1 NEUTRAL, 2 UP by close(t+1) / open(t+1) - 1 against +-neutral_band. Window: the session of t+1.
+
+    What a trader acting at the open of t+1 can still earn: the opening gap is already priced in.
+    """
+    ret = market["close"].shift(-1) / market["open"].shift(-1) - 1.0
+    label = pd.Series(1.0, index=market.index)
+    label[ret > neutral_band] = 2.0
+    label[ret < -neutral_band] = 0.0
+    return label.where(ret.notna())
+
+
 def panel_direction_class(panel: pd.DataFrame, horizon: int, neutral_band: float,
                           return_column: str = "ret_1d") -> pd.Series:
     """Universe panel: direction_class per symbol from its 1-day log returns r(t+1) .. r(t+h).
@@ -212,6 +232,8 @@ LABELS: dict[str, Callable[..., pd.Series]] = {
     "forward_excursion_ratio": forward_excursion_ratio,
     "panel_direction_class": panel_direction_class,
     "forward_abs_return": forward_abs_return,
+    "opening_gap": opening_gap,
+    "open_to_close_direction": open_to_close_direction,
 }
 
 

@@ -58,12 +58,28 @@ function renderHeader(d) {
   document.getElementById("badges").replaceChildren(...badges);
 }
 
+const DECISION_TIMES = { close: "after the NSE close", preopen: "pre-open, 09:00 IST next session" };
+
+function overnightRows(o) {
+  // The US session the decision time allowed (issue 14); a US holiday is shown, never filled in.
+  if (!o) return [];
+  const rows = [["US session", el("span", {}, o.us_date, o.fresh_session ? "" : el("span", { class: "muted small" }, " · no new US session (holiday)"))],
+    ["S&P 500 return", pct(o.sp500_return, 2)], ["Cboe VIX", num(o.us_vix) + " (" + signed(100 * (o.us_vix_change || 0), 1) + "%)"]];
+  const g = o.expected_gap;
+  if (g) rows.push(["Expected gap", el("span", { id: "expected-gap" }, signed(g.points, 0) + " pts (" + pct(g.value, 2) + ")",
+    el("div", { class: "muted small" }, num(g.lower_points, 0) + " – " + num(g.upper_points, 0) + " pts, " + pct(g.interval_coverage, 0) + " interval")),
+    sourceBadge(g.model_source)]);
+  return rows;
+}
+
 function renderMarket(m) {
   return kv([
+    ["Decision time", el("strong", { id: "decision-time", title: m.decision_at || "" }, DECISION_TIMES[m.decision_time] || "after the NSE close (not stated)")],
     ["Spot", el("span", { class: "big", id: "spot" }, num(m.spot))],
     ["Change", el("span", { class: m.change >= 0 ? "pos" : "neg" }, signed(m.change) + " (" + signed(m.change_pct) + "%)")],
     ["India VIX", num(m.vix)],
     ["Vol regime", el("span", { class: "regime r-" + m.vol_regime }, m.vol_regime)],
+    ...overnightRows(m.overnight),
     ...ivContextRows(m.iv_context),
   ]);
 }

@@ -107,4 +107,19 @@ def summarise(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
     }
     if cfg.is_classifier:
         metrics["reliability"] = _reliability(oos, cfg)
+    else:
+        metrics["abs_residual_quantiles"] = _abs_residual_quantiles(oos, cfg)
     return metrics
+
+
+RESIDUAL_LEVELS = (0.5, 0.8, 0.9)
+
+
+def _abs_residual_quantiles(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
+    """Quantiles of |label - forecast| over the out-of-sample rows (model and primary baseline): interval widths."""
+    y = oos["label"].to_numpy(dtype=float)
+    out = {}
+    for source, prefix in (("model", ""), ("baseline", f"baseline_{cfg.primary_baseline}__")):
+        err = np.abs(y - _predictions(oos, cfg, prefix))
+        out[source] = {str(q): float(np.quantile(err, q)) for q in RESIDUAL_LEVELS}
+    return out

@@ -79,6 +79,7 @@ def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics:
         "code_version": __version__, "label": cfg.label, "horizon": cfg.horizon,
         "status": metrics["status"], "edge": metrics["edge"], "metric": cfg.metric,
         "oos_skill": metrics["overall"]["skill"], "test_skill": metrics["test"]["skill"], "headline": headline(metrics),
+        "abs_residual_quantiles": metrics.get("abs_residual_quantiles"),  # regressors: out-of-sample interval widths
         "data_source": data_provenance.get("source"), "data_provenance": data_provenance,
     }
     return to_bundle(fitted, cfg, cols, feature_manifest[cfg.feature_set]["fingerprint"], metadata)

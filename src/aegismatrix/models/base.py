@@ -81,6 +81,7 @@ ESTIMATOR_MODULES: dict[str, str] = {
     "bilstm_attention": "sequence", "mlp_regressor": "neural",
     "lgbm_classifier": "lightgbm_models", "lgbm_regressor": "lightgbm_models",
     "catboost_classifier": "catboost_models", "catboost_regressor": "catboost_models",
+    "vix_log_regression": "vix_volatility", "vol_combination": "vix_volatility",
 }
 
 

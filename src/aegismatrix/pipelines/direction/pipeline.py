@@ -23,7 +23,7 @@ CLASSIFIERS = {h: [*(f"{b}_h{h}" for b in BOOSTERS), *([f"bilstm_h{h}"] if h in 
                for h in HORIZONS}
 MAGNITUDE = {h: f"magnitude_h{h}" for h in HORIZONS}
 MODELS = ([m for h in HORIZONS for m in CLASSIFIERS[h]] + list(MAGNITUDE.values())
-          + [f"mlp_magnitude_h{h}" for h in MLP_HORIZONS] + ["regime"])
+          + [f"mlp_magnitude_h{h}" for h in MLP_HORIZONS] + ["regime", "gap"])  # gap: the opening gap (issue 14)
 MODEL_NAMESPACES: list[str] = [f"direction.{m}" for m in MODELS]
 LAYOUT = {"horizons": {str(h): {"classifiers": CLASSIFIERS[h], "magnitude": MAGNITUDE[h]} for h in HORIZONS},
           "all": MODELS}

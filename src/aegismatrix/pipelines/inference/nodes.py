@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from aegismatrix.payload.assemble import assemble_payload, describe_served_model
+from aegismatrix.payload.overnight import overnight_market_fields
 from aegismatrix.payload.publish import PayloadValidationError, publish_payload
 from aegismatrix.payload.unavailable import mark_unavailable
 
@@ -31,12 +32,16 @@ def assemble_inference_payload(market_daily: pd.DataFrame, data_provenance: dict
                if key.startswith(ENTRY_PREFIX)}
     signals = {key[: -len(SIGNAL_SUFFIX)]: value for key, value in inputs.items() if key.endswith(SIGNAL_SUFFIX)}
     engine_params = {key[len(PARAMS_PREFIX):]: value for key, value in inputs.items() if key.startswith(PARAMS_PREFIX)}
-    return assemble_payload(market_daily, data_provenance, signals, entries, model_versions, params,
-                            engine_params=engine_params, gamma_windows=inputs.get("gamma_windows"),
-                            max_pain=inputs.get("seller_chain_analytics"),
-                            strategy_backtest=(inputs.get("seller_strategy_backtest"),
-                                               inputs.get("seller_strategy_backtest_summary")),
-                            expiry_ranges=(inputs.get("seller_expiry_ranges"), inputs.get("seller_strike_ladder")))
+    payload = assemble_payload(market_daily, data_provenance, signals, entries, model_versions, params,
+                               engine_params=engine_params, gamma_windows=inputs.get("gamma_windows"),
+                               max_pain=inputs.get("seller_chain_analytics"),
+                               strategy_backtest=(inputs.get("seller_strategy_backtest"),
+                                                  inputs.get("seller_strategy_backtest_summary")),
+                               expiry_ranges=(inputs.get("seller_expiry_ranges"), inputs.get("seller_strike_ladder")))
+    payload["market"].update(overnight_market_fields(  # decision time and the US session it could see (issue 14)
+        market_daily, inputs.get("us_daily"), inputs.get("decision_time", "close"), inputs.get("gap_predictions"),
+        inputs.get("gap_model")))
+    return payload
 
 
 def publish(payload: dict, params: dict) -> dict:

@@ -40,6 +40,9 @@ def create_pipeline(**kwargs) -> Pipeline:
     inputs.update({name: name for name in ("gamma_windows", "seller_chain_analytics", "seller_strategy_backtest",
                                            "seller_strategy_backtest_summary", "seller_expiry_ranges",
                                            "seller_strike_ladder") if name in pipe.all_outputs()})
+    inputs.update({"us_daily": "us_daily", "decision_time": "params:decision_time"})  # issue 14: overnight inputs
+    if "direction.gap.predictions" in pipe.all_outputs():
+        inputs.update({"gap_predictions": "direction.gap.predictions", "gap_model": "direction.gap.model"})
     return pipe + Pipeline([
         *describe,
         Node(nodes.assemble_inference_payload, inputs, "aegismatrix_payload_candidate", name="assemble_payload"),

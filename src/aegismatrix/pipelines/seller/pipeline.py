@@ -15,8 +15,9 @@ from .options_nodes import option_chain_analytics, seller_strategy_backtest
 MODELS: dict[str, str] = {
     "vol_garch": "direction", "vol_har": "seller", "vol_xgb": "seller",
     "vol_regime": "seller", "trap": "seller", "breach_5d": "seller", "breach_21d": "seller",
+    "vol_vix_log": "seller", "vol_combo": "seller",  # VIX-backbone candidates (issue 14)
 }
-VOL_CANDIDATES = ["vol_garch", "vol_har", "vol_xgb"]
+VOL_CANDIDATES = ["vol_garch", "vol_har", "vol_xgb", "vol_vix_log", "vol_combo"]
 MODEL_NAMESPACES: list[str] = [f"seller.{name}" for name in MODELS]
 
 
