@@ -95,7 +95,8 @@ def find_gamma_windows(market_intraday: pd.DataFrame, params: dict) -> dict:
     interval = preferred[0]
     bars = bars[bars["interval"].astype(str) == interval]
     sessions = sorted(pd.to_datetime(bars["timestamp"]).dt.normalize().unique())
-    sessions = [s for s in sessions if s not in evening_sessions(sessions[0], sessions[-1])] if sessions else sessions
+    evening = evening_sessions(sessions[0], sessions[-1]) if sessions else pd.DatetimeIndex([])
+    sessions = [s for s in sessions if s not in evening]
     recent = sessions[-int(params.get("lookback_sessions", 20)):]
     if len(recent) < int(params.get("min_sessions", 3)):
         return _no_windows(f"only {len(recent)} intraday session(s) of {interval} bars; "

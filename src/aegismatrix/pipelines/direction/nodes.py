@@ -12,6 +12,7 @@ import logging
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from aegismatrix.labels import panel_direction_class
 from aegismatrix.modelling.baselines import fit_baseline, predict_baseline
@@ -181,16 +182,21 @@ def fit_direction_ensemble(params: dict, layout: dict, **frames) -> dict:
     """Stacked meta-learner per horizon (walk-forward on base OOS rows) and conformal tables of the move."""
     cfg = params["ensemble"]
     out = {"classes": CLASSES, "horizons": {}}
-    for h_key, spec in layout["horizons"].items():
-        h = int(h_key)
-        magnitude = spec["magnitude"]
-        out["horizons"][str(h)] = {
-            "neutral_band": float(params[spec["classifiers"][0]]["label"]["neutral_band"]),
-            "stack": _stack_horizon(h, spec["classifiers"], frames, cfg),
-            "conformal": _conformal_table(_get(frames, magnitude, "oos"), _get(frames, magnitude, "metrics"), h,
-                                          float(cfg["coverage"]), int(cfg["min_residuals"])),
-        }
+    with threadpool_limits(limits=1):  # ~40 tiny L-BFGS fits per horizon: BLAS threads on 2 shared cores made them ~6x slower
+        for h_key, spec in layout["horizons"].items():
+            out["horizons"][h_key] = _horizon_state(int(h_key), spec, params, frames, cfg)
     return out
+
+
+def _horizon_state(h: int, spec: dict, params: dict, frames: dict, cfg: dict) -> dict:
+    """One horizon's stack and the conformal table of its magnitude model."""
+    magnitude = spec["magnitude"]
+    return {
+        "neutral_band": float(params[spec["classifiers"][0]]["label"]["neutral_band"]),
+        "stack": _stack_horizon(h, spec["classifiers"], frames, cfg),
+        "conformal": _conformal_table(_get(frames, magnitude, "oos"), _get(frames, magnitude, "metrics"), h,
+                                      float(cfg["coverage"]), int(cfg["min_residuals"])),
+    }
 
 
 def _classifier_frame(h: int, spec: dict, stack: dict, frames: dict) -> pd.DataFrame:
