@@ -1,4 +1,5 @@
-"""``python -m aegismatrix`` runs the project like ``kedro run``."""
+"""``python -m aegismatrix`` runs the project like ``kedro run``; ``python -m aegismatrix prune --keep 5`` removes old
+versions of versioned datasets but never the served release's (aegismatrix.releases.prune)."""
 
 import sys
 from pathlib import Path
@@ -15,4 +16,8 @@ def main(*args, **kwargs):
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["prune"]:
+        from aegismatrix.releases.prune import main as prune
+
+        sys.exit(prune(sys.argv[2:]))
     main()

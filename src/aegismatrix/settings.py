@@ -5,8 +5,10 @@ from kedro.config import OmegaConfigLoader
 from aegismatrix.hooks import ProjectHooks
 from aegismatrix.parameters.context import AegisContext
 from aegismatrix.pipelines.inference.hooks import MissingModelHooks
+from aegismatrix.releases.hooks import ReleaseHooks
 
-HOOKS = (ProjectHooks(), MissingModelHooks())  # MissingModelHooks: never-trained models serve baselines
+# pluggy calls hooks last-registered first: ReleaseHooks pins load versions before MissingModelHooks looks at them
+HOOKS = (ProjectHooks(), MissingModelHooks(), ReleaseHooks())  # MissingModelHooks: never-trained models serve baselines
 
 CONTEXT_CLASS = AegisContext  # parameters derived and validated before any node runs (aegismatrix.parameters)
 

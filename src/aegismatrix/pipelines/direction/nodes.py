@@ -354,3 +354,14 @@ def train_universe_direction(universe_features: pd.DataFrame, direction_params: 
     out["report_symbol"] = score(target) if len(target) else None
     logger.info("direction universe h=%d: pooled skill %+.4f over %d OOS rows", h, out["pooled"]["skill"], len(oos))
     return out
+
+
+def untrained_ensemble(params: dict, layout: dict) -> dict:
+    """The ensemble state of a direction engine never trained: no stack (each horizon serves its first classifier,
+    i.e. that model's baseline) and no conformal table (move intervals are then unavailable, never invented)."""
+    return {"classes": CLASSES, "untrained": True, "horizons": {
+        h_key: {"neutral_band": float(params[spec["classifiers"][0]]["label"]["neutral_band"]),
+                "stack": {"bases": spec["classifiers"], "fallback": spec["classifiers"][0], "status": "no_edge",
+                          "history": None, "meta": None},
+                "conformal": {"date": [], "q_low": [], "q_high": []}}
+        for h_key, spec in layout["horizons"].items()}}

@@ -23,6 +23,17 @@ FROZEN = re.compile(r"^(?P<ns>[^.]+\.[^.]+)\.(?P<kind>model|metrics)$")
 VERSIONS_DATASET = "inference_model_versions"
 
 
+def _untrained_direction_ensemble(catalog) -> dict:
+    from aegismatrix.pipelines.direction.nodes import untrained_ensemble
+    from aegismatrix.pipelines.direction.pipeline import LAYOUT
+
+    return untrained_ensemble(catalog.load("params:direction"), LAYOUT)
+
+
+# Engine artifacts other than <ns>.model / .metrics: what a run reads when they were never trained.
+UNTRAINED = {"direction_ensemble": _untrained_direction_ensemble}
+
+
 class MissingArtifactDataset(AbstractDataset[None, Any]):
     """Stands in for a model artifact that was never trained: loads a fixed value, refuses saves."""
 
@@ -76,5 +87,9 @@ class MissingModelHooks:
             logger.warning("%s has no stored version (never trained?): %s", name,
                            "its baseline is served" if kind == "model" else "treated as no_edge")
             catalog[name] = MissingArtifactDataset(name, None if kind == "model" else _missing_metrics(ns, params))
+        for name in sorted(set(UNTRAINED) & pipeline.inputs()):
+            if name not in pinned and not catalog.exists(name):
+                logger.warning("%s has no stored version (never trained?): serving baselines without it", name)
+                catalog[name] = MissingArtifactDataset(name, UNTRAINED[name](catalog))
         if VERSIONS_DATASET in pipeline.inputs():
             catalog[VERSIONS_DATASET] = MemoryDataset(versions)
