@@ -76,3 +76,20 @@ def test_inference_serves_signals_from_the_frozen_models(trained_project, run_en
     assert len(files) == 2
     trained, served = pd.read_parquet(files[0]), pd.read_parquet(files[1])
     assert list(served.columns[: len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS and len(served) == len(trained)
+
+
+def test_expiry_ranges_cover_every_date_in_training_and_inference(trained_project, run_engine_inference):
+    tmp, runtime, _ = trained_project
+    pattern = "data/07_model_output/seller_expiry_ranges.parquet/*/*.parquet"
+    if len(list(tmp.glob(pattern))) < 2:  # the inference test above may already have run it
+        run_engine_inference(tmp, runtime, create_inference_pipeline())
+    files = sorted(tmp.glob(pattern))
+    trained, served = pd.read_parquet(files[0]), pd.read_parquet(files[-1])
+    market = pd.read_parquet(_latest(tmp, "data/03_primary/market_daily.parquet/*/*.parquet"))
+    for frame in (trained, served):
+        assert set(frame["date"]) == set(market["date"])  # every date of the loaded window, three expiries each
+        assert (frame.groupby("date").size() == 3).all() and frame["p_touch"].between(0, 1).all()
+    ladder = pd.read_parquet(_latest(tmp, "data/07_model_output/seller_strike_ladder.parquet/*/*.parquet"))
+    assert set(ladder["date"]) == {market["date"].max()} and len(ladder) == 3 * 21
+    report = json.loads(Path(_latest(tmp, "data/08_reporting/seller_expiry_range_calibration.json/*/*.json")).read_text())
+    assert report["expiries"]["weekly_1"]["n"] > 300
