@@ -149,3 +149,14 @@ def test_close_mode_does_not_see_the_us_session_of_t(synthetic_daily_plain, synt
         rows[mode] = (a.loc[a["date"] == date_t, "us_overnight_ret"].item(), b.loc[b["date"] == date_t, "us_overnight_ret"].item())
     assert rows["close"][0] == rows["close"][1]
     assert rows["preopen"][0] != rows["preopen"][1]
+
+
+def test_event_features_causal_on_truncated_history(synthetic_daily_plain) -> None:
+    """Scheduled events and expiries (issue 13's calendar): rows up to t do not depend on rows after t."""
+    params = {"sources": {"events": ["direction"]}}
+    daily = synthetic_daily_plain.assign(date=pd.bdate_range(end="2022-12-30", periods=len(synthetic_daily_plain)))
+    full, _ = build_engine_features(daily, "direction", params)
+    assert {"days_to_rbi_policy", "nifty_weekly_expiry_next_session"} <= set(full.columns)
+    for k in _cut_points(len(daily), seed=15)[:3]:
+        cut, _ = build_engine_features(daily.iloc[:k], "direction", params)
+        _assert_prefix_equal(full, cut, ["date"])

@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 
 from ..spec import FeatureSpec
-from . import implied, momentum, overnight, pattern, statistical, trend, volatility, volume
+from . import events, implied, momentum, overnight, pattern, statistical, trend, volatility, volume
 
-FAMILIES = ("trend", "momentum", "volatility", "volume", "pattern", "statistical", "implied", "overnight")
+FAMILIES = ("trend", "momentum", "volatility", "volume", "pattern", "statistical", "implied", "overnight", "events")
 _MODULES = {"trend": trend, "momentum": momentum, "volatility": volatility, "volume": volume,
-            "pattern": pattern, "statistical": statistical, "implied": implied, "overnight": overnight}
-PRICE_FAMILIES = tuple(f for f in FAMILIES if f not in ("implied", "overnight"))
+            "pattern": pattern, "statistical": statistical, "implied": implied, "overnight": overnight,
+            "events": events}
+PRICE_FAMILIES = tuple(f for f in FAMILIES if f not in ("implied", "overnight", "events"))
 _USES_VOLUME = ("momentum", "volume")  # MFI and the volume family read the volume column
 
 
