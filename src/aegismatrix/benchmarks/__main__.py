@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import parallel, scale, skill, speed
 from .common import DEFAULT_REAL_DIR, OMP_WAIT_POLICY, PROJECT_ROOT, Table, TempProject, load_average
-from .report import render_document, render_table
+from .report import render_document
 
 log = logging.getLogger("aegismatrix.benchmarks")
 SECTIONS = ("speed", "scale", "skill", "parallel")
@@ -87,104 +87,125 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run(args: argparse.Namespace) -> tuple[str, Path]:
-    sections = [s.strip() for s in args.sections.split(",") if s.strip()]
-    unknown = set(sections) - set(SECTIONS)
-    if unknown:
-        raise SystemExit(f"unknown sections {sorted(unknown)}; choose from {SECTIONS}")
-    quick = args.quick
-    repeats = args.repeats or (1 if quick else 3)
-    real_dir = args.real_dir.resolve()
-    has_real = (real_dir / "nifty50.csv").exists() and (real_dir / "indiavix.csv").exists()
-    started, load_start, t0 = datetime.now(timezone.utc), load_average(), time.perf_counter()
-    commit = _git_commit(args.ref or "HEAD")
-    doc_sections: list[tuple[str, list[Table]]] = []
-    variants: list[speed.Variant] = []
-    scale_results: list[dict] = []
-    notes_missing: list[str] = []
-    built: dict[str, bool] = {}
-    needs_projects = any(s in sections for s in ("speed", "skill", "parallel"))
-    try:
-        if needs_projects:
-            variants.append(speed.Variant("synthetic 5y", speed.SYNTHETIC_PARAMS, TempProject("synthetic", args.ref, args.keep_tmp)))
-            if has_real and not quick:
-                variants.append(speed.Variant("real 2010-2022", speed.real_params(real_dir),
-                                              TempProject("real", args.ref, args.keep_tmp)))
-            elif not has_real:
-                notes_missing.append(f"Real data not found at {real_dir}: real-data measurements skipped.")
-            else:
-                notes_missing.append("Quick mode: real-data runs skipped.")
-        run_pipelines = "speed" in sections or "skill" in sections
-        if run_pipelines:
-            for v in variants:
-                log.info("speed: %s in %s", v.name, v.project.path)
-                built = speed.measure_variant(v, repeats, quick)
-        if "speed" in sections:
-            compute = {}
-            syn_daily = __import__("aegismatrix.market.synthetic", fromlist=["x"]).synthetic_market_daily(years=5, seed=7)
-            compute["synthetic 5y"] = {**speed.feature_compute_times(syn_daily, repeats), "rows": len(syn_daily)}
-            for v in variants[1:]:
-                daily = speed.latest_market_daily(v.project)
-                if daily is not None:
-                    compute[v.name] = {**speed.feature_compute_times(daily, repeats), "rows": len(daily)}
-            tables = [speed.speed_table(variants, built, repeats)]
-            if not quick:
-                tables.append(speed.inference_table(variants, speed.import_cost(repeats)))
-            tables.append(speed.features_table(variants, compute))
-            for t in tables[:1]:
-                t.notes += notes_missing
-            doc_sections.append(("Speed", tables))
-        if "skill" in sections:
-            if quick:
-                metrics = skill.quick_template_metrics()
-                note = ("Quick mode: one tiny template instance (`bench.quick_trap`, logistic, 3 synthetic years) instead of "
-                        "the engines on real data.")
-                extra = []
-            else:
-                source = variants[1] if len(variants) > 1 else variants[0]
-                namespaces = source.project.engine_namespaces()
-                flat = [ns for e in namespaces.values() for ns in e]
-                metrics = skill.collect_metrics(source.project, flat)
-                note = (f"Engines trained by `kedro run` (default pipeline) on {source.name} in the temp project; "
-                        f"`MODEL_NAMESPACES` of: {', '.join(namespaces) or 'none'}.")
-                extra = [f"Engines without `MODEL_NAMESPACES` yet: {', '.join(e for e in ('direction', 'seller', 'buyer') if e not in namespaces)}."] \
-                    if len(namespaces) < 3 else []
-                if "default" in source.errors:
-                    extra.append(f"The default run failed ({source.errors['default']}); metrics of earlier engine runs are used where present.")
-            doc_sections.append(("Skill", [skill.skill_table(metrics, note, extra)]))
-        if "parallel" in sections:
-            syn = variants[0]
-            pipeline = "data_ingestion" if quick else ("seller" if built.get("seller") else "feature_engineering")
-            reuse = syn.walls.get(pipeline) if pipeline == "seller" else None
-            tables = [parallel.runner_comparison(syn.project, pipeline, syn.params, 1 if quick else min(repeats, 2), reuse)]
-            tables.append(parallel.optuna_comparison(2 if quick else 30, 2 if quick else 20))
-            tables.append(parallel.openmp_comparison(2000 if quick else 10000, 30 if quick else 100, 30 if quick else 120))
-            doc_sections.append(("Parallelism", tables))
-        if "scale" in sections:
-            scale_results = scale.measure(quick)
-            doc_sections.append(("Scale", scale.tables(scale_results)))
-    finally:
-        for v in variants:
-            v.project.cleanup()
-    doc_sections.insert(0, ("Targets", [targets_table([v for v in variants], scale_results, quick)]))
-    elapsed = time.perf_counter() - t0
+def _variants(args: argparse.Namespace, real_dir: Path, has_real: bool, notes: list[str]) -> list[speed.Variant]:
+    """The temp projects to run: synthetic always, real data unless quick or absent."""
+    variants = [speed.Variant("synthetic 5y", speed.SYNTHETIC_PARAMS, TempProject("synthetic", args.ref, args.keep_tmp))]
+    if has_real and not args.quick:
+        variants.append(speed.Variant("real 2010-2022", speed.real_params(real_dir),
+                                      TempProject("real", args.ref, args.keep_tmp)))
+    else:
+        notes.append(f"Real data not found at {real_dir}: real-data measurements skipped." if not has_real
+                     else "Quick mode: real-data runs skipped.")
+    return variants
+
+
+def _speed_section(variants: list[speed.Variant], built: dict, repeats: int, quick: bool,
+                   notes: list[str]) -> list[Table]:
+    from aegismatrix.market.synthetic import synthetic_market_daily
+
+    syn_daily = synthetic_market_daily(years=5, seed=7)
+    compute = {"synthetic 5y": {**speed.feature_compute_times(syn_daily, repeats), "rows": len(syn_daily)}}
+    for v in variants[1:]:
+        daily = speed.latest_market_daily(v.project)
+        if daily is not None:
+            compute[v.name] = {**speed.feature_compute_times(daily, repeats), "rows": len(daily)}
+    tables = [speed.speed_table(variants, built, repeats)]
+    if not quick:
+        tables.append(speed.inference_table(variants, speed.import_cost(repeats)))
+    tables.append(speed.features_table(variants, compute))
+    tables[0].notes += notes
+    return tables
+
+
+def _skill_section(variants: list[speed.Variant], quick: bool) -> list[Table]:
+    if quick:
+        note = ("Quick mode: one tiny template instance (`bench.quick_trap`, logistic, 3 synthetic years) instead of "
+                "the engines on real data.")
+        return [skill.skill_table(skill.quick_template_metrics(), note, [])]
+    source = variants[1] if len(variants) > 1 else variants[0]
+    namespaces = source.project.engine_namespaces()
+    metrics = skill.collect_metrics(source.project, [ns for e in namespaces.values() for ns in e])
+    note = (f"Engines trained by `kedro run` (default pipeline) on {source.name} in the temp project; "
+            f"`MODEL_NAMESPACES` of: {', '.join(namespaces) or 'none'}.")
+    extra = []
+    if len(namespaces) < 3:
+        missing = ", ".join(e for e in ("direction", "seller", "buyer") if e not in namespaces)
+        extra.append(f"Engines without `MODEL_NAMESPACES` yet: {missing}.")
+    if "default" in source.errors:
+        extra.append(f"The default run failed ({source.errors['default']}); metrics of earlier engine runs are used "
+                     "where present.")
+    return [skill.skill_table(metrics, note, extra)]
+
+
+def _parallel_section(variants: list[speed.Variant], built: dict, repeats: int, quick: bool) -> list[Table]:
+    syn = variants[0]
+    pipeline = "data_ingestion" if quick else ("seller" if built.get("seller") else "feature_engineering")
+    reuse = syn.walls.get(pipeline) if pipeline == "seller" else None
+    return [parallel.runner_comparison(syn.project, pipeline, syn.params, 1 if quick else min(repeats, 2), reuse),
+            parallel.optuna_comparison(2 if quick else 30, 2 if quick else 20),
+            parallel.openmp_comparison(2000 if quick else 10000, 30 if quick else 100, 30 if quick else 120)]
+
+
+def _preamble(args: argparse.Namespace, started: datetime, elapsed: float, load_start: str, repeats: int) -> list[str]:
     import kedro
 
-    preamble = [
-        "Generated by `python -m aegismatrix.benchmarks" + (" --quick" if quick else "") + "`; rerun it to refresh. "
+    code = (f"git ref `{args.ref}` (commit `{_git_commit(args.ref)}`, committed files only)" if args.ref
+            else f"working tree at commit `{_git_commit()}`")
+    return [
+        "Generated by `python -m aegismatrix.benchmarks" + (" --quick" if args.quick else "") + "`; rerun it to refresh. "
         "Every `kedro run` happens in a temporary copy of the project (conf/, src/, pyproject.toml) with "
         "`KEDRO_DISABLE_TELEMETRY=1`, so the repository's data/ is never touched.",
         "",
-        f"- When: {started:%Y-%m-%d %H:%M} UTC, {elapsed / 60:.1f} minutes; code: "
-        + (f"git ref `{args.ref}` (commit `{commit}`, committed files only)" if args.ref else f"working tree at commit `{_git_commit()}`") + ".",
+        f"- When: {started:%Y-%m-%d %H:%M} UTC, {elapsed / 60:.1f} minutes; code: {code}.",
         f"- Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, Kedro {kedro.__version__}; "
         f"load average (1/5/15 min) {load_start} at the start and {load_average()} at the end (the machine is shared, "
         "so absolute times are noisy; compare the ratios measured in the same run).",
         f"- Repeats: medians of up to {repeats} runs per figure (runs over {speed.REPEAT_ONLY_BELOW_S:.0f} s once). "
         f"Subprocesses run with OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', OMP_WAIT_POLICY)} (see Parallelism).",
     ]
-    text = render_document("Benchmarks" + (" (quick)" if quick else ""), preamble, doc_sections)
-    output = args.output or (Path(tempfile.mkdtemp(prefix="aegis_bench_")) / "benchmarks_quick.md" if quick
+
+
+def _sections(args: argparse.Namespace, sections: list[str], repeats: int, variants: list[speed.Variant],
+              notes: list[str]) -> tuple[list[tuple[str, list[Table]]], list[dict]]:
+    """Measure every requested section; returns the document sections and the scale results."""
+    doc_sections, scale_results, built = [], [], {}
+    if "speed" in sections or "skill" in sections:
+        for v in variants:
+            log.info("speed: %s in %s", v.name, v.project.path)
+            built = speed.measure_variant(v, repeats, args.quick)
+    if "speed" in sections:
+        doc_sections.append(("Speed", _speed_section(variants, built, repeats, args.quick, notes)))
+    if "skill" in sections:
+        doc_sections.append(("Skill", _skill_section(variants, args.quick)))
+    if "parallel" in sections:
+        doc_sections.append(("Parallelism", _parallel_section(variants, built, repeats, args.quick)))
+    if "scale" in sections:
+        scale_results = scale.measure(args.quick)
+        doc_sections.append(("Scale", scale.tables(scale_results)))
+    return doc_sections, scale_results
+
+
+def run(args: argparse.Namespace) -> tuple[str, Path]:
+    sections = [s.strip() for s in args.sections.split(",") if s.strip()]
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        raise SystemExit(f"unknown sections {sorted(unknown)}; choose from {SECTIONS}")
+    repeats = args.repeats or (1 if args.quick else 3)
+    real_dir = args.real_dir.resolve()
+    has_real = (real_dir / "nifty50.csv").exists() and (real_dir / "indiavix.csv").exists()
+    started, load_start, t0 = datetime.now(timezone.utc), load_average(), time.perf_counter()
+    notes: list[str] = []
+    needs_projects = any(s in sections for s in ("speed", "skill", "parallel"))
+    variants = _variants(args, real_dir, has_real, notes) if needs_projects else []
+    try:
+        doc_sections, scale_results = _sections(args, sections, repeats, variants, notes)
+    finally:
+        for v in variants:
+            v.project.cleanup()
+    doc_sections.insert(0, ("Targets", [targets_table(variants, scale_results, args.quick)]))
+    preamble = _preamble(args, started, time.perf_counter() - t0, load_start, repeats)
+    text = render_document("Benchmarks" + (" (quick)" if args.quick else ""), preamble, doc_sections)
+    output = args.output or (Path(tempfile.mkdtemp(prefix="aegis_bench_")) / "benchmarks_quick.md" if args.quick
                              else PROJECT_ROOT / "docs" / "benchmarks.md")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)
