@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from importlib import resources
 from pathlib import Path
+
+from aegismatrix.releases.manifest import write_text_atomic
 
 PAGE_FILES = ("index.html", "app.js", "style.css")
 PAYLOAD_NAME = "aegismatrix.json"
@@ -20,7 +20,5 @@ def render_dashboard(payload_path: str | Path, out_dir: str | Path) -> Path:
         (out / name).write_bytes(package.joinpath(name).read_bytes())
     source, target = Path(payload_path), out / PAYLOAD_NAME
     if not target.exists() or not source.samefile(target):
-        tmp = target.with_name(f".{PAYLOAD_NAME}.tmp")
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
+        write_text_atomic(target, source.read_text(encoding="utf-8"))  # unique temp name: overlapping runs are safe
     return out / "index.html"

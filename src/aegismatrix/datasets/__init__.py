@@ -1,6 +1,7 @@
 """Custom Kedro datasets."""
 
+from aegismatrix.datasets.atomic_json import AtomicJSONDataset
 from aegismatrix.datasets.model_bundle import ModelBundleDataset
 from aegismatrix.datasets.optional_partitions import OptionalPartitionedDataset
 
-__all__ = ["ModelBundleDataset", "OptionalPartitionedDataset"]
+__all__ = ["AtomicJSONDataset", "ModelBundleDataset", "OptionalPartitionedDataset"]

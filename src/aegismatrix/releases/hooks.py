@@ -10,12 +10,17 @@
 - `after_pipeline_run`: a successful run that saved model bundles publishes a release naming every versioned
   dataset it saved (releases/manifest.py), atomically and last. A run that fails or is killed publishes nothing,
   so the previous release stays served.
+- `on_pipeline_error`: a run that fails (e.g. validation) deletes the versions it had saved (e.g. its
+  `raw_market_daily`), so it writes nothing a later run would read. A SIGKILLed run cannot clean up; its files are
+  never in a release and never read back by other runs, and `prune` removes them eventually.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
+from pathlib import Path
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
@@ -43,6 +48,18 @@ def _release_param(catalog) -> str | None:
         return catalog.load("params:release") if "params:release" in catalog else None
     except Exception:  # no parameters in a bare catalog
         return None
+
+
+def _remove_run_versions(pipeline, catalog, save_version: str | None) -> list[str]:
+    """Delete `<filepath>/<save_version>` of every versioned output this run saved; returns the dataset names."""
+    removed = []
+    for name in sorted(pipeline.all_outputs()):
+        dataset = _versioned(catalog, name)
+        folder = Path(str(dataset._filepath)) / save_version if dataset is not None and save_version else None
+        if folder is not None and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(name)
+    return removed
 
 
 class ReleaseHooks:
@@ -80,7 +97,13 @@ class ReleaseHooks:
 
     @hook_impl
     def on_pipeline_error(self, error, run_params: dict[str, Any], pipeline, catalog) -> None:
-        self._restore_cwd()
+        """A failed run removes the versions it saved, so nothing a later run might read is left behind."""
+        try:
+            removed = _remove_run_versions(pipeline, catalog, run_params.get("run_id"))
+            if removed:
+                logger.warning("run failed: removed the %d versions it had saved (%s ...)", len(removed), removed[0])
+        finally:
+            self._restore_cwd()
 
     def _restore_cwd(self) -> None:
         if self._cwd is not None and os.path.isdir(self._cwd):

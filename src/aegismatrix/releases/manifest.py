@@ -30,12 +30,17 @@ class ReleaseError(RuntimeError):
 
 def write_json_atomic(path: str | Path, data: Any, indent: int | None = 2) -> Path:
     """Write JSON to a temp file in the same folder, fsync, then os.replace: readers never see half a file."""
+    return write_text_atomic(path, json.dumps(data, indent=indent, default=str))
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write text to a temp file in the same folder, fsync, then os.replace (the old file survives failures)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=indent, default=str)
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
