@@ -16,6 +16,8 @@ UPSTREAM: dict[str, list[str]] = {
     "buyer": ["data_ingestion", "feature_engineering"],
     "reporting": [],
     "inference": ["data_ingestion", "feature_engineering"],
+    "backfill": ["data_ingestion", "feature_engineering"],  # the same frozen-model signals as inference
+    "scorecard": ["data_ingestion"],  # fresh highs/lows to score against (cache-aware), then the ledger
 }
 # `kedro run` without --pipeline: train every engine and render the report (inference is separate).
 TRAINING = ["data_ingestion", "feature_engineering", "direction", "seller", "buyer", "reporting"]

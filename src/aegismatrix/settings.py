@@ -6,9 +6,11 @@ from aegismatrix.hooks import ProjectHooks
 from aegismatrix.parameters.context import AegisContext
 from aegismatrix.pipelines.inference.hooks import MissingModelHooks
 from aegismatrix.releases.hooks import ReleaseHooks
+from aegismatrix.tracking import MlflowTrackingHooks
 
 # pluggy calls hooks last-registered first: ReleaseHooks pins load versions before MissingModelHooks looks at them
 HOOKS = (ProjectHooks(), MissingModelHooks(), ReleaseHooks())  # MissingModelHooks: never-trained models serve baselines
+HOOKS += (MlflowTrackingHooks(),)  # training runs -> MLflow; mlflow is imported only after a training run
 
 CONTEXT_CLASS = AegisContext  # parameters derived and validated before any node runs (aegismatrix.parameters)
 

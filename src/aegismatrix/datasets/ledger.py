@@ -1,19 +1,20 @@
 """Kedro datasets for the track record: the signal ledger (a database) and an optional JSON report.
 
 `SignalLedgerDataset` loads every ledger row as a frame and saves `{"run": {...}, "rows": frame}` as one
-transactional, keep-first append (rules in `aegismatrix.ledger.store`). The URL picks the database: DuckDB by
-default, PostgreSQL with `postgresql+psycopg://user:pass@host:port/db` (in conf/local, or via `credentials: {url}`).
+transactional, keep-first append (rules in `aegismatrix.ledger.store`). `filepath` names a DuckDB file (default);
+`url` (or `credentials: {url}`) a database instead, e.g. `postgresql+psycopg://user:pass@host:port/db`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from kedro.io import AbstractDataset
-from kedro.io.core import DatasetError
-from kedro_datasets.json import JSONDataset
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +22,12 @@ logger = logging.getLogger(__name__)
 class SignalLedgerDataset(AbstractDataset[dict, pd.DataFrame]):
     """Kedro dataset over `aegismatrix.ledger.SignalLedger` (imports SQLAlchemy only when used)."""
 
-    def __init__(self, url: str, credentials: dict | None = None, metadata: dict | None = None):
-        self._url = (credentials or {}).get("url") or url
+    def __init__(self, filepath: str | None = None, url: str | None = None, credentials: dict | None = None,
+                 metadata: dict | None = None):
+        # `filepath` (a DuckDB file, made absolute by Kedro) unless a database URL is given
+        self._url = (credentials or {}).get("url") or url or f"duckdb:///{filepath}"
+        if not (credentials or {}).get("url") and not url and not filepath:
+            raise ValueError("signal_ledger needs a DuckDB `filepath` or a database `url`")
         self.metadata = metadata
 
     def _ledger(self):
@@ -63,13 +68,31 @@ def _safe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-class OptionalJSONDataset(JSONDataset):
-    """A (versioned) JSON dataset that loads None while nothing was saved yet, e.g. a scorecard before the first run."""
+class OptionalJSONDataset(AbstractDataset[Any, Any]):
+    """A plain (unversioned) JSON file that loads None while it does not exist; saves are temp file + os.replace.
+
+    Not a versioned dataset on purpose: a live report (the scorecard) or an index (MLflow releases) is one file
+    that every run reads at its newest, never pinned to a training release.
+    """
+
+    def __init__(self, filepath: str, save_args: dict | None = None, metadata: dict | None = None):
+        self._path = Path(filepath)
+        self._indent = (save_args or {}).get("indent", 1)
+        self.metadata = metadata
 
     def load(self) -> Any:
-        try:
-            return super().load()
-        except DatasetError as error:
-            if "Did not find any versions" in str(error) or "No such file" in str(error) or "not found" in str(error):
-                return None
-            raise
+        if not self._path.exists():
+            return None
+        return json.loads(self._path.read_text())
+
+    def save(self, data: Any) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._path.with_name(f".{self._path.name}.tmp")
+        tmp.write_text(json.dumps(data, indent=self._indent, allow_nan=False, default=str))
+        os.replace(tmp, self._path)
+
+    def _exists(self) -> bool:
+        return self._path.exists()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._path)}

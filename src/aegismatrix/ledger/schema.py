@@ -29,6 +29,7 @@ runs = sa.Table(
     sa.Column("decision_time", sa.Text, nullable=False),
     sa.Column("data_source", sa.Text),
     sa.Column("provenance", sa.Text),  # JSON
+    sa.Column("release", sa.Text),  # the release id served (issue 12's manifest), when the payload names one
     sa.Column("model_versions", sa.Text),  # JSON {namespace: Kedro version}
     sa.Column("mlflow_run_ids", sa.Text),  # JSON {namespace: MLflow run id}
     sa.Column("n_offered", sa.Integer, nullable=False),

@@ -175,7 +175,7 @@ def _run_record(run: dict, offered: pd.DataFrame, counts: dict) -> dict:
         "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "data_as_of": pd.Timestamp(as_of).date() if as_of else offered["as_of_date"].max().date(),
         "decision_time": run.get("decision_time", "close"), "data_source": run.get("data_source"),
-        "provenance": json.dumps(run.get("provenance"), sort_keys=True, default=str),
+        "provenance": json.dumps(run.get("provenance"), sort_keys=True, default=str), "release": run.get("release"),
         "model_versions": json.dumps(run.get("model_versions"), sort_keys=True),
         "mlflow_run_ids": json.dumps(run.get("mlflow_run_ids"), sort_keys=True),
         "n_offered": counts["offered"], "n_inserted": counts["inserted"], "n_unchanged": counts["unchanged"],

@@ -10,6 +10,7 @@ import pandas as pd
 from aegismatrix.payload.assemble import assemble_payload, describe_served_model
 from aegismatrix.payload.overnight import overnight_market_fields
 from aegismatrix.payload.publish import PayloadValidationError, publish_payload
+from aegismatrix.payload.track_record import track_record_block
 from aegismatrix.payload.unavailable import mark_unavailable
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def assemble_inference_payload(market_daily: pd.DataFrame, data_provenance: dict
     payload["market"].update(overnight_market_fields(  # decision time and the US session it could see (issue 14)
         market_daily, inputs.get("us_daily"), inputs.get("decision_time", "close"), inputs.get("gap_predictions"),
         inputs.get("gap_model")))
+    payload["track_record"] = track_record_block(inputs.get("scorecard"))  # issue 15: the live record
     return payload
 
 

@@ -7,6 +7,8 @@ import importlib
 
 from kedro.pipeline import Node, Pipeline
 
+from aegismatrix.ledger.serve import ledger_frame_names, record_served
+
 from . import nodes
 
 ENGINES = ("direction", "seller", "buyer")
@@ -41,6 +43,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                                            "seller_strategy_backtest_summary", "seller_expiry_ranges",
                                            "seller_strike_ladder") if name in pipe.all_outputs()})
     inputs.update({"us_daily": "us_daily", "decision_time": "params:decision_time"})  # issue 14: overnight inputs
+    inputs["scorecard"] = "scorecard"  # issue 15: the latest scorecard (None before the first) -> track_record
     if "direction.gap.predictions" in pipe.all_outputs():
         inputs.update({"gap_predictions": "direction.gap.predictions", "gap_model": "direction.gap.model"})
     return pipe + Pipeline([
@@ -48,4 +51,14 @@ def create_pipeline(**kwargs) -> Pipeline:
         Node(nodes.assemble_inference_payload, inputs, "aegismatrix_payload_candidate", name="assemble_payload"),
         Node(nodes.publish, ["aegismatrix_payload_candidate", "params:inference"], "aegismatrix_payload",
              name="publish_payload"),
+        _ledger_node(pipe),
     ])
+
+
+def _ledger_node(pipe: Pipeline) -> Node:
+    """After publishing: what was served becomes one keep-first ledger append (issue 15, docs/track_record.md)."""
+    inputs = {"payload": "aegismatrix_payload", "model_versions": "inference_model_versions",
+              "data_provenance": "data_provenance", "mlflow_releases": "mlflow_releases", "params": "params:ledger",
+              "decision_time": "params:decision_time"}
+    inputs.update({name: name for name in ledger_frame_names(pipe.all_outputs())})
+    return Node(record_served, inputs, "signal_ledger", name="record_served_signals")
