@@ -97,3 +97,78 @@ def small_model_params(engine: str, overrides: dict, project: Path = PROJECT_ROO
 def small_models():
     """`small_models(engine, overrides)`: per-model runtime params with the smallest estimator of each kind."""
     return small_model_params
+
+
+# A real PostgreSQL server for the test session (Debian's `postgresql`; .ci/run installs it when missing).
+PG_SKIP = "PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql (.ci/run does)"
+
+
+def _postgres_bin() -> Path | None:
+    """The folder with initdb and pg_ctl: Debian keeps them under /usr/lib/postgresql/<major>/bin."""
+    import glob
+
+    found = [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
+    found += [Path(p).parent for p in (shutil.which("initdb"),) if p]
+    return next((d for d in found if (d / "initdb").exists() and (d / "pg_ctl").exists()), None)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run_as_owner(args: list, owner) -> None:
+    """initdb and postgres refuse root: run them as the unprivileged `postgres` (or `nobody`) user."""
+    import subprocess
+
+    extra = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []} if owner else {}
+    subprocess.run([str(a) for a in args], check=True, capture_output=True, timeout=120, **extra)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A SQLAlchemy URL (`postgresql+psycopg://aegis@127.0.0.1:<port>/postgres`) of a server started for the session
+    in a temporary data directory on a free port, trust auth on 127.0.0.1 only; stopped and removed afterwards."""
+    import pwd
+    import tempfile
+
+    bin_dir = _postgres_bin()
+    if bin_dir is None:
+        pytest.skip(PG_SKIP)
+    owner = None
+    if os.geteuid() == 0:
+        names = [n for n in ("postgres", "nobody") if n in {p.pw_name for p in pwd.getpwall()}]
+        owner = pwd.getpwnam(names[0])
+    root = Path(tempfile.mkdtemp(prefix="aegis-pg-"))  # not under pytest's root-only 0700 tmp folder
+    if owner:
+        os.chown(root, owner.pw_uid, owner.pw_gid)
+    data, port = root / "data", _free_port()
+    _run_as_owner([bin_dir / "initdb", "-D", data, "-U", "aegis", "--auth=trust", "-E", "UTF8", "--locale=C",
+                   "--no-sync"], owner)
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40"
+    _run_as_owner([bin_dir / "pg_ctl", "-D", data, "-l", root / "server.log", "-o", options, "-w", "start"], owner)
+    try:
+        yield f"postgresql+psycopg://aegis@127.0.0.1:{port}/postgres"
+    finally:
+        _run_as_owner([bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"], owner)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture()
+def postgres_database(postgres_url):
+    """A fresh, empty database on the session's server for one test; returns its URL."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
