@@ -169,7 +169,8 @@ def test_render_dashboard_copies_page_next_to_payload(tmp_path):
     payload_path = publish_payload(example_payload(), tmp_path / "aegismatrix.json")
     index = render_dashboard(payload_path, tmp_path)
     assert index == tmp_path / "index.html"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["aegismatrix.json", "app.js", "index.html", "style.css"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["aegismatrix.json", "app.js", "index.html", "style.css",
+                                                         "track_record.js"]
 
 @needs_browser
 def test_page_shows_expiry_table_strike_ladder_and_iv_context(tmp_path, serve):

@@ -206,6 +206,8 @@ function render(d) {
   put("expiries", renderExpiries(d.seller));
   put("buyer", renderBuyer(d.buyer));
   put("models", renderModels(d.models || {}));
+  put("track-record", renderTrackRecord(d.track_record));  // track_record.js (issue 15)
+  markDrift(d.track_record);
   document.getElementById("error").hidden = true;
   document.getElementById("content").hidden = false;
 }
