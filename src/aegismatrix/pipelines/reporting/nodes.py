@@ -83,6 +83,14 @@ def safe_range_report(market_daily: pd.DataFrame, params: dict, seller_signals: 
     return fig, table, _section("safe-range", "Safe-range backtest", body)
 
 
+def track_record_report(params: dict, scorecard: dict | None = None) -> dict:
+    """The live track record (issue 15): scorecard tables and rolling figures; a note before the first scorecard."""
+    from aegismatrix.reporting import track_record as TR
+
+    png = F.to_base64_png(TR.track_record_figure(scorecard), params.get("figure_dpi", 72)) if scorecard else None
+    return _section("track-record", "Track record (served signals vs what happened)", TR.track_record_html(scorecard, png))
+
+
 def signal_history_report(market_daily: pd.DataFrame, params: dict, **signals: pd.DataFrame):
     """Signal history charts of every engine that has produced signals."""
     fig = F.signal_history_figure(market_daily, signals, params.get("signal_history_days", 504))
@@ -102,11 +110,13 @@ def data_report(data_provenance: dict, data_quality_report: pd.DataFrame, params
 
 
 def render_report(params: dict, data_section: dict, comparison_section: dict, volatility_section: dict,
-                  safe_range_section: dict, signal_section: dict, **model_sections: dict) -> str:
+                  safe_range_section: dict, signal_section: dict, track_record_section: dict | None = None,
+                  **model_sections: dict) -> str:
     """The self-contained HTML report (sections in a fixed order, models sorted by name)."""
     ordered = [data_section, comparison_section,
                *sorted(model_sections.values(), key=lambda s: s["heading"]),
-               volatility_section, safe_range_section, signal_section]
+               volatility_section, safe_range_section, signal_section,
+               *([track_record_section] if track_record_section else [])]
     generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return H.render_document(params.get("title", "AegisMatrix report"), generated,
                              [(s["anchor"], s["heading"], s["html"]) for s in ordered])

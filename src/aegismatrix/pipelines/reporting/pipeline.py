@@ -66,10 +66,13 @@ def _shared_pipeline(models: list[str], signals: dict, seller: dict, market: dic
              ["safe_range_backtest_plot", "safe_range_backtest", "report_safe_range_section"], name="safe_range_report"),
         node(nodes.signal_history_report, {**market, **signals}, ["signal_history_plot", "report_signal_section"],
              name="signal_history_report"),
+        node(nodes.track_record_report, {"params": "params:reporting", "scorecard": "scorecard"},
+             "report_track_record_section", name="track_record_report"),
         node(nodes.render_report,
              {"params": "params:reporting", "data_section": "report_data_section",
               "comparison_section": "report_comparison_section", "volatility_section": "report_volatility_section",
               "safe_range_section": "report_safe_range_section", "signal_section": "report_signal_section",
+              "track_record_section": "report_track_record_section",
               **{_key(ns): f"{ns}.report_section" for ns in models}},
              "aegismatrix_report", name="render_report"),
     ])
