@@ -18,7 +18,8 @@ PARAMS = {"title": "Test report", "figure_dpi": 40, "max_table_rows": 50, "top_f
           "signal_history_days": 300, "volatility_horizon": 21,
           "safe_range": {"target_breach_probability": 0.10, "tenors": [5, 21], "rolling_window": 63}}
 SECTIONS = ["Data provenance and quality", "Model comparison", "Model direction.toy_up", "Model direction.noise3",
-            "Model seller.toy_vol", "Volatility forecast vs realised", "Safe-range backtest", "Signal history"]
+            "Model seller.toy_vol", "Volatility forecast vs realised", "Safe-range backtest", "Signal history",
+            "Track record (served signals vs what happened)"]
 
 
 class _Kept(MemoryDataset):
@@ -39,6 +40,7 @@ def report_run(model_outputs, market_daily, engine_signals):
               "direction_signals": engine_signals["direction_signals"]}
     for ns, outputs in model_outputs.items():
         inputs.update({f"{ns}.{k}": v for k, v in outputs.items()})
+    inputs["scorecard"] = {}  # no scorecard yet: the track-record section says so
     catalog = DataCatalog({k: MemoryDataset(v) for k, v in inputs.items()})
     for name in pipeline.outputs():
         catalog[name] = _Kept()
