@@ -43,11 +43,17 @@ def model_metrics(ns: str, metrics: dict) -> dict[str, float]:
     name = metrics.get("metric")
     score = (overall.get("model") or {}).get("rmse" if name == "mse" else name)
     baseline = ((overall.get("baselines") or {}).get(metrics.get("primary_baseline")) or {}).get(
-        "rmse" if name == "mse" else name)
+        "rmse" if name == "mse" else name
+    )
     skill = overall.get("skill") or {}
-    for key, value in {"score": score, "baseline_score": baseline, "skill": skill.get("value"),
-                       "skill_ci_low": skill.get("ci_low"), "skill_ci_high": skill.get("ci_high"),
-                       "edge": float(bool(metrics.get("edge")))}.items():
+    for key, value in {
+        "score": score,
+        "baseline_score": baseline,
+        "skill": skill.get("value"),
+        "skill_ci_low": skill.get("ci_low"),
+        "skill_ci_high": skill.get("ci_high"),
+        "edge": float(bool(metrics.get("edge"))),
+    }.items():
         if isinstance(value, (int, float)) and value == value:
             out[f"{ns}.{key}"] = float(value)
     return out
@@ -89,21 +95,41 @@ class MlflowTrackingHooks:
         if "://" not in uri and run_params.get("project_path"):  # a relative folder lives in the project
             config = {**config, "tracking_uri": os.path.join(run_params["project_path"], uri)}
         run_id = log_training_run(config, run_params, self._params, self._metrics, sorted(self._models))
-        _update_index(catalog, run_params["run_id"], {"run_id": run_id, "tracking_uri": config["tracking_uri"],
-                                                      "pipelines": run_params.get("pipeline_names"),
-                                                      "models": sorted(self._models)})
+        _update_index(
+            catalog,
+            run_params["run_id"],
+            {
+                "run_id": run_id,
+                "tracking_uri": config["tracking_uri"],
+                "pipelines": run_params.get("pipeline_names"),
+                "models": sorted(self._models),
+            },
+        )
 
 
 def _release(run_params: dict, metrics: dict[str, dict], models: list[str]) -> dict:
-    return {"kedro_version": run_params["run_id"], "pipelines": run_params.get("pipeline_names"),
-            "models": {ns: {"version": run_params["run_id"], "status": (metrics.get(ns) or {}).get("status"),
-                            "skill": ((metrics.get(ns) or {}).get("overall") or {}).get("skill")} for ns in models}}
+    return {
+        "kedro_version": run_params["run_id"],
+        "pipelines": run_params.get("pipeline_names"),
+        "models": {
+            ns: {
+                "version": run_params["run_id"],
+                "status": (metrics.get(ns) or {}).get("status"),
+                "skill": ((metrics.get(ns) or {}).get("overall") or {}).get("skill"),
+            }
+            for ns in models
+        },
+    }
 
 
-def log_training_run(config: dict, run_params: dict, params: dict, metrics: dict[str, dict], models: list[str]) -> str:
+def log_training_run(
+    config: dict, run_params: dict, params: dict, metrics: dict[str, dict], models: list[str]
+) -> str:
     """One MLflow run for a finished training run; returns its run id."""
     uri = config["tracking_uri"]
-    if "://" not in uri:  # a local folder: MLflow 3.17's file store is in maintenance mode and refuses without this
+    if (
+        "://" not in uri
+    ):  # a local folder: MLflow 3.17's file store is in maintenance mode and refuses without this
         os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
         os.makedirs(uri, exist_ok=True)
     import mlflow
@@ -112,16 +138,28 @@ def log_training_run(config: dict, run_params: dict, params: dict, metrics: dict
     mlflow.set_experiment(config["experiment"])
     names = "+".join(run_params.get("pipeline_names") or ["__default__"])
     with mlflow.start_run(run_name=f"{names} {run_params['run_id']}") as run:
-        mlflow.set_tags({"kedro.save_version": run_params["run_id"], "kedro.pipelines": names,
-                         "kedro.env": str(run_params.get("env")), "aegismatrix.models": ",".join(models)})
+        mlflow.set_tags(
+            {
+                "kedro.save_version": run_params["run_id"],
+                "kedro.pipelines": names,
+                "kedro.env": str(run_params.get("env")),
+                "aegismatrix.models": ",".join(models),
+            }
+        )
         flat = flatten({k: v for k, v in params.items() if k.split(".")[0] in set(config["log_params"])})
         for start in range(0, len(flat), 100):  # MLflow accepts at most 100 parameters per call
-            mlflow.log_params(dict(list(flat.items())[start:start + 100]))
+            mlflow.log_params(dict(list(flat.items())[start : start + 100]))
         numbers = {k: v for ns, m in metrics.items() for k, v in model_metrics(ns, m).items()}
         if numbers:
             mlflow.log_metrics(numbers)
         mlflow.log_dict(_release(run_params, metrics, models), "release.json")
-    logger.info("tracking: MLflow run %s (%d models, %d metrics) in %s", run.info.run_id, len(models), len(numbers), uri)
+    logger.info(
+        "tracking: MLflow run %s (%d models, %d metrics) in %s",
+        run.info.run_id,
+        len(models),
+        len(numbers),
+        uri,
+    )
     return run.info.run_id
 
 

@@ -9,16 +9,41 @@ from aegismatrix.payload.track_record import track_record_block
 
 ROLLING = [{"date": f"2022-{m:02d}-15", "value": 0.08 + 0.01 * m} for m in range(1, 13)]
 SCORECARD = {
-    "generated_at": "2023-01-02T10:00:00+00:00", "market_last_date": "2022-12-30", "ledger_rows": 3968,
-    "breach_rate_5d": 0.108, "breach_rate_21d": 0.091, "n_matured_5d": 491, "n_matured_21d": 475,
+    "generated_at": "2023-01-02T10:00:00+00:00",
+    "market_last_date": "2022-12-30",
+    "ledger_rows": 3968,
+    "breach_rate_5d": 0.108,
+    "breach_rate_21d": 0.091,
+    "n_matured_5d": 491,
+    "n_matured_21d": 475,
     "vol_rmse_ratio_to_naive": 0.864,
-    "ranges": {f"seller.safe_range/{h}d": {"breach_rate": r, "breach_rate_ci95": [r - 0.03, r + 0.03], "n_matured": n,
-                                           "n_pending": h, "target": 0.1, "rolling": {"63": ROLLING}}
-               for h, r, n in ((5, 0.108, 491), (21, 0.091, 475))},
-    "volatility": {"n_matured": 475, "rmse": 0.05, "naive_rmse": 0.058,
-                   "series": [{"date": p["date"], "forecast": 0.15, "realised": 0.13} for p in ROLLING]},
-    "drift_flags": [{"signal": "seller.safe_range/21d", "observed": 0.0, "expected": 0.1, "band": [0.033, 0.183],
-                     "n": 60, "drifting": True}],
+    "ranges": {
+        f"seller.safe_range/{h}d": {
+            "breach_rate": r,
+            "breach_rate_ci95": [r - 0.03, r + 0.03],
+            "n_matured": n,
+            "n_pending": h,
+            "target": 0.1,
+            "rolling": {"63": ROLLING},
+        }
+        for h, r, n in ((5, 0.108, 491), (21, 0.091, 475))
+    },
+    "volatility": {
+        "n_matured": 475,
+        "rmse": 0.05,
+        "naive_rmse": 0.058,
+        "series": [{"date": p["date"], "forecast": 0.15, "realised": 0.13} for p in ROLLING],
+    },
+    "drift_flags": [
+        {
+            "signal": "seller.safe_range/21d",
+            "observed": 0.0,
+            "expected": 0.1,
+            "band": [0.033, 0.183],
+            "n": 60,
+            "drifting": True,
+        }
+    ],
 }
 
 
@@ -32,7 +57,9 @@ def test_track_record_panel_and_drift_badge(tmp_path, serve):  # noqa: F811
     assert _row(page, "21d 9.1%").split()[-4:] == ["10.0%", "475", "21", "drift"]
     assert "3968 ledger rows scored to 2022-12-30" in page.text and "0.864" in page.text
     assert "63-session rolling breach rate" in page.text and "forecast (blue) vs realised" in page.text
-    assert _row(page, "21d drift 23,020") and _row(page, "5d 23,950").split()[-1] == "10.0%"  # drift next to the value
+    assert (
+        _row(page, "21d drift 23,020") and _row(page, "5d 23,950").split()[-1] == "10.0%"
+    )  # drift next to the value
 
 
 @needs_browser

@@ -14,13 +14,33 @@ def ledger_url(request, tmp_path):
     return request.getfixturevalue("postgres_database")
 
 
-def make_rows(dates, signal: str = "seller.safe_range", horizon_days: int = 5, lower: float = 90.0,
-              upper: float = 110.0, probability: float = 0.1) -> pd.DataFrame:
+def make_rows(
+    dates,
+    signal: str = "seller.safe_range",
+    horizon_days: int = 5,
+    lower: float = 90.0,
+    upper: float = 110.0,
+    probability: float = 0.1,
+) -> pd.DataFrame:
     """Ledger rows in the store's contract, one per date."""
     dates = pd.to_datetime(pd.Series(list(dates)))
-    return pd.DataFrame({
-        "as_of_date": dates, "decision_time": "close", "signal": signal, "horizon": f"{horizon_days}d",
-        "horizon_days": horizon_days, "expiry": pd.NaT, "value": np.nan, "lower": lower, "upper": upper,
-        "probability": probability, "label": None, "extra": '{"target_breach_probability": 0.1}',
-        "model_source": "model", "model": "seller.breach_5d", "model_version": "2021-01-01T00.00.00.000Z",
-        "mlflow_run_id": "abc"})
+    return pd.DataFrame(
+        {
+            "as_of_date": dates,
+            "decision_time": "close",
+            "signal": signal,
+            "horizon": f"{horizon_days}d",
+            "horizon_days": horizon_days,
+            "expiry": pd.NaT,
+            "value": np.nan,
+            "lower": lower,
+            "upper": upper,
+            "probability": probability,
+            "label": None,
+            "extra": '{"target_breach_probability": 0.1}',
+            "model_source": "model",
+            "model": "seller.breach_5d",
+            "model_version": "2021-01-01T00.00.00.000Z",
+            "mlflow_run_id": "abc",
+        }
+    )

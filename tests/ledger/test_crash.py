@@ -44,14 +44,20 @@ def _wait_for(proc: subprocess.Popen, line: str, timeout: float = 60.0) -> None:
         if got.strip() == line:
             return
         if not got and proc.poll() is not None:
-            raise AssertionError(f"child exited {proc.returncode} before {line}: {proc.stderr.read()[-2000:]}")
+            raise AssertionError(
+                f"child exited {proc.returncode} before {line}: {proc.stderr.read()[-2000:]}"
+            )
     raise AssertionError(f"no {line} within {timeout}s")
 
 
 def test_sigkill_mid_write_leaves_only_completed_runs(ledger_url):
     tests = os.path.dirname(os.path.dirname(__file__))
-    proc = subprocess.Popen([sys.executable, "-c", CHILD.format(tests=tests, url=ledger_url)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD.format(tests=tests, url=ledger_url)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_for(proc, "RUN-1-COMMITTED")
         _wait_for(proc, "RUN-2-ROWS-WRITTEN")
@@ -64,6 +70,8 @@ def test_sigkill_mid_write_leaves_only_completed_runs(ledger_url):
     assert ledger.count() == 20
     assert list(ledger.read_table("ledger_runs")["run_id"]) == ["done"]
     assert ledger.read_signals()["as_of_date"].max() == pd.Timestamp("2021-01-29")
-    after = ledger.append({"run_id": "after", "kind": "inference"}, make_rows(pd.bdate_range("2021-06-01", periods=30)))
+    after = ledger.append(
+        {"run_id": "after", "kind": "inference"}, make_rows(pd.bdate_range("2021-06-01", periods=30))
+    )
     assert after["inserted"] == 30  # and it takes the next run normally
     ledger.close()

@@ -12,8 +12,12 @@ from .test_scorecard import PARAMS, SPECS, _seller_frame
 
 def test_section_shows_rates_intervals_scores_and_drift():
     market = synthetic_market_daily(years=2, seed=5)
-    card = build_scorecard(ledger_rows({"seller_signals": _seller_frame(market, 0.001)}, SPECS, market["date"], "close"),
-                           market, PARAMS, range_target=0.1)
+    card = build_scorecard(
+        ledger_rows({"seller_signals": _seller_frame(market, 0.001)}, SPECS, market["date"], "close"),
+        market,
+        PARAMS,
+        range_target=0.1,
+    )
     section = track_record_report({"figure_dpi": 40}, card)
     html = section["html"]
     assert section["anchor"] == "track-record" and "seller.safe_range/21d" in html and "DRIFT" in html

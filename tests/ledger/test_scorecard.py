@@ -15,11 +15,27 @@ from aegismatrix.market.synthetic import synthetic_market_daily
 from aegismatrix.payload.publish import example_payload, validate_payload
 from aegismatrix.payload.track_record import track_record_block
 
-PARAMS = {"windows": [63, 252], "drift_window": 60, "drift_level": 0.95, "headline_range_signal": "seller.safe_range",
-          "vol_signal": "seller.vol_forecast", "direction_signal": "direction.direction",
-          "event_signals": {"buyer.breakout": {"atr_window": 14, "multiplier": 1.5}}}
-SPECS = [{"frame": "seller_signals", "signal": "seller.safe_range", "horizon_days": h, "lower": f"lo{h}",
-          "upper": f"up{h}", "probability": f"p{h}", "source": "model_source"} for h in (5, 21)]
+PARAMS = {
+    "windows": [63, 252],
+    "drift_window": 60,
+    "drift_level": 0.95,
+    "headline_range_signal": "seller.safe_range",
+    "vol_signal": "seller.vol_forecast",
+    "direction_signal": "direction.direction",
+    "event_signals": {"buyer.breakout": {"atr_window": 14, "multiplier": 1.5}},
+}
+SPECS = [
+    {
+        "frame": "seller_signals",
+        "signal": "seller.safe_range",
+        "horizon_days": h,
+        "lower": f"lo{h}",
+        "upper": f"up{h}",
+        "probability": f"p{h}",
+        "source": "model_source",
+    }
+    for h in (5, 21)
+]
 SPECS.append({"frame": "seller_signals", "signal": "seller.vol_forecast", "horizon_days": 21, "value": "vol"})
 
 
@@ -30,7 +46,9 @@ def market() -> pd.DataFrame:
 
 def _seller_frame(market: pd.DataFrame, width: float) -> pd.DataFrame:
     close, rng = market["close"].to_numpy(), np.random.default_rng(3)
-    frame = pd.DataFrame({"date": market["date"], "model_source": "model", "vol": 0.12 + 0.05 * rng.random(len(market))})
+    frame = pd.DataFrame(
+        {"date": market["date"], "model_source": "model", "vol": 0.12 + 0.05 * rng.random(len(market))}
+    )
     for h in (5, 21):
         half = close * width * np.sqrt(h) * (0.7 + 0.6 * rng.random(len(market)))
         frame[f"lo{h}"], frame[f"up{h}"], frame[f"p{h}"] = close - half, close + half, 0.1
@@ -42,7 +60,10 @@ def _direct_breach_rate(market: pd.DataFrame, frame: pd.DataFrame, h: int) -> tu
     high, low, hits, n = market["high"].to_numpy(), market["low"].to_numpy(), 0, 0
     for i in range(len(market) - h):
         n += 1
-        hits += bool(high[i + 1:i + h + 1].max() > frame[f"up{h}"].iloc[i] or low[i + 1:i + h + 1].min() < frame[f"lo{h}"].iloc[i])
+        hits += bool(
+            high[i + 1 : i + h + 1].max() > frame[f"up{h}"].iloc[i]
+            or low[i + 1 : i + h + 1].min() < frame[f"lo{h}"].iloc[i]
+        )
     return hits / n, n
 
 
@@ -54,17 +75,23 @@ def test_breach_rates_vol_ratio_and_pending_counts_match_direct_computation(mark
         rate, n = _direct_breach_rate(market, frame, h)
         assert card[f"n_matured_{h}d"] == n and card[f"n_pending_{h}d"] == h
         assert card[f"breach_rate_{h}d"] == pytest.approx(rate, abs=1e-12)
-        assert card["ranges"][f"seller.safe_range/{h}d"]["breach_rate_ci95"] == pytest.approx(wilson(rate * n, n))
+        assert card["ranges"][f"seller.safe_range/{h}d"]["breach_rate_ci95"] == pytest.approx(
+            wilson(rate * n, n)
+        )
     log_ret = np.log(market["close"]).diff().to_numpy()
     sq = []
     for i in range(21, len(market) - 21):
-        realised = np.sqrt(np.mean(log_ret[i + 1:i + 22] ** 2) * 252)
-        naive = np.sqrt(np.mean(log_ret[i - 20:i + 1] ** 2) * 252)
+        realised = np.sqrt(np.mean(log_ret[i + 1 : i + 22] ** 2) * 252)
+        naive = np.sqrt(np.mean(log_ret[i - 20 : i + 1] ** 2) * 252)
         sq.append(((frame["vol"].iloc[i] - realised) ** 2, (naive - realised) ** 2))
     sq = np.array(sq)
-    assert card["vol_rmse_ratio_to_naive"] == pytest.approx(np.sqrt(sq[:, 0].mean() / sq[:, 1].mean()), rel=1e-9)
+    assert card["vol_rmse_ratio_to_naive"] == pytest.approx(
+        np.sqrt(sq[:, 0].mean() / sq[:, 1].mean()), rel=1e-9
+    )
     rolling = card["ranges"]["seller.safe_range/5d"]["rolling"]
-    assert len(rolling["63"]) == card["n_matured_5d"] - 62 and len(rolling["252"]) == card["n_matured_5d"] - 251
+    assert (
+        len(rolling["63"]) == card["n_matured_5d"] - 62 and len(rolling["252"]) == card["n_matured_5d"] - 251
+    )
     json.dumps(card, allow_nan=False)
 
 
@@ -82,12 +109,29 @@ def test_a_range_far_from_its_target_raises_a_drift_flag_shown_in_the_payload(ma
 
 
 def test_rows_follow_specs_including_expiries_and_never_look_ahead():
-    frame = pd.DataFrame({"date": pd.to_datetime(["2021-01-04"] * 2), "expiry": pd.to_datetime(["2021-01-28"] * 2),
-                          "expiry_kind": ["weekly", "monthly"], "trading_days": [18, 18], "lower": [1.0, 2.0],
-                          "upper": [3.0, 4.0], "p_touch": [0.1, 0.2], "model_source": "calibrated",
-                          "realised_touch_range": [1.0, 0.0]})
-    spec = {"frame": "x", "signal": "seller.expiry_range", "expiry_column": "expiry", "key_columns": ["expiry_kind"],
-            "horizon_days_column": "trading_days", "lower": "lower", "upper": "upper", "probability": "p_touch"}
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2021-01-04"] * 2),
+            "expiry": pd.to_datetime(["2021-01-28"] * 2),
+            "expiry_kind": ["weekly", "monthly"],
+            "trading_days": [18, 18],
+            "lower": [1.0, 2.0],
+            "upper": [3.0, 4.0],
+            "p_touch": [0.1, 0.2],
+            "model_source": "calibrated",
+            "realised_touch_range": [1.0, 0.0],
+        }
+    )
+    spec = {
+        "frame": "x",
+        "signal": "seller.expiry_range",
+        "expiry_column": "expiry",
+        "key_columns": ["expiry_kind"],
+        "horizon_days_column": "trading_days",
+        "lower": "lower",
+        "upper": "upper",
+        "probability": "p_touch",
+    }
     rows = ledger_rows({"x": frame}, [spec], "latest", "close")
     assert rows["horizon"].tolist() == ["expiry:2021-01-28:weekly", "expiry:2021-01-28:monthly"]
     assert rows["horizon_days"].tolist() == [18, 18] and not any("realised" in str(e) for e in rows["extra"])
@@ -96,13 +140,74 @@ def test_rows_follow_specs_including_expiries_and_never_look_ahead():
 
 
 def test_backfill_refuses_dates_inside_a_models_training_data(market):
-    bundle = {"meta": {"data_provenance": {"symbols": {"nifty50": {"last_date": "2020-12-31"}}},
-                       "training_window": ["2012-01-02", "2020-11-30"]}}
-    assert training_data_end({"seller.trap": bundle, "seller.breach_5d": None}) == (pd.Timestamp("2020-12-31"), "seller.trap")
+    bundle = {
+        "meta": {
+            "data_provenance": {"symbols": {"nifty50": {"last_date": "2020-12-31"}}},
+            "training_window": ["2012-01-02", "2020-11-30"],
+        }
+    }
+    assert training_data_end({"seller.trap": bundle, "seller.breach_5d": None}) == (
+        pd.Timestamp("2020-12-31"),
+        "seller.trap",
+    )
     frames = {"seller_signals": _seller_frame(market, 0.01)}
     args = ({}, {"source": "synthetic"}, None)
     with pytest.raises(BackfillRefused, match="inside the training data of seller.trap"):
-        backfill_rows(*args, {"start": "2020-12-31"}, {"signals": SPECS}, "close", {"seller.trap": bundle}, frames)
+        backfill_rows(
+            *args, {"start": "2020-12-31"}, {"signals": SPECS}, "close", {"seller.trap": bundle}, frames
+        )
     start = frames["seller_signals"]["date"].iloc[-30]
     out = backfill_rows(*args, {"start": str(start.date())}, {"signals": SPECS}, "close", {}, frames)
-    assert out["run"]["kind"] == "backfill" and out["rows"]["as_of_date"].min() == start and len(out["rows"]) == 90
+    assert (
+        out["run"]["kind"] == "backfill"
+        and out["rows"]["as_of_date"].min() == start
+        and len(out["rows"]) == 90
+    )
+
+
+def test_direction_and_breakout_scores_against_their_baselines(market):
+    dates = market["date"]
+    direction = pd.DataFrame(
+        {
+            "date": dates,
+            "horizon_days": 1,
+            "p_down": 0.3,
+            "p_neutral": 0.25,
+            "p_up": 0.45,
+            "neutral_band": 0.0025,
+            "predicted_direction": "UP",
+            "conviction": 0.15,
+            "model_source": "baseline",
+        }
+    )
+    buyer = pd.DataFrame({"date": dates, "breakout_probability": 0.1, "model_source": "baseline"})
+    specs = [
+        {
+            "frame": "direction_signals",
+            "signal": "direction.direction",
+            "horizon_days_column": "horizon_days",
+            "label": "predicted_direction",
+            "probability": "conviction",
+            "extra": ["p_down", "p_neutral", "p_up", "neutral_band"],
+        },
+        {
+            "frame": "buyer_signals",
+            "signal": "buyer.breakout",
+            "horizon_days": 1,
+            "probability": "breakout_probability",
+        },
+    ]
+    rows = ledger_rows({"direction_signals": direction, "buyer_signals": buyer}, specs, dates, "close")
+    card = build_scorecard(rows, market, PARAMS, range_target=None)
+    ret = market["close"].shift(-1) / market["close"] - 1
+    y = np.where(ret > 0.0025, 2, np.where(ret < -0.0025, 0, 1))[:-1]
+    block = card["direction"]["1d"]
+    assert block["n_matured"] == len(market) - 1 and block["n_pending"] == 1
+    assert block["log_loss"] == pytest.approx(-np.mean(np.log(np.array([0.3, 0.25, 0.45])[y])), rel=1e-12)
+    assert block["accuracy"] == pytest.approx(np.mean(y == 2), rel=1e-12)
+    events = card["events"]["buyer.breakout"]
+    assert events["n_matured"] == len(market) - 14  # 13 rows of ATR(14) warm-up and the pending last day
+    assert events["brier"] == pytest.approx(
+        0.01 + 0.8 * events["event_rate"]
+    )  # mean((0.1 - y)^2) with y in {0, 1}
+    assert events["auc"] == 0.5  # a constant probability ranks nothing

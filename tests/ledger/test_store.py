@@ -17,8 +17,15 @@ DATES = pd.bdate_range("2021-01-04", periods=10)
 
 
 def _run(run_id: str, kind: str = "inference") -> dict:
-    return {"run_id": run_id, "kind": kind, "data_as_of": DATES[-1], "model_versions": {"seller.breach_5d": "v1"},
-            "mlflow_run_ids": {"seller.breach_5d": "abc"}, "provenance": {"source": "csv"}, "data_source": "csv"}
+    return {
+        "run_id": run_id,
+        "kind": kind,
+        "data_as_of": DATES[-1],
+        "model_versions": {"seller.breach_5d": "v1"},
+        "mlflow_run_ids": {"seller.breach_5d": "abc"},
+        "provenance": {"source": "csv"},
+        "data_source": "csv",
+    }
 
 
 def test_append_is_idempotent_and_keeps_the_first_served_values(ledger_url):
@@ -49,8 +56,14 @@ def test_rows_round_trip_with_types(ledger_url):
     rows["expiry"] = pd.Timestamp("2021-01-28")
     ledger.append(_run("a"), rows)
     back = ledger.read_signals()
-    assert back["as_of_date"].tolist() == list(DATES[:2]) and back["expiry"].iloc[0] == pd.Timestamp("2021-01-28")
-    assert back["lower"].iloc[0] == 90.0 and pd.isna(back["lower"].iloc[1]) and back["horizon_days"].tolist() == [5, 5]
+    assert back["as_of_date"].tolist() == list(DATES[:2]) and back["expiry"].iloc[0] == pd.Timestamp(
+        "2021-01-28"
+    )
+    assert (
+        back["lower"].iloc[0] == 90.0
+        and pd.isna(back["lower"].iloc[1])
+        and back["horizon_days"].tolist() == [5, 5]
+    )
     assert set(back["kind"]) == {"inference"} and set(back["run_id"]) == {"a"}
 
 
@@ -66,11 +79,15 @@ def test_an_older_schema_is_migrated_in_place(ledger_url):
     with engine.begin() as conn:
         assert S.migrate(conn, upto=1) == 1
     ledger = SignalLedger(ledger_url)
-    ledger.append(_run("a"), make_rows(DATES[:3]))  # an append migrates first (version 2 adds ledger_conflicts)
+    ledger.append(
+        _run("a"), make_rows(DATES[:3])
+    )  # an append migrates first (version 2 adds ledger_conflicts)
     history = ledger.read_table("ledger_schema")
     assert sorted(history["version"]) == [1, 2] and ledger.count() == 3
     assert ledger.migrate() == S.SCHEMA_VERSION
     with engine.begin() as conn:
-        conn.execute(S.schema_history.insert().values(version=99, description="from the future", applied_at="x"))
+        conn.execute(
+            S.schema_history.insert().values(version=99, description="from the future", applied_at="x")
+        )
     with pytest.raises(S.LedgerSchemaError, match="newer"):
         ledger.migrate()

@@ -38,10 +38,17 @@ def record(tmp_path_factory, copy_project_to, small_models, real_data_dir):
     bootstrap_project(project)
     ingestion = {"source": "csv", "csv_dir": str(real_data_dir), "start": "2015-01-01", "end": "2020-12-31"}
     _run(project, "seller", {"data_ingestion": ingestion, "seller": small_models("seller", FAST)})
-    later = {"data_ingestion": {**ingestion, "end": "2022-12-30"},
-             "inference": {"payload_path": str(project / "data/07_model_output/aegismatrix.json"), "dashboard_dir": None}}
+    later = {
+        "data_ingestion": {**ingestion, "end": "2022-12-30"},
+        "inference": {
+            "payload_path": str(project / "data/07_model_output/aegismatrix.json"),
+            "dashboard_dir": None,
+        },
+    }
     _run(project, "inference", later)
-    served = pd.read_parquet(_versions(project / "data/07_model_output/seller_signals.parquet")[-1])  # inference's
+    served = pd.read_parquet(
+        _versions(project / "data/07_model_output/seller_signals.parquet")[-1]
+    )  # inference's
     _run(project, "backfill", {**later, "backfill": {"start": "2021-01-01"}})
     _run(project, "scorecard", later)
     ledger = SignalLedger(f"duckdb:///{project / 'data/09_ledger/ledger.duckdb'}")
@@ -50,9 +57,14 @@ def record(tmp_path_factory, copy_project_to, small_models, real_data_dir):
     _run(project, "inference", later)
     counts["after_reruns"] = ledger.count()
     patch.undo()
-    yield {"project": project, "served": served, "ledger": ledger, "counts": counts,
-           "scorecard": json.loads((project / "data/08_reporting/scorecard.json").read_text()),
-           "market": pd.read_parquet(_versions(project / "data/03_primary/market_daily.parquet")[-1])}
+    yield {
+        "project": project,
+        "served": served,
+        "ledger": ledger,
+        "counts": counts,
+        "scorecard": json.loads((project / "data/08_reporting/scorecard.json").read_text()),
+        "market": pd.read_parquet(_versions(project / "data/03_primary/market_daily.parquet")[-1]),
+    }
     ledger.close()
 
 
@@ -66,8 +78,10 @@ def _direct_breach_rate(market: pd.DataFrame, served: pd.DataFrame, h: int) -> t
         i = index[pd.Timestamp(row.date)]
         if i + h < len(market):
             n += 1
-            hits += bool(high[i + 1:i + h + 1].max() > getattr(row, f"safe_upper_{h}d")
-                         or low[i + 1:i + h + 1].min() < getattr(row, f"safe_lower_{h}d"))
+            hits += bool(
+                high[i + 1 : i + h + 1].max() > getattr(row, f"safe_upper_{h}d")
+                or low[i + 1 : i + h + 1].min() < getattr(row, f"safe_lower_{h}d")
+            )
     return hits / n, n
 
 

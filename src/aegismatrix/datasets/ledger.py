@@ -22,8 +22,13 @@ logger = logging.getLogger(__name__)
 class SignalLedgerDataset(AbstractDataset[dict, pd.DataFrame]):
     """Kedro dataset over `aegismatrix.ledger.SignalLedger` (imports SQLAlchemy only when used)."""
 
-    def __init__(self, filepath: str | None = None, url: str | None = None, credentials: dict | None = None,
-                 metadata: dict | None = None):
+    def __init__(
+        self,
+        filepath: str | None = None,
+        url: str | None = None,
+        credentials: dict | None = None,
+        metadata: dict | None = None,
+    ):
         # `filepath` (a DuckDB file, made absolute by Kedro) unless a database URL is given
         self._url = (credentials or {}).get("url") or url or f"duckdb:///{filepath}"
         if not (credentials or {}).get("url") and not url and not filepath:
@@ -48,7 +53,9 @@ class SignalLedgerDataset(AbstractDataset[dict, pd.DataFrame]):
             counts = ledger.append(data["run"], data["rows"])
         finally:
             ledger.close()
-        logger.info("ledger %s run %s (%s): %s", _safe(self._url), data["run"]["run_id"], data["run"]["kind"], counts)
+        logger.info(
+            "ledger %s run %s (%s): %s", _safe(self._url), data["run"]["run_id"], data["run"]["kind"], counts
+        )
 
     def _exists(self) -> bool:
         ledger = self._ledger()

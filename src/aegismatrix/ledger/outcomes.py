@@ -12,7 +12,13 @@ import json
 import numpy as np
 import pandas as pd
 
-from aegismatrix.labels import direction_class, forward_realised_vol, forward_return, next_day_breakout, range_breach
+from aegismatrix.labels import (
+    direction_class,
+    forward_realised_vol,
+    forward_return,
+    next_day_breakout,
+    range_breach,
+)
 
 TRADING_DAYS = 252
 
@@ -29,7 +35,11 @@ def maturity(market: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
     pos = _positions(market, rows)
     days = pd.to_numeric(rows["horizon_days"], errors="coerce").to_numpy(dtype=float)
     last = len(market) - 1
-    state = np.where((pos < 0) | np.isnan(days), "unscorable", np.where(pos + np.nan_to_num(days) <= last, "matured", "pending"))
+    state = np.where(
+        (pos < 0) | np.isnan(days),
+        "unscorable",
+        np.where(pos + np.nan_to_num(days) <= last, "matured", "pending"),
+    )
     return pd.Series(state, index=rows.index)
 
 
@@ -83,14 +93,20 @@ def direction_outcomes(market: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
     """Per direction row: realised class 0 DOWN / 1 NEUTRAL / 2 UP over t+1..t+h against the row's neutral band."""
     out = pd.Series(np.nan, index=rows.index)
     pos = _positions(market, rows)
-    band = rows["extra"].map(lambda e: json.loads(e).get("neutral_band") if isinstance(e, str) else None).astype(float)
+    band = (
+        rows["extra"]
+        .map(lambda e: json.loads(e).get("neutral_band") if isinstance(e, str) else None)
+        .astype(float)
+    )
     for (h, b), group in rows.groupby([rows["horizon_days"], band.round(10)]):
         pick = rows.index.isin(group.index) & (pos >= 0) & np.isfinite(band.to_numpy())
         out[pick] = direction_class(market, int(h), float(b)).to_numpy()[pos[pick]]
     return out
 
 
-def breakout_outcomes(market: pd.DataFrame, rows: pd.DataFrame, atr_window: int, multiplier: float) -> pd.Series:
+def breakout_outcomes(
+    market: pd.DataFrame, rows: pd.DataFrame, atr_window: int, multiplier: float
+) -> pd.Series:
     """Per breakout row: 1 if the range of t+1 exceeds multiplier x ATR(t) (labels.next_day_breakout)."""
     pos = _positions(market, rows)
     realised = next_day_breakout(market, atr_window, multiplier).to_numpy()

@@ -27,8 +27,14 @@ def _extra(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     if not columns:
         return pd.Series([None] * len(frame), index=frame.index, dtype=object)
     part = frame[columns].astype(object).where(frame[columns].notna(), None)
-    return pd.Series([json.dumps(dict(zip(columns, _jsonable(row))), sort_keys=True) for row in part.itertuples(index=False)],
-                     index=frame.index, dtype=object)
+    return pd.Series(
+        [
+            json.dumps(dict(zip(columns, _jsonable(row))), sort_keys=True)
+            for row in part.itertuples(index=False)
+        ],
+        index=frame.index,
+        dtype=object,
+    )
 
 
 def _jsonable(values) -> list:
@@ -44,8 +50,11 @@ def _jsonable(values) -> list:
 
 def _horizon(frame: pd.DataFrame, spec: dict) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(horizon key, trading days, expiry) for every row of the frame."""
-    days = (frame[spec["horizon_days_column"]].astype("Int64") if spec.get("horizon_days_column")
-            else pd.Series(spec.get("horizon_days"), index=frame.index, dtype="Int64"))
+    days = (
+        frame[spec["horizon_days_column"]].astype("Int64")
+        if spec.get("horizon_days_column")
+        else pd.Series(spec.get("horizon_days"), index=frame.index, dtype="Int64")
+    )
     if spec.get("expiry_column"):
         expiry = pd.to_datetime(frame[spec["expiry_column"]]).dt.normalize()
         key = "expiry:" + expiry.dt.strftime("%Y-%m-%d")
@@ -58,14 +67,20 @@ def _horizon(frame: pd.DataFrame, spec: dict) -> tuple[pd.Series, pd.Series, pd.
 
 def _check_columns(frame: pd.DataFrame, spec: dict) -> None:
     named = [spec[s] for s in SLOTS if spec.get(s)] + list(spec.get("extra") or [])
-    named += [spec[k] for k in ("horizon_days_column", "expiry_column") if spec.get(k)] + list(spec.get("key_columns") or [])
+    named += [spec[k] for k in ("horizon_days_column", "expiry_column") if spec.get(k)] + list(
+        spec.get("key_columns") or []
+    )
     missing = [c for c in named if c not in frame]
     if missing:
-        raise LedgerSpecError(f"ledger spec {spec['signal']}: frame {spec['frame']} has no columns {missing} "
-                              f"(it has {list(frame.columns)[:12]}...)")
+        raise LedgerSpecError(
+            f"ledger spec {spec['signal']}: frame {spec['frame']} has no columns {missing} "
+            f"(it has {list(frame.columns)[:12]}...)"
+        )
 
 
-def _model_version(spec: dict, days: pd.Series, versions: dict, runs: dict) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _model_version(
+    spec: dict, days: pd.Series, versions: dict, runs: dict
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     template = spec.get("model")
     if not template:
         empty = pd.Series([None] * len(days), index=days.index, dtype=object)
@@ -75,19 +90,29 @@ def _model_version(spec: dict, days: pd.Series, versions: dict, runs: dict) -> t
     return model, version, version.map(lambda v: (runs.get(v) or {}).get("run_id") if v else None)
 
 
-def frame_rows(frame: pd.DataFrame, spec: dict, decision_time: str, versions: dict, runs: dict) -> pd.DataFrame:
+def frame_rows(
+    frame: pd.DataFrame, spec: dict, decision_time: str, versions: dict, runs: dict
+) -> pd.DataFrame:
     """Ledger rows of one spec for every row of `frame` (the caller chooses the dates)."""
     _check_columns(frame, spec)
     horizon, days, expiry = _horizon(frame, spec)
     source = spec.get("source", "model_source")
     model, version, run_id = _model_version(spec, days, versions, runs)
-    out = pd.DataFrame({
-        "as_of_date": pd.to_datetime(frame["date"]).dt.normalize(), "decision_time": decision_time,
-        "signal": spec["signal"], "horizon": horizon, "horizon_days": days, "expiry": expiry,
-        "model_source": frame[source] if source in frame else frame["model_source"],
-        "extra": _extra(frame, list(spec.get("extra") or [])), "model": model, "model_version": version,
-        "mlflow_run_id": run_id,
-    })
+    out = pd.DataFrame(
+        {
+            "as_of_date": pd.to_datetime(frame["date"]).dt.normalize(),
+            "decision_time": decision_time,
+            "signal": spec["signal"],
+            "horizon": horizon,
+            "horizon_days": days,
+            "expiry": expiry,
+            "model_source": frame[source] if source in frame else frame["model_source"],
+            "extra": _extra(frame, list(spec.get("extra") or [])),
+            "model": model,
+            "model_version": version,
+            "mlflow_run_id": run_id,
+        }
+    )
     for slot in SLOTS:
         out[slot] = frame[spec[slot]] if spec.get(slot) else None
     for slot in ("value", "lower", "upper", "probability"):
@@ -95,8 +120,14 @@ def frame_rows(frame: pd.DataFrame, spec: dict, decision_time: str, versions: di
     return out.reset_index(drop=True)
 
 
-def ledger_rows(frames: dict[str, pd.DataFrame], specs: list[dict], dates: Any, decision_time: str,
-                versions: dict | None = None, runs: dict | None = None) -> pd.DataFrame:
+def ledger_rows(
+    frames: dict[str, pd.DataFrame],
+    specs: list[dict],
+    dates: Any,
+    decision_time: str,
+    versions: dict | None = None,
+    runs: dict | None = None,
+) -> pd.DataFrame:
     """Rows of every spec whose frame is present, restricted to `dates` ("latest" = each frame's last date)."""
     parts = []
     for spec in specs:
@@ -104,6 +135,10 @@ def ledger_rows(frames: dict[str, pd.DataFrame], specs: list[dict], dates: Any, 
         if frame is None or frame.empty:
             continue
         when = pd.to_datetime(frame["date"]).dt.normalize()
-        keep = when == when.max() if isinstance(dates, str) and dates == "latest" else when.isin(pd.DatetimeIndex(dates).normalize())
+        keep = (
+            when == when.max()
+            if isinstance(dates, str) and dates == "latest"
+            else when.isin(pd.DatetimeIndex(dates).normalize())
+        )
         parts.append(frame_rows(frame[keep.to_numpy()], spec, decision_time, versions or {}, runs or {}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

@@ -6,22 +6,24 @@ one transaction and records each in `ledger_schema`, so a ledger written by an o
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
 schema_history = sa.Table(
-    "ledger_schema", metadata,
+    "ledger_schema",
+    metadata,
     sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("applied_at", sa.Text, nullable=False),
 )
 
 runs = sa.Table(
-    "ledger_runs", metadata,
+    "ledger_runs",
+    metadata,
     sa.Column("run_id", sa.Text, primary_key=True),
     sa.Column("kind", sa.Text, nullable=False),  # inference | backfill
     sa.Column("recorded_at", sa.Text, nullable=False),
@@ -42,7 +44,8 @@ KEY = ("as_of_date", "decision_time", "signal", "horizon")
 VALUE_COLUMNS = ("value", "lower", "upper", "probability", "label", "extra", "model_source")
 
 signals = sa.Table(
-    "ledger_signals", metadata,
+    "ledger_signals",
+    metadata,
     sa.Column("as_of_date", sa.Date, primary_key=True),
     sa.Column("decision_time", sa.Text, primary_key=True),  # close | preopen
     sa.Column("signal", sa.Text, primary_key=True),  # e.g. seller.safe_range
@@ -64,7 +67,8 @@ signals = sa.Table(
 )
 
 conflicts = sa.Table(
-    "ledger_conflicts", metadata,
+    "ledger_conflicts",
+    metadata,
     sa.Column("run_id", sa.Text, nullable=False),
     sa.Column("as_of_date", sa.Date, nullable=False),
     sa.Column("decision_time", sa.Text, nullable=False),
@@ -83,7 +87,9 @@ def _v1(conn: sa.Connection) -> None:
 def _v2(conn: sa.Connection) -> None:
     conflicts.create(conn)
     # plain DDL: an Index object bound to the table would already be created by version 1
-    conn.execute(sa.text("CREATE INDEX ix_ledger_signals_signal ON ledger_signals (signal, horizon, as_of_date)"))
+    conn.execute(
+        sa.text("CREATE INDEX ix_ledger_signals_signal ON ledger_signals (signal, horizon, as_of_date)")
+    )
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
@@ -109,13 +115,19 @@ def migrate(conn: sa.Connection, upto: int = SCHEMA_VERSION) -> int:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(1515)"))
     have = current_version(conn)
     if have > SCHEMA_VERSION:
-        raise LedgerSchemaError(f"ledger schema version {have} is newer than this code's {SCHEMA_VERSION}: upgrade")
+        raise LedgerSchemaError(
+            f"ledger schema version {have} is newer than this code's {SCHEMA_VERSION}: upgrade"
+        )
     if have == 0:
         schema_history.create(conn)
     for version, description, apply in MIGRATIONS:
         if have < version <= upto:
             apply(conn)
-            conn.execute(schema_history.insert().values(
-                version=version, description=description,
-                applied_at=datetime.now(timezone.utc).isoformat(timespec="seconds")))
+            conn.execute(
+                schema_history.insert().values(
+                    version=version,
+                    description=description,
+                    applied_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                )
+            )
     return max(have, min(upto, SCHEMA_VERSION))

@@ -10,7 +10,7 @@ too narrow for them: a flag there is a prompt to look, not proof of a broken mod
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -53,30 +53,51 @@ def drift_flag(name: str, outcome: pd.Series, promised: float | None, params: di
         return None
     band = binomial_band(promised, len(recent), level)
     observed = float(recent.mean())
-    return {"signal": name, "observed": observed, "expected": float(promised), "band": band, "n": len(recent),
-            "level": level, "drifting": bool(observed < band[0] or observed > band[1])}
+    return {
+        "signal": name,
+        "observed": observed,
+        "expected": float(promised),
+        "band": band,
+        "n": len(recent),
+        "level": level,
+        "drifting": bool(observed < band[0] or observed > band[1]),
+    }
 
 
 def _target(group: pd.DataFrame, default: float | None) -> float | None:
     """A range's promised breach rate: the target in its served extras, else the configured one."""
-    targets = group["extra"].map(lambda e: json.loads(e).get("target_breach_probability") if isinstance(e, str) else None)
+    targets = group["extra"].map(
+        lambda e: json.loads(e).get("target_breach_probability") if isinstance(e, str) else None
+    )
     targets = pd.to_numeric(targets, errors="coerce").dropna()
     return float(targets.mean()) if len(targets) else default
 
 
-def range_block(name: str, group: pd.DataFrame, scored: pd.DataFrame, default_target: float | None, params: dict) -> dict:
+def range_block(
+    name: str, group: pd.DataFrame, scored: pd.DataFrame, default_target: float | None, params: dict
+) -> dict:
     """Breach / expire-beyond rates of one range signal over its matured rows, rolling, interval and drift."""
     matured = scored[scored["state"] == "matured"].sort_values("as_of_date")
     n = len(matured)
     breaches = float(matured["breach"].sum())
     target = _target(group, default_target)
-    block = {"n_rows": len(group), "n_matured": n, "n_pending": int((scored["state"] == "pending").sum()),
-             "n_unscorable": int((scored["state"] == "unscorable").sum()),
-             "breach_rate": breaches / n if n else None, "breach_rate_ci95": wilson(breaches, n),
-             "expire_beyond_rate": float(matured["expire_beyond"].mean()) if n else None,
-             "mean_breach_probability": float(matured["probability"].mean()) if n else None, "target": target,
-             "rolling": {str(w): rolling_series(matured["as_of_date"], matured["breach"], w) for w in params["windows"]}}
-    block["drift"] = drift_flag(name, matured["breach"], target if target is not None else block["mean_breach_probability"], params)
+    block = {
+        "n_rows": len(group),
+        "n_matured": n,
+        "n_pending": int((scored["state"] == "pending").sum()),
+        "n_unscorable": int((scored["state"] == "unscorable").sum()),
+        "breach_rate": breaches / n if n else None,
+        "breach_rate_ci95": wilson(breaches, n),
+        "expire_beyond_rate": float(matured["expire_beyond"].mean()) if n else None,
+        "mean_breach_probability": float(matured["probability"].mean()) if n else None,
+        "target": target,
+        "rolling": {
+            str(w): rolling_series(matured["as_of_date"], matured["breach"], w) for w in params["windows"]
+        },
+    }
+    block["drift"] = drift_flag(
+        name, matured["breach"], target if target is not None else block["mean_breach_probability"], params
+    )
     return block
 
 
@@ -87,22 +108,49 @@ def _qlike(forecast: np.ndarray, realised: np.ndarray) -> float:
 
 def vol_block(scored: pd.DataFrame, params: dict) -> dict:
     """RMSE and QLIKE of the served vol forecast next to the naive trailing vol on the same matured rows."""
-    m = scored[(scored["state"] == "matured")].dropna(subset=["value", "realised", "naive"]).sort_values("as_of_date")
+    m = (
+        scored[(scored["state"] == "matured")]
+        .dropna(subset=["value", "realised", "naive"])
+        .sort_values("as_of_date")
+    )
     block = {"n_matured": len(m), "n_pending": int((scored["state"] == "pending").sum())}
     if not len(m):
-        return {**block, "rmse": None, "naive_rmse": None, "rmse_ratio_to_naive": None, "qlike": None,
-                "naive_qlike": None, "rolling_rmse_ratio": {}, "series": []}
+        return {
+            **block,
+            "rmse": None,
+            "naive_rmse": None,
+            "rmse_ratio_to_naive": None,
+            "qlike": None,
+            "naive_qlike": None,
+            "rolling_rmse_ratio": {},
+            "series": [],
+        }
     err, naive_err = (m["value"] - m["realised"]) ** 2, (m["naive"] - m["realised"]) ** 2
     rmse, naive_rmse = float(np.sqrt(err.mean())), float(np.sqrt(naive_err.mean()))
-    rolling = {str(w): [{"date": str(d.date()), "value": float(v)} for d, v in zip(
-        m["as_of_date"], np.sqrt(err.rolling(w).mean()) / np.sqrt(naive_err.rolling(w).mean())) if np.isfinite(v)]
-        for w in params["windows"]}
-    series = [{"date": str(d.date()), "forecast": float(f), "realised": float(r)}
-              for d, f, r in zip(m["as_of_date"], m["value"], m["realised"])]
-    return {**block, "rmse": rmse, "naive_rmse": naive_rmse, "rmse_ratio_to_naive": rmse / naive_rmse,
-            "qlike": _qlike(m["value"].to_numpy(), m["realised"].to_numpy()),
-            "naive_qlike": _qlike(m["naive"].to_numpy(), m["realised"].to_numpy()),
-            "rolling_rmse_ratio": rolling, "series": series}
+    rolling = {
+        str(w): [
+            {"date": str(d.date()), "value": float(v)}
+            for d, v in zip(
+                m["as_of_date"], np.sqrt(err.rolling(w).mean()) / np.sqrt(naive_err.rolling(w).mean())
+            )
+            if np.isfinite(v)
+        ]
+        for w in params["windows"]
+    }
+    series = [
+        {"date": str(d.date()), "forecast": float(f), "realised": float(r)}
+        for d, f, r in zip(m["as_of_date"], m["value"], m["realised"])
+    ]
+    return {
+        **block,
+        "rmse": rmse,
+        "naive_rmse": naive_rmse,
+        "rmse_ratio_to_naive": rmse / naive_rmse,
+        "qlike": _qlike(m["value"].to_numpy(), m["realised"].to_numpy()),
+        "naive_qlike": _qlike(m["naive"].to_numpy(), m["realised"].to_numpy()),
+        "rolling_rmse_ratio": rolling,
+        "series": series,
+    }
 
 
 def direction_block(scored: pd.DataFrame) -> dict:
@@ -110,20 +158,32 @@ def direction_block(scored: pd.DataFrame) -> dict:
     m = scored[(scored["state"] == "matured")].dropna(subset=["realised_class"])
     if not len(m):
         return {"n_matured": 0, "n_pending": int((scored["state"] == "pending").sum())}
-    probs = np.stack([m["extra"].map(lambda e: json.loads(e)[k]).to_numpy(dtype=float) for k in ("p_down", "p_neutral", "p_up")], 1)
+    served = m["extra"].map(json.loads)
+    probs = np.stack(
+        [served.map(lambda e, key=k: e[key]).to_numpy(dtype=float) for k in ("p_down", "p_neutral", "p_up")],
+        1,
+    )
     y = m["realised_class"].to_numpy(dtype=int)
     prior = np.bincount(y, minlength=3) / len(y)
     eps = 1e-12
-    return {"n_matured": len(m), "n_pending": int((scored["state"] == "pending").sum()),
-            "log_loss": float(-np.mean(np.log(np.clip(probs[np.arange(len(y)), y], eps, 1)))),
-            "prior_log_loss": float(-np.mean(np.log(np.clip(prior[y], eps, 1)))),
-            "accuracy": float(np.mean(probs.argmax(1) == y)), "prior_accuracy": float(prior.max()),
-            "class_prior": prior.tolist()}
+    return {
+        "n_matured": len(m),
+        "n_pending": int((scored["state"] == "pending").sum()),
+        "log_loss": float(-np.mean(np.log(np.clip(probs[np.arange(len(y)), y], eps, 1)))),
+        "prior_log_loss": float(-np.mean(np.log(np.clip(prior[y], eps, 1)))),
+        "accuracy": float(np.mean(probs.argmax(1) == y)),
+        "prior_accuracy": float(prior.max()),
+        "class_prior": prior.tolist(),
+    }
 
 
 def probability_block(name: str, scored: pd.DataFrame, params: dict) -> dict:
     """Brier and AUC of a served event probability next to the base rate of the matured rows; drift."""
-    m = scored[(scored["state"] == "matured")].dropna(subset=["probability", "event"]).sort_values("as_of_date")
+    m = (
+        scored[(scored["state"] == "matured")]
+        .dropna(subset=["probability", "event"])
+        .sort_values("as_of_date")
+    )
     block = {"n_matured": len(m), "n_pending": int((scored["state"] == "pending").sum())}
     if not len(m):
         return block
@@ -134,20 +194,29 @@ def probability_block(name: str, scored: pd.DataFrame, params: dict) -> dict:
         from sklearn.metrics import roc_auc_score
 
         auc = float(roc_auc_score(y, p))
-    return {**block, "event_rate": base, "event_rate_ci95": wilson(y.sum(), len(y)), "mean_probability": float(p.mean()),
-            "brier": float(np.mean((p - y) ** 2)), "base_rate_brier": float(np.mean((base - y) ** 2)), "auc": auc,
-            "drift": drift_flag(name, m["event"], float(m["probability"].tail(int(params["drift_window"])).mean()), params)}
+    return {
+        **block,
+        "event_rate": base,
+        "event_rate_ci95": wilson(y.sum(), len(y)),
+        "mean_probability": float(p.mean()),
+        "brier": float(np.mean((p - y) ** 2)),
+        "base_rate_brier": float(np.mean((base - y) ** 2)),
+        "auc": auc,
+        "drift": drift_flag(
+            name, m["event"], float(m["probability"].tail(int(params["drift_window"])).mean()), params
+        ),
+    }
 
 
 def generated_at() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _range_groups(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Range rows by `signal/horizon`; expiry rows of a signal pooled as `signal/expiry`."""
     ranged = rows[rows["lower"].notna() & rows["upper"].notna()]
     key = ranged["signal"] + "/" + np.where(ranged["expiry"].notna(), "expiry", ranged["horizon"])
-    return {k: g for k, g in ranged.groupby(key)}
+    return dict(list(ranged.groupby(key)))
 
 
 def _events(rows: pd.DataFrame, market: pd.DataFrame, params: dict) -> dict:
@@ -155,19 +224,27 @@ def _events(rows: pd.DataFrame, market: pd.DataFrame, params: dict) -> dict:
     for name, cfg in (params.get("event_signals") or {}).items():
         group = rows[rows["signal"] == name]
         if len(group):
-            scored = group.assign(state=O.maturity(market, group),
-                                  event=O.breakout_outcomes(market, group, int(cfg["atr_window"]), float(cfg["multiplier"])))
+            scored = group.assign(
+                state=O.maturity(market, group),
+                event=O.breakout_outcomes(market, group, int(cfg["atr_window"]), float(cfg["multiplier"])),
+            )
             out[name] = probability_block(name, scored, params)
     return out
 
 
 def _direction(rows: pd.DataFrame, market: pd.DataFrame, params: dict) -> dict:
     group = rows[rows["signal"] == params["direction_signal"]]
-    return {f"{int(h)}d": direction_block(g.assign(state=O.maturity(market, g), realised_class=O.direction_outcomes(market, g)))
-            for h, g in group.groupby("horizon_days")}
+    return {
+        f"{int(h)}d": direction_block(
+            g.assign(state=O.maturity(market, g), realised_class=O.direction_outcomes(market, g))
+        )
+        for h, g in group.groupby("horizon_days")
+    }
 
 
-def build_scorecard(rows: pd.DataFrame, market_daily: pd.DataFrame, params: dict, range_target: float | None) -> dict:
+def build_scorecard(
+    rows: pd.DataFrame, market_daily: pd.DataFrame, params: dict, range_target: float | None
+) -> dict:
     """Every scored block from the ledger rows and the market, plus the headline numbers and the drift flags."""
     market = market_daily.sort_values("date").reset_index(drop=True)
     ranges = {}
@@ -175,20 +252,31 @@ def build_scorecard(rows: pd.DataFrame, market_daily: pd.DataFrame, params: dict
         scored = group.assign(state=O.maturity(market, group)).join(O.range_outcomes(market, group))
         ranges[key] = range_block(key, group, scored, range_target, params)
     vol_rows = rows[rows["signal"] == params["vol_signal"]]
-    vol = vol_block(vol_rows.assign(state=O.maturity(market, vol_rows)).join(O.vol_outcomes(market, vol_rows)), params)
+    vol = vol_block(
+        vol_rows.assign(state=O.maturity(market, vol_rows)).join(O.vol_outcomes(market, vol_rows)), params
+    )
     events = _events(rows, market, params)
     headline = params["headline_range_signal"]
     flags = [b["drift"] for b in [*ranges.values(), *events.values()] if b.get("drift")]
-    card = {"generated_at": generated_at(), "ledger_rows": len(rows),
-            "market_last_date": str(market["date"].iloc[-1].date()) if len(market) else None,
-            "first_as_of": str(rows["as_of_date"].min().date()) if len(rows) else None,
-            "last_as_of": str(rows["as_of_date"].max().date()) if len(rows) else None}
+    card = {
+        "generated_at": generated_at(),
+        "ledger_rows": len(rows),
+        "market_last_date": str(market["date"].iloc[-1].date()) if len(market) else None,
+        "first_as_of": str(rows["as_of_date"].min().date()) if len(rows) else None,
+        "last_as_of": str(rows["as_of_date"].max().date()) if len(rows) else None,
+    }
     for h in (5, 21):
         block = ranges.get(f"{headline}/{h}d", {})
         card[f"breach_rate_{h}d"] = block.get("breach_rate")
         card[f"n_matured_{h}d"] = block.get("n_matured", 0)
         card[f"n_pending_{h}d"] = block.get("n_pending", 0)
     card["vol_rmse_ratio_to_naive"] = vol["rmse_ratio_to_naive"]
-    card.update(ranges=ranges, volatility=vol, direction=_direction(rows, market, params), events=events,
-                drift_flags=flags, drifting=[f["signal"] for f in flags if f["drifting"]])
+    card.update(
+        ranges=ranges,
+        volatility=vol,
+        direction=_direction(rows, market, params),
+        events=events,
+        drift_flags=flags,
+        drifting=[f["signal"] for f in flags if f["drifting"]],
+    )
     return card

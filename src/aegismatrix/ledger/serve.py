@@ -31,13 +31,27 @@ def _mlflow_runs(index: dict | None, versions: dict) -> dict:
 
 
 def _run(kind: str, as_of, provenance: dict, versions: dict, index: dict | None, decision_time: str) -> dict:
-    return {"run_id": uuid.uuid4().hex, "kind": kind, "data_as_of": as_of, "decision_time": decision_time,
-            "data_source": (provenance or {}).get("source"), "provenance": provenance, "model_versions": versions,
-            "mlflow_run_ids": _mlflow_runs(index, versions)}
+    return {
+        "run_id": uuid.uuid4().hex,
+        "kind": kind,
+        "data_as_of": as_of,
+        "decision_time": decision_time,
+        "data_source": (provenance or {}).get("source"),
+        "provenance": provenance,
+        "model_versions": versions,
+        "mlflow_run_ids": _mlflow_runs(index, versions),
+    }
 
 
-def record_served(payload: dict, model_versions: dict, data_provenance: dict, mlflow_releases: dict | None,
-                  params: dict, decision_time: str, **frames: pd.DataFrame) -> dict:
+def record_served(
+    payload: dict,
+    model_versions: dict,
+    data_provenance: dict,
+    mlflow_releases: dict | None,
+    params: dict,
+    decision_time: str,
+    **frames: pd.DataFrame,
+) -> dict:
     """The latest row of every signal frame (what the published payload served) as one ledger append."""
     versions = model_versions or {}
     rows = ledger_rows(frames, params["signals"], "latest", decision_time, versions, mlflow_releases)
@@ -60,29 +74,55 @@ def training_data_end(models: dict[str, dict | None]) -> tuple[pd.Timestamp | No
             continue
         meta = bundle["meta"]
         symbols = ((meta.get("data_provenance") or {}).get("symbols") or {}).values()
-        dates = [s.get("last_date") for s in symbols if s.get("last_date")] or list(meta.get("training_window") or [])[-1:]
+        dates = [s.get("last_date") for s in symbols if s.get("last_date")] or list(
+            meta.get("training_window") or []
+        )[-1:]
         ends += [(pd.Timestamp(d), ns) for d in dates]
     return max(ends) if ends else (None, None)
 
 
-def backfill_rows(model_versions: dict, data_provenance: dict, mlflow_releases: dict | None, params: dict,
-                  ledger_params: dict, decision_time: str, models: dict[str, dict | None],
-                  frames: dict[str, pd.DataFrame]) -> dict:
+def backfill_rows(
+    model_versions: dict,
+    data_provenance: dict,
+    mlflow_releases: dict | None,
+    params: dict,
+    ledger_params: dict,
+    decision_time: str,
+    models: dict[str, dict | None],
+    frames: dict[str, pd.DataFrame],
+) -> dict:
     """Every date from `backfill.start` (to `backfill.end`) after all served models' training data, as one append."""
     start = pd.Timestamp(params["start"]) if params.get("start") else None
     if start is None:
         raise BackfillRefused("backfill.start is required, e.g. --params backfill.start=2021-01-01")
     trained_to, ns = training_data_end(models)
     if trained_to is not None and start <= trained_to:
-        raise BackfillRefused(f"backfill.start {start.date()} is inside the training data of {ns} (trained on data to "
-                              f"{trained_to.date()}): those predictions are in-sample; start after {trained_to.date()}")
+        raise BackfillRefused(
+            f"backfill.start {start.date()} is inside the training data of {ns} (trained on data to "
+            f"{trained_to.date()}): those predictions are in-sample; start after {trained_to.date()}"
+        )
     end = pd.Timestamp(params["end"]) if params.get("end") else pd.Timestamp.max
-    dates = sorted({d for f in frames.values() if f is not None for d in pd.to_datetime(f["date"]) if start <= d <= end})
-    rows = ledger_rows(frames, ledger_params["signals"], dates, decision_time, model_versions or {}, mlflow_releases)
+    dates = sorted(
+        {d for f in frames.values() if f is not None for d in pd.to_datetime(f["date"]) if start <= d <= end}
+    )
+    rows = ledger_rows(
+        frames, ledger_params["signals"], dates, decision_time, model_versions or {}, mlflow_releases
+    )
     if rows.empty:
-        logger.warning("backfill: no signal rows from %s (the loaded data end %s)", start.date(),
-                       max((pd.to_datetime(f["date"]).max() for f in frames.values() if f is not None), default=None))
+        logger.warning(
+            "backfill: no signal rows from %s (the loaded data end %s)",
+            start.date(),
+            max((pd.to_datetime(f["date"]).max() for f in frames.values() if f is not None), default=None),
+        )
     as_of = max(dates) if dates else start
-    logger.info("backfill: %d rows for %d dates %s .. %s", len(rows), len(dates), start.date(), pd.Timestamp(as_of).date())
-    return {"run": _run("backfill", as_of, data_provenance, model_versions or {}, mlflow_releases, decision_time),
-            "rows": rows}
+    logger.info(
+        "backfill: %d rows for %d dates %s .. %s",
+        len(rows),
+        len(dates),
+        start.date(),
+        pd.Timestamp(as_of).date(),
+    )
+    return {
+        "run": _run("backfill", as_of, data_provenance, model_versions or {}, mlflow_releases, decision_time),
+        "rows": rows,
+    }

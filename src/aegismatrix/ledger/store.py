@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +68,9 @@ def _check_offer(rows: pd.DataFrame) -> pd.DataFrame:
     frame["expiry"] = pd.to_datetime(frame["expiry"]).dt.normalize()
     dup = frame.duplicated(list(S.KEY), keep=False)
     if dup.any():
-        raise LedgerError(f"{int(dup.sum())} offered rows share a key, e.g. {frame.loc[dup, list(S.KEY)].head(2).to_dict('records')}")
+        raise LedgerError(
+            f"{int(dup.sum())} offered rows share a key, e.g. {frame.loc[dup, list(S.KEY)].head(2).to_dict('records')}"
+        )
     return frame
 
 
@@ -102,7 +104,8 @@ class SignalLedger:
         query = sa.select(*[t.c[c] for c in S.KEY + S.VALUE_COLUMNS]).where(
             t.c.as_of_date.between(offered["as_of_date"].min().date(), offered["as_of_date"].max().date()),
             t.c.signal.in_(sorted(offered["signal"].unique())),
-            t.c.decision_time.in_(sorted(offered["decision_time"].unique())))
+            t.c.decision_time.in_(sorted(offered["decision_time"].unique())),
+        )
         stored = pd.DataFrame(conn.execute(query).fetchall(), columns=list(S.KEY + S.VALUE_COLUMNS))
         stored["as_of_date"] = pd.to_datetime(stored["as_of_date"])
         return stored
@@ -115,8 +118,13 @@ class SignalLedger:
             S.migrate(conn)
             if offered.empty:
                 return counts
-            joined = offered.merge(self._stored(conn, offered), on=list(S.KEY), how="left", suffixes=("", "_stored"),
-                                   indicator=True)
+            joined = offered.merge(
+                self._stored(conn, offered),
+                on=list(S.KEY),
+                how="left",
+                suffixes=("", "_stored"),
+                indicator=True,
+            )
             known = (joined["_merge"] == "both").to_numpy()
             stored = joined[[f"{c}_stored" for c in S.VALUE_COLUMNS]].set_axis(list(S.VALUE_COLUMNS), axis=1)
             same = known & _same(joined, stored)
@@ -126,13 +134,19 @@ class SignalLedger:
                 return counts
             conn.execute(S.runs.insert().values(**_run_record(run, offered, counts)))
             if len(new):
-                conn.execute(S.signals.insert(), [{**r, "kind": run["kind"], "run_id": run["run_id"]}
-                                                  for r in _records(new, ROW_COLUMNS)])
+                conn.execute(
+                    S.signals.insert(),
+                    [{**r, "kind": run["kind"], "run_id": run["run_id"]} for r in _records(new, ROW_COLUMNS)],
+                )
             if len(refused):
                 conn.execute(S.conflicts.insert(), _conflict_records(refused, run["run_id"]))
         if counts["conflicts"]:
-            logger.warning("ledger: %d rows already served with other values were kept (first wins); see "
-                           "ledger_conflicts for run %s", counts["conflicts"], run["run_id"])
+            logger.warning(
+                "ledger: %d rows already served with other values were kept (first wins); see "
+                "ledger_conflicts for run %s",
+                counts["conflicts"],
+                run["run_id"],
+            )
         return counts
 
     def read_signals(self, signal: str | None = None) -> pd.DataFrame:
@@ -156,7 +170,9 @@ class SignalLedger:
         with self.engine.connect() as conn:
             if not sa.inspect(conn).has_table(table):
                 return pd.DataFrame(columns=[c.name for c in target.columns])
-            return pd.DataFrame(conn.execute(sa.select(target)).fetchall(), columns=[c.name for c in target.columns])
+            return pd.DataFrame(
+                conn.execute(sa.select(target)).fetchall(), columns=[c.name for c in target.columns]
+            )
 
     def count(self) -> int:
         with self.engine.connect() as conn:
@@ -171,14 +187,19 @@ class SignalLedger:
 def _run_record(run: dict, offered: pd.DataFrame, counts: dict) -> dict:
     as_of = run.get("data_as_of")
     return {
-        "run_id": run["run_id"], "kind": run["kind"],
-        "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "run_id": run["run_id"],
+        "kind": run["kind"],
+        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "data_as_of": pd.Timestamp(as_of).date() if as_of else offered["as_of_date"].max().date(),
-        "decision_time": run.get("decision_time", "close"), "data_source": run.get("data_source"),
-        "provenance": json.dumps(run.get("provenance"), sort_keys=True, default=str), "release": run.get("release"),
+        "decision_time": run.get("decision_time", "close"),
+        "data_source": run.get("data_source"),
+        "provenance": json.dumps(run.get("provenance"), sort_keys=True, default=str),
+        "release": run.get("release"),
         "model_versions": json.dumps(run.get("model_versions"), sort_keys=True),
         "mlflow_run_ids": json.dumps(run.get("mlflow_run_ids"), sort_keys=True),
-        "n_offered": counts["offered"], "n_inserted": counts["inserted"], "n_unchanged": counts["unchanged"],
+        "n_offered": counts["offered"],
+        "n_inserted": counts["inserted"],
+        "n_unchanged": counts["unchanged"],
         "n_conflicts": counts["conflicts"],
     }
 
@@ -187,6 +208,12 @@ def _conflict_records(refused: pd.DataFrame, run_id: str) -> list[dict]:
     out = []
     for record in _records(refused, list(S.KEY) + list(S.VALUE_COLUMNS)):
         offered = {c: record.pop(c) for c in S.VALUE_COLUMNS}
-        out.append({**record, "run_id": run_id, "offered": json.dumps(offered, sort_keys=True, default=str),
-                    "reason": "key already served with other values; the first served values are kept"})
+        out.append(
+            {
+                **record,
+                "run_id": run_id,
+                "offered": json.dumps(offered, sort_keys=True, default=str),
+                "reason": "key already served with other values; the first served values are kept",
+            }
+        )
     return out

@@ -15,9 +15,14 @@ def create_pipeline(**kwargs) -> Pipeline:
     engines = {name: module for name in inference.ENGINES if (module := inference._engine(name)) is not None}
     pipe = sum((module.create_inference_pipeline() for module in engines.values()), Pipeline([]))
     namespaces = [ns for module in engines.values() for ns in module.MODEL_NAMESPACES]
-    inputs = {"model_versions": "inference_model_versions", "data_provenance": "data_provenance",
-              "mlflow_releases": "mlflow_releases", "params": "params:backfill", "ledger_params": "params:ledger",
-              "decision_time": "params:decision_time"}
+    inputs = {
+        "model_versions": "inference_model_versions",
+        "data_provenance": "data_provenance",
+        "mlflow_releases": "mlflow_releases",
+        "params": "params:backfill",
+        "ledger_params": "params:ledger",
+        "decision_time": "params:decision_time",
+    }
     inputs.update({f"{nodes.MODEL_PREFIX}{ns.replace('.', '__')}": f"{ns}.model" for ns in namespaces})
     inputs.update({f"{nodes.FRAME_PREFIX}{name}": name for name in ledger_frame_names(pipe.all_outputs())})
     return pipe + Pipeline([Node(nodes.backfill_ledger, inputs, "signal_ledger", name="backfill_ledger")])

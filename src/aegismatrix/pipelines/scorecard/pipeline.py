@@ -9,7 +9,13 @@ from . import nodes
 
 def create_pipeline(**kwargs) -> Pipeline:
     """`kedro run --pipeline=scorecard`: reads the ledger and the latest `market_daily`; trains nothing."""
-    return Pipeline([
-        Node(nodes.score_ledger, ["signal_ledger", "market_daily", "params:scorecard", "params:seller"], "scorecard",
-             name="score_ledger"),
-    ])
+    return Pipeline(
+        [
+            Node(
+                nodes.score_ledger,
+                ["signal_ledger", "market_daily", "params:scorecard", "params:seller"],
+                "scorecard",
+                name="score_ledger",
+            ),
+        ]
+    )
