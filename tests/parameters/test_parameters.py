@@ -86,3 +86,13 @@ def test_a_typo_on_the_command_line_fails_before_any_node_writes(tmp_path, copy_
     assert time.perf_counter() - start < 30  # fails at session start, not after training (~10 s wall here)
     assert not any(p.is_file() for p in (project / "data").rglob("*")) if (project / "data").exists() else True
     shutil.rmtree(project)
+
+
+def test_a_partial_override_of_one_horizon_is_laid_over_its_family(project_root):
+    runtime = {"direction": {"xgb_h1": {"tuning": {"n_trials": 0}, "estimator": {"params": {"n_estimators": 20}}}}}
+    params = load_project_parameters(project_root, runtime_params=runtime)["direction"]
+    assert params["xgb_h1"]["tuning"]["n_trials"] == 0 and params["xgb_h1"]["estimator"]["params"]["n_estimators"] == 20
+    assert params["xgb_h1"]["label"]["horizon"] == 1 and params["xgb_h1"]["estimator"]["kind"] == "xgb_classifier"
+    assert params["xgb_h5"]["tuning"]["n_trials"] == params["families"]["xgb"]["tuning"]["n_trials"]  # siblings kept
+    with pytest.raises(ParameterError, match=r"direction\.xgb_h1\.tuning\.n_trialz"):
+        load_project_parameters(project_root, runtime_params={"direction": {"xgb_h1": {"tuning": {"n_trialz": 0}}}})

@@ -33,18 +33,30 @@ def model_namespaces(engine: str) -> list[str]:
     return list(getattr(module, "MODEL_NAMESPACES", []))
 
 
+def _merged(base: dict, override: dict) -> dict:
+    """`base` with `override` laid over it, nested dicts merged key by key."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
 def generate_family_blocks(section: dict, names: list[str]) -> None:
-    """Fill `<family>_h<h>` blocks that are not written out from `section['families'][family]`."""
+    """Fill `<family>_h<h>` blocks from `section['families'][family]`.
+
+    A member written out in full is kept; a partial one (an env or `--params` changing a few keys of one
+    horizon, e.g. `direction.xgb_h1.tuning.n_trials=0`) is laid over its family's block.
+    """
     families = section.get("families") or {}
     for name in names:
         member = _FAMILY_MEMBER.match(name)
-        if name in section or not member or member["family"] not in families:
+        if is_model_block(section.get(name)) or not member or member["family"] not in families:
             continue
         h = int(member["h"])
         block = copy.deepcopy(families[member["family"]])
         block["label"] = {**block.get("label", {}), "horizon": h}
         block["horizon"] = h
-        section[name] = block
+        section[name] = _merged(block, section.get(name) or {})
 
 
 def _derive_horizon(block: dict, section: dict) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from aegismatrix.parameters.derive import derive_parameters, is_model_block
+from aegismatrix.parameters.derive import ENGINES, derive_parameters, is_model_block, model_namespaces
 from aegismatrix.parameters.schema import SECTIONS, check_section
 
 # Maps whose keys are data, not settings (symbols, per-tenor values, signal -> model).
@@ -94,15 +94,21 @@ def _split_message(path: str, msg: str) -> tuple[str, str]:
     return (f"{path}.{sub}", rest) if sep and " " not in sub else (path, msg)
 
 
+def _declared_models() -> list[str]:
+    """Every template namespace the pipelines declare: its block is checked whole by ModelConfig instead."""
+    return [ns for engine in ENGINES for ns in model_namespaces(engine)]
+
+
 def _key_errors(params: dict, base: dict[str, Any]) -> list[tuple[str, str]]:
     errors = []
     flat = _paths(params)
     inside = [p for p, v in flat.items() if is_model_block(v) or p.endswith(".families")] + sorted(OPEN_MAPS)
+    inside += [ns for ns in _declared_models() if ns in flat and ns not in base]
     for path, value in flat.items():
         if any(path.startswith(f"{m}.") for m in inside):
             continue
         if path not in base:
-            if not is_model_block(value):
+            if not is_model_block(value) and path not in inside:
                 errors.append((path, "unknown key (not defined in conf/base)"))
             continue
         want, got = _kind(base[path]), _kind(value)
