@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from aegismatrix.logs import fitting
 from aegismatrix.modelling.baselines import fit_baseline, predict_baseline
 from aegismatrix.modelling.calibration import Calibrator
 from aegismatrix.modelling.config import ModelConfig
@@ -108,6 +109,12 @@ def _tune(cfg, frame, feature_cols, scaler, fit_pos, val_pos, y_all, study_name)
 def train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndarray, cfg: ModelConfig,
                study_name: str) -> FittedModel:
     """Fit scaler, tuning, model, calibrator and baselines on `train_pos` rows only."""
+    with fitting("/".join(study_name.split("/")[:2])):  # epoch/trial log lines name the model and fold
+        return _train_fold(frame, feature_cols, train_pos, cfg, study_name)
+
+
+def _train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndarray, cfg: ModelConfig,
+                study_name: str) -> FittedModel:
     train = frame.iloc[train_pos]
     thresholds = (np.quantile(train["label"], cfg.label_bins).tolist() if cfg.label_bins else None)
     y_all = encode_label(frame["label"], thresholds)

@@ -67,10 +67,14 @@ def tune(objective: Callable[[optuna.Trial], float], study_name: str, n_trials: 
     return study
 
 
+def _rounded(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
 def _log_progress(n_trials: int):
     def callback(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         best = study.best_value if any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials) else None
-        logger.info("optuna %s: trial %d/%d %s value=%s best=%s", study.study_name, trial.number + 1,
-                    n_trials, trial.state.name.lower(), trial.value, best)
+        logger.info("%s optuna trial %d/%d %s: value %s, best %s", "/".join(study.study_name.split("/")[:2]),
+                    trial.number + 1, n_trials, trial.state.name.lower(), _rounded(trial.value), _rounded(best))
 
     return callback

@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from aegismatrix.logs import fit_label
 from aegismatrix.models.base import register
 from aegismatrix.models.defaults import MLP_DEFAULTS
 from aegismatrix.models.torch_base import EarlyStopping, TorchEstimator
@@ -75,7 +76,7 @@ class MLPRegressorModel(TorchEstimator):
             net.eval()
             with torch.no_grad():
                 val = nn.functional.mse_loss(net(values[val_start:]).squeeze(-1), target[val_start:]).item()
-            logger.debug("mlp_regressor epoch %d: validation mse %.4f", epoch + 1, val)
+            logger.debug("%s mlp_regressor epoch %d: validation mse %.4f", fit_label() or "(no fold)", epoch + 1, val)
             if on_epoch is not None:
                 on_epoch(epoch, val)
             if stopper.should_stop(net, val):

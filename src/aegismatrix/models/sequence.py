@@ -21,6 +21,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from aegismatrix.logs import fit_label
 from aegismatrix.models.base import register
 from aegismatrix.models.defaults import BILSTM_DEFAULTS
 from aegismatrix.models.torch_base import EarlyStopping, TorchEstimator
@@ -126,8 +127,8 @@ class BiLSTMAttentionClassifier(TorchEstimator):
                 total += loss.item() * len(batch)
             schedule.step()
             val_loss = self._loss(net, windows[val_rows], targets[val_rows])
-            logger.info("bilstm_attention epoch %d/%d: train loss %.4f, validation loss %.4f", epoch + 1, epochs,
-                        total / len(order), val_loss)
+            logger.info("%s bilstm_attention epoch %d/%d: train loss %.4f, validation loss %.4f",
+                        fit_label() or "(no fold)", epoch + 1, epochs, total / len(order), val_loss)
             if on_epoch is not None:
                 on_epoch(epoch, val_loss)
             if stopper.should_stop(net, val_loss):

@@ -1,0 +1,92 @@
+"""Logs a person reads: which model and fold a training line belongs to, a project log file, upstream noise off.
+
+- `fitting(label)` marks the model/fold being fitted (`direction.bilstm_h5/fold2`); epoch lines say it via
+  `fit_label()`.
+- `LoggingHooks` prints the model comparison after a training run and switches kedro.io's lines back on.
+- `filter_known_upstream_warnings()` silences warnings that repeat on every run and that we cannot act on
+  (called from settings.py, before Kedro builds its config loader).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import os
+import warnings
+from contextlib import contextmanager
+from typing import Iterator
+
+from kedro.framework.hooks import hook_impl
+
+_FITTING: contextvars.ContextVar[str] = contextvars.ContextVar("aegismatrix_fitting", default="")
+
+# (message regex, category, why it is safe to ignore)
+KNOWN_UPSTREAM_WARNINGS = [
+    (r"register_new_resolver\(\) is deprecated", UserWarning, "Kedro's own OmegaConf resolvers (kedro 1.7 + omegaconf)"),
+    (r"One or more dataset names contain '\.' characters", UserWarning, "namespaced template datasets are dotted by design"),
+]
+
+
+def filter_known_upstream_warnings() -> None:
+    """Ignore the known upstream warnings listed above (each once per process, not once per run)."""
+    for message, category, _why in KNOWN_UPSTREAM_WARNINGS:
+        warnings.filterwarnings("ignore", message=message, category=category)
+
+
+@contextmanager
+def fitting(label: str) -> Iterator[None]:
+    """Within this block, training log lines name `label` (model namespace and fold)."""
+    token = _FITTING.set(label)
+    try:
+        yield
+    finally:
+        _FITTING.reset(token)
+
+
+def fit_label() -> str:
+    """The model/fold being fitted, or "" outside a fit."""
+    return _FITTING.get()
+
+
+class LoggingHooks:
+    """`AEGIS_LOG_DATA_IO=1` turns kedro.io's per-dataset Loading/Saving lines back on (WARNING by default)."""
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        if os.environ.get("AEGIS_LOG_DATA_IO", "").lower() in ("1", "true", "yes"):
+            logging.getLogger("kedro.io").setLevel(logging.INFO)
+
+    @hook_impl
+    def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        """A training run ends with its model comparison: model, baseline, metric, skill, CI, status."""
+        names = sorted(n for n in pipeline.all_outputs() if n.endswith(".metrics"))
+        rows = [comparison_row(n.removesuffix(".metrics"), catalog.load(n)) for n in names]
+        if rows:
+            table = comparison_table(rows)
+            print(table, flush=True)
+            logging.getLogger(__name__).info("model comparison\n%s", table)
+
+
+def _pct(value) -> str:
+    return "n/a" if value is None else f"{100 * float(value):+.1f}%"
+
+
+def comparison_row(name: str, metrics: dict) -> dict:
+    """One model's out-of-sample skill next to its baseline, from the template's metrics JSON."""
+    skill = (metrics.get("overall") or {}).get("skill") or {}
+    level = skill.get("level")
+    return {"model": name, "baseline": str(skill.get("vs") or metrics.get("primary_baseline") or "-"),
+            "metric": str(skill.get("metric") or metrics.get("metric") or "-"), "skill": _pct(skill.get("value")),
+            "ci": f"[{_pct(skill.get('ci_low'))}, {_pct(skill.get('ci_high'))}]",
+            "level": f"{100 * level:.0f}%" if level else "", "status": str(metrics.get("status", "-"))}
+
+
+def comparison_table(rows: list[dict]) -> str:
+    """Fixed-width text table, edge models first."""
+    rows = sorted(rows, key=lambda r: (r["status"] != "edge", r["model"]))
+    head = {"model": "model", "baseline": "baseline", "metric": "metric", "skill": "skill", "ci": "CI", "status": "status"}
+    widths = {k: max(len(str(r[k])) for r in [head, *rows]) for k in head}
+    line = lambda r: "  ".join(str(r[k]).ljust(widths[k]) for k in head)  # noqa: E731
+    level = next((r["level"] for r in rows if r["level"]), "")
+    title = f"Model comparison, out of sample (skill = 1 - model loss / baseline loss; {level} bootstrap CI)"
+    return "\n".join([title, line(head), *(line(r) for r in rows)])
