@@ -97,3 +97,19 @@ def engine_signals(market_daily) -> dict[str, pd.DataFrame]:
     buyer = pd.DataFrame({"date": dates, "breakout_probability": 0.08, "spike_up_probability": 0.5,
                           "theta_edge": 0.1, "model_source": "baseline"})
     return {"seller_signals": seller, "direction_signals": direction, "buyer_signals": buyer}
+
+
+@pytest.fixture(scope="session")
+def strategy_backtest(market_daily) -> tuple[pd.DataFrame, dict]:
+    """The seller strategy backtest on weekly Thursday expiries with strikes 3% either side of the close."""
+    from aegismatrix.pipelines.seller.options_nodes import seller_strategy_backtest
+
+    dates = pd.DatetimeIndex(market_daily["date"])
+    expiries = dates[dates.dayofweek == 3]
+    rows = [{"date": d, "expiry": e, "expiry_kind": "weekly", "trading_days": int(((dates > d) & (dates <= e)).sum()),
+             "strike_lower": np.floor(c * 0.97 / 50) * 50, "strike_upper": np.ceil(c * 1.03 / 50) * 50,
+             "target_breach_probability": 0.1}
+            for d, c in zip(dates, market_daily["close"]) for e in expiries[expiries > d][:1]]
+    params = {"entry_trading_days": 5, "condor_wing_points": 200, "cost_points_per_leg": 1.0, "rate": 0.065,
+              "weekly_listed_from": "2019-02-11", "worst_weeks": 3, "lot_sizes": [{"from": "2000-01-01", "size": 50}]}
+    return seller_strategy_backtest(pd.DataFrame(rows), market_daily, params, {"strike_step": 50})

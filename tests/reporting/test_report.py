@@ -18,7 +18,8 @@ PARAMS = {"title": "Test report", "figure_dpi": 40, "max_table_rows": 50, "top_f
           "signal_history_days": 300, "volatility_horizon": 21,
           "safe_range": {"target_breach_probability": 0.10, "tenors": [5, 21], "rolling_window": 63}}
 SECTIONS = ["Data provenance and quality", "Model comparison", "Model direction.toy_up", "Model direction.noise3",
-            "Model seller.toy_vol", "Volatility forecast vs realised", "Safe-range backtest", "Signal history",
+            "Model seller.toy_vol", "Volatility forecast vs realised", "Safe-range backtest",
+            "Seller strategy backtest (weekly expiries)", "Signal history",
             "Track record (served signals vs what happened)"]
 
 
@@ -28,7 +29,7 @@ class _Kept(MemoryDataset):
 
 
 @pytest.fixture(scope="module")
-def report_run(model_outputs, market_daily, engine_signals):
+def report_run(model_outputs, market_daily, engine_signals, strategy_backtest):
     pipeline = create_pipeline(namespaces=NAMESPACES)
     inputs = {"market_daily": market_daily, "params:reporting": PARAMS,
               "data_provenance": {"source": "synthetic", "symbols": {"nifty50": {
@@ -37,7 +38,8 @@ def report_run(model_outputs, market_daily, engine_signals):
                                                    "action": ["repaired"], "n_rows": [2],
                                                    "example_dates": ["2020-01-02"], "message": ["high < close"]}),
               "seller_signals": engine_signals["seller_signals"],
-              "direction_signals": engine_signals["direction_signals"]}
+              "direction_signals": engine_signals["direction_signals"],
+              "seller_strategy_backtest": strategy_backtest[0], "seller_strategy_backtest_summary": strategy_backtest[1]}
     for ns, outputs in model_outputs.items():
         inputs.update({f"{ns}.{k}": v for k, v in outputs.items()})
     inputs["scorecard"] = {}  # no scorecard yet: the track-record section says so
@@ -56,7 +58,8 @@ def test_report_renders_every_section(report_run):
     for text in ("per fold", "Per calendar year", "Feature importance", "Out-of-sample diagnostics",
                  "Data-quality findings", "ohlc_consistency", "^NSEI"):
         assert text in html, text
-    assert html.count("data:image/png;base64,") >= 3 * 3 + 4  # three per model, four shared
+    assert html.count("data:image/png;base64,") >= 3 * 3 + 5  # three per model, five shared
+    assert "model premiums" in html and "vix_implied" in html and "<h3>Worst weeks</h3>" in html
 
 
 def test_report_is_self_contained(report_run):
@@ -84,7 +87,7 @@ def test_every_figure_is_a_dataset(report_run):
         for kind in ("diagnostics_plot", "skill_plot", "importance_plot"):
             assert f"{ns}.{kind}" in figures
     assert {"model_comparison_plot", "volatility_forecast_plot", "safe_range_backtest_plot",
-            "signal_history_plot"} <= set(figures)
+            "signal_history_plot", "seller_strategy_backtest_plot"} <= set(figures)
     assert all(isinstance(out[name], Figure) for name in figures)
 
 

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
+from aegismatrix.reporting import backtest as B
 from aegismatrix.reporting import figures as F
 from aegismatrix.reporting import html as H
 from aegismatrix.reporting import tables as T
@@ -91,6 +92,14 @@ def track_record_report(params: dict, scorecard: dict | None = None) -> dict:
     return _section("track-record", "Track record (served signals vs what happened)", TR.track_record_html(scorecard, png))
 
 
+def strategy_backtest_report(params: dict, trades: pd.DataFrame | None = None, summary: dict | None = None):
+    """Seller strategy backtest: summary next to the VIX-implied rule, equity curve, drawdown, worst weeks."""
+    fig = B.backtest_figure(trades)
+    body = B.backtest_section_html(summary, F.to_base64_png(fig, params.get("figure_dpi", 72)),
+                                   params.get("max_table_rows", 200))
+    return fig, _section("strategy-backtest", "Seller strategy backtest (weekly expiries)", body)
+
+
 def signal_history_report(market_daily: pd.DataFrame, params: dict, **signals: pd.DataFrame):
     """Signal history charts of every engine that has produced signals."""
     fig = F.signal_history_figure(market_daily, signals, params.get("signal_history_days", 504))
@@ -110,13 +119,13 @@ def data_report(data_provenance: dict, data_quality_report: pd.DataFrame, params
 
 
 def render_report(params: dict, data_section: dict, comparison_section: dict, volatility_section: dict,
-                  safe_range_section: dict, signal_section: dict, track_record_section: dict | None = None,
-                  **model_sections: dict) -> str:
+                  safe_range_section: dict, signal_section: dict, backtest_section: dict | None = None,
+                  track_record_section: dict | None = None, **model_sections: dict) -> str:
     """The self-contained HTML report (sections in a fixed order, models sorted by name)."""
     ordered = [data_section, comparison_section,
                *sorted(model_sections.values(), key=lambda s: s["heading"]),
-               volatility_section, safe_range_section, signal_section,
-               *([track_record_section] if track_record_section else [])]
+               volatility_section, safe_range_section, *([backtest_section] if backtest_section else []),
+               signal_section, *([track_record_section] if track_record_section else [])]
     generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return H.render_document(params.get("title", "AegisMatrix report"), generated,
                              [(s["anchor"], s["heading"], s["html"]) for s in ordered])

@@ -54,6 +54,15 @@ def create_pipeline(namespaces: dict[str, list[str]] | None = None, **kwargs) ->
     return sum((_model_pipeline(ns) for ns in models), Pipeline([])) + shared
 
 
+def _backtest_nodes(seller: dict) -> list:
+    """The seller strategy backtest section, only when the seller engine is part of the run."""
+    if not seller:
+        return []
+    return [node(nodes.strategy_backtest_report, {"params": "params:reporting", "trades": "seller_strategy_backtest",
+                                                   "summary": "seller_strategy_backtest_summary"},
+                 ["seller_strategy_backtest_plot", "report_strategy_backtest_section"], name="strategy_backtest_report")]
+
+
 def _shared_pipeline(models: list[str], signals: dict, seller: dict, market: dict) -> Pipeline:
     return Pipeline([
         node(nodes.data_report, ["data_provenance", "data_quality_report", "params:reporting"], "report_data_section",
@@ -66,6 +75,7 @@ def _shared_pipeline(models: list[str], signals: dict, seller: dict, market: dic
              ["safe_range_backtest_plot", "safe_range_backtest", "report_safe_range_section"], name="safe_range_report"),
         node(nodes.signal_history_report, {**market, **signals}, ["signal_history_plot", "report_signal_section"],
              name="signal_history_report"),
+        *_backtest_nodes(seller),
         node(nodes.track_record_report, {"params": "params:reporting", "scorecard": "scorecard"},
              "report_track_record_section", name="track_record_report"),
         node(nodes.render_report,
@@ -73,6 +83,7 @@ def _shared_pipeline(models: list[str], signals: dict, seller: dict, market: dic
               "comparison_section": "report_comparison_section", "volatility_section": "report_volatility_section",
               "safe_range_section": "report_safe_range_section", "signal_section": "report_signal_section",
               "track_record_section": "report_track_record_section",
+              **({"backtest_section": "report_strategy_backtest_section"} if seller else {}),
               **{_key(ns): f"{ns}.report_section" for ns in models}},
              "aegismatrix_report", name="render_report"),
     ])
