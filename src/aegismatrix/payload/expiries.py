@@ -51,6 +51,7 @@ def expiries_section(ranges: pd.DataFrame | None, ladder: pd.DataFrame | None, a
         entry["trading_days"], entry["calendar_days"] = int(row.trading_days), int(row.calendar_days)
         entry.update({"calibration_samples": int(row.calibration_samples), "model_source": str(row.model_source),
                       "events": _events(row.events),
+                      "events_incomplete": _events(getattr(row, "events_table_ends", "")),
                       "strike_ladder": _ladder(ladder, row.expiry, row.expiry_kind, row.expiry_rank)})
         out.append(entry)
     return {"expiries": out, "expiries_reason": None if out else f"no expiry rows for {as_of.date()}"}

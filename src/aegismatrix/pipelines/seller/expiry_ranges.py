@@ -17,18 +17,20 @@ from scipy.special import ndtr
 
 from aegismatrix.labels import forward_excursion_to_expiry, implied_move_fraction
 from aegismatrix.market.calendar import count_sessions_between, nse_trading_days
-from aegismatrix.market.events import EXPIRY_KINDS, events_between
+from aegismatrix.market.events import EXPIRY_KINDS, events_between, load_events
 from aegismatrix.market.expiries import next_expiries
 
 from .causal import causal_exceedance, causal_quantile
 
 logger = logging.getLogger(__name__)
 
+REGULAR_EVENT_KINDS = ("union_budget", "rbi_policy", "fomc")  # a year never passes without them; elections do
+
 RANGE_COLUMNS = [
     "date", "expiry", "expiry_kind", "expiry_rank", "trading_days", "calendar_days", "dte_bucket", "spot", "vix_close",
     "implied_move_points", "range_multiplier", "lower", "upper", "strike_lower", "strike_upper", "p_touch",
     "p_touch_lower", "p_touch_upper", "p_expire_beyond", "target_breach_probability", "calibration_samples",
-    "events", "model_source",
+    "events", "events_table_ends", "model_source",
 ]
 REALISED_COLUMNS = ["realised_touch_range", "realised_touch_strikes", "realised_expire_beyond", "realised_max_move_ratio"]
 
@@ -106,6 +108,18 @@ def _pool(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.dropna(subset=["max_ratio"]).drop_duplicates(["date", "expiry"])
 
 
+def _table_ends(frame: pd.DataFrame) -> list[str]:
+    """Per row, the regular event kinds whose committed table ends before its expiry (its `events` may miss them)."""
+    table = load_events()
+    last = table[table["kind"].isin(REGULAR_EVENT_KINDS)].groupby("kind")["effective_session"].max()
+    stale = [(kind, day) for kind, day in last.items()]
+    ends = ["; ".join(f"{kind} {day.date()}" for kind, day in stale if expiry > day) for expiry in frame["expiry"]]
+    if any(ends):
+        logger.warning("seller_expiry_ranges: the event table ends before some expiries (%s); extend "
+                       "conf/base/calendar/events.yml", next(e for e in ends if e))
+    return ends
+
+
 def _event_lists(frame: pd.DataFrame) -> list[str]:
     """Scheduled events with their first NSE session in (t, expiry], as 'kind YYYY-MM-DD' joined by '; '."""
     events = events_between(frame["date"].min(), frame["expiry"].max(), include_expiries=False)
@@ -166,7 +180,7 @@ def build_expiry_ranges(market_daily: pd.DataFrame, seller_params: dict) -> tupl
                 "vix_close"]].join(pd.concat(parts))
     out["implied_move_points"] = rows["move"] * rows["spot"]
     out["target_breach_probability"] = target
-    out["events"] = _event_lists(out)
+    out["events"], out["events_table_ends"] = _event_lists(out), _table_ends(out)
     frame = out[RANGE_COLUMNS].join(_realised(rows, out))
     frame = frame.sort_values(["date", "expiry_kind", "expiry_rank"], ascending=[True, False, True])
     return frame.reset_index(drop=True), strike_ladder(rows, params)
