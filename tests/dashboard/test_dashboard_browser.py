@@ -172,6 +172,7 @@ def test_render_dashboard_copies_page_next_to_payload(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["aegismatrix.json", "app.js", "index.html", "style.css",
                                                          "track_record.js"]
 
+
 @needs_browser
 def test_page_shows_expiry_table_strike_ladder_and_iv_context(tmp_path, serve):
     page = render(serve(_site(tmp_path, example_payload())) + "/index.html", tmp_path / "profile")
