@@ -149,6 +149,15 @@ def render_table(results: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def write_section(path: Path, body: str) -> None:
+    """Replace what lies between the ablation markers of `path` (the rest of the file is kept)."""
+    text = path.read_text(encoding="utf-8")
+    if BEGIN not in text or END not in text:
+        raise ValueError(f"{path}: no '{BEGIN}' ... '{END}' markers to write the ablation table between")
+    head, rest = text.split(BEGIN, 1)
+    path.write_text(f"{head}{BEGIN}\n{body}\n{END}{rest.split(END, 1)[1]}", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--csv-dir", default="../shared/data/real")
