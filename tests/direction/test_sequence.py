@@ -99,6 +99,22 @@ def test_mlp_regressor_learns_and_round_trips():
     np.testing.assert_allclose(again.predict(X), est.predict(X), atol=1e-5)
 
 
+def test_lstm_vol_regressor_tracks_a_planted_vol_and_round_trips():
+    """Forward vol follows the last 10 rows of feature a: the LSTM must beat a constant and stay positive."""
+    rng = np.random.default_rng(6)
+    X = pd.DataFrame(rng.normal(size=(600, 3)), columns=list("abc"))
+    y = 0.15 * np.exp(0.3 * X["a"].rolling(10, min_periods=1).mean().to_numpy()) * rng.lognormal(0, 0.05, 600)
+    params = {**SMALL, "epochs": 20, "purge": 21, "floor": 0.02}
+    est = get_estimator("lstm_vol_regressor")(params, seed=2).fit(X.iloc[:500], y[:500])
+    pred = est.predict(X)
+    assert (pred >= 0.02).all() and np.corrcoef(pred[500:], y[500:])[0, 1] > 0.6
+    state, blobs = est.state()
+    again = get_estimator("lstm_vol_regressor").from_state(params, 2, None, state, blobs)
+    np.testing.assert_allclose(again.predict(X), pred, rtol=1e-5)
+    with pytest.raises(ValueError, match="positive"):
+        get_estimator("lstm_vol_regressor")(params, seed=2).fit(X, np.r_[y[:-1], 0.0])
+
+
 def test_padded_random_forest_keeps_every_class_column():
     rng = np.random.default_rng(4)
     X = pd.DataFrame(rng.normal(size=(200, 3)), columns=list("abc"))

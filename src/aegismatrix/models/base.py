@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import difflib
 import importlib
-from typing import Callable, ClassVar
+from collections.abc import Callable
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,7 @@ class Estimator:
         return {}
 
     def fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight: np.ndarray | None = None,
-            on_epoch: EpochCallback | None = None) -> "Estimator":
+            on_epoch: EpochCallback | None = None) -> Estimator:
         raise NotImplementedError
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
@@ -53,7 +54,7 @@ class Estimator:
 
     @classmethod
     def from_state(cls, params: dict, seed: int, n_classes: int | None, state: dict,
-                   blobs: dict[str, bytes]) -> "Estimator":
+                   blobs: dict[str, bytes]) -> Estimator:
         raise NotImplementedError
 
 
@@ -78,7 +79,7 @@ ESTIMATOR_MODULES: dict[str, str] = {
     "xgb_classifier": "gradient_boosting", "xgb_regressor": "gradient_boosting",
     "xgb_random_forest": "gradient_boosting",
     "logistic": "linear", "ridge": "linear", "garch": "volatility",
-    "bilstm_attention": "sequence", "mlp_regressor": "neural",
+    "bilstm_attention": "sequence", "lstm_vol_regressor": "sequence", "mlp_regressor": "neural",
     "lgbm_classifier": "lightgbm_models", "lgbm_regressor": "lightgbm_models",
     "catboost_classifier": "catboost_models", "catboost_regressor": "catboost_models",
     "vix_log_regression": "vix_volatility", "vol_combination": "vix_volatility",

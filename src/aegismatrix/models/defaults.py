@@ -10,6 +10,9 @@ from __future__ import annotations
 BILSTM_DEFAULTS = {"window": 60, "hidden": 128, "layers": 2, "dropout": 0.1, "epochs": 30, "batch_size": 64,
                    "lr": 1e-3, "weight_decay": 1e-4, "clip": 1.0, "patience": 5, "validation_fraction": 0.2,
                    "purge": 1, "threads": 1}
+# The seller's LSTM vol forecaster: small by default (CPU budget), full size in conf/research.
+LSTM_VOL_DEFAULTS = {**BILSTM_DEFAULTS, "window": 20, "hidden": 16, "layers": 1, "epochs": 15, "patience": 4,
+                     "purge": 21, "floor": 0.02}
 MLP_DEFAULTS = {"hidden": [64, 32], "dropout": 0.2, "epochs": 60, "batch_size": 128, "lr": 1e-3,
                 "weight_decay": 1e-4, "clip": 1.0, "patience": 8, "validation_fraction": 0.2, "purge": 1,
                 "threads": 1, "floor": None}
@@ -17,10 +20,12 @@ MLP_DEFAULTS = {"hidden": [64, 32], "dropout": 0.2, "epochs": 60, "batch_size": 
 # Kinds whose parameter names are known without importing their module (torch, arch).
 PARAM_NAMES: dict[str, frozenset[str]] = {
     "bilstm_attention": frozenset(BILSTM_DEFAULTS),
+    "lstm_vol_regressor": frozenset(LSTM_VOL_DEFAULTS),
     "mlp_regressor": frozenset(MLP_DEFAULTS),
     "garch": frozenset({"return_column", "horizon", "dist"}),
 }
 
 # The estimator parameter that must equal the label horizon (an inner early-stopping purge, a forecast
 # horizon); aegismatrix/parameters/derive.py fills it from the model block's horizon.
-HORIZON_PARAMS: dict[str, str] = {"bilstm_attention": "purge", "mlp_regressor": "purge", "garch": "horizon"}
+HORIZON_PARAMS: dict[str, str] = {"bilstm_attention": "purge", "lstm_vol_regressor": "purge",
+                                  "mlp_regressor": "purge", "garch": "horizon"}

@@ -1,4 +1,5 @@
-"""BiLSTM with attention pooling over fixed windows of consecutive days, as a template Estimator.
+"""BiLSTM with attention pooling over fixed windows of consecutive days, as template Estimators: the direction
+classifier (`bilstm_attention`) and the seller's volatility forecaster (`lstm_vol_regressor`, one output on log vol).
 
 `fit(X, y)` sees the training rows only (history first, consecutive days) and builds one window of
 `window` rows ending at each training row, so every training sequence lies inside the training fold.
@@ -23,7 +24,7 @@ from torch import nn
 
 from aegismatrix.logs import fit_label
 from aegismatrix.models.base import register
-from aegismatrix.models.defaults import BILSTM_DEFAULTS
+from aegismatrix.models.defaults import BILSTM_DEFAULTS, LSTM_VOL_DEFAULTS
 from aegismatrix.models.torch_base import EarlyStopping, TorchEstimator
 
 logger = logging.getLogger(__name__)
@@ -89,17 +90,16 @@ class BiLSTMAttentionClassifier(TorchEstimator):
         torch.manual_seed(self.seed)
         values = X.to_numpy(dtype=np.float32)
         if not np.isfinite(values).all():
-            raise ValueError("bilstm_attention: inputs contain NaN/inf; the feature frame must be complete")
-        y = np.asarray(y).astype(np.int64)
+            raise ValueError(f"{self.kind}: inputs contain NaN/inf; the feature frame must be complete")
         window, n = int(p["window"]), len(values)
         val_start = int(round(n * (1.0 - float(p["validation_fraction"]))))
         fit_end = val_start - int(p["purge"])  # label windows of fit rows end before the validation block
         if fit_end < 20 or n - val_start < 10:
-            raise ValueError(f"bilstm_attention: {n} training rows are too few for a purged validation split")
+            raise ValueError(f"{self.kind}: {n} training rows are too few for a purged validation split")
         fit_rows, val_rows = np.arange(fit_end), np.arange(val_start, n)
         windows = torch.from_numpy(make_windows(values, window))
-        targets = torch.from_numpy(y)
-        weights = sample_weight if sample_weight is not None else _class_weights(y[fit_rows], self.n_classes)[y]
+        targets = self._targets(y)
+        weights = sample_weight if sample_weight is not None else self._row_weights(np.asarray(y), fit_rows)
         weights = torch.as_tensor(np.asarray(weights, dtype=np.float32))
         self.n_features_ = values.shape[1]
         net = self._network(self.n_features_)
@@ -115,11 +115,11 @@ class BiLSTMAttentionClassifier(TorchEstimator):
             for start in range(0, len(order), int(p["batch_size"])):
                 batch = order[start:start + int(p["batch_size"])]
                 opt.zero_grad()
-                rows = nn.functional.cross_entropy(net(windows[batch]), targets[batch], reduction="none")
+                rows = self._row_loss(net(windows[batch]), targets[batch])
                 loss = (rows * weights[batch]).sum() / weights[batch].sum()
                 if not torch.isfinite(loss):
                     raise NonFiniteLossError(
-                        f"bilstm_attention: training loss became {loss.item()} at epoch {epoch + 1}; check the "
+                        f"{self.kind}: training loss became {loss.item()} at epoch {epoch + 1}; check the "
                         "input scaling and lower `lr` (the model was not saved)")
                 loss.backward()
                 nn.utils.clip_grad_norm_(net.parameters(), float(p["clip"]))
@@ -127,8 +127,8 @@ class BiLSTMAttentionClassifier(TorchEstimator):
                 total += loss.item() * len(batch)
             schedule.step()
             val_loss = self._loss(net, windows[val_rows], targets[val_rows])
-            logger.info("%s bilstm_attention epoch %d/%d: train loss %.4f, validation loss %.4f",
-                        fit_label() or "(no fold)", epoch + 1, epochs, total / len(order), val_loss)
+            logger.info("%s %s epoch %d/%d: train loss %.4f, validation loss %.4f",
+                        fit_label() or "(no fold)", self.kind, epoch + 1, epochs, total / len(order), val_loss)
             if on_epoch is not None:
                 on_epoch(epoch, val_loss)
             if stopper.should_stop(net, val_loss):
@@ -137,13 +137,26 @@ class BiLSTMAttentionClassifier(TorchEstimator):
         self.best_validation_loss_ = float(stopper.best)
         return self
 
-    @staticmethod
-    def _loss(net: nn.Module, windows: torch.Tensor, targets: torch.Tensor) -> float:
+    # What a classifier and a regressor do differently: targets, per-row loss, weights and outputs.
+    def _targets(self, y) -> torch.Tensor:
+        return torch.from_numpy(np.asarray(y).astype(np.int64))
+
+    def _row_loss(self, out: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return nn.functional.cross_entropy(out, targets, reduction="none")
+
+    def _row_weights(self, y: np.ndarray, fit_rows: np.ndarray) -> np.ndarray:
+        y = y.astype(np.int64)
+        return _class_weights(y[fit_rows], self.n_classes)[y]
+
+    def _outputs(self, out: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(out, dim=1)
+
+    def _loss(self, net: nn.Module, windows: torch.Tensor, targets: torch.Tensor) -> float:
         net.eval()
         with torch.no_grad():
-            loss = nn.functional.cross_entropy(net(windows), targets).item()
+            loss = self._row_loss(net(windows), targets).mean().item()
         if not np.isfinite(loss):
-            raise NonFiniteLossError(f"bilstm_attention: validation loss became {loss}; lower `lr`")
+            raise NonFiniteLossError(f"{self.kind}: validation loss became {loss}; lower `lr`")
         return loss
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
@@ -151,7 +164,7 @@ class BiLSTMAttentionClassifier(TorchEstimator):
         windows = torch.from_numpy(make_windows(values, int(self.p["window"])))
         self.net.eval()
         with torch.no_grad():
-            out = [torch.softmax(self.net(windows[i:i + 512]), dim=1) for i in range(0, len(windows), 512)]
+            out = [self._outputs(self.net(windows[i:i + 512])) for i in range(0, len(windows), 512)]
         return torch.cat(out).numpy().astype(float)
 
     def state(self):
@@ -161,4 +174,57 @@ class BiLSTMAttentionClassifier(TorchEstimator):
     def from_state(cls, params, seed, n_classes, state, blobs):
         est = cls._restore(params, seed, n_classes, state, blobs)
         est.best_validation_loss_ = state.get("best_validation_loss")
+        return est
+
+
+@register
+class LSTMVolatilityRegressor(BiLSTMAttentionClassifier):
+    """Forward realised vol from windows of features: the same network with one output, fitted on log vol.
+
+    Trained on log(y) with squared error (vol is right-skewed and QLIKE-scored; logs keep a spike from dominating),
+    predicted as exp(mean + var / 2) with the training residual variance (log-normal mean), floored at `floor`.
+    """
+
+    kind = "lstm_vol_regressor"
+    task = "regression"
+    defaults = LSTM_VOL_DEFAULTS
+
+    def _network(self, n_features: int) -> BiLSTMAttention:
+        p = self.p
+        torch.manual_seed(self.seed)
+        return BiLSTMAttention(n_features, 1, int(p["hidden"]), int(p["layers"]), float(p["dropout"]))
+
+    def _targets(self, y) -> torch.Tensor:
+        y = np.asarray(y, dtype=np.float64)
+        if (y <= 0).any() or not np.isfinite(y).all():
+            raise ValueError(f"{self.kind}: the label must be positive and finite (a realised vol)")
+        return torch.from_numpy(np.log(y).astype(np.float32))
+
+    def _row_loss(self, out: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return (out.squeeze(-1) - targets) ** 2
+
+    def _row_weights(self, y: np.ndarray, fit_rows: np.ndarray) -> np.ndarray:
+        return np.ones(len(y))
+
+    def _outputs(self, out: torch.Tensor) -> torch.Tensor:
+        return out.squeeze(-1)
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight: np.ndarray | None = None, on_epoch=None):
+        super().fit(X, y, sample_weight, on_epoch)
+        log_pred = super().predict(X)
+        self.log_var_ = float(np.var(np.log(np.asarray(y, dtype=float)) - log_pred))  # in-sample residuals
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        vol = np.exp(super().predict(X) + self.log_var_ / 2.0)
+        return np.maximum(vol, float(self.p["floor"]))
+
+    def state(self):
+        meta, blobs = super().state()
+        return {**meta, "log_var": self.log_var_}, blobs
+
+    @classmethod
+    def from_state(cls, params, seed, n_classes, state, blobs):
+        est = super().from_state(params, seed, n_classes, state, blobs)
+        est.log_var_ = float(state["log_var"])
         return est

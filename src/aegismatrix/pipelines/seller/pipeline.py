@@ -1,4 +1,4 @@
-"""Wiring only: seven template instances plus the RangeShield assembly (nodes in nodes.py)."""
+"""Wiring only: ten template instances plus the RangeShield assembly (nodes in nodes.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ MODELS: dict[str, str] = {
     "vol_garch": "direction", "vol_har": "seller", "vol_xgb": "seller",
     "vol_regime": "seller", "trap": "seller", "breach_5d": "seller", "breach_21d": "seller",
     "vol_vix_log": "seller", "vol_combo": "seller",  # VIX-backbone candidates (issue 14)
+    "vol_lstm": "seller",  # sequence model on 20-day windows (issue 16)
 }
-VOL_CANDIDATES = ["vol_garch", "vol_har", "vol_xgb", "vol_vix_log", "vol_combo"]
+VOL_CANDIDATES = ["vol_garch", "vol_har", "vol_xgb", "vol_vix_log", "vol_combo", "vol_lstm"]
 MODEL_NAMESPACES: list[str] = [f"seller.{name}" for name in MODELS]
 
 
