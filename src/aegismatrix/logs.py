@@ -2,7 +2,7 @@
 
 - `fitting(label)` marks the model/fold being fitted (`direction.bilstm_h5/fold2`); epoch lines say it via
   `fit_label()`.
-- `LoggingHooks` prints the model comparison after a training run and switches kedro.io's lines back on.
+- `LoggingHooks` logs the model comparison after a training run and switches kedro.io's lines back on.
 - `filter_known_upstream_warnings()` silences warnings that repeat on every run and that we cannot act on
   (called from settings.py, before Kedro builds its config loader).
 """
@@ -13,8 +13,8 @@ import contextvars
 import logging
 import os
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from kedro.framework.hooks import hook_impl
 
@@ -62,9 +62,7 @@ class LoggingHooks:
         names = sorted(n for n in pipeline.all_outputs() if n.endswith(".metrics"))
         rows = [comparison_row(n.removesuffix(".metrics"), catalog.load(n)) for n in names]
         if rows:
-            table = comparison_table(rows)
-            print(table, flush=True)
-            logging.getLogger(__name__).info("model comparison\n%s", table)
+            logging.getLogger(__name__).info("model comparison\n%s", comparison_table(rows))
 
 
 def _pct(value) -> str:
