@@ -2,6 +2,8 @@
 
     python -m aegismatrix.benchmarks.research --project PATH --env research direction.lgbm_h5 [direction.xgb_h5 ...]
         [--fold test] [--set feature_selection.method=correlation_then_importance]
+    python -m aegismatrix.benchmarks.research --project PATH --env research direction.bilstm_h1 \
+        --input-from direction.xgb_h1     # a family member no pipeline declares, on a declared twin's model input
 
 PATH is a project whose data/ already holds the model inputs (any earlier `kedro run` there). Each instance
 is evaluated with the template's own `evaluate_walk_forward` in this process, with a fresh Optuna storage
@@ -25,6 +27,7 @@ from aegismatrix.modelling.config import ModelConfig
 from aegismatrix.modelling.splits import walk_forward_folds
 from aegismatrix.modelling.template import evaluate_walk_forward, feature_columns
 from aegismatrix.modelling.training import train_fold
+from aegismatrix.parameters.derive import derive_member
 
 
 def _cpu() -> float:
@@ -83,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", default=None)
     parser.add_argument("--fold", default=None)
     parser.add_argument("--set", dest="overrides", action="append", default=[])
+    parser.add_argument("--input-from", default=None, help="load the model input of this namespace (same features "
+                        "and label), for a family member that no pipeline declares")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     bootstrap_project(args.project)
@@ -91,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         manifest = context.catalog.load("feature_manifest")
         for ns in args.namespaces:
             engine, model = ns.split(".", 1)
-            params = _with_overrides(context.params[engine][model], args.overrides)
-            result = measure(context.catalog.load(f"{ns}.model_input"), manifest, params, ns, args.fold)
+            params = _with_overrides(derive_member(context.params[engine], model), args.overrides)
+            model_input = context.catalog.load(f"{args.input_from or ns}.model_input")
+            result = measure(model_input, manifest, params, ns, args.fold)
             print(json.dumps({"namespace": ns, "env": args.env, **result}, default=str), flush=True)
     return 0
 

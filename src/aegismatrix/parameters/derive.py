@@ -94,6 +94,17 @@ def _derive_breach_bins(block: dict, section: dict) -> None:
 RULES = (_derive_horizon, _derive_neutral_band, _derive_estimator_horizon, _derive_baseline_horizon, _derive_breach_bins)
 
 
+def derive_member(section: dict, name: str) -> dict:
+    """One `<family>_h<h>` block derived from an engine section, declared in a pipeline or not (research runs)."""
+    section = copy.deepcopy(section)
+    generate_family_blocks(section, [name])
+    if not is_model_block(section.get(name)):
+        raise KeyError(f"{name}: no such block and no family to generate it from")
+    for rule in RULES:
+        rule(section[name], section)
+    return section[name]
+
+
 def derive_parameters(params: dict) -> dict:
     """A copy of `params` with family blocks generated and every derived key filled in."""
     out = copy.deepcopy(params)
