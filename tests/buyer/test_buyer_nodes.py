@@ -11,8 +11,12 @@ import pytest
 
 from aegismatrix.labels import atr, next_day_breakout, next_day_spike_up, theta_ratio
 from aegismatrix.market.synthetic import synthetic_market_daily
-from aegismatrix.pipelines.buyer.nodes import (SIGNAL_COLUMNS, assemble_buyer_signals, fair_theta_ratio,
-                                               find_gamma_windows)
+from aegismatrix.pipelines.buyer.nodes import (
+    SIGNAL_COLUMNS,
+    assemble_buyer_signals,
+    fair_theta_ratio,
+    find_gamma_windows,
+)
 
 
 def _bars(highs, lows, closes) -> pd.DataFrame:

@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 import talib
 
-from aegismatrix.features.indicators import FAMILIES, _common as cm, all_specs, compute_library
-from aegismatrix.features.indicators.volume import NAMES as VOLUME_NAMES, volume_usable
+from aegismatrix.features.indicators import FAMILIES, all_specs, compute_library
+from aegismatrix.features.indicators import _common as cm
+from aegismatrix.features.indicators.volume import NAMES as VOLUME_NAMES
+from aegismatrix.features.indicators.volume import volume_usable
 from aegismatrix.features.registry import REGISTRY
 
 WARMUP = 300  # compare after every TA-Lib seeding effect has worn off

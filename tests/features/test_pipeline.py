@@ -8,8 +8,8 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from aegismatrix.features.registry import DOC_PATH, doc_section, render_markdown
-from tests.features.conftest import synthetic_us_daily
 from aegismatrix.pipelines.feature_engineering import create_pipeline
+from tests.features.conftest import synthetic_us_daily
 
 OUTPUTS = ["direction_features", "seller_features", "buyer_features", "intraday_features", "universe_features",
            "feature_manifest"]

@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pandas as pd
 
+from aegismatrix.features.indicators import PRICE_FAMILIES, compute_library
 from aegismatrix.features.universe import PRICE_FEATURES, VOLUME_FEATURES, build_universe_panel, universe_feature_names
-from aegismatrix.features.indicators import compute_library, PRICE_FAMILIES
 
 
 def test_panel_of_26_symbols_is_fast_and_clean(synthetic_panel_input: dict[str, pd.DataFrame]) -> None:

@@ -7,8 +7,14 @@ import pandas as pd
 import pytest
 
 from aegismatrix.features import build_engine_features
-from aegismatrix.market.overnight import (align_us_daily, available_us_session, decision_instants, synthetic_us_session,
-                                          us_close_instants, with_us_sessions)
+from aegismatrix.market.overnight import (
+    align_us_daily,
+    available_us_session,
+    decision_instants,
+    synthetic_us_session,
+    us_close_instants,
+    with_us_sessions,
+)
 from aegismatrix.market.synthetic import synthetic_market_daily
 from aegismatrix.pipelines.data_ingestion import nodes
 

@@ -9,7 +9,11 @@ import pandas as pd
 import pytest
 
 from aegismatrix.market.synthetic import (
-    INTRADAY_COLUMNS, MARKET_DAILY_COLUMNS, synthetic_intraday, synthetic_market_daily, synthetic_universe,
+    INTRADAY_COLUMNS,
+    MARKET_DAILY_COLUMNS,
+    synthetic_intraday,
+    synthetic_market_daily,
+    synthetic_universe,
 )
 
 SEEDS = [1, 2, 3, 4, 5, 6, 7, 8]

@@ -28,7 +28,7 @@ def test_separable_block_does_not_give_certainties():
     p = np.r_[np.full(30, 0.2), np.full(30, 0.8)]
     y = np.r_[np.zeros(30), np.ones(30)].astype(int)
     calibrated = Calibrator("sigmoid").fit(np.column_stack([1 - p, p]), y).transform(np.column_stack([1 - p, p]))
-    assert 0.01 < calibrated[:, 1].min() and calibrated[:, 1].max() < 0.99
+    assert calibrated[:, 1].min() > 0.01 and calibrated[:, 1].max() < 0.99
 
 
 def test_few_positives_shift_the_level_of_a_class_weighted_model():

@@ -10,11 +10,11 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from aegismatrix.modelling.bundle import FeatureMismatchError
+from aegismatrix.modelling.config import ModelConfig
 from aegismatrix.modelling.preprocessing import Scaler
 from aegismatrix.modelling.splits import inner_split, walk_forward_folds
 from aegismatrix.modelling.template import build_model_input, model_pipeline, predict_frozen
 from aegismatrix.modelling.training import train_fold
-from aegismatrix.modelling.config import ModelConfig
 
 
 def _toy_market(n: int = 900, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -8,8 +8,14 @@ import pandas as pd
 import pytest
 
 from aegismatrix.datasets.option_chain import OptionChainSnapshotsDataset
-from aegismatrix.options.chain import (ChainValidationError, chain_history, expiry_analytics, latest_chain_block,
-                                       max_pain_strike, validate_chain)
+from aegismatrix.options.chain import (
+    ChainValidationError,
+    chain_history,
+    expiry_analytics,
+    latest_chain_block,
+    max_pain_strike,
+    validate_chain,
+)
 
 SAMPLE = Path(__file__).parents[1] / "fixtures" / "option_chain"
 

@@ -79,10 +79,9 @@ def test_a_typo_on_the_command_line_fails_before_any_node_writes(tmp_path, copy_
     project = copy_project_to(tmp_path / "p")
     bootstrap_project(project)
     start = time.perf_counter()
-    with pytest.raises(ParameterError, match="max_dept"):
-        with KedroSession.create(project_path=project,
-                                 runtime_params={"seller": {"trap": {"estimator": {"params": {"max_dept": 3}}}}}) as s:
-            s.run(pipeline_names=["seller"])
+    with pytest.raises(ParameterError, match="max_dept"), KedroSession.create(project_path=project,
+                             runtime_params={"seller": {"trap": {"estimator": {"params": {"max_dept": 3}}}}}) as s:
+        s.run(pipeline_names=["seller"])
     assert time.perf_counter() - start < 30  # fails at session start, not after training (~10 s wall here)
     assert not any(p.is_file() for p in (project / "data").rglob("*")) if (project / "data").exists() else True
     shutil.rmtree(project)

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from jsonschema import Draft202012Validator
 
-from aegismatrix.payload.publish import PayloadValidationError, dumps, example_payload, load_schema, to_jsonable, validate_payload
+from aegismatrix.payload.publish import (
+    PayloadValidationError,
+    dumps,
+    example_payload,
+    load_schema,
+    to_jsonable,
+    validate_payload,
+)
 
 
 def _errors(payload: dict) -> list[tuple[str, str]]:

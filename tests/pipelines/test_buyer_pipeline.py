@@ -14,6 +14,7 @@ from kedro.runner import SequentialRunner
 from aegismatrix.pipelines.buyer import MODEL_NAMESPACES, create_inference_pipeline, create_pipeline
 from aegismatrix.pipelines.buyer.nodes import SIGNAL_COLUMNS
 
+
 def test_pipelines_follow_the_engine_conventions():
     assert MODEL_NAMESPACES == ["buyer.breakout", "buyer.spike", "buyer.theta"]
     train, infer = create_pipeline(), create_inference_pipeline()

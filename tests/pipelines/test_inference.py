@@ -3,7 +3,6 @@ pinned to the first buyer.breakout model; the payload validates and every engine
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 from pathlib import Path

@@ -79,7 +79,7 @@ def test_expiry_rows_contract(synthetic_ranges):
 
 def test_ladder_probabilities_fall_with_distance(synthetic_ranges):
     _, ladder = synthetic_ranges
-    for (_, side), rows in ladder.groupby(["expiry", "side"]):
+    for (_, _side), rows in ladder.groupby(["expiry", "side"]):
         ordered = rows.sort_values("distance_points", key=np.abs)
         assert ordered["p_touch"].is_monotonic_decreasing and ordered["p_expire_beyond"].is_monotonic_decreasing
 

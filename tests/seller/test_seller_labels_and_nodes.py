@@ -9,8 +9,13 @@ import pytest
 from aegismatrix.labels import build_label, forward_excursion_ratio
 from aegismatrix.market.synthetic import synthetic_market_daily
 from aegismatrix.options.chain import max_pain_strike
-from aegismatrix.pipelines.seller.nodes import (SIGNAL_COLUMNS, assemble_seller_signals, causal_multiplier,
-                                                choose_volatility_model, safe_ranges)
+from aegismatrix.pipelines.seller.nodes import (
+    SIGNAL_COLUMNS,
+    assemble_seller_signals,
+    causal_multiplier,
+    choose_volatility_model,
+    safe_ranges,
+)
 from aegismatrix.pipelines.seller.options_nodes import option_chain_analytics
 
 SELLER_PARAMS = {

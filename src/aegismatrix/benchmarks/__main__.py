@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -193,7 +193,7 @@ def run(args: argparse.Namespace) -> tuple[str, Path]:
     repeats = args.repeats or (1 if args.quick else 3)
     real_dir = args.real_dir.resolve()
     has_real = (real_dir / "nifty50.csv").exists() and (real_dir / "indiavix.csv").exists()
-    started, load_start, t0 = datetime.now(timezone.utc), load_average(), time.perf_counter()
+    started, load_start, t0 = datetime.now(UTC), load_average(), time.perf_counter()
     notes: list[str] = []
     needs_projects = any(s in sections for s in ("speed", "skill", "parallel"))
     variants = _variants(args, real_dir, has_real, notes) if needs_projects else []

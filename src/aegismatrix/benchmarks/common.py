@@ -66,7 +66,7 @@ def median(values: list[float]) -> float:
 
 def load_average() -> str:
     try:
-        return "%.2f / %.2f / %.2f" % os.getloadavg()
+        return "{:.2f} / {:.2f} / {:.2f}".format(*os.getloadavg())
     except OSError:
         return "n/a"
 

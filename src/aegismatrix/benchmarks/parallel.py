@@ -11,7 +11,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import pandas as pd
 
@@ -185,7 +184,7 @@ def openmp_comparison(rows: int, trees: int, timeout: float) -> Table:
         except subprocess.TimeoutExpired:
             fit, note = float("nan"), f"timed out after {timeout:.0f} s"
         out.append({"OMP_WAIT_POLICY": policy, "fit s": f"{fit:.2f}" if fit == fit else "-", "note": note})
-    load = "%.2f" % os.getloadavg()[0]
+    load = f"{os.getloadavg()[0]:.2f}"
     notes = [f"XGBoost `hist`, n_jobs=2 (the project's default), {rows} rows x 100 features, {trees} trees, load average "
              f"{load} when measured. OpenMP threads that spin-wait fight other processes for the 2 cores; when the "
              "machine is busy this costs 10-20x. The benchmark's subprocesses run with OMP_WAIT_POLICY=PASSIVE unless "

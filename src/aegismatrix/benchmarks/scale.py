@@ -37,9 +37,10 @@ TRAIN_PARAMS = {
 def _peak_mb() -> float:
     """This process's peak RSS (VmHWM; ru_maxrss can report the parent's size at fork after exec)."""
     try:
-        for line in open("/proc/self/status"):
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux

@@ -47,10 +47,11 @@ SOURCE_SETS: dict[str, dict[str, tuple[str, ...]]] = {
         "buyer": ("us_overnight_ret", "us_overnight_ret_z", "us_session_fresh", "us_vix_change"),
     },
     # scheduled events and expiries known at t (issue 13's calendar)
-    "events": {engine: ("days_to_rbi_policy", "days_to_fomc", "days_to_union_budget", "days_to_election_result",
-                        "days_to_nifty_weekly_expiry", "days_to_nifty_monthly_expiry", "rbi_policy_next_session",
-                        "fomc_next_session", "union_budget_next_session", "nifty_weekly_expiry_next_session",
-                        "nifty_monthly_expiry_next_session") for engine in ("direction", "seller", "buyer")},
+    "events": dict.fromkeys(("direction", "seller", "buyer"), (
+        "days_to_rbi_policy", "days_to_fomc", "days_to_union_budget", "days_to_election_result",
+        "days_to_nifty_weekly_expiry", "days_to_nifty_monthly_expiry", "rbi_policy_next_session",
+        "fomc_next_session", "union_budget_next_session", "nifty_weekly_expiry_next_session",
+        "nifty_monthly_expiry_next_session")),
 }
 
 

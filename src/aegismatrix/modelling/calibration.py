@@ -18,7 +18,7 @@ class Calibrator:
     method: str = "isotonic"
     maps: list[dict] = field(default_factory=list)
 
-    def fit(self, proba: np.ndarray, y: np.ndarray) -> "Calibrator":
+    def fit(self, proba: np.ndarray, y: np.ndarray) -> Calibrator:
         """Fit one map per class on held-out rows of the training fold (inner validation)."""
         self.maps = []
         if self.method == "none":
@@ -55,7 +55,7 @@ class Calibrator:
         return {"method": self.method, "maps": self.maps}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Calibrator":
+    def from_dict(cls, data: dict) -> Calibrator:
         return cls(method=data["method"], maps=list(data["maps"]))
 
 

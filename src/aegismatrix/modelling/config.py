@@ -107,7 +107,7 @@ class ModelConfig:
                 raise ValueError(f"label_bins {self.label_bins} must be increasing quantiles in (0, 1)")
 
     @classmethod
-    def from_params(cls, params: dict[str, Any]) -> "ModelConfig":
+    def from_params(cls, params: dict[str, Any]) -> ModelConfig:
         """Typed config from a parameter block; raises ValueError naming every bad key."""
         try:
             return cls(**params)

@@ -13,8 +13,13 @@ import pandas as pd
 
 from aegismatrix.modelling.calibration import reliability_table
 from aegismatrix.modelling.config import ModelConfig
-from aegismatrix.modelling.metrics import (ROW_LOSSES, block_bootstrap_skill, classification_metrics,
-                                           regression_metrics, skill_score)
+from aegismatrix.modelling.metrics import (
+    ROW_LOSSES,
+    block_bootstrap_skill,
+    classification_metrics,
+    regression_metrics,
+    skill_score,
+)
 from aegismatrix.modelling.splits import walk_forward_folds
 from aegismatrix.modelling.training import data_hash, encode_label, predict_baselines, predict_rows, train_fold
 

@@ -34,9 +34,9 @@ def importance_top_k(X: pd.DataFrame, y: np.ndarray, max_features: int, seed: in
 
     if X.shape[1] <= max_features:
         return list(X.columns)
-    params = dict(n_estimators=50, num_leaves=7, learning_rate=0.1, min_child_samples=50, subsample=0.8,
-                  subsample_freq=1, colsample_bytree=0.8, random_state=seed, n_jobs=1, deterministic=True,
-                  force_row_wise=True, verbosity=-1, importance_type="gain")
+    params = {"n_estimators": 50, "num_leaves": 7, "learning_rate": 0.1, "min_child_samples": 50, "subsample": 0.8,
+              "subsample_freq": 1, "colsample_bytree": 0.8, "random_state": seed, "n_jobs": 1, "deterministic": True,
+              "force_row_wise": True, "verbosity": -1, "importance_type": "gain"}
     model = (lgb.LGBMClassifier if classification else lgb.LGBMRegressor)(**params)
     target = np.searchsorted(np.unique(y), y) if classification else y
     gain = model.fit(X.to_numpy(dtype=np.float32), target).feature_importances_

@@ -15,7 +15,7 @@ class Scaler:
     scale: np.ndarray
 
     @classmethod
-    def fit(cls, frame: pd.DataFrame) -> "Scaler":
+    def fit(cls, frame: pd.DataFrame) -> Scaler:
         """Mean and standard deviation of each column on the rows given (the training fold)."""
         values = frame.to_numpy(dtype=float)
         scale = values.std(axis=0)
@@ -29,5 +29,5 @@ class Scaler:
         return {"features": self.features, "mean": self.mean.tolist(), "scale": self.scale.tolist()}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Scaler":
+    def from_dict(cls, data: dict) -> Scaler:
         return cls(list(data["features"]), np.asarray(data["mean"]), np.asarray(data["scale"]))

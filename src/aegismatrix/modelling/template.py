@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -73,7 +73,7 @@ def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics:
     cols = feature_columns(cfg, feature_manifest)
     labelled = np.flatnonzero(model_input["label"].notna().to_numpy())
     fitted = train_fold(model_input, cols, labelled, cfg, f"{namespace}/frozen/{data_hash(model_input, cols, cfg)}")
-    trained_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    trained_at = datetime.now(UTC).isoformat(timespec="seconds")
     metadata = {
         "name": namespace, "version": f"{__version__}+{trained_at}", "trained_at": trained_at,
         "code_version": __version__, "label": cfg.label, "horizon": cfg.horizon,

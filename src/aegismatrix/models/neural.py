@@ -16,8 +16,8 @@ from torch import nn
 from aegismatrix.logs import fit_label
 from aegismatrix.models.base import register
 from aegismatrix.models.defaults import MLP_DEFAULTS
-from aegismatrix.models.torch_base import EarlyStopping, TorchEstimator
 from aegismatrix.models.sequence import NonFiniteLossError
+from aegismatrix.models.torch_base import EarlyStopping, TorchEstimator
 
 logger = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ class TorchEstimator(Estimator):
         return {"model.safetensors": save_tensors({k: v.contiguous() for k, v in self.net.state_dict().items()})}
 
     @classmethod
-    def _restore(cls, params, seed, n_classes, state, blobs) -> "TorchEstimator":
+    def _restore(cls, params, seed, n_classes, state, blobs) -> TorchEstimator:
         est = cls(params, seed, n_classes)
         est.n_features_ = int(state["n_features"])
         net = est._network(est.n_features_)

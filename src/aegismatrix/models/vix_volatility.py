@@ -38,7 +38,7 @@ class VixLogRegression(Estimator):
 
     def _scale(self) -> dict[str, float]:
         """VIX-like columns are in percent: /100 puts them on the realised-vol scale."""
-        return {c: 0.01 for c in self.params.get("percent_columns", ["vix_level"])}
+        return dict.fromkeys(self.params.get("percent_columns", ["vix_level"]), 0.01)
 
     def fit(self, X, y, sample_weight=None, on_epoch=None):
         self.columns_ = list(self.params.get("columns") or ["vix_level", "rv_cc_5", "rv_cc_21", "rv_cc_63"])
@@ -71,7 +71,7 @@ class _Candidate:
         self.spec = dict(spec)
         self.state: dict = {}
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray) -> "_Candidate":
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> _Candidate:
         kind, scale = self.spec["kind"], float(self.spec.get("scale", 1.0))
         if kind == "scaled_column":  # the VIX x median(realised / VIX) of the rows it is fitted on
             self.state = {"ratio": float(np.median(y / np.maximum(X[self.spec["column"]].to_numpy(float) * scale, _FLOOR)))}

@@ -31,7 +31,7 @@ class DataIngestion(BaseModel):
         return dt.date.fromisoformat(str(value)) if value is not None and not isinstance(value, dt.date) else value
 
     @model_validator(mode="after")
-    def _pairs(self) -> "DataIngestion":
+    def _pairs(self) -> DataIngestion:
         if self.source == "csv" and not self.csv_dir:
             raise ValueError("source 'csv' needs data_ingestion.csv_dir")
         for key in ("index_key", "vix_key"):

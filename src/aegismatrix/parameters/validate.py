@@ -49,7 +49,7 @@ def parameter_sources(conf_source: Path, env: str | None, runtime: dict | None,
             paths = _paths(yaml.safe_load(file.read_text()) or {})
             origin.update({p: str(file.relative_to(conf_source.parent)) for p in paths})
             base.update(paths if folder == base_env else {})
-    origin.update({p: RUNTIME for p in _paths(_nest(runtime or {}))})
+    origin.update(dict.fromkeys(_paths(_nest(runtime or {})), RUNTIME))
     return base, origin
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -324,7 +324,7 @@ def heuristic_seller(market: pd.DataFrame, target: float, params: dict) -> dict:
             "p_vol_low": probs["low"], "p_vol_medium": probs["medium"], "p_vol_high": probs["high"],
             "trap_probability": _known_rate(market, "implied_move_touch", 0.3, horizon=5, sigmas=1.0),
             "safe_ranges": ranges, "heuristic_reason": "no seller signals",
-            "model_source": {s: "heuristic" for s in ("vol_forecast_21d", "vol_regime", "trap_probability", "safe_ranges")},
+            "model_source": dict.fromkeys(("vol_forecast_21d", "vol_regime", "trap_probability", "safe_ranges"), "heuristic"),
             "top_drivers": {}}
 
 
@@ -357,7 +357,7 @@ def buyer_section(signals: pd.DataFrame | None, as_of: pd.Timestamp, market: pd.
     if gamma is not None:
         windows, reason = gamma.get("windows"), gamma.get("reason")
     if windows is not None:
-        windows = [{k: v for k, v in w.items()} for w in windows]
+        windows = [dict(w) for w in windows]
     section["gamma_windows"] = windows
     section["gamma_windows_reason"] = reason if windows is None else None
     section["model_source"]["gamma_windows"] = "heuristic"
@@ -368,7 +368,7 @@ def data_section(provenance: dict, market: pd.DataFrame, params: dict) -> dict:
     """Overall source, per-symbol provenance, warnings, staleness."""
     symbols = {}
     for key, entry in (provenance.get("symbols") or {}).items():
-        symbols[key] = {**{k: v for k, v in entry.items()},
+        symbols[key] = {**entry,
                         "fetched_at": _utc(entry.get("fetched_at")),
                         "first_date": _date(entry.get("first_date")), "last_date": _date(entry.get("last_date")),
                         "rows": int(entry.get("rows") or 0), "warnings": [str(w) for w in entry.get("warnings") or []]}
@@ -398,7 +398,7 @@ def assemble_payload(market_daily: pd.DataFrame, data_provenance: dict, signals:
         models[ns]["version"] = (model_versions or {}).get(ns)
     payload = {
         "schema_version": SCHEMA_VERSION,
-        "generated_at": (generated_at or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "generated_at": (generated_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "data_as_of": _date(as_of),
         "data": data_section(data_provenance or {}, market, params),
         "models": models,

@@ -14,10 +14,11 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 RELEASES_DIR = Path("data/06_models/releases")
 LATEST = "latest.json"
@@ -91,7 +92,7 @@ def publish_release(release_id: str, produced: dict[str, str], pipelines: list[s
         parent = load_release(None, root)
         datasets = {**((parent or {}).get("datasets") or {}), **produced}
         release = {"release_id": release_id, "complete": True, "parent": (parent or {}).get("release_id"),
-                   "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "pipelines": pipelines,
+                   "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "pipelines": pipelines,
                    "produced": sorted(produced), "datasets": dict(sorted(datasets.items())),
                    "models": {k.removesuffix(".model"): v for k, v in sorted(datasets.items()) if k.endswith(".model")}}
         write_json_atomic(root / f"{release_id}.json", release)

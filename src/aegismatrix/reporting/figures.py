@@ -78,7 +78,7 @@ def classifier_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
     base_cols = [f"baseline_{primary}__p_{c}" for c in classes]
     base_proba = data[base_cols].to_numpy(dtype=float) if all(c in data for c in base_cols) else None
     roc_ax, pr_ax = axes[0, 1], axes[1, 0]
-    for j, cls in enumerate(classes if k > 2 else classes[1:]):
+    for cls in classes if k > 2 else classes[1:]:
         target = (y == classes.index(cls)).astype(int)
         if target.min() == target.max():
             continue
@@ -249,7 +249,7 @@ def safe_range_breaches(market_daily: pd.DataFrame, seller_signals: pd.DataFrame
     frame = market.merge(signals[["date", lower, upper, *([proba] if proba in signals else [])]], on="date", how="left")
     breach = range_breach(frame, frame[lower], frame[upper], tenor).where(frame[lower].notna())
     return pd.DataFrame({"date": frame["date"], "breach": breach,
-                         "breach_probability": frame[proba] if proba in frame else np.nan})
+                         "breach_probability": frame.get(proba, np.nan)})
 
 
 def safe_range_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame | None, target: float,

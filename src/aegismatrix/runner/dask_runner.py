@@ -13,6 +13,7 @@ Multi-machine set-up: docs/scale_out.md.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from itertools import chain
 from typing import Any
@@ -42,10 +43,8 @@ class DaskRunner(AbstractRunner):
             self._client = None
 
     def __del__(self):
-        try:
+        with contextlib.suppress(Exception):  # interpreter shutdown: the client may already be gone
             self.close()
-        except Exception:  # interpreter shutdown: the client may already be gone
-            pass
 
     def _get_executor(self, max_workers: int) -> None:
         return None  # Dask schedules the nodes itself

@@ -7,7 +7,17 @@ import pandas as pd
 import talib
 
 from ..spec import FeatureSpec
-from ._common import ANNUAL, col, div, log_ret, rolling_corr, rolling_mean, rolling_pct_rank, rolling_std, rolling_zscore
+from ._common import (
+    ANNUAL,
+    col,
+    div,
+    log_ret,
+    rolling_corr,
+    rolling_mean,
+    rolling_pct_rank,
+    rolling_std,
+    rolling_zscore,
+)
 
 FAMILY = "implied"
 HORIZONS = (1, 5, 21)

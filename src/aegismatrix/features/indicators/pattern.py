@@ -7,7 +7,7 @@ import pandas as pd
 import talib
 
 from ..spec import FeatureSpec
-from ._common import col, div, flag, rolling_mean, rolling_min, rolling_max, rolling_sum, shift, true_range
+from ._common import col, div, flag, rolling_max, rolling_mean, rolling_min, rolling_sum, shift, true_range
 
 FAMILY = "pattern"
 

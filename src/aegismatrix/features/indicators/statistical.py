@@ -8,8 +8,18 @@ import talib
 
 from ..spec import FeatureSpec
 from ._common import (
-    col, div, log_ret, rolling_corr, rolling_kurt, rolling_max, rolling_mean, rolling_skew, rolling_std,
-    rolling_sum, rolling_zscore, shift,
+    col,
+    div,
+    log_ret,
+    rolling_corr,
+    rolling_kurt,
+    rolling_max,
+    rolling_mean,
+    rolling_skew,
+    rolling_std,
+    rolling_sum,
+    rolling_zscore,
+    shift,
 )
 
 FAMILY = "statistical"

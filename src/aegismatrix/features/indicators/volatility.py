@@ -8,7 +8,17 @@ import talib
 
 from ..spec import FeatureSpec
 from ._common import (
-    ANNUAL, col, div, log_ret, rolling_corr, rolling_max, rolling_mean, rolling_min, rolling_std, shift, true_range,
+    ANNUAL,
+    col,
+    div,
+    log_ret,
+    rolling_corr,
+    rolling_max,
+    rolling_mean,
+    rolling_min,
+    rolling_std,
+    shift,
+    true_range,
 )
 
 FAMILY = "volatility"

@@ -74,7 +74,7 @@ class YahooSource:
         frame = raw.rename(columns=_RENAME)
         frame.insert(0, "date", pd.DatetimeIndex(raw.index).tz_localize(None).normalize().as_unit("ns"))
         cols = ["date", *OHLCV] + (["adj_close"] if "adj_close" in frame else [])
-        return frame[cols].reset_index(drop=True).astype({c: "float64" for c in cols[1:]})
+        return frame[cols].reset_index(drop=True).astype(dict.fromkeys(cols[1:], "float64"))
 
     def intraday(self, ticker: str, interval: str, days: int) -> pd.DataFrame:
         """Intraday bars for the last `days` days in exchange-local time (tz-naive)."""

@@ -6,7 +6,7 @@ Each figure node returns the matplotlib Figure (saved by its own catalog dataset
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -51,7 +51,7 @@ def model_report(metrics: dict, oos_predictions: pd.DataFrame, shap_importance: 
 
 def model_comparison(params: dict, **metrics_by_model: dict):
     """The model comparison: headline table and skill-with-CI plot of every model."""
-    metrics = {m["name"] if "name" in m else key: m for key, m in metrics_by_model.items()}
+    metrics = {m.get("name", key): m for key, m in metrics_by_model.items()}
     table = T.comparison_table(metrics)
     fig = F.model_comparison_figure(table)
     n_edge = int((table["status"] == "edge").sum())
@@ -126,6 +126,6 @@ def render_report(params: dict, data_section: dict, comparison_section: dict, vo
                *sorted(model_sections.values(), key=lambda s: s["heading"]),
                volatility_section, safe_range_section, *([backtest_section] if backtest_section else []),
                signal_section, *([track_record_section] if track_record_section else [])]
-    generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    generated = datetime.now(UTC).isoformat(timespec="seconds")
     return H.render_document(params.get("title", "AegisMatrix report"), generated,
                              [(s["anchor"], s["heading"], s["html"]) for s in ordered])
