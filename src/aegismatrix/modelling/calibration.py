@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
 
 MIN_CLASS_ROWS = 10  # fewer positives (or negatives) than this in the validation block: level shift only
 
@@ -33,6 +31,8 @@ class Calibrator:
         if min(positives, negatives) < MIN_CLASS_ROWS:
             return _level_shift(p, positives)
         if self.method == "isotonic":
+            from sklearn.isotonic import IsotonicRegression  # sklearn (~1.5 s) only when fitting
+
             iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(p, target)
             return {"x": iso.X_thresholds_.tolist(), "y": iso.y_thresholds_.tolist()}
         if self.method == "sigmoid":
@@ -65,6 +65,8 @@ def _platt(p: np.ndarray, positives: int, negatives: int, target: np.ndarray) ->
     soft = np.where(target == 1, (positives + 1.0) / (positives + 2.0), 1.0 / (negatives + 2.0))
     x = np.r_[_logit(p), _logit(p)][:, None]
     y = np.r_[np.ones(len(p)), np.zeros(len(p))]
+    from sklearn.linear_model import LogisticRegression  # sklearn (~1.5 s) only when fitting
+
     lr = LogisticRegression(C=1e6).fit(x, y, sample_weight=np.r_[soft, 1.0 - soft])
     return {"a": float(lr.coef_[0, 0]), "b": float(lr.intercept_[0])}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import average_precision_score, balanced_accuracy_score, roc_auc_score
 
 EPS = 1e-12
 
@@ -36,6 +35,8 @@ ROW_LOSSES = {"log_loss": row_log_loss, "brier": row_brier, "rmse": row_squared_
 
 def classification_metrics(y: np.ndarray, proba: np.ndarray, class_names: list[str]) -> dict:
     """Log-loss, Brier, accuracy, balanced accuracy, ROC-AUC/PR-AUC (binary) or macro ROC-AUC."""
+    from sklearn.metrics import average_precision_score, balanced_accuracy_score, roc_auc_score  # lazy: ~1.2 s
+
     y = y.astype(int)
     pred = proba.argmax(axis=1)
     out = {

@@ -14,13 +14,10 @@ import numpy as np
 import pandas as pd
 
 from aegismatrix.models.base import Estimator, pad_absent_classes, register
+from aegismatrix.models.defaults import CATBOOST_DEFAULTS as DEFAULTS
+from aegismatrix.models.defaults import CATBOOST_PARAM_NAMES as PARAM_NAMES
 
-DEFAULTS = {"iterations": 100, "depth": 4, "learning_rate": 0.05, "l2_leaf_reg": 5.0, "rsm": 0.8}
 MODEL_FILE = "model.cbm"
-# CatBoost's get_params() lists only the values set, so the names a block may use are declared here.
-PARAM_NAMES = frozenset({*DEFAULTS, "thread_count", "verbose", "allow_writing_files", "loss_function",
-                         "random_strength", "bagging_temperature", "border_count", "min_data_in_leaf",
-                         "bootstrap_type", "subsample", "grow_policy", "auto_class_weights", "one_hot_max_size"})
 
 
 def _catboost_space(trial) -> dict:

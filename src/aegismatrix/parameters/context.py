@@ -13,15 +13,18 @@ class AegisContext(KedroContext):
     """KedroContext whose `params` are derived (parameters/derive.py) and validated (parameters/validate.py)."""
 
     def _get_validated_params(self) -> dict:
-        raw = super()._get_validated_params()
+        # once per context: its config loader (env, runtime params) is fixed, and each pass costs ~2.5 s
+        # (Kedro's own pass loads every pipeline); `context.params` is read by hooks and by the run. Kedro re-validates
+        # per pipeline scope only to build pydantic-typed node parameters, which no node here declares.
         cached = self.__dict__.get("_aegis_params")
-        if cached is not None and cached[0] is raw:
-            return cached[1]
+        if cached is not None:
+            return cached
+        raw = super()._get_validated_params()
         loader = self.config_loader
         base, origin = parameter_sources(Path(loader.conf_source), loader.env, loader.runtime_params,
                                          base_env=loader.base_env or "base")
         prepared = prepare_parameters(raw, base, origin)
-        self.__dict__["_aegis_params"] = (raw, prepared)
+        self.__dict__["_aegis_params"] = prepared
         return prepared
 
 

@@ -17,7 +17,6 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from sklearn.metrics import auc, precision_recall_curve, roc_curve  # noqa: E402
 
 from aegismatrix.labels import forward_realised_vol, range_breach  # noqa: E402
 
@@ -82,6 +81,8 @@ def classifier_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
         target = (y == classes.index(cls)).astype(int)
         if target.min() == target.max():
             continue
+        from sklearn.metrics import auc, precision_recall_curve, roc_curve  # 1.4 s: only when a report is drawn
+
         fpr, tpr, _ = roc_curve(target, proba[:, classes.index(cls)])
         roc_ax.plot(fpr, tpr, label=f"{cls} (AUC {auc(fpr, tpr):.2f})")
         prec, rec, _ = precision_recall_curve(target, proba[:, classes.index(cls)])

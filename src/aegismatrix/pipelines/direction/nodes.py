@@ -11,7 +11,6 @@ import logging
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from aegismatrix.labels import panel_direction_class
@@ -58,6 +57,8 @@ def _meta_features(probas: list[np.ndarray]) -> np.ndarray:
 
 
 def _meta_fit(X: np.ndarray, y: np.ndarray, C: float) -> dict:
+    from sklearn.linear_model import LogisticRegression  # lazy: sklearn costs ~1 s at pipeline registration
+
     model = LogisticRegression(C=C, max_iter=1000).fit(X, y.astype(int))
     coef = np.zeros((3, X.shape[1]))
     intercept = np.full(3, -30.0)  # a class absent from the training rows keeps ~0 probability
