@@ -1,4 +1,5 @@
-"""The project is wired as a Kedro project: every pipeline is registered and composed with its upstream."""
+"""The project is wired as a Kedro project: every pipeline is registered and composed with its upstream,
+and the research pipeline adds the research-only instances to the training run."""
 
 from kedro.framework.project import configure_project
 from kedro.framework.startup import bootstrap_project
@@ -13,3 +14,16 @@ def test_every_pipeline_is_registered(project_root):
     assert set(UPSTREAM) <= set(pipelines)
     assert "__default__" in pipelines
     assert "inference" not in TRAINING
+
+
+def test_research_pipeline_adds_the_bilstm_at_every_horizon(project_root):
+    bootstrap_project(project_root)
+    configure_project("aegismatrix")
+    from aegismatrix.pipeline_registry import register_pipelines
+    from aegismatrix.pipelines.direction import RESEARCH_NAMESPACES
+
+    pipelines = register_pipelines()
+    assert [f"direction.bilstm_h{h}" for h in (1, 2, 3, 10, 20)] == RESEARCH_NAMESPACES
+    research, default = pipelines["research"].all_outputs(), pipelines["__default__"].all_outputs()
+    assert {f"{ns}.metrics" for ns in RESEARCH_NAMESPACES} <= research - default
+    assert default <= research

@@ -28,9 +28,9 @@ def is_model_block(value: object) -> bool:
 
 
 def model_namespaces(engine: str) -> list[str]:
-    """The template namespaces an engine's pipeline declares (its structure, fixed in pipeline.py)."""
+    """The template namespaces an engine's pipelines declare (its structure, fixed in pipeline.py), research included."""
     module = importlib.import_module(f"aegismatrix.pipelines.{engine}.pipeline")
-    return list(getattr(module, "MODEL_NAMESPACES", []))
+    return list(getattr(module, "MODEL_NAMESPACES", [])) + list(getattr(module, "RESEARCH_NAMESPACES", []))
 
 
 def _merged(base: dict, override: dict) -> dict:

@@ -15,7 +15,7 @@ from aegismatrix.modelling.template import model_pipeline
 from . import nodes
 
 HORIZONS = (1, 2, 3, 5, 10, 20)
-BILSTM_HORIZONS = (5,)  # CPU budget: one sequence model by default; add horizons (and blocks) for research
+BILSTM_HORIZONS = (5,)  # CPU budget: one sequence model in the default run; every horizon in the research pipeline
 MLP_HORIZONS = (5,)     # MLP magnitude candidate, reported next to the served XGBoost regressor
 
 BOOSTERS = ("xgb", "lgbm", "catboost")  # gradient-boosted classifiers at every horizon; the stack learns on all
@@ -28,6 +28,9 @@ MODEL_NAMESPACES: list[str] = [f"direction.{m}" for m in MODELS]
 LAYOUT = {"horizons": {str(h): {"classifiers": CLASSIFIERS[h], "magnitude": MAGNITUDE[h]} for h in HORIZONS},
           "all": MODELS}
 SERVED = [m for h in HORIZONS for m in (*CLASSIFIERS[h], MAGNITUDE[h])]
+# `kedro run --env research --pipeline=research` adds the BiLSTM at the other horizons: walk-forward evaluated,
+# frozen and compared with its baseline (metrics, the run's model comparison), not stacked or served.
+RESEARCH_NAMESPACES: list[str] = [f"direction.bilstm_h{h}" for h in HORIZONS if h not in BILSTM_HORIZONS]
 
 
 def _bind(func):
@@ -60,6 +63,11 @@ def create_pipeline(**kwargs) -> Pipeline:
         Node(nodes.train_universe_direction, ["universe_features", "params:direction"], "direction_universe_metrics",
              name="train_universe_direction"),
     ])
+
+
+def create_research_pipeline(**kwargs) -> Pipeline:
+    """Research-only template instances (RESEARCH_NAMESPACES), added to the training run by `--pipeline=research`."""
+    return sum((model_pipeline(ns, "direction", mode="train") for ns in RESEARCH_NAMESPACES), Pipeline([]))
 
 
 def create_inference_pipeline(**kwargs) -> Pipeline:
