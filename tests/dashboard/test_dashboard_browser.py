@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from aegismatrix.dashboard import render_dashboard
-from aegismatrix.payload.publish import example_payload, publish_payload
+from aegismatrix.payload.publish import publish_payload
+from tests.payload.example import example_payload
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_browser = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on PATH (apt-get install chromium)")

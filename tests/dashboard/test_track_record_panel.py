@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from test_dashboard_browser import _row, _site, needs_browser, render, serve  # noqa: F401 (serve is a fixture)
 
-from aegismatrix.payload.publish import example_payload
 from aegismatrix.payload.track_record import track_record_block
+from tests.payload.example import example_payload
 
 ROLLING = [{"date": f"2022-{m:02d}-15", "value": 0.08 + 0.01 * m} for m in range(1, 13)]
 SCORECARD = {

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from aegismatrix.payload.publish import PayloadValidationError, example_payload
+from aegismatrix.payload.publish import PayloadValidationError
 from aegismatrix.pipelines.inference.nodes import publish
+from tests.payload.example import example_payload
 
 
 def test_broken_payload_is_rejected_and_the_last_good_one_stays(tmp_path):

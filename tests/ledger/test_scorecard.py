@@ -12,8 +12,9 @@ from aegismatrix.ledger.rows import LedgerSpecError, ledger_rows
 from aegismatrix.ledger.scorecard import build_scorecard, wilson
 from aegismatrix.ledger.serve import BackfillRefused, backfill_rows, training_data_end
 from aegismatrix.market.synthetic import synthetic_market_daily
-from aegismatrix.payload.publish import example_payload, validate_payload
+from aegismatrix.payload.publish import validate_payload
 from aegismatrix.payload.track_record import track_record_block
+from tests.payload.example import example_payload
 
 PARAMS = {
     "windows": [63, 252],

@@ -9,8 +9,9 @@ import pytest
 from aegismatrix.market.overnight import synthetic_us_session
 from aegismatrix.market.synthetic import synthetic_market_daily
 from aegismatrix.payload.overnight import overnight_market_fields
-from aegismatrix.payload.publish import PayloadValidationError, example_payload, validate_payload
+from aegismatrix.payload.publish import PayloadValidationError, validate_payload
 from aegismatrix.payload.unavailable import mark_unavailable
+from tests.payload.example import example_payload
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,11 @@ from jsonschema import Draft202012Validator
 from aegismatrix.payload.publish import (
     PayloadValidationError,
     dumps,
-    example_payload,
     load_schema,
     to_jsonable,
     validate_payload,
 )
+from tests.payload.example import example_payload
 
 
 def _errors(payload: dict) -> list[tuple[str, str]]:

@@ -8,7 +8,8 @@ import os
 import pytest
 
 from aegismatrix.payload import publish
-from aegismatrix.payload.publish import PayloadValidationError, example_payload, publish_payload
+from aegismatrix.payload.publish import PayloadValidationError, publish_payload
+from tests.payload.example import example_payload
 
 
 def test_publish_writes_valid_json(tmp_path):

@@ -8,8 +8,9 @@ import pytest
 
 from aegismatrix.market.synthetic import synthetic_market_daily
 from aegismatrix.payload.expiries import expiries_section, iv_context
-from aegismatrix.payload.publish import example_payload, validate_payload
+from aegismatrix.payload.publish import validate_payload
 from aegismatrix.pipelines.seller.expiry_ranges import build_expiry_ranges
+from tests.payload.example import example_payload
 
 PARAMS = {
     "safe_range": {"target_breach_probability": 0.10},
