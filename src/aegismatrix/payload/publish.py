@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
 import re
-import tempfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -17,6 +15,7 @@ import numpy as np
 from jsonschema import Draft202012Validator
 
 from aegismatrix.payload.unavailable import unlisted_nulls
+from aegismatrix.releases.manifest import write_text_atomic
 
 SCHEMA_VERSION = "1.0.0"
 _SUM_TOLERANCE = 1e-3
@@ -147,18 +146,4 @@ def validate_payload(payload: dict[str, Any]) -> None:
 def publish_payload(payload: dict[str, Any], path: str | Path) -> Path:
     """Validate, then write atomically (temp file in the same folder + os.replace); the old file survives failures."""
     validate_payload(payload)
-    text = dumps(payload)
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return target
+    return write_text_atomic(path, dumps(payload))

@@ -1,0 +1,105 @@
+"""Field helpers every engine's payload section uses: the latest signal row, per-signal sources, finite numbers.
+
+A NaN stays NaN here (never a silent 0.0 or 1.0): `payload.unavailable.mark_unavailable` turns it into null with a
+reason. The engines' sections live beside their signal contracts (`pipelines/<engine>/payload.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+REGIMES = ["low", "medium", "high"]
+
+
+def finite(value: Any) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def non_negative(value: Any) -> float:
+    """Negative forecasts clip to 0; NaN stays NaN (`max(0.0, nan)` is 0.0: a silent number) for mark_unavailable."""
+    value = float(value)
+    return 0.0 if math.isfinite(value) and value < 0.0 else value
+
+
+def unit_interval(value: Any) -> float:
+    """Clip to [0, 1] but keep NaN/inf as NaN (np.clip(inf, 0, 1) would serve a silent 1.0)."""
+    value = float(value)
+    return float(np.clip(value, 0.0, 1.0)) if math.isfinite(value) else math.nan
+
+
+def utc_stamp(stamp: str | None) -> str | None:
+    """An ISO timestamp as UTC `...Z` (the schema's form), or None."""
+    if not stamp:
+        return None
+    ts = pd.Timestamp(stamp)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_date(value: Any) -> str | None:
+    return None if value is None or pd.isna(value) else str(pd.Timestamp(value).date())
+
+
+def signal_source(row: pd.Series, signal: str, source_columns: dict[str, list[str]] | None = None) -> str:
+    """`model`, `baseline` or `heuristic` for one signal: its engine's source column (first present), else the row's."""
+    for col in (source_columns or {}).get(signal, []):
+        if col in row.index and isinstance(row[col], str):
+            return row[col] if row[col] in ("model", "baseline", "heuristic") else "baseline"
+    return str(row.get("model_source", "baseline"))
+
+
+def latest_row(frame: pd.DataFrame | None, as_of: pd.Timestamp, name: str, warnings: list[str]) -> pd.Series | None:
+    """The signal row of `as_of`, or the last one before it with a warning (None when there is none)."""
+    if frame is None or len(frame) == 0:
+        return None
+    frame = frame[pd.to_datetime(frame["date"]) <= as_of]
+    if frame.empty:
+        return None
+    row = frame.sort_values("date").iloc[-1]
+    if pd.Timestamp(row["date"]) < as_of:
+        warnings.append(f"{name} last available for {iso_date(row['date'])}, before data_as_of {iso_date(as_of)}")
+    return row
+
+
+def known_rate(market: pd.DataFrame, label: str, default: float, **kwargs) -> float:
+    """Base rate of a label over the loaded window's closed label windows (the heuristic's prior)."""
+    from aegismatrix.labels import build_label
+
+    try:
+        values = build_label(market, label, **kwargs).dropna()
+    except Exception as exc:  # a label whose signature changed: keep serving with the documented default
+        logger.warning("heuristic base rate of %s unavailable (%s): using %.3f", label, exc, default)
+        return default
+    return float(values.mean()) if len(values) >= 20 else default
+
+
+def implied_sigma_points(market: pd.DataFrame, trading_days: int) -> float:
+    """VIX-implied one-sigma move in points over `trading_days` from the last close (labels.implied_move_fraction)."""
+    from aegismatrix.labels import implied_move_fraction
+
+    last = market.iloc[[-1]]
+    return float(last["close"].iloc[0] * implied_move_fraction(last, trading_days=trading_days).iloc[0])
+
+
+def vix_regime(market: pd.DataFrame, lookback: int, quantiles: list[float]) -> str:
+    """Today's India VIX against its terciles over the last `lookback` sessions of the window."""
+    vix = market["vix_close"].dropna().iloc[-lookback:]
+    low, high = np.quantile(vix, quantiles)
+    current = float(vix.iloc[-1])
+    return "low" if current <= low else "high" if current > high else "medium"
+
+
+def drivers_for(entries: dict[str, dict], ns: str | None) -> list[dict]:
+    entry = entries.get(ns) if ns else None
+    return list(entry["drivers"]) if entry and entry["model_source"] == "model" else []
