@@ -114,3 +114,20 @@ def test_frozen_model_refuses_other_features(tmp_path):
     with pytest.raises(FeatureMismatchError, match="fingerprint"):
         predict_frozen(result["toy.planted.model_input"], result["toy.planted.model"],
                        {"toy": {"fingerprint": "other", "features": ["planted_signal", "noise"]}}, TOY_PARAMS)
+
+
+def test_folds_in_two_processes_give_the_same_predictions_as_one(tmp_path, monkeypatch):
+    from aegismatrix.modelling.evaluation import walk_forward
+    from aegismatrix.modelling.parallel import workers as fold_workers
+
+    market, features = _toy_market()
+    cfg_params = {**TOY_PARAMS, "estimator": {"kind": "xgb_classifier", "params": {"n_estimators": 30, "n_jobs": 1}}}
+    frame = features.assign(label=(market["close"].shift(-1) / market["close"] - 1).to_numpy())
+    out = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("AEGIS_FOLD_WORKERS", workers)
+        assert fold_workers(4) == int(workers)
+        params = {**cfg_params, "tuning": {"n_trials": 2, "storage_dir": str(tmp_path / workers)}}
+        out[workers] = walk_forward(frame, ["planted_signal", "noise"], ModelConfig.from_params(params), "toy.par")
+    pd.testing.assert_frame_equal(out["1"], out["2"])
+    assert out["2"]["fold"].nunique() == 4  # three walk-forward folds and the final test block

@@ -20,6 +20,7 @@ from aegismatrix.modelling.metrics import (
     regression_metrics,
     skill_score,
 )
+from aegismatrix.modelling.parallel import parallel_map
 from aegismatrix.modelling.splits import walk_forward_folds
 from aegismatrix.modelling.training import data_hash, encode_label, predict_baselines, predict_rows, train_fold
 
@@ -35,25 +36,33 @@ def _as_matrix(pred: np.ndarray) -> np.ndarray:
     return pred if pred.ndim == 2 else pred[:, None]
 
 
+def _fold_block(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, study: str, fold, end: int):
+    """One fold: fit on its training rows, predict every day of its test block (model and baselines)."""
+    fitted = train_fold(frame, feature_cols, fold.train, cfg, study)
+    rows = np.arange(fold.test[0], end)  # every day of the block, labelled or not (sparse labels)
+    block = pd.DataFrame({"date": frame["date"].to_numpy()[rows], "fold": fold.name,
+                          "label": encode_label(frame["label"], fitted.label_thresholds)[rows]})
+    block[prediction_columns(cfg)] = _as_matrix(predict_rows(fitted, frame, feature_cols, rows))
+    for name, pred in predict_baselines(fitted, frame, cfg, rows).items():
+        block[[f"baseline_{name}__{c}" for c in prediction_columns(cfg)]] = _as_matrix(pred)
+    return block, (fitted.train_rows, *fitted.train_dates, len(rows))
+
+
 def walk_forward(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, namespace: str) -> pd.DataFrame:
-    """Out-of-sample predictions (model and every baseline) for each walk-forward fold and the final test."""
+    """Out-of-sample predictions (model and every baseline) for each walk-forward fold and the final test.
+
+    Folds are independent fits (seeded, on their own rows), so on 2 cores they run in 2 processes
+    (`modelling/parallel.py`) with the same results as one after the other.
+    """
     labelled = np.flatnonzero(frame["label"].notna().to_numpy())
     folds = walk_forward_folds(labelled, horizon=cfg.horizon, **cfg.splits)
     tag = data_hash(frame, feature_cols, cfg)
-    pieces = []
     ends = [fold.test[0] for fold in folds[1:]] + [labelled[-1] + 1]
-    for fold, end in zip(folds, ends):
-        fitted = train_fold(frame, feature_cols, fold.train, cfg, f"{namespace}/{fold.name}/{tag}")
-        rows = np.arange(fold.test[0], end)  # every day of the block, labelled or not (sparse labels)
-        block = pd.DataFrame({"date": frame["date"].to_numpy()[rows], "fold": fold.name,
-                              "label": encode_label(frame["label"], fitted.label_thresholds)[rows]})
-        block[prediction_columns(cfg)] = _as_matrix(predict_rows(fitted, frame, feature_cols, rows))
-        for name, pred in predict_baselines(fitted, frame, cfg, rows).items():
-            block[[f"baseline_{name}__{c}" for c in prediction_columns(cfg)]] = _as_matrix(pred)
-        logger.info("%s %s: trained on %d rows (%s .. %s), tested on %d", namespace, fold.name,
-                    fitted.train_rows, *fitted.train_dates, len(rows))
-        pieces.append(block)
-    return pd.concat(pieces, ignore_index=True)
+    jobs = [(frame, feature_cols, cfg, f"{namespace}/{fold.name}/{tag}", fold, end) for fold, end in zip(folds, ends)]
+    results = parallel_map(_fold_block, jobs)
+    for fold, (_, info) in zip(folds, results):
+        logger.info("%s %s: trained on %d rows (%s .. %s), tested on %d", namespace, fold.name, *info)
+    return pd.concat([block for block, _ in results], ignore_index=True)
 
 
 def _predictions(oos: pd.DataFrame, cfg: ModelConfig, prefix: str = "") -> np.ndarray:

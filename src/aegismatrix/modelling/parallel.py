@@ -1,0 +1,32 @@
+"""Independent fits on both cores: one helper for the template's folds and the direction stack's horizons.
+
+`parallel_map(func, jobs)` runs `func(*job)` for each job in up to `workers(len(jobs))` processes (joblib's loky
+backend, which keeps its workers between calls) and returns the results in job order. Each job is a seeded fit on
+its own rows, so results equal a sequential run (tests/modelling/test_template.py). `AEGIS_FOLD_WORKERS` sets the
+number (default: the CPU count, at most 2: the target machine); inside a daemonic process (a worker of Kedro's
+ParallelRunner or of Dask) everything runs in-process, since such a process may not start children.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+
+def workers(n_jobs: int) -> int:
+    """Processes to use for `n_jobs` independent jobs."""
+    wanted = os.environ.get("AEGIS_FOLD_WORKERS")
+    count = int(wanted) if wanted else min(2, os.cpu_count() or 1)
+    return 1 if multiprocessing.current_process().daemon else max(1, min(count, n_jobs))
+
+
+def parallel_map(func: Callable[..., Any], jobs: Sequence[tuple]) -> list[Any]:
+    """[func(*job) for job in jobs], in up to `workers(len(jobs))` processes."""
+    n = workers(len(jobs))
+    if n == 1:
+        return [func(*job) for job in jobs]
+    from joblib import Parallel, delayed
+
+    return Parallel(n_jobs=n, backend="loky")(delayed(func)(*job) for job in jobs)
