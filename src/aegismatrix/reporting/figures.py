@@ -23,11 +23,20 @@ from aegismatrix.labels import forward_realised_vol, range_breach  # noqa: E402
 EDGE_COLOUR, NO_EDGE_COLOUR, BASELINE_COLOUR = "#1b7f3b", "#b03a2e", "#7f7f7f"
 
 
-def to_base64_png(fig: Figure, dpi: int = 72) -> str:
-    """The figure as a base64 PNG, for embedding in a self-contained HTML page."""
+def png_bytes(fig: Figure, dpi: int = 72) -> bytes:
+    """The figure rendered once as PNG bytes (for a PNGDataset file and the HTML alike)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return buffer.getvalue()
+
+
+def base64_png(png: bytes) -> str:
+    return base64.b64encode(png).decode("ascii")
+
+
+def to_base64_png(fig: Figure, dpi: int = 72) -> str:
+    """The figure as a base64 PNG, for embedding in a self-contained HTML page."""
+    return base64_png(png_bytes(fig, dpi))
 
 
 def _empty(ax, message: str) -> None:
@@ -70,9 +79,7 @@ def classifier_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
                     color="white" if shares[i, j] > 0.6 else "black")
     ax.set_xticks(range(k), classes, rotation=20, fontsize=8)
     ax.set_yticks(range(k), classes, fontsize=8)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("realised")
-    ax.set_title("confusion matrix (row shares)")
+    ax.set(xlabel="predicted", ylabel="realised", title="confusion matrix (row shares)")
     primary = metrics.get("primary_baseline")
     base_cols = [f"baseline_{primary}__p_{c}" for c in classes]
     base_proba = data[base_cols].to_numpy(dtype=float) if all(c in data for c in base_cols) else None
@@ -82,7 +89,6 @@ def classifier_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
         if target.min() == target.max():
             continue
         from sklearn.metrics import auc, precision_recall_curve, roc_curve  # 1.4 s: only when a report is drawn
-
         fpr, tpr, _ = roc_curve(target, proba[:, classes.index(cls)])
         roc_ax.plot(fpr, tpr, label=f"{cls} (AUC {auc(fpr, tpr):.2f})")
         prec, rec, _ = precision_recall_curve(target, proba[:, classes.index(cls)])

@@ -22,13 +22,14 @@ def _section(anchor: str, heading: str, body: str) -> dict:
 
 def model_report(metrics: dict, oos_predictions: pd.DataFrame, shap_importance: pd.DataFrame, params: dict,
                  namespace: str):
-    """One model's diagnostics, skill-per-block and importance figures plus its report section."""
+    """One model's diagnostics, skill-per-block and importance figures (PNG bytes, rendered once for the files and
+    the page) plus its report section."""
     dpi, max_rows = params.get("figure_dpi", 72), params.get("max_table_rows", 200)
     classifier = metrics.get("task") == "classification"
-    diagnostics = (F.classifier_diagnostics if classifier else F.regression_diagnostics)(namespace, metrics,
-                                                                                         oos_predictions)
-    skill = F.skill_by_block(namespace, metrics)
-    importance = F.importance_figure(namespace, shap_importance, params.get("top_features", 15))
+    diagnostics = F.png_bytes((F.classifier_diagnostics if classifier else F.regression_diagnostics)(
+        namespace, metrics, oos_predictions), dpi)
+    skill = F.png_bytes(F.skill_by_block(namespace, metrics), dpi)
+    importance = F.png_bytes(F.importance_figure(namespace, shap_importance, params.get("top_features", 15)), dpi)
     overall = metrics["overall"]["skill"]
     body = [
         f'<p>{H.status_badge(metrics["status"])} task: {H.esc(metrics.get("task"))}; metric: '
@@ -41,10 +42,10 @@ def model_report(metrics: dict, oos_predictions: pd.DataFrame, shap_importance: 
                                                    "no year with 20 or more scored rows"),
         "<h3>All scores, model and baselines on the same rows (overall)</h3>",
         H.table_html(T.scores_table(metrics).reset_index(names="who"), max_rows),
-        H.figure_html(F.to_base64_png(skill, dpi), f"{namespace} skill per block"),
-        "<h3>Out-of-sample diagnostics</h3>", H.figure_html(F.to_base64_png(diagnostics, dpi), f"{namespace} diagnostics"),
+        H.figure_html(F.base64_png(skill), f"{namespace} skill per block"),
+        "<h3>Out-of-sample diagnostics</h3>", H.figure_html(F.base64_png(diagnostics), f"{namespace} diagnostics"),
         "<h3>Feature importance (frozen model)</h3>",
-        H.figure_html(F.to_base64_png(importance, dpi), f"{namespace} importance"),
+        H.figure_html(F.base64_png(importance), f"{namespace} importance"),
     ]
     return diagnostics, skill, importance, _section(H.anchor(namespace), f"Model {namespace}", "".join(body))
 
