@@ -195,10 +195,8 @@ class LSTMVolatilityRegressor(BiLSTMAttentionClassifier):
         return BiLSTMAttention(n_features, 1, int(p["hidden"]), int(p["layers"]), float(p["dropout"]))
 
     def _targets(self, y) -> torch.Tensor:
-        y = np.asarray(y, dtype=np.float64)
-        if (y <= 0).any() or not np.isfinite(y).all():
-            raise ValueError(f"{self.kind}: the label must be positive and finite (a realised vol)")
-        return torch.from_numpy(np.log(y).astype(np.float32))
+        """Standardised log vol (the network learns deviations from the training rows' mean level)."""
+        return torch.from_numpy(((np.log(y) - self.log_mu_) / self.log_sd_).astype(np.float32))
 
     def _row_loss(self, out: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return (out.squeeze(-1) - targets) ** 2
@@ -207,9 +205,13 @@ class LSTMVolatilityRegressor(BiLSTMAttentionClassifier):
         return np.ones(len(y))
 
     def _outputs(self, out: torch.Tensor) -> torch.Tensor:
-        return out.squeeze(-1)
+        return out.squeeze(-1) * self.log_sd_ + self.log_mu_  # back to log vol
 
     def fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight: np.ndarray | None = None, on_epoch=None):
+        y = np.asarray(y, dtype=np.float64)
+        if (y <= 0).any() or not np.isfinite(y).all():
+            raise ValueError(f"{self.kind}: the label must be positive and finite (a realised vol)")
+        self.log_mu_, self.log_sd_ = float(np.log(y).mean()), float(max(np.log(y).std(), 1e-6))
         super().fit(X, y, sample_weight, on_epoch)
         log_pred = super().predict(X)
         self.log_var_ = float(np.var(np.log(np.asarray(y, dtype=float)) - log_pred))  # in-sample residuals
@@ -221,10 +223,10 @@ class LSTMVolatilityRegressor(BiLSTMAttentionClassifier):
 
     def state(self):
         meta, blobs = super().state()
-        return {**meta, "log_var": self.log_var_}, blobs
+        return {**meta, "log_var": self.log_var_, "log_mu": self.log_mu_, "log_sd": self.log_sd_}, blobs
 
     @classmethod
     def from_state(cls, params, seed, n_classes, state, blobs):
         est = super().from_state(params, seed, n_classes, state, blobs)
-        est.log_var_ = float(state["log_var"])
+        est.log_var_, est.log_mu_, est.log_sd_ = float(state["log_var"]), float(state["log_mu"]), float(state["log_sd"])
         return est
