@@ -131,3 +131,24 @@ def test_folds_in_two_processes_give_the_same_predictions_as_one(tmp_path, monke
         out[workers] = walk_forward(frame, ["planted_signal", "noise"], ModelConfig.from_params(params), "toy.par")
     pd.testing.assert_frame_equal(out["1"], out["2"])
     assert out["2"]["fold"].nunique() == 4  # three walk-forward folds and the final test block
+
+
+def _workers_in_child(queue) -> None:
+    from aegismatrix.modelling.parallel import workers
+
+    queue.put(workers(4))
+
+
+def test_only_a_top_level_process_fans_out(monkeypatch):
+    """A ParallelRunner or Dask worker runs its folds in-process (a forked worker starting a pool can deadlock)."""
+    import multiprocessing
+
+    from aegismatrix.modelling.parallel import workers
+
+    monkeypatch.setenv("AEGIS_FOLD_WORKERS", "2")
+    assert workers(4) == 2 and workers(1) == 1
+    queue = multiprocessing.get_context("spawn").Queue()
+    child = multiprocessing.get_context("spawn").Process(target=_workers_in_child, args=(queue,))
+    child.start()
+    child.join(60)
+    assert queue.get(timeout=5) == 1

@@ -3,8 +3,9 @@
 `parallel_map(func, jobs)` runs `func(*job)` for each job in up to `workers(len(jobs))` processes (joblib's loky
 backend, which keeps its workers between calls) and returns the results in job order. Each job is a seeded fit on
 its own rows, so results equal a sequential run (tests/modelling/test_template.py). `AEGIS_FOLD_WORKERS` sets the
-number (default: the CPU count, at most 2: the target machine); inside a daemonic process (a worker of Kedro's
-ParallelRunner or of Dask) everything runs in-process, since such a process may not start children.
+number (default: the CPU count, at most 2: the target machine). Only a top-level process fans out: inside any
+child process (a worker of Kedro's ParallelRunner, of Dask, of a test harness) everything runs in-process, since a
+forked worker that starts its own pool can deadlock and the runner is already using the cores.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ def workers(n_jobs: int) -> int:
     """Processes to use for `n_jobs` independent jobs."""
     wanted = os.environ.get("AEGIS_FOLD_WORKERS")
     count = int(wanted) if wanted else min(2, os.cpu_count() or 1)
-    return 1 if multiprocessing.current_process().daemon else max(1, min(count, n_jobs))
+    in_child = multiprocessing.parent_process() is not None or multiprocessing.current_process().daemon
+    return 1 if in_child else max(1, min(count, n_jobs))
 
 
 def parallel_map(func: Callable[..., Any], jobs: Sequence[tuple]) -> list[Any]:
