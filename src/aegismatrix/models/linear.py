@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression, Ridge
 
 from aegismatrix.models.base import Estimator, register
 
@@ -48,6 +47,8 @@ class LogisticModel(_Linear):
         return {"C": trial.suggest_float("C", 1e-3, 10.0, log=True)}
 
     def fit(self, X, y, sample_weight=None, on_epoch=None):
+        from sklearn.linear_model import LogisticRegression  # lazy: sklearn costs ~1.5 s; predict needs numpy only
+
         self.columns_ = self._columns(X)
         model = LogisticRegression(C=self.params.get("C", 0.1), max_iter=500)
         model.fit(X[self.columns_].to_numpy(), y.astype(int), sample_weight=sample_weight)
@@ -81,6 +82,8 @@ class RidgeModel(_Linear):
         return {"alpha": trial.suggest_float("alpha", 1e-3, 100.0, log=True)}
 
     def fit(self, X, y, sample_weight=None, on_epoch=None):
+        from sklearn.linear_model import Ridge  # lazy: sklearn costs ~1.5 s; predict needs numpy only
+
         self.columns_ = self._columns(X)
         model = Ridge(alpha=self.params.get("alpha", 1.0)).fit(X[self.columns_].to_numpy(), y, sample_weight=sample_weight)
         self.coef_, self.intercept_ = model.coef_, np.atleast_1d(model.intercept_)

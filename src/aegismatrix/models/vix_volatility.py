@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
-from sklearn.linear_model import Ridge
 
 from aegismatrix.models.base import Estimator, register
 
@@ -43,6 +41,7 @@ class VixLogRegression(Estimator):
     def fit(self, X, y, sample_weight=None, on_epoch=None):
         self.columns_ = list(self.params.get("columns") or ["vix_level", "rv_cc_5", "rv_cc_21", "rv_cc_63"])
         Z, target = _logs(X, self.columns_, self._scale()), np.log(np.maximum(y, _FLOOR))
+        from sklearn.linear_model import Ridge  # lazy: imported when fitting, not when a frozen model predicts
         model = Ridge(alpha=float(self.params.get("alpha", 1.0))).fit(Z, target, sample_weight=sample_weight)
         resid = target - model.predict(Z)
         self.coef_, self.intercept_ = model.coef_.tolist(), float(model.intercept_)
@@ -77,6 +76,7 @@ class _Candidate:
             self.state = {"ratio": float(np.median(y / np.maximum(X[self.spec["column"]].to_numpy(float) * scale, _FLOOR)))}
         elif kind == "ridge":
             cols = self.spec["columns"]
+            from sklearn.linear_model import Ridge  # lazy: imported when fitting, not when a frozen model predicts
             model = Ridge(alpha=float(self.spec.get("alpha", 1.0))).fit(X[cols].to_numpy(float), y)
             self.state = {"coef": model.coef_.tolist(), "intercept": float(model.intercept_)}
         elif kind == "vix_log_regression":
@@ -102,6 +102,7 @@ def convex_weights(preds: np.ndarray, y: np.ndarray) -> np.ndarray:
         ratio = np.maximum(y, _FLOOR) ** 2 / np.maximum(preds @ w, _FLOOR) ** 2
         return float(np.mean(ratio - np.log(ratio) - 1.0))
 
+    from scipy.optimize import minimize  # lazy: imported when fitting, not when a frozen model predicts
     result = minimize(qlike, np.full(k, 1.0 / k), method="SLSQP", bounds=[(0.0, 1.0)] * k,
                       constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0}])
     w = np.clip(result.x, 0.0, None)
