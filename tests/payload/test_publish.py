@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from aegismatrix.payload import publish
 from aegismatrix.payload.publish import PayloadValidationError, publish_payload
+from aegismatrix.releases import manifest  # publish_payload writes through manifest.write_text_atomic
 from tests.payload.example import example_payload
 
 
@@ -48,7 +48,7 @@ def test_failure_mid_write_leaves_old_file_intact(tmp_path, monkeypatch, failing
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(publish.os, failing, boom)
+    monkeypatch.setattr(manifest.os, failing, boom)
     with pytest.raises(OSError, match="disk full"):
         publish_payload(newer, target)
     monkeypatch.undo()
@@ -75,7 +75,7 @@ def test_half_written_temp_file_is_never_visible(tmp_path, monkeypatch):
             self.fh.write(text[: len(text) // 2])
             raise OSError("killed mid-write")
 
-    monkeypatch.setattr(publish.os, "fdopen", lambda *a, **k: HalfWriter(real_fdopen(*a, **k)))
+    monkeypatch.setattr(manifest.os, "fdopen", lambda *a, **k: HalfWriter(real_fdopen(*a, **k)))
     with pytest.raises(OSError, match="mid-write"):
         publish_payload(example_payload(), target)
     assert target.read_bytes() == good
