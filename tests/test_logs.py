@@ -12,10 +12,18 @@ def test_fitting_labels_lines_inside_the_block_only():
     assert fit_label() == ""
 
 
+def _metrics(status, metric, baseline, value, low, high) -> dict:
+    """A template metrics record (modelling.evaluation.summarise) with only the headline's fields filled."""
+    skill = {"vs": baseline, "metric": metric, "value": value, "ci_low": low, "ci_high": high, "level": 0.9}
+    block = {"n": 100, "model": {metric: 0.3}, "baselines": {baseline: {metric: 0.32}}, "skill": skill,
+             "skill_vs_each_baseline": {baseline: value}}
+    return {"status": status, "metric": metric, "primary_baseline": baseline, "overall": block,
+            "test": {**block, "skill": {**skill, "value": value}}}
+
+
 def test_comparison_table_lists_edge_models_first_with_skill_and_ci():
-    edge = {"status": "edge", "overall": {"skill": {"vs": "vix_scaled", "metric": "qlike", "value": 0.081,
-                                                    "ci_low": 0.01, "ci_high": 0.15, "level": 0.9}}}
-    none = {"status": "no_edge", "primary_baseline": "class_prior", "metric": "log_loss", "overall": {}}
+    edge = _metrics("edge", "qlike", "vix_scaled", 0.081, 0.01, 0.15)
+    none = _metrics("no_edge", "log_loss", "class_prior", None, None, None)
     table = comparison_table([comparison_row("direction.xgb_h1", none), comparison_row("seller.vol_combo", edge)])
     lines = table.splitlines()
     assert "90% bootstrap CI" in lines[0] and lines[1].split()[:2] == ["model", "baseline"]

@@ -1,4 +1,4 @@
-"""Logs a person reads: which model and fold a training line belongs to, a project log file, upstream noise off.
+"""Logs a person reads: which model and fold a training line belongs to, a model comparison, upstream noise off.
 
 - `fitting(label)` marks the model/fold being fitted (`direction.bilstm_h5/fold2`); epoch lines say it via
   `fit_label()`.
@@ -70,13 +70,13 @@ def _pct(value) -> str:
 
 
 def comparison_row(name: str, metrics: dict) -> dict:
-    """One model's out-of-sample skill next to its baseline, from the template's metrics JSON."""
-    skill = (metrics.get("overall") or {}).get("skill") or {}
-    level = skill.get("level")
-    return {"model": name, "baseline": str(skill.get("vs") or metrics.get("primary_baseline") or "-"),
-            "metric": str(skill.get("metric") or metrics.get("metric") or "-"), "skill": _pct(skill.get("value")),
-            "ci": f"[{_pct(skill.get('ci_low'))}, {_pct(skill.get('ci_high'))}]",
-            "level": f"{100 * level:.0f}%" if level else "", "status": str(metrics.get("status", "-"))}
+    """One model's out-of-sample skill next to its baseline (modelling.headline, the one metrics summary)."""
+    from aegismatrix.modelling.headline import headline
+
+    h = headline(metrics)
+    return {"model": name, "baseline": h["primary_baseline"], "metric": h["metric"], "skill": _pct(h["skill"]),
+            "ci": f"[{_pct(h['ci_low'])}, {_pct(h['ci_high'])}]",
+            "level": f"{100 * h['ci_level']:.0f}%" if h["ci_level"] else "", "status": h["status"]}
 
 
 def comparison_table(rows: list[dict]) -> str:

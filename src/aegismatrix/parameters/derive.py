@@ -100,9 +100,13 @@ def derive_member(section: dict, name: str) -> dict:
     generate_family_blocks(section, [name])
     if not is_model_block(section.get(name)):
         raise KeyError(f"{name}: no such block and no family to generate it from")
-    for rule in RULES:
-        rule(section[name], section)
+    _apply_rules(section[name], section)
     return section[name]
+
+
+def _apply_rules(block: dict, section: dict) -> None:
+    for rule in RULES:
+        rule(block, section)
 
 
 def derive_parameters(params: dict) -> dict:
@@ -115,8 +119,7 @@ def derive_parameters(params: dict) -> dict:
         generate_family_blocks(section, [ns.split(".", 1)[1] for ns in model_namespaces(engine)])
         for name, block in section.items():
             if name != "families" and is_model_block(block):
-                for rule in RULES:
-                    rule(block, section)
+                _apply_rules(block, section)
     _derive_universe_band(out.get("direction") or {})
     return out
 
