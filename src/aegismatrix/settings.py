@@ -5,12 +5,13 @@ from kedro.config import OmegaConfigLoader
 from aegismatrix.hooks import ProjectHooks
 from aegismatrix.logs import LoggingHooks, filter_known_upstream_warnings
 from aegismatrix.parameters.context import AegisContext
-from aegismatrix.pipelines.inference.hooks import MissingModelHooks
+from aegismatrix.pipelines.inference.hooks import MissingModelHooks, ServingMemoryHooks
 from aegismatrix.releases.hooks import ReleaseHooks
 from aegismatrix.tracking import MlflowTrackingHooks
 
 # pluggy calls hooks last-registered first: ReleaseHooks pins load versions before MissingModelHooks looks at them
 HOOKS = (ProjectHooks(), MissingModelHooks(), ReleaseHooks())  # MissingModelHooks: never-trained models serve baselines
+HOOKS += (ServingMemoryHooks(),)  # inference/backfill: per-model intermediates stay in memory
 HOOKS += (LoggingHooks(),)  # kedro.io switch, the model comparison printed after a training run
 filter_known_upstream_warnings()  # before Kedro builds its config loader
 HOOKS += (MlflowTrackingHooks(),)  # training runs -> MLflow; mlflow is imported only after a training run

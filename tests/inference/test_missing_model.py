@@ -66,3 +66,33 @@ def test_template_serves_the_baseline_for_every_row_when_the_model_is_missing():
     assert set(served["model_source"]) == {"baseline"}
     np.testing.assert_allclose(served[["p_below", "p_above"]].sum(axis=1), 1.0)
     assert abs(served["p_above"].iloc[-1] - 0.5) < 0.05  # median split of the known labels: about even
+
+
+def test_serving_run_keeps_per_model_intermediates_in_memory_and_reads_saved_ones_back_from_memory(tmp_path):
+    from kedro.io import CachedDataset
+    from kedro_datasets.pandas import ParquetDataset
+
+    from aegismatrix.pipelines.inference.hooks import ServingMemoryHooks
+    from aegismatrix.releases.hooks import _versioned
+
+    catalog = DataCatalog.from_config({
+        "toy.m.predictions": {"type": "pandas.ParquetDataset", "filepath": str(tmp_path / "p.parquet")},
+        "market_daily": {"type": "pandas.ParquetDataset", "filepath": str(tmp_path / "m.parquet"), "versioned": True,
+                         "validator": {"class": "aegismatrix.contracts.MarketDaily", "on": ["save"]}},
+    })
+    catalog["params:inference"] = MemoryDataset({"in_memory": ["*.predictions"]})
+    serving = Pipeline([Node(lambda: 0, None, "market_daily", name="ingest"),
+                        Node(lambda m: 0, "market_daily", "toy.m.predictions", name="predict"),
+                        Node(lambda p, q: 0, ["toy.m.predictions", "params:inference"], "signal_ledger", name="record")])
+    ServingMemoryHooks().before_pipeline_run({}, serving, catalog)
+    assert isinstance(catalog.get("toy.m.predictions"), MemoryDataset)
+    cached = catalog.get("market_daily")
+    assert isinstance(cached, CachedDataset) and isinstance(_versioned(catalog, "market_daily"), ParquetDataset)
+    with pytest.raises(Exception, match="market_daily"):  # the frame contract still runs on save
+        catalog.save("market_daily", pd.DataFrame({"date": [1]}))
+
+    training = DataCatalog.from_config({"toy.m.predictions": {"type": "pandas.ParquetDataset",
+                                                              "filepath": str(tmp_path / "q.parquet")}})
+    training["params:inference"] = MemoryDataset({"in_memory": ["*.predictions"]})
+    ServingMemoryHooks().before_pipeline_run({}, serving + Pipeline([Node(lambda: 0, None, "toy.m.model")]), training)
+    assert isinstance(training.get("toy.m.predictions"), ParquetDataset)  # a run that trains saves everything

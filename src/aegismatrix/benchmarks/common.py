@@ -74,6 +74,7 @@ def load_average() -> str:
 def kedro_env() -> dict[str, str]:
     env = dict(os.environ, KEDRO_DISABLE_TELEMETRY="1", PYTHONHASHSEED="0")
     env.pop("PYTHONPATH", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # a deployment caches bytecode; the warm-up run writes it here too
     # OpenMP threads that spin while waiting make XGBoost 10-20x slower on a busy 2-core machine; see the parallel section.
     env.setdefault("OMP_WAIT_POLICY", OMP_WAIT_POLICY)
     return env

@@ -1,8 +1,17 @@
-"""Custom Kedro datasets."""
+"""Custom Kedro datasets (imported on first use: PNGDataset pulls in matplotlib, ~0.7 s a run that never plots)."""
 
-from aegismatrix.datasets.atomic_json import AtomicJSONDataset
-from aegismatrix.datasets.model_bundle import ModelBundleDataset
-from aegismatrix.datasets.optional_partitions import OptionalPartitionedDataset
-from aegismatrix.datasets.png import PNGDataset
+import importlib
 
-__all__ = ["AtomicJSONDataset", "ModelBundleDataset", "OptionalPartitionedDataset", "PNGDataset"]
+_MODULES = {
+    "AtomicJSONDataset": "atomic_json",
+    "ModelBundleDataset": "model_bundle",
+    "OptionalPartitionedDataset": "optional_partitions",
+    "PNGDataset": "png",
+}
+__all__ = list(_MODULES)
+
+
+def __getattr__(name: str):
+    if name not in _MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"aegismatrix.datasets.{_MODULES[name]}"), name)

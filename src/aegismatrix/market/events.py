@@ -12,9 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from aegismatrix.market.calendar import conf_base_dir, nse_trading_days
+from aegismatrix.market.calendar import conf_base_dir, nse_trading_days, read_conf_yaml
 from aegismatrix.market.expiries import expiry_dates
 
 EVENT_KINDS = ("union_budget", "rbi_policy", "election_result", "fomc")
@@ -26,7 +25,7 @@ COLUMNS = ["date", "effective_session", "kind", "name", "scheduled", "known_from
 @lru_cache(maxsize=8)
 def _load_table(path: str | None) -> tuple[pd.DataFrame, pd.Timestamp]:
     file = Path(path) if path else conf_base_dir() / "calendar" / "events.yml"
-    content = yaml.safe_load(file.read_text())
+    content = read_conf_yaml(file)
     table = pd.DataFrame(content["events"])
     bad = table[~table["kind"].isin(EVENT_KINDS) | table["source"].fillna("").str.strip().eq("")]
     if len(bad):

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from aegismatrix.market.calendar import conf_base_dir, nse_trading_days
+from aegismatrix.market.calendar import conf_base_dir, nse_trading_days, read_conf_yaml
 
 WEEKDAYS = {"MON": 0, "TUE": 1, "WED": 2, "THU": 3, "FRI": 4}
 KINDS = ("weekly", "monthly")
@@ -25,7 +24,7 @@ CALENDAR_SLACK_DAYS = 10  # enough sessions before `start` to move a holiday exp
 def load_expiry_rules(path: str | None = None) -> pd.DataFrame:
     """The rule table with parsed dates; each row checked (weekday, kind, a source)."""
     file = Path(path) if path else conf_base_dir() / "calendar" / "expiry_rules.yml"
-    table = pd.DataFrame(yaml.safe_load(file.read_text())["rules"])
+    table = pd.DataFrame(read_conf_yaml(file)["rules"])
     for i, row in table.iterrows():
         if row["weekday"] not in WEEKDAYS or row["kind"] not in KINDS or not str(row.get("source") or "").strip():
             raise ValueError(f"{file}: rule {i} needs weekday in {sorted(WEEKDAYS)}, kind in {KINDS} and a source")

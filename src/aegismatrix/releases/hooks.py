@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
+from kedro.io import CachedDataset
 from kedro.io.core import AbstractVersionedDataset, Version
 
 from aegismatrix.releases.manifest import ReleaseError, load_release, publish_release
@@ -34,6 +35,7 @@ BUNDLE_SUFFIX = ".model"
 
 def _versioned(catalog, name: str) -> AbstractVersionedDataset | None:
     dataset = catalog.get(name) if name in catalog else None
+    dataset = dataset._dataset if isinstance(dataset, CachedDataset) else dataset  # serving runs cache reads
     return dataset if isinstance(dataset, AbstractVersionedDataset) else None
 
 

@@ -10,12 +10,13 @@ exist still fails loudly. The resolved version of every frozen model is offered 
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import re
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
-from kedro.io import AbstractDataset, MemoryDataset
+from kedro.io import AbstractDataset, CachedDataset, MemoryDataset
 
 logger = logging.getLogger(__name__)
 
@@ -93,3 +94,48 @@ class MissingModelHooks:
                 catalog[name] = MissingArtifactDataset(name, UNTRAINED[name](catalog))
         if VERSIONS_DATASET in pipeline.inputs():
             catalog[VERSIONS_DATASET] = MemoryDataset(versions)
+
+
+def _replace(catalog, name: str, dataset: AbstractDataset) -> None:
+    """`catalog[name] = dataset`, keeping the name's validator (Kedro's setitem drops it) and without its warning."""
+    spec = getattr(catalog, "_validator_specs", {}).get(name)
+    catalog_log = logging.getLogger("kedro.io.data_catalog")
+    level = catalog_log.level
+    catalog_log.setLevel(logging.ERROR)  # "Replacing dataset" x30 a run: the replacement is the point
+    try:
+        catalog[name] = dataset
+    finally:
+        catalog_log.setLevel(level)
+    if spec is not None:
+        catalog._validator_specs[name] = spec
+
+
+def _saves_models(pipeline) -> bool:
+    return any((m := FROZEN.match(name)) and m["kind"] == "model" for name in pipeline.all_outputs())
+
+
+class ServingMemoryHooks:
+    """Serving runs (inference, backfill: they train nothing and write the ledger) keep intermediates in memory.
+
+    Of the datasets such a run both produces and consumes, those matching `params:inference.in_memory` (default:
+    the template's per-model `model_input` and `predictions`, 82 files a run) are never saved; every other one is
+    still saved as this run's version but read back from memory (a `CachedDataset`: market_daily alone is read by
+    41 model instances). Versions and validators are those of the wrapped dataset (releases.hooks unwraps it).
+    """
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: dict, pipeline, catalog) -> None:
+        outputs = pipeline.all_outputs()
+        if "signal_ledger" not in outputs or _saves_models(pipeline) or "params:inference" not in catalog:
+            return
+        patterns = catalog.load("params:inference").get("in_memory") or []
+        consumed = {name for node in pipeline.nodes for name in node.inputs}
+        in_memory = cached = 0
+        for name in sorted(outputs & consumed):
+            if any(fnmatch.fnmatchcase(name, p) for p in patterns):
+                _replace(catalog, name, MemoryDataset())
+                in_memory += 1
+            elif name in catalog and not isinstance(dataset := catalog.get(name), (MemoryDataset, CachedDataset)):
+                _replace(catalog, name, CachedDataset(dataset))
+                cached += 1
+        logger.info("serving run: %d intermediates kept in memory, %d saved and read back from memory", in_memory, cached)

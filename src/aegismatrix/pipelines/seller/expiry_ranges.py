@@ -123,13 +123,13 @@ def _table_ends(frame: pd.DataFrame) -> list[str]:
 def _event_lists(frame: pd.DataFrame) -> list[str]:
     """Scheduled events with their first NSE session in (t, expiry], as 'kind YYYY-MM-DD' joined by '; '."""
     events = events_between(frame["date"].min(), frame["expiry"].max(), include_expiries=False)
-    events = events[~events["kind"].isin(EXPIRY_KINDS)]
-    sessions, kinds = events["effective_session"].to_numpy(), events["kind"].to_numpy()
-    lists = []
-    for t, expiry in zip(frame["date"].to_numpy(), frame["expiry"].to_numpy()):
-        inside = np.flatnonzero((sessions > t) & (sessions <= expiry))
-        lists.append("; ".join(f"{kinds[i]} {pd.Timestamp(sessions[i]).date()}" for i in inside))
-    return lists
+    events = events[~events["kind"].isin(EXPIRY_KINDS)]  # sorted by session: each row's events are one slice
+    sessions = events["effective_session"].to_numpy()
+    labels = (events["kind"] + " " + events["effective_session"].dt.strftime("%Y-%m-%d")).tolist()
+    first = np.searchsorted(sessions, frame["date"].to_numpy(), side="right")
+    last = np.searchsorted(sessions, frame["expiry"].to_numpy(), side="right")
+    joined: dict[tuple[int, int], str] = {}  # ~9,000 rows share a few hundred distinct slices
+    return [joined.setdefault((a, b), "; ".join(labels[a:b])) for a, b in zip(first.tolist(), last.tolist())]
 
 
 def _with_ratios(market: pd.DataFrame, params: dict) -> pd.DataFrame:
