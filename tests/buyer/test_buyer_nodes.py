@@ -70,7 +70,8 @@ def test_signals_have_the_contract_columns_and_consistent_probabilities():
                              "model_source": "model"})
     spike = pd.DataFrame({"date": dates, "p_down": 0.4, "p_up": 0.6, "model_source": "baseline"})
     theta = pd.DataFrame({"date": dates, "prediction": [0.5, 1.0, 3.0, 1.2], "model_source": "model"})
-    out = assemble_buyer_signals(breakout, spike, theta, {"theta_move": "range", "calendar_day_theta": False})
+    out = assemble_buyer_signals({"theta_move": "range", "calendar_day_theta": False}, breakout__predictions=breakout,
+                                 spike__predictions=spike, theta__predictions=theta)
     assert list(out.columns[: len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS
     np.testing.assert_allclose(out["p_breakout_up"] + out["p_breakout_down"], out["breakout_probability"])
     np.testing.assert_allclose(out["p_breakout_up"], out["breakout_probability"] * 0.6)

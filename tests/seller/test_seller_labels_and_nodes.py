@@ -109,7 +109,8 @@ def test_assembly_contract_and_model_source():
     trap = base.assign(p_no_touch=0.7, p_touch=0.3).assign(model_source="model")
     breach = base.assign(p_inside=0.9, p_breach=0.1).assign(model_source="model")
     ranges = pd.DataFrame({"date": dates, **{f"safe_{s}_{h}d": v for h in (5, 21) for s, v in (("lower", 90.0), ("upper", 110.0))}})
-    out = assemble_seller_signals(vol, regime, trap, breach, breach, ranges, {"max_pain": 100.0, "reason": None})
+    out = assemble_seller_signals(vol, ranges, {"max_pain": 100.0, "reason": None}, vol_regime__predictions=regime,
+                                  trap__predictions=trap, breach_5d__predictions=breach, breach_21d__predictions=breach)
     assert list(out.columns[: len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS
     assert out["vol_regime"].tolist() == ["low", "high", "high", "high"]
     assert out["model_source"].tolist() == src

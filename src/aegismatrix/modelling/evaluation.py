@@ -103,11 +103,16 @@ def _reliability(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
             for k, c in enumerate(cfg.class_names)}
 
 
+def has_edge(ci_low: float, test_skill: float) -> bool:
+    """The edge rule of every model and stack: the skill interval's lower end and the final test skill both > 0."""
+    return bool(ci_low > 0 and test_skill > 0)
+
+
 def summarise(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
     """Per fold, per year, walk-forward, final test and overall scores; `edge` needs both ci_low > 0 and test skill > 0."""
     is_test = oos["fold"] == "test"
     overall, test = score_block(oos, cfg), score_block(oos[is_test], cfg)
-    edge = overall["skill"]["ci_low"] > 0 and test["skill"]["value"] > 0
+    edge = has_edge(overall["skill"]["ci_low"], test["skill"]["value"])
     years = oos["date"].dt.year
     metrics = {
         "task": "classification" if cfg.is_classifier else "regression",

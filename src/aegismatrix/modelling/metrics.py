@@ -69,6 +69,14 @@ def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
     }
 
 
+def directional_accuracy(y: np.ndarray, proba: np.ndarray) -> float | None:
+    """Classes ordered down/neutral/up: share of non-NEUTRAL rows (label 0 or 2) whose sign matches p_up > p_down."""
+    keep = np.isfinite(y) & (y != 1)
+    if not keep.any():
+        return None
+    return float(((proba[keep, 2] > proba[keep, 0]) == (y[keep] == 2)).mean())
+
+
 def skill_score(model_loss: np.ndarray, baseline_loss: np.ndarray) -> float:
     """1 - model loss / baseline loss: above 0 the model beats the baseline on the same rows."""
     return float(1.0 - model_loss.sum() / max(baseline_loss.sum(), EPS))

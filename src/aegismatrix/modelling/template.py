@@ -187,3 +187,18 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train") -> Pip
     else:
         raise ValueError(f"mode must be 'train' or 'inference', got {mode!r}")
     return Pipeline(nodes, namespace=namespace, inputs=inputs, parameters={"params:model": f"params:{namespace}"})
+
+
+def template_inputs(engine: str, models, kinds) -> dict[str, str]:
+    """An engine node's inputs from template outputs: `<model>__<kind>` -> dataset `<engine>.<model>.<kind>`.
+
+    The one way every engine node receives template outputs: keyword arguments (`**outputs`) read back with
+    `template_outputs(outputs, kind)` or `outputs[f"{model}__{kind}"]`.
+    """
+    return {f"{m}__{k}": f"{engine}.{m}.{k}" for m in models for k in kinds}
+
+
+def template_outputs(outputs: dict, kind: str) -> dict:
+    """{model: value} of one output kind (e.g. `metrics`) from a node's `**outputs`, in wiring order."""
+    suffix = f"__{kind}"
+    return {key[: -len(suffix)]: value for key, value in outputs.items() if key.endswith(suffix)}

@@ -11,6 +11,7 @@ import pandas as pd
 from aegismatrix.features.intraday import time_of_day_profile
 from aegismatrix.market.calendar import next_session, nse_trading_days
 from aegismatrix.modelling.headline import headline
+from aegismatrix.modelling.template import template_outputs
 
 # Break-even theta ratio per unit of implied sigma for a Brownian path: E[high - low] = sqrt(8/pi) sigma,
 # E|close(t+1) - close(t)| = sqrt(2/pi) sigma. A ratio at this value means realised vol = implied vol.
@@ -48,9 +49,12 @@ def _source(sources: pd.DataFrame) -> pd.Series:
                      index=sources.index)
 
 
-def assemble_buyer_signals(breakout: pd.DataFrame, spike: pd.DataFrame, theta: pd.DataFrame,
-                           params: dict) -> pd.DataFrame:
-    """One row per date: breakout and spike probabilities, their up/down split, the theta forecast and edge."""
+def assemble_buyer_signals(params: dict, **outputs) -> pd.DataFrame:
+    """One row per date: breakout and spike probabilities, their up/down split, the theta forecast and edge.
+
+    `outputs`: `breakout__predictions`, `spike__predictions`, `theta__predictions` (template_inputs)."""
+    breakout, spike = outputs["breakout__predictions"], outputs["spike__predictions"]
+    theta = outputs["theta__predictions"]
     frame = (breakout[["date", "p_breakout", "model_source"]]
              .rename(columns={"p_breakout": "breakout_probability", "model_source": SOURCE_COLUMNS["breakout"]})
              .merge(spike[["date", "p_up", "model_source"]]
@@ -126,12 +130,13 @@ def find_gamma_windows(market_intraday: pd.DataFrame, params: dict) -> dict:
             "last_session": str(pd.Timestamp(recent[-1]).date()), "index_level": level, "profile": buckets}
 
 
-def summarise_buyer_metrics(breakout_metrics: dict, spike_metrics: dict, theta_metrics: dict,
-                            breakout_model: dict, spike_model: dict, theta_model: dict) -> list[dict]:
-    """One row per model: out-of-sample score next to its primary baseline, skill with its interval, status."""
+def summarise_buyer_metrics(**outputs) -> list[dict]:
+    """One row per model: out-of-sample score next to its primary baseline, skill with its interval, status.
+
+    `outputs`: each model's `<model>__metrics` and `<model>__model` (template_inputs)."""
     rows = []
-    for metrics, model in ((breakout_metrics, breakout_model), (spike_metrics, spike_model),
-                           (theta_metrics, theta_model)):
+    for name, metrics in template_outputs(outputs, "metrics").items():
+        model = outputs[f"{name}__model"]
         overall, base = metrics["overall"], metrics["primary_baseline"]
         row = {**headline(metrics), "n_labelled_train_rows": model["meta"]["training_rows"]}
         for extra in ("roc_auc", "pr_auc", "brier", "mae"):

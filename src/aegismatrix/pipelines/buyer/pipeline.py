@@ -2,18 +2,19 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from aegismatrix.modelling.template import model_pipeline
+from aegismatrix.modelling.template import model_pipeline, template_inputs
 
 from . import nodes
 
-MODEL_NAMESPACES: list[str] = ["buyer.breakout", "buyer.spike", "buyer.theta"]
+MODELS = ["breakout", "spike", "theta"]
+MODEL_NAMESPACES: list[str] = [f"buyer.{name}" for name in MODELS]
 
 
 def _engine_nodes() -> list[Node]:
     """The nodes shared by training and inference: signal assembly and gamma windows."""
     return [
         Node(nodes.assemble_buyer_signals,
-             ["buyer.breakout.predictions", "buyer.spike.predictions", "buyer.theta.predictions", "params:buyer.signals"],
+             {"params": "params:buyer.signals", **template_inputs("buyer", MODELS, ("predictions",))},
              "buyer_signals", name="assemble_buyer_signals"),
         Node(nodes.find_gamma_windows, ["market_intraday", "params:buyer.gamma_windows"], "gamma_windows",
              name="find_gamma_windows"),
@@ -23,9 +24,8 @@ def _engine_nodes() -> list[Node]:
 def create_pipeline(**kwargs) -> Pipeline:
     """Training: walk-forward evaluation, frozen models, SHAP, out-of-sample signal history, summary."""
     models = sum((model_pipeline(ns, "buyer", mode="train") for ns in MODEL_NAMESPACES), Pipeline([]))
-    summary = Node(nodes.summarise_buyer_metrics, [f"{ns}.metrics" for ns in MODEL_NAMESPACES]
-                   + [f"{ns}.model" for ns in MODEL_NAMESPACES], "buyer_metrics_summary",
-                   name="summarise_buyer_metrics")
+    summary = Node(nodes.summarise_buyer_metrics, template_inputs("buyer", MODELS, ("metrics", "model")),
+                   "buyer_metrics_summary", name="summarise_buyer_metrics")
     return models + Pipeline([*_engine_nodes(), summary])
 
 

@@ -1,8 +1,10 @@
 """Direction engine nodes: the stacked ensemble, conformal move intervals, signal assembly and summaries.
 
-The per-model work (labels, walk-forward, tuning, calibration, SHAP, frozen models) is the shared template;
-these nodes only read its `<ns>.oos_predictions`, `<ns>.metrics` and `<ns>.predictions` frames. Frames
-are passed as keyword arguments named `<model>__oos`, `<model>__metrics` and `<model>__predictions`.
+The per-model work (labels, walk-forward, tuning, calibration, SHAP, frozen models) is the shared template and
+the mechanisms (stacking, conformal intervals, pooled universe training) live in `aegismatrix.modelling`;
+these nodes only wire them to the direction layout and read the template's `<ns>.oos_predictions`, `<ns>.metrics`
+and `<ns>.predictions` frames, passed as keyword arguments `<model>__<kind>` (modelling.template.template_inputs,
+the one convention of every engine node).
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from aegismatrix.labels import panel_direction_class
-from aegismatrix.modelling.baselines import fit_baseline, predict_baseline
+from aegismatrix.modelling.conformal import as_ns, conformal_table
 from aegismatrix.modelling.headline import headline
-from aegismatrix.modelling.metrics import block_bootstrap_skill, classification_metrics, row_log_loss, skill_score
+from aegismatrix.modelling.metrics import directional_accuracy
 from aegismatrix.modelling.parallel import parallel_map
-from aegismatrix.modelling.splits import walk_forward_folds
-from aegismatrix.models.base import get_estimator
+from aegismatrix.modelling.stacking import meta_features, predict_meta, stack_walk_forward
+from aegismatrix.modelling.universe import pooled_walk_forward, score_pooled
 
 logger = logging.getLogger(__name__)
 
@@ -27,157 +29,10 @@ CLASSES = ["down", "neutral", "up"]
 PROBA = [f"p_{c}" for c in CLASSES]
 SIGNAL_COLUMNS = ["date", "horizon_days", "p_down", "p_neutral", "p_up", "neutral_band", "predicted_direction",
                   "conviction", "expected_abs_move_points", "move_lower_points", "move_upper_points", "model_source"]
-EPS = 1e-6
-
-
-def _ns(dates) -> pd.Series:
-    """Dates at one resolution (Parquet may load microseconds), so merges and as-of joins line up."""
-    return pd.Series(pd.to_datetime(dates)).astype("datetime64[ns]").to_numpy()
 
 
 def _get(frames: dict, model: str, kind: str):
     return frames[f"{model}__{kind}"]
-
-
-def directional_accuracy(y: np.ndarray, proba: np.ndarray) -> float | None:
-    """Share of non-NEUTRAL days (label 0 or 2) whose sign matches p_up > p_down; NaN labels ignored."""
-    keep = np.isfinite(y) & (y != 1)
-    if not keep.any():
-        return None
-    return float(((proba[keep, 2] > proba[keep, 0]) == (y[keep] == 2)).mean())
-
-
-def _served_oos(oos: pd.DataFrame, metrics: dict, columns: list[str]) -> np.ndarray:
-    """What the template serves on OOS rows: the model's columns with edge, else the primary baseline's."""
-    prefix = "" if metrics["edge"] else f"baseline_{metrics['primary_baseline']}__"
-    return oos[[prefix + c for c in columns]].to_numpy(dtype=float)
-
-
-def _meta_features(probas: list[np.ndarray]) -> np.ndarray:
-    return np.hstack([np.log(np.clip(p, EPS, 1.0)) for p in probas])
-
-
-def _meta_fit(X: np.ndarray, y: np.ndarray, C: float) -> dict:
-    from sklearn.linear_model import LogisticRegression  # lazy: sklearn costs ~1 s at pipeline registration
-
-    model = LogisticRegression(C=C, max_iter=1000).fit(X, y.astype(int))
-    coef = np.zeros((3, X.shape[1]))
-    intercept = np.full(3, -30.0)  # a class absent from the training rows keeps ~0 probability
-    coef[model.classes_.astype(int)] = model.coef_ if len(model.classes_) > 2 else np.vstack([-model.coef_, model.coef_]) / 2
-    intercept[model.classes_.astype(int)] = (model.intercept_ if len(model.classes_) > 2
-                                             else np.array([-model.intercept_[0], model.intercept_[0]]) / 2)
-    return {"coef": coef.tolist(), "intercept": intercept.tolist()}
-
-
-def _meta_predict(state: dict, X: np.ndarray) -> np.ndarray:
-    logits = X @ np.asarray(state["coef"]).T + np.asarray(state["intercept"])
-    logits -= logits.max(axis=1, keepdims=True)
-    proba = np.exp(logits)
-    proba /= proba.sum(axis=1, keepdims=True)
-    proba = np.clip(proba, 1e-4, 1.0)
-    return proba / proba.sum(axis=1, keepdims=True)
-
-
-def _score_stack(y: np.ndarray, stack: np.ndarray, prior: np.ndarray, is_test: np.ndarray, horizon: int,
-                 bootstrap: dict) -> dict:
-    model_loss, base_loss = row_log_loss(y, stack), row_log_loss(y, prior)
-    low, high = block_bootstrap_skill(model_loss, base_loss, max(horizon, 5), bootstrap.get("n_boot", 500),
-                                      bootstrap.get("level", 0.9))
-    test_skill = skill_score(model_loss[is_test], base_loss[is_test]) if is_test.any() else float("nan")
-    edge = bool(low > 0 and test_skill > 0)
-    return {"n": int(len(y)), "model": classification_metrics(y, stack, CLASSES),
-            "baseline": classification_metrics(y, prior, CLASSES),
-            "skill": {"metric": "log_loss", "vs": "class_prior", "value": skill_score(model_loss, base_loss),
-                      "ci_low": low, "ci_high": high, "level": bootstrap.get("level", 0.9)},
-            "test_skill": test_skill, "edge": edge, "status": "edge" if edge else "no_edge",
-            "directional_accuracy": directional_accuracy(y, stack),
-            "baseline_directional_accuracy": directional_accuracy(y, prior)}
-
-
-def _stack_horizon(horizon: int, bases: list[str], frames: dict, cfg: dict) -> dict:
-    """Walk-forward meta-learner on the base models' OOS rows that precede each block (purged by the horizon).
-
-    It is always evaluated (on the base models' own OOS probabilities); it is served only with edge of its
-    own AND edge in every base model, because inference feeds it the base models' served predictions.
-    """
-    with_edge = [b for b in bases if _get(frames, b, "metrics")["edge"]]
-    fallback = with_edge[0] if with_edge else bases[0]
-    out = {"bases": bases, "fallback": fallback, "status": "no_edge", "history": None, "meta": None}
-    merged = None
-    for b in bases:
-        oos = _get(frames, b, "oos")[["date", "fold", "label", *PROBA, *[f"baseline_class_prior__{c}" for c in PROBA]]]
-        oos = oos.rename(columns={c: f"{b}__{c}" for c in PROBA})
-        if merged is None:
-            merged = oos
-        else:
-            merged = merged.merge(oos[["date", *[f"{b}__{c}" for c in PROBA]]], on="date", how="inner")
-    merged = merged.sort_values("date").reset_index(drop=True)
-    X = _meta_features([merged[[f"{b}__{c}" for c in PROBA]].to_numpy(dtype=float) for b in bases])
-    y = merged["label"].to_numpy(dtype=float)
-    prior = merged[[f"baseline_class_prior__{c}" for c in PROBA]].to_numpy(dtype=float)
-    start, step, C = int(cfg["min_train"]), int(cfg["refit_every"]), float(cfg["C"])
-    stack = np.full((len(merged), 3), np.nan)
-    for s in range(start, len(merged), step):
-        train = np.flatnonzero(np.isfinite(y[: max(0, s - horizon)]))  # label windows closed before row s
-        if len(train) < 50 or len(np.unique(y[train])) < 2:
-            continue
-        stack[s:s + step] = _meta_predict(_meta_fit(X[train], y[train], C), X[s:s + step])
-    scored = np.isfinite(stack[:, 0]) & np.isfinite(y)
-    if scored.sum() < 50:
-        out["reason"] = f"only {int(scored.sum())} stacked out-of-sample rows (ensemble.min_train too large)"
-        return out
-    rows = np.flatnonzero(scored)
-    is_test = np.zeros(len(rows), bool)
-    is_test[int(round(len(rows) * (1 - float(cfg.get("test_fraction", 0.2))))):] = True
-    score = _score_stack(y[rows], stack[rows], prior[rows], is_test, horizon, cfg.get("bootstrap", {}))
-    out.update(score)
-    logger.info("direction stack h=%d over %s: skill %+.4f [%+.4f, %+.4f] -> %s", horizon, bases,
-                score["skill"]["value"], score["skill"]["ci_low"], score["skill"]["ci_high"], score["status"])
-    if len(with_edge) < len(bases):
-        out.update(status="no_edge", edge=False, own_status=score["status"],
-                   reason=f"base models without edge ({sorted(set(bases) - set(with_edge))}) are served as baselines")
-        return out
-    labelled = np.flatnonzero(np.isfinite(y))
-    have = np.isfinite(stack[:, 0])
-    history = pd.DataFrame(stack[have], columns=PROBA).assign(date=merged["date"].dt.strftime("%Y-%m-%d").to_numpy()[have])
-    out.update(meta=_meta_fit(X[labelled], y[labelled], C), history=history.to_dict(orient="list"))
-    return out
-
-
-def _conformal_table(oos: pd.DataFrame, metrics: dict, horizon: int, coverage: float, min_residuals: int) -> dict:
-    """Residual quantiles (label - served forecast) of past OOS rows only: row t uses residuals of rows <= t-h-1."""
-    oos = oos.sort_values("date").reset_index(drop=True)
-    served = _served_oos(oos, metrics, ["prediction"])[:, 0]
-    resid = oos["label"].to_numpy(dtype=float) - served
-    lo_q, hi_q = (1 - coverage) / 2, (1 + coverage) / 2
-    dates, lows, highs = [], [], []
-    for t in range(len(oos)):
-        past = resid[: max(0, t - horizon)]
-        past = past[np.isfinite(past)]
-        if len(past) >= min_residuals:
-            dates.append(oos["date"].iloc[t].strftime("%Y-%m-%d"))
-            lows.append(float(np.quantile(past, lo_q)))
-            highs.append(float(np.quantile(past, hi_q)))
-    every = resid[np.isfinite(resid)]
-    if len(every) >= min_residuals:  # after the OOS period (frozen model): every OOS residual
-        dates.append((oos["date"].iloc[-1] + pd.Timedelta(days=1)).strftime("%Y-%m-%d"))
-        lows.append(float(np.quantile(every, lo_q)))
-        highs.append(float(np.quantile(every, hi_q)))
-    table = pd.DataFrame({"date": pd.to_datetime(dates), "q_low": lows, "q_high": highs})
-    covered = _interval_coverage(oos, served, table)
-    return {"coverage_target": coverage, "empirical_coverage": covered, "source": "model" if metrics["edge"] else "baseline",
-            "date": dates, "q_low": lows, "q_high": highs}
-
-
-def _interval_coverage(oos: pd.DataFrame, served: np.ndarray, table: pd.DataFrame) -> float | None:
-    if table.empty:
-        return None
-    frame = pd.DataFrame({"date": _ns(oos["date"]), "label": oos["label"].to_numpy(dtype=float), "pred": served})
-    frame = pd.merge_asof(frame.sort_values("date"), table.assign(date=_ns(table["date"])), on="date").dropna()
-    if frame.empty:
-        return None
-    lower, upper = np.maximum(frame["pred"] + frame["q_low"], 0.0), frame["pred"] + frame["q_high"]
-    return float(((frame["label"] >= lower) & (frame["label"] <= upper)).mean())
 
 
 def fit_direction_ensemble(params: dict, layout: dict, **frames) -> dict:
@@ -191,12 +46,13 @@ def fit_direction_ensemble(params: dict, layout: dict, **frames) -> dict:
 def _horizon_state(h: int, spec: dict, params: dict, frames: dict, cfg: dict) -> dict:
     """One horizon's stack and the conformal table of its magnitude model (horizons run in parallel)."""
     magnitude = spec["magnitude"]
+    bases = {b: (_get(frames, b, "oos_predictions"), _get(frames, b, "metrics")) for b in spec["classifiers"]}
     with threadpool_limits(limits=1):  # ~40 tiny L-BFGS fits per horizon: BLAS threads on 2 cores made them ~6x slower
-        stack = _stack_horizon(h, spec["classifiers"], frames, cfg)
+        stack = stack_walk_forward(h, bases, cfg, CLASSES)
     return {
         "neutral_band": float(params[spec["classifiers"][0]]["label"]["neutral_band"]),
         "stack": stack,
-        "conformal": _conformal_table(_get(frames, magnitude, "oos"), _get(frames, magnitude, "metrics"), h,
+        "conformal": conformal_table(_get(frames, magnitude, "oos_predictions"), _get(frames, magnitude, "metrics"), h,
                                       float(cfg["coverage"]), int(cfg["min_residuals"])),
     }
 
@@ -204,19 +60,19 @@ def _horizon_state(h: int, spec: dict, params: dict, frames: dict, cfg: dict) ->
 def _classifier_frame(h: int, spec: dict, stack: dict, frames: dict) -> pd.DataFrame:
     """Served probabilities per date: stack history, the frozen stack after it, the fallback model before it."""
     fallback = _get(frames, stack["fallback"], "predictions")[["date", *PROBA, "model_source"]].copy()
-    fallback["date"] = _ns(fallback["date"])
+    fallback["date"] = as_ns(fallback["date"])
     fallback["direction_model"] = np.where(fallback["model_source"] == "model", stack["fallback"], "baseline")
     if stack["status"] != "edge":
         return fallback
     history = pd.DataFrame(stack["history"]).assign(model_source="model", direction_model=f"stack_h{h}")
-    history["date"] = _ns(history["date"])
-    bases = [_get(frames, b, "predictions").assign(date=lambda f: _ns(f["date"])).set_index("date")[PROBA]
+    history["date"] = as_ns(history["date"])
+    bases = [_get(frames, b, "predictions").assign(date=lambda f: as_ns(f["date"])).set_index("date")[PROBA]
              for b in stack["bases"]]
     common = bases[0].index
     for b in bases[1:]:
         common = common.intersection(b.index)
     after = common[common > history["date"].max()]
-    frozen = pd.DataFrame(_meta_predict(stack["meta"], _meta_features([b.loc[after].to_numpy(dtype=float) for b in bases])),
+    frozen = pd.DataFrame(predict_meta(stack["meta"], meta_features([b.loc[after].to_numpy(dtype=float) for b in bases])),
                           columns=PROBA).assign(date=after, model_source="model", direction_model=f"stack_h{h}")
     before = fallback[fallback["date"] < history["date"].min()]
     return pd.concat([before, history, frozen], ignore_index=True)
@@ -228,7 +84,7 @@ def assemble_direction_signals(direction_ensemble: dict, market_daily: pd.DataFr
 
     The magnitude models forecast |return| over h days; points = that fraction x close(t) (known at t).
     """
-    close = pd.DataFrame({"date": _ns(market_daily["date"]), "close": market_daily["close"].to_numpy(dtype=float)})
+    close = pd.DataFrame({"date": as_ns(market_daily["date"]), "close": market_daily["close"].to_numpy(dtype=float)})
     parts = []
     for h_key, spec in layout["horizons"].items():
         h = int(h_key)
@@ -236,10 +92,10 @@ def assemble_direction_signals(direction_ensemble: dict, market_daily: pd.DataFr
         probs = _classifier_frame(h, spec, state["stack"], frames)
         move = _get(frames, spec["magnitude"], "predictions")[["date", "prediction", "model_source"]].rename(
             columns={"prediction": "expected_abs_move_pct", "model_source": "magnitude_model_source"})
-        move = move.assign(date=_ns(move["date"])).merge(close, on="date", how="inner")
-        frame = probs.assign(date=_ns(probs["date"])).merge(move.assign(date=_ns(move["date"])), on="date", how="inner")
+        move = move.assign(date=as_ns(move["date"])).merge(close, on="date", how="inner")
+        frame = probs.assign(date=as_ns(probs["date"])).merge(move.assign(date=as_ns(move["date"])), on="date", how="inner")
         frame = frame.sort_values("date").reset_index(drop=True)
-        table = pd.DataFrame({"date": _ns(pd.Series(pd.to_datetime(state["conformal"]["date"]))),
+        table = pd.DataFrame({"date": as_ns(pd.Series(pd.to_datetime(state["conformal"]["date"]))),
                               "q_low": state["conformal"]["q_low"], "q_high": state["conformal"]["q_high"]})
         frame = pd.merge_asof(frame, table.sort_values("date"), on="date") if len(table) else frame.assign(q_low=np.nan, q_high=np.nan)
         p = frame[PROBA].to_numpy(dtype=float)
@@ -279,7 +135,7 @@ def _model_row(name: str, metrics: dict, oos: pd.DataFrame | None) -> dict:
 
 def summarise_direction_metrics(direction_ensemble: dict, layout: dict, **frames) -> list[dict]:
     """`direction_metrics_summary`: one row per model (and stacked ensemble) with its score next to the baseline."""
-    rows = [_model_row(name, _get(frames, name, "metrics"), frames.get(f"{name}__oos"))
+    rows = [_model_row(name, _get(frames, name, "metrics"), frames.get(f"{name}__oos_predictions"))
             for name in layout["all"]]
     for h, state in direction_ensemble["horizons"].items():
         stack = state["stack"]
@@ -310,7 +166,7 @@ def _fmt(value) -> str:
 
 
 def train_universe_direction(universe_features: pd.DataFrame, direction_params: dict) -> dict:
-    """Universe mode: XGB direction classifier on the pooled symbol panel, walk-forward over dates (not served)."""
+    """Universe mode: a direction classifier pooled over the symbol panel, walk-forward over dates (not served)."""
     cfg = direction_params["universe"]
     if not cfg.get("enabled"):
         return {"enabled": False, "reason": "direction.universe.enabled is false"}
@@ -322,38 +178,12 @@ def train_universe_direction(universe_features: pd.DataFrame, direction_params: 
     from aegismatrix.features.feature_sets import ENGINE_SETS
 
     cols = [c for c in ENGINE_SETS["direction"] if c in panel.columns]
-    dates = np.sort(panel["date"].unique())
-    date_pos = np.searchsorted(dates, panel["date"].to_numpy())
-    folds = walk_forward_folds(np.arange(len(dates)), horizon=h, **cfg["splits"])
-    est_cls = get_estimator(cfg["estimator"]["kind"])
-    out = {"enabled": True, "horizon": h, "neutral_band": cfg["neutral_band"], "features": cols,
-           "symbols": sorted(panel["symbol"].unique().tolist()), "rows": int(len(panel)), "folds": {}}
-    preds = []
-    for fold in folds:
-        train = np.isin(date_pos, fold.train) & panel["label"].notna().to_numpy()
-        test = np.isin(date_pos, fold.test) & panel["label"].notna().to_numpy()
-        y_train = panel.loc[train, "label"].to_numpy()
-        est = est_cls(cfg["estimator"].get("params", {}), n_classes=3).fit(panel.loc[train, cols], y_train)
-        prior = np.asarray(fit_baseline({"kind": "class_prior"}, panel.loc[train, ["label"]], 3)["proba"])
-        block = panel.loc[test, ["date", "symbol", "label"]].assign(fold=fold.name)
-        block[PROBA] = est.predict(panel.loc[test, cols])
-        block[[f"prior__{c}" for c in PROBA]] = predict_baseline({"kind": "class_prior"}, {"proba": prior.tolist()},
-                                                                   block, 3)
-        preds.append(block)
-    oos = pd.concat(preds, ignore_index=True)
-
-    def score(frame: pd.DataFrame) -> dict:
-        y = frame["label"].to_numpy(dtype=float)
-        model, prior = frame[PROBA].to_numpy(dtype=float), frame[[f"prior__{c}" for c in PROBA]].to_numpy(dtype=float)
-        return {"n": int(len(frame)), "log_loss": float(row_log_loss(y, model).mean()),
-                "prior_log_loss": float(row_log_loss(y, prior).mean()),
-                "skill": skill_score(row_log_loss(y, model), row_log_loss(y, prior)),
-                "accuracy": float((model.argmax(1) == y).mean()), "directional_accuracy": directional_accuracy(y, model)}
-
-    out["pooled"] = score(oos)
-    out["test"] = score(oos[oos["fold"] == "test"])
+    oos = pooled_walk_forward(panel, cols, h, cfg["splits"], cfg["estimator"], CLASSES)
     target = oos[oos["symbol"].str.contains(str(cfg.get("report_symbol", "NSEI")), regex=False)]
-    out["report_symbol"] = score(target) if len(target) else None
+    out = {"enabled": True, "horizon": h, "neutral_band": cfg["neutral_band"], "features": cols,
+           "symbols": sorted(panel["symbol"].unique().tolist()), "rows": int(len(panel)), "folds": {},
+           "pooled": score_pooled(oos, CLASSES), "test": score_pooled(oos[oos["fold"] == "test"], CLASSES),
+           "report_symbol": score_pooled(target, CLASSES) if len(target) else None}
     logger.info("direction universe h=%d: pooled skill %+.4f over %d OOS rows", h, out["pooled"]["skill"], len(oos))
     return out
 

@@ -10,7 +10,7 @@ import functools
 
 from kedro.pipeline import Node, Pipeline
 
-from aegismatrix.modelling.template import model_pipeline
+from aegismatrix.modelling.template import model_pipeline, template_inputs
 
 from . import nodes
 
@@ -37,14 +37,10 @@ def _bind(func):
     return functools.update_wrapper(functools.partial(func, layout=LAYOUT), func)
 
 
-def _frames(models: list[str], kinds: tuple[str, ...]) -> dict[str, str]:
-    return {f"{m}__{k}": f"direction.{m}.{'oos_predictions' if k == 'oos' else k}" for m in models for k in kinds}
-
-
 def _assembly() -> Node:
     return Node(_bind(nodes.assemble_direction_signals),
                 {"direction_ensemble": "direction_ensemble", "market_daily": "market_daily",
-                 **_frames(SERVED, ("predictions",))},
+                 **template_inputs("direction", SERVED, ("predictions",))},
                 "direction_signals", name="assemble_direction_signals")
 
 
@@ -53,12 +49,12 @@ def create_pipeline(**kwargs) -> Pipeline:
     models = sum((model_pipeline(ns, "direction", mode="train") for ns in MODEL_NAMESPACES), Pipeline([]))
     return models + Pipeline([
         Node(_bind(nodes.fit_direction_ensemble),
-             {"params": "params:direction", **_frames(SERVED, ("oos", "metrics"))},
+             {"params": "params:direction", **template_inputs("direction", SERVED, ("oos_predictions", "metrics"))},
              "direction_ensemble", name="fit_direction_ensemble"),
         _assembly(),
         Node(_bind(nodes.summarise_direction_metrics),
-             {"direction_ensemble": "direction_ensemble", **_frames(MODELS, ("metrics",)),
-              **_frames([m for h in HORIZONS for m in CLASSIFIERS[h]], ("oos",))},
+             {"direction_ensemble": "direction_ensemble", **template_inputs("direction", MODELS, ("metrics",)),
+              **template_inputs("direction", [m for h in HORIZONS for m in CLASSIFIERS[h]], ("oos_predictions",))},
              "direction_metrics_summary", name="summarise_direction_metrics"),
         Node(nodes.train_universe_direction, ["universe_features", "params:direction"], "direction_universe_metrics",
              name="train_universe_direction"),

@@ -14,6 +14,7 @@ import pandas as pd
 
 from aegismatrix.labels import TRADING_DAYS_PER_YEAR, forward_max_excursion, implied_move_fraction
 from aegismatrix.modelling.headline import walk_forward_loss
+from aegismatrix.modelling.template import template_outputs
 
 from .causal import causal_quantile
 
@@ -27,13 +28,6 @@ SIGNAL_COLUMNS = [
 REGIMES = ["low", "medium", "high"]
 
 
-def _pairs(candidates: list[str], parts: tuple) -> dict[str, tuple[dict, pd.DataFrame]]:
-    """`parts` alternates metrics and predictions in the order of `candidates`."""
-    if len(parts) != 2 * len(candidates):
-        raise ValueError(f"expected metrics and predictions for each of {candidates}, got {len(parts)} inputs")
-    return {name: (parts[2 * i], parts[2 * i + 1]) for i, name in enumerate(candidates)}
-
-
 def choose_volatility_model(candidates: list[str], metrics: dict[str, dict]) -> str:
     """The candidate with edge and the lowest walk-forward loss; the first one (serving its baseline) if none has edge."""
     def loss(m: dict) -> float:
@@ -44,9 +38,14 @@ def choose_volatility_model(candidates: list[str], metrics: dict[str, dict]) -> 
     return min(scored)[1] if scored else candidates[0]
 
 
-def select_volatility_forecast(candidates: list[str], *metrics_and_predictions) -> tuple[pd.DataFrame, dict]:
-    """Serve one 21-day vol forecast per date from the candidate chosen on walk-forward scores."""
-    pairs = _pairs(candidates, metrics_and_predictions)
+def select_volatility_forecast(candidates: list[str], **outputs) -> tuple[pd.DataFrame, dict]:
+    """Serve one 21-day vol forecast per date from the candidate chosen on walk-forward scores.
+
+    `outputs`: each candidate's `<name>__metrics` and `<name>__predictions` (modelling.template.template_inputs)."""
+    missing = [f"{n}__{k}" for n in candidates for k in ("metrics", "predictions") if f"{n}__{k}" not in outputs]
+    if missing:
+        raise ValueError(f"seller.vol_candidates {candidates}: the pipeline does not wire {missing}")
+    pairs = {n: (outputs[f"{n}__metrics"], outputs[f"{n}__predictions"]) for n in candidates}
     chosen = choose_volatility_model(candidates, {n: m for n, (m, _) in pairs.items()})
     metrics, predictions = pairs[chosen]
     frame = predictions[["date", "prediction", "model_source"]].rename(
@@ -101,12 +100,14 @@ def _probabilities(predictions: pd.DataFrame, column: str, name: str) -> pd.Data
         columns={column: name, "model_source": f"{name.replace('_probability', '')}_model_source"})
 
 
-def assemble_seller_signals(vol_forecast: pd.DataFrame, vol_regime: pd.DataFrame, trap: pd.DataFrame,
-                            breach_5d: pd.DataFrame, breach_21d: pd.DataFrame, ranges: pd.DataFrame,
-                            max_pain_result: dict) -> pd.DataFrame:
+def assemble_seller_signals(vol_forecast: pd.DataFrame, ranges: pd.DataFrame, max_pain_result: dict,
+                            **outputs) -> pd.DataFrame:
     """One row per date of the seller set: every signal, its source, and `model_source` = model only if all are.
 
+    `outputs`: the `<model>__predictions` of vol_regime, trap, breach_5d and breach_21d (template_inputs);
     `max_pain_result` is the option-chain block (`max_pain` of the nearest expiry and the `reason` when null)."""
+    vol_regime, trap = outputs["vol_regime__predictions"], outputs["trap__predictions"]
+    breach_5d, breach_21d = outputs["breach_5d__predictions"], outputs["breach_21d__predictions"]
     regime = vol_regime[["date", "p_low", "p_medium", "p_high", "model_source"]].rename(
         columns={"p_low": "p_vol_low", "p_medium": "p_vol_medium", "p_high": "p_vol_high",
                  "model_source": "vol_regime_model_source"})
@@ -167,10 +168,12 @@ def _breach_rows(ranges: pd.DataFrame, breach_oos_start: dict[int, pd.Timestamp]
     return rows
 
 
-def seller_metrics_summary(selection: dict, ranges: pd.DataFrame, safe_params: dict,
-                           breach_5d_oos: pd.DataFrame, breach_21d_oos: pd.DataFrame, *metrics: dict) -> list[dict]:
-    """One row per model (metric, score, primary baseline score, skill and CI, status) plus the safe-range breach rates."""
-    rows = [_row(m["name"], m) for m in metrics]
+def seller_metrics_summary(selection: dict, ranges: pd.DataFrame, safe_params: dict, **outputs) -> list[dict]:
+    """One row per model (metric, score, primary baseline score, skill and CI, status) plus the safe-range breach rates.
+
+    `outputs`: every model's `<model>__metrics` and the breach models' `<model>__oos_predictions`."""
+    rows = [_row(m["name"], m) for m in template_outputs(outputs, "metrics").values()]
+    breach_5d_oos, breach_21d_oos = outputs["breach_5d__oos_predictions"], outputs["breach_21d__oos_predictions"]
     for row in rows:
         if row["name"].removeprefix("seller.") in selection["candidates"]:
             row["selected_for_vol_forecast_21d"] = row["name"] == f"seller.{selection['chosen']}"

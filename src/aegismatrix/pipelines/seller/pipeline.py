@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline, node
 
-from aegismatrix.modelling.template import model_pipeline
+from aegismatrix.modelling.template import model_pipeline, template_inputs
 
 from .expiry_calibration import expiry_range_calibration
 from .expiry_ranges import build_expiry_ranges
@@ -23,9 +23,8 @@ MODEL_NAMESPACES: list[str] = [f"seller.{name}" for name in MODELS]
 
 
 def _assembly(with_summary: bool) -> Pipeline:
-    vol_inputs = ["params:seller.vol_candidates"]
-    for name in VOL_CANDIDATES:
-        vol_inputs += [f"seller.{name}.metrics", f"seller.{name}.predictions"]
+    vol_inputs = {"candidates": "params:seller.vol_candidates",
+                  **template_inputs("seller", VOL_CANDIDATES, ("metrics", "predictions"))}
     nodes = [
         node(select_volatility_forecast, vol_inputs, ["seller_vol_forecast", "seller_vol_selection"],
              name="select_volatility_forecast"),
@@ -39,17 +38,18 @@ def _assembly(with_summary: bool) -> Pipeline:
         node(option_chain_analytics, "option_chain_snapshots", ["seller_chain_history", "seller_chain_analytics"],
              name="option_chain_analytics"),
         node(assemble_seller_signals,
-             ["seller_vol_forecast", "seller.vol_regime.predictions", "seller.trap.predictions",
-              "seller.breach_5d.predictions", "seller.breach_21d.predictions", "seller_safe_ranges",
-              "seller_chain_analytics"],
+             {"vol_forecast": "seller_vol_forecast", "ranges": "seller_safe_ranges",
+              "max_pain_result": "seller_chain_analytics",
+              **template_inputs("seller", ["vol_regime", "trap", "breach_5d", "breach_21d"], ("predictions",))},
              "seller_signals", name="assemble_seller_signals"),
     ]
     if with_summary:
         nodes.append(node(
             seller_metrics_summary,
-            ["seller_vol_selection", "seller_safe_ranges", "params:seller.safe_range",
-             "seller.breach_5d.oos_predictions", "seller.breach_21d.oos_predictions",
-             *[f"seller.{name}.metrics" for name in MODELS]],
+            {"selection": "seller_vol_selection", "ranges": "seller_safe_ranges",
+             "safe_params": "params:seller.safe_range",
+             **template_inputs("seller", ["breach_5d", "breach_21d"], ("oos_predictions",)),
+             **template_inputs("seller", MODELS, ("metrics",))},
             "seller_metrics_summary", name="seller_metrics_summary"))
         nodes.append(node(expiry_range_calibration, ["seller_expiry_ranges", "params:seller"],
                           "seller_expiry_range_calibration", name="expiry_range_calibration"))
