@@ -27,3 +27,19 @@ def test_research_pipeline_adds_the_bilstm_at_every_horizon(project_root):
     research, default = pipelines["research"].all_outputs(), pipelines["__default__"].all_outputs()
     assert {f"{ns}.metrics" for ns in RESEARCH_NAMESPACES} <= research - default
     assert default <= research
+
+
+def test_every_registered_pipeline_loads_when_requested_alone(project_root):
+    """`kedro run --pipeline=<name>` loads only the requested pipeline (Kedro 1.7's selective find_pipelines)."""
+    bootstrap_project(project_root)
+    configure_project("aegismatrix")
+    from kedro.framework.project import pipelines
+
+    from aegismatrix.pipeline_registry import UPSTREAM
+
+    try:
+        for name in sorted(UPSTREAM):
+            pipelines.set_requested([name])
+            assert len(pipelines[name].nodes) > 0, name
+    finally:
+        pipelines.set_requested(None)

@@ -21,6 +21,7 @@ UPSTREAM: dict[str, list[str]] = {
 }
 # `kedro run` without --pipeline: train every engine and render the report (inference is separate).
 TRAINING = ["data_ingestion", "feature_engineering", "direction", "seller", "buyer", "reporting"]
+UPSTREAM["research"] = TRAINING  # `--env research --pipeline=research`: the training run + research-only instances
 
 
 def _own_pipeline(name: str, found: dict[str, Pipeline]) -> Pipeline:
@@ -38,11 +39,4 @@ def register_pipelines() -> dict[str, Pipeline]:
         registered[name] = sum(parts, Pipeline([]))
     if all(name in found for name in TRAINING):
         registered["__default__"] = sum((found[name] for name in TRAINING), Pipeline([]))
-        registered["research"] = registered["__default__"] + _research_instances(found)
     return registered
-
-
-def _research_instances(found: dict[str, Pipeline]) -> Pipeline:
-    """Every engine's research-only template instances (`create_research_pipeline`, e.g. the BiLSTM per horizon)."""
-    engines = [importlib.import_module(f"aegismatrix.pipelines.{name}") for name in TRAINING]
-    return sum((m.create_research_pipeline() for m in engines if hasattr(m, "create_research_pipeline")), Pipeline([]))
