@@ -14,8 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-TRADING_DAYS_PER_YEAR = 252
-CALENDAR_DAYS_PER_YEAR = 365
+from aegismatrix.market.implied import CALENDAR_DAYS_PER_YEAR, TRADING_DAYS_PER_YEAR, implied_move_fraction
 
 
 def _forward_window_max(values: pd.Series, h: int) -> pd.Series:
@@ -54,23 +53,12 @@ def forward_realised_vol(market: pd.DataFrame, horizon: int = 21) -> pd.Series:
     return np.sqrt(fwd_var * TRADING_DAYS_PER_YEAR)
 
 
-def implied_move_fraction(market: pd.DataFrame, trading_days: int | None = None, calendar_days=None) -> pd.Series:
-    """VIX-implied one-sigma move as a fraction of spot (known at t, no look-ahead).
-
-    Over `calendar_days` (per row, counted on the NSE calendar, e.g. to an expiry) when given, else over
-    `trading_days` index rows converted at 365/252 calendar days per session.
-    """
-    if calendar_days is None:
-        calendar_days = trading_days * CALENDAR_DAYS_PER_YEAR / TRADING_DAYS_PER_YEAR
-    return market["vix_close"] / 100.0 * np.sqrt(np.asarray(calendar_days, dtype=float) / CALENDAR_DAYS_PER_YEAR)
-
-
 def implied_move_touch(market: pd.DataFrame, horizon: int = 5, sigmas: float = 1.0) -> pd.Series:
     """1 if any high/low in t+1 .. t+h goes beyond close(t) -+ sigmas x the VIX-implied move for h days.
 
     This is the seller's trap: premium looked rich at t, yet the index moved further. Window: t+1 .. t+h.
     """
-    move = sigmas * implied_move_fraction(market, horizon) * market["close"]
+    move = sigmas * implied_move_fraction(market["vix_close"], horizon) * market["close"]
     hi = _forward_window_max(market["high"], horizon)
     lo = _forward_window_min(market["low"], horizon)
     touched = ((hi > market["close"] + move) | (lo < market["close"] - move)).astype(float)
@@ -174,7 +162,7 @@ def forward_excursion_ratio(market: pd.DataFrame, horizon: int = 5) -> pd.Series
     Above k the index touched outside close(t) -+ k x the implied move: the seller's safe range of
     multiplier k (binned at a training-fold quantile it is a range-breach label). Window: t+1 .. t+h.
     """
-    return forward_max_excursion(market, horizon) / implied_move_fraction(market, horizon)
+    return forward_max_excursion(market, horizon) / implied_move_fraction(market["vix_close"], horizon)
 
 
 def forward_abs_return(market: pd.DataFrame, horizon: int) -> pd.Series:

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
+from aegismatrix.market.implied import implied_move_fraction
+
 DAYS_PER_YEAR = 365.0
 PREMIUM_MODEL = "black_scholes(vollib), sigma = India VIX, no skew: model premiums, not traded prices"
 
@@ -57,7 +59,7 @@ def touch_z(target_breach_probability: float) -> float:
 
 def vix_implied_range(spot: float, vix: float, calendar_days: float, target_breach_probability: float) -> tuple[float, float]:
     """The plain VIX-implied range of the same touch target: spot -+ z x VIX x sqrt(calendar days / 365) x spot."""
-    half = touch_z(target_breach_probability) * vix / 100.0 * np.sqrt(calendar_days / DAYS_PER_YEAR) * spot
+    half = touch_z(target_breach_probability) * implied_move_fraction(vix, calendar_days=calendar_days) * spot
     return spot - half, spot + half
 
 

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aegismatrix.market.implied import implied_move_fraction
+
 logger = logging.getLogger(__name__)
 
 REGIMES = ["low", "medium", "high"]
@@ -85,11 +87,9 @@ def known_rate(market: pd.DataFrame, label: str, default: float, **kwargs) -> fl
 
 
 def implied_sigma_points(market: pd.DataFrame, trading_days: int) -> float:
-    """VIX-implied one-sigma move in points over `trading_days` from the last close (labels.implied_move_fraction)."""
-    from aegismatrix.labels import implied_move_fraction
-
-    last = market.iloc[[-1]]
-    return float(last["close"].iloc[0] * implied_move_fraction(last, trading_days=trading_days).iloc[0])
+    """VIX-implied one-sigma move in points over `trading_days` from the last close (market.implied)."""
+    last = market.iloc[-1]
+    return float(last["close"] * implied_move_fraction(float(last["vix_close"]), trading_days=trading_days))
 
 
 def vix_regime(market: pd.DataFrame, lookback: int, quantiles: list[float]) -> str:

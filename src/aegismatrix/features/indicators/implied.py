@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import talib
 
+from aegismatrix.market.implied import implied_move_fraction
+
 from ..spec import FeatureSpec
 from ._common import (
     ANNUAL,
@@ -59,7 +61,7 @@ def compute(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     beta = corr * div(rolling_std(dv, 63), rolling_std(r, 63))
     both_up = np.where(np.isfinite(r) & np.isfinite(dv), ((r > 0) & (dv > 0)).astype("float64"), np.nan)
     out = {"vix_level": vix}
-    out |= {f"implied_move_{h}d": iv * np.sqrt(h / ANNUAL) for h in HORIZONS}
+    out |= {f"implied_move_{h}d": implied_move_fraction(vix, trading_days=h) for h in HORIZONS}
     out |= {
         "vix_percentile_252d": rolling_pct_rank(vix, YEAR),
         "vix_zscore_252d": rolling_zscore(vix, YEAR),

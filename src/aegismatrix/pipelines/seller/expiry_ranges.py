@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from aegismatrix.labels import forward_excursion_to_expiry, implied_move_fraction
+from aegismatrix.labels import forward_excursion_to_expiry
 from aegismatrix.market.calendar import count_sessions_between, nse_trading_days
 from aegismatrix.market.events import EXPIRY_KINDS, events_between, load_events
 from aegismatrix.market.expiries import next_expiries
+from aegismatrix.market.implied import implied_move_fraction
 
 from .causal import causal_exceedance, causal_quantile
 
@@ -138,7 +139,7 @@ def _with_ratios(market: pd.DataFrame, params: dict) -> pd.DataFrame:
     rows = schedule.join(_outcomes(market, schedule))
     rows["spot"] = market["close"].to_numpy()[rows["row"]]
     rows["vix_close"] = market["vix_close"].to_numpy()[rows["row"]]
-    rows["move"] = implied_move_fraction(rows, calendar_days=rows["calendar_days"])
+    rows["move"] = implied_move_fraction(rows["vix_close"], calendar_days=rows["calendar_days"])
     rows["up_ratio"], rows["down_ratio"] = rows["up"] / rows["move"], rows["down"] / rows["move"]
     rows["max_ratio"] = np.maximum(rows["up_ratio"], rows["down_ratio"])
     rows["terminal_ratio"] = rows["terminal"] / rows["move"]

@@ -12,7 +12,8 @@ import logging
 import numpy as np
 import pandas as pd
 
-from aegismatrix.labels import TRADING_DAYS_PER_YEAR, forward_max_excursion, implied_move_fraction
+from aegismatrix.labels import TRADING_DAYS_PER_YEAR, forward_max_excursion
+from aegismatrix.market.implied import implied_move_fraction
 from aegismatrix.modelling.headline import walk_forward_loss
 from aegismatrix.modelling.template import template_outputs
 
@@ -83,7 +84,7 @@ def safe_ranges(market_daily: pd.DataFrame, vol_forecast: pd.DataFrame, seller_p
             pd.DataFrame({"date": market["date"], "excursion": forward_max_excursion(market, h)}), on="date", how="left"
         )["excursion"]
         if params.get("scale", "vix") == "vix":
-            move = implied_move_fraction(frame, h)
+            move = implied_move_fraction(frame["vix_close"], h)
         else:
             move = frame["vol_forecast_21d"] * np.sqrt(h / TRADING_DAYS_PER_YEAR)
         k = causal_multiplier(excursion / move, h, target, int(params["min_history"]), priors.get(int(h), 1.5))
