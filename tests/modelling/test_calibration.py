@@ -39,3 +39,17 @@ def test_few_positives_shift_the_level_of_a_class_weighted_model():
     calibrated = Calibrator("sigmoid").fit(np.column_stack([1 - raw, raw]), y).transform(np.column_stack([1 - raw, raw]))
     assert calibrated[:, 1].mean() < 0.25  # the level moves toward the observed rate ...
     assert (np.argsort(calibrated[:, 1]) == np.argsort(raw)).all()  # ... and the ranking is kept
+
+
+def test_expected_calibration_error_is_zero_for_calibrated_and_large_for_overconfident_probabilities():
+    from aegismatrix.modelling.calibration import expected_calibration_error
+
+    rng = np.random.default_rng(3)
+    p_up = rng.uniform(0.05, 0.95, size=20000)
+    y = (rng.uniform(size=p_up.size) < p_up).astype(float)  # outcomes drawn at the stated probabilities
+    calibrated = np.column_stack([1 - p_up, p_up])
+    overconfident = np.column_stack([1 - (p_up > 0.5), (p_up > 0.5)]).astype(float)
+    assert expected_calibration_error(y, calibrated) < 0.02
+    assert expected_calibration_error(y, overconfident) > 0.2
+    y[:10] = np.nan  # unlabelled rows are ignored
+    assert np.isfinite(expected_calibration_error(y, calibrated))

@@ -89,19 +89,33 @@ def evaluate(market: pd.DataFrame, us: pd.DataFrame, block: dict, namespace: str
     started = time.perf_counter()
     features, entry = _engine_features(market, us, block["feature_set"], fe_params, decision_time)
     model_input = build_model_input(features, market, block)
-    _, metrics = evaluate_walk_forward(model_input, {block["feature_set"]: entry}, block, namespace)
+    oos, metrics = evaluate_walk_forward(model_input, {block["feature_set"]: entry}, block, namespace)
     skill, test = metrics["overall"]["skill"], metrics["test"]["skill"]
     return {"skill": skill["value"], "ci_low": skill["ci_low"], "ci_high": skill["ci_high"], "test": test["value"],
             "metric": skill["metric"], "vs": skill["vs"], "status": metrics["status"], "n": metrics["overall"]["n"],
-            "seconds": round(time.perf_counter() - started, 1)}
+            "served_ece": served_ece(oos, metrics), "seconds": round(time.perf_counter() - started, 1)}
+
+
+def served_ece(oos: pd.DataFrame, metrics: dict) -> float | None:
+    """Expected calibration error of what would be served on the OOS rows: the model's probabilities with edge,
+    else its primary baseline's (None for regressors)."""
+    from aegismatrix.modelling.calibration import expected_calibration_error
+    from aegismatrix.modelling.conformal import served_oos
+
+    if metrics.get("task") != "classification":
+        return None
+    scored = oos.dropna(subset=["label"])
+    columns = [c for c in scored.columns if c.startswith("p_")]
+    return expected_calibration_error(scored["label"].to_numpy(dtype=float), served_oos(scored, metrics, columns))
 
 
 def _variants(block: dict, engine: str) -> dict[str, tuple[dict | None, dict]]:
-    """`none`: no optional source (their columns stripped); `+<source>`: that source alone."""
+    """`none`: no optional source (their columns stripped); `+<source>`: that source alone; `all`: the block as
+    the project trains and serves it (every source)."""
     bare = block
     for source in SOURCES:
         bare = without_source(bare, source) if bare is not None else None
-    out = {"none": (bare, {})}
+    out = {"none": (bare, {}), "all": (block, {source: [engine] for source in SOURCES})}
     for source in SOURCES:
         others = [s for s in SOURCES if s != source]
         with_block = block
@@ -135,11 +149,30 @@ def _cell(row: pd.Series | None) -> str:
     return f"{row['skill']:+.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}], test {row['test']:+.3f}{mark}"
 
 
+def _header(variant: str) -> str:
+    return {"none": "no optional source", "all": "all sources (as served)"}.get(variant, f"with {variant[1:]}")
+
+
+def render_calibration(results: pd.DataFrame) -> str:
+    """Markdown: ECE of the served classifier probabilities before the new sources (`none`) and as served (`all`)."""
+    lines = ["| model | decision time | served before (no optional source): ECE | served now (all sources): ECE | "
+             "change |", "|---|---|---|---|---|"]
+    for (model, decision_time), group in results.groupby(["model", "decision_time"], sort=False):
+        by = {r["variant"]: r for _, r in group.iterrows()}
+        before, now = by.get("none"), by.get("all")
+        if before is None or now is None or before["served_ece"] is None or pd.isna(before["served_ece"]):
+            continue
+        what = lambda r: "model" if r["status"] == "edge" else "baseline"  # noqa: E731
+        change = now["served_ece"] - before["served_ece"]
+        lines.append(f"| `{model}` | {decision_time} | {what(before)} {before['served_ece']:.4f} | "
+                     f"{what(now)} {now['served_ece']:.4f} | {change:+.4f} |")
+    return "\n".join(lines)
+
+
 def render_table(results: pd.DataFrame) -> str:
     """Markdown: one line per model and decision time, the variants side by side."""
-    variants = ["none", *(f"+{s}" for s in SOURCES)]
-    lines = ["| model | decision time | metric vs baseline | " + " | ".join(
-             "no optional source" if v == "none" else f"with {v[1:]}" for v in variants) + " |",
+    variants = ["none", *(f"+{s}" for s in SOURCES), "all"]
+    lines = ["| model | decision time | metric vs baseline | " + " | ".join(_header(v) for v in variants) + " |",
              "|---|---|---|" + "---|" * len(variants)]
     for (model, decision_time), group in results.groupby(["model", "decision_time"], sort=False):
         by = {r["variant"]: r for _, r in group.iterrows()}
@@ -173,7 +206,9 @@ def main(argv: list[str] | None = None) -> None:
     note = (f"Measured on real data {market['date'].min().date()} .. {market['date'].max().date()} "
             f"({len(market)} NSE sessions) in {time.perf_counter() - started:.0f} s; cells: walk-forward skill "
             f"[90% block-bootstrap CI], final-test skill; **edge** = CI low > 0 and test skill > 0.")
-    body = note + "\n\n" + render_table(results)
+    body = (note + "\n\n" + render_table(results) + "\n\nCalibration of what each classifier serves (expected "
+            "calibration error of the served probabilities on the walk-forward rows, one-vs-rest, 10 bins; lower "
+            "is better): before the new sources and as served now.\n\n" + render_calibration(results))
     print(body)
     if args.out:
         write_section(Path(args.out), body)

@@ -94,3 +94,14 @@ def reliability_table(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> list[di
             rows.append({"bin": b, "mean_predicted": float(p[mask].mean()),
                          "observed": float(y[mask].mean()), "n": int(mask.sum())})
     return rows
+
+
+def expected_calibration_error(y: np.ndarray, proba: np.ndarray, n_bins: int = 10) -> float:
+    """Mean over classes of the bin-weighted |mean predicted - observed frequency| (one-vs-rest, 10 bins)."""
+    y = np.asarray(y, dtype=float)
+    keep = np.isfinite(y)
+    y, proba = y[keep], np.asarray(proba, dtype=float)[keep]
+    errors = [sum(r["n"] * abs(r["mean_predicted"] - r["observed"]) for r in reliability_table((y == k).astype(float),
+                                                                                               proba[:, k], n_bins))
+              / len(y) for k in range(proba.shape[1])]
+    return float(np.mean(errors))
