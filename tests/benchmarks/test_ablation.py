@@ -28,6 +28,6 @@ def test_served_ece_reads_the_model_with_edge_and_the_baseline_without():
 
 def test_calibration_table_compares_before_and_as_served():
     rows = [{"model": "seller.trap", "decision_time": "close", "variant": v, "status": s, "served_ece": e}
-            for v, s, e in (("none", "no_edge", 0.010), ("+overnight", "edge", 0.02), ("all", "edge", 0.030))]
+            for v, s, e in (("none", "no_edge", 0.010), ("+overnight", "edge", 0.02), ("served", "edge", 0.030))]
     table = render_calibration(pd.DataFrame(rows))
     assert "| `seller.trap` | close | baseline 0.0100 | model 0.0300 | +0.0200 |" in table

@@ -160,3 +160,20 @@ def test_event_features_causal_on_truncated_history(synthetic_daily_plain) -> No
     for k in _cut_points(len(daily), seed=15)[:3]:
         cut, _ = build_engine_features(daily.iloc[:k], "direction", params)
         _assert_prefix_equal(full, cut, ["date"])
+
+
+def test_sector_features_causal_on_truncated_history_and_scrambled_future(synthetic_daily: pd.DataFrame) -> None:
+    """The sector index (NIFTY BANK, same 15:30 IST close): rows up to t ignore every sector close after t."""
+    params = {"sources": {"sector": ["direction", "seller", "buyer"]}}
+    t = 700
+    noisy = synthetic_daily.copy()
+    noisy.loc[t:, "sector_close"] *= np.random.default_rng(5).uniform(0.8, 1.2, len(noisy) - t)
+    date_t = synthetic_daily["date"].iloc[t - 1]
+    for engine in ENGINES:
+        full, entry = build_engine_features(synthetic_daily, engine, params)
+        assert "sector_rel_ret_21d" in entry["features"]
+        for k in _cut_points(len(synthetic_daily), seed=16)[:3]:
+            cut, _ = build_engine_features(synthetic_daily.iloc[:k], engine, params)
+            _assert_prefix_equal(full, cut, ["date"])
+        scrambled, _ = build_engine_features(noisy, engine, params)
+        pd.testing.assert_frame_equal(full[full["date"] <= date_t], scrambled[scrambled["date"] <= date_t], rtol=1e-9)

@@ -76,3 +76,12 @@ def test_bad_requests_fail_loudly(synthetic_daily: pd.DataFrame) -> None:
         build_engine_features(synthetic_daily, "buyer", {"feature_sets": {"buyer": ["no_such_feature"]}})
     with pytest.raises(ValueError):
         build_engine_features(synthetic_daily.drop(columns="high"), "buyer")
+
+
+def test_sector_source_adds_its_features_and_refuses_without_sector_close(synthetic_daily: pd.DataFrame) -> None:
+    with_sector, entry = build_engine_features(synthetic_daily, "direction", {"sources": {"sector": ["direction"]}})
+    assert {"sector_rel_ret_5d", "sector_corr_63d"} <= set(entry["features"])
+    assert np.isfinite(with_sector[entry["features"]].to_numpy()).all()
+    with pytest.raises(ValueError, match="data_ingestion.sector"):
+        build_engine_features(synthetic_daily.drop(columns=["sector_close"]), "direction",
+                              {"sources": {"sector": ["direction"]}})

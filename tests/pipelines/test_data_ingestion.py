@@ -105,3 +105,32 @@ def test_kedro_run_in_a_project_copy_records_synthetic(tmp_path, copy_project_to
     assert list((project / "data" / "03_primary" / "market_daily.parquet").glob("*/market_daily.parquet"))
     assert (project / "data" / "01_raw" / ".yfinance_cache").is_dir()
     assert not (tmp_path / "home" / ".cache" / "py-yfinance").exists()
+
+
+def test_sector_index_joins_market_daily_on_its_sessions(tmp_path):
+    """A synthetic NIFTY gets a coherent synthetic NIFTY BANK; its close lands on every index session."""
+    out = _run(_params(tmp_path, sector={"niftybank": "^NSEBANK"}))
+    market = out["market_daily"]
+    assert list(market.columns) == [*MARKET_DAILY_COLUMNS, "sector_close", "sector_filled"]
+    assert market["sector_close"].notna().all() and not market["sector_filled"].any()
+    corr = market[["close", "sector_close"]].apply(lambda c: c.pct_change()).corr().iloc[0, 1]
+    assert 0.5 < corr < 0.95  # driven by the index, not a copy of it
+    assert "niftybank" in out["data_provenance"]["symbols"]
+
+
+def test_sector_gap_is_carried_a_few_sessions_and_reported(real_data_dir, tmp_path):
+    """Real NIFTY BANK lacks 2022-12-26 (Yahoo null row): its previous close is carried, flagged and reported."""
+    params = _params(tmp_path, source="csv", csv_dir=str(real_data_dir), start="2022-10-01", end=None,
+                     sector={"niftybank": "^NSEBANK"}, overnight={})
+    out = _run(params)
+    market = out["market_daily"].set_index("date")
+    assert market.loc["2022-12-26", "sector_filled"] and market.loc["2022-12-26", "sector_close"] == market.loc[
+        "2022-12-23", "sector_close"]
+    assert int(market["sector_filled"].sum()) == 1
+    report = out["data_quality_report"]
+    assert ((report["symbol"] == "niftybank") & (report["check"] == "sector_alignment")).any()
+
+
+def test_sector_off_leaves_market_daily_unchanged(tmp_path):
+    out = _run(_params(tmp_path, sector={}))
+    assert list(out["market_daily"].columns) == MARKET_DAILY_COLUMNS

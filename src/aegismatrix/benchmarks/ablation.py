@@ -25,8 +25,9 @@ BEGIN, END = "<!-- ablation:begin -->", "<!-- ablation:end -->"
 DEFAULT_MODELS = ("direction.xgb_h1", "direction.open_to_close_h1", "direction.xgb_h5", "direction.gap",
                   "seller.vol_har", "seller.vol_vix_log", "seller.vol_combo", "seller.vol_xgb", "seller.vol_regime",
                   "seller.trap", "seller.breach_5d", "buyer.breakout", "buyer.theta")
-SOURCES = ("overnight", "events")
-NEEDS = {"us": "overnight", "calendar": "events"}  # FeatureSpec.needs -> the source that provides it
+SOURCES = ("overnight", "events", "sector")
+NEEDS = {"us": "overnight", "calendar": "events", "sector": "sector"}  # FeatureSpec.needs -> its source
+SECTOR = {"niftybank": "^NSEBANK"}  # loaded for the `+sector` variant (real niftybank.csv)
 
 
 def project_parameters(conf: str = "conf") -> dict[str, Any]:
@@ -74,7 +75,7 @@ def load_real(csv_dir: str, start: str, params: dict) -> tuple[pd.DataFrame, pd.
     """market_daily and us_daily through the data_ingestion nodes (validated and aligned like a run)."""
     from aegismatrix.pipelines.data_ingestion import nodes as di
 
-    p = {**params["data_ingestion"], "source": "csv", "csv_dir": csv_dir, "start": start}
+    p = {**params["data_ingestion"], "source": "csv", "csv_dir": csv_dir, "start": start, "sector": SECTOR}
     raw, _, fetch_log = di.fetch_market_data(p)
     validated, _ = di.validate_market_data(raw, fetch_log, p)
     return di.align_market_data(validated, p)[0], di.align_us_market_data(validated, p)[0]
@@ -109,13 +110,13 @@ def served_ece(oos: pd.DataFrame, metrics: dict) -> float | None:
     return expected_calibration_error(scored["label"].to_numpy(dtype=float), served_oos(scored, metrics, columns))
 
 
-def _variants(block: dict, engine: str) -> dict[str, tuple[dict | None, dict]]:
-    """`none`: no optional source (their columns stripped); `+<source>`: that source alone; `all`: the block as
-    the project trains and serves it (every source)."""
+def _variants(block: dict, engine: str, served: dict) -> dict[str, tuple[dict | None, dict]]:
+    """`none`: no optional source (their columns stripped); `+<source>`: that source alone; `served`: the sources
+    `feature_engineering.sources` switches on (what `kedro run` trains and serves)."""
     bare = block
     for source in SOURCES:
         bare = without_source(bare, source) if bare is not None else None
-    out = {"none": (bare, {}), "all": (block, {source: [engine] for source in SOURCES})}
+    out = {"none": (bare, {}), "served": (block, {s: e for s, e in (served or {}).items() if engine in (e or [])})}
     for source in SOURCES:
         others = [s for s in SOURCES if s != source]
         with_block = block
@@ -131,7 +132,8 @@ def run_ablation(market: pd.DataFrame, us: pd.DataFrame, params: dict, models: t
     for namespace in models:
         block = model_block(params, namespace)
         for decision_time in ("close", "preopen"):
-            for variant, (b, sources) in _variants(block, block["feature_set"]).items():
+            served = params["feature_engineering"].get("sources")
+            for variant, (b, sources) in _variants(block, block["feature_set"], served).items():
                 if b is None:
                     continue
                 fe = {**params["feature_engineering"], "sources": sources}
@@ -150,16 +152,16 @@ def _cell(row: pd.Series | None) -> str:
 
 
 def _header(variant: str) -> str:
-    return {"none": "no optional source", "all": "all sources (as served)"}.get(variant, f"with {variant[1:]}")
+    return {"none": "no optional source", "served": "as served (conf sources)"}.get(variant, f"with {variant[1:]}")
 
 
 def render_calibration(results: pd.DataFrame) -> str:
-    """Markdown: ECE of the served classifier probabilities before the new sources (`none`) and as served (`all`)."""
-    lines = ["| model | decision time | served before (no optional source): ECE | served now (all sources): ECE | "
+    """Markdown: ECE of the served classifier probabilities before the new sources (`none`) and as served."""
+    lines = ["| model | decision time | served before (no optional source): ECE | served now (conf sources): ECE | "
              "change |", "|---|---|---|---|---|"]
     for (model, decision_time), group in results.groupby(["model", "decision_time"], sort=False):
         by = {r["variant"]: r for _, r in group.iterrows()}
-        before, now = by.get("none"), by.get("all")
+        before, now = by.get("none"), by.get("served")
         if before is None or now is None or before["served_ece"] is None or pd.isna(before["served_ece"]):
             continue
         what = lambda r: "model" if r["status"] == "edge" else "baseline"  # noqa: E731
@@ -171,7 +173,7 @@ def render_calibration(results: pd.DataFrame) -> str:
 
 def render_table(results: pd.DataFrame) -> str:
     """Markdown: one line per model and decision time, the variants side by side."""
-    variants = ["none", *(f"+{s}" for s in SOURCES), "all"]
+    variants = ["none", *(f"+{s}" for s in SOURCES), "served"]
     lines = ["| model | decision time | metric vs baseline | " + " | ".join(_header(v) for v in variants) + " |",
              "|---|---|---|" + "---|" * len(variants)]
     for (model, decision_time), group in results.groupby(["model", "decision_time"], sort=False):

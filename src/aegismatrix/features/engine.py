@@ -54,11 +54,20 @@ def _check_us_columns(daily: pd.DataFrame, names: list[str]) -> bool:
     return bool(needs)
 
 
+def _check_sector_column(daily: pd.DataFrame, names: list[str]) -> None:
+    """Refuses clearly when a feature needs the sector index and market_daily has no `sector_close`."""
+    needs = [n for n in names if n in REGISTRY and REGISTRY[n].needs == "sector"]
+    if needs and ("sector_close" not in daily or not daily["sector_close"].notna().any()):
+        raise ValueError(f"features {needs} need the sector index, but market_daily has no sector_close "
+                         "(set data_ingestion.sector, e.g. {niftybank: ^NSEBANK}, with niftybank.csv for the csv source)")
+
+
 def build_engine_features(market_daily: pd.DataFrame, engine: str, params: dict | None = None) -> tuple[pd.DataFrame, dict]:
     """(`date` + float feature columns without warm-up/NaN/inf, manifest entry) for one engine."""
     names = feature_set(engine, params)
     daily = _prepare(market_daily)
     needs_us = _check_us_columns(daily, names)
+    _check_sector_column(daily, names)
     features = compute_library(daily, _families(names), volume_ok=False)  # engine sets never use volume
     frame = pd.concat([daily[["date"]], features[names]], axis=1)
     frame = drop_warmup(frame, names, f"{engine}_features")

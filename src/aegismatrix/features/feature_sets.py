@@ -52,6 +52,9 @@ SOURCE_SETS: dict[str, dict[str, tuple[str, ...]]] = {
         "days_to_nifty_weekly_expiry", "days_to_nifty_monthly_expiry", "rbi_policy_next_session",
         "fomc_next_session", "union_budget_next_session", "nifty_weekly_expiry_next_session",
         "nifty_monthly_expiry_next_session")),
+    # the NSE sector index of the same session (NIFTY BANK; needs data_ingestion.sector)
+    "sector": dict.fromkeys(("direction", "seller", "buyer"), (
+        "sector_ret_1d", "sector_rel_ret_5d", "sector_rel_ret_21d", "sector_rv_ratio_21d", "sector_corr_63d")),
 }
 
 

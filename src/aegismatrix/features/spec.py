@@ -13,4 +13,4 @@ class FeatureSpec:
     family: str
     lookback: int
     description: str
-    needs: str = "ohlc"  # "ohlc", "volume" or "vix"
+    needs: str = "ohlc"  # "ohlc", "volume", "vix", "us" (overnight session), "calendar" or "sector" (NIFTY BANK)

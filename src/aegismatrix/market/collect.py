@@ -11,6 +11,7 @@ import pandas as pd
 from aegismatrix.market.calendar import resolve_window
 from aegismatrix.market.ingest import Fetched, Resolver, synthetic_core, synthetic_symbols
 from aegismatrix.market.overnight import collect_overnight
+from aegismatrix.market.sector import collect_sector
 from aegismatrix.market.sources import csv as csv_source
 from aegismatrix.market.synthetic import INTRADAY_COLUMNS, synthetic_intraday
 from aegismatrix.market.universe import resolve_universe
@@ -47,9 +48,11 @@ def ingestion_window(params: dict[str, Any]) -> tuple[pd.Timestamp, pd.Timestamp
 
 
 def collect_core(params: dict[str, Any], session: Any = None, sleep: Any = None) -> Collected:
-    """The index and VIX, plus the overnight US session (S&P 500, Cboe VIX) through the same source chain."""
+    """The index and VIX, plus the overnight US session (S&P 500, Cboe VIX) and the sector index (NIFTY BANK, when
+    configured) through the same source chain."""
     collected = _collect_index_pair(params, session, sleep)
     collected.fetched |= collect_overnight(params, collected.fetched, collected.start, collected.end, session, sleep)
+    collected.fetched |= collect_sector(params, collected.fetched, collected.start, collected.end, session, sleep)
     return collected
 
 

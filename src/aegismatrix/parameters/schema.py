@@ -22,6 +22,7 @@ class DataIngestion(BaseModel):
     end: dt.date | None = None
     lookback_years: float = Field(gt=0)
     symbols: dict[str, str]
+    sector: dict[str, str] = Field(default_factory=dict, max_length=1)  # one NSE sector index (NIFTY BANK) or none
     index_key: str
     vix_key: str
 

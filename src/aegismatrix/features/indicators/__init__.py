@@ -1,4 +1,5 @@
-"""The causal indicator library: six price families, the VIX-based implied family and the overnight US family."""
+"""The causal indicator library: six price families, the VIX-based implied family, the overnight US family, the
+event calendar and the NSE sector index."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import numpy as np
 import pandas as pd
 
 from ..spec import FeatureSpec
-from . import events, implied, momentum, overnight, pattern, statistical, trend, volatility, volume
+from . import events, implied, momentum, overnight, pattern, sector, statistical, trend, volatility, volume
 
-FAMILIES = ("trend", "momentum", "volatility", "volume", "pattern", "statistical", "implied", "overnight", "events")
+FAMILIES = ("trend", "momentum", "volatility", "volume", "pattern", "statistical", "implied", "overnight", "events",
+            "sector")
 _MODULES = {"trend": trend, "momentum": momentum, "volatility": volatility, "volume": volume,
             "pattern": pattern, "statistical": statistical, "implied": implied, "overnight": overnight,
-            "events": events}
-PRICE_FAMILIES = tuple(f for f in FAMILIES if f not in ("implied", "overnight", "events"))
+            "events": events, "sector": sector}
+PRICE_FAMILIES = tuple(f for f in FAMILIES if f not in ("implied", "overnight", "events", "sector"))
 _USES_VOLUME = ("momentum", "volume")  # MFI and the volume family read the volume column
 
 

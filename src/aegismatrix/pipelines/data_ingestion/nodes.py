@@ -12,6 +12,7 @@ from aegismatrix.market.collect import collect_core, collect_universe, empty_int
 from aegismatrix.market.errors import DataValidationError, format_dates
 from aegismatrix.market.ingest import Fetched
 from aegismatrix.market.overnight import align_us_daily
+from aegismatrix.market.sector import join_sector
 from aegismatrix.market.synthetic import INTRADAY_COLUMNS
 from aegismatrix.market.universe import NO_VOLUME_TICKERS
 from aegismatrix.market.validation import REPORT_COLUMNS, finding, report_frame, validate_symbol
@@ -78,12 +79,13 @@ def validate_market_data(raw: pd.DataFrame, fetch_log: dict[str, Any], params: d
 
 
 def align_market_data(validated: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Join the index and VIX on trading dates into `market_daily`."""
+    """Join the index and VIX on trading dates into `market_daily` (plus `sector_close` when a sector is set)."""
     index_key, vix_key = params.get("index_key", "nifty50"), params.get("vix_key", "indiavix")
     pick = lambda k: validated.loc[validated["symbol"] == k].reset_index(drop=True)  # noqa: E731
     max_ffill = int(params.get("alignment", {}).get("max_ffill_days", 3))
     market, findings = align_index_vix(pick(index_key), pick(vix_key), max_ffill, index_key, vix_key)
-    return market, report_frame(findings)
+    market, sector_findings = join_sector(market, validated, params)
+    return market, report_frame(findings + sector_findings)
 
 
 def align_us_market_data(validated: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
