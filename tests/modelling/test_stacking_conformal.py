@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from aegismatrix.modelling import stacking
+from aegismatrix.modelling.calibration import expected_calibration_error
 from aegismatrix.modelling.conformal import conformal_table
 from aegismatrix.modelling.metrics import directional_accuracy
 
@@ -57,6 +58,16 @@ def test_no_base_with_edge_serves_the_baseline():
     out = stacking.stack_walk_forward(1, {"xgb_h1": (_oos(informative=False), _metrics(False))}, CFG, CLASSES)
     assert out["status"] == "no_edge" and out["fallback"] == "xgb_h1" and out["history"] is None
     assert out["skill"]["value"] <= 0.01  # still evaluated and reported
+
+
+def test_only_bases_with_edge_are_stacked_and_a_single_one_is_recalibrated():
+    bases = {"xgb_h1": (_oos(), _metrics(True)), "lgbm_h1": (_oos(informative=False, seed=1), _metrics(False))}
+    out = stacking.stack_walk_forward(1, bases, CFG, CLASSES)
+    assert out["bases"] == ["xgb_h1"] and out["candidates"] == ["xgb_h1", "lgbm_h1"]
+    assert out["status"] == "edge" and out["meta"] is not None and len(out["meta"]["coef"][0]) == 3  # one base
+    raw = _oos()  # the truth always gets 0.6: observed 100%, a miscalibrated base the stack must recalibrate
+    raw_ece = expected_calibration_error(raw["label"].to_numpy(), raw[PROBA].to_numpy())
+    assert out["ece"] < raw_ece / 2
 
 
 def test_conformal_table_uses_past_residuals_only():

@@ -1,9 +1,11 @@
 """Stacking: a walk-forward meta-learner on base models' out-of-sample class probabilities (any engine).
 
 The meta-learner is a multinomial logistic regression on log-probabilities, refitted every `refit_every` rows
-on the rows whose label windows closed before the block (purged by the horizon). It is scored against the
-class prior with the template's edge rule (`evaluation.has_edge`) and served only with edge of its own AND
-edge in every base model, because at inference it is fed the base models' served predictions.
+on the rows whose label windows closed before the block (purged by the horizon). It stacks the base models WITH
+edge (all of them, only for the report, when none has edge), because at inference it is fed the base models'
+served predictions and a base without edge serves its baseline. With one base it is a walk-forward
+recalibration of that model. It is scored against the class prior with the template's edge rule
+(`evaluation.has_edge`) and served when it has edge.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from aegismatrix.modelling import metrics as M
+from aegismatrix.modelling.calibration import expected_calibration_error
 from aegismatrix.modelling.evaluation import has_edge
 
 logger = logging.getLogger(__name__)
@@ -61,7 +64,8 @@ def score_stack(y: np.ndarray, stack: np.ndarray, prior: np.ndarray, is_test: np
                       "ci_low": low, "ci_high": high, "level": bootstrap.get("level", 0.9)},
             "test_skill": test_skill, "edge": edge, "status": "edge" if edge else "no_edge",
             "directional_accuracy": M.directional_accuracy(y, stack),
-            "baseline_directional_accuracy": M.directional_accuracy(y, prior)}
+            "baseline_directional_accuracy": M.directional_accuracy(y, prior),
+            "ece": expected_calibration_error(y, stack), "baseline_ece": expected_calibration_error(y, prior)}
 
 
 def _merged_oos(bases: dict[str, pd.DataFrame], proba: list[str]) -> pd.DataFrame:
@@ -89,11 +93,12 @@ def _walk_forward_meta(X: np.ndarray, y: np.ndarray, horizon: int, cfg: dict, n_
 
 def stack_walk_forward(horizon: int, bases: dict[str, tuple[pd.DataFrame, dict]], cfg: dict,
                        class_names: list[str]) -> dict:
-    """Evaluate (always) and freeze (with edge everywhere) a stack over `bases` = {name: (oos, metrics)}."""
+    """Evaluate (always) and freeze (with edge) a stack over the bases with edge of `bases` = {name: (oos, metrics)}."""
     proba = [f"p_{c}" for c in class_names]
-    names = list(bases)
-    with_edge = [b for b in names if bases[b][1]["edge"]]
-    out = {"bases": names, "fallback": with_edge[0] if with_edge else names[0], "status": "no_edge", "history": None,
+    candidates = list(bases)
+    with_edge = [b for b in candidates if bases[b][1]["edge"]]
+    names = with_edge or candidates  # none with edge: evaluated over all for the report, never served
+    out = {"bases": names, "candidates": candidates, "fallback": names[0], "status": "no_edge", "history": None,
            "meta": None}
     merged = _merged_oos({b: bases[b][0] for b in names}, proba)
     X = meta_features([merged[[f"{b}__{c}" for c in proba]].to_numpy(dtype=float) for b in names])
@@ -111,9 +116,11 @@ def stack_walk_forward(horizon: int, bases: dict[str, tuple[pd.DataFrame, dict]]
     out.update(score)
     logger.info("stack h=%d over %s: skill %+.4f [%+.4f, %+.4f] -> %s", horizon, names, score["skill"]["value"],
                 score["skill"]["ci_low"], score["skill"]["ci_high"], score["status"])
-    if len(with_edge) < len(names):
+    if not with_edge:
         out.update(status="no_edge", edge=False, own_status=score["status"],
-                   reason=f"base models without edge ({sorted(set(names) - set(with_edge))}) are served as baselines")
+                   reason=f"no base model has edge ({candidates}): their baselines are served")
+        return out
+    if not score["edge"]:
         return out
     labelled, have = np.flatnonzero(np.isfinite(y)), np.isfinite(stack[:, 0])
     history = pd.DataFrame(stack[have], columns=proba).assign(date=merged["date"].dt.strftime("%Y-%m-%d").to_numpy()[have])

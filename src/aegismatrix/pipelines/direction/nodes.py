@@ -149,7 +149,8 @@ def summarise_direction_metrics(direction_ensemble: dict, layout: dict, **frames
                        skill=stack["skill"]["value"], ci_low=stack["skill"]["ci_low"], ci_high=stack["skill"]["ci_high"],
                        test_skill=stack["test_skill"], n_oos=stack["n"], accuracy=stack["model"]["accuracy"],
                        balanced_accuracy=stack["model"]["balanced_accuracy"], brier=stack["model"]["brier"],
-                       directional_accuracy=stack["directional_accuracy"],
+                       directional_accuracy=stack["directional_accuracy"], ece=stack.get("ece"),
+                       baseline_ece=stack.get("baseline_ece"),
                        baseline_directional_accuracy={"class_prior": stack["baseline_directional_accuracy"]})
         else:
             row["reason"] = stack.get("reason")
