@@ -1,4 +1,4 @@
-"""Parallelism: ParallelRunner vs SequentialRunner, Optuna workers sharing one journal storage, OpenMP waiting."""
+"""Parallelism: ParallelRunner and DaskRunner vs SequentialRunner, Optuna workers sharing one storage, OpenMP waiting."""
 
 from __future__ import annotations
 
@@ -19,13 +19,17 @@ from .common import RunResult, Table, TempProject, first_error_line, kedro_env, 
 log = logging.getLogger(__name__)
 
 
+DASK_RUNNER = "aegismatrix.runner.DaskRunner"  # a dask.distributed LocalCluster (docs/scale_out.md)
+
+
 def runner_comparison(project: TempProject, pipeline: str, params: str, repeats: int,
                       sequential: list[float] | None = None) -> Table:
-    """The same `kedro run --pipeline=<p>` with SequentialRunner and with ParallelRunner, interleaved.
+    """The same `kedro run --pipeline=<p>` with SequentialRunner, ParallelRunner and the DaskRunner, interleaved.
 
     `sequential`: SequentialRunner times already measured in this run (the speed section), reused, not rerun.
     """
-    walls: dict[str, list[float]] = {"SequentialRunner": list(sequential or []), "ParallelRunner": []}
+    walls: dict[str, list[float]] = {"SequentialRunner": list(sequential or []), "ParallelRunner": [],
+                                     DASK_RUNNER: []}
     errors: dict[str, str] = {}
     for _ in range(repeats):
         for runner in walls:
@@ -47,7 +51,8 @@ def runner_comparison(project: TempProject, pipeline: str, params: str, repeats:
     notes = [f"`kedro run --pipeline={pipeline} --runner=<runner>` in the temp project, process wall time, runners "
              "interleaved" + (" (SequentialRunner times reused from the speed section of this run)" if sequential else "")
              + ". ParallelRunner runs nodes in worker processes (2 cores here) and must pickle node functions "
-             "and in-memory datasets; a failure is reported as it happened."]
+             "and in-memory datasets; the DaskRunner submits every node as a task to a dask.distributed "
+             "LocalCluster (its start-up included); a failure is reported as it happened."]
     return Table("Parallelism: Kedro runners", pd.DataFrame(rows), notes)
 
 
