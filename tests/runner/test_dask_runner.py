@@ -88,3 +88,31 @@ def test_dask_runner_matches_the_sequential_runner(tmp_path):
         else:
             assert got[name] == value, name
     assert expected["toy.lgbm.metrics"]["edge"]  # a real model ran, not an empty pipeline
+
+
+def _log(rows: int) -> dict:
+    return {"rows": rows}
+
+
+def _use(frame: pd.DataFrame, log: dict) -> pd.DataFrame:
+    return frame.assign(n=log["rows"])
+
+
+@pytest.mark.e2e
+def test_in_memory_intermediates_cross_worker_processes(tmp_path):
+    """A node's in-memory output (like the ingestion's fetch log) reaches a node on another worker process."""
+    from kedro.pipeline import Node, Pipeline
+
+    from aegismatrix.runner import DaskRunner
+
+    pipeline = Pipeline([Node(_log, "params:rows", "fetch_log", name="produce"),
+                         Node(_use, ["frame", "fetch_log"], "out", name="consume")])
+    catalog = DataCatalog({"params:rows": MemoryDataset(7), "frame": MemoryDataset(pd.DataFrame({"a": [1, 2]})),
+                           "out": ParquetDataset(filepath=str(tmp_path / "out.parquet"))})
+    runner = DaskRunner(client_args={"n_workers": 2, "threads_per_worker": 1, "processes": True,
+                                     "dashboard_address": None})
+    try:
+        runner.run(pipeline, catalog)
+    finally:
+        runner.close()
+    assert pd.read_parquet(tmp_path / "out.parquet")["n"].tolist() == [7, 7]

@@ -2,8 +2,10 @@
 
 Independent model instances (e.g. `direction.xgb_h5` and `seller.trap`) run at once on a cluster's workers;
 a node is submitted with its upstream nodes' futures, so Dask starts it only after they finish. Datasets
-passed between nodes must live on storage every worker sees (this project's catalog persists every model
-input, prediction, metric and bundle to files; parameters travel with the pickled catalog).
+passed between nodes live on storage every worker sees (this project's catalog persists every model input,
+prediction, metric and bundle to files; parameters travel with the pickled catalog); in-memory intermediates
+(the ingestion's fetch logs and findings) are kept on the scheduler as `distributed.Variable`s, as in the
+guide's `_DaskDataset`.
 
     kedro run --runner=aegismatrix.runner.DaskRunner                      # a LocalCluster on this machine
     kedro run --runner=aegismatrix.runner.DaskRunner --runner-params=client_args.address=HOST:8786
@@ -21,11 +23,33 @@ from typing import Any
 from distributed import Client, as_completed
 from kedro.framework.hooks.manager import _create_hook_manager, _register_hooks, _register_hooks_entry_points
 from kedro.framework.project import settings
-from kedro.io import CatalogProtocol
+from kedro.io import AbstractDataset, CatalogProtocol, MemoryDataset
 from kedro.pipeline import Pipeline
 from kedro.pipeline.node import Node
 from kedro.runner import AbstractRunner, SequentialRunner
 from pluggy import PluginManager
+
+from aegismatrix.datasets.replace import replace_dataset
+
+
+class DaskVariableDataset(AbstractDataset):
+    """An in-memory intermediate published to the Dask scheduler: the producing worker sets it, consumers get it."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def load(self) -> Any:
+        from distributed import Variable, get_client
+
+        return Variable(self._name, client=get_client()).get()
+
+    def save(self, data: Any) -> None:
+        from distributed import Variable, get_client
+
+        Variable(self._name, client=get_client()).set(data)
+
+    def _describe(self) -> dict[str, Any]:
+        return {"variable": self._name}
 
 
 class DaskRunner(AbstractRunner):
@@ -59,8 +83,17 @@ class DaskRunner(AbstractRunner):
         SequentialRunner(is_async=is_async).run(Pipeline([node]), catalog, hook_manager, run_id)
         return node
 
+    @staticmethod
+    def _share_memory_intermediates(pipeline: Pipeline, catalog: CatalogProtocol) -> None:
+        """Intermediates that would live in one process's memory go to the scheduler instead."""
+        for name in sorted(pipeline.all_outputs()):
+            dataset = catalog.get(name)
+            if dataset is None or isinstance(dataset, MemoryDataset):  # None: the runner would make a MemoryDataset
+                replace_dataset(catalog, name, DaskVariableDataset(f"{id(catalog)}:{name}"))
+
     def _run(self, pipeline: Pipeline, catalog: CatalogProtocol, hook_manager: PluginManager | None = None,
              run_id: str | None = None) -> None:
+        self._share_memory_intermediates(pipeline, catalog)
         nodes = pipeline.nodes
         load_counts = Counter(chain.from_iterable(n.inputs for n in nodes))
         dependencies = pipeline.node_dependencies

@@ -18,6 +18,8 @@ from typing import Any
 from kedro.framework.hooks import hook_impl
 from kedro.io import AbstractDataset, CachedDataset, MemoryDataset
 
+from aegismatrix.datasets.replace import replace_dataset
+
 logger = logging.getLogger(__name__)
 
 FROZEN = re.compile(r"^(?P<ns>[^.]+\.[^.]+)\.(?P<kind>model|metrics)$")
@@ -96,20 +98,6 @@ class MissingModelHooks:
             catalog[VERSIONS_DATASET] = MemoryDataset(versions)
 
 
-def _replace(catalog, name: str, dataset: AbstractDataset) -> None:
-    """`catalog[name] = dataset`, keeping the name's validator (Kedro's setitem drops it) and without its warning."""
-    spec = getattr(catalog, "_validator_specs", {}).get(name)
-    catalog_log = logging.getLogger("kedro.io.data_catalog")
-    level = catalog_log.level
-    catalog_log.setLevel(logging.ERROR)  # "Replacing dataset" x30 a run: the replacement is the point
-    try:
-        catalog[name] = dataset
-    finally:
-        catalog_log.setLevel(level)
-    if spec is not None:
-        catalog._validator_specs[name] = spec
-
-
 def _saves_models(pipeline) -> bool:
     return any((m := FROZEN.match(name)) and m["kind"] == "model" for name in pipeline.all_outputs())
 
@@ -133,9 +121,9 @@ class ServingMemoryHooks:
         in_memory = cached = 0
         for name in sorted(outputs & consumed):
             if any(fnmatch.fnmatchcase(name, p) for p in patterns):
-                _replace(catalog, name, MemoryDataset())
+                replace_dataset(catalog, name, MemoryDataset())
                 in_memory += 1
             elif name in catalog and not isinstance(dataset := catalog.get(name), (MemoryDataset, CachedDataset)):
-                _replace(catalog, name, CachedDataset(dataset))
+                replace_dataset(catalog, name, CachedDataset(dataset))
                 cached += 1
         logger.info("serving run: %d intermediates kept in memory, %d saved and read back from memory", in_memory, cached)
