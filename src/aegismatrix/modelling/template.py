@@ -189,16 +189,20 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train") -> Pip
     return Pipeline(nodes, namespace=namespace, inputs=inputs, parameters={"params:model": f"params:{namespace}"})
 
 
-def template_inputs(engine: str, models, kinds) -> dict[str, str]:
+def template_inputs(engine: str | None, models, kinds) -> dict[str, str]:
     """An engine node's inputs from template outputs: `<model>__<kind>` -> dataset `<engine>.<model>.<kind>`.
 
-    The one way every engine node receives template outputs: keyword arguments (`**outputs`) read back with
-    `template_outputs(outputs, kind)` or `outputs[f"{model}__{kind}"]`.
+    The one way every node receives template outputs: keyword arguments (`**outputs`) read back with
+    `template_outputs(outputs, kind)` or `outputs[f"{model}__{kind}"]`. A node across engines (inference,
+    backfill) passes `engine=None` and full namespaces as `models`: keys `<engine>__<model>__<kind>`.
     """
+    if engine is None:
+        return {f"{ns.replace('.', '__')}__{k}": f"{ns}.{k}" for ns in models for k in kinds}
     return {f"{m}__{k}": f"{engine}.{m}.{k}" for m in models for k in kinds}
 
 
 def template_outputs(outputs: dict, kind: str) -> dict:
-    """{model: value} of one output kind (e.g. `metrics`) from a node's `**outputs`, in wiring order."""
+    """{model: value} of one output kind (e.g. `metrics`) from a node's `**outputs`, in wiring order; keys made
+    with `engine=None` come back as namespaces (`direction.xgb_h1`)."""
     suffix = f"__{kind}"
-    return {key[: -len(suffix)]: value for key, value in outputs.items() if key.endswith(suffix)}
+    return {key[: -len(suffix)].replace("__", "."): value for key, value in outputs.items() if key.endswith(suffix)}

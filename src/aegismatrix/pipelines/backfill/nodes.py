@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from aegismatrix.ledger.serve import backfill_rows
-
-MODEL_PREFIX = "model__"
-FRAME_PREFIX = "frame__"
+from aegismatrix.modelling.template import template_outputs
 
 
 def backfill_ledger(
@@ -17,11 +15,12 @@ def backfill_ledger(
     decision_time: str,
     **inputs,
 ) -> dict:
-    """Ledger rows for every date from `backfill.start`, refused inside any served model's training data."""
-    models = {
-        k[len(MODEL_PREFIX) :].replace("__", "."): v for k, v in inputs.items() if k.startswith(MODEL_PREFIX)
-    }
-    frames = {k[len(FRAME_PREFIX) :]: v for k, v in inputs.items() if k.startswith(FRAME_PREFIX)}
+    """Ledger rows for every date from `backfill.start`, refused inside any served model's training data.
+
+    `inputs`: every frozen model as `<engine>__<model>__model` (template_inputs with engine=None) and the signal
+    frames under their own dataset names."""
+    models = template_outputs(inputs, "model")
+    frames = {k: v for k, v in inputs.items() if not k.endswith("__model")}
     return backfill_rows(
         model_versions, data_provenance, mlflow_releases, params, ledger_params, decision_time, models, frames
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kedro.pipeline import Node, Pipeline
 
 from aegismatrix.ledger.serve import ledger_frame_names
+from aegismatrix.modelling.template import template_inputs
 from aegismatrix.pipelines.inference import pipeline as inference
 
 from . import nodes
@@ -12,7 +13,7 @@ from . import nodes
 
 def create_pipeline(**kwargs) -> Pipeline:
     """`kedro run --pipeline=backfill --params "backfill.start=2021-01-01"` writes the signal history to the ledger."""
-    engines = {name: module for name in inference.ENGINES if (module := inference._engine(name)) is not None}
+    engines = inference.engine_modules()
     pipe = sum((module.create_inference_pipeline() for module in engines.values()), Pipeline([]))
     namespaces = [ns for module in engines.values() for ns in module.MODEL_NAMESPACES]
     inputs = {
@@ -23,6 +24,6 @@ def create_pipeline(**kwargs) -> Pipeline:
         "ledger_params": "params:ledger",
         "decision_time": "params:decision_time",
     }
-    inputs.update({f"{nodes.MODEL_PREFIX}{ns.replace('.', '__')}": f"{ns}.model" for ns in namespaces})
-    inputs.update({f"{nodes.FRAME_PREFIX}{name}": name for name in ledger_frame_names(pipe.all_outputs())})
+    inputs.update(template_inputs(None, namespaces, ("model",)))
+    inputs.update({name: name for name in ledger_frame_names(pipe.all_outputs())})
     return pipe + Pipeline([Node(nodes.backfill_ledger, inputs, "signal_ledger", name="backfill_ledger")])

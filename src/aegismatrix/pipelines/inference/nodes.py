@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from aegismatrix.modelling.template import template_outputs
 from aegismatrix.payload.assemble import assemble_payload, describe_served_model
 from aegismatrix.payload.overnight import overnight_market_fields
 from aegismatrix.payload.publish import PayloadValidationError, publish_payload
@@ -15,9 +16,7 @@ from aegismatrix.payload.unavailable import mark_unavailable
 
 logger = logging.getLogger(__name__)
 
-ENTRY_PREFIX = "entry__"
 SIGNAL_SUFFIX = "_signals"
-PARAMS_PREFIX = "params__"
 
 
 def describe_model(model_input: pd.DataFrame, model: dict | None, model_params: dict, params: dict,
@@ -28,11 +27,13 @@ def describe_model(model_input: pd.DataFrame, model: dict | None, model_params: 
 
 def assemble_inference_payload(market_daily: pd.DataFrame, data_provenance: dict, model_versions: dict,
                                params: dict, **inputs) -> dict:
-    """The payload for the latest date from every engine's signals, model entries and provenance."""
-    entries = {key[len(ENTRY_PREFIX):].replace("__", "."): value for key, value in inputs.items()
-               if key.startswith(ENTRY_PREFIX)}
+    """The payload for the latest date from every engine's signals, model entries and provenance.
+
+    `inputs`: `<engine>__<model>__payload_entry` (template_inputs with engine=None), `<engine>__params`,
+    `<engine>_signals` and the optional frames named below."""
+    entries = template_outputs(inputs, "payload_entry")
     signals = {key[: -len(SIGNAL_SUFFIX)]: value for key, value in inputs.items() if key.endswith(SIGNAL_SUFFIX)}
-    engine_params = {key[len(PARAMS_PREFIX):]: value for key, value in inputs.items() if key.startswith(PARAMS_PREFIX)}
+    engine_params = template_outputs(inputs, "params")
     payload = assemble_payload(market_daily, data_provenance, signals, entries, model_versions, params,
                                engine_params=engine_params, gamma_windows=inputs.get("gamma_windows"),
                                max_pain=inputs.get("seller_chain_analytics"),

@@ -8,6 +8,7 @@ import importlib
 from kedro.pipeline import Node, Pipeline
 
 from aegismatrix.ledger.serve import ledger_frame_names, record_served
+from aegismatrix.modelling.template import template_inputs
 
 from . import nodes
 
@@ -18,15 +19,14 @@ def _bind(func, namespace: str):
     return functools.update_wrapper(functools.partial(func, namespace=namespace), func)
 
 
-def _engine(name: str):
-    """An engine's pipeline module, or None while it does not offer `create_inference_pipeline` yet."""
-    module = importlib.import_module(f"aegismatrix.pipelines.{name}.pipeline")
-    return module if hasattr(module, "create_inference_pipeline") and hasattr(module, "MODEL_NAMESPACES") else None
+def engine_modules() -> dict:
+    """Each engine's pipeline module (its create_inference_pipeline and MODEL_NAMESPACES), by engine name."""
+    return {name: importlib.import_module(f"aegismatrix.pipelines.{name}.pipeline") for name in ENGINES}
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Engines predict every date from frozen models; the latest date becomes aegismatrix.json."""
-    engines = {name: module for name in ENGINES if (module := _engine(name)) is not None}
+    engines = engine_modules()
     pipe = sum((module.create_inference_pipeline() for module in engines.values()), Pipeline([]))
     namespaces = [ns for module in engines.values() for ns in module.MODEL_NAMESPACES]
     describe = [
@@ -37,8 +37,8 @@ def create_pipeline(**kwargs) -> Pipeline:
     inputs = {"market_daily": "market_daily", "data_provenance": "data_provenance",
               "model_versions": "inference_model_versions", "params": "params:inference"}
     inputs.update({f"{name}_signals": f"{name}_signals" for name in engines})
-    inputs.update({f"params__{name}": f"params:{name}" for name in engines})
-    inputs.update({f"entry__{ns.replace('.', '__')}": f"{ns}.payload_entry" for ns in namespaces})
+    inputs.update({f"{name}__params": f"params:{name}" for name in engines})
+    inputs.update(template_inputs(None, namespaces, ("payload_entry",)))
     inputs.update({name: name for name in ("gamma_windows", "seller_chain_analytics", "seller_strategy_backtest",
                                            "seller_strategy_backtest_summary", "seller_expiry_ranges",
                                            "seller_strike_ladder") if name in pipe.all_outputs()})
