@@ -43,6 +43,18 @@ def test_payload_from_signals_is_valid_and_says_where_each_signal_comes_from(mar
     assert buyer["model_source"]["breakout_probability"] == "model" and buyer["top_drivers"] == {}  # no edge: none
     assert buyer["spike_bias"] == "call" and buyer["gamma_windows"] is None
     assert payload["market"]["spot"] == pytest.approx(market["close"].iloc[-1])
+    assert "served_by" not in payload["direction"]["horizons"][0]  # signals without direction_model: not invented
+    assert payload["direction"]["horizons"][1]["drivers_from"] == "direction.xgb_h5"
+
+
+def test_direction_horizon_says_which_model_served_it(market, signals, provenance):
+    signals["direction"]["direction_model"] = np.where(signals["direction"]["horizon_days"] == 1, "stack_h1", "baseline")
+    entries = {"direction.xgb_h1": _entry("direction.xgb_h1", True, horizon=1)}
+    payload = assemble_payload(market, provenance, signals, entries, {}, INFERENCE_PARAMS)
+    validate_payload(payload)
+    first, second = payload["direction"]["horizons"]
+    assert first["served_by"] == "stack_h1" and first["drivers_from"] == "direction.xgb_h1"
+    assert second["served_by"] == "baseline" and "drivers_from" not in second
 
 
 def test_engines_without_signals_are_served_by_documented_heuristics(market, provenance):

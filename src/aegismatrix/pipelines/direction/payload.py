@@ -40,11 +40,18 @@ def direction_section(signals: pd.DataFrame | None, as_of: pd.Timestamp, market:
                 "move_upper_points": non_negative(row["move_upper_points"]),
                 **({"interval_coverage": float(row["interval_coverage"])} if "interval_coverage" in row.index else {}),
                 "model_source": signal_source(row, "direction"), "top_drivers": drivers_for(entries, ns),
-                "signal_date": iso_date(row["date"]),
+                **_served_by(row, ns), "signal_date": iso_date(row["date"]),
             })
     if horizons:
         return {"horizons": horizons}
     return {"horizons": heuristic_direction(market, params), "heuristic_reason": "no direction signals"}
+
+
+def _served_by(row: pd.Series, drivers_ns: str | None) -> dict:
+    """Which model produced the probabilities (e.g. `stack_h1`, `xgb_h1`, `baseline`) and whose drivers are shown."""
+    served = row.get("direction_model")
+    out = {"served_by": str(served)} if isinstance(served, str) and served else {}
+    return {**out, "drivers_from": drivers_ns} if drivers_ns else out
 
 
 def heuristic_direction(market: pd.DataFrame, params: dict) -> list[dict]:
