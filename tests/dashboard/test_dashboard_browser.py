@@ -122,6 +122,8 @@ def test_page_shows_the_example_signals(tmp_path, serve):
         assert h["label"] in row.split(), row
         assert ("no edge" in row) == (h["model_source"] == "baseline"), row
         assert f"{h['expected_abs_move_points']:,.0f} pts" in row
+        assert ("served_by" not in h) or h["served_by"] in row.split(), row  # which model served the horizon
+    assert "Drivers 5d (direction.xgb_h5)" in text
     assert _row(page, "5d 23,950").split() == ["5d", "23,950", "25,480", "9.0%", "10.0%"]
     assert _row(page, "21d 23,020").split() == ["21d", "23,020", "26,390", "11.0%", "10.0%"]
     assert "no edge" in _row(page, "Spike bias") and "CALL" in _row(page, "Spike bias")

@@ -67,6 +67,7 @@ def example_payload() -> dict[str, Any]:
             "top_drivers": [] if source == "baseline" else _drivers(
                 ("return_5d", -0.0121, round(-0.018 / math.sqrt(h), 4)), ("vix_percentile_252d", 0.34, round(0.004 * math.sqrt(h), 4)),
                 ("rsi_14", 41.2, -0.007)),
+            **({} if source == "baseline" else {"served_by": f"stack_h{h}", "drivers_from": f"direction.xgb_h{h}"}),
         })
     models = {f"direction.stack_h{h}": _model(f"Stacked BiLSTM+XGBoost, {h}d", "log_loss", s, "class_prior", 1.0852)
               for h, s in [(1, 1.0871), (2, 1.0794), (3, 1.0801), (5, 1.0766), (10, 1.0703), (20, 1.0655)]}

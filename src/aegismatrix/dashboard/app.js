@@ -134,9 +134,10 @@ function renderDirection(dir) {
     el("td", {}, num(h.expected_abs_move_points, 0) + " pts"),
     el("td", {}, num(h.move_lower_points, 0) + " – " + num(h.move_upper_points, 0) + " pts",
       h.interval_coverage ? el("div", { class: "muted small" }, pct(h.interval_coverage, 0) + " coverage") : null),
-    el("td", {}, sourceBadge(h.model_source))));
+    el("td", {}, sourceBadge(h.model_source),
+      h.served_by ? el("div", { class: "muted small", title: "the model that served these probabilities" }, h.served_by) : null)));
   const drv = dir.horizons.filter(h => h.top_drivers && h.top_drivers.length)
-    .map(h => drivers("Drivers " + h.horizon_days + "d", h.top_drivers));
+    .map(h => drivers("Drivers " + h.horizon_days + "d" + (h.drivers_from ? " (" + h.drivers_from + ")" : ""), h.top_drivers));
   return [el("table", { class: "grid" }, el("thead", {}, head), el("tbody", {}, rows)), el("div", { class: "driver-row" }, drv)];
 }
 
