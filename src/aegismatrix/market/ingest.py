@@ -129,6 +129,33 @@ class Resolver:
             return pd.DataFrame(), "none", [f"no {interval} bars: {exc.reason[:120]}"]
 
 
+def collect_optional(label: str, symbols: dict[str, str], synthetic, params: dict[str, Any], core: dict[str, Fetched],
+                     start: pd.Timestamp, end: pd.Timestamp, session: Any = None, sleep: Any = None) -> dict[str, Fetched]:
+    """Optional symbols (the overnight US session, the sector index) through the index's source chain.
+
+    `synthetic(index_frame, symbols, seed)` replaces them when the index is synthetic (so they stay coherent with
+    it); a symbol that cannot be loaded is skipped with a warning, and the features that need it refuse to run.
+    """
+    if not symbols:
+        return {}
+    index = core[params.get("index_key", "nifty50")]
+    if index.source == "synthetic":
+        return synthetic(index.frame, symbols, int(params.get("synthetic", {}).get("seed", 7)))
+    resolver = Resolver(params, start, end, session=session, sleep=sleep)
+    out = {}
+    for key, ticker in symbols.items():
+        try:
+            fetched = resolver.csv(key, ticker) if resolver.mode == "csv" else resolver.daily(key, ticker)
+        except FileNotFoundError as exc:
+            fetched = None
+            log.warning("%s: %s", label, exc)
+        if fetched is None:
+            log.warning("%s: %s (%s) unavailable; features that need it will refuse to run", label, key, ticker)
+            continue
+        out[key] = fetched
+    return out
+
+
 def synthetic_core(keys: dict[str, str], index_key: str, vix_key: str, start: pd.Timestamp, end: pd.Timestamp, seed: int) -> dict[str, Fetched]:
     """The index and its VIX from one simulation, so they stay coherent."""
     years = (len(pd.bdate_range(start, end)) + 1) / 252

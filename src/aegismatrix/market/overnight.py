@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aegismatrix.market.ingest import Fetched, Resolver
+from aegismatrix.market.ingest import Fetched, collect_optional
 
 log = logging.getLogger(__name__)
 DECISION_TIMES = ("close", "preopen")
@@ -93,25 +93,8 @@ def overnight_symbols(params: dict[str, Any]) -> dict[str, str]:
 def collect_overnight(params: dict[str, Any], core: dict[str, Fetched], start: pd.Timestamp, end: pd.Timestamp,
                       session: Any = None, sleep: Any = None) -> dict[str, Fetched]:
     """S&P 500 and Cboe VIX through the same source chain as the index; synthetic when the index is synthetic."""
-    symbols = overnight_symbols(params)
-    if not symbols:
-        return {}
-    index = core[params.get("index_key", "nifty50")]
-    if index.source == "synthetic":
-        return synthetic_us_session(index.frame, symbols, int(params.get("synthetic", {}).get("seed", 7)))
-    resolver = Resolver(params, start, end, session=session, sleep=sleep)
-    out = {}
-    for key, ticker in symbols.items():
-        try:
-            fetched = resolver.csv(key, ticker) if resolver.mode == "csv" else resolver.daily(key, ticker)
-        except FileNotFoundError as exc:
-            fetched = None
-            log.warning("overnight: %s", exc)
-        if fetched is None:
-            log.warning("overnight: %s (%s) unavailable; features that need the US session will refuse to run", key, ticker)
-            continue
-        out[key] = fetched
-    return out
+    return collect_optional("overnight", overnight_symbols(params), synthetic_us_session, params, core, start, end,
+                            session, sleep)
 
 
 def _us_calendar(nse_dates: pd.DatetimeIndex, rng: np.random.Generator) -> pd.DatetimeIndex:

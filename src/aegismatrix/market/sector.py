@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aegismatrix.market.ingest import Fetched, Resolver
+from aegismatrix.market.ingest import Fetched, collect_optional
 from aegismatrix.market.validation import finding
 
 log = logging.getLogger(__name__)
@@ -30,23 +30,7 @@ def sector_symbols(params: dict[str, Any]) -> dict[str, str]:
 def collect_sector(params: dict[str, Any], core: dict[str, Fetched], start: pd.Timestamp, end: pd.Timestamp,
                    session: Any = None, sleep: Any = None) -> dict[str, Fetched]:
     """The sector index through the same source chain as the index; synthetic when the index is synthetic."""
-    symbols = sector_symbols(params)
-    if not symbols:
-        return {}
-    index = core[params.get("index_key", "nifty50")]
-    if index.source == "synthetic":
-        return synthetic_sector(index.frame, symbols, int(params.get("synthetic", {}).get("seed", 7)))
-    resolver = Resolver(params, start, end, session=session, sleep=sleep)
-    (key, ticker), = symbols.items()
-    try:
-        fetched = resolver.csv(key, ticker) if resolver.mode == "csv" else resolver.daily(key, ticker)
-    except FileNotFoundError as exc:
-        fetched = None
-        log.warning("sector: %s", exc)
-    if fetched is None:
-        log.warning("sector: %s (%s) unavailable; features that need it will refuse to run", key, ticker)
-        return {}
-    return {key: fetched}
+    return collect_optional("sector", sector_symbols(params), synthetic_sector, params, core, start, end, session, sleep)
 
 
 def synthetic_sector(index: pd.DataFrame, symbols: dict[str, str], seed: int) -> dict[str, Fetched]:
