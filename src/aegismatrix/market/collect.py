@@ -111,22 +111,28 @@ def _yahoo_intraday(resolver: Resolver, ticker: str, params: dict[str, Any]) -> 
     return (pd.concat(frames, ignore_index=True) if frames else empty_intraday()), warnings
 
 
-def collect_universe(params: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp, session: Any = None, sleep: Any = None) -> dict[str, Fetched]:
-    """Daily bars for the selected named universe ({} when none is selected)."""
+def collect_universe(params: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp, session: Any = None, sleep: Any = None,
+                     core_synthetic: bool = False) -> dict[str, Fetched]:
+    """Daily bars for the selected named universe ({} when none is selected).
+
+    A member that cannot be read is skipped with a warning, never replaced by a synthetic series next to a real
+    index (pooled models would train on it); the universe is synthetic only when the index is (`core_synthetic`)."""
     symbols = resolve_universe(params.get("universe"))
     if not symbols:
         return {}
     resolver = Resolver(params, start, end, session=session, sleep=sleep)
-    if resolver.mode == "synthetic":
+    if resolver.mode == "synthetic" or core_synthetic:
         return synthetic_symbols(symbols, start, end, resolver.seed)
-    if resolver.mode == "csv":
-        out = {}
-        for key, ticker in symbols.items():
-            try:
-                out[key] = resolver.csv(key, ticker)
-            except FileNotFoundError as exc:
-                log.warning("universe: %s", exc)  # a universe member without a file is skipped, not fatal
-        return out
-    fetched = {k: resolver.daily(k, t) for k, t in symbols.items()}
-    gaps = {k: symbols[k] for k, v in fetched.items() if v is None}
-    return {**{k: v for k, v in fetched.items() if v is not None}, **synthetic_symbols(gaps, start, end, resolver.seed)}
+    out = {}
+    for key, ticker in symbols.items():
+        try:
+            fetched = resolver.csv(key, ticker) if resolver.mode == "csv" else resolver.daily(key, ticker)
+        except FileNotFoundError as exc:
+            fetched, why = None, str(exc)
+        else:
+            why = resolver.failures.get(key, "no data from any source")
+        if fetched is None:
+            log.warning("universe: %s (%s) skipped: %s", key, ticker, why)  # never filled with synthetic bars
+            continue
+        out[key] = fetched
+    return out

@@ -107,7 +107,9 @@ def prepare_market_intraday(raw: pd.DataFrame) -> pd.DataFrame:
 def ingest_universe(fetch_log: dict[str, Any], params: dict[str, Any]) -> tuple[dict[str, pd.DataFrame], dict[str, Any], pd.DataFrame]:
     """Fetch and validate the selected universe, one frame per symbol ({} when no universe is selected)."""
     window = fetch_log["window"]
-    fetched = collect_universe(params, pd.Timestamp(window["start"]), pd.Timestamp(window["end"]))
+    core = fetch_log["symbols"].get(params.get("index_key", "nifty50"), {})
+    fetched = collect_universe(params, pd.Timestamp(window["start"]), pd.Timestamp(window["end"]),
+                               core_synthetic=core.get("source") == "synthetic")
     frames, entries, findings = {}, {}, []
     for key, f in fetched.items():
         entry = _entry(f)
