@@ -71,13 +71,40 @@ def test_signals_have_the_contract_columns_and_consistent_probabilities():
     spike = pd.DataFrame({"date": dates, "p_down": 0.4, "p_up": 0.6, "model_source": "baseline"})
     theta = pd.DataFrame({"date": dates, "prediction": [0.5, 1.0, 3.0, 1.2], "model_source": "model"})
     out = assemble_buyer_signals({"theta_move": "range", "calendar_day_theta": False}, breakout__predictions=breakout,
-                                 spike__predictions=spike, theta__predictions=theta)
+                                 breakout__metrics=_metrics(True, 0.25), spike__predictions=spike,
+                                 theta__predictions=theta)
     assert list(out.columns[: len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS
+    assert set(out["breakout_model"]) == {"breakout"}
     np.testing.assert_allclose(out["p_breakout_up"] + out["p_breakout_down"], out["breakout_probability"])
     np.testing.assert_allclose(out["p_breakout_up"], out["breakout_probability"] * 0.6)
     # Forecast below the break-even ratio: premium rich, the seller's edge (> 0); above it, the buyer's.
     assert out["theta_edge"].iloc[0] > 0 and out["theta_edge"].iloc[2] < 0
     assert set(out["model_source"]) == {"mixed"} and set(out["breakout_model_source"]) == {"model"}
+
+
+def _metrics(edge: bool, walk_forward_log_loss: float) -> dict:
+    return {"edge": edge, "status": "edge" if edge else "no_edge", "metric": "log_loss", "primary_baseline": "base_rate",
+            "walk_forward": {"model": {"log_loss": walk_forward_log_loss}}}
+
+
+def test_pooled_breakout_is_served_only_when_it_beats_the_index_only_model():
+    dates = pd.bdate_range("2024-01-01", periods=3)
+    own = pd.DataFrame({"date": dates, "p_no_breakout": 0.9, "p_breakout": 0.1, "model_source": "model"})
+    pooled = own.assign(p_no_breakout=0.8, p_breakout=0.2)
+    spike = pd.DataFrame({"date": dates, "p_down": 0.5, "p_up": 0.5, "model_source": "baseline"})
+    theta = pd.DataFrame({"date": dates, "prediction": 1.0, "model_source": "model"})
+    params = {"calendar_day_theta": False, "breakout_candidates": ["breakout", "breakout_pooled"]}
+    common = {"breakout__predictions": own, "breakout_pooled__predictions": pooled, "spike__predictions": spike,
+              "theta__predictions": theta}
+    better = assemble_buyer_signals(params, **common, breakout__metrics=_metrics(True, 0.26),
+                                    breakout_pooled__metrics=_metrics(True, 0.25))
+    assert set(better["breakout_model"]) == {"breakout_pooled"}
+    np.testing.assert_allclose(better["breakout_probability"], 0.2)
+    # A lower loss without edge never wins; with no edge anywhere the index-only model serves its baseline.
+    no_edge = assemble_buyer_signals(params, **common, breakout__metrics=_metrics(False, 0.26),
+                                     breakout_pooled__metrics=_metrics(False, 0.20))
+    assert set(no_edge["breakout_model"]) == {"baseline:base_rate"}
+    np.testing.assert_allclose(no_edge["breakout_probability"], 0.1)
 
 
 def _intraday_with_planted_window(sessions: int = 8, seed: int = 5) -> pd.DataFrame:

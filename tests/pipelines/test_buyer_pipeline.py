@@ -16,7 +16,7 @@ from aegismatrix.pipelines.buyer.nodes import SIGNAL_COLUMNS
 
 
 def test_pipelines_follow_the_engine_conventions():
-    assert MODEL_NAMESPACES == ["buyer.breakout", "buyer.spike", "buyer.theta"]
+    assert MODEL_NAMESPACES == ["buyer.breakout", "buyer.spike", "buyer.theta", "buyer.breakout_pooled"]
     train, infer = create_pipeline(), create_inference_pipeline()
     assert {"buyer_signals", "gamma_windows", "buyer_metrics_summary"} <= train.all_outputs()
     assert {"buyer_signals", "gamma_windows"} <= infer.all_outputs()
@@ -27,7 +27,7 @@ def test_pipelines_follow_the_engine_conventions():
 def trained_project(copy_project_to, tmp_path_factory):
     tmp = copy_project_to(tmp_path_factory.mktemp("buyer_project"))
     bootstrap_project(tmp)
-    params = {"data_ingestion": {"source": "synthetic"}}
+    params = {"data_ingestion": {"source": "synthetic", "universe": "global26"}}  # the pooled breakout's panel
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(tmp)  # relative dataset paths and the Optuna journal land in the copy
         with KedroSession.create(project_path=tmp, runtime_params=params) as session:
@@ -60,6 +60,21 @@ def test_training_run_writes_signals_windows_and_summary(trained_project):
     assert [row["name"] for row in summary] == MODEL_NAMESPACES
     assert all(row["status"] in ("edge", "no_edge") for row in summary)
     assert summary[0]["metric"] == "log_loss" and "pr_auc" in summary[0] and "roc_auc" in summary[0]
+
+
+def test_pooled_breakout_trains_on_other_symbols_and_competes_with_the_index_only_one(trained_project):
+    tmp, _ = trained_project
+    metrics = {ns: json.loads(_latest(tmp, f"data/08_reporting/metrics/buyer/{ns}.json/*/*").read_text())
+               for ns in ("breakout", "breakout_pooled")}
+    pool = metrics["breakout_pooled"]["pool"]
+    assert "nifty50" not in pool["symbols"] and "vix" not in pool["symbols"] and len(pool["symbols"]) == 24
+    assert pool["rows"] > 10 * metrics["breakout_pooled"]["overall"]["n"]
+    # Scored on the same NIFTY rows as its index-only twin, so the two losses compare.
+    assert metrics["breakout_pooled"]["overall"]["n"] == metrics["breakout"]["overall"]["n"]
+    signals = pd.read_parquet(_latest(tmp, "data/07_model_output/buyer_signals.parquet/*/*"))
+    edge = {ns: m["edge"] for ns, m in metrics.items()}
+    served = signals["breakout_model"].iloc[-1]
+    assert served in ({ns for ns, e in edge.items() if e} or {"baseline:base_rate"})
 
 
 def test_inference_rebuilds_signals_from_frozen_models(trained_project):

@@ -8,12 +8,12 @@ import pytest
 
 from aegismatrix.labels import build_label, forward_excursion_ratio
 from aegismatrix.market.synthetic import synthetic_market_daily
+from aegismatrix.modelling.selection import choose_candidate
 from aegismatrix.options.chain import max_pain_strike
 from aegismatrix.pipelines.seller.nodes import (
     SIGNAL_COLUMNS,
     assemble_seller_signals,
     causal_multiplier,
-    choose_volatility_model,
     safe_ranges,
 )
 from aegismatrix.pipelines.seller.options_nodes import option_chain_analytics
@@ -94,10 +94,10 @@ def _metrics(edge: bool, wf: float, test: float) -> dict:
 
 
 def test_volatility_choice_uses_walk_forward_not_test():
-    chosen = choose_volatility_model(["a", "b", "c"], {"a": _metrics(True, 0.20, 0.01), "b": _metrics(True, 0.10, 0.9),
-                                                       "c": _metrics(False, 0.01, 0.01)})
+    chosen = choose_candidate(["a", "b", "c"], {"a": _metrics(True, 0.20, 0.01), "b": _metrics(True, 0.10, 0.9),
+                                                "c": _metrics(False, 0.01, 0.01)})
     assert chosen == "b"
-    assert choose_volatility_model(["a", "b"], {"a": _metrics(False, 0.2, 0.2), "b": _metrics(False, 0.1, 0.1)}) == "a"
+    assert choose_candidate(["a", "b"], {"a": _metrics(False, 0.2, 0.2), "b": _metrics(False, 0.1, 0.1)}) == "a"
 
 
 def test_assembly_contract_and_model_source():

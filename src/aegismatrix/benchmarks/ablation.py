@@ -87,10 +87,13 @@ def evaluate(market: pd.DataFrame, us: pd.DataFrame, block: dict, namespace: str
     from aegismatrix.modelling.template import build_model_input, evaluate_walk_forward
     from aegismatrix.pipelines.feature_engineering.nodes import _engine_features
 
+    if block.get("pool"):  # its pooled rows come from the universe panel, which this harness does not load
+        raise ValueError(f"{namespace} is a pooled instance: measure it with and without data_ingestion.universe "
+                         "through `kedro run` (docs/benchmarks.md, pooled training), not with this ablation")
     started = time.perf_counter()
     features, entry = _engine_features(market, us, block["feature_set"], fe_params, decision_time)
     model_input = build_model_input(features, market, block)
-    oos, metrics = evaluate_walk_forward(model_input, {block["feature_set"]: entry}, block, namespace)
+    oos, metrics = evaluate_walk_forward(model_input, {block["feature_set"]: entry}, block, namespace=namespace)
     skill, test = metrics["overall"]["skill"], metrics["test"]["skill"]
     return {"skill": skill["value"], "ci_low": skill["ci_low"], "ci_high": skill["ci_high"], "test": test["value"],
             "metric": skill["metric"], "vs": skill["vs"], "status": metrics["status"], "n": metrics["overall"]["n"],

@@ -54,20 +54,22 @@ def _with_overrides(params: dict, overrides: list[str]) -> dict:
     return out
 
 
-def measure(model_input, manifest: dict, params: dict, namespace: str, fold: str | None) -> dict:
-    """Wall and CPU seconds, trials and skill of one instance (all folds, or the fold named `fold`)."""
+def measure(model_input, manifest: dict, params: dict, namespace: str, fold: str | None, pool_input=None) -> dict:
+    """Wall and CPU seconds, trials and skill of one instance (all folds, or the fold named `fold`); `pool_input`:
+    the pooled rows of an instance with a `pool:` block (`<ns>.pool_input` of the project's last run)."""
     with tempfile.TemporaryDirectory(prefix="research-optuna-") as storage_dir:
         params = {**params, "tuning": {**(params.get("tuning") or {}), "storage_dir": storage_dir, "storage": None}}
         cfg = ModelConfig.from_params(params)
         wall, cpu = time.perf_counter(), _cpu()
         if fold is None:
-            _, metrics = evaluate_walk_forward(model_input, manifest, params, namespace)
+            _, metrics = evaluate_walk_forward(model_input, manifest, params, pool_input, namespace=namespace)
             result = {"skill": metrics["overall"]["skill"], "test_skill": metrics["test"]["skill"]["value"],
                       "status": metrics["status"], "metric": cfg.metric, "n_oos": metrics["overall"]["n"]}
         else:
             labelled = np.flatnonzero(model_input["label"].notna().to_numpy())
             chosen = next(f for f in walk_forward_folds(labelled, horizon=cfg.horizon, **cfg.splits) if f.name == fold)
-            fitted = train_fold(model_input, feature_columns(cfg, manifest), chosen.train, cfg, f"{namespace}/{fold}")
+            fitted = train_fold(model_input, feature_columns(cfg, manifest), chosen.train, cfg, f"{namespace}/{fold}",
+                                pool_input)
             result = {"fold": fold, "train_rows": fitted.train_rows, "trials": fitted.tuning.get("n_trials", 0)}
         result.update(wall_s=round(time.perf_counter() - wall, 1), cpu_s=round(_cpu() - cpu, 1),
                       n_folds=cfg.splits["n_folds"], n_trials=cfg.tuning["n_trials"],
@@ -98,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             engine, model = ns.split(".", 1)
             params = _with_overrides(derive_member(context.params[engine], model), args.overrides)
             model_input = context.catalog.load(f"{args.input_from or ns}.model_input")
-            result = measure(model_input, manifest, params, ns, args.fold)
+            pool_input = context.catalog.load(f"{ns}.pool_input") if params.get("pool") else None
+            result = measure(model_input, manifest, params, ns, args.fold, pool_input)
             print(json.dumps({"namespace": ns, "env": args.env, **result}, default=str), flush=True)
     return 0
 

@@ -56,7 +56,7 @@ def to_bundle(fitted: FittedModel, cfg: ModelConfig, feature_cols: list[str], fi
     meta = {
         "kind": cfg.estimator["kind"], "params": {**cfg.estimator.get("params", {}), **fitted.best_params},
         "seed": cfg.seed, "class_names": cfg.class_names, "features": fitted.features or feature_cols,
-        "feature_selection": fitted.feature_selection,
+        "feature_selection": fitted.feature_selection, "target_scale": fitted.target_scale, "pool": fitted.pool,
         "feature_set": cfg.feature_set, "feature_fingerprint": fingerprint,
         "scaler": fitted.scaler.to_dict() if fitted.scaler else None,
         "calibrator": fitted.calibrator.to_dict() if fitted.calibrator else None,
@@ -93,5 +93,6 @@ def from_bundle(bundle: dict, expected_fingerprint: str | None = None) -> Fitted
         baseline_states=meta["baseline_states"], label_thresholds=meta["label_thresholds"],
         best_params=meta["params"], train_dates=tuple(meta["training_window"]), train_rows=meta["training_rows"],
         tuning=meta.get("tuning", {}), features=list(meta["features"]),
-        feature_selection=meta.get("feature_selection", {}),
+        feature_selection=meta.get("feature_selection", {}), target_scale=meta.get("target_scale"),
+        pool=meta.get("pool", {}),
     )

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.dataclasses import dataclass
 
-from aegismatrix.models.base import ESTIMATOR_MODULES, check_params
+from aegismatrix.models.base import ESTIMATOR_MODULES, POOLABLE_KINDS, check_params
 
 DEFAULT_SPLITS = {"n_folds": 5, "test_fraction": 0.2, "min_train": 250, "embargo": 5, "validation_fraction": 0.2}
 DEFAULT_TUNING = {"n_trials": 6, "storage": None, "storage_dir": "data/06_models/optuna"}
@@ -41,6 +41,14 @@ class Bootstrap(BaseModel):
     model_config = _STRICT
     n_boot: int = Field(DEFAULT_BOOTSTRAP["n_boot"], ge=10)
     level: float = Field(DEFAULT_BOOTSTRAP["level"], gt=0, lt=1)
+
+
+class Pool(BaseModel):
+    """Pooled training (modelling/pooling.py): other symbols' rows of the universe panel as extra training rows."""
+
+    model_config = _STRICT
+    exclude: list[str] = Field(default_factory=list)  # panel keys left out: the served index itself, vol indices
+    weight: float = Field(1.0, gt=0)  # sample weight of a pooled row relative to a row of the served index
 
 
 class Estimator(BaseModel):
@@ -79,6 +87,8 @@ class ModelConfig:
     class_weight: Literal["balanced"] | None = None
     features: list[str] | None = None
     feature_selection: dict[str, Any] | None = None  # optional in-fold step: modelling/feature_selection.py
+    pool: dict[str, Any] | None = None  # pooled training across the universe panel: modelling/pooling.py
+    target_scale: str | None = None  # regressors: fit label / this column (known at t), predict x it
     splits: dict[str, Any] = Field(default_factory=dict)
     tuning: dict[str, Any] = Field(default_factory=dict)
     bootstrap: dict[str, Any] = Field(default_factory=dict)
@@ -91,7 +101,10 @@ class ModelConfig:
         self.tuning = _checked("tuning", Tuning, self.tuning)
         self.bootstrap = _checked("bootstrap", Bootstrap, self.bootstrap)
         self.baselines = [_checked(f"baselines.{i}", Baseline, b) for i, b in enumerate(self.baselines)]
+        if self.pool is not None:
+            self.pool = _checked("pool", Pool, self.pool)
         self._check_pairs()
+        self._check_pooling()
 
     def _check_pairs(self) -> None:
         names = [b["name"] for b in self.baselines]
@@ -105,6 +118,17 @@ class ModelConfig:
                 raise ValueError(f"label_bins {self.label_bins} need len(label_bins) + 1 class_names, got {self.class_names}")
             if any(not 0 < b < 1 for b in self.label_bins) or sorted(self.label_bins) != list(self.label_bins):
                 raise ValueError(f"label_bins {self.label_bins} must be increasing quantiles in (0, 1)")
+
+    def _check_pooling(self) -> None:
+        if self.target_scale is not None and self.class_names is not None:
+            raise ValueError(f"target_scale {self.target_scale!r} applies to regressors only (this model has class_names)")
+        if self.pool is None:
+            return
+        if self.estimator["kind"] not in POOLABLE_KINDS:
+            raise ValueError(f"pool: estimator kind {self.estimator['kind']!r} reads rows in sequence (history "
+                             f"windows or recursion) and cannot take another symbol's rows; poolable: {sorted(POOLABLE_KINDS)}")
+        if not self.features:
+            raise ValueError("pool: list `features:` explicitly (features every symbol has: the price families)")
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> ModelConfig:

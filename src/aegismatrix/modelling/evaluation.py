@@ -36,19 +36,22 @@ def _as_matrix(pred: np.ndarray) -> np.ndarray:
     return pred if pred.ndim == 2 else pred[:, None]
 
 
-def _fold_block(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, study: str, fold, end: int):
+def _fold_block(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, study: str, fold, end: int,
+                pool: pd.DataFrame | None = None):
     """One fold: fit on its training rows, predict every day of its test block (model and baselines)."""
-    fitted = train_fold(frame, feature_cols, fold.train, cfg, study)
+    fitted = train_fold(frame, feature_cols, fold.train, cfg, study, pool)
     rows = np.arange(fold.test[0], end)  # every day of the block, labelled or not (sparse labels)
     block = pd.DataFrame({"date": frame["date"].to_numpy()[rows], "fold": fold.name,
                           "label": encode_label(frame["label"], fitted.label_thresholds)[rows]})
     block[prediction_columns(cfg)] = _as_matrix(predict_rows(fitted, frame, feature_cols, rows))
     for name, pred in predict_baselines(fitted, frame, cfg, rows).items():
         block[[f"baseline_{name}__{c}" for c in prediction_columns(cfg)]] = _as_matrix(pred)
-    return block, (fitted.train_rows, *fitted.train_dates, len(rows))
+    pooled = f" + {fitted.pool['rows']} pooled rows" if fitted.pool else ""
+    return block, (fitted.train_rows, *fitted.train_dates, pooled, len(rows))
 
 
-def walk_forward(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, namespace: str) -> pd.DataFrame:
+def walk_forward(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, namespace: str,
+                 pool: pd.DataFrame | None = None) -> pd.DataFrame:
     """Out-of-sample predictions (model and every baseline) for each walk-forward fold and the final test.
 
     Folds are independent fits (seeded, on their own rows), so on 2 cores they run in 2 processes
@@ -56,12 +59,13 @@ def walk_forward(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig,
     """
     labelled = np.flatnonzero(frame["label"].notna().to_numpy())
     folds = walk_forward_folds(labelled, horizon=cfg.horizon, **cfg.splits)
-    tag = data_hash(frame, feature_cols, cfg)
+    tag = data_hash(frame, feature_cols, cfg, pool)
     ends = [fold.test[0] for fold in folds[1:]] + [labelled[-1] + 1]
-    jobs = [(frame, feature_cols, cfg, f"{namespace}/{fold.name}/{tag}", fold, end) for fold, end in zip(folds, ends)]
+    jobs = [(frame, feature_cols, cfg, f"{namespace}/{fold.name}/{tag}", fold, end, pool)
+            for fold, end in zip(folds, ends)]
     results = parallel_map(_fold_block, jobs)
     for fold, (_, info) in zip(folds, results):
-        logger.info("%s %s: trained on %d rows (%s .. %s), tested on %d", namespace, fold.name, *info)
+        logger.info("%s %s: trained on %d rows (%s .. %s)%s, tested on %d", namespace, fold.name, *info)
     return pd.concat([block for block, _ in results], ignore_index=True)
 
 

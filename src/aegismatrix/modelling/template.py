@@ -24,6 +24,7 @@ from aegismatrix.modelling.config import ModelConfig
 from aegismatrix.modelling.evaluation import prediction_columns, summarise, walk_forward
 from aegismatrix.modelling.explain import contributions, global_importance
 from aegismatrix.modelling.headline import headline
+from aegismatrix.modelling.pooling import build_pool_input, pool_summary
 from aegismatrix.modelling.training import data_hash, encode_label, predict_rows, train_fold
 
 logger = logging.getLogger(__name__)
@@ -55,11 +56,14 @@ def build_model_input(features: pd.DataFrame, market_daily: pd.DataFrame, params
 
 
 def evaluate_walk_forward(model_input: pd.DataFrame, feature_manifest: dict, params: dict,
-                          namespace: str) -> tuple[pd.DataFrame, dict]:
-    """Out-of-sample predictions of every fold and the metrics next to the baselines."""
+                          pool_input: pd.DataFrame | None = None, *, namespace: str) -> tuple[pd.DataFrame, dict]:
+    """Out-of-sample predictions of every fold and the metrics next to the baselines (`pool_input`: pooled rows of
+    other symbols, for instances with a `pool:` block; scoring stays on the index's own rows)."""
     cfg = ModelConfig.from_params(params)
-    oos = walk_forward(model_input, feature_columns(cfg, feature_manifest), cfg, namespace)
+    oos = walk_forward(model_input, feature_columns(cfg, feature_manifest), cfg, namespace, pool_input)
     metrics = {"name": namespace, **summarise(oos.dropna(subset=["label"]), cfg)}
+    if cfg.pool is not None:
+        metrics["pool"] = pool_summary(pool_input)
     skill = metrics["overall"]["skill"]
     logger.info("%s: skill %+.4f vs %s (%s), %.0f%% CI [%+.4f, %+.4f] -> %s", namespace, skill["value"],
                 skill["vs"], skill["metric"], 100 * skill["level"], skill["ci_low"], skill["ci_high"], metrics["status"])
@@ -67,12 +71,13 @@ def evaluate_walk_forward(model_input: pd.DataFrame, feature_manifest: dict, par
 
 
 def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics: dict, data_provenance: dict,
-                     params: dict, namespace: str) -> dict:
+                     params: dict, pool_input: pd.DataFrame | None = None, *, namespace: str) -> dict:
     """Tune and fit on every labelled row; the bundle records its edge, window, fingerprint and provenance."""
     cfg = ModelConfig.from_params(params)
     cols = feature_columns(cfg, feature_manifest)
     labelled = np.flatnonzero(model_input["label"].notna().to_numpy())
-    fitted = train_fold(model_input, cols, labelled, cfg, f"{namespace}/frozen/{data_hash(model_input, cols, cfg)}")
+    study = f"{namespace}/frozen/{data_hash(model_input, cols, cfg, pool_input)}"
+    fitted = train_fold(model_input, cols, labelled, cfg, study, pool_input)
     trained_at = datetime.now(UTC).isoformat(timespec="seconds")
     metadata = {
         "name": namespace, "version": f"{__version__}+{trained_at}", "trained_at": trained_at,
@@ -163,23 +168,31 @@ def _bind(func, namespace: str):
     return functools.update_wrapper(functools.partial(func, namespace=namespace), func)
 
 
-def model_pipeline(namespace: str, feature_set: str, mode: str = "train") -> Pipeline:
-    """The template instantiated for one model: `mode='train'` trains and evaluates, `'inference'` predicts."""
+def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled: bool = False) -> Pipeline:
+    """The template instantiated for one model: `mode='train'` trains and evaluates, `'inference'` predicts.
+
+    `pooled=True` (instances with a `pool:` block) adds the universe panel's rows of other symbols to every training
+    fold (modelling/pooling.py); inference is the same as for any instance: the index's own rows."""
     features = f"{feature_set}_features"
     build = node(build_model_input, [features, "market_daily", "params:model"], "model_input", name="build_model_input")
     if mode == "train":
+        pool = ["pool_input"] if pooled else []
         nodes = [
             build,
-            node(_bind(evaluate_walk_forward, namespace), ["model_input", "feature_manifest", "params:model"],
+            node(_bind(evaluate_walk_forward, namespace), ["model_input", "feature_manifest", "params:model", *pool],
                  ["oos_predictions", "metrics"], name="evaluate_walk_forward"),
             node(_bind(fit_frozen_model, namespace),
-                 ["model_input", "feature_manifest", "metrics", "data_provenance", "params:model"], "model",
+                 ["model_input", "feature_manifest", "metrics", "data_provenance", "params:model", *pool], "model",
                  name="fit_frozen_model"),
             node(explain_model, ["model_input", "model"], "shap_importance", name="explain_model"),
             node(signal_history, ["model_input", "oos_predictions", "model", "params:model"], "predictions",
                  name="signal_history"),
         ]
         inputs = {features, "market_daily", "feature_manifest", "data_provenance"}
+        if pooled:
+            nodes.append(node(build_pool_input, ["universe_features", "universe_daily", "params:model"], "pool_input",
+                              name="build_pool_input"))
+            inputs |= {"universe_features", "universe_daily"}
     elif mode == "inference":
         nodes = [build, node(predict_frozen, ["model_input", "model", "feature_manifest", "params:model"],
                              "predictions", name="predict_frozen")]

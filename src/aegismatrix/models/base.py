@@ -85,6 +85,11 @@ ESTIMATOR_MODULES: dict[str, str] = {
     "vix_log_regression": "vix_volatility", "vol_combination": "vix_volatility",
 }
 
+# Kinds that treat rows as independent examples, so another symbol's rows can join a fold's training set
+# (sequence networks, GARCH and the in-fold vol combination read rows in date order).
+POOLABLE_KINDS = frozenset({"xgb_classifier", "xgb_regressor", "xgb_random_forest", "logistic", "ridge",
+                            "lgbm_classifier", "lgbm_regressor", "catboost_classifier", "catboost_regressor"})
+
 
 def register(cls: type[Estimator]) -> type[Estimator]:
     """Class decorator: make an estimator available to the template by its `kind`."""

@@ -11,6 +11,7 @@ import pandas as pd
 from aegismatrix.features.intraday import time_of_day_profile
 from aegismatrix.market.calendar import next_session, nse_trading_days
 from aegismatrix.modelling.headline import headline
+from aegismatrix.modelling.selection import choose_candidate
 from aegismatrix.modelling.template import template_outputs
 
 # Break-even theta ratio per unit of implied sigma for a Brownian path: E[high - low] = sqrt(8/pi) sigma,
@@ -49,12 +50,21 @@ def _source(sources: pd.DataFrame) -> pd.Series:
                      index=sources.index)
 
 
+def served_breakout(candidates: list[str], outputs: dict) -> tuple[pd.DataFrame, str]:
+    """The breakout candidate served (NIFTY-only or pooled: edge and lowest walk-forward loss) and its name, or
+    `baseline:<name>` when none has edge (the first candidate then serves its baseline)."""
+    chosen = choose_candidate(candidates, {n: outputs[f"{n}__metrics"] for n in candidates})
+    metrics = outputs[f"{chosen}__metrics"]
+    return outputs[f"{chosen}__predictions"], chosen if metrics["edge"] else f"baseline:{metrics['primary_baseline']}"
+
+
 def assemble_buyer_signals(params: dict, **outputs) -> pd.DataFrame:
     """One row per date: breakout and spike probabilities, their up/down split, the theta forecast and edge.
 
-    `outputs`: `breakout__predictions`, `spike__predictions`, `theta__predictions` (template_inputs)."""
-    breakout, spike = outputs["breakout__predictions"], outputs["spike__predictions"]
-    theta = outputs["theta__predictions"]
+    `outputs`: every model's `<model>__predictions` and the breakout candidates' `<model>__metrics`
+    (template_inputs); `params.breakout_candidates` lists the breakout models (first: the NIFTY-only one)."""
+    breakout, breakout_model = served_breakout(params.get("breakout_candidates", ["breakout"]), outputs)
+    spike, theta = outputs["spike__predictions"], outputs["theta__predictions"]
     frame = (breakout[["date", "p_breakout", "model_source"]]
              .rename(columns={"p_breakout": "breakout_probability", "model_source": SOURCE_COLUMNS["breakout"]})
              .merge(spike[["date", "p_up", "model_source"]]
@@ -72,7 +82,8 @@ def assemble_buyer_signals(params: dict, **outputs) -> pd.DataFrame:
     frame["fair_theta_ratio"] = fair
     frame["theta_edge"] = np.log(fair / forecast.to_numpy())  # > 0: premium rich, sellers' edge
     frame["model_source"] = _source(frame[list(SOURCE_COLUMNS.values())])
-    return frame[[*SIGNAL_COLUMNS, "fair_theta_ratio", *SOURCE_COLUMNS.values()]]
+    frame["breakout_model"] = breakout_model
+    return frame[[*SIGNAL_COLUMNS, "fair_theta_ratio", "breakout_model", *SOURCE_COLUMNS.values()]]
 
 
 def evening_sessions(start, end) -> pd.DatetimeIndex:
@@ -139,6 +150,8 @@ def summarise_buyer_metrics(**outputs) -> list[dict]:
         model = outputs[f"{name}__model"]
         overall, base = metrics["overall"], metrics["primary_baseline"]
         row = {**headline(metrics), "n_labelled_train_rows": model["meta"]["training_rows"]}
+        if "pool" in metrics:  # pooled instances: the other symbols' rows added to the training folds
+            row["pooled_symbols"], row["pooled_rows"] = len(metrics["pool"]["symbols"]), metrics["pool"]["rows"]
         for extra in ("roc_auc", "pr_auc", "brier", "mae"):
             if extra in overall["model"]:
                 row[extra] = overall["model"][extra]

@@ -46,7 +46,12 @@ def buyer_section(signals: pd.DataFrame | None, as_of: pd.Timestamp, market: pd.
                                     ("breakout_probability", "spike_up_probability", "theta_ratio_forecast")}}
         if "fair_theta_ratio" in row.index:
             section["fair_theta_ratio"] = finite(row["fair_theta_ratio"])
-        models = params.get("signal_models", {}).get("buyer", {})
+        models = dict(params.get("signal_models", {}).get("buyer", {}))
+        served = row.get("breakout_model")
+        if isinstance(served, str) and served:
+            section["breakout_model"] = served  # NIFTY-only `breakout`, `breakout_pooled`, or baseline:<name>
+            if not served.startswith("baseline"):
+                models["breakout_probability"] = f"buyer.{served}"
         section["top_drivers"] = {s: d for s, ns in models.items() if (d := drivers_for(entries, ns))}
     section["spike_bias"] = "call" if section["p_breakout_up"] >= section["p_breakout_down"] else "put"
     windows, reason = None, "no gamma windows computed (buyer engine not run)"

@@ -17,14 +17,16 @@ from . import nodes
 HORIZONS = (1, 2, 3, 5, 10, 20)
 BILSTM_HORIZONS = (5,)  # CPU budget: one sequence model in the default run; every horizon in the research pipeline
 MLP_HORIZONS = (5,)     # MLP magnitude candidate, reported next to the served XGBoost regressor
+POOLED_HORIZONS = (1, 5)  # XGBoost also trained on the universe panel's other symbols (modelling/pooling.py)
 
 BOOSTERS = ("xgb", "lgbm", "catboost")  # gradient-boosted classifiers at every horizon; the stack learns on all
-CLASSIFIERS = {h: [*(f"{b}_h{h}" for b in BOOSTERS), *([f"bilstm_h{h}"] if h in BILSTM_HORIZONS else [])]
-               for h in HORIZONS}
+CLASSIFIERS = {h: [*(f"{b}_h{h}" for b in BOOSTERS), *([f"bilstm_h{h}"] if h in BILSTM_HORIZONS else []),
+                   *([f"xgb_pooled_h{h}"] if h in POOLED_HORIZONS else [])] for h in HORIZONS}
 MAGNITUDE = {h: f"magnitude_h{h}" for h in HORIZONS}
 MODELS = ([m for h in HORIZONS for m in CLASSIFIERS[h]] + list(MAGNITUDE.values())
           + [f"mlp_magnitude_h{h}" for h in MLP_HORIZONS] + ["regime", "gap"])  # gap: the opening gap (issue 14)
 MODEL_NAMESPACES: list[str] = [f"direction.{m}" for m in MODELS]
+POOLED = {f"xgb_pooled_h{h}" for h in POOLED_HORIZONS}
 LAYOUT = {"horizons": {str(h): {"classifiers": CLASSIFIERS[h], "magnitude": MAGNITUDE[h]} for h in HORIZONS},
           "all": MODELS}
 SERVED = [m for h in HORIZONS for m in (*CLASSIFIERS[h], MAGNITUDE[h])]
@@ -44,9 +46,14 @@ def _assembly() -> Node:
                 "direction_signals", name="assemble_direction_signals")
 
 
+def _models(mode: str) -> Pipeline:
+    return sum((model_pipeline(f"direction.{m}", "direction", mode=mode, pooled=m in POOLED) for m in MODELS),
+               Pipeline([]))
+
+
 def create_pipeline(**kwargs) -> Pipeline:
     """Training: every template instance, the stacked ensemble, the signal history and the summaries."""
-    models = sum((model_pipeline(ns, "direction", mode="train") for ns in MODEL_NAMESPACES), Pipeline([]))
+    models = _models("train")
     return models + Pipeline([
         Node(_bind(nodes.fit_direction_ensemble),
              {"params": "params:direction", **template_inputs("direction", SERVED, ("oos_predictions", "metrics"))},
@@ -68,5 +75,4 @@ def create_research_pipeline(**kwargs) -> Pipeline:
 
 def create_inference_pipeline(**kwargs) -> Pipeline:
     """Inference: the frozen template instances and the same assembly node, from the frozen ensemble."""
-    models = sum((model_pipeline(ns, "direction", mode="inference") for ns in MODEL_NAMESPACES), Pipeline([]))
-    return models + Pipeline([_assembly()])
+    return _models("inference") + Pipeline([_assembly()])

@@ -14,7 +14,7 @@ import pandas as pd
 
 from aegismatrix.labels import TRADING_DAYS_PER_YEAR, forward_max_excursion
 from aegismatrix.market.implied import implied_move_fraction
-from aegismatrix.modelling.headline import walk_forward_loss
+from aegismatrix.modelling.selection import RULE, candidate_table, choose_candidate
 from aegismatrix.modelling.template import template_outputs
 
 from .causal import causal_quantile
@@ -29,16 +29,6 @@ SIGNAL_COLUMNS = [
 REGIMES = ["low", "medium", "high"]
 
 
-def choose_volatility_model(candidates: list[str], metrics: dict[str, dict]) -> str:
-    """The candidate with edge and the lowest walk-forward loss; the first one (serving its baseline) if none has edge."""
-    def loss(m: dict) -> float:
-        value = walk_forward_loss(m)
-        return np.inf if value is None else float(value)
-
-    scored = [(loss(m), name) for name, m in metrics.items() if m["edge"]]
-    return min(scored)[1] if scored else candidates[0]
-
-
 def select_volatility_forecast(candidates: list[str], **outputs) -> tuple[pd.DataFrame, dict]:
     """Serve one 21-day vol forecast per date from the candidate chosen on walk-forward scores.
 
@@ -47,17 +37,14 @@ def select_volatility_forecast(candidates: list[str], **outputs) -> tuple[pd.Dat
     if missing:
         raise ValueError(f"seller.vol_candidates {candidates}: the pipeline does not wire {missing}")
     pairs = {n: (outputs[f"{n}__metrics"], outputs[f"{n}__predictions"]) for n in candidates}
-    chosen = choose_volatility_model(candidates, {n: m for n, (m, _) in pairs.items()})
+    chosen = choose_candidate(candidates, {n: m for n, (m, _) in pairs.items()})
     metrics, predictions = pairs[chosen]
     frame = predictions[["date", "prediction", "model_source"]].rename(
         columns={"prediction": "vol_forecast_21d", "model_source": "vol_model_source"})
     frame["vol_model"] = chosen if metrics["edge"] else f"baseline:{metrics['primary_baseline']}"
     selection = {
         "chosen": chosen, "served": frame["vol_model"].iloc[-1] if len(frame) else None,
-        "rule": "edge and lowest walk-forward loss (final test block not used)",
-        "candidates": {n: {"status": m["status"], "metric": m["metric"],
-                           "walk_forward_loss": walk_forward_loss(m)}
-                       for n, (m, _) in pairs.items()},
+        "rule": RULE, "candidates": candidate_table({n: m for n, (m, _) in pairs.items()}),
     }
     logger.info("seller volatility: serving %s (%s)", selection["served"], selection["rule"])
     return frame, selection

@@ -1,4 +1,4 @@
-"""Wiring only: ten template instances plus the RangeShield assembly (nodes in nodes.py)."""
+"""Wiring only: eleven template instances plus the RangeShield assembly (nodes in nodes.py)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ MODELS: dict[str, str] = {
     "vol_regime": "seller", "trap": "seller", "breach_5d": "seller", "breach_21d": "seller",
     "vol_vix_log": "seller", "vol_combo": "seller",  # VIX-backbone candidates (issue 14)
     "vol_lstm": "seller",  # sequence model on 20-day windows (issue 16)
+    "vol_pooled": "seller",  # trained on the universe panel's other symbols too (issues 14.4, 16.6)
 }
-VOL_CANDIDATES = ["vol_garch", "vol_har", "vol_xgb", "vol_vix_log", "vol_combo", "vol_lstm"]
+POOLED = {"vol_pooled"}  # instances whose training folds take pooled rows (modelling/pooling.py)
+VOL_CANDIDATES = ["vol_garch", "vol_har", "vol_xgb", "vol_vix_log", "vol_combo", "vol_lstm", "vol_pooled"]
 MODEL_NAMESPACES: list[str] = [f"seller.{name}" for name in MODELS]
 
 
@@ -57,8 +59,8 @@ def _assembly(with_summary: bool) -> Pipeline:
 
 
 def _models(mode: str) -> Pipeline:
-    return sum((model_pipeline(f"seller.{name}", feature_set, mode=mode) for name, feature_set in MODELS.items()),
-               Pipeline([]))
+    return sum((model_pipeline(f"seller.{name}", feature_set, mode=mode, pooled=name in POOLED)
+                for name, feature_set in MODELS.items()), Pipeline([]))
 
 
 def create_pipeline(**kwargs) -> Pipeline:
