@@ -19,12 +19,16 @@ UPSTREAM: dict[str, list[str]] = {
     "backfill": ["data_ingestion", "feature_engineering"],  # the same frozen-model signals as inference
     "scorecard": ["data_ingestion"],  # fresh highs/lows to score against (cache-aware), then the ledger
 }
+# Serving runs compose their upstream without the universe branch (only training reads it).
+SERVING = {"inference", "backfill", "scorecard"}
 # `kedro run` without --pipeline: train every engine and render the report (inference is separate).
 TRAINING = ["data_ingestion", "feature_engineering", "direction", "seller", "buyer", "reporting"]
 UPSTREAM["research"] = TRAINING  # `--env research --pipeline=research`: the training run + research-only instances
 
 
-def _own_pipeline(name: str, found: dict[str, Pipeline]) -> Pipeline:
+def _own_pipeline(name: str, found: dict[str, Pipeline], serving: bool = False) -> Pipeline:
+    if serving and name in ("data_ingestion", "feature_engineering"):
+        return importlib.import_module(f"aegismatrix.pipelines.{name}").create_pipeline(universe=False)
     if name in found:
         return found[name]
     return importlib.import_module(f"aegismatrix.pipelines.{name}").create_pipeline()
@@ -35,7 +39,7 @@ def register_pipelines() -> dict[str, Pipeline]:
     found = find_pipelines(raise_errors=True)
     registered: dict[str, Pipeline] = {}
     for name in found:
-        parts = [_own_pipeline(up, found) for up in UPSTREAM.get(name, [])] + [found[name]]
+        parts = [_own_pipeline(up, found, name in SERVING) for up in UPSTREAM.get(name, [])] + [found[name]]
         registered[name] = sum(parts, Pipeline([]))
     if all(name in found for name in TRAINING):
         registered["__default__"] = sum((found[name] for name in TRAINING), Pipeline([]))

@@ -92,7 +92,7 @@ def test_killed_training_run_leaves_the_previous_release_served(tmp_path, copy_p
     releases = project / "data" / "06_models" / "releases"
     latest = json.loads((releases / "latest.json").read_text())["release_id"]
     release = json.loads((releases / f"{latest}.json").read_text())
-    assert set(release["models"]) == {"buyer.breakout", "buyer.spike", "buyer.theta"}
+    assert set(release["models"]) == {"buyer.breakout", "buyer.spike", "buyer.theta", "buyer.breakout_pooled"}
     before = _model_versions(project, "buyer")
 
     killed = _start(project, "--pipelines=buyer")

@@ -125,6 +125,11 @@ def ingest_universe(fetch_log: dict[str, Any], params: dict[str, Any]) -> tuple[
     return frames, entries, report_frame(findings)
 
 
+def universe_not_loaded(params: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Serving runs: no universe is read (its log says so), and no findings."""
+    return {"not_loaded": f"serving runs do not read the universe ({params.get('universe')})"}, report_frame([])
+
+
 def _span(frame: pd.DataFrame) -> dict[str, Any]:
     """Rows and first/last date of a frame."""
     if frame.empty:
