@@ -33,8 +33,10 @@ def _untrained_direction_ensemble(catalog) -> dict:
     return untrained_ensemble(catalog.load("params:direction"), LAYOUT)
 
 
-# Engine artifacts other than <ns>.model / .metrics: what a run reads when they were never trained.
-UNTRAINED = {"direction_ensemble": _untrained_direction_ensemble}
+# Engine artifacts other than <ns>.model / .metrics: what a run reads when they were never trained (None: the
+# payload states the reason, e.g. "no strategy backtest computed").
+UNTRAINED = {"direction_ensemble": _untrained_direction_ensemble,
+             "seller_strategy_backtest": lambda catalog: None, "seller_strategy_backtest_summary": lambda catalog: None}
 
 
 class MissingArtifactDataset(AbstractDataset[None, Any]):

@@ -34,9 +34,6 @@ def _assembly(with_summary: bool) -> Pipeline:
              name="safe_ranges"),
         node(build_expiry_ranges, ["market_daily", "params:seller"], ["seller_expiry_ranges", "seller_strike_ladder"],
              name="expiry_ranges"),
-        node(seller_strategy_backtest,
-             ["seller_expiry_ranges", "market_daily", "params:seller.strategy_backtest", "params:seller.expiry_ranges"],
-             ["seller_strategy_backtest", "seller_strategy_backtest_summary"], name="seller_strategy_backtest"),
         node(option_chain_analytics, "option_chain_snapshots", ["seller_chain_history", "seller_chain_analytics"],
              name="option_chain_analytics"),
         node(assemble_seller_signals,
@@ -46,6 +43,14 @@ def _assembly(with_summary: bool) -> Pipeline:
              "seller_signals", name="assemble_seller_signals"),
     ]
     if with_summary:
+        # Training only: the weekly backtest is an evaluation over settled expiries, like the metrics; serving runs
+        # read the release's version (its summary names the last expiry it covers) instead of repricing ~2,700
+        # option legs every 30 minutes.
+        nodes.append(node(seller_strategy_backtest,
+                          ["seller_expiry_ranges", "market_daily", "params:seller.strategy_backtest",
+                           "params:seller.expiry_ranges"],
+                          ["seller_strategy_backtest", "seller_strategy_backtest_summary"],
+                          name="seller_strategy_backtest"))
         nodes.append(node(
             seller_metrics_summary,
             {"selection": "seller_vol_selection", "ranges": "seller_safe_ranges",
