@@ -30,29 +30,41 @@ def create_pipeline(**kwargs) -> Pipeline:
     pipe = sum((module.create_inference_pipeline() for module in engines.values()), Pipeline([]))
     namespaces = [ns for module in engines.values() for ns in module.MODEL_NAMESPACES]
     describe = [
-        Node(_bind(nodes.describe_model, ns), [f"{ns}.model_input", f"{ns}.model", f"params:{ns}", "params:inference"],
+        Node(_bind(nodes.describe_model, ns),
+             [f"{ns}.model_input", f"{ns}.model", f"params:{ns}", "params:inference"],
              f"{ns}.payload_entry", name=f"describe_{ns.replace('.', '_')}", namespace=ns)
         for ns in namespaces
     ]
+    return pipe + Pipeline([
+        *describe,
+        Node(nodes.assemble_inference_payload, _payload_inputs(pipe, engines, namespaces),
+             "aegismatrix_payload_candidate", name="assemble_payload"),
+        Node(nodes.publish, ["aegismatrix_payload_candidate", "params:inference"], "aegismatrix_payload",
+             name="publish_payload"),
+        _ledger_node(pipe),
+    ])
+
+
+# Engine artifacts the payload reads when their engine is in the run: produced by its serving pipeline, or (the
+# weekly strategy backtest, computed in training) read from the release.
+ENGINE_ARTIFACTS = {"buyer": ("gamma_windows",),
+                    "seller": ("seller_chain_analytics", "seller_expiry_ranges", "seller_strike_ladder",
+                               "seller_strategy_backtest", "seller_strategy_backtest_summary")}
+
+
+def _payload_inputs(pipe: Pipeline, engines: dict, namespaces: list[str]) -> dict[str, str]:
+    """The payload node's inputs: market data, each engine's signals, parameters, artifacts and model entries."""
     inputs = {"market_daily": "market_daily", "data_provenance": "data_provenance",
               "model_versions": "inference_model_versions", "params": "params:inference"}
     inputs.update({f"{name}_signals": f"{name}_signals" for name in engines})
     inputs.update({f"{name}__params": f"params:{name}" for name in engines})
     inputs.update(template_inputs(None, namespaces, ("payload_entry",)))
-    inputs.update({name: name for name in ("gamma_windows", "seller_chain_analytics", "seller_strategy_backtest",
-                                           "seller_strategy_backtest_summary", "seller_expiry_ranges",
-                                           "seller_strike_ladder") if name in pipe.all_outputs()})
+    inputs.update({name: name for engine in engines for name in ENGINE_ARTIFACTS.get(engine, ())})
     inputs.update({"us_daily": "us_daily", "decision_time": "params:decision_time"})  # issue 14: overnight inputs
     inputs["scorecard"] = "scorecard"  # issue 15: the latest scorecard (None before the first) -> track_record
     if "direction.gap.predictions" in pipe.all_outputs():
         inputs.update({"gap_predictions": "direction.gap.predictions", "gap_model": "direction.gap.model"})
-    return pipe + Pipeline([
-        *describe,
-        Node(nodes.assemble_inference_payload, inputs, "aegismatrix_payload_candidate", name="assemble_payload"),
-        Node(nodes.publish, ["aegismatrix_payload_candidate", "params:inference"], "aegismatrix_payload",
-             name="publish_payload"),
-        _ledger_node(pipe),
-    ])
+    return inputs
 
 
 def _ledger_node(pipe: Pipeline) -> Node:
