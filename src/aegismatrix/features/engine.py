@@ -49,8 +49,9 @@ def _check_us_columns(daily: pd.DataFrame, names: list[str]) -> bool:
     """True when a feature needs the US session; refuses clearly when none is attached (us_daily empty)."""
     needs = [n for n in names if n in REGISTRY and REGISTRY[n].needs == "us"]
     if needs and ("us_close" not in daily or not daily["us_close"].notna().any()):
-        raise ValueError(f"features {needs} need the overnight US session, but no S&P 500 / Cboe VIX rows are "
-                         "available (us_daily empty: check data_ingestion.overnight and us/sp500.csv, us/vix.csv)")
+        raise ValueError(f"features {needs} need the overnight US session, but no S&P 500 / Cboe VIX rows "
+                         "are available (us_daily empty: check data_ingestion.overnight and us/sp500.csv, "
+                         "us/vix.csv)")
     return bool(needs)
 
 
@@ -59,10 +60,12 @@ def _check_sector_column(daily: pd.DataFrame, names: list[str]) -> None:
     needs = [n for n in names if n in REGISTRY and REGISTRY[n].needs == "sector"]
     if needs and ("sector_close" not in daily or not daily["sector_close"].notna().any()):
         raise ValueError(f"features {needs} need the sector index, but market_daily has no sector_close "
-                         "(set data_ingestion.sector, e.g. {niftybank: ^NSEBANK}, with niftybank.csv for the csv source)")
+                         "(set data_ingestion.sector, e.g. {niftybank: ^NSEBANK}, with niftybank.csv for the "
+                         "csv source)")
 
 
-def build_engine_features(market_daily: pd.DataFrame, engine: str, params: dict | None = None) -> tuple[pd.DataFrame, dict]:
+def build_engine_features(market_daily: pd.DataFrame, engine: str,
+                          params: dict | None = None) -> tuple[pd.DataFrame, dict]:
     """(`date` + float feature columns without warm-up/NaN/inf, manifest entry) for one engine."""
     names = feature_set(engine, params)
     daily = _prepare(market_daily)

@@ -42,8 +42,10 @@ ENGINES = tuple(ENGINE_SETS)
 # source -> engine -> features appended to that engine's set. Measured with and without in docs/benchmarks.md.
 SOURCE_SETS: dict[str, dict[str, tuple[str, ...]]] = {
     "overnight": {
-        "direction": ("us_overnight_ret", "us_overnight_ret_z", "us_session_fresh", "us_vix_change", "index_minus_us_ret"),
-        "seller": ("us_vix_level", "us_vix_change", "us_india_vix_log_ratio", "us_overnight_ret", "us_session_fresh"),
+        "direction": ("us_overnight_ret", "us_overnight_ret_z", "us_session_fresh", "us_vix_change",
+                      "index_minus_us_ret"),
+        "seller": ("us_vix_level", "us_vix_change", "us_india_vix_log_ratio", "us_overnight_ret",
+                   "us_session_fresh"),
         "buyer": ("us_overnight_ret", "us_overnight_ret_z", "us_session_fresh", "us_vix_change"),
     },
     # scheduled events and expiries known at t (issue 13's calendar)
@@ -54,17 +56,21 @@ SOURCE_SETS: dict[str, dict[str, tuple[str, ...]]] = {
         "nifty_monthly_expiry_next_session")),
     # the NSE sector index of the same session (NIFTY BANK; needs data_ingestion.sector)
     "sector": dict.fromkeys(("direction", "seller", "buyer"), (
-        "sector_ret_1d", "sector_rel_ret_5d", "sector_rel_ret_21d", "sector_rv_ratio_21d", "sector_corr_63d")),
+        "sector_ret_1d", "sector_rel_ret_5d", "sector_rel_ret_21d", "sector_rv_ratio_21d",
+        "sector_corr_63d")),
 }
 
 
 def source_features(engine: str, params: dict | None = None) -> list[str]:
-    """Features the enabled sources add to an engine (`feature_engineering.sources: {overnight: [direction]}`)."""
+    """Features the enabled sources add to an engine
+    (`feature_engineering.sources: {overnight: [direction]}`)."""
     sources = (params or {}).get("sources") or {}
     unknown = sorted(set(sources) - set(SOURCE_SETS))
     if unknown:
-        raise ValueError(f"feature_engineering.sources has unknown sources {unknown}; known: {sorted(SOURCE_SETS)}")
-    return [n for source, engines in sources.items() if engine in (engines or []) for n in SOURCE_SETS[source][engine]]
+        raise ValueError(f"feature_engineering.sources has unknown sources {unknown}; known: "
+                         f"{sorted(SOURCE_SETS)}")
+    return [n for source, engines in sources.items() if engine in (engines or [])
+            for n in SOURCE_SETS[source][engine]]
 
 
 def feature_set(engine: str, params: dict | None = None) -> list[str]:

@@ -1,4 +1,5 @@
-"""A feature-set fingerprint: a model refuses features whose names, parameters or code differ from training."""
+"""A feature-set fingerprint: a model refuses features whose names, parameters or code differ from
+training."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def code_hash() -> str:
 
 def fingerprint(features: list[str], params: dict | None = None) -> str:
     """sha256 over the ordered feature names, their registry specs, the parameters and the code hash."""
-    specs = [[n, REGISTRY[n].family, REGISTRY[n].lookback, REGISTRY[n].needs] if n in REGISTRY else [n] for n in features]
+    specs = [[n, REGISTRY[n].family, REGISTRY[n].lookback, REGISTRY[n].needs] if n in REGISTRY else [n]
+             for n in features]
     payload = {"features": specs, "params": params or {}, "code": code_hash()}
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

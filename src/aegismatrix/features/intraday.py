@@ -11,7 +11,8 @@ INTRADAY_FEATURES = {
     "intraday_return": "log(last close / first open) of the session",
     "intraday_range_pct": "(session high - session low) / first open",
     "intraday_realised_vol": "sqrt(sum of squared bar log returns) of the session, annualised with sqrt(252)",
-    "intraday_trend_slope_5m": "least-squares slope of log 5-minute closes per 5-minute bar: the session's trend",
+    "intraday_trend_slope_5m": "least-squares slope of log 5-minute closes per 5-minute bar: the "
+                               "session's trend",
     "intraday_momentum_last_60m": "log(last close / close 60 minutes before the last bar): current momentum",
     "intraday_first_30m_return": "log(close 30 minutes after the open / first open): the opening drive",
     "intraday_n_bars": "number of bars in the session",
@@ -52,14 +53,17 @@ def intraday_features(market_intraday: pd.DataFrame) -> pd.DataFrame:
     bars = _prepared(market_intraday)
     g = bars.groupby("date")
     first_open, last_close = g["open"].first(), g["close"].last()
-    bar_ret = np.log(bars["close"] / g["close"].shift(1).fillna(bars["open"]))  # first bar: against its own open
+    # first bar: against its own open
+    bar_ret = np.log(bars["close"] / g["close"].shift(1).fillna(bars["open"]))
     out = pd.DataFrame({
         "intraday_return": np.log(last_close / first_open),
         "intraday_range_pct": (g["high"].max() - g["low"].min()) / first_open,
         "intraday_realised_vol": np.sqrt((bar_ret**2).groupby(bars["date"]).sum() * 252),
         "intraday_trend_slope_5m": _trend_slope_5m(bars),
-        "intraday_momentum_last_60m": np.log(last_close / _close_at_or_before(bars, g["timestamp"].max() - pd.Timedelta("60min"))),
-        "intraday_first_30m_return": np.log(_close_at_or_before(bars, g["timestamp"].min() + pd.Timedelta("29min")) / first_open),
+        "intraday_momentum_last_60m": np.log(
+            last_close / _close_at_or_before(bars, g["timestamp"].max() - pd.Timedelta("60min"))),
+        "intraday_first_30m_return": np.log(
+            _close_at_or_before(bars, g["timestamp"].min() + pd.Timedelta("29min")) / first_open),
         "intraday_n_bars": g.size().astype("float64"),
     })
     out = out.replace([np.inf, -np.inf], np.nan).rename_axis("date").reset_index()
@@ -67,14 +71,17 @@ def intraday_features(market_intraday: pd.DataFrame) -> pd.DataFrame:
 
 
 def time_of_day_profile(market_intraday: pd.DataFrame, bucket_minutes: int = 30) -> pd.DataFrame:
-    """Mean/median |log move| from a bucket's first open to its last close, per time-of-day bucket (gamma windows)."""
+    """Mean/median |log move| from a bucket's first open to its last close, per time-of-day bucket (gamma
+    windows)."""
     if market_intraday is None or market_intraday.empty:
-        return pd.DataFrame({"bucket_start": pd.Series(dtype="str"), **{c: pd.Series(dtype="float64") for c in PROFILE_COLUMNS[1:]}})
+        return pd.DataFrame({"bucket_start": pd.Series(dtype="str"),
+                             **{c: pd.Series(dtype="float64") for c in PROFILE_COLUMNS[1:]}})
     bars = _prepared(market_intraday)
     width = pd.Timedelta(minutes=bucket_minutes)
     start = bars.groupby("date")["timestamp"].transform("min")  # buckets aligned to the session open (09:15)
     bucket = (start - bars["date"]) + ((bars["timestamp"] - start) // width) * width
-    per_day = bars.assign(bucket=bucket).groupby(["date", "bucket"]).agg(o=("open", "first"), c=("close", "last"))
+    per_day = bars.assign(bucket=bucket).groupby(["date", "bucket"]).agg(o=("open", "first"),
+                                                                         c=("close", "last"))
     moves = np.abs(np.log(per_day["c"] / per_day["o"])).rename("move").reset_index()
     prof = moves.groupby("bucket")["move"].agg(mean_abs_move="mean", median_abs_move="median", n_days="count")
     minutes = (prof.index.total_seconds() // 60).astype(int)

@@ -1,4 +1,5 @@
-"""The feature registry: every named feature, its family, lookback, description and the engines that use it."""
+"""The feature registry: every named feature, its family, lookback, description and the engines that use
+it."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def render_markdown() -> str:
         f"Generated from the registry by `python -m aegismatrix.features`; {len(REGISTRY)} features. "
         "`lookback`: rows a feature needs before its first defined value.",
         "", "### Engine feature sets", "", *sets, "", "### Registry", "",
-        "| name | family | lookback | needs | engines | description |", "|---|---|---|---|---|---|", *rows, END,
+        "| name | family | lookback | needs | engines | description |", "|---|---|---|---|---|---|",
+        *rows, END,
     ]
     return "\n".join(lines)
 

@@ -13,4 +13,5 @@ class FeatureSpec:
     family: str
     lookback: int
     description: str
-    needs: str = "ohlc"  # "ohlc", "volume", "vix", "us" (overnight session), "calendar" or "sector" (NIFTY BANK)
+    # "ohlc", "volume", "vix", "us" (overnight session), "calendar" or "sector" (NIFTY BANK)
+    needs: str = "ohlc"

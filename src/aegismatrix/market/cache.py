@@ -57,16 +57,19 @@ class ParquetCache:
         except (OSError, pa.ArrowException):
             return None
         meta = table.schema.metadata or {}
-        fetched = pd.Timestamp(meta[_META_KEY].decode()) if _META_KEY in meta else pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC")
+        fetched = (pd.Timestamp(meta[_META_KEY].decode()) if _META_KEY in meta
+                   else pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC"))
         return CacheEntry(table.to_pandas(), fetched, path)
 
-    def write(self, ticker: str, interval: str, frame: pd.DataFrame, fetched_at: pd.Timestamp | None = None) -> Path:
+    def write(self, ticker: str, interval: str, frame: pd.DataFrame,
+              fetched_at: pd.Timestamp | None = None) -> Path:
         """Write to a temp file in the same folder, fsync, then os.replace over the old file."""
         path = self.path(ticker, interval)
         path.parent.mkdir(parents=True, exist_ok=True)
         fetched_at = fetched_at if fetched_at is not None else pd.Timestamp.now(tz="UTC")
         table = pa.Table.from_pandas(frame, preserve_index=False)
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META_KEY: fetched_at.isoformat().encode()})
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               _META_KEY: fetched_at.isoformat().encode()})
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:

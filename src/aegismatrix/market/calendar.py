@@ -11,23 +11,30 @@ import pandas as pd
 import yaml
 
 
-def weekday_sessions(start: pd.Timestamp, end: pd.Timestamp, holidays: list[str] | None = None) -> pd.DatetimeIndex:
+def weekday_sessions(start: pd.Timestamp, end: pd.Timestamp,
+                     holidays: list[str] | None = None) -> pd.DatetimeIndex:
     """Weekdays in [start, end] minus listed holidays (an approximation of an exchange calendar)."""
     days = pd.bdate_range(start, end)
     return days.difference(pd.DatetimeIndex(pd.to_datetime(holidays or []))) if holidays else days
 
 
-def resolve_window(start: str | None, end: str | None, lookback_years: float, last_available: pd.Timestamp | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Return (start, end): `end` defaults to the last available date (csv) or today; start to end - lookback."""
-    end_ts = pd.Timestamp(end) if end else (last_available if last_available is not None else pd.Timestamp.today())
+def resolve_window(start: str | None, end: str | None, lookback_years: float,
+                   last_available: pd.Timestamp | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Return (start, end): `end` defaults to the last available date (csv) or today; start to
+    end - lookback."""
+    end_ts = pd.Timestamp(end) if end else (last_available if last_available is not None
+                                            else pd.Timestamp.today())
     end_ts = end_ts.normalize()
-    start_ts = pd.Timestamp(start).normalize() if start else end_ts - pd.DateOffset(days=int(round(365.25 * lookback_years)))
+    start_ts = (pd.Timestamp(start).normalize() if start
+                else end_ts - pd.DateOffset(days=int(round(365.25 * lookback_years))))
     if start_ts > end_ts:
-        raise ValueError(f"data_ingestion window is empty: start {start_ts.date()} is after end {end_ts.date()}")
+        raise ValueError(f"data_ingestion window is empty: start {start_ts.date()} is after end "
+                         f"{end_ts.date()}")
     return start_ts, end_ts
 
 
-def missing_sessions(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp, holidays: list[str] | None = None) -> pd.DatetimeIndex:
+def missing_sessions(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp,
+                     holidays: list[str] | None = None) -> pd.DatetimeIndex:
     """Expected weekday sessions in [start, end] that have no row."""
     return weekday_sessions(start, end, holidays).difference(pd.DatetimeIndex(dates))
 
@@ -40,14 +47,15 @@ def gaps_in_sessions(dates: pd.Series) -> np.ndarray:
     return np.concatenate([[0], np.maximum(np.busday_count(d[:-1], d[1:]) - 1, 0)])
 
 
-# --- NSE trading calendar: the `holidays` XNSE financial calendar + the committed override table ---------------
+# --- NSE trading calendar: the `holidays` XNSE financial calendar + the committed override table ------------
 
 OVERRIDE_ACTIONS = ("open", "closed")
 NOT_EXPIRY_KINDS = ("muhurat",)  # one-hour evening sessions: rows for the index, never an expiry day
 
 
 def conf_base_dir() -> Path:
-    """The project's conf/base (next to src/ in this repository; the working directory's conf/base otherwise)."""
+    """The project's conf/base (next to src/ in this repository; the working directory's conf/base
+    otherwise)."""
     beside_package = Path(__file__).resolve().parents[3] / "conf" / "base"
     return beside_package if beside_package.is_dir() else Path.cwd() / "conf" / "base"
 
@@ -65,10 +73,12 @@ def load_calendar_overrides(path: str | None = None) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     for i, row in table.iterrows():
         if row["action"] not in OVERRIDE_ACTIONS or not str(row.get("source") or "").strip():
-            raise ValueError(f"{file}: row {i} ({row['date']}) needs action in {OVERRIDE_ACTIONS} and a source")
+            raise ValueError(f"{file}: row {i} ({row['date']}) needs action in {OVERRIDE_ACTIONS} "
+                             "and a source")
     table["date"] = pd.to_datetime(table["date"])
     if table["date"].duplicated().any():
-        raise ValueError(f"{file}: duplicated dates {table.loc[table['date'].duplicated(), 'date'].dt.date.tolist()}")
+        raise ValueError(f"{file}: duplicated dates "
+                         f"{table.loc[table['date'].duplicated(), 'date'].dt.date.tolist()}")
     return table.sort_values("date").reset_index(drop=True)
 
 

@@ -32,8 +32,10 @@ class Collected:
 
 def empty_intraday() -> pd.DataFrame:
     """An intraday frame with the contract's columns and no rows."""
-    return pd.DataFrame({"timestamp": pd.Series(dtype="datetime64[ns]"), "date": pd.Series(dtype="datetime64[ns]"),
-                         **{c: pd.Series(dtype="float64") for c in ("open", "high", "low", "close", "volume")},
+    return pd.DataFrame({"timestamp": pd.Series(dtype="datetime64[ns]"),
+                         "date": pd.Series(dtype="datetime64[ns]"),
+                         **{c: pd.Series(dtype="float64")
+                            for c in ("open", "high", "low", "close", "volume")},
                          "interval": pd.Series(dtype="object")})[INTRADAY_COLUMNS]
 
 
@@ -41,23 +43,28 @@ def ingestion_window(params: dict[str, Any]) -> tuple[pd.Timestamp, pd.Timestamp
     """Resolve start/end; for csv, lookback counts back from the index file's last date."""
     last = None
     if params.get("source") == "csv" and not params.get("end"):
-        frame, _ = csv_source.read_symbol_csv(csv_source.locate(params["csv_dir"], params.get("index_key", "nifty50")),
+        frame, _ = csv_source.read_symbol_csv(csv_source.locate(params["csv_dir"],
+                                                                params.get("index_key", "nifty50")),
                                               params.get("date_format"))
         last = frame["date"].max()
-    return resolve_window(params.get("start"), params.get("end"), float(params.get("lookback_years", 5)), last)
+    return resolve_window(params.get("start"), params.get("end"),
+                          float(params.get("lookback_years", 5)), last)
 
 
 def collect_core(params: dict[str, Any], session: Any = None, sleep: Any = None) -> Collected:
-    """The index and VIX, plus the overnight US session (S&P 500, Cboe VIX) and the sector index (NIFTY BANK, when
-    configured) through the same source chain."""
+    """The index and VIX, plus the overnight US session (S&P 500, Cboe VIX) and the sector index (NIFTY BANK,
+    when configured) through the same source chain."""
     collected = _collect_index_pair(params, session, sleep)
-    collected.fetched |= collect_overnight(params, collected.fetched, collected.start, collected.end, session, sleep)
-    collected.fetched |= collect_sector(params, collected.fetched, collected.start, collected.end, session, sleep)
+    collected.fetched |= collect_overnight(params, collected.fetched, collected.start, collected.end,
+                                           session, sleep)
+    collected.fetched |= collect_sector(params, collected.fetched, collected.start, collected.end,
+                                        session, sleep)
     return collected
 
 
 def _collect_index_pair(params: dict[str, Any], session: Any = None, sleep: Any = None) -> Collected:
-    """Fetch the index and VIX through the configured chain; synthetic replaces both if either is unreachable."""
+    """Fetch the index and VIX through the configured chain; synthetic replaces both if either is
+    unreachable."""
     start, end = ingestion_window(params)
     symbols = dict(params.get("symbols") or {"nifty50": "^NSEI", "indiavix": "^INDIAVIX"})
     index_key, vix_key = params.get("index_key", "nifty50"), params.get("vix_key", "indiavix")
@@ -68,16 +75,20 @@ def _collect_index_pair(params: dict[str, Any], session: Any = None, sleep: Any 
     mode, seed = resolver.mode, resolver.seed
     log.info("data_ingestion: source=%s window %s .. %s", mode, start.date(), end.date())
     if mode == "csv":
-        return Collected({k: resolver.csv(k, t) for k, t in symbols.items()}, empty_intraday(), ["csv source has no intraday bars"], start, end)
+        return Collected({k: resolver.csv(k, t) for k, t in symbols.items()}, empty_intraday(),
+                         ["csv source has no intraday bars"], start, end)
     fetched = {} if mode == "synthetic" else {k: resolver.daily(k, t) for k, t in symbols.items()}
     if mode == "synthetic" or fetched[index_key] is None or fetched[vix_key] is None:
         core = synthetic_core(symbols, index_key, vix_key, start, end, seed)
         if mode == "auto":
             _fallback_warning(core, resolver.failures, seed)
-        others = {k: t for k, t in symbols.items() if k not in core and (mode == "synthetic" or fetched.get(k) is None)}
-        fetched = {**{k: v for k, v in fetched.items() if v is not None}, **synthetic_symbols(others, start, end, seed), **core}
+        others = {k: t for k, t in symbols.items()
+                  if k not in core and (mode == "synthetic" or fetched.get(k) is None)}
+        fetched = {**{k: v for k, v in fetched.items() if v is not None},
+                   **synthetic_symbols(others, start, end, seed), **core}
         sessions = int(params.get("synthetic", {}).get("intraday_sessions", 5))
-        intraday = synthetic_intraday(core[index_key].frame, sessions=sessions, seed=seed) if _intraday_on(params) else empty_intraday()
+        intraday = (synthetic_intraday(core[index_key].frame, sessions=sessions, seed=seed)
+                    if _intraday_on(params) else empty_intraday())
         return Collected(fetched, intraday, [], start, end)
     intraday, warnings = _yahoo_intraday(resolver, symbols[index_key], params)
     return Collected(fetched, intraday, warnings, start, end)
@@ -97,7 +108,8 @@ def _intraday_on(params: dict[str, Any]) -> bool:
     return bool(params.get("intraday", {}).get("enabled", True))
 
 
-def _yahoo_intraday(resolver: Resolver, ticker: str, params: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
+def _yahoo_intraday(resolver: Resolver, ticker: str,
+                    params: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
     """Intraday bars per configured interval (e.g. 1m for 5 days, 5m for 60 days); empty when unavailable."""
     if not _intraday_on(params):
         return empty_intraday(), []
@@ -111,12 +123,13 @@ def _yahoo_intraday(resolver: Resolver, ticker: str, params: dict[str, Any]) -> 
     return (pd.concat(frames, ignore_index=True) if frames else empty_intraday()), warnings
 
 
-def collect_universe(params: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp, session: Any = None, sleep: Any = None,
-                     core_synthetic: bool = False) -> dict[str, Fetched]:
+def collect_universe(params: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp, session: Any = None,
+                     sleep: Any = None, core_synthetic: bool = False) -> dict[str, Fetched]:
     """Daily bars for the selected named universe ({} when none is selected).
 
-    A member that cannot be read is skipped with a warning, never replaced by a synthetic series next to a real
-    index (pooled models would train on it); the universe is synthetic only when the index is (`core_synthetic`)."""
+    A member that cannot be read is skipped with a warning, never replaced by a synthetic series next to a
+    real index (pooled models would train on it); the universe is synthetic only when the index is
+    (`core_synthetic`)."""
     symbols = resolve_universe(params.get("universe"))
     if not symbols:
         return {}

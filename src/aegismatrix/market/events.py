@@ -1,8 +1,9 @@
 """Scheduled market events (conf/base/calendar/events.yml) plus NIFTY expiries from the rule table.
 
-Each event has an `effective_session`: the first NSE session whose close has seen it (the event's own date when
-it is a session and the announcement lands before 15:30 IST, the next session otherwise), and a `known_from`
-date: the event can be used by a decision at t only when known_from <= t (off-cycle decisions: their own date).
+Each event has an `effective_session`: the first NSE session whose close has seen it (the event's own date
+when it is a session and the announcement lands before 15:30 IST, the next session otherwise), and a
+`known_from` date: the event can be used by a decision at t only when known_from <= t (off-cycle decisions:
+their own date).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def _load_table(path: str | None) -> tuple[pd.DataFrame, pd.Timestamp]:
     if "known_from" not in table:
         table["known_from"] = pd.NaT
     advance = table["date"] - pd.Timedelta(days=SCHEDULE_KNOWN_DAYS)
-    table["known_from"] = pd.to_datetime(table["known_from"]).fillna(advance.where(table["scheduled"], table["date"]))
+    table["known_from"] = pd.to_datetime(table["known_from"]).fillna(advance.where(table["scheduled"],
+                                                                                   table["date"]))
     return table, pd.Timestamp(content["coverage_from"])
 
 
@@ -42,13 +44,16 @@ def load_events(path: str | None = None) -> pd.DataFrame:
     """The committed event table with effective NSE sessions (copy; safe to modify)."""
     table, _ = _load_table(path)
     table = table.copy()
-    sessions = nse_trading_days(table["date"].min() - pd.Timedelta(days=10), table["date"].max() + pd.Timedelta(days=15),
+    sessions = nse_trading_days(table["date"].min() - pd.Timedelta(days=10),
+                                table["date"].max() + pd.Timedelta(days=15),
                                 include_special_sessions=False)
     after = table["after_nse_close"].astype(bool).to_numpy()
     side = np.where(after, "right", "left")
-    position = np.array([np.searchsorted(sessions.values, d, side=s) for d, s in zip(table["date"].values, side)])
+    position = np.array([np.searchsorted(sessions.values, d, side=s)
+                         for d, s in zip(table["date"].values, side)])
     table["effective_session"] = sessions.values[position]
-    return table[COLUMNS + ["after_nse_close"]].sort_values(["effective_session", "kind"]).reset_index(drop=True)
+    return (table[COLUMNS + ["after_nse_close"]].sort_values(["effective_session", "kind"])
+            .reset_index(drop=True))
 
 
 def coverage_from(path: str | None = None) -> pd.Timestamp:
@@ -63,11 +68,13 @@ def _expiry_events(start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         frames.append(pd.DataFrame({"date": days, "effective_session": days, "kind": name,
                                     "name": f"NIFTY {kind} expiry", "scheduled": True,
                                     "known_from": days - pd.Timedelta(days=SCHEDULE_KNOWN_DAYS),
-                                    "source": "conf/base/calendar/expiry_rules.yml", "after_nse_close": False}))
+                                    "source": "conf/base/calendar/expiry_rules.yml",
+                                    "after_nse_close": False}))
     return pd.concat(frames, ignore_index=True)
 
 
-def events_between(start, end, include_expiries: bool = True, events: pd.DataFrame | None = None) -> pd.DataFrame:
+def events_between(start, end, include_expiries: bool = True,
+                   events: pd.DataFrame | None = None) -> pd.DataFrame:
     """Events whose effective session lies in [start, end], ordered by session (expiries from the rules)."""
     start_ts, end_ts = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     table = load_events() if events is None else events
@@ -87,12 +94,14 @@ def days_to_next_event(dates, kinds: tuple[str, ...] = EVENT_KINDS + EXPIRY_KIND
     index = pd.DatetimeIndex(dates).normalize()
     table = load_events() if events is None else events
     if any(k in EXPIRY_KINDS for k in kinds) and len(index):
-        table = pd.concat([table, _expiry_events(index.min(), index.max() + pd.Timedelta(days=80))], ignore_index=True)
+        table = pd.concat([table, _expiry_events(index.min(), index.max() + pd.Timedelta(days=80))],
+                          ignore_index=True)
     out = pd.DataFrame(index=pd.DatetimeIndex(dates))
     covered = index >= coverage_from()
     for kind in kinds:
         rows = table[table["kind"] == kind]
-        out[f"days_to_next_{kind}"] = _days_to_next(index, rows["effective_session"].to_numpy("datetime64[ns]"),
+        out[f"days_to_next_{kind}"] = _days_to_next(index,
+                                                    rows["effective_session"].to_numpy("datetime64[ns]"),
                                                     rows["known_from"].to_numpy("datetime64[ns]"), covered)
     return out
 

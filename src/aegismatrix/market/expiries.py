@@ -1,7 +1,8 @@
-"""Option expiry dates from the dated rule table in conf/base/calendar/expiry_rules.yml (rules as data, not code).
+"""Option expiry dates from the dated rule table in conf/base/calendar/expiry_rules.yml (rules as data, not
+code).
 
-Weekly expiries fall on the rule's weekday; monthly ones on the last weekly expiry day of the month; an expiry on a
-non-trading day moves to the previous NSE trading day (Muhurat evening sessions are never expiry days).
+Weekly expiries fall on the rule's weekday; monthly ones on the last weekly expiry day of the month; an expiry
+on a non-trading day moves to the previous NSE trading day (Muhurat evening sessions are never expiry days).
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ def load_expiry_rules(path: str | None = None) -> pd.DataFrame:
     file = Path(path) if path else conf_base_dir() / "calendar" / "expiry_rules.yml"
     table = pd.DataFrame(read_conf_yaml(file)["rules"])
     for i, row in table.iterrows():
-        if row["weekday"] not in WEEKDAYS or row["kind"] not in KINDS or not str(row.get("source") or "").strip():
-            raise ValueError(f"{file}: rule {i} needs weekday in {sorted(WEEKDAYS)}, kind in {KINDS} and a source")
+        if (row["weekday"] not in WEEKDAYS or row["kind"] not in KINDS
+                or not str(row.get("source") or "").strip()):
+            raise ValueError(f"{file}: rule {i} needs weekday in {sorted(WEEKDAYS)}, kind in {KINDS} "
+                             "and a source")
     table["expiries_from"] = pd.to_datetime(table["expiries_from"])
     table["expiries_to"] = pd.to_datetime(table["expiries_to"]).fillna(OPEN_ENDED)
     return table
@@ -66,11 +69,14 @@ def expiry_dates(start, end, underlying: str = "NIFTY", kind: str = "weekly",
     if kind not in KINDS:
         raise ValueError(f"expiry kind must be one of {KINDS}, got {kind!r}")
     start_ts, end_ts = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
-    # A month's last expiry can lie after `end`; look a month past it, and a little before `start` for roll-backs.
+    # A month's last expiry can lie after `end`; look a month past it, and a little before `start`
+    # for roll-backs.
     lo, hi = start_ts - pd.DateOffset(days=CALENDAR_SLACK_DAYS), end_ts + pd.DateOffset(days=40)
-    sessions = nse_trading_days(lo - pd.DateOffset(days=CALENDAR_SLACK_DAYS), hi, include_special_sessions=False)
+    sessions = nse_trading_days(lo - pd.DateOffset(days=CALENDAR_SLACK_DAYS), hi,
+                                include_special_sessions=False)
     nominal = _weekly_nominal(_rules_for(underlying, kind, rules_path), lo, hi)
-    if kind == "monthly":  # the month's last rule weekday, chosen before the holiday shift (1 May 2025 -> April's is 24th)
+    # the month's last rule weekday, chosen before the holiday shift (1 May 2025 -> April's is 24th)
+    if kind == "monthly":
         nominal = pd.DatetimeIndex(pd.Series(nominal).groupby(nominal.to_period("M")).max().values)
     days = _roll_back(nominal, sessions)
     days = days[(days >= start_ts) & (days <= end_ts)]
@@ -79,7 +85,8 @@ def expiry_dates(start, end, underlying: str = "NIFTY", kind: str = "weekly",
 
 def next_expiries(dates, count: int, underlying: str = "NIFTY", kind: str = "weekly",
                   rules_path: str | None = None) -> pd.DataFrame:
-    """The next `count` expiries strictly after each decision date (decisions follow the close: t's expiry is settled)."""
+    """The next `count` expiries strictly after each decision date (decisions follow the close: t's expiry is
+    settled)."""
     index = pd.DatetimeIndex(dates)
     horizon = pd.DateOffset(days=40 * count if kind == "monthly" else 10 * count + 20)
     schedule = expiry_dates(index.min(), index.max() + horizon, underlying, kind, rules_path)
@@ -87,6 +94,7 @@ def next_expiries(dates, count: int, underlying: str = "NIFTY", kind: str = "wee
     frame = {}
     for j in range(count):
         at = position + j
-        frame[f"{kind}_{j + 1}"] = np.where(at < len(schedule), schedule.values[np.minimum(at, len(schedule) - 1)],
+        frame[f"{kind}_{j + 1}"] = np.where(at < len(schedule),
+                                            schedule.values[np.minimum(at, len(schedule) - 1)],
                                             np.datetime64("NaT"))
     return pd.DataFrame(frame, index=index)

@@ -1,4 +1,5 @@
-"""The one VIX-implied move: India VIX (annualised %, calendar-day convention) -> one-sigma move as a fraction of spot.
+"""The one VIX-implied move: India VIX (annualised %, calendar-day convention) -> one-sigma move as a fraction
+of spot.
 
 Known at the close of t (no look-ahead); used by labels (excursion ratios), features (`implied_move_{h}d`),
 the seller's ranges and expiry ranges, the option pricing's plain VIX range and the payload's sigma points.

@@ -1,4 +1,5 @@
-"""Source resolution: csv | yfinance | synthetic | auto (fresh cache -> yfinance -> stale cache -> synthetic)."""
+"""Source resolution: csv | yfinance | synthetic | auto (fresh cache -> yfinance -> stale cache ->
+synthetic)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from aegismatrix.market.synthetic import synthetic_market_daily, synthetic_unive
 log = logging.getLogger(__name__)
 SOURCES = {"auto", "yfinance", "csv", "synthetic"}
 _OVERLAP_DAYS = 5
-VOL_INDEX_TICKERS = {"^VIX", "^INDIAVIX"}  # refetch a few days on incremental refresh: Yahoo revises the latest bars
+# refetch a few days on incremental refresh: Yahoo revises the latest bars
+VOL_INDEX_TICKERS = {"^VIX", "^INDIAVIX"}
 
 
 @dataclass
@@ -43,7 +45,8 @@ def _window(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, col: st
 class Resolver:
     """Fetches symbols through the configured source chain, logging each step."""
 
-    def __init__(self, params: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp, session: Any = None, sleep: Any = None) -> None:
+    def __init__(self, params: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp, session: Any = None,
+                 sleep: Any = None) -> None:
         self.params, self.start, self.end = params, start, end
         self.mode = params.get("source", "auto")
         if self.mode not in SOURCES:
@@ -54,7 +57,8 @@ class Resolver:
         self.ttl_intraday = float(cache_cfg.get("intraday_ttl_hours", 1))
         self.session, self.sleep = session, sleep
         self._yahoo: YahooSource | None = None
-        self.failures: dict[str, str] = {}  # key -> why the network step failed (the synthetic fallback's reason)
+        # key -> why the network step failed (the synthetic fallback's reason)
+        self.failures: dict[str, str] = {}
         self.seed = int(params.get("synthetic", {}).get("seed", 7))
 
     @property
@@ -63,8 +67,9 @@ class Resolver:
         if self._yahoo is None:
             cfg = self.params.get("yfinance", {})
             extra = {"sleep": self.sleep} if self.sleep else {}
-            self._yahoo = YahooSource(cfg.get("cache_dir", "data/01_raw/.yfinance_cache"), session=self.session,
-                                      timeout=float(cfg.get("timeout_seconds", 10)), max_retries=int(cfg.get("max_retries", 3)),
+            self._yahoo = YahooSource(cfg.get("cache_dir", "data/01_raw/.yfinance_cache"),
+                                      session=self.session, timeout=float(cfg.get("timeout_seconds", 10)),
+                                      max_retries=int(cfg.get("max_retries", 3)),
                                       backoff_seconds=float(cfg.get("backoff_seconds", 1.0)), **extra)
         return self._yahoo
 
@@ -75,8 +80,10 @@ class Resolver:
         window = _window(frame.sort_values("date", kind="stable"), self.start, self.end)
         origin = csv_source.relative_origin(path, self.params["csv_dir"])
         if window.empty:
-            raise DataValidationError(origin, "empty", f"no rows between {self.start.date()} and {self.end.date()} "
-                                      f"(the file spans {frame['date'].min().date()} .. {frame['date'].max().date()})")
+            raise DataValidationError(origin, "empty",
+                                      f"no rows between {self.start.date()} and {self.end.date()} "
+                                      f"(the file spans {frame['date'].min().date()} .. "
+                                      f"{frame['date'].max().date()})")
         return Fetched(key, ticker, window, "csv", origin, notes=notes)
 
     def daily(self, key: str, ticker: str) -> Fetched | None:
@@ -84,7 +91,8 @@ class Resolver:
         entry = self.cache.read(ticker, "1d")
         if entry is not None and entry.is_fresh(self.ttl_daily) and entry.covers(self.start):
             log.info("%s: fresh cache (%.1f h old) at %s", key, entry.age_hours(), entry.path)
-            return Fetched(key, ticker, _window(entry.frame, self.start, self.end), "cache", str(entry.path), entry.fetched_at, round(entry.age_hours(), 2))
+            return Fetched(key, ticker, _window(entry.frame, self.start, self.end), "cache", str(entry.path),
+                           entry.fetched_at, round(entry.age_hours(), 2))
         try:
             return self._download_daily(key, ticker, entry)
         except SourceError as exc:
@@ -94,7 +102,8 @@ class Resolver:
                 age = entry.age_hours()
                 msg = f"network failed ({exc.reason[:120]}); using stale cache {age:.1f} hours old"
                 log.warning("%s: %s", key, msg)
-                return Fetched(key, ticker, _window(entry.frame, self.start, self.end), "cache", str(entry.path), entry.fetched_at, round(age, 2), [msg])
+                return Fetched(key, ticker, _window(entry.frame, self.start, self.end), "cache",
+                               str(entry.path), entry.fetched_at, round(age, 2), [msg])
             if self.mode == "yfinance":
                 raise
             log.warning("%s: no cache to fall back on", key)
@@ -105,14 +114,17 @@ class Resolver:
         now = pd.Timestamp.now(tz="UTC")
         incremental = entry is not None and entry.covers(self.start)
         since = entry.frame["date"].max() - pd.Timedelta(days=_OVERLAP_DAYS) if incremental else self.start
-        log.info("%s: fetching %s from yfinance (%s from %s)", key, ticker, "incremental" if incremental else "full", since.date())
+        log.info("%s: fetching %s from yfinance (%s from %s)", key, ticker,
+                 "incremental" if incremental else "full", since.date())
         fresh = self.yahoo.daily(ticker, since, self.end)
         merged = merge_frames(entry.frame if incremental else None, fresh)
         self.cache.write(ticker, "1d", merged, now)  # atomic: a failure above leaves the old file intact
-        return Fetched(key, ticker, _window(merged, self.start, self.end), "yfinance", f"yfinance:{ticker}", now, 0.0)
+        return Fetched(key, ticker, _window(merged, self.start, self.end), "yfinance", f"yfinance:{ticker}",
+                       now, 0.0)
 
     def intraday(self, ticker: str, interval: str, days: int) -> tuple[pd.DataFrame, str, list[str]]:
-        """Intraday bars via cache/yfinance; returns (frame, source, warnings); empty frame when unavailable."""
+        """Intraday bars via cache/yfinance; returns (frame, source, warnings); empty frame when
+        unavailable."""
         entry = self.cache.read(ticker, interval)
         if entry is not None and entry.is_fresh(self.ttl_intraday):
             return entry.frame, "cache", []
@@ -125,16 +137,19 @@ class Resolver:
             return merged, "yfinance", []
         except SourceError as exc:
             if entry is not None:
-                return entry.frame, "cache", [f"{interval} bars from stale cache ({entry.age_hours():.1f} h old): {exc.reason[:120]}"]
+                return entry.frame, "cache", [f"{interval} bars from stale cache "
+                                              f"({entry.age_hours():.1f} h old): {exc.reason[:120]}"]
             return pd.DataFrame(), "none", [f"no {interval} bars: {exc.reason[:120]}"]
 
 
-def collect_optional(label: str, symbols: dict[str, str], synthetic, params: dict[str, Any], core: dict[str, Fetched],
-                     start: pd.Timestamp, end: pd.Timestamp, session: Any = None, sleep: Any = None) -> dict[str, Fetched]:
+def collect_optional(label: str, symbols: dict[str, str], synthetic, params: dict[str, Any],
+                     core: dict[str, Fetched], start: pd.Timestamp, end: pd.Timestamp, session: Any = None,
+                     sleep: Any = None) -> dict[str, Fetched]:
     """Optional symbols (the overnight US session, the sector index) through the index's source chain.
 
-    `synthetic(index_frame, symbols, seed)` replaces them when the index is synthetic (so they stay coherent with
-    it); a symbol that cannot be loaded is skipped with a warning, and the features that need it refuse to run.
+    `synthetic(index_frame, symbols, seed)` replaces them when the index is synthetic (so they stay coherent
+    with it); a symbol that cannot be loaded is skipped with a warning, and the features that need it refuse
+    to run.
     """
     if not symbols:
         return {}
@@ -150,34 +165,41 @@ def collect_optional(label: str, symbols: dict[str, str], synthetic, params: dic
             fetched = None
             log.warning("%s: %s", label, exc)
         if fetched is None:
-            log.warning("%s: %s (%s) unavailable; features that need it will refuse to run", label, key, ticker)
+            log.warning("%s: %s (%s) unavailable; features that need it will refuse to run",
+                        label, key, ticker)
             continue
         out[key] = fetched
     return out
 
 
-def synthetic_core(keys: dict[str, str], index_key: str, vix_key: str, start: pd.Timestamp, end: pd.Timestamp, seed: int) -> dict[str, Fetched]:
+def synthetic_core(keys: dict[str, str], index_key: str, vix_key: str, start: pd.Timestamp,
+                   end: pd.Timestamp, seed: int) -> dict[str, Fetched]:
     """The index and its VIX from one simulation, so they stay coherent."""
     years = (len(pd.bdate_range(start, end)) + 1) / 252
     sim = _window(synthetic_market_daily(years=years, seed=seed, end=end.strftime("%Y-%m-%d")), start, end)
     index = sim[["date", "open", "high", "low", "close", "volume"]]
     prev = sim["vix_close"].shift().fillna(sim["vix_close"])
-    vix = pd.DataFrame({"date": sim["date"], "open": prev, "high": sim[["vix_high"]].max(axis=1).clip(lower=prev),
-                        "low": sim["vix_low"].clip(upper=prev), "close": sim["vix_close"], "volume": float("nan")})
+    vix = pd.DataFrame({"date": sim["date"], "open": prev,
+                        "high": sim[["vix_high"]].max(axis=1).clip(lower=prev),
+                        "low": sim["vix_low"].clip(upper=prev), "close": sim["vix_close"],
+                        "volume": float("nan")})
     origin = f"synthetic(seed={seed})"
     return {index_key: Fetched(index_key, keys[index_key], index, "synthetic", origin),
             vix_key: Fetched(vix_key, keys[vix_key], vix, "synthetic", origin)}
 
 
-def synthetic_symbols(keys: dict[str, str], start: pd.Timestamp, end: pd.Timestamp, seed: int) -> dict[str, Fetched]:
-    """Synthetic daily bars for any set of symbols (one vectorised simulation; volatility indices from the VIX model)."""
+def synthetic_symbols(keys: dict[str, str], start: pd.Timestamp, end: pd.Timestamp,
+                      seed: int) -> dict[str, Fetched]:
+    """Synthetic daily bars for any set of symbols (one vectorised simulation; volatility indices from the VIX
+    model)."""
     vol = {k: t for k, t in keys.items() if t in VOL_INDEX_TICKERS}
     prices = {k: t for k, t in keys.items() if k not in vol}
     years = (len(pd.bdate_range(start, end)) + 1) / 252
     out = {}
     if prices:
         frames = synthetic_universe(list(prices), years=years, seed=seed + 1, end=end.strftime("%Y-%m-%d"))
-        out = {k: Fetched(k, keys[k], _window(f, start, end), "synthetic", f"synthetic(seed={seed + 1})") for k, f in frames.items()}
+        out = {k: Fetched(k, keys[k], _window(f, start, end), "synthetic", f"synthetic(seed={seed + 1})")
+               for k, f in frames.items()}
     for i, (key, ticker) in enumerate(vol.items()):
         core = synthetic_core({"i": "", key: ticker}, "i", key, start, end, seed + 101 + i)
         out[key] = core[key]

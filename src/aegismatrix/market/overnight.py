@@ -1,4 +1,5 @@
-"""The US session before NSE's open: loading S&P 500 / Cboe VIX and deciding, from timestamps, what row t may see.
+"""The US session before NSE's open: loading S&P 500 / Cboe VIX and deciding, from timestamps, what row t may
+see.
 
 A row stays dated t (the last completed NSE session). `decision_time` says when its signal is issued:
 `close` = 15:30 IST of t, `preopen` = 09:00 IST of the next NSE session. A US session of US date d is known
@@ -35,7 +36,8 @@ def check_decision_time(decision_time: str) -> str:
 def us_close_instants(us_dates: pd.Series) -> np.ndarray:
     """UTC instants (ns) at which each US session closes: 16:00 America/New_York, daylight saving included."""
     local = pd.DatetimeIndex(pd.to_datetime(us_dates)).normalize() + US_CLOSE
-    return local.tz_localize(US_TZ).tz_convert("UTC").as_unit("ns").asi8  # one unit: inputs may be [us] or [ns]
+    # one unit: inputs may be [us] or [ns]
+    return local.tz_localize(US_TZ).tz_convert("UTC").as_unit("ns").asi8
 
 
 def next_nse_sessions(nse_dates: pd.Series) -> pd.DatetimeIndex:
@@ -66,8 +68,10 @@ def available_us_session(nse_dates: pd.Series, us_dates: pd.Series, decision_tim
     return np.minimum(closed, dated)
 
 
-def with_us_sessions(market_daily: pd.DataFrame, us_daily: pd.DataFrame | None, decision_time: str) -> pd.DataFrame:
-    """market_daily plus the US session available to each row: us_date, us_close, us_vix_close, us_sessions_new.
+def with_us_sessions(market_daily: pd.DataFrame, us_daily: pd.DataFrame | None,
+                     decision_time: str) -> pd.DataFrame:
+    """market_daily plus the US session available to each row: us_date, us_close, us_vix_close,
+    us_sessions_new.
 
     us_sessions_new counts the US sessions that became available since the previous row's decision: 0 on a
     US holiday (no fresh input; the features flag it instead of forward-filling silently).
@@ -81,7 +85,8 @@ def with_us_sessions(market_daily: pd.DataFrame, us_daily: pd.DataFrame | None, 
     take = np.where(known, pos, 0)
     pick = lambda c: np.where(known, us[c].to_numpy(dtype="float64")[take], np.nan)  # noqa: E731
     new = np.diff(np.concatenate([[np.nan], np.where(known, pos, np.nan)]))
-    return market.assign(us_date=pd.to_datetime(np.where(known, us["date"].to_numpy()[take], np.datetime64("NaT"))),
+    return market.assign(us_date=pd.to_datetime(np.where(known, us["date"].to_numpy()[take],
+                                                         np.datetime64("NaT"))),
                          us_close=pick("close"), us_vix_close=pick("vix_close"), us_sessions_new=new)
 
 
@@ -90,11 +95,12 @@ def overnight_symbols(params: dict[str, Any]) -> dict[str, str]:
     return dict(params.get("overnight") or {})  # conf/base sets sp500 / vix
 
 
-def collect_overnight(params: dict[str, Any], core: dict[str, Fetched], start: pd.Timestamp, end: pd.Timestamp,
-                      session: Any = None, sleep: Any = None) -> dict[str, Fetched]:
-    """S&P 500 and Cboe VIX through the same source chain as the index; synthetic when the index is synthetic."""
-    return collect_optional("overnight", overnight_symbols(params), synthetic_us_session, params, core, start, end,
-                            session, sleep)
+def collect_overnight(params: dict[str, Any], core: dict[str, Fetched], start: pd.Timestamp,
+                      end: pd.Timestamp, session: Any = None, sleep: Any = None) -> dict[str, Fetched]:
+    """S&P 500 and Cboe VIX through the same source chain as the index; synthetic when the index is
+    synthetic."""
+    return collect_optional("overnight", overnight_symbols(params), synthetic_us_session, params, core,
+                            start, end, session, sleep)
 
 
 def _us_calendar(nse_dates: pd.DatetimeIndex, rng: np.random.Generator) -> pd.DatetimeIndex:
@@ -104,10 +110,11 @@ def _us_calendar(nse_dates: pd.DatetimeIndex, rng: np.random.Generator) -> pd.Da
 
 
 def synthetic_us_session(index: pd.DataFrame, symbols: dict[str, str], seed: int) -> dict[str, Fetched]:
-    """A plausible US session for a synthetic NIFTY: S&P log return of US date d drives NIFTY's next opening gap.
+    """A plausible US session for a synthetic NIFTY: S&P log return of US date d drives NIFTY's next opening
+    gap.
 
-    The S&P return is NIFTY's next gap, standardised, plus noise (corr ~0.5, like 2010-2022); its VIX is an AR(1) in logs
-    that rises when the S&P falls. Coherent by construction, never a forecast of anything real.
+    The S&P return is NIFTY's next gap, standardised, plus noise (corr ~0.5, like 2010-2022); its VIX is an
+    AR(1) in logs that rises when the S&P falls. Coherent by construction, never a forecast of anything real.
     """
     rng = np.random.default_rng(seed + 211)
     nse = index.sort_values("date").reset_index(drop=True)
@@ -120,7 +127,8 @@ def synthetic_us_session(index: pd.DataFrame, symbols: dict[str, str], seed: int
     log_vix = np.empty(len(us_dates))
     log_vix[0] = np.log(18.0)
     for i in range(1, len(us_dates)):
-        log_vix[i] = log_vix[i - 1] + 0.03 * (np.log(18.0) - log_vix[i - 1]) - 4.0 * ret[i] + rng.normal(0, 0.04)
+        log_vix[i] = (log_vix[i - 1] + 0.03 * (np.log(18.0) - log_vix[i - 1]) - 4.0 * ret[i]
+                      + rng.normal(0, 0.04))
     vix = np.exp(log_vix)
     origin = f"synthetic(seed={seed}, US session driven by the NIFTY gap)"
     out = {}
@@ -135,18 +143,23 @@ def synthetic_us_session(index: pd.DataFrame, symbols: dict[str, str], seed: int
 
 
 
-def align_us_daily(validated: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """`us_daily`: S&P 500 bars with the Cboe VIX joined on the S&P calendar (VIX rows on US holidays dropped)."""
+def align_us_daily(validated: pd.DataFrame,
+                   params: dict[str, Any]) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """`us_daily`: S&P 500 bars with the Cboe VIX joined on the S&P calendar (VIX rows on US holidays
+    dropped)."""
     from aegismatrix.market.alignment import MARKET_DAILY_COLUMNS, align_index_vix
 
     keys = list(overnight_symbols(params))
     present = set(validated["symbol"].unique()) if "symbol" in validated else set()
     if len(keys) != 2 or not set(keys) <= present:
         if keys:
-            log.warning("overnight: us_daily is empty (need both of %s, loaded %s)", keys, sorted(present & set(keys)))
-        empty = pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "date" else "float64") for c in MARKET_DAILY_COLUMNS})
+            log.warning("overnight: us_daily is empty (need both of %s, loaded %s)",
+                        keys, sorted(present & set(keys)))
+        empty = pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "date" else "float64")
+                              for c in MARKET_DAILY_COLUMNS})
         return empty.astype({"vix_filled": bool}), []
-    index_key, vix_key = keys  # order of data_ingestion.overnight: the equity index, then its volatility index
+    # order of data_ingestion.overnight: the equity index, then its volatility index
+    index_key, vix_key = keys
     pick = lambda k: validated.loc[validated["symbol"] == k].reset_index(drop=True)  # noqa: E731
     max_ffill = int(params.get("alignment", {}).get("max_ffill_days", 3))
     return align_index_vix(pick(index_key), pick(vix_key), max_ffill, index_key, vix_key)

@@ -1,4 +1,5 @@
-"""Deterministic, seeded market simulator: a NIFTY-like index, an India-VIX-like series, minute bars, universes.
+"""Deterministic, seeded market simulator: a NIFTY-like index, an India-VIX-like series, minute bars,
+universes.
 
 The daily model is a GJR-GARCH(1,1) with Student-t shocks (volatility clustering, fat tails, leverage),
 a two-state calm/stress variance regime with rare crash jumps, and an implied volatility equal to the
@@ -11,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 TRADING_DAYS = 252
-MARKET_DAILY_COLUMNS = ["date", "open", "high", "low", "close", "volume", "vix_high", "vix_low", "vix_close", "vix_filled"]
+MARKET_DAILY_COLUMNS = ["date", "open", "high", "low", "close", "volume", "vix_high", "vix_low", "vix_close",
+                        "vix_filled"]
 INTRADAY_COLUMNS = ["timestamp", "date", "open", "high", "low", "close", "volume", "interval"]
 SESSION_MINUTES = 375  # NSE cash session 09:15-15:30 IST, one bar per minute
 SESSION_OPEN = pd.Timedelta(hours=9, minutes=15)
@@ -49,19 +51,23 @@ def _simulate_returns(rng: np.random.Generator, n: int, k: int, z: np.ndarray) -
     eps = np.empty((n, k))
     state = np.zeros(k, dtype=bool)
     for t in range(n):
-        state = np.where(state, u_regime[t] > _P_EXIT_STRESS, u_regime[t] < _P_ENTER_STRESS) | (jumps[t] < -0.05)
+        state = (np.where(state, u_regime[t] > _P_EXIT_STRESS, u_regime[t] < _P_ENTER_STRESS)
+                 | (jumps[t] < -0.05))
         stress[t] = state
         mult = np.where(state, _STRESS_MULT, 1.0)
         eps[t] = np.sqrt(h[t] * mult) * z[t] + jumps[t]
-        shock = (eps[t] - 0.8 * jumps[t]) ** 2 / mult  # jumps feed the variance only partly: crashes enter the stress regime instead
+        # jumps feed the variance only partly: crashes enter the stress regime instead
+        shock = (eps[t] - 0.8 * jumps[t]) ** 2 / mult
         h[t + 1] = _OMEGA + (_ALPHA + _GAMMA * (eps[t] < 0)) * shock + _BETA * h[t]
     returns = eps - 0.5 * h[:-1] + 0.0004  # ~10% a year drift
     return {"returns": returns, "h_next": h[1:], "stress": stress}
 
 
 def _expected_vol_21d(h_next: np.ndarray, stress: np.ndarray) -> np.ndarray:
-    """Annualised expected vol over the next 21 days given the GARCH state and the (smoothed) regime, in vol points."""
-    stress = pd.DataFrame(stress.astype(float)).ewm(alpha=0.3).mean().to_numpy().reshape(stress.shape)  # option markets price a regime in gradually
+    """Annualised expected vol over the next 21 days given the GARCH state and the (smoothed) regime, in vol
+    points."""
+    # option markets price a regime in gradually
+    stress = pd.DataFrame(stress.astype(float)).ewm(alpha=0.3).mean().to_numpy().reshape(stress.shape)
     decay = (1 - _PERSIST**21) / (21 * (1 - _PERSIST))
     exp_var = _LONG_RUN_VAR + (h_next - _LONG_RUN_VAR) * decay
     stay = (1 - (1 - _P_EXIT_STRESS) ** 21) / (21 * _P_EXIT_STRESS)
@@ -78,12 +84,14 @@ def _ar1(rng: np.random.Generator, innov: np.ndarray, phi: float) -> np.ndarray:
     return out
 
 
-def _ohlc_from_returns(rng: np.random.Generator, returns: np.ndarray, h: np.ndarray, start: np.ndarray) -> dict[str, np.ndarray]:
+def _ohlc_from_returns(rng: np.random.Generator, returns: np.ndarray, h: np.ndarray,
+                       start: np.ndarray) -> dict[str, np.ndarray]:
     """Build OHLC bars from close-to-close log returns: overnight gap, then a Brownian-like day range."""
     close = start * np.exp(np.cumsum(returns, axis=0))
     prev_close = np.vstack([start[None, :], close[:-1]])
     sigma = np.sqrt(h)
-    gap = np.clip(rng.normal(0.0, 0.3, returns.shape) * sigma, -0.5 * np.abs(returns) - sigma, 0.5 * np.abs(returns) + sigma)
+    gap = np.clip(rng.normal(0.0, 0.3, returns.shape) * sigma, -0.5 * np.abs(returns) - sigma,
+                  0.5 * np.abs(returns) + sigma)
     open_ = prev_close * np.exp(gap)
     up = np.abs(rng.normal(0.0, 0.55, returns.shape)) * sigma
     down = np.abs(rng.normal(0.0, 0.55, returns.shape)) * sigma
@@ -99,14 +107,16 @@ def _volume(rng: np.random.Generator, returns: np.ndarray, h: np.ndarray, base: 
 
 
 def synthetic_market_daily(years: float = 5, seed: int = 7, end: str | None = None) -> pd.DataFrame:
-    """Return a deterministic NIFTY-like index with an India-VIX-like series in the `market_daily` contract."""
+    """Return a deterministic NIFTY-like index with an India-VIX-like series in the `market_daily`
+    contract."""
     rng = np.random.default_rng(seed)
     n = max(int(round(years * TRADING_DAYS)), 30)
     z = _student_t(rng, (n, 1))
     sim = _simulate_returns(rng, n, 1, z)
     bars = _ohlc_from_returns(rng, sim["returns"], sim["h_next"], np.array([13000.0]))
     innov = _VIX_NOISE * (-_VIX_RET_CORR * z[:, 0] + np.sqrt(1 - _VIX_RET_CORR**2) * rng.standard_normal(n))
-    vix_close = _VRP * _expected_vol_21d(sim["h_next"][:, 0], sim["stress"][:, 0]) * np.exp(_ar1(rng, innov, _VIX_PHI))
+    vix_close = (_VRP * _expected_vol_21d(sim["h_next"][:, 0], sim["stress"][:, 0])
+                 * np.exp(_ar1(rng, innov, _VIX_PHI)))
     prev_vix = np.concatenate([[vix_close[0]], vix_close[:-1]])
     vix_high = np.maximum(prev_vix, vix_close) * np.exp(np.abs(rng.normal(0.0, 0.03, n)))
     vix_low = np.minimum(prev_vix, vix_close) * np.exp(-np.abs(rng.normal(0.0, 0.03, n)))
@@ -115,7 +125,8 @@ def synthetic_market_daily(years: float = 5, seed: int = 7, end: str | None = No
         "date": trading_calendar(n, end).as_unit("ns"),
         **{col: np.round(bars[col][:, 0], 2) for col in ("open", "high", "low", "close")},
         "volume": volume[:, 0].astype("float64"),
-        "vix_high": np.round(vix_high, 2), "vix_low": np.round(vix_low, 2), "vix_close": np.round(vix_close, 2),
+        "vix_high": np.round(vix_high, 2), "vix_low": np.round(vix_low, 2),
+        "vix_close": np.round(vix_close, 2),
         "vix_filled": np.zeros(n, dtype=bool),
     })
     return _fix_rounding(frame)
@@ -129,7 +140,8 @@ def _fix_rounding(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _u_shape(n: int = SESSION_MINUTES) -> np.ndarray:
-    """Relative per-minute volatility over the session: high at the open, low at midday, rising into the close."""
+    """Relative per-minute volatility over the session: high at the open, low at midday, rising into the
+    close."""
     x = (np.arange(n) + 0.5) / n
     w = 0.55 + 2.2 * np.exp(-x / 0.05) + 0.8 * np.exp(-(1 - x) / 0.08)
     return w / np.sqrt(np.mean(w**2))
@@ -140,14 +152,17 @@ def _stretch(path: np.ndarray, lo_tgt: np.ndarray, hi_tgt: np.ndarray) -> np.nda
     ends_hi = np.maximum(path[:, :1], path[:, -1:])
     ends_lo = np.minimum(path[:, :1], path[:, -1:])
     p_max, p_min = path.max(axis=1, keepdims=True), path.min(axis=1, keepdims=True)
-    up_scale = np.where(p_max > ends_hi, (hi_tgt - ends_hi) / np.where(p_max > ends_hi, p_max - ends_hi, 1), 0)
-    dn_scale = np.where(p_min < ends_lo, (ends_lo - lo_tgt) / np.where(p_min < ends_lo, ends_lo - p_min, 1), 0)
+    up_scale = np.where(p_max > ends_hi,
+                        (hi_tgt - ends_hi) / np.where(p_max > ends_hi, p_max - ends_hi, 1), 0)
+    dn_scale = np.where(p_min < ends_lo,
+                        (ends_lo - lo_tgt) / np.where(p_min < ends_lo, ends_lo - p_min, 1), 0)
     out = np.where(path > ends_hi, ends_hi + (path - ends_hi) * up_scale, path)
     return np.where(path < ends_lo, ends_lo - (ends_lo - path) * dn_scale, out)
 
 
 def synthetic_intraday(daily: pd.DataFrame, sessions: int = 5, seed: int = 7) -> pd.DataFrame:
-    """Return 1-minute bars for the last `sessions` days of `daily`, aggregating exactly to their daily OHLC."""
+    """Return 1-minute bars for the last `sessions` days of `daily`, aggregating exactly to their daily
+    OHLC."""
     days = daily.tail(sessions).reset_index(drop=True)
     s, m = len(days), SESSION_MINUTES
     if s == 0:
@@ -171,11 +186,12 @@ def synthetic_intraday(daily: pd.DataFrame, sessions: int = 5, seed: int = 7) ->
     vol_w = _u_shape(m) ** 1.5
     daily_vol = days["volume"].fillna(2.5e8).to_numpy(float)[:, None]
     volume = np.round(daily_vol * vol_w / vol_w.sum() * rng.lognormal(0.0, 0.3, (s, m)))
-    stamps = days["date"].to_numpy("datetime64[ns]")[:, None] + (SESSION_OPEN + pd.to_timedelta(np.arange(m), "min")).to_numpy()[None, :]
+    stamps = (days["date"].to_numpy("datetime64[ns]")[:, None]
+              + (SESSION_OPEN + pd.to_timedelta(np.arange(m), "min")).to_numpy()[None, :])
     frame = pd.DataFrame({
         "timestamp": stamps.ravel(), "date": np.repeat(days["date"].to_numpy("datetime64[ns]"), m),
-        "open": np.exp(o).ravel(), "high": np.exp(h).ravel(), "low": np.exp(low).ravel(), "close": np.exp(c).ravel(),
-        "volume": volume.ravel(), "interval": "1m",
+        "open": np.exp(o).ravel(), "high": np.exp(h).ravel(), "low": np.exp(low).ravel(),
+        "close": np.exp(c).ravel(), "volume": volume.ravel(), "interval": "1m",
     })
     return _pin_session_ends(frame, days)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 # The 26-symbol cross-asset universe: US and Indian indices, VIX, and US large caps across sectors.
 GLOBAL26: dict[str, str] = {
-    "sp500": "^GSPC", "nasdaq": "^IXIC", "dow": "^DJI", "nifty50": "^NSEI", "niftybank": "^NSEBANK", "vix": "^VIX",
+    "sp500": "^GSPC", "nasdaq": "^IXIC", "dow": "^DJI", "nifty50": "^NSEI",
+    "niftybank": "^NSEBANK", "vix": "^VIX",
     "AAPL": "AAPL", "MSFT": "MSFT", "GOOGL": "GOOGL", "NVDA": "NVDA", "META": "META",
     "JPM": "JPM", "BAC": "BAC", "GS": "GS", "V": "V",
     "JNJ": "JNJ", "UNH": "UNH", "PFE": "PFE",

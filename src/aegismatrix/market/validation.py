@@ -36,17 +36,20 @@ DEFAULT_CHECKS: dict[str, dict[str, Any]] = {
 }
 
 
-def finding(symbol: str, check: str, action: str, dates: Any, message: str, n_rows: int | None = None) -> dict[str, Any]:
+def finding(symbol: str, check: str, action: str, dates: Any, message: str,
+            n_rows: int | None = None) -> dict[str, Any]:
     """One row of the data quality report."""
     dates = list(dates)
-    return {"symbol": symbol, "check": check, "action": action, "n_rows": int(len(dates) if n_rows is None else n_rows),
+    return {"symbol": symbol, "check": check, "action": action,
+            "n_rows": int(len(dates) if n_rows is None else n_rows),
             "example_dates": ", ".join(format_dates(dates)), "message": message}
 
 
 class _Validator:
     """Runs the checks on one symbol's frame, collecting findings."""
 
-    def __init__(self, frame: pd.DataFrame, symbol: str, role: str, checks: dict[str, dict], origin: str | None, volume_meaningful: bool) -> None:
+    def __init__(self, frame: pd.DataFrame, symbol: str, role: str, checks: dict[str, dict],
+                 origin: str | None, volume_meaningful: bool) -> None:
         self.frame, self.symbol, self.role, self.origin = frame.copy(), symbol, role, origin or symbol
         self.checks = {name: {**cfg, **(checks or {}).get(name, {})} for name, cfg in DEFAULT_CHECKS.items()}
         self.volume_meaningful = volume_meaningful
@@ -82,14 +85,17 @@ class _Validator:
         unsorted = f["date"].diff().dt.total_seconds().lt(0)
         if unsorted.any():
             if self.checks["temporal"]["action"] == "fail":
-                raise DataValidationError(self.origin, "temporal", "rows are not sorted by date", f.loc[unsorted, "date"])
+                raise DataValidationError(self.origin, "temporal", "rows are not sorted by date",
+                                          f.loc[unsorted, "date"])
             self.note("temporal", f.loc[unsorted, "date"], "rows not sorted by date; sorted")
             self.frame = f.sort_values("date", kind="stable").reset_index(drop=True)
         dup = self.frame["date"].duplicated(keep="last")
         self.act("temporal", dup, "duplicate dates; kept the last row of each")
         today = today_ist()
-        self.act("future_dates", self.frame["date"] > today, f"dates after today ({today.date()} in Asia/Kolkata)")
-        self.source_dates = self.frame["date"].copy()  # completeness judges the source, not rows dropped later
+        self.act("future_dates", self.frame["date"] > today,
+                 f"dates after today ({today.date()} in Asia/Kolkata)")
+        # completeness judges the source, not rows dropped later
+        self.source_dates = self.frame["date"].copy()
 
     def prices(self) -> None:
         """Missing or non-numeric prices, then non-positive prices."""
@@ -100,7 +106,8 @@ class _Validator:
         self.act("positive_prices", (f[PRICES] <= 0).any(axis=1), "non-positive price")
 
     def ohlc(self) -> None:
-        """high >= max(open, close) and low <= min(open, close); tiny (rounding) violations are always repaired."""
+        """high >= max(open, close) and low <= min(open, close); tiny (rounding) violations are always
+        repaired."""
         f = self.frame
         top, bottom = f[["open", "close"]].max(axis=1), f[["open", "close"]].min(axis=1)
         excess = np.maximum((top - f["high"]) / f["high"], (f["low"] - bottom) / f["low"]).fillna(0)
@@ -112,7 +119,8 @@ class _Validator:
             self.frame = _widen(f, tiny)
         f = self.frame
         top, bottom = f[["open", "close"]].max(axis=1), f[["open", "close"]].min(axis=1)
-        self.act("ohlc_logic", (f["high"] < top) | (f["low"] > bottom), f"high < max(open, close) or low > min(open, close) by more than {tol:.2%}", _widen)
+        self.act("ohlc_logic", (f["high"] < top) | (f["low"] > bottom),
+                 f"high < max(open, close) or low > min(open, close) by more than {tol:.2%}", _widen)
 
     def bars(self) -> None:
         """Flat bars, implied-vol unit and bounds, split-like jumps, volume sanity, the VIX's stale open."""
@@ -133,16 +141,21 @@ class _Validator:
             f = self.frame
             same = f["open"].sub(f["close"].shift()).abs().lt(0.005)
             if len(f) > 20 and same.mean() >= self.checks["stale_open"]["min_share"]:
-                self.note("stale_open", f.loc[same, "date"], f"open equals the previous close on {same.mean():.0%} of days; the VIX open is never used", int(same.sum()))
+                self.note("stale_open", f.loc[same, "date"],
+                          f"open equals the previous close on {same.mean():.0%} of days; "
+                          "the VIX open is never used", int(same.sum()))
 
     def _implied_vol(self) -> None:
-        """A volatility index in the wrong unit is an error (not rows to drop); then single bad ticks are dropped."""
+        """A volatility index in the wrong unit is an error (not rows to drop); then single bad ticks are
+        dropped."""
         floor = self.checks["implied_vol_unit"]["min_level"]
-        self.act("implied_vol_unit", self.frame["close"] < floor, f"close below {floor} (e.g. 0.14): the volatility "
-                 "index looks quoted as a decimal; it is quoted in percent points (India VIX lives at 8-90)")
+        self.act("implied_vol_unit", self.frame["close"] < floor,
+                 f"close below {floor} (e.g. 0.14): the volatility index looks quoted as a decimal; it is "
+                 "quoted in percent points (India VIX lives at 8-90)")
         cfg = self.checks["implied_vol_bounds"]
         f = self.frame
-        self.act("implied_vol_bounds", ~f["close"].between(cfg["min"], cfg["max"]), f"implied vol outside [{cfg['min']}, {cfg['max']}]")
+        self.act("implied_vol_bounds", ~f["close"].between(cfg["min"], cfg["max"]),
+                 f"implied vol outside [{cfg['min']}, {cfg['max']}]")
 
     def _volume(self) -> None:
         """Negative volume is never valid; an index's all-zero volume means 'none'."""
@@ -167,7 +180,8 @@ class _Validator:
         f = self.frame
         weekend = f["date"].dt.dayofweek >= 5
         if weekend.any():
-            self.note("weekend_sessions", f.loc[weekend, "date"], "sessions on a Saturday/Sunday (special sessions)")
+            self.note("weekend_sessions", f.loc[weekend, "date"],
+                      "sessions on a Saturday/Sunday (special sessions)")
         cfg = self.checks["completeness"]
         dates = self.source_dates
         miss = missing_sessions(dates, dates.iloc[0], dates.iloc[-1])
@@ -175,7 +189,9 @@ class _Validator:
         years = expected / 261
         frac = max(len(miss) - cfg["holidays_per_year"] * years, 0) / max(expected, 1)
         if expected >= cfg.get("min_sessions", 20) and frac > cfg["max_missing_frac"]:
-            self.note("completeness", miss, f"{len(miss)} of {expected} weekday sessions missing ({frac:.1%} beyond the holiday allowance)", len(miss))
+            self.note("completeness", miss,
+                      f"{len(miss)} of {expected} weekday sessions missing "
+                      f"({frac:.1%} beyond the holiday allowance)", len(miss))
 
 
 def today_ist() -> pd.Timestamp:

@@ -1,8 +1,9 @@
-"""Seller strategy backtest: per weekly expiry, sell a strangle and an iron condor at the decision date, hold to expiry.
+"""Seller strategy backtest: per weekly expiry, sell a strangle and an iron condor at the decision date, hold
+to expiry.
 
-Premiums are model premiums (Black-Scholes, sigma = India VIX, skew ignored; see options.pricing); settlement is
-the expiry day's closing index. The same trades are run on the calibrated strikes and on the plain VIX-implied
-range of the same touch target, so the calibrated ranges can be judged against the simple rule.
+Premiums are model premiums (Black-Scholes, sigma = India VIX, skew ignored; see options.pricing); settlement
+is the expiry day's closing index. The same trades are run on the calibrated strikes and on the plain
+VIX-implied range of the same touch target, so the calibrated ranges can be judged against the simple rule.
 """
 
 from __future__ import annotations
@@ -20,17 +21,18 @@ RANGE_SOURCES = ("calibrated", "vix_implied")
 STRATEGIES = ("short_strangle", "iron_condor")
 TRADE_COLUMNS = [
     "expiry", "decision_date", "range_source", "strategy", "spot", "vix", "calendar_days", "put_strike",
-    "call_strike", "wing_points", "width_points", "premium_points", "settlement", "payoff_points", "cost_points",
-    "pnl_points", "lot_size", "pnl_per_lot", "win", "touched", "max_excursion_points", "expiry_excursion_points",
-    "equity_per_lot", "drawdown_per_lot", "target_breach_probability", "premium_model",
+    "call_strike", "wing_points", "width_points", "premium_points", "settlement", "payoff_points",
+    "cost_points", "pnl_points", "lot_size", "pnl_per_lot", "win", "touched", "max_excursion_points",
+    "expiry_excursion_points", "equity_per_lot", "drawdown_per_lot", "target_breach_probability",
+    "premium_model",
 ]
 REQUIRED_RANGE_COLUMNS = ("date", "expiry", "expiry_kind", "trading_days", "strike_lower", "strike_upper",
                           "target_breach_probability")
 
 
 def select_entries(ranges: pd.DataFrame, max_trading_days: int) -> pd.DataFrame:
-    """One decision per weekly expiry: the first date on or after the previous weekly expiry (the seller rolls at
-    its close) with at most `max_trading_days` sessions left."""
+    """One decision per weekly expiry: the first date on or after the previous weekly expiry (the seller rolls
+    at its close) with at most `max_trading_days` sessions left."""
     missing = [c for c in REQUIRED_RANGE_COLUMNS if c not in ranges.columns]
     if missing:
         raise ValueError(f"seller_expiry_ranges lacks columns {missing} needed by the strategy backtest")
@@ -53,10 +55,13 @@ def _strikes(entry: dict, source: str, spot: float, vix: float, calendar_days: f
     return P.snap_outward(lower, upper, step)
 
 
-def _trade(strategy: str, spot: float, vix: float, days: float, strikes: tuple, window: dict, params: dict) -> dict:
-    """Premium, settlement payoff, excursion beyond the short strikes and net P&L in points of one structure."""
+def _trade(strategy: str, spot: float, vix: float, days: float, strikes: tuple, window: dict,
+           params: dict) -> dict:
+    """Premium, settlement payoff, excursion beyond the short strikes and net P&L in points of one
+    structure."""
     put_k, call_k = strikes
-    wing, rate, sigma, settle = float(params["condor_wing_points"]), float(params["rate"]), vix / 100.0, window["settle"]
+    wing, rate, sigma, settle = (float(params["condor_wing_points"]), float(params["rate"]), vix / 100.0,
+                                 window["settle"])
     if strategy == "short_strangle":
         premium, payoff, legs = (P.short_strangle_premium(spot, put_k, call_k, days, rate, sigma),
                                  P.short_strangle_payoff(settle, put_k, call_k), 2)
@@ -67,14 +72,17 @@ def _trade(strategy: str, spot: float, vix: float, days: float, strikes: tuple, 
     excursion = max(window["high"] - call_k, put_k - window["low"], 0.0)
     return {"strategy": strategy, "put_strike": put_k, "call_strike": call_k, "width_points": call_k - put_k,
             "wing_points": wing if strategy == "iron_condor" else np.nan, "premium_points": premium,
-            "settlement": settle, "payoff_points": payoff, "cost_points": cost, "pnl_points": premium - payoff - cost,
-            "max_excursion_points": excursion, "expiry_excursion_points": max(settle - call_k, put_k - settle, 0.0)}
+            "settlement": settle, "payoff_points": payoff, "cost_points": cost,
+            "pnl_points": premium - payoff - cost, "max_excursion_points": excursion,
+            "expiry_excursion_points": max(settle - call_k, put_k - settle, 0.0)}
 
 
 def _window(market: dict, decision: pd.Timestamp, expiry: pd.Timestamp) -> dict | None:
-    """Decision-day close and VIX, and the sessions after it up to the expiry (None until the expiry has traded)."""
+    """Decision-day close and VIX, and the sessions after it up to the expiry (None until the expiry has
+    traded)."""
     dates = market["date"]
-    start, end = np.searchsorted(dates, decision.to_datetime64()), np.searchsorted(dates, expiry.to_datetime64())
+    start, end = (np.searchsorted(dates, decision.to_datetime64()),
+                  np.searchsorted(dates, expiry.to_datetime64()))
     if end >= len(dates) or dates[end] != expiry.to_datetime64() or dates[start] != decision.to_datetime64():
         return None
     span = slice(start + 1, end + 1)
@@ -108,21 +116,25 @@ def _with_equity(trades: pd.DataFrame) -> pd.DataFrame:
     trades["win"] = trades["pnl_points"] > 0
     trades["touched"] = trades["max_excursion_points"] > 0
     trades["equity_per_lot"] = trades.groupby(["range_source", "strategy"])["pnl_per_lot"].cumsum()
-    trades["drawdown_per_lot"] = trades.groupby(["range_source", "strategy"])["equity_per_lot"].transform(_drawdown)
+    trades["drawdown_per_lot"] = (trades.groupby(["range_source", "strategy"])["equity_per_lot"]
+                                  .transform(_drawdown))
     trades["premium_model"] = P.PREMIUM_MODEL
     return trades[TRADE_COLUMNS]
 
 
 def run_backtest(ranges: pd.DataFrame, market_daily: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """Every settled weekly expiry: strangle and iron condor on calibrated and VIX-implied strikes (TRADE_COLUMNS)."""
+    """Every settled weekly expiry: strangle and iron condor on calibrated and VIX-implied strikes
+    (TRADE_COLUMNS)."""
     frame = market_daily.assign(date=pd.to_datetime(market_daily["date"])).sort_values("date")
     market = {c: frame[c].to_numpy() for c in ("date", "close", "high", "low", "vix_close")}
     entries = select_entries(ranges.assign(date=pd.to_datetime(ranges["date"]),
-                                           expiry=pd.to_datetime(ranges["expiry"])), int(params["entry_trading_days"]))
+                                           expiry=pd.to_datetime(ranges["expiry"])),
+                             int(params["entry_trading_days"]))
     rows = [row for entry in entries.to_dict(orient="records") for row in _week_trades(entry, market, params)]
     skipped = len(entries) - len(rows) // (len(RANGE_SOURCES) * len(STRATEGIES))
     if skipped:
-        logger.info("strategy backtest: %d weekly expiries not settled within the data (open or missing)", skipped)
+        logger.info("strategy backtest: %d weekly expiries not settled within the data (open or missing)",
+                    skipped)
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in TRADE_COLUMNS})
     return _with_equity(pd.DataFrame(rows))
@@ -142,15 +154,18 @@ def _summary_row(group: pd.DataFrame) -> dict:
         "total_pnl_per_lot": float(group["pnl_per_lot"].sum()),
         "max_drawdown_per_lot": float(group["drawdown_per_lot"].min()),
         "worst_week_pnl_per_lot": float(worst["pnl_per_lot"]), "worst_week_expiry": worst["expiry"],
-        "excursion_p50_points": float(excursion.quantile(0.5)), "excursion_p90_points": float(excursion.quantile(0.9)),
-        "excursion_p99_points": float(excursion.quantile(0.99)), "excursion_max_points": float(excursion.max()),
+        "excursion_p50_points": float(excursion.quantile(0.5)),
+        "excursion_p90_points": float(excursion.quantile(0.9)),
+        "excursion_p99_points": float(excursion.quantile(0.99)),
+        "excursion_max_points": float(excursion.max()),
         "excursion_if_touched_median_points": float(touched.median()) if len(touched) else np.nan,
     }
 
 
 def summarise_backtest(trades: pd.DataFrame, listed_from: str | None = None) -> pd.DataFrame:
-    """One row per (period, range source, strategy): win rate, excursion distribution, P&L per lot, drawdown, worst
-    week. Period `all`, plus `listed` (expiries from `listed_from`, when weekly contracts really traded)."""
+    """One row per (period, range source, strategy): win rate, excursion distribution, P&L per lot, drawdown,
+    worst week. Period `all`, plus `listed` (expiries from `listed_from`, when weekly contracts really
+    traded)."""
     periods = {"all": trades}
     if listed_from is not None:
         periods["listed"] = trades[trades["expiry"] >= pd.Timestamp(listed_from)]
@@ -158,7 +173,8 @@ def summarise_backtest(trades: pd.DataFrame, listed_from: str | None = None) -> 
     for period, part in periods.items():
         for (source, strategy), group in part.groupby(["range_source", "strategy"], sort=True):
             group = group.assign(drawdown_per_lot=_drawdown(group["pnl_per_lot"].cumsum()))
-            rows.append({"period": period, "range_source": source, "strategy": strategy, **_summary_row(group)})
+            rows.append({"period": period, "range_source": source, "strategy": strategy,
+                         **_summary_row(group)})
     return pd.DataFrame(rows)
 
 
@@ -169,7 +185,7 @@ def _drawdown(equity: pd.Series) -> pd.Series:
 
 def worst_weeks(trades: pd.DataFrame, n: int) -> pd.DataFrame:
     """The `n` worst weeks per (range source, strategy) by P&L per lot."""
-    columns = ["range_source", "strategy", "expiry", "decision_date", "spot", "vix", "put_strike", "call_strike",
-               "settlement", "premium_points", "pnl_points", "pnl_per_lot"]
+    columns = ["range_source", "strategy", "expiry", "decision_date", "spot", "vix", "put_strike",
+               "call_strike", "settlement", "premium_points", "pnl_points", "pnl_per_lot"]
     ranked = trades.sort_values("pnl_per_lot").groupby(["range_source", "strategy"], sort=True).head(n)
     return ranked.sort_values(["range_source", "strategy", "pnl_per_lot"])[columns].reset_index(drop=True)

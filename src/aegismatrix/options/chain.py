@@ -1,8 +1,8 @@
 """Option-chain analytics: validation, max pain, put-call ratios, OI walls and their change, ATM implied vol.
 
 A chain snapshot is one CSV per date (columns in docs/engines/seller.md and tests/fixtures/option_chain/):
-required `strike, call_oi, put_oi`; optional `expiry, call_volume, put_volume, call_iv, put_iv, underlying, date`.
-Blank cells and NSE's "-" are read as missing in the optional columns only.
+required `strike, call_oi, put_oi`; optional `expiry, call_volume, put_volume, call_iv, put_iv, underlying,
+date`. Blank cells and NSE's "-" are read as missing in the optional columns only.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ def snapshot_date_of(source: str, frame: pd.DataFrame) -> pd.Timestamp:
     """The chain's date: its `date` column (one value) or a YYYY-MM-DD in the file name."""
     if "date" in frame.columns:
         dates = pd.to_datetime(frame["date"], errors="coerce")
-        _first_bad(source, "date", dates.isna(), f"value '{frame['date'].iloc[int(dates.isna().argmax())]}' is not a date")
+        _first_bad(source, "date", dates.isna(),
+                   f"value '{frame['date'].iloc[int(dates.isna().argmax())]}' is not a date")
         _first_bad(source, "date", dates != dates.iloc[0], "a chain snapshot must carry one date")
         return pd.Timestamp(dates.iloc[0]).normalize()
     found = _DATE_IN_NAME.search(Path(source).name)
@@ -67,11 +68,13 @@ def snapshot_date_of(source: str, frame: pd.DataFrame) -> pd.Timestamp:
 
 
 def validate_chain(raw: pd.DataFrame, source: str) -> pd.DataFrame:
-    """A clean chain (float columns, parsed expiry, date) or ChainValidationError naming file, column and row."""
+    """A clean chain (float columns, parsed expiry, date) or ChainValidationError naming file, column and
+    row."""
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
         raise ChainValidationError(source, missing[0], None,
-                                   f"required column missing (has {list(raw.columns)}; needs {list(REQUIRED_COLUMNS)})")
+                                   f"required column missing (has {list(raw.columns)}; needs "
+                                   f"{list(REQUIRED_COLUMNS)})")
     if raw.empty:
         raise ChainValidationError(source, None, None, "no rows")
     out = pd.DataFrame(index=raw.index)
@@ -86,7 +89,8 @@ def validate_chain(raw: pd.DataFrame, source: str) -> pd.DataFrame:
         out["expiry"] = expiry.dt.normalize()
     else:
         out["expiry"] = pd.NaT
-    _first_bad(source, "strike", out.duplicated(["expiry", "strike"]), "the same (expiry, strike) appears twice")
+    _first_bad(source, "strike", out.duplicated(["expiry", "strike"]),
+               "the same (expiry, strike) appears twice")
     out["snapshot_date"] = snapshot_date_of(source, raw)
     return out.reset_index(drop=True)
 
@@ -105,7 +109,8 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 
 
 def _atm(chain: pd.DataFrame) -> tuple[float | None, float | None]:
-    """ATM strike (nearest the underlying) and the mean of its call and put IV (percent), where the file has them."""
+    """ATM strike (nearest the underlying) and the mean of its call and put IV (percent), where the file has
+    them."""
     if "underlying" not in chain.columns or chain["underlying"].isna().all():
         return None, None
     spot = float(chain["underlying"].dropna().iloc[0])
@@ -139,20 +144,23 @@ def _with_wall_changes(history: pd.DataFrame) -> pd.DataFrame:
         ["snapshot_date", "call_wall_strike", "put_wall_strike", "call_wall_oi", "put_wall_oi"]].shift(1)
     history["previous_snapshot_date"] = previous["snapshot_date"]
     for side in ("call", "put"):
-        history[f"{side}_wall_shift_points"] = history[f"{side}_wall_strike"] - previous[f"{side}_wall_strike"]
+        history[f"{side}_wall_shift_points"] = (history[f"{side}_wall_strike"]
+                                                - previous[f"{side}_wall_strike"])
         history[f"{side}_wall_oi_change"] = history[f"{side}_wall_oi"] - previous[f"{side}_wall_oi"]
     return history
 
 
 def chain_history(chains: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per (snapshot date, expiry) over every chain file, with wall changes from the previous snapshot."""
+    """One row per (snapshot date, expiry) over every chain file, with wall changes from the previous
+    snapshot."""
     rows, seen = [], {}
     for source in sorted(chains):
         chain = validate_chain(chains[source], source)
         date = chain["snapshot_date"].iloc[0]
         if date in seen:
             raise ChainValidationError(source, "date", None,
-                                       f"snapshot {date.date()} already comes from {seen[date]}; keep one file per date")
+                                       f"snapshot {date.date()} already comes from {seen[date]}; "
+                                       "keep one file per date")
         seen[date] = source
         for expiry, part in chain.groupby("expiry", dropna=False, sort=True):
             rows.append({"snapshot_date": date, "expiry": expiry, "source": source, **expiry_analytics(part)})
@@ -190,7 +198,8 @@ def no_chain_block(reason: str) -> dict:
 
 
 def latest_chain_block(history: pd.DataFrame, no_chain_reason: str) -> dict:
-    """The latest snapshot's analytics per expiry; max pain of the nearest expiry at the top (payload, signals)."""
+    """The latest snapshot's analytics per expiry; max pain of the nearest expiry at the top (payload,
+    signals)."""
     if history.empty:
         return no_chain_block(no_chain_reason)
     latest = history[history["snapshot_date"] == history["snapshot_date"].max()]

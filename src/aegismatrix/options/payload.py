@@ -1,4 +1,5 @@
-"""The seller's option-chain and strategy-backtest blocks of aegismatrix.json (schema: payload/schema.json)."""
+"""The seller's option-chain and strategy-backtest blocks of aegismatrix.json (schema:
+payload/schema.json)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,21 @@ import pandas as pd
 from aegismatrix.options.chain import no_chain_block
 
 CHAIN_FIELDS = ("expiry", "strikes", "underlying", "max_pain", "pcr_oi", "pcr_volume", "call_wall_strike",
-                "call_wall_oi", "put_wall_strike", "put_wall_oi", "call_wall_shift_points", "put_wall_shift_points",
-                "call_wall_oi_change", "put_wall_oi_change", "previous_snapshot_date", "atm_strike", "atm_iv",
-                "null_reasons")
+                "call_wall_oi", "put_wall_strike", "put_wall_oi", "call_wall_shift_points",
+                "put_wall_shift_points", "call_wall_oi_change", "put_wall_oi_change",
+                "previous_snapshot_date", "atm_strike", "atm_iv", "null_reasons")
 SUMMARY_FIELDS = ("period", "range_source", "strategy", "weeks", "first_expiry", "last_expiry", "win_rate",
-                  "touch_rate", "expire_beyond_rate", "mean_width_points", "mean_premium_points", "mean_pnl_points",
-                  "mean_pnl_per_lot", "total_pnl_per_lot", "max_drawdown_per_lot", "worst_week_pnl_per_lot",
-                  "worst_week_expiry", "excursion_p50_points", "excursion_p90_points", "excursion_max_points")
+                  "touch_rate", "expire_beyond_rate", "mean_width_points", "mean_premium_points",
+                  "mean_pnl_points", "mean_pnl_per_lot", "total_pnl_per_lot", "max_drawdown_per_lot",
+                  "worst_week_pnl_per_lot", "worst_week_expiry", "excursion_p50_points",
+                  "excursion_p90_points", "excursion_max_points")
 
 
 def option_chain_section(block: dict | None) -> dict:
     """Latest chain snapshot per expiry, or every field null with the reason."""
     if not block or block.get("reason"):
-        empty = no_chain_block((block or {}).get("reason") or "no option-chain analytics computed (seller engine not run)")
+        empty = no_chain_block((block or {}).get("reason")
+                               or "no option-chain analytics computed (seller engine not run)")
         return {k: v for k, v in empty.items() if k != "max_pain"}
     return {"snapshot_date": block["snapshot_date"], "source": Path(str(block["source"])).name,
             "expiry": block["expiry"], "snapshots": int(block["snapshots"]), "reason": None,
@@ -51,7 +54,8 @@ def _curves(trades: pd.DataFrame) -> list[dict]:
 
 
 def strategy_backtest_section(trades: pd.DataFrame | None, summary: dict | None) -> dict:
-    """Summary table, equity curves and worst weeks of the weekly strategy backtest, or nulls with the reason."""
+    """Summary table, equity curves and worst weeks of the weekly strategy backtest, or nulls with the
+    reason."""
     if trades is None or summary is None or trades.empty:
         reason = ("no strategy backtest computed (seller engine not run)" if summary is None
                   else "no weekly expiry settled within the loaded data")

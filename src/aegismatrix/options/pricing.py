@@ -53,12 +53,16 @@ def iron_condor_payoff(settlement: float, put_strike: float, call_strike: float,
 
 
 def touch_z(target_breach_probability: float) -> float:
-    """Sigmas at which a driftless Brownian path touches either side with the target probability (reflection)."""
-    return float(ndtri(1.0 - target_breach_probability / 4.0))  # norm.ppf without importing scipy.stats (~0.5 s)
+    """Sigmas at which a driftless Brownian path touches either side with the target probability
+    (reflection)."""
+    # norm.ppf without importing scipy.stats (~0.5 s)
+    return float(ndtri(1.0 - target_breach_probability / 4.0))
 
 
-def vix_implied_range(spot: float, vix: float, calendar_days: float, target_breach_probability: float) -> tuple[float, float]:
-    """The plain VIX-implied range of the same touch target: spot -+ z x VIX x sqrt(calendar days / 365) x spot."""
+def vix_implied_range(spot: float, vix: float, calendar_days: float,
+                      target_breach_probability: float) -> tuple[float, float]:
+    """The plain VIX-implied range of the same touch target:
+    spot -+ z x VIX x sqrt(calendar days / 365) x spot."""
     half = touch_z(target_breach_probability) * implied_move_fraction(vix, calendar_days=calendar_days) * spot
     return spot - half, spot + half
 
@@ -73,5 +77,6 @@ def lot_size_on(date: pd.Timestamp, lot_sizes: list[dict]) -> int:
     table = sorted(((pd.Timestamp(r["from"]), int(r["size"])) for r in lot_sizes), key=lambda r: r[0])
     sizes = [size for start, size in table if start <= pd.Timestamp(date)]
     if not sizes:
-        raise ValueError(f"no lot size in force on {pd.Timestamp(date).date()}: the table starts {table[0][0].date()}")
+        raise ValueError(f"no lot size in force on {pd.Timestamp(date).date()}: the table starts "
+                         f"{table[0][0].date()}")
     return sizes[-1]

@@ -1,5 +1,5 @@
-"""The causal indicator library: six price families, the VIX-based implied family, the overnight US family, the
-event calendar and the NSE sector index."""
+"""The causal indicator library: six price families, the VIX-based implied family, the overnight US family,
+the event calendar and the NSE sector index."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 from ..spec import FeatureSpec
 from . import events, implied, momentum, overnight, pattern, sector, statistical, trend, volatility, volume
 
-FAMILIES = ("trend", "momentum", "volatility", "volume", "pattern", "statistical", "implied", "overnight", "events",
-            "sector")
+FAMILIES = ("trend", "momentum", "volatility", "volume", "pattern", "statistical", "implied", "overnight",
+            "events", "sector")
 _MODULES = {"trend": trend, "momentum": momentum, "volatility": volatility, "volume": volume,
             "pattern": pattern, "statistical": statistical, "implied": implied, "overnight": overnight,
             "events": events, "sector": sector}
@@ -23,7 +23,8 @@ def all_specs() -> tuple[FeatureSpec, ...]:
     return tuple(spec for fam in FAMILIES for spec in _MODULES[fam].SPECS)
 
 
-def compute_library(frame: pd.DataFrame, families: tuple[str, ...] = FAMILIES, volume_ok: bool = False) -> pd.DataFrame:
+def compute_library(frame: pd.DataFrame, families: tuple[str, ...] = FAMILIES,
+                    volume_ok: bool = False) -> pd.DataFrame:
     """All features of the given families for one series, aligned row for row with `frame`."""
     cols: dict[str, np.ndarray] = {}
     for fam in families:

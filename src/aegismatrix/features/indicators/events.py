@@ -1,9 +1,10 @@
-"""Events family: scheduled events and NIFTY expiries known at t (issue 13's calendar), as distances and flags.
+"""Events family: scheduled events and NIFTY expiries known at t (issue 13's calendar), as distances and
+flags.
 
-Distances come from aegismatrix.market.events.days_to_next_event, which uses an event only when it was known at t
-(`known_from <= t`) and counts to its effective NSE session. "Tomorrow" flags compare that distance with the
-calendar days to the next NSE session (the trading calendar), so Friday -> Monday counts. No kind known at t
-(e.g. no announced election) reads as the cap, CAP_DAYS; dates before the table's coverage stay undefined.
+Distances come from aegismatrix.market.events.days_to_next_event, which uses an event only when it was known
+at t (`known_from <= t`) and counts to its effective NSE session. "Tomorrow" flags compare that distance with
+the calendar days to the next NSE session (the trading calendar), so Friday -> Monday counts. No kind known at
+t (e.g. no announced election) reads as the cap, CAP_DAYS; dates before the table's coverage stay undefined.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def _spec(name: str, text: str) -> FeatureSpec:
 
 
 SPECS = tuple(
-    [_spec(f"days_to_{k}", f"Calendar days to the next {v} known at t (capped at {CAP_DAYS:.0f})") for k, v in KINDS.items()]
+    [_spec(f"days_to_{k}", f"Calendar days to the next {v} known at t (capped at {CAP_DAYS:.0f})")
+     for k, v in KINDS.items()]
     + [_spec(f"{k}_next_session", f"1 if the next NSE session is a {KINDS[k]} (known at t)") for k in
        ("rbi_policy", "fomc", "union_budget", "nifty_weekly_expiry", "nifty_monthly_expiry")]
 )
@@ -35,8 +37,10 @@ def _days_to_next_session(dates: pd.DatetimeIndex) -> np.ndarray:
     """Calendar days from each date to the next NSE session on the trading calendar."""
     from aegismatrix.market.calendar import nse_trading_days
 
-    sessions = nse_trading_days(dates.min(), dates.max() + pd.Timedelta(days=20)).values.astype("datetime64[ns]")
-    nxt = sessions[np.minimum(np.searchsorted(sessions, dates.values.astype("datetime64[ns]"), side="right"), len(sessions) - 1)]
+    sessions = nse_trading_days(dates.min(),
+                                dates.max() + pd.Timedelta(days=20)).values.astype("datetime64[ns]")
+    nxt = sessions[np.minimum(np.searchsorted(sessions, dates.values.astype("datetime64[ns]"), side="right"),
+                              len(sessions) - 1)]
     return (nxt - dates.values.astype("datetime64[ns]")) / np.timedelta64(1, "D")
 
 

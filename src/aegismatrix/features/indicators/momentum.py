@@ -15,9 +15,11 @@ ROC_WINDOWS = (5, 10, 20)
 
 SPECS = tuple(
     [FeatureSpec(f"rsi_{w}", FAMILY, w + 1, f"Wilder's RSI({w}) of close, 0-100") for w in RSI_WINDOWS]
-    + [FeatureSpec(f"roc_{w}", FAMILY, w, f"Rate of change of close over {w} rows, percent") for w in ROC_WINDOWS]
+    + [FeatureSpec(f"roc_{w}", FAMILY, w,
+                   f"Rate of change of close over {w} rows, percent") for w in ROC_WINDOWS]
     + [
-        FeatureSpec("stoch_k_14", FAMILY, 18, "Slow stochastic %K(14,3): close within the 14-row range, 0-100"),
+        FeatureSpec("stoch_k_14", FAMILY, 18,
+                    "Slow stochastic %K(14,3): close within the 14-row range, 0-100"),
         FeatureSpec("stoch_d_14", FAMILY, 20, "Slow stochastic %D: 3-row average of %K"),
         FeatureSpec("williams_r_14", FAMILY, 14, "Williams %R(14): -100 (at the low) to 0 (at the high)"),
         FeatureSpec("stoch_rsi_14", FAMILY, 30, "Stochastic of RSI(14) over 14 rows (fast %K), 0-100"),

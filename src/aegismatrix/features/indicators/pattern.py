@@ -1,4 +1,5 @@
-"""Pattern family: support/resistance distance, breakouts, divergences, higher highs/lower lows, compression, gaps."""
+"""Pattern family: support/resistance distance, breakouts, divergences, higher highs/lower lows, compression,
+gaps."""
 
 from __future__ import annotations
 
@@ -20,14 +21,18 @@ SPECS = (
     FeatureSpec("breakout_down_20", FAMILY, 21, "1 when the close is below the previous 20 rows' lowest low"),
     FeatureSpec("higher_highs_10", FAMILY, 11, "Share of the last 10 rows whose high beat the previous high"),
     FeatureSpec("lower_lows_10", FAMILY, 11, "Share of the last 10 rows whose low undercut the previous low"),
-    FeatureSpec("price_rsi_divergence_14", FAMILY, 29, "sign(14-row close change) - sign(14-row RSI(14) change): -2..2"),
-    FeatureSpec("range_compression_10_63", FAMILY, 63, "Mean true range of 10 rows / of 63 rows: < 1 is a coiled market"),
+    FeatureSpec("price_rsi_divergence_14", FAMILY, 29,
+                "sign(14-row close change) - sign(14-row RSI(14) change): -2..2"),
+    FeatureSpec("range_compression_10_63", FAMILY, 63,
+                "Mean true range of 10 rows / of 63 rows: < 1 is a coiled market"),
     FeatureSpec("nr7", FAMILY, 8, "1 when today's true range is the narrowest of the last 7 rows"),
     FeatureSpec("inside_bar", FAMILY, 2, "1 when today's high-low sits inside yesterday's"),
     FeatureSpec("gap_pct", FAMILY, 2, "open / previous close - 1: the overnight move"),
     FeatureSpec("open_to_close_return", FAMILY, 1, "close / open - 1: the move during the session"),
-    FeatureSpec("close_location_value", FAMILY, 1, "Where the close sits in the day's range, -1 (low) to 1 (high)"),
-    FeatureSpec("bb_keltner_squeeze_20", FAMILY, 21, "Bollinger(20) width / Keltner(20) width: < 1 is a squeeze"),
+    FeatureSpec("close_location_value", FAMILY, 1,
+                "Where the close sits in the day's range, -1 (low) to 1 (high)"),
+    FeatureSpec("bb_keltner_squeeze_20", FAMILY, 21,
+                "Bollinger(20) width / Keltner(20) width: < 1 is a squeeze"),
 )
 
 

@@ -36,6 +36,7 @@ def compute(frame: pd.DataFrame) -> dict[str, np.ndarray]:
         "sector_ret_1d": s_ret,
         "sector_rel_ret_5d": log_ret(sector, 5) - log_ret(index, 5),
         "sector_rel_ret_21d": log_ret(sector, 21) - log_ret(index, 21),
-        "sector_rv_ratio_21d": np.log(rolling_std(s_ret, 21) * np.sqrt(ANNUAL) / (rolling_std(i_ret, 21) * np.sqrt(ANNUAL))),
+        "sector_rv_ratio_21d": np.log(rolling_std(s_ret, 21) * np.sqrt(ANNUAL)
+                                      / (rolling_std(i_ret, 21) * np.sqrt(ANNUAL))),
         "sector_corr_63d": rolling_corr(s_ret, i_ret, 63),
     }

@@ -32,12 +32,14 @@ SPECS = (
     FeatureSpec("close_zscore_20", FAMILY, 20, "(close - 20-row mean) / 20-row std of close"),
     FeatureSpec("close_zscore_63", FAMILY, 63, "(close - 63-row mean) / 63-row std of close"),
     FeatureSpec("ret_autocorr_63", FAMILY, 65, "Lag-1 autocorrelation of log returns over 63 rows"),
-    FeatureSpec("sign_entropy_20", FAMILY, 21, "Binary entropy (bits) of up/down days over 20 rows: 1 = coin flip"),
+    FeatureSpec("sign_entropy_20", FAMILY, 21,
+                "Binary entropy (bits) of up/down days over 20 rows: 1 = coin flip"),
     FeatureSpec("ret_skew_63", FAMILY, 64, "Skewness of log returns over 63 rows"),
     FeatureSpec("ret_kurt_63", FAMILY, 64, "Excess kurtosis of log returns over 63 rows"),
     FeatureSpec("drawdown_252", FAMILY, 252, "close / highest close of the last 252 rows - 1"),
     FeatureSpec("days_since_high_252", FAMILY, 252, "Rows since the highest close of the last 252 rows"),
-    FeatureSpec("downside_variance_share_21", FAMILY, 22, "Share of 21-row squared returns from down days: downside pressure"),
+    FeatureSpec("downside_variance_share_21", FAMILY, 22,
+                "Share of 21-row squared returns from down days: downside pressure"),
 )
 
 
@@ -66,6 +68,9 @@ def compute(frame: pd.DataFrame) -> dict[str, np.ndarray]:
         "ret_skew_63": rolling_skew(r, 63),
         "ret_kurt_63": rolling_kurt(r, 63),
         "drawdown_252": div(c, rolling_max(c, 252)) - 1,
-        "days_since_high_252": np.where(idx < 251, np.nan, idx - talib.MAXINDEX(c, 252)),  # MAXINDEX pads warm-up with 0
-        "downside_variance_share_21": div(rolling_sum(np.where(r < 0, r2, r2 * 0.0), 21), rolling_sum(r2, 21)),  # r2*0 keeps NaN
+        # MAXINDEX pads warm-up with 0
+        "days_since_high_252": np.where(idx < 251, np.nan, idx - talib.MAXINDEX(c, 252)),
+        # r2*0 keeps NaN
+        "downside_variance_share_21": div(rolling_sum(np.where(r < 0, r2, r2 * 0.0), 21),
+                                          rolling_sum(r2, 21)),
     }

@@ -28,11 +28,16 @@ def _specs() -> tuple[FeatureSpec, ...]:
         FeatureSpec("minus_di_14", FAMILY, 15, "Wilder's -DI(14): downward directional movement"),
         FeatureSpec("di_spread_14", FAMILY, 15, "+DI(14) - -DI(14): trend direction"),
         FeatureSpec("cci_20", FAMILY, 20, "Commodity Channel Index(20) of the typical price"),
-        FeatureSpec("linreg_slope_20", FAMILY, 20, "Least-squares slope of close over 20 rows, divided by close"),
-        FeatureSpec("linreg_slope_50", FAMILY, 50, "Least-squares slope of close over 50 rows, divided by close"),
-        FeatureSpec("linreg_r2_20", FAMILY, 20, "R^2 of close on time over 20 rows: how straight the trend is"),
-        FeatureSpec("aroon_osc_25", FAMILY, 26, "Aroon oscillator(25): recency of the high minus recency of the low"),
-        FeatureSpec("trend_run_sma_20", FAMILY, 20, "Rows in a row the close sat above (+n) or below (-n) SMA(20)"),
+        FeatureSpec("linreg_slope_20", FAMILY, 20,
+                    "Least-squares slope of close over 20 rows, divided by close"),
+        FeatureSpec("linreg_slope_50", FAMILY, 50,
+                    "Least-squares slope of close over 50 rows, divided by close"),
+        FeatureSpec("linreg_r2_20", FAMILY, 20,
+                    "R^2 of close on time over 20 rows: how straight the trend is"),
+        FeatureSpec("aroon_osc_25", FAMILY, 26,
+                    "Aroon oscillator(25): recency of the high minus recency of the low"),
+        FeatureSpec("trend_run_sma_20", FAMILY, 20,
+                    "Rows in a row the close sat above (+n) or below (-n) SMA(20)"),
     )
 
 
@@ -52,7 +57,8 @@ def compute(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     out["sma_50_200_spread"] = div(sma[50], sma[200]) - 1
     out["ema_20_slope_5d"] = div(ema[20], shift(ema[20], 5)) - 1
     macd, signal, hist = talib.MACD(close, 12, 26, 9)
-    out["macd_line_pct"], out["macd_signal_pct"], out["macd_hist_pct"] = div(macd, close), div(signal, close), div(hist, close)
+    out["macd_line_pct"], out["macd_signal_pct"], out["macd_hist_pct"] = (
+        div(macd, close), div(signal, close), div(hist, close))
     out["adx_14"] = talib.ADX(high, low, close, 14)
     out["plus_di_14"] = talib.PLUS_DI(high, low, close, 14)
     out["minus_di_14"] = talib.MINUS_DI(high, low, close, 14)

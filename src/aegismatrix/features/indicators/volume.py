@@ -1,4 +1,5 @@
-"""Volume family: OBV, volume ratio, rolling VWAP, accumulation/distribution, CMF (NaN without usable volume)."""
+"""Volume family: OBV, volume ratio, rolling VWAP, accumulation/distribution, CMF (NaN without usable
+volume)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,15 @@ from ._common import col, div, rolling_sum, rolling_zscore, shift
 FAMILY = "volume"
 
 SPECS = (
-    FeatureSpec("obv_slope_20", FAMILY, 21, "Change of on-balance volume over 20 rows / volume traded in them", "volume"),
+    FeatureSpec("obv_slope_20", FAMILY, 21,
+                "Change of on-balance volume over 20 rows / volume traded in them", "volume"),
     FeatureSpec("volume_ratio_20", FAMILY, 20, "Today's volume / its 20-row average", "volume"),
-    FeatureSpec("vwap_dist_20", FAMILY, 20, "close / 20-row volume-weighted average typical price - 1", "volume"),
-    FeatureSpec("ad_slope_20", FAMILY, 21, "Change of the accumulation/distribution line over 20 rows / volume in them", "volume"),
-    FeatureSpec("cmf_20", FAMILY, 20, "Chaikin money flow(20): volume-weighted close location, -1 to 1", "volume"),
+    FeatureSpec("vwap_dist_20", FAMILY, 20,
+                "close / 20-row volume-weighted average typical price - 1", "volume"),
+    FeatureSpec("ad_slope_20", FAMILY, 21,
+                "Change of the accumulation/distribution line over 20 rows / volume in them", "volume"),
+    FeatureSpec("cmf_20", FAMILY, 20,
+                "Chaikin money flow(20): volume-weighted close location, -1 to 1", "volume"),
     FeatureSpec("volume_zscore_63", FAMILY, 63, "z-score of log(1 + volume) over 63 rows", "volume"),
 )
 NAMES = tuple(s.name for s in SPECS)

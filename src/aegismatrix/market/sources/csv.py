@@ -1,8 +1,8 @@
 """CSV folder source: one `<key>.csv` per symbol with `date,open,high,low,close[,volume][,adj_close]`.
 
-Keys are file names inside `csv_dir` (never paths out of it). Dates must be ISO (`YYYY-MM-DD`, optionally with a
-time) or parse with the explicit `data_ingestion.date_format`: `05-01-2024` could be 5 January or 1 May, so a
-numeric day/month date without a format is refused instead of guessed.
+Keys are file names inside `csv_dir` (never paths out of it). Dates must be ISO (`YYYY-MM-DD`, optionally with
+a time) or parse with the explicit `data_ingestion.date_format`: `05-01-2024` could be 5 January or 1 May, so
+a numeric day/month date without a format is refused instead of guessed.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ def locate(csv_dir: str | Path, key: str) -> Path:
     """Path of `<key>.csv` in csv_dir or its `us/` subfolder; keys that would leave csv_dir are refused."""
     root = Path(csv_dir).resolve()
     if not _KEY.match(str(key)) or ".." in str(key):
-        raise ValueError(f"symbol key {key!r} is not a plain file name (letters, digits, _ . ^ = -): refusing to read "
-                         f"outside csv_dir {root}")
+        raise ValueError(f"symbol key {key!r} is not a plain file name (letters, digits, _ . ^ = -): "
+                         f"refusing to read outside csv_dir {root}")
     for candidate in (root / f"{key}.csv", root / "us" / f"{key}.csv"):
         if candidate.exists() and candidate.resolve().is_relative_to(root):
             return candidate
-    raise FileNotFoundError(f"no CSV for symbol '{key}': looked for {root / f'{key}.csv'} and {root / 'us' / f'{key}.csv'}")
+    raise FileNotFoundError(f"no CSV for symbol '{key}': looked for {root / f'{key}.csv'} and "
+                            f"{root / 'us' / f'{key}.csv'}")
 
 
 def relative_origin(path: str | Path, csv_dir: str | Path) -> str:
@@ -43,7 +44,8 @@ def parse_dates(text: pd.Series, where: str, date_format: str | None = None) -> 
         return pd.to_datetime(text, errors="coerce", format=date_format)
     ambiguous = text[text.str.match(_AMBIGUOUS)]
     if len(ambiguous):
-        raise DataValidationError(where, "date_format", f"{len(ambiguous)} dates such as {ambiguous.head(3).tolist()} "
+        raise DataValidationError(where, "date_format",
+                                  f"{len(ambiguous)} dates such as {ambiguous.head(3).tolist()} "
                                   "have an ambiguous day/month order; set data_ingestion.date_format "
                                   "(e.g. '%d-%m-%Y') or write ISO dates (YYYY-MM-DD)")
     return pd.to_datetime(text, errors="coerce", format="mixed")
@@ -55,17 +57,20 @@ def read_symbol_csv(path: str | Path, date_format: str | None = None) -> tuple[p
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataValidationError(str(path), "parse", f"not a readable CSV ({type(exc).__name__}: {str(exc)[:120]})") from None
+        raise DataValidationError(str(path), "parse",
+                                  f"not a readable CSV ({type(exc).__name__}: {str(exc)[:120]})") from None
     raw.columns = [str(c).strip().lower().replace(" ", "_") for c in raw.columns]
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
-        raise DataValidationError(str(path), "columns", f"missing required columns {missing}; found {list(raw.columns)}")
+        raise DataValidationError(str(path), "columns",
+                                  f"missing required columns {missing}; found {list(raw.columns)}")
     if raw.empty:
         raise DataValidationError(str(path), "empty", "the file has a header but no data rows")
     frame = pd.DataFrame({"date": parse_dates(raw["date"].str.strip(), str(path), date_format)})
     bad_dates = raw.loc[frame["date"].isna(), "date"].tolist()
     if bad_dates:
-        raise DataValidationError(str(path), "dates", f"{len(bad_dates)} unparseable dates, e.g. {bad_dates[:3]}")
+        raise DataValidationError(str(path), "dates",
+                                  f"{len(bad_dates)} unparseable dates, e.g. {bad_dates[:3]}")
     notes = []
     for col in [c for c in REQUIRED[1:] + OPTIONAL if c in raw.columns]:
         text = raw[col].str.strip()
@@ -76,5 +81,6 @@ def read_symbol_csv(path: str | Path, date_format: str | None = None) -> tuple[p
                           "values": text[bad].head(3).tolist()})
     if "volume" not in frame:
         frame["volume"] = float("nan")
-    frame["date"] = frame["date"].dt.tz_localize(None).astype("datetime64[ns]") if frame["date"].dt.tz is not None else frame["date"].astype("datetime64[ns]")
+    frame["date"] = (frame["date"].dt.tz_localize(None).astype("datetime64[ns]")
+                     if frame["date"].dt.tz is not None else frame["date"].astype("datetime64[ns]"))
     return frame, notes

@@ -16,7 +16,8 @@ from aegismatrix.market.errors import SourceError
 
 log = logging.getLogger(__name__)
 OHLCV = ["open", "high", "low", "close", "volume"]
-_RENAME = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Volume": "volume", "Adj Close": "adj_close"}
+_RENAME = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Volume": "volume",
+           "Adj Close": "adj_close"}
 
 
 @contextlib.contextmanager
@@ -69,7 +70,8 @@ class YahooSource:
 
     def daily(self, ticker: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         """Daily bars in [start, end] as `date, open, high, low, close, volume, adj_close`."""
-        kwargs = {"start": start.strftime("%Y-%m-%d"), "end": (end + pd.Timedelta(days=1)).strftime("%Y-%m-%d"), "interval": "1d"}
+        kwargs = {"start": start.strftime("%Y-%m-%d"),
+                  "end": (end + pd.Timedelta(days=1)).strftime("%Y-%m-%d"), "interval": "1d"}
         raw = self._with_retries(ticker, kwargs)
         frame = raw.rename(columns=_RENAME)
         frame.insert(0, "date", pd.DatetimeIndex(raw.index).tz_localize(None).normalize().as_unit("ns"))
@@ -90,7 +92,8 @@ class YahooSource:
     def _with_retries(self, ticker: str, kwargs: dict[str, Any]) -> pd.DataFrame:
         """Call Ticker.history, retrying rate limits and network errors with exponential backoff."""
         if self.network_down:
-            raise SourceError(self.name, ticker, f"network unavailable earlier in this run ({self.network_down})")
+            raise SourceError(self.name, ticker,
+                              f"network unavailable earlier in this run ({self.network_down})")
         for attempt in range(self.max_retries + 1):
             try:
                 return self._history_once(ticker, kwargs)
@@ -102,12 +105,15 @@ class YahooSource:
                 if not retryable:
                     raise SourceError(self.name, ticker, reason) from exc
                 dns = "NameResolution" in reason or "resolve" in reason.lower()
-                if attempt == self.max_retries or dns:  # a failed DNS lookup means offline: waiting will not help
+                # a failed DNS lookup means offline: waiting will not help
+                if attempt == self.max_retries or dns:
                     if not _is_rate_limit(exc):
                         self.network_down = reason
-                    raise SourceError(self.name, ticker, f"gave up after {attempt + 1} attempts: {reason}", retryable=True) from exc
+                    raise SourceError(self.name, ticker, f"gave up after {attempt + 1} attempts: {reason}",
+                                      retryable=True) from exc
                 delay = self.backoff_seconds * 2**attempt
-                log.warning("yfinance %s attempt %d failed (%s); retrying in %.1fs", ticker, attempt + 1, reason, delay)
+                log.warning("yfinance %s attempt %d failed (%s); retrying in %.1fs",
+                            ticker, attempt + 1, reason, delay)
                 self.sleep(delay)
         raise AssertionError("unreachable")
 
