@@ -1,7 +1,7 @@
 """Assemble the aegismatrix.json payload for the latest date from engine signals and frozen-model metadata.
 
-This module builds the envelope (data, models, market) and calls each engine's own section, which lives beside its
-signal contract (`pipelines/<engine>/payload.py`); shared field helpers are in `payload/fields.py`.
+This module builds the envelope (data, models, market) and calls each engine's own section, which lives beside
+its signal contract (`pipelines/<engine>/payload.py`); shared field helpers are in `payload/fields.py`.
 
 Pure functions: frames and dicts in, a payload dict out (validated and published by `publish.py`).
 Top drivers come from XGBoost's own TreeSHAP (`pred_contribs=True`, the values shap.TreeExplainer gives)
@@ -75,12 +75,16 @@ def top_drivers(model_input: pd.DataFrame, model: dict, row: int, k: int = 5) ->
 
 def describe_served_model(model_input: pd.DataFrame, model: dict | None, params: dict, namespace: str,
                           n_drivers: int = 5) -> dict:
-    """What the payload says about one model: edge, out-of-sample skill, what is served, its latest drivers."""
+    """What the payload says about one model: edge, out-of-sample skill, what is served, its latest
+    drivers."""
     skill_metric = params.get("metric") or "unknown"
     entry: dict[str, Any] = {
-        "name": namespace, "trained_at": None, "status": "no_edge", "model_source": "baseline", "missing": model is None,
-        "horizon": params.get("horizon"), "class_names": params.get("class_names"), "label": params.get("label"),
-        "oos": {"metric": skill_metric, "score": None, "baseline": params.get("primary_baseline") or "unknown",
+        "name": namespace, "trained_at": None, "status": "no_edge", "model_source": "baseline",
+        "missing": model is None,
+        "horizon": params.get("horizon"), "class_names": params.get("class_names"),
+        "label": params.get("label"),
+        "oos": {"metric": skill_metric, "score": None,
+                "baseline": params.get("primary_baseline") or "unknown",
                 "baseline_score": None, "skill": None},
         "drivers": [], "as_of": None,
     }
@@ -93,7 +97,8 @@ def describe_served_model(model_input: pd.DataFrame, model: dict | None, params:
     entry.update({
         "trained_at": utc_stamp(meta.get("trained_at")), "status": meta.get("status", "no_edge"),
         "model_source": "model" if meta.get("edge") else "baseline", "code_version": meta.get("version"),
-        "training_window": meta.get("training_window"), "feature_fingerprint": meta.get("feature_fingerprint"),
+        "training_window": meta.get("training_window"),
+        "feature_fingerprint": meta.get("feature_fingerprint"),
         "kind": meta.get("kind"),
     })
     scores = meta.get("headline") or {}  # bundles from before the headline record carry no scores
@@ -130,31 +135,40 @@ def data_section(provenance: dict, market: pd.DataFrame, params: dict) -> dict:
     for key, entry in (provenance.get("symbols") or {}).items():
         symbols[key] = {**entry,
                         "fetched_at": utc_stamp(entry.get("fetched_at")),
-                        "first_date": iso_date(entry.get("first_date")), "last_date": iso_date(entry.get("last_date")),
-                        "rows": int(entry.get("rows") or 0), "warnings": [str(w) for w in entry.get("warnings") or []]}
+                        "first_date": iso_date(entry.get("first_date")),
+                        "last_date": iso_date(entry.get("last_date")),
+                        "rows": int(entry.get("rows") or 0),
+                        "warnings": [str(w) for w in entry.get("warnings") or []]}
     if not symbols:  # provenance without per-symbol detail: describe the index frame itself
         symbols["market_daily"] = {"source": provenance.get("source", "unknown"), "rows": int(len(market)),
-                                   "first_date": iso_date(market["date"].iloc[0]), "last_date": iso_date(market["date"].iloc[-1]),
+                                   "first_date": iso_date(market["date"].iloc[0]),
+                                   "last_date": iso_date(market["date"].iloc[-1]),
                                    "fetched_at": None, "cache_age_hours": None, "warnings": []}
-    warnings = sorted({w for s in symbols.values() for w in s["warnings"]} | set(provenance.get("intraday_warnings") or [])
-                      | set(provenance.get("warnings") or []))  # e.g. why data_as_of is not the index's last row
+    # provenance["warnings"]: e.g. why data_as_of is not the index's last row
+    warnings = sorted({w for s in symbols.values() for w in s["warnings"]}
+                      | set(provenance.get("intraday_warnings") or [])
+                      | set(provenance.get("warnings") or []))
     ages = [s.get("cache_age_hours") for s in symbols.values() if s.get("cache_age_hours") is not None]
     stale = bool(ages) and max(ages) > float(params.get("stale_after_hours", 24))
-    return {"source": provenance.get("source") or "unknown", "stale": stale, "warnings": warnings, "provenance": symbols}
+    return {"source": provenance.get("source") or "unknown", "stale": stale, "warnings": warnings,
+            "provenance": symbols}
 
 
-def assemble_payload(market_daily: pd.DataFrame, data_provenance: dict, signals: dict[str, pd.DataFrame | None],
-                     entries: dict[str, dict], model_versions: dict[str, str | None], params: dict,
+def assemble_payload(market_daily: pd.DataFrame, data_provenance: dict,
+                     signals: dict[str, pd.DataFrame | None], entries: dict[str, dict],
+                     model_versions: dict[str, str | None], params: dict,
                      engine_params: dict[str, dict] | None = None, gamma_windows: dict | None = None,
                      max_pain: dict | None = None, generated_at: datetime | None = None,
                      strategy_backtest: tuple | None = None, expiry_ranges: tuple | None = None) -> dict:
-    """The payload for the latest date of `market_daily` (validate with `validate_payload` before publishing)."""
+    """The payload for the latest date of `market_daily` (validate with `validate_payload` before
+    publishing)."""
     market = market_daily.sort_values("date").reset_index(drop=True)
     as_of = pd.Timestamp(market["date"].iloc[-1])
     warnings: list[str] = []
     models = {}
     for ns, entry in sorted(entries.items()):
-        models[ns] = {k: v for k, v in entry.items() if k not in ("drivers", "class_names", "label", "horizon")}
+        models[ns] = {k: v for k, v in entry.items()
+                      if k not in ("drivers", "class_names", "label", "horizon")}
         models[ns]["version"] = (model_versions or {}).get(ns)
     payload = {
         "schema_version": SCHEMA_VERSION,
@@ -169,7 +183,8 @@ def assemble_payload(market_daily: pd.DataFrame, data_provenance: dict, signals:
         "buyer": buyer_section(signals.get("buyer"), as_of, market, gamma_windows, entries, params, warnings),
     }
     payload["seller"]["strategy_backtest"] = strategy_backtest_section(*(strategy_backtest or (None, None)))
-    payload["seller"].update(expiries_section(*(expiry_ranges or (None, None)), as_of))  # (ranges, strike ladder)
+    # expiry_ranges: (ranges, strike ladder)
+    payload["seller"].update(expiries_section(*(expiry_ranges or (None, None)), as_of))
     payload["market"]["iv_context"] = iv_context(market)
     missing = sorted(ns for ns, e in entries.items() if e.get("missing"))
     if missing:

@@ -1,4 +1,5 @@
-"""Payload blocks for issue 13: seller.expiries (ranges per expiry, strike ladder, events) and market.iv_context."""
+"""Payload blocks for issue 13: seller.expiries (ranges per expiry, strike ladder, events) and
+market.iv_context."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import pandas as pd
 
 from aegismatrix.labels import TRADING_DAYS_PER_YEAR
 
-EXPIRY_FIELDS = ["trading_days", "calendar_days", "spot", "implied_move_points", "range_multiplier", "lower", "upper",
-                 "strike_lower", "strike_upper", "p_touch", "p_touch_lower", "p_touch_upper", "p_expire_beyond",
-                 "target_breach_probability"]
+EXPIRY_FIELDS = ["trading_days", "calendar_days", "spot", "implied_move_points", "range_multiplier", "lower",
+                 "upper", "strike_lower", "strike_upper", "p_touch", "p_touch_lower", "p_touch_upper",
+                 "p_expire_beyond", "target_breach_probability"]
 LADDER_FIELDS = ["strike", "side", "distance_points", "p_touch", "p_expire_beyond"]
 
 
@@ -23,20 +24,24 @@ def _events(text) -> list[dict]:
     """'kind YYYY-MM-DD; ...' (the dataset column) -> [{kind, session}]."""
     if not isinstance(text, str) or not text.strip():
         return []
-    return [{"kind": kind, "session": day} for kind, day in (item.strip().rsplit(" ", 1) for item in text.split(";"))]
+    return [{"kind": kind, "session": day}
+            for kind, day in (item.strip().rsplit(" ", 1) for item in text.split(";"))]
 
 
 def _ladder(ladder: pd.DataFrame | None, expiry: pd.Timestamp, kind: str, rank: int) -> list[dict]:
     if ladder is None or ladder.empty:
         return []
-    rows = ladder[(ladder["expiry"] == expiry) & (ladder["expiry_kind"] == kind) & (ladder["expiry_rank"] == rank)]
+    rows = ladder[(ladder["expiry"] == expiry) & (ladder["expiry_kind"] == kind)
+                  & (ladder["expiry_rank"] == rank)]
     return [{"strike": float(r.strike), "side": str(r.side), "distance_points": float(r.distance_points),
              "p_touch": _number(r.p_touch), "p_expire_beyond": _number(r.p_expire_beyond)}
             for r in rows.sort_values("strike").itertuples()]
 
 
-def expiries_section(ranges: pd.DataFrame | None, ladder: pd.DataFrame | None, as_of: pd.Timestamp) -> dict:
-    """`expiries`: the latest date's rows of seller_expiry_ranges with their ladder and events (reason when none)."""
+def expiries_section(ranges: pd.DataFrame | None, ladder: pd.DataFrame | None,
+                     as_of: pd.Timestamp) -> dict:
+    """`expiries`: the latest date's rows of seller_expiry_ranges with their ladder and events (reason when
+    none)."""
     if ranges is None or ranges.empty:
         return {"expiries": [], "expiries_reason": "no seller_expiry_ranges (seller engine not run)"}
     latest = pd.Timestamp(ranges["date"].max())
@@ -49,7 +54,8 @@ def expiries_section(ranges: pd.DataFrame | None, ladder: pd.DataFrame | None, a
                  "expiry_rank": int(row.expiry_rank), "signal_date": str(as_of.date())}
         entry.update({field: _number(getattr(row, field)) for field in EXPIRY_FIELDS})
         entry["trading_days"], entry["calendar_days"] = int(row.trading_days), int(row.calendar_days)
-        entry.update({"calibration_samples": int(row.calibration_samples), "model_source": str(row.model_source),
+        entry.update({"calibration_samples": int(row.calibration_samples),
+                      "model_source": str(row.model_source),
                       "events": _events(row.events),
                       "events_incomplete": _events(getattr(row, "events_table_ends", "")),
                       "strike_ladder": _ladder(ladder, row.expiry, row.expiry_kind, row.expiry_rank)})
@@ -58,17 +64,21 @@ def expiries_section(ranges: pd.DataFrame | None, ladder: pd.DataFrame | None, a
 
 
 def iv_context(market: pd.DataFrame, lookback: int = 252, realised_window: int = 21) -> dict:
-    """India VIX rank and percentile over the last `lookback` sessions, and implied minus realised vol (decimals)."""
+    """India VIX rank and percentile over the last `lookback` sessions, and implied minus realised vol
+    (decimals)."""
     vix = market["vix_close"].dropna().iloc[-lookback:]
     if len(vix) < 2:
-        return {"sessions": int(len(vix)), "vix_rank": None, "vix_percentile": None, "realised_vol_21d": None,
-                "implied_minus_realised": None, "reason": "fewer than 2 India VIX closes in the window"}
+        return {"sessions": int(len(vix)), "vix_rank": None, "vix_percentile": None,
+                "realised_vol_21d": None, "implied_minus_realised": None,
+                "reason": "fewer than 2 India VIX closes in the window"}
     current, low, high = float(vix.iloc[-1]), float(vix.min()), float(vix.max())
     log_returns = np.log(market["close"]).diff().dropna().iloc[-realised_window:]
-    realised = float(np.sqrt((log_returns**2).mean() * TRADING_DAYS_PER_YEAR)) if len(log_returns) >= 2 else None
+    realised = (float(np.sqrt((log_returns**2).mean() * TRADING_DAYS_PER_YEAR)) if len(log_returns) >= 2
+                else None)
     return {
         "sessions": int(len(vix)),
-        "vix_rank": (current - low) / (high - low) if high > low else None,  # where today sits between min and max
+        # where today sits between min and max
+        "vix_rank": (current - low) / (high - low) if high > low else None,
         "vix_percentile": float((vix <= current).mean()),  # share of sessions at or below today
         "realised_vol_21d": realised,
         "implied_minus_realised": None if realised is None else current / 100.0 - realised,

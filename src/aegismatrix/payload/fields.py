@@ -1,7 +1,8 @@
-"""Field helpers every engine's payload section uses: the latest signal row, per-signal sources, finite numbers.
+"""Field helpers every engine's payload section uses: the latest signal row, per-signal sources, finite
+numbers.
 
-A NaN stays NaN here (never a silent 0.0 or 1.0): `payload.unavailable.mark_unavailable` turns it into null with a
-reason. The engines' sections live beside their signal contracts (`pipelines/<engine>/payload.py`).
+A NaN stays NaN here (never a silent 0.0 or 1.0): `payload.unavailable.mark_unavailable` turns it into null
+with a reason. The engines' sections live beside their signal contracts (`pipelines/<engine>/payload.py`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def finite(value: Any) -> float | None:
 
 
 def non_negative(value: Any) -> float:
-    """Negative forecasts clip to 0; NaN stays NaN (`max(0.0, nan)` is 0.0: a silent number) for mark_unavailable."""
+    """Negative forecasts clip to 0; NaN stays NaN (`max(0.0, nan)` is 0.0: a silent number) for
+    mark_unavailable."""
     value = float(value)
     return 0.0 if math.isfinite(value) and value < 0.0 else value
 
@@ -54,14 +56,16 @@ def iso_date(value: Any) -> str | None:
 
 
 def signal_source(row: pd.Series, signal: str, source_columns: dict[str, list[str]] | None = None) -> str:
-    """`model`, `baseline` or `heuristic` for one signal: its engine's source column (first present), else the row's."""
+    """`model`, `baseline` or `heuristic` for one signal: its engine's source column (first present), else the
+    row's."""
     for col in (source_columns or {}).get(signal, []):
         if col in row.index and isinstance(row[col], str):
             return row[col] if row[col] in ("model", "baseline", "heuristic") else "baseline"
     return str(row.get("model_source", "baseline"))
 
 
-def latest_row(frame: pd.DataFrame | None, as_of: pd.Timestamp, name: str, warnings: list[str]) -> pd.Series | None:
+def latest_row(frame: pd.DataFrame | None, as_of: pd.Timestamp, name: str,
+               warnings: list[str]) -> pd.Series | None:
     """The signal row of `as_of`, or the last one before it with a warning (None when there is none)."""
     if frame is None or len(frame) == 0:
         return None
@@ -70,7 +74,8 @@ def latest_row(frame: pd.DataFrame | None, as_of: pd.Timestamp, name: str, warni
         return None
     row = frame.sort_values("date").iloc[-1]
     if pd.Timestamp(row["date"]) < as_of:
-        warnings.append(f"{name} last available for {iso_date(row['date'])}, before data_as_of {iso_date(as_of)}")
+        warnings.append(f"{name} last available for {iso_date(row['date'])}, "
+                        f"before data_as_of {iso_date(as_of)}")
     return row
 
 

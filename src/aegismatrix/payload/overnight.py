@@ -45,7 +45,8 @@ def us_inputs(market: pd.DataFrame, us_daily: pd.DataFrame | None, decision_time
 
 def expected_gap(gap_predictions: pd.DataFrame | None, gap_model: dict | None, as_of: pd.Timestamp,
                  spot: float) -> dict | None:
-    """The expected log gap of the next open with the interval of past out-of-sample errors (model or baseline)."""
+    """The expected log gap of the next open with the interval of past out-of-sample errors (model or
+    baseline)."""
     if gap_predictions is None or gap_predictions.empty:
         return None
     row = gap_predictions.loc[pd.to_datetime(gap_predictions["date"]) == as_of]
@@ -55,7 +56,8 @@ def expected_gap(gap_predictions: pd.DataFrame | None, gap_model: dict | None, a
     meta = (gap_model or {}).get("meta", {})
     widths = (meta.get("abs_residual_quantiles") or {}).get(source, {})
     width = widths.get(GAP_INTERVAL_LEVEL)
-    # no recorded errors (a model trained before issue 14): NaN, which publishing marks unavailable with a reason
+    # no recorded errors (a model trained before issue 14): NaN, which publishing marks unavailable with a
+    # reason
     low, high = (value - width, value + width) if width is not None else (math.nan, math.nan)
     points = lambda g: spot * (math.exp(g) - 1.0)  # noqa: E731
     return {"value": value, "lower": low, "upper": high,
@@ -65,7 +67,8 @@ def expected_gap(gap_predictions: pd.DataFrame | None, gap_model: dict | None, a
 
 
 def overnight_market_fields(market_daily: pd.DataFrame, us_daily: pd.DataFrame | None, decision_time: str,
-                            gap_predictions: pd.DataFrame | None = None, gap_model: dict | None = None) -> dict:
+                            gap_predictions: pd.DataFrame | None = None,
+                            gap_model: dict | None = None) -> dict:
     """`decision_time`, `decision_at` (UTC) and `overnight` for the payload's market block."""
     market = market_daily.sort_values("date").reset_index(drop=True)
     check_decision_time(decision_time)
@@ -74,5 +77,6 @@ def overnight_market_fields(market_daily: pd.DataFrame, us_daily: pd.DataFrame |
     overnight = us_inputs(market, us_daily, decision_time)
     if overnight is not None:
         gap = expected_gap(gap_predictions, gap_model, as_of, float(market["close"].iloc[-1]))
-        overnight["expected_gap"] = gap if decision_time == "preopen" else None  # after the close it is not served
+        # after the close the expected gap is not served
+        overnight["expected_gap"] = gap if decision_time == "preopen" else None
     return {"decision_time": decision_time, "decision_at": _iso_utc(int(instant)), "overnight": overnight}

@@ -109,14 +109,17 @@ def _known(*values: Any) -> bool:
 
 def _consistency_errors(p: dict[str, Any]) -> list[tuple[str, str]]:
     """Cross-field rules JSON Schema cannot express (sums of probabilities, interval order)."""
-    errors: list[tuple[str, str]] = [(path, "null without a reason in data.unavailable (NaN is never served silently)")
+    errors: list[tuple[str, str]] = [(path, "null without a reason in data.unavailable "
+                                            "(NaN is never served silently)")
                                      for path in unlisted_nulls(p)]
     for i, h in enumerate(p["direction"]["horizons"]):
         if _known(h["p_down"], h["p_neutral"], h["p_up"]):  # null = unavailable (payload/unavailable.py)
             total = h["p_down"] + h["p_neutral"] + h["p_up"]
             if abs(total - 1) > _SUM_TOLERANCE:
-                errors.append((f"$.direction.horizons[{i}]", f"p_down + p_neutral + p_up = {total:.4f}, not 1"))
-        if _known(h["move_lower_points"], h["move_upper_points"]) and h["move_lower_points"] > h["move_upper_points"]:
+                errors.append((f"$.direction.horizons[{i}]",
+                               f"p_down + p_neutral + p_up = {total:.4f}, not 1"))
+        if (_known(h["move_lower_points"], h["move_upper_points"])
+                and h["move_lower_points"] > h["move_upper_points"]):
             errors.append((f"$.direction.horizons[{i}]", "move_lower_points > move_upper_points"))
     s = p["seller"]
     if _known(s["p_vol_low"], s["p_vol_medium"], s["p_vol_high"]):
@@ -144,6 +147,7 @@ def validate_payload(payload: dict[str, Any]) -> None:
 
 
 def publish_payload(payload: dict[str, Any], path: str | Path) -> Path:
-    """Validate, then write atomically (temp file in the same folder + os.replace); the old file survives failures."""
+    """Validate, then write atomically (temp file in the same folder + os.replace); the old file survives
+    failures."""
     validate_payload(payload)
     return write_text_atomic(path, dumps(payload))

@@ -1,4 +1,5 @@
-"""The payload's `track_record` block: headline numbers, drift flags and short series from the latest scorecard."""
+"""The payload's `track_record` block: headline numbers, drift flags and short series from the latest
+scorecard."""
 
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
-"""No silent numbers: a NaN/inf anywhere in a served payload becomes `null`, marked `unavailable`, with a reason.
+"""No silent numbers: a NaN/inf anywhere in a served payload becomes `null`, marked `unavailable`, with a
+reason.
 
 Choice per signal (docs/payload.md, "Unavailable values"):
-- `market.spot` frames every other number (ranges, moves, the dashboard), so a non-finite spot FAILS the run and
-  the last good aegismatrix.json stays in place (`UnservableValueError`).
+- `market.spot` frames every other number (ranges, moves, the dashboard), so a non-finite spot FAILS the run
+  and the last good aegismatrix.json stays in place (`UnservableValueError`).
 - Every other number becomes `null`; the signal that owns it gets `model_source: unavailable` (the per-signal
-  `model_source` dict of its section, or the `model_source` of its own object), `data.unavailable` lists the JSON
-  path and the reason, and `data.warnings` repeats it. Probabilities that only mean something together (a
+  `model_source` dict of its section, or the `model_source` of its own object), `data.unavailable` lists the
+  JSON path and the reason, and `data.warnings` repeats it. Probabilities that only mean something together (a
   direction triple, the vol-regime triple, the breakout split) are voided together.
 The walk is generic, so blocks other engines add later are covered without edits here.
 """
@@ -85,38 +86,43 @@ def _void_groups(node: Any, path: str, found: list[dict]) -> None:
 
 
 def mark_unavailable(payload: dict) -> dict:
-    """Replace non-finite numbers by null in place, mark their signals `unavailable`, list why; returns payload."""
+    """Replace non-finite numbers by null in place, mark their signals `unavailable`, list why; returns
+    payload."""
     hits: list = []
     for section, value in payload.items():
         if section not in SKIP_SECTIONS and isinstance(value, (dict, list)):
             _walk(value, f"$.{section}", [(payload, section)], hits)
     fatal = [h for h in hits if h[0] in FATAL_PATHS]
     if fatal:
-        raise UnservableValueError(f"{fatal[0][0]} is {fatal[0][3]!r}: refusing to publish a payload without it; "
+        raise UnservableValueError(f"{fatal[0][0]} is {fatal[0][3]!r}: "
+                                   "refusing to publish a payload without it; "
                                    "the last good aegismatrix.json stays")
     found = []
     for path, container, key, value, chain in hits:
         container[key] = None
         _mark_owner(container, key, chain)
-        found.append({"path": path, "reason": f"not a finite number ({float(value)!r})", "source": UNAVAILABLE})
+        found.append({"path": path, "reason": f"not a finite number ({float(value)!r})",
+                      "source": UNAVAILABLE})
     _void_groups(payload, "$", found)
     if found:
         data = payload.setdefault("data", {})
         known = {u["path"] for u in data.get("unavailable") or []}
-        data["unavailable"] = [*(data.get("unavailable") or []), *(f for f in found if f["path"] not in known)]
+        data["unavailable"] = [*(data.get("unavailable") or []),
+                               *(f for f in found if f["path"] not in known)]
         data["warnings"] = [*(data.get("warnings") or []),
-                            *(f"{f['path']} unavailable: {f['reason']}" for f in found if f["path"] not in known)]
+                            *(f"{f['path']} unavailable: {f['reason']}"
+                              for f in found if f["path"] not in known)]
     return payload
 
 
 # Signal values the schema allows as null only when data.unavailable says why.
 NULL_ONLY_WHEN_UNAVAILABLE = {
     "change", "change_pct", "vix", "p_down", "p_neutral", "p_up", "label", "conviction", "neutral_band",
-    "expected_abs_move_points", "move_lower_points", "move_upper_points", "interval_coverage", "vol_forecast_21d",
-    "vol_regime", "p_vol_low", "p_vol_medium", "p_vol_high", "trap_probability", "lower", "upper",
-    "breach_probability", "target_breach_probability", "breakout_probability", "p_breakout_up", "p_breakout_down",
-    "spike_up_probability", "spike_bias", "theta_ratio_forecast", "theta_edge", "contribution",
-    "typical_abs_move_points",
+    "expected_abs_move_points", "move_lower_points", "move_upper_points", "interval_coverage",
+    "vol_forecast_21d", "vol_regime", "p_vol_low", "p_vol_medium", "p_vol_high", "trap_probability", "lower",
+    "upper", "breach_probability", "target_breach_probability", "breakout_probability", "p_breakout_up",
+    "p_breakout_down", "spike_up_probability", "spike_bias", "theta_ratio_forecast", "theta_edge",
+    "contribution", "typical_abs_move_points",
 }
 SIGNAL_SECTIONS = ("market", "direction", "seller", "buyer")
 

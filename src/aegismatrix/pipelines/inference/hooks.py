@@ -36,7 +36,8 @@ def _untrained_direction_ensemble(catalog) -> dict:
 # Engine artifacts other than <ns>.model / .metrics: what a run reads when they were never trained (None: the
 # payload states the reason, e.g. "no strategy backtest computed").
 UNTRAINED = {"direction_ensemble": _untrained_direction_ensemble,
-             "seller_strategy_backtest": lambda catalog: None, "seller_strategy_backtest_summary": lambda catalog: None}
+             "seller_strategy_backtest": lambda catalog: None,
+             "seller_strategy_backtest_summary": lambda catalog: None}
 
 
 class MissingArtifactDataset(AbstractDataset[None, Any]):
@@ -58,8 +59,10 @@ class MissingArtifactDataset(AbstractDataset[None, Any]):
 def _missing_metrics(ns: str, params: dict) -> dict:
     """A `no_edge` metrics stub in the template's layout for a model that was never evaluated."""
     empty = {"n": 0, "model": {}, "baselines": {}, "skill": {"value": None, "ci_low": None, "ci_high": None}}
-    return {"name": ns, "missing": True, "metric": params.get("metric"), "primary_baseline": params.get("primary_baseline"),
-            "edge": False, "status": "no_edge", "folds": {}, "per_year": {}, "walk_forward": empty, "test": empty,
+    return {"name": ns, "missing": True, "metric": params.get("metric"),
+            "primary_baseline": params.get("primary_baseline"),
+            "edge": False, "status": "no_edge", "folds": {}, "per_year": {}, "walk_forward": empty,
+            "test": empty,
             "overall": empty, "beats_all_baselines": False}
 
 
@@ -91,10 +94,12 @@ class MissingModelHooks:
             params = catalog.load(f"params:{ns}") if f"params:{ns}" in catalog else {}
             logger.warning("%s has no stored version (never trained?): %s", name,
                            "its baseline is served" if kind == "model" else "treated as no_edge")
-            catalog[name] = MissingArtifactDataset(name, None if kind == "model" else _missing_metrics(ns, params))
+            catalog[name] = MissingArtifactDataset(name, None if kind == "model"
+                                                   else _missing_metrics(ns, params))
         for name in sorted(set(UNTRAINED) & pipeline.inputs()):
             if name not in pinned and not catalog.exists(name):
-                logger.warning("%s has no stored version (never trained?): serving baselines without it", name)
+                logger.warning("%s has no stored version (never trained?): serving baselines without it",
+                               name)
                 catalog[name] = MissingArtifactDataset(name, UNTRAINED[name](catalog))
         if VERSIONS_DATASET in pipeline.inputs():
             catalog[VERSIONS_DATASET] = MemoryDataset(versions)
@@ -105,12 +110,14 @@ def _saves_models(pipeline) -> bool:
 
 
 class ServingMemoryHooks:
-    """Serving runs (inference, backfill: they train nothing and write the ledger) keep intermediates in memory.
+    """Serving runs (inference, backfill: they train nothing and write the ledger) keep intermediates in
+    memory.
 
-    Of the datasets such a run both produces and consumes, those matching `params:inference.in_memory` (default:
-    the template's per-model `model_input` and `predictions`, 82 files a run) are never saved; every other one is
-    still saved as this run's version but read back from memory (a `CachedDataset`: market_daily alone is read by
-    41 model instances). Versions and validators are those of the wrapped dataset (releases.hooks unwraps it).
+    Of the datasets such a run both produces and consumes, those matching `params:inference.in_memory`
+    (default: the template's per-model `model_input` and `predictions`, 82 files a run) are never saved; every
+    other one is still saved as this run's version but read back from memory (a `CachedDataset`: market_daily
+    alone is read by 41 model instances). Versions and validators are those of the wrapped dataset
+    (releases.hooks unwraps it).
     """
 
     @hook_impl
@@ -125,7 +132,9 @@ class ServingMemoryHooks:
             if any(fnmatch.fnmatchcase(name, p) for p in patterns):
                 replace_dataset(catalog, name, MemoryDataset())
                 in_memory += 1
-            elif name in catalog and not isinstance(dataset := catalog.get(name), (MemoryDataset, CachedDataset)):
+            elif name in catalog and not isinstance(dataset := catalog.get(name),
+                                                    (MemoryDataset, CachedDataset)):
                 replace_dataset(catalog, name, CachedDataset(dataset))
                 cached += 1
-        logger.info("serving run: %d intermediates kept in memory, %d saved and read back from memory", in_memory, cached)
+        logger.info("serving run: %d intermediates kept in memory, %d saved and read back from memory",
+                    in_memory, cached)

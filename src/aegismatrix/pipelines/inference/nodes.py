@@ -1,4 +1,5 @@
-"""Thin nodes of the inference pipeline: describe each served model, assemble, validate and publish the payload."""
+"""Thin nodes of the inference pipeline: describe each served model, assemble, validate and publish the
+payload."""
 
 from __future__ import annotations
 
@@ -32,23 +33,27 @@ def assemble_inference_payload(market_daily: pd.DataFrame, data_provenance: dict
     `inputs`: `<engine>__<model>__payload_entry` (template_inputs with engine=None), `<engine>__params`,
     `<engine>_signals` and the optional frames named below."""
     entries = template_outputs(inputs, "payload_entry")
-    signals = {key[: -len(SIGNAL_SUFFIX)]: value for key, value in inputs.items() if key.endswith(SIGNAL_SUFFIX)}
+    signals = {key[: -len(SIGNAL_SUFFIX)]: value for key, value in inputs.items()
+               if key.endswith(SIGNAL_SUFFIX)}
     engine_params = template_outputs(inputs, "params")
     payload = assemble_payload(market_daily, data_provenance, signals, entries, model_versions, params,
                                engine_params=engine_params, gamma_windows=inputs.get("gamma_windows"),
                                max_pain=inputs.get("seller_chain_analytics"),
                                strategy_backtest=(inputs.get("seller_strategy_backtest"),
                                                   inputs.get("seller_strategy_backtest_summary")),
-                               expiry_ranges=(inputs.get("seller_expiry_ranges"), inputs.get("seller_strike_ladder")))
-    payload["market"].update(overnight_market_fields(  # decision time and the US session it could see (issue 14)
-        market_daily, inputs.get("us_daily"), inputs.get("decision_time", "close"), inputs.get("gap_predictions"),
-        inputs.get("gap_model")))
+                               expiry_ranges=(inputs.get("seller_expiry_ranges"),
+                                              inputs.get("seller_strike_ladder")))
+    # decision time and the US session it could see (issue 14)
+    payload["market"].update(overnight_market_fields(
+        market_daily, inputs.get("us_daily"), inputs.get("decision_time", "close"),
+        inputs.get("gap_predictions"), inputs.get("gap_model")))
     payload["track_record"] = track_record_block(inputs.get("scorecard"))  # issue 15: the live record
     return payload
 
 
 def publish(payload: dict, params: dict) -> dict:
-    """Validate and atomically publish aegismatrix.json (an invalid payload fails the run; the last good file stays)."""
+    """Validate and atomically publish aegismatrix.json (an invalid payload fails the run; the last good
+    file stays)."""
     path = Path(params.get("payload_path", "data/07_model_output/aegismatrix.json"))
     payload = mark_unavailable(payload)  # blocks added after assembly get the same no-silent-number rule
     try:

@@ -45,32 +45,37 @@ def create_pipeline(**kwargs) -> Pipeline:
     ])
 
 
-# Engine artifacts the payload reads when their engine is in the run: produced by its serving pipeline, or (the
-# weekly strategy backtest, computed in training) read from the release.
+# Engine artifacts the payload reads when their engine is in the run: produced by its serving pipeline,
+# or (the weekly strategy backtest, computed in training) read from the release.
 ENGINE_ARTIFACTS = {"buyer": ("gamma_windows",),
                     "seller": ("seller_chain_analytics", "seller_expiry_ranges", "seller_strike_ladder",
                                "seller_strategy_backtest", "seller_strategy_backtest_summary")}
 
 
 def _payload_inputs(pipe: Pipeline, engines: dict, namespaces: list[str]) -> dict[str, str]:
-    """The payload node's inputs: market data, each engine's signals, parameters, artifacts and model entries."""
+    """The payload node's inputs: market data, each engine's signals, parameters, artifacts and model
+    entries."""
     inputs = {"market_daily": "market_daily", "data_provenance": "data_provenance",
               "model_versions": "inference_model_versions", "params": "params:inference"}
     inputs.update({f"{name}_signals": f"{name}_signals" for name in engines})
     inputs.update({f"{name}__params": f"params:{name}" for name in engines})
     inputs.update(template_inputs(None, namespaces, ("payload_entry",)))
     inputs.update({name: name for engine in engines for name in ENGINE_ARTIFACTS.get(engine, ())})
-    inputs.update({"us_daily": "us_daily", "decision_time": "params:decision_time"})  # issue 14: overnight inputs
-    inputs["scorecard"] = "scorecard"  # issue 15: the latest scorecard (None before the first) -> track_record
+    # issue 14: overnight inputs
+    inputs.update({"us_daily": "us_daily", "decision_time": "params:decision_time"})
+    # issue 15: the latest scorecard (None before the first) -> track_record
+    inputs["scorecard"] = "scorecard"
     if "direction.gap.predictions" in pipe.all_outputs():
         inputs.update({"gap_predictions": "direction.gap.predictions", "gap_model": "direction.gap.model"})
     return inputs
 
 
 def _ledger_node(pipe: Pipeline) -> Node:
-    """After publishing: what was served becomes one keep-first ledger append (issue 15, docs/track_record.md)."""
+    """After publishing: what was served becomes one keep-first ledger append (issue 15,
+    docs/track_record.md)."""
     inputs = {"payload": "aegismatrix_payload", "model_versions": "inference_model_versions",
-              "data_provenance": "data_provenance", "mlflow_releases": "mlflow_releases", "params": "params:ledger",
+              "data_provenance": "data_provenance", "mlflow_releases": "mlflow_releases",
+              "params": "params:ledger",
               "decision_time": "params:decision_time"}
     inputs.update({name: name for name in ledger_frame_names(pipe.all_outputs())})
     return Node(record_served, inputs, "signal_ledger", name="record_served_signals")
