@@ -20,5 +20,6 @@ def render_dashboard(payload_path: str | Path, out_dir: str | Path) -> Path:
         (out / name).write_bytes(package.joinpath(name).read_bytes())
     source, target = Path(payload_path), out / PAYLOAD_NAME
     if not target.exists() or not source.samefile(target):
-        write_text_atomic(target, source.read_text(encoding="utf-8"))  # unique temp name: overlapping runs are safe
+        # unique temp name: overlapping runs are safe
+        write_text_atomic(target, source.read_text(encoding="utf-8"))
     return out / "index.html"

@@ -1,8 +1,9 @@
 """Kedro datasets for the track record: the signal ledger (a database) and an optional JSON report.
 
 `SignalLedgerDataset` loads every ledger row as a frame and saves `{"run": {...}, "rows": frame}` as one
-transactional, keep-first append (rules in `aegismatrix.ledger.store`). `filepath` names a DuckDB file (default);
-`url` (or `credentials: {url}`) a database instead, e.g. `postgresql+psycopg://user:pass@host:port/db`.
+transactional, keep-first append (rules in `aegismatrix.ledger.store`). `filepath` names a DuckDB file
+(default); `url` (or `credentials: {url}`) a database instead, e.g.
+`postgresql+psycopg://user:pass@host:port/db`.
 """
 
 from __future__ import annotations
@@ -76,10 +77,11 @@ def _safe(url: str) -> str:
 
 
 class OptionalJSONDataset(AbstractDataset[Any, Any]):
-    """A plain (unversioned) JSON file that loads None while it does not exist; saves are temp file + os.replace.
+    """A plain (unversioned) JSON file that loads None while it does not exist; saves are temp file +
+    os.replace.
 
-    Not a versioned dataset on purpose: a live report (the scorecard) or an index (MLflow releases) is one file
-    that every run reads at its newest, never pinned to a training release.
+    Not a versioned dataset on purpose: a live report (the scorecard) or an index (MLflow releases) is one
+    file that every run reads at its newest, never pinned to a training release.
     """
 
     def __init__(self, filepath: str, save_args: dict | None = None, metadata: dict | None = None):

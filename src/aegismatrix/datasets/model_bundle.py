@@ -4,8 +4,8 @@ A bundle is `{"meta": dict, "blobs": {filename: bytes}}`: `meta` holds the model
 scaler, calibrator, baselines, feature fingerprint and metadata; blobs hold XGBoost UBJ or safetensors.
 Saves go to a temporary folder that is renamed into place, so a failed save never leaves half a model.
 Integrity: `meta.json` records the sha256 of every blob (`blob_sha256`) and of itself (`meta_sha256`, over the
-canonical JSON without that key); `load` verifies both and REFUSES a mismatch or a bundle without checksums with
-`BundleIntegrityError`, so inference fails and the last good aegismatrix.json stays (docs/inference.md).
+canonical JSON without that key); `load` verifies both and REFUSES a mismatch or a bundle without checksums
+with `BundleIntegrityError`, so inference fails and the last good aegismatrix.json stays (docs/inference.md).
 """
 
 from __future__ import annotations
@@ -18,7 +18,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import fsspec
-from kedro.io.core import AbstractVersionedDataset, DatasetError, Version, get_filepath_str, get_protocol_and_path
+from kedro.io.core import (
+    AbstractVersionedDataset,
+    DatasetError,
+    Version,
+    get_filepath_str,
+    get_protocol_and_path,
+)
 
 META_FILE = "meta.json"
 META_CHECKSUM = "meta_sha256"
@@ -42,25 +48,29 @@ def verify_bundle(folder: Path, meta: dict, blobs: dict[str, bytes]) -> None:
     """Raise BundleIntegrityError naming the file when a checksum is missing or differs."""
     recorded = meta.get("blob_sha256")
     if recorded is None or META_CHECKSUM not in meta:
-        raise BundleIntegrityError(f"model bundle {folder} has no sha256 checksums (saved before checksums were "
-                                   "recorded, or edited by hand): refusing to serve it; retrain the model")
+        raise BundleIntegrityError(f"model bundle {folder} has no sha256 checksums (saved before "
+                                   "checksums were recorded, or edited by hand): refusing to serve it; "
+                                   "retrain the model")
     if meta[META_CHECKSUM] != _meta_digest(meta):
         raise BundleIntegrityError(f"model bundle {folder}: {META_FILE} does not match its recorded sha256; "
                                    "refusing to serve a changed model; retrain or restore it")
     for name, payload in blobs.items():
         if recorded.get(name) != _sha256(payload):
-            raise BundleIntegrityError(f"model bundle {folder}: blob {name} has sha256 {_sha256(payload)[:16]}..., "
-                                       f"training recorded {str(recorded.get(name))[:16]}...: refusing to serve a "
-                                       "changed model; retrain or restore it")
+            raise BundleIntegrityError(f"model bundle {folder}: blob {name} has sha256 "
+                                       f"{_sha256(payload)[:16]}..., training recorded "
+                                       f"{str(recorded.get(name))[:16]}...: refusing to serve a changed "
+                                       "model; retrain or restore it")
 
 
 class ModelBundleDataset(AbstractVersionedDataset[dict, dict]):
     """Loads/saves a model bundle folder on the local filesystem, versioned like any Kedro dataset."""
 
-    def __init__(self, *, filepath: str, version: Version | None = None, metadata: dict[str, Any] | None = None):
+    def __init__(self, *, filepath: str, version: Version | None = None,
+                 metadata: dict[str, Any] | None = None):
         protocol, path = get_protocol_and_path(filepath, version)
         if protocol not in ("file", ""):
-            raise DatasetError(f"ModelBundleDataset stores bundles on the local filesystem only, got {filepath}")
+            raise DatasetError("ModelBundleDataset stores bundles on the local filesystem only, "
+                               f"got {filepath}")
         self._protocol = "file"
         self._fs = fsspec.filesystem("file", auto_mkdir=True)  # auto_mkdir: versioned saves need new folders
         self.metadata = metadata
@@ -75,7 +85,8 @@ class ModelBundleDataset(AbstractVersionedDataset[dict, dict]):
         meta = json.loads(meta_path.read_text())
         missing = [name for name in meta.get("blob_files", []) if not (folder / name).exists()]
         if missing:
-            raise BundleIntegrityError(f"model bundle {folder} lacks the blobs {missing} listed in {META_FILE}")
+            raise BundleIntegrityError(f"model bundle {folder} lacks the blobs {missing} "
+                                       f"listed in {META_FILE}")
         blobs = {name: (folder / name).read_bytes() for name in meta.get("blob_files", [])}
         verify_bundle(folder, meta, blobs)
         return {"meta": meta, "blobs": blobs}
@@ -84,8 +95,10 @@ class ModelBundleDataset(AbstractVersionedDataset[dict, dict]):
         folder = Path(get_filepath_str(self._get_save_path(), self._protocol))
         folder.parent.mkdir(parents=True, exist_ok=True)
         blobs = data.get("blobs", {})
-        meta = {**data["meta"], "blob_files": sorted(blobs), "blob_sha256": {n: _sha256(b) for n, b in blobs.items()}}
-        meta = json.loads(json.dumps(meta, default=_json_default))  # the digest covers what load will read back
+        meta = {**data["meta"], "blob_files": sorted(blobs),
+                "blob_sha256": {n: _sha256(b) for n, b in blobs.items()}}
+        # the digest covers what load will read back
+        meta = json.loads(json.dumps(meta, default=_json_default))
         meta[META_CHECKSUM] = _meta_digest(meta)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder.parent))
         try:

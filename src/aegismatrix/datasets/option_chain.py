@@ -1,4 +1,5 @@
-"""Read-only dataset: a folder of option-chain CSV snapshots (one file per date) as {file path: raw text frame}."""
+"""Read-only dataset: a folder of option-chain CSV snapshots (one file per date) as {file path: raw text
+frame}."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from kedro.io import AbstractDataset, DatasetError
 
 
 class OptionChainSnapshotsDataset(AbstractDataset[None, dict[str, pd.DataFrame]]):
-    """Every `*.csv` under `path`, read as text so validation can name a bad cell; no folder or no file -> `{}`."""
+    """Every `*.csv` under `path`, read as text so validation can name a bad cell; no folder or no file ->
+    `{}`."""
 
     def __init__(self, path: str, pattern: str = "*.csv", metadata: dict[str, Any] | None = None) -> None:
         self._path, self._pattern, self.metadata = Path(path), pattern, metadata

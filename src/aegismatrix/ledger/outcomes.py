@@ -90,7 +90,8 @@ def vol_outcomes(market: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def direction_outcomes(market: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
-    """Per direction row: realised class 0 DOWN / 1 NEUTRAL / 2 UP over t+1..t+h against the row's neutral band."""
+    """Per direction row: realised class 0 DOWN / 1 NEUTRAL / 2 UP over t+1..t+h against the row's neutral
+    band."""
     out = pd.Series(np.nan, index=rows.index)
     pos = _positions(market, rows)
     band = (

@@ -1,10 +1,11 @@
-"""Engine signal frames -> ledger rows, driven by the declarative specs in `ledger.signals` (parameters_ledger.yml).
+"""Engine signal frames -> ledger rows, driven by the declarative specs in `ledger.signals`
+(parameters_ledger.yml).
 
 A spec names a frame and which of its columns are the served value, lower/upper level, probability, label and
-extra numbers, and how its horizon is known: a fixed `horizon_days`, a `horizon_days_column` (one row per horizon),
-or an `expiry_column` (one row per expiry, `key_columns` telling apart rows of one expiry; `horizon_days_column`
-then gives the trading days to it). Any new signal
-fits by adding a spec; no code changes. Look-ahead columns (`realised_*`) are never recorded.
+extra numbers, and how its horizon is known: a fixed `horizon_days`, a `horizon_days_column` (one row per
+horizon), or an `expiry_column` (one row per expiry, `key_columns` telling apart rows of one expiry;
+`horizon_days_column` then gives the trading days to it). Any new signal fits by adding a spec; no code
+changes. Look-ahead columns (`realised_*`) are never recorded.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ class LedgerSpecError(ValueError):
 
 
 def _extra(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """Per row a JSON object of the extra served columns (NaN -> null), keys sorted so reruns compare equal."""
+    """Per row a JSON object of the extra served columns (NaN -> null), keys sorted so reruns compare
+    equal."""
     if not columns:
         return pd.Series([None] * len(frame), index=frame.index, dtype=object)
     part = frame[columns].astype(object).where(frame[columns].notna(), None)
@@ -128,7 +130,8 @@ def ledger_rows(
     versions: dict | None = None,
     runs: dict | None = None,
 ) -> pd.DataFrame:
-    """Rows of every spec whose frame is present, restricted to `dates` ("latest" = each frame's last date)."""
+    """Rows of every spec whose frame is present, restricted to `dates` ("latest" = each frame's last
+    date)."""
     parts = []
     for spec in specs:
         frame = frames.get(spec["frame"])

@@ -1,7 +1,9 @@
-"""The signal ledger's tables (SQLAlchemy Core, one definition for DuckDB and PostgreSQL) and their migrations.
+"""The signal ledger's tables (SQLAlchemy Core, one definition for DuckDB and PostgreSQL) and their
+migrations.
 
 Every schema change is a new numbered migration appended to MIGRATIONS; `migrate` applies the missing ones in
-one transaction and records each in `ledger_schema`, so a ledger written by an older release opens and upgrades.
+one transaction and records each in `ledger_schema`, so a ledger written by an older release opens and
+upgrades.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
-"""The scorecard: matured ledger rows scored against the market, with intervals, rolling windows and drift flags.
+"""The scorecard: matured ledger rows scored against the market, with intervals, rolling windows and drift
+flags.
 
 Only matured rows are scored; pending ones are counted. Intervals: Wilson 95% for rates. Drift: over the last
-`drift_window` matured rows of a calibrated probability (a range's breach rate, a breakout or trap probability),
-the realised rate outside the central binomial band (level `drift_level`) around what was promised (the range's
-target, else the mean served probability). Overlapping windows (h > 1) make outcomes correlated, so the band is
-too narrow for them: a flag there is a prompt to look, not proof of a broken model.
+`drift_window` matured rows of a calibrated probability (a range's breach rate, a breakout or trap
+probability), the realised rate outside the central binomial band (level `drift_level`) around what was
+promised (the range's target, else the mean served probability). Overlapping windows (h > 1) make outcomes
+correlated, so the band is too narrow for them: a flag there is a prompt to look, not proof of a broken model.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def binomial_band(p: float, n: int, level: float) -> list[float]:
 
 
 def rolling_series(dates: pd.Series, values: pd.Series, window: int) -> list[dict]:
-    """[{date, value}] of the rolling mean over `window` matured rows (one row per session for a fixed horizon)."""
+    """[{date, value}] of the rolling mean over `window` matured rows (one row per session for a fixed
+    horizon)."""
     rolled = values.rolling(window, min_periods=window).mean()
     keep = rolled.notna()
     return [{"date": str(d.date()), "value": float(v)} for d, v in zip(dates[keep], rolled[keep])]
@@ -247,7 +249,8 @@ def _direction(rows: pd.DataFrame, market: pd.DataFrame, params: dict) -> dict:
 def build_scorecard(
     rows: pd.DataFrame, market_daily: pd.DataFrame, params: dict, range_target: float | None
 ) -> dict:
-    """Every scored block from the ledger rows and the market, plus the headline numbers and the drift flags."""
+    """Every scored block from the ledger rows and the market, plus the headline numbers and the drift
+    flags."""
     market = market_daily.sort_values("date").reset_index(drop=True)
     ranges = {}
     for key, group in _range_groups(rows).items():

@@ -1,4 +1,5 @@
-"""Nodes shared by `inference` and `backfill`: what was served becomes a ledger append (saved by `signal_ledger`)."""
+"""Nodes shared by `inference` and `backfill`: what was served becomes a ledger append (saved by
+`signal_ledger`)."""
 
 from __future__ import annotations
 
@@ -91,7 +92,8 @@ def backfill_rows(
     models: dict[str, dict | None],
     frames: dict[str, pd.DataFrame],
 ) -> dict:
-    """Every date from `backfill.start` (to `backfill.end`) after all served models' training data, as one append."""
+    """Every date from `backfill.start` (to `backfill.end`) after all served models' training data, as one
+    append."""
     start = pd.Timestamp(params["start"]) if params.get("start") else None
     if start is None:
         raise BackfillRefused("backfill.start is required, e.g. --params backfill.start=2021-01-01")

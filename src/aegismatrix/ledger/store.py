@@ -3,10 +3,10 @@
 One SQLAlchemy Core code path serves both databases. Each append is ONE transaction (run record, new rows and
 refused re-serves together), so a crash mid-write leaves the ledger exactly as it was before that run.
 
-Idempotency rule, "keep the first": a row's key is (as_of_date, decision_time, signal, horizon). A key already in
-the ledger is never replaced. Offered again with the same values it is skipped silently (a rerun); offered with
-different values it is refused, logged as a warning and kept in `ledger_conflicts` with the reason and the values
-that were refused. A run that adds nothing and conflicts with nothing writes nothing at all.
+Idempotency rule, "keep the first": a row's key is (as_of_date, decision_time, signal, horizon). A key already
+in the ledger is never replaced. Offered again with the same values it is skipped silently (a rerun); offered
+with different values it is refused, logged as a warning and kept in `ledger_conflicts` with the reason and
+the values that were refused. A run that adds nothing and conflicts with nothing writes nothing at all.
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ def _check_offer(rows: pd.DataFrame) -> pd.DataFrame:
     dup = frame.duplicated(list(S.KEY), keep=False)
     if dup.any():
         raise LedgerError(
-            f"{int(dup.sum())} offered rows share a key, e.g. {frame.loc[dup, list(S.KEY)].head(2).to_dict('records')}"
+            f"{int(dup.sum())} offered rows share a key, e.g. "
+            f"{frame.loc[dup, list(S.KEY)].head(2).to_dict('records')}"
         )
     return frame
 
@@ -111,7 +112,8 @@ class SignalLedger:
         return stored
 
     def append(self, run: dict, rows: pd.DataFrame) -> dict:
-        """Add the run's new rows in one transaction; returns counts {offered, inserted, unchanged, conflicts}."""
+        """Add the run's new rows in one transaction; returns counts {offered, inserted, unchanged,
+        conflicts}."""
         offered = _check_offer(rows)
         counts = {"offered": len(offered), "inserted": 0, "unchanged": 0, "conflicts": 0}
         with self.engine.begin() as conn:

@@ -6,7 +6,8 @@ Each spec is `{name, kind, ...}`. Kinds:
 - conditional_prior: class frequencies conditional on the sign of `column` at t (e.g. yesterday's sign)
 - column: the value of `column` x `scale` (e.g. trailing realised vol, raw VIX / 100)
 - scaled_column: `column` x the median ratio label / column on the training rows (e.g. VIX scaled to realised)
-- trailing_label_median: median of the labels already known at t (label windows closed by t) over `window` rows
+- trailing_label_median: median of the labels already known at t (label windows closed by t) over `window`
+  rows
 """
 
 from __future__ import annotations

@@ -18,36 +18,41 @@ class LabelMismatchError(ValueError):
 
 
 def label_params(cfg: ModelConfig) -> dict:
-    """What the model predicts: label spec, bins (e.g. derived from a target breach probability), classes, horizon."""
+    """What the model predicts: label spec, bins (e.g. derived from a target breach probability), classes,
+    horizon."""
     return {"label": dict(cfg.label), "label_bins": cfg.label_bins, "class_names": cfg.class_names,
             "horizon": cfg.horizon}
 
 
 def check_label_params(meta: dict, cfg: ModelConfig, namespace: str | None = None) -> None:
     """Refuse a bundle trained for other label parameters, naming the parameter key that differs."""
-    trained = meta.get("label_params") or {k: meta[k] for k in ("label", "class_names", "horizon") if k in meta}
+    trained = meta.get("label_params") or {k: meta[k] for k in ("label", "class_names", "horizon")
+                                           if k in meta}
     current = label_params(cfg)
     name = namespace or meta.get("name", meta.get("kind"))
     for key, value in trained.items():
         if key == "label":
-            diff = sorted(k for k in set(value) | set(current["label"]) if value.get(k) != current["label"].get(k))
+            diff = sorted(k for k in set(value) | set(current["label"])
+                          if value.get(k) != current["label"].get(k))
             if diff:
                 k = diff[0]
-                raise LabelMismatchError(f"{name}: frozen model was trained with label.{k}={value.get(k)!r}, the "
-                                         f"current config has params:{name}.label.{k}={current['label'].get(k)!r}; "
+                raise LabelMismatchError(f"{name}: frozen model was trained with label.{k}={value.get(k)!r}, "
+                                         "the current config has "
+                                         f"params:{name}.label.{k}={current['label'].get(k)!r}; "
                                          "retrain, or pin the release trained with this config")
         elif _normalised(value) != _normalised(current[key]):
             hint = " (derived from safe_range.target_breach_probability)" if key == "label_bins" else ""
-            raise LabelMismatchError(f"{name}: frozen model was trained with {key}={value!r}, the current config has "
-                                     f"params:{name}.{key}={current[key]!r}{hint}; retrain, or pin the release "
-                                     "trained with this config")
+            raise LabelMismatchError(f"{name}: frozen model was trained with {key}={value!r}, the current "
+                                     f"config has params:{name}.{key}={current[key]!r}{hint}; retrain, "
+                                     "or pin the release trained with this config")
 
 
 def _normalised(value):
     """Compare bins and lists of numbers as floats rounded to 10 digits (YAML/JSON round trips)."""
     if isinstance(value, (list, tuple)):
         return [_normalised(v) for v in value]
-    return round(float(value), 10) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    return (round(float(value), 10) if isinstance(value, (int, float)) and not isinstance(value, bool)
+            else value)
 
 
 def to_bundle(fitted: FittedModel, cfg: ModelConfig, feature_cols: list[str], fingerprint: str,
@@ -56,13 +61,15 @@ def to_bundle(fitted: FittedModel, cfg: ModelConfig, feature_cols: list[str], fi
     meta = {
         "kind": cfg.estimator["kind"], "params": {**cfg.estimator.get("params", {}), **fitted.best_params},
         "seed": cfg.seed, "class_names": cfg.class_names, "features": fitted.features or feature_cols,
-        "feature_selection": fitted.feature_selection, "target_scale": fitted.target_scale, "pool": fitted.pool,
+        "feature_selection": fitted.feature_selection, "target_scale": fitted.target_scale,
+        "pool": fitted.pool,
         "feature_set": cfg.feature_set, "feature_fingerprint": fingerprint,
         "scaler": fitted.scaler.to_dict() if fitted.scaler else None,
         "calibrator": fitted.calibrator.to_dict() if fitted.calibrator else None,
         "label_thresholds": fitted.label_thresholds, "baselines": cfg.baselines,
         "primary_baseline": cfg.primary_baseline, "baseline_states": fitted.baseline_states,
-        "estimator_state": state, "training_window": list(fitted.train_dates), "training_rows": fitted.train_rows,
+        "estimator_state": state, "training_window": list(fitted.train_dates),
+        "training_rows": fitted.train_rows,
         "tuning": fitted.tuning, "label_params": label_params(cfg), **metadata,
     }
     return {"meta": meta, "blobs": blobs}
@@ -91,7 +98,8 @@ def from_bundle(bundle: dict, expected_fingerprint: str | None = None) -> Fitted
         scaler=Scaler.from_dict(meta["scaler"]) if meta["scaler"] else None,
         calibrator=Calibrator.from_dict(meta["calibrator"]) if meta["calibrator"] else None,
         baseline_states=meta["baseline_states"], label_thresholds=meta["label_thresholds"],
-        best_params=meta["params"], train_dates=tuple(meta["training_window"]), train_rows=meta["training_rows"],
+        best_params=meta["params"], train_dates=tuple(meta["training_window"]),
+        train_rows=meta["training_rows"],
         tuning=meta.get("tuning", {}), features=list(meta["features"]),
         feature_selection=meta.get("feature_selection", {}), target_scale=meta.get("target_scale"),
         pool=meta.get("pool", {}),

@@ -101,7 +101,7 @@ def expected_calibration_error(y: np.ndarray, proba: np.ndarray, n_bins: int = 1
     y = np.asarray(y, dtype=float)
     keep = np.isfinite(y)
     y, proba = y[keep], np.asarray(proba, dtype=float)[keep]
-    errors = [sum(r["n"] * abs(r["mean_predicted"] - r["observed"]) for r in reliability_table((y == k).astype(float),
-                                                                                               proba[:, k], n_bins))
+    errors = [sum(r["n"] * abs(r["mean_predicted"] - r["observed"])
+                  for r in reliability_table((y == k).astype(float), proba[:, k], n_bins))
               / len(y) for k in range(proba.shape[1])]
     return float(np.mean(errors))

@@ -13,7 +13,8 @@ from pydantic.dataclasses import dataclass
 
 from aegismatrix.models.base import ESTIMATOR_MODULES, POOLABLE_KINDS, check_params
 
-DEFAULT_SPLITS = {"n_folds": 5, "test_fraction": 0.2, "min_train": 250, "embargo": 5, "validation_fraction": 0.2}
+DEFAULT_SPLITS = {"n_folds": 5, "test_fraction": 0.2, "min_train": 250, "embargo": 5,
+                  "validation_fraction": 0.2}
 DEFAULT_TUNING = {"n_trials": 6, "storage": None, "storage_dir": "data/06_models/optuna"}
 DEFAULT_BOOTSTRAP = {"n_boot": 500, "level": 0.90}
 METRICS = ("log_loss", "brier", "rmse", "mse", "qlike")  # keys of modelling.metrics.ROW_LOSSES
@@ -44,10 +45,12 @@ class Bootstrap(BaseModel):
 
 
 class Pool(BaseModel):
-    """Pooled training (modelling/pooling.py): other symbols' rows of the universe panel as extra training rows."""
+    """Pooled training (modelling/pooling.py): other symbols' rows of the universe panel as extra training
+    rows."""
 
     model_config = _STRICT
-    exclude: list[str] = Field(default_factory=list)  # panel keys left out: the served index itself, vol indices
+    # panel keys left out: the served index itself, vol indices
+    exclude: list[str] = Field(default_factory=list)
     weight: float = Field(1.0, gt=0)  # sample weight of a pooled row relative to a row of the served index
 
 
@@ -115,20 +118,25 @@ class ModelConfig:
                              " (the purge length must equal the label window)")
         if self.label_bins is not None:
             if self.class_names is None or len(self.class_names) != len(self.label_bins) + 1:
-                raise ValueError(f"label_bins {self.label_bins} need len(label_bins) + 1 class_names, got {self.class_names}")
-            if any(not 0 < b < 1 for b in self.label_bins) or sorted(self.label_bins) != list(self.label_bins):
+                raise ValueError(f"label_bins {self.label_bins} need len(label_bins) + 1 class_names, "
+                                 f"got {self.class_names}")
+            if (any(not 0 < b < 1 for b in self.label_bins)
+                    or sorted(self.label_bins) != list(self.label_bins)):
                 raise ValueError(f"label_bins {self.label_bins} must be increasing quantiles in (0, 1)")
 
     def _check_pooling(self) -> None:
         if self.target_scale is not None and self.class_names is not None:
-            raise ValueError(f"target_scale {self.target_scale!r} applies to regressors only (this model has class_names)")
+            raise ValueError(f"target_scale {self.target_scale!r} applies to regressors only "
+                             "(this model has class_names)")
         if self.pool is None:
             return
         if self.estimator["kind"] not in POOLABLE_KINDS:
-            raise ValueError(f"pool: estimator kind {self.estimator['kind']!r} reads rows in sequence (history "
-                             f"windows or recursion) and cannot take another symbol's rows; poolable: {sorted(POOLABLE_KINDS)}")
+            raise ValueError(f"pool: estimator kind {self.estimator['kind']!r} reads rows in sequence "
+                             "(history windows or recursion) and cannot take another symbol's rows; "
+                             f"poolable: {sorted(POOLABLE_KINDS)}")
         if not self.features:
-            raise ValueError("pool: list `features:` explicitly (features every symbol has: the price families)")
+            raise ValueError("pool: list `features:` explicitly "
+                             "(features every symbol has: the price families)")
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> ModelConfig:

@@ -24,7 +24,8 @@ def served_oos(oos: pd.DataFrame, metrics: dict, columns: list[str]) -> np.ndarr
     return oos[[prefix + c for c in columns]].to_numpy(dtype=float)
 
 
-def conformal_table(oos: pd.DataFrame, metrics: dict, horizon: int, coverage: float, min_residuals: int) -> dict:
+def conformal_table(oos: pd.DataFrame, metrics: dict, horizon: int, coverage: float,
+                    min_residuals: int) -> dict:
     """Residual quantiles per date (JSON-able), the coverage target and the empirical OOS coverage."""
     oos = oos.sort_values("date").reset_index(drop=True)
     served = served_oos(oos, metrics, ["prediction"])[:, 0]
@@ -45,15 +46,18 @@ def conformal_table(oos: pd.DataFrame, metrics: dict, horizon: int, coverage: fl
         highs.append(float(np.quantile(every, hi_q)))
     table = pd.DataFrame({"date": pd.to_datetime(dates), "q_low": lows, "q_high": highs})
     return {"coverage_target": coverage, "empirical_coverage": interval_coverage(oos, served, table),
-            "source": "model" if metrics["edge"] else "baseline", "date": dates, "q_low": lows, "q_high": highs}
+            "source": "model" if metrics["edge"] else "baseline", "date": dates, "q_low": lows,
+            "q_high": highs}
 
 
 def interval_coverage(oos: pd.DataFrame, served: np.ndarray, table: pd.DataFrame) -> float | None:
     """Share of OOS labels inside [max(forecast + q_low, 0), forecast + q_high] (None without a table)."""
     if table.empty:
         return None
-    frame = pd.DataFrame({"date": as_ns(oos["date"]), "label": oos["label"].to_numpy(dtype=float), "pred": served})
-    frame = pd.merge_asof(frame.sort_values("date"), table.assign(date=as_ns(table["date"])), on="date").dropna()
+    frame = pd.DataFrame({"date": as_ns(oos["date"]), "label": oos["label"].to_numpy(dtype=float),
+                          "pred": served})
+    frame = pd.merge_asof(frame.sort_values("date"), table.assign(date=as_ns(table["date"])),
+                          on="date").dropna()
     if frame.empty:
         return None
     lower, upper = np.maximum(frame["pred"] + frame["q_low"], 0.0), frame["pred"] + frame["q_high"]

@@ -22,7 +22,13 @@ from aegismatrix.modelling.metrics import (
 )
 from aegismatrix.modelling.parallel import parallel_map
 from aegismatrix.modelling.splits import walk_forward_folds
-from aegismatrix.modelling.training import data_hash, encode_label, predict_baselines, predict_rows, train_fold
+from aegismatrix.modelling.training import (
+    data_hash,
+    encode_label,
+    predict_baselines,
+    predict_rows,
+    train_fold,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +99,8 @@ def score_block(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
     block = max(cfg.horizon, 5)
     low, high = block_bootstrap_skill(model_loss, base_loss, block, cfg.bootstrap["n_boot"],
                                       cfg.bootstrap["level"], cfg.seed)
-    out["skill"] = {"metric": cfg.metric, "vs": cfg.primary_baseline, "value": skill_score(model_loss, base_loss),
+    out["skill"] = {"metric": cfg.metric, "vs": cfg.primary_baseline,
+                    "value": skill_score(model_loss, base_loss),
                     "ci_low": low, "ci_high": high, "level": cfg.bootstrap["level"]}
     out["skill_vs_each_baseline"] = {
         b["name"]: skill_score(model_loss, loss(y, _predictions(oos, cfg, f"baseline_{b['name']}__")))
@@ -108,12 +115,14 @@ def _reliability(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
 
 
 def has_edge(ci_low: float, test_skill: float) -> bool:
-    """The edge rule of every model and stack: the skill interval's lower end and the final test skill both > 0."""
+    """The edge rule of every model and stack: the skill interval's lower end and the final test skill
+    both > 0."""
     return bool(ci_low > 0 and test_skill > 0)
 
 
 def summarise(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
-    """Per fold, per year, walk-forward, final test and overall scores; `edge` needs both ci_low > 0 and test skill > 0."""
+    """Per fold, per year, walk-forward, final test and overall scores; `edge` needs both ci_low > 0 and test
+    skill > 0."""
     is_test = oos["fold"] == "test"
     overall, test = score_block(oos, cfg), score_block(oos[is_test], cfg)
     edge = has_edge(overall["skill"]["ci_low"], test["skill"]["value"])
@@ -139,7 +148,8 @@ RESIDUAL_LEVELS = (0.5, 0.8, 0.9)
 
 
 def _abs_residual_quantiles(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
-    """Quantiles of |label - forecast| over the out-of-sample rows (model and primary baseline): interval widths."""
+    """Quantiles of |label - forecast| over the out-of-sample rows (model and primary baseline): interval
+    widths."""
     y = oos["label"].to_numpy(dtype=float)
     out = {}
     for source, prefix in (("model", ""), ("baseline", f"baseline_{cfg.primary_baseline}__")):

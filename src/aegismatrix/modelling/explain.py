@@ -1,4 +1,5 @@
-"""Explanations: SHAP (TreeExplainer) for tree models (XGBoost, LightGBM, CatBoost), coefficient x input for linear ones."""
+"""Explanations: SHAP (TreeExplainer) for tree models (XGBoost, LightGBM, CatBoost), coefficient x input for
+linear ones."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import pandas as pd
 from aegismatrix.modelling.training import FittedModel, model_inputs
 
 
-def contributions(fitted: FittedModel, frame: pd.DataFrame, feature_cols: list[str], rows: np.ndarray) -> pd.DataFrame | None:
-    """Per-row feature contributions for the predicted class (or the forecast); None when the model has no explainer."""
+def contributions(fitted: FittedModel, frame: pd.DataFrame, feature_cols: list[str],
+                  rows: np.ndarray) -> pd.DataFrame | None:
+    """Per-row feature contributions for the predicted class (or the forecast); None when the model has no
+    explainer."""
     kind = type(fitted.estimator).explainer
     feature_cols = fitted.features or feature_cols  # after an in-fold selection: the columns it kept
     X = model_inputs(frame, feature_cols, fitted.scaler, rows[-1] + 1).iloc[rows]
@@ -18,7 +21,8 @@ def contributions(fitted: FittedModel, frame: pd.DataFrame, feature_cols: list[s
 
         values = shap.TreeExplainer(fitted.estimator.booster).shap_values(X.to_numpy(dtype=np.float32))
         values = np.asarray(values)
-        if values.ndim == 3:  # (rows, features, classes seen in training): explain the class each row predicts
+        # (rows, features, classes seen in training): explain the class each row predicts
+        if values.ndim == 3:
             present = getattr(fitted.estimator, "present_", None) or list(range(values.shape[2]))
             predicted = fitted.estimator.predict(X)[:, present].argmax(axis=1)
             values = values[np.arange(len(rows)), :, predicted]

@@ -28,15 +28,17 @@ def correlation_filter(X: pd.DataFrame, max_correlation: float) -> list[str]:
     return [X.columns[i] for i in kept]
 
 
-def importance_top_k(X: pd.DataFrame, y: np.ndarray, max_features: int, seed: int, classification: bool) -> list[str]:
+def importance_top_k(X: pd.DataFrame, y: np.ndarray, max_features: int, seed: int,
+                     classification: bool) -> list[str]:
     """The `max_features` columns with the largest LightGBM gain (ties and order: feature-set order)."""
     import lightgbm as lgb  # only where selection by importance is asked for
 
     if X.shape[1] <= max_features:
         return list(X.columns)
-    params = {"n_estimators": 50, "num_leaves": 7, "learning_rate": 0.1, "min_child_samples": 50, "subsample": 0.8,
-              "subsample_freq": 1, "colsample_bytree": 0.8, "random_state": seed, "n_jobs": 1, "deterministic": True,
-              "force_row_wise": True, "verbosity": -1, "importance_type": "gain"}
+    params = {"n_estimators": 50, "num_leaves": 7, "learning_rate": 0.1, "min_child_samples": 50,
+              "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8, "random_state": seed,
+              "n_jobs": 1, "deterministic": True, "force_row_wise": True, "verbosity": -1,
+              "importance_type": "gain"}
     model = (lgb.LGBMClassifier if classification else lgb.LGBMRegressor)(**params)
     target = np.searchsorted(np.unique(y), y) if classification else y
     gain = model.fit(X.to_numpy(dtype=np.float32), target).feature_importances_

@@ -35,7 +35,8 @@ ROW_LOSSES = {"log_loss": row_log_loss, "brier": row_brier, "rmse": row_squared_
 
 def classification_metrics(y: np.ndarray, proba: np.ndarray, class_names: list[str]) -> dict:
     """Log-loss, Brier, accuracy, balanced accuracy, ROC-AUC/PR-AUC (binary) or macro ROC-AUC."""
-    from sklearn.metrics import average_precision_score, balanced_accuracy_score, roc_auc_score  # lazy: ~1.2 s
+    # lazy: ~1.2 s
+    from sklearn.metrics import average_precision_score, balanced_accuracy_score, roc_auc_score
 
     y = y.astype(int)
     pred = proba.argmax(axis=1)
@@ -70,7 +71,8 @@ def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
 
 
 def directional_accuracy(y: np.ndarray, proba: np.ndarray) -> float | None:
-    """Classes ordered down/neutral/up: share of non-NEUTRAL rows (label 0 or 2) whose sign matches p_up > p_down."""
+    """Classes ordered down/neutral/up: share of non-NEUTRAL rows (label 0 or 2) whose sign matches
+    p_up > p_down."""
     keep = np.isfinite(y) & (y != 1)
     if not keep.any():
         return None
@@ -84,7 +86,8 @@ def skill_score(model_loss: np.ndarray, baseline_loss: np.ndarray) -> float:
 
 def block_bootstrap_skill(model_loss: np.ndarray, baseline_loss: np.ndarray, block: int = 21,
                           n_boot: int = 500, level: float = 0.90, seed: int = 7) -> tuple[float, float]:
-    """Moving-block bootstrap interval of the skill score (blocks keep the serial dependence; arch.bootstrap)."""
+    """Moving-block bootstrap interval of the skill score (blocks keep the serial dependence;
+    arch.bootstrap)."""
     from arch.bootstrap import MovingBlockBootstrap  # imported on use: inference never bootstraps
 
     n = len(model_loss)

@@ -1,11 +1,12 @@
 """Independent fits on both cores: one helper for the template's folds and the direction stack's horizons.
 
-`parallel_map(func, jobs)` runs `func(*job)` for each job in up to `workers(len(jobs))` processes (joblib's loky
-backend, which keeps its workers between calls) and returns the results in job order. Each job is a seeded fit on
-its own rows, so results equal a sequential run (tests/modelling/test_template.py). `AEGIS_FOLD_WORKERS` sets the
-number (default: the CPU count, at most 2: the target machine). Only a top-level process fans out: inside any
-child process (a worker of Kedro's ParallelRunner, of Dask, of a test harness) everything runs in-process, since a
-forked worker that starts its own pool can deadlock and the runner is already using the cores.
+`parallel_map(func, jobs)` runs `func(*job)` for each job in up to `workers(len(jobs))` processes (joblib's
+loky backend, which keeps its workers between calls) and returns the results in job order. Each job is a
+seeded fit on its own rows, so results equal a sequential run (tests/modelling/test_template.py).
+`AEGIS_FOLD_WORKERS` sets the number (default: the CPU count, at most 2: the target machine). Only a top-level
+process fans out: inside any child process (a worker of Kedro's ParallelRunner, of Dask, of a test harness)
+everything runs in-process, since a forked worker that starts its own pool can deadlock and the runner is
+already using the cores.
 """
 
 from __future__ import annotations

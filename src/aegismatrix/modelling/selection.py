@@ -1,5 +1,5 @@
-"""Choosing one served model among candidates for the same signal (e.g. the seller's vol forecasters, the buyer's
-NIFTY-only and pooled breakout models): on walk-forward scores only, never on the final test block."""
+"""Choosing one served model among candidates for the same signal (e.g. the seller's vol forecasters, the
+buyer's NIFTY-only and pooled breakout models): on walk-forward scores only, never on the final test block."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ RULE = "edge and lowest walk-forward loss (final test block not used)"
 
 
 def choose_candidate(candidates: list[str], metrics: dict[str, dict]) -> str:
-    """The candidate with edge and the lowest walk-forward loss; the first one (serving its baseline) if none has edge."""
+    """The candidate with edge and the lowest walk-forward loss; the first one (serving its baseline) if none
+    has edge."""
     def loss(m: dict) -> float:
         value = walk_forward_loss(m)
         return np.inf if value is None else float(value)

@@ -27,9 +27,10 @@ def purge(positions: np.ndarray, block_start: int, horizon: int, embargo: int) -
     return positions[positions < block_start - horizon - embargo]
 
 
-def walk_forward_folds(positions: np.ndarray, n_folds: int = 5, test_fraction: float = 0.2, min_train: int = 250,
-                       horizon: int = 1, embargo: int = 5, **_) -> list[Fold]:
-    """Expanding-window folds over the development period, then the final test block (last `test_fraction`)."""
+def walk_forward_folds(positions: np.ndarray, n_folds: int = 5, test_fraction: float = 0.2,
+                       min_train: int = 250, horizon: int = 1, embargo: int = 5, **_) -> list[Fold]:
+    """Expanding-window folds over the development period, then the final test block (last
+    `test_fraction`)."""
     positions = np.asarray(positions)
     n = len(positions)
     test_start = int(round(n * (1.0 - test_fraction)))
@@ -45,7 +46,8 @@ def walk_forward_folds(positions: np.ndarray, n_folds: int = 5, test_fraction: f
             for name, start, end in blocks]
 
 
-def inner_split(train: np.ndarray, horizon: int, embargo: int, validation_fraction: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+def inner_split(train: np.ndarray, horizon: int, embargo: int,
+                validation_fraction: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
     """Split training positions into inner-train and a purged inner-validation block (tuning, calibration)."""
     val_start = int(round(len(train) * (1.0 - validation_fraction)))
     validation = train[val_start:]

@@ -1,9 +1,9 @@
 """Stacking: a walk-forward meta-learner on base models' out-of-sample class probabilities (any engine).
 
 The meta-learner is a multinomial logistic regression on log-probabilities, refitted every `refit_every` rows
-on the rows whose label windows closed before the block (purged by the horizon). It stacks the base models WITH
-edge (all of them, only for the report, when none has edge), because at inference it is fed the base models'
-served predictions and a base without edge serves its baseline. With one base it is a walk-forward
+on the rows whose label windows closed before the block (purged by the horizon). It stacks the base models
+WITH edge (all of them, only for the report, when none has edge), because at inference it is fed the base
+models' served predictions and a base without edge serves its baseline. With one base it is a walk-forward
 recalibration of that model. It is scored against the class prior with the template's edge rule
 (`evaluation.has_edge`) and served when it has edge.
 """
@@ -30,14 +30,17 @@ def meta_features(probas: list[np.ndarray]) -> np.ndarray:
 
 
 def fit_meta(X: np.ndarray, y: np.ndarray, C: float, n_classes: int = 3) -> dict:
-    """Multinomial logistic regression as JSON-able coefficients, padded to every class (binary fits mirrored)."""
-    from sklearn.linear_model import LogisticRegression  # lazy: sklearn costs ~1 s at pipeline registration
+    """Multinomial logistic regression as JSON-able coefficients, padded to every class (binary fits
+    mirrored)."""
+    # lazy: sklearn costs ~1 s at pipeline registration
+    from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=C, max_iter=1000).fit(X, y.astype(int))
     coef, intercept = np.zeros((n_classes, X.shape[1])), np.full(n_classes, ABSENT_CLASS_LOGIT)
     seen = model.classes_.astype(int)
     coef[seen] = model.coef_ if len(seen) > 2 else np.vstack([-model.coef_, model.coef_]) / 2
-    intercept[seen] = model.intercept_ if len(seen) > 2 else np.array([-model.intercept_[0], model.intercept_[0]]) / 2
+    intercept[seen] = (model.intercept_ if len(seen) > 2
+                       else np.array([-model.intercept_[0], model.intercept_[0]]) / 2)
     return {"coef": coef.tolist(), "intercept": intercept.tolist()}
 
 
@@ -60,7 +63,8 @@ def score_stack(y: np.ndarray, stack: np.ndarray, prior: np.ndarray, is_test: np
     edge = has_edge(low, test_skill)
     return {"n": int(len(y)), "model": M.classification_metrics(y, stack, class_names),
             "baseline": M.classification_metrics(y, prior, class_names),
-            "skill": {"metric": "log_loss", "vs": "class_prior", "value": M.skill_score(model_loss, base_loss),
+            "skill": {"metric": "log_loss", "vs": "class_prior",
+                      "value": M.skill_score(model_loss, base_loss),
                       "ci_low": low, "ci_high": high, "level": bootstrap.get("level", 0.9)},
             "test_skill": test_skill, "edge": edge, "status": "edge" if edge else "no_edge",
             "directional_accuracy": M.directional_accuracy(y, stack),
@@ -93,13 +97,14 @@ def _walk_forward_meta(X: np.ndarray, y: np.ndarray, horizon: int, cfg: dict, n_
 
 def stack_walk_forward(horizon: int, bases: dict[str, tuple[pd.DataFrame, dict]], cfg: dict,
                        class_names: list[str]) -> dict:
-    """Evaluate (always) and freeze (with edge) a stack over the bases with edge of `bases` = {name: (oos, metrics)}."""
+    """Evaluate (always) and freeze (with edge) a stack over the bases with edge of
+    `bases` = {name: (oos, metrics)}."""
     proba = [f"p_{c}" for c in class_names]
     candidates = list(bases)
     with_edge = [b for b in candidates if bases[b][1]["edge"]]
     names = with_edge or candidates  # none with edge: evaluated over all for the report, never served
-    out = {"bases": names, "candidates": candidates, "fallback": names[0], "status": "no_edge", "history": None,
-           "meta": None}
+    out = {"bases": names, "candidates": candidates, "fallback": names[0], "status": "no_edge",
+           "history": None, "meta": None}
     merged = _merged_oos({b: bases[b][0] for b in names}, proba)
     X = meta_features([merged[[f"{b}__{c}" for c in proba]].to_numpy(dtype=float) for b in names])
     y = merged["label"].to_numpy(dtype=float)
@@ -107,15 +112,17 @@ def stack_walk_forward(horizon: int, bases: dict[str, tuple[pd.DataFrame, dict]]
     stack = _walk_forward_meta(X, y, horizon, cfg, len(class_names))
     scored = np.isfinite(stack[:, 0]) & np.isfinite(y)
     if scored.sum() < 50:
-        out["reason"] = f"only {int(scored.sum())} stacked out-of-sample rows (ensemble.min_train too large)"
+        out["reason"] = (f"only {int(scored.sum())} stacked out-of-sample rows "
+                         "(ensemble.min_train too large)")
         return out
     rows = np.flatnonzero(scored)
     is_test = np.zeros(len(rows), bool)
     is_test[int(round(len(rows) * (1 - float(cfg.get("test_fraction", 0.2))))):] = True
-    score = score_stack(y[rows], stack[rows], prior[rows], is_test, horizon, cfg.get("bootstrap", {}), class_names)
+    score = score_stack(y[rows], stack[rows], prior[rows], is_test, horizon, cfg.get("bootstrap", {}),
+                        class_names)
     out.update(score)
-    logger.info("stack h=%d over %s: skill %+.4f [%+.4f, %+.4f] -> %s", horizon, names, score["skill"]["value"],
-                score["skill"]["ci_low"], score["skill"]["ci_high"], score["status"])
+    logger.info("stack h=%d over %s: skill %+.4f [%+.4f, %+.4f] -> %s", horizon, names,
+                score["skill"]["value"], score["skill"]["ci_low"], score["skill"]["ci_high"], score["status"])
     if not with_edge:
         out.update(status="no_edge", edge=False, own_status=score["status"],
                    reason=f"no base model has edge ({candidates}): their baselines are served")
@@ -123,7 +130,8 @@ def stack_walk_forward(horizon: int, bases: dict[str, tuple[pd.DataFrame, dict]]
     if not score["edge"]:
         return out
     labelled, have = np.flatnonzero(np.isfinite(y)), np.isfinite(stack[:, 0])
-    history = pd.DataFrame(stack[have], columns=proba).assign(date=merged["date"].dt.strftime("%Y-%m-%d").to_numpy()[have])
+    history = pd.DataFrame(stack[have], columns=proba).assign(
+        date=merged["date"].dt.strftime("%Y-%m-%d").to_numpy()[have])
     out.update(meta=fit_meta(X[labelled], y[labelled], float(cfg["C"]), len(class_names)),
                history=history.to_dict(orient="list"))
     return out

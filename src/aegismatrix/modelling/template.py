@@ -49,16 +49,19 @@ def build_model_input(features: pd.DataFrame, market_daily: pd.DataFrame, params
     cfg = ModelConfig.from_params(params)
     market = market_daily.sort_values("date").reset_index(drop=True)
     label = build_label(market, **cfg.label)
-    context = market[["date", *[c for c in CONTEXT_COLUMNS if c not in features.columns]]].assign(label=label.to_numpy())
+    context = market[["date", *[c for c in CONTEXT_COLUMNS if c not in features.columns]]].assign(
+        label=label.to_numpy())
     frame = features.merge(context, on="date", how="inner").sort_values("date").reset_index(drop=True)
-    logger.info("model input %s: %d rows, %d labelled", cfg.label["name"], len(frame), frame["label"].notna().sum())
+    logger.info("model input %s: %d rows, %d labelled", cfg.label["name"], len(frame),
+                frame["label"].notna().sum())
     return frame
 
 
 def evaluate_walk_forward(model_input: pd.DataFrame, feature_manifest: dict, params: dict,
-                          pool_input: pd.DataFrame | None = None, *, namespace: str) -> tuple[pd.DataFrame, dict]:
-    """Out-of-sample predictions of every fold and the metrics next to the baselines (`pool_input`: pooled rows of
-    other symbols, for instances with a `pool:` block; scoring stays on the index's own rows)."""
+                          pool_input: pd.DataFrame | None = None, *,
+                          namespace: str) -> tuple[pd.DataFrame, dict]:
+    """Out-of-sample predictions of every fold and the metrics next to the baselines (`pool_input`: pooled
+    rows of other symbols, for instances with a `pool:` block; scoring stays on the index's own rows)."""
     cfg = ModelConfig.from_params(params)
     oos = walk_forward(model_input, feature_columns(cfg, feature_manifest), cfg, namespace, pool_input)
     metrics = {"name": namespace, **summarise(oos.dropna(subset=["label"]), cfg)}
@@ -66,7 +69,8 @@ def evaluate_walk_forward(model_input: pd.DataFrame, feature_manifest: dict, par
         metrics["pool"] = pool_summary(pool_input)
     skill = metrics["overall"]["skill"]
     logger.info("%s: skill %+.4f vs %s (%s), %.0f%% CI [%+.4f, %+.4f] -> %s", namespace, skill["value"],
-                skill["vs"], skill["metric"], 100 * skill["level"], skill["ci_low"], skill["ci_high"], metrics["status"])
+                skill["vs"], skill["metric"], 100 * skill["level"], skill["ci_low"], skill["ci_high"],
+                metrics["status"])
     return oos, metrics
 
 
@@ -83,8 +87,10 @@ def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics:
         "name": namespace, "version": f"{__version__}+{trained_at}", "trained_at": trained_at,
         "code_version": __version__, "label": cfg.label, "horizon": cfg.horizon,
         "status": metrics["status"], "edge": metrics["edge"], "metric": cfg.metric,
-        "oos_skill": metrics["overall"]["skill"], "test_skill": metrics["test"]["skill"], "headline": headline(metrics),
-        "abs_residual_quantiles": metrics.get("abs_residual_quantiles"),  # regressors: out-of-sample interval widths
+        "oos_skill": metrics["overall"]["skill"], "test_skill": metrics["test"]["skill"],
+        "headline": headline(metrics),
+        # regressors: out-of-sample interval widths
+        "abs_residual_quantiles": metrics.get("abs_residual_quantiles"),
         "data_source": data_provenance.get("source"), "data_provenance": data_provenance,
     }
     return to_bundle(fitted, cfg, cols, feature_manifest[cfg.feature_set]["fingerprint"], metadata)
@@ -105,23 +111,29 @@ def _served_frame(model_input: pd.DataFrame, rows: np.ndarray, values: np.ndarra
     return frame
 
 
-def _baseline_values(model: dict, model_input: pd.DataFrame, cfg: ModelConfig, rows: np.ndarray) -> np.ndarray:
+def _baseline_values(model: dict, model_input: pd.DataFrame, cfg: ModelConfig,
+                     rows: np.ndarray) -> np.ndarray:
     meta = model["meta"]
     spec = next(b for b in meta["baselines"] if b["name"] == meta["primary_baseline"])
     history = pd.Series(encode_label(model_input["label"], meta["label_thresholds"]), index=model_input.index)
-    return predict_baseline(spec, meta["baseline_states"][spec["name"]], model_input, cfg.n_classes, history)[rows]
+    return predict_baseline(spec, meta["baseline_states"][spec["name"]], model_input, cfg.n_classes,
+                            history)[rows]
 
 
 def serve(model_input: pd.DataFrame, model: dict, cfg: ModelConfig, rows: np.ndarray) -> pd.DataFrame:
     """Frozen-model predictions for `rows`, or the primary baseline when the model has no edge."""
     if not model["meta"]["edge"]:
-        return _served_frame(model_input, rows, _baseline_values(model, model_input, cfg, rows), cfg, "baseline")
+        return _served_frame(model_input, rows, _baseline_values(model, model_input, cfg, rows), cfg,
+                             "baseline")
     fitted = from_bundle(model)
-    return _served_frame(model_input, rows, predict_rows(fitted, model_input, model["meta"]["features"], rows), cfg, "model")
+    return _served_frame(model_input, rows,
+                         predict_rows(fitted, model_input, model["meta"]["features"], rows), cfg, "model")
 
 
-def signal_history(model_input: pd.DataFrame, oos_predictions: pd.DataFrame, model: dict, params: dict) -> pd.DataFrame:
-    """One row per day: out-of-sample fold predictions, the frozen model after them, the baseline before them."""
+def signal_history(model_input: pd.DataFrame, oos_predictions: pd.DataFrame, model: dict,
+                   params: dict) -> pd.DataFrame:
+    """One row per day: out-of-sample fold predictions, the frozen model after them, the baseline before
+    them."""
     cfg = ModelConfig.from_params(params)
     cols, edge = prediction_columns(cfg), model["meta"]["edge"]
     prefix = "" if edge else f"baseline_{cfg.primary_baseline}__"
@@ -132,7 +144,8 @@ def signal_history(model_input: pd.DataFrame, oos_predictions: pd.DataFrame, mod
     after = np.flatnonzero((dates > oos["date"].max()).to_numpy())
     parts = [oos]
     if len(before):
-        parts.insert(0, _served_frame(model_input, before, _baseline_values(model, model_input, cfg, before), cfg, "baseline"))
+        parts.insert(0, _served_frame(model_input, before, _baseline_values(model, model_input, cfg, before),
+                                      cfg, "baseline"))
     if len(after):
         parts.append(serve(model_input, model, cfg, after))
     return pd.concat(parts, ignore_index=True)
@@ -141,14 +154,16 @@ def signal_history(model_input: pd.DataFrame, oos_predictions: pd.DataFrame, mod
 def _untrained_baseline(model_input: pd.DataFrame, cfg: ModelConfig) -> np.ndarray:
     """The primary baseline fitted on the labels already known in the window (for a model never trained)."""
     known = model_input["label"].notna().to_numpy()
-    thresholds = np.quantile(model_input["label"][known], cfg.label_bins).tolist() if cfg.label_bins and known.any() else None
+    thresholds = (np.quantile(model_input["label"][known], cfg.label_bins).tolist()
+                  if cfg.label_bins and known.any() else None)
     history = pd.Series(encode_label(model_input["label"], thresholds), index=model_input.index)
     spec = next(b for b in cfg.baselines if b["name"] == cfg.primary_baseline)
     state = fit_baseline(spec, model_input[known].assign(label=history[known]), cfg.n_classes)
     return predict_baseline(spec, state, model_input, cfg.n_classes, history)
 
 
-def predict_frozen(model_input: pd.DataFrame, model: dict | None, feature_manifest: dict, params: dict) -> pd.DataFrame:
+def predict_frozen(model_input: pd.DataFrame, model: dict | None, feature_manifest: dict,
+                   params: dict) -> pd.DataFrame:
     """Inference: predictions for every row from the frozen model (refuses features it was not trained on).
 
     `model=None` (never trained; see aegismatrix.pipelines.inference.hooks) serves the primary baseline.
@@ -156,7 +171,8 @@ def predict_frozen(model_input: pd.DataFrame, model: dict | None, feature_manife
     cfg = ModelConfig.from_params(params)
     rows = np.arange(len(model_input))
     if model is None:
-        logger.warning("no frozen model for %s: serving its baseline %r", cfg.label["name"], cfg.primary_baseline)
+        logger.warning("no frozen model for %s: serving its baseline %r", cfg.label["name"],
+                       cfg.primary_baseline)
         return _served_frame(model_input, rows, _untrained_baseline(model_input, cfg), cfg, "baseline")
     check_fingerprint(model["meta"], feature_manifest[cfg.feature_set]["fingerprint"])
     check_label_params(model["meta"], cfg)  # e.g. breach bins trained for target 0.2 served against 0.1
@@ -171,27 +187,29 @@ def _bind(func, namespace: str):
 def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled: bool = False) -> Pipeline:
     """The template instantiated for one model: `mode='train'` trains and evaluates, `'inference'` predicts.
 
-    `pooled=True` (instances with a `pool:` block) adds the universe panel's rows of other symbols to every training
-    fold (modelling/pooling.py); inference is the same as for any instance: the index's own rows."""
+    `pooled=True` (instances with a `pool:` block) adds the universe panel's rows of other symbols to every
+    training fold (modelling/pooling.py); inference is the same as for any instance: the index's own rows."""
     features = f"{feature_set}_features"
-    build = node(build_model_input, [features, "market_daily", "params:model"], "model_input", name="build_model_input")
+    build = node(build_model_input, [features, "market_daily", "params:model"], "model_input",
+                 name="build_model_input")
     if mode == "train":
         pool = ["pool_input"] if pooled else []
         nodes = [
             build,
-            node(_bind(evaluate_walk_forward, namespace), ["model_input", "feature_manifest", "params:model", *pool],
+            node(_bind(evaluate_walk_forward, namespace),
+                 ["model_input", "feature_manifest", "params:model", *pool],
                  ["oos_predictions", "metrics"], name="evaluate_walk_forward"),
             node(_bind(fit_frozen_model, namespace),
-                 ["model_input", "feature_manifest", "metrics", "data_provenance", "params:model", *pool], "model",
-                 name="fit_frozen_model"),
+                 ["model_input", "feature_manifest", "metrics", "data_provenance", "params:model", *pool],
+                 "model", name="fit_frozen_model"),
             node(explain_model, ["model_input", "model"], "shap_importance", name="explain_model"),
             node(signal_history, ["model_input", "oos_predictions", "model", "params:model"], "predictions",
                  name="signal_history"),
         ]
         inputs = {features, "market_daily", "feature_manifest", "data_provenance"}
         if pooled:
-            nodes.append(node(build_pool_input, ["universe_features", "universe_daily", "params:model"], "pool_input",
-                              name="build_pool_input"))
+            nodes.append(node(build_pool_input, ["universe_features", "universe_daily", "params:model"],
+                              "pool_input", name="build_pool_input"))
             inputs |= {"universe_features", "universe_daily"}
     elif mode == "inference":
         nodes = [build, node(predict_frozen, ["model_input", "model", "feature_manifest", "params:model"],
@@ -199,7 +217,8 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled
         inputs = {features, "market_daily", "feature_manifest"}
     else:
         raise ValueError(f"mode must be 'train' or 'inference', got {mode!r}")
-    return Pipeline(nodes, namespace=namespace, inputs=inputs, parameters={"params:model": f"params:{namespace}"})
+    return Pipeline(nodes, namespace=namespace, inputs=inputs,
+                    parameters={"params:model": f"params:{namespace}"})
 
 
 def template_inputs(engine: str | None, models, kinds) -> dict[str, str]:
@@ -215,7 +234,8 @@ def template_inputs(engine: str | None, models, kinds) -> dict[str, str]:
 
 
 def template_outputs(outputs: dict, kind: str) -> dict:
-    """{model: value} of one output kind (e.g. `metrics`) from a node's `**outputs`, in wiring order; keys made
-    with `engine=None` come back as namespaces (`direction.xgb_h1`)."""
+    """{model: value} of one output kind (e.g. `metrics`) from a node's `**outputs`, in wiring order; keys
+    made with `engine=None` come back as namespaces (`direction.xgb_h1`)."""
     suffix = f"__{kind}"
-    return {key[: -len(suffix)].replace("__", "."): value for key, value in outputs.items() if key.endswith(suffix)}
+    return {key[: -len(suffix)].replace("__", "."): value for key, value in outputs.items()
+            if key.endswith(suffix)}

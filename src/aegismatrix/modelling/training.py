@@ -62,15 +62,18 @@ def sample_weights(y: np.ndarray, cfg: ModelConfig) -> np.ndarray | None:
     return weights[y.astype(int)]
 
 
-def model_inputs(frame: pd.DataFrame, feature_cols: list[str], scaler: Scaler | None, end: int) -> pd.DataFrame:
-    """Feature rows 0 .. end-1 (history first), scaled with the training-fold scaler where the model wants it."""
+def model_inputs(frame: pd.DataFrame, feature_cols: list[str], scaler: Scaler | None,
+                 end: int) -> pd.DataFrame:
+    """Feature rows 0 .. end-1 (history first), scaled with the training-fold scaler where the model wants
+    it."""
     X = frame[feature_cols].iloc[:end]
     return scaler.transform(X) if scaler is not None else X
 
 
 @dataclass
 class TrainingSet:
-    """Design matrix, target and per-row weights of one fit: index rows, then any pooled rows of other symbols."""
+    """Design matrix, target and per-row weights of one fit: index rows, then any pooled rows of other
+    symbols."""
 
     X: pd.DataFrame
     y: np.ndarray
@@ -90,7 +93,8 @@ def training_set(frame: pd.DataFrame, feature_cols: list[str], scaler: Scaler | 
         y = y_all[pos] / _scale(frame, pos, cfg.target_scale)
     if cfg.target_scale and not np.isfinite(y).all():
         bad = frame["date"].iloc[pos[~np.isfinite(y)][:3]].dt.date.astype(str).tolist()
-        raise ValueError(f"target_scale {cfg.target_scale!r} is zero or missing on training rows (e.g. {bad})")
+        raise ValueError(f"target_scale {cfg.target_scale!r} is zero or missing on training rows "
+                         f"(e.g. {bad})")
     extra = eligible_pool(pool, frame, pos, cfg.horizon)
     if extra is None:
         return TrainingSet(X, y)
@@ -109,8 +113,8 @@ def _fit_estimator(cfg: ModelConfig, params: dict, data: TrainingSet, on_epoch=N
     return est.fit(data.X, data.y, sample_weight=weight, on_epoch=on_epoch)
 
 
-def _slice_predictions(est: Estimator, X_context: pd.DataFrame, rows: np.ndarray, frame: pd.DataFrame | None = None,
-                       target_scale: str | None = None) -> np.ndarray:
+def _slice_predictions(est: Estimator, X_context: pd.DataFrame, rows: np.ndarray,
+                       frame: pd.DataFrame | None = None, target_scale: str | None = None) -> np.ndarray:
     """Predictions for `rows`; a model fitted on label / target_scale is multiplied back into label units."""
     pred = est.predict(X_context)[rows]
     return pred * _scale(frame, rows, target_scale) if target_scale else pred
@@ -120,7 +124,8 @@ def _loss(cfg: ModelConfig, y: np.ndarray, pred: np.ndarray) -> float:
     return float(np.mean(ROW_LOSSES[cfg.metric](y, pred)))
 
 
-def _tune(cfg, frame, feature_cols, scaler, fit_set: TrainingSet, val_pos, y_all, study_name) -> tuple[dict, dict]:
+def _tune(cfg, frame, feature_cols, scaler, fit_set: TrainingSet, val_pos, y_all,
+          study_name) -> tuple[dict, dict]:
     """Optuna on the inner split; returns (best params, a short study summary)."""
     cls = get_estimator(cfg.estimator["kind"])
     if cfg.tuning["n_trials"] <= 0 or cls.search_space is Estimator.search_space:
@@ -148,7 +153,8 @@ def _tune(cfg, frame, feature_cols, scaler, fit_set: TrainingSet, val_pos, y_all
 
 def train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndarray, cfg: ModelConfig,
                study_name: str, pool: pd.DataFrame | None = None) -> FittedModel:
-    """Fit scaler, tuning, model, calibrator and baselines on `train_pos` rows only (plus eligible pooled rows)."""
+    """Fit scaler, tuning, model, calibrator and baselines on `train_pos` rows only (plus eligible pooled
+    rows)."""
     with fitting("/".join(study_name.split("/")[:2])):  # epoch/trial log lines name the model and fold
         return _train_fold(frame, feature_cols, train_pos, cfg, study_name, pool)
 
@@ -158,39 +164,45 @@ def _train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndar
     train = frame.iloc[train_pos]
     thresholds = (np.quantile(train["label"], cfg.label_bins).tolist() if cfg.label_bins else None)
     y_all = encode_label(frame["label"], thresholds)
-    feature_cols, selection = select_features(train, feature_cols, y_all[train_pos], cfg.feature_selection, cfg.seed,
-                                              cfg.is_classifier)
+    feature_cols, selection = select_features(train, feature_cols, y_all[train_pos], cfg.feature_selection,
+                                              cfg.seed, cfg.is_classifier)
     cls = get_estimator(cfg.estimator["kind"])
     scaler = Scaler.fit(train[feature_cols]) if cls.scale_inputs else None
-    fit_pos, val_pos = inner_split(train_pos, cfg.horizon, cfg.splits["embargo"], cfg.splits["validation_fraction"])
+    fit_pos, val_pos = inner_split(train_pos, cfg.horizon, cfg.splits["embargo"],
+                                   cfg.splits["validation_fraction"])
     fit_set = training_set(frame, feature_cols, scaler, fit_pos, y_all, cfg, thresholds, pool)
     best, summary = _tune(cfg, frame, feature_cols, scaler, fit_set, val_pos, y_all, study_name)
     calibrator = None
     if cfg.is_classifier and cfg.calibration != "none":
         inner = _fit_estimator(cfg, best, fit_set)
         X_val_ctx = model_inputs(frame, feature_cols, scaler, val_pos[-1] + 1)
-        calibrator = Calibrator(cfg.calibration).fit(_slice_predictions(inner, X_val_ctx, val_pos), y_all[val_pos])
+        calibrator = Calibrator(cfg.calibration).fit(_slice_predictions(inner, X_val_ctx, val_pos),
+                                                     y_all[val_pos])
     train_set = training_set(frame, feature_cols, scaler, train_pos, y_all, cfg, thresholds, pool)
     estimator = _fit_estimator(cfg, best, train_set)
     baseline_frame = train.assign(label=y_all[train_pos])
     states = {b["name"]: fit_baseline(b, baseline_frame, cfg.n_classes) for b in cfg.baselines}
     dates = (str(train["date"].iloc[0].date()), str(train["date"].iloc[-1].date()))
     pooled = eligible_pool(pool, frame, train_pos, cfg.horizon) if cfg.pool else None
-    return FittedModel(estimator, scaler, calibrator, states, thresholds, best, dates, len(train_pos), summary,
-                       feature_cols, selection, cfg.target_scale, pool_summary(pooled) if cfg.pool else {})
+    return FittedModel(estimator, scaler, calibrator, states, thresholds, best, dates, len(train_pos),
+                       summary, feature_cols, selection, cfg.target_scale,
+                       pool_summary(pooled) if cfg.pool else {})
 
 
-def predict_rows(fitted: FittedModel, frame: pd.DataFrame, feature_cols: list[str], rows: np.ndarray) -> np.ndarray:
+def predict_rows(fitted: FittedModel, frame: pd.DataFrame, feature_cols: list[str],
+                 rows: np.ndarray) -> np.ndarray:
     """Calibrated model predictions for `rows` (positions in `frame`), using history before them."""
     X_ctx = model_inputs(frame, fitted.features or feature_cols, fitted.scaler, rows[-1] + 1)
     pred = _slice_predictions(fitted.estimator, X_ctx, rows, frame, fitted.target_scale)
     return fitted.calibrator.transform(pred) if fitted.calibrator is not None else pred
 
 
-def predict_baselines(fitted: FittedModel, frame: pd.DataFrame, cfg: ModelConfig, rows: np.ndarray) -> dict[str, np.ndarray]:
+def predict_baselines(fitted: FittedModel, frame: pd.DataFrame, cfg: ModelConfig,
+                      rows: np.ndarray) -> dict[str, np.ndarray]:
     """Every baseline's predictions for `rows`, from its state fitted on the same training fold."""
     history = pd.Series(encode_label(frame["label"], fitted.label_thresholds), index=frame.index)
-    return {b["name"]: predict_baseline(b, fitted.baseline_states[b["name"]], frame, cfg.n_classes, history)[rows]
+    return {b["name"]: predict_baseline(b, fitted.baseline_states[b["name"]], frame, cfg.n_classes,
+                                        history)[rows]
             for b in cfg.baselines}
 
 
@@ -198,11 +210,13 @@ def data_hash(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig | N
               pool: pd.DataFrame | None = None) -> str:
     """Short hash of the rows and model settings a study was tuned on: a rerun on the same data and
     settings resumes the same study, a changed config starts a new one."""
-    digest = hashlib.sha256(pd.util.hash_pandas_object(frame[["date", *feature_cols, "label"]], index=False).values)
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame[["date", *feature_cols, "label"]],
+                                                       index=False).values)
     if cfg is not None:
-        settings = {k: getattr(cfg, k) for k in ("label", "estimator", "label_bins", "calibration", "class_weight",
-                                                   "splits", "seed", "horizon")}
-        for key in ("feature_selection", "pool", "target_scale"):  # only when set: existing studies keep their names
+        settings = {k: getattr(cfg, k) for k in ("label", "estimator", "label_bins", "calibration",
+                                                   "class_weight", "splits", "seed", "horizon")}
+        # only when set: existing studies keep their names
+        for key in ("feature_selection", "pool", "target_scale"):
             if getattr(cfg, key):
                 settings[key] = getattr(cfg, key)
         digest.update(json.dumps(settings, sort_keys=True, default=str).encode())

@@ -1,4 +1,5 @@
-"""One Optuna worker for a template instance: fills the same studies `kedro run` would tune, on a shared storage.
+"""One Optuna worker for a template instance: fills the same studies `kedro run` would tune, on a shared
+storage.
 
 Start one per process or machine (same project, same data, same `--env`), all pointing at one PostgreSQL:
 
@@ -37,7 +38,8 @@ def tune_folds(model_input: pd.DataFrame, feature_manifest: dict, params: dict, 
     cfg = ModelConfig.from_params({**params, "tuning": {**(params.get("tuning") or {}), "storage": storage}})
     cols = feature_columns(cfg, feature_manifest)
     labelled = np.flatnonzero(model_input["label"].notna().to_numpy())
-    tag = data_hash(model_input, cols, cfg)  # the same study names as evaluate_walk_forward / fit_frozen_model
+    # the same study names as evaluate_walk_forward / fit_frozen_model
+    tag = data_hash(model_input, cols, cfg)
     plan = [(f.name, f.train) for f in walk_forward_folds(labelled, horizon=cfg.horizon, **cfg.splits)]
     plan.append(("frozen", labelled))
     seen = {}
@@ -47,7 +49,8 @@ def tune_folds(model_input: pd.DataFrame, feature_manifest: dict, params: dict, 
         study = f"{namespace}/{name}/{tag}"
         fitted = train_fold(model_input, cols, train_pos, cfg, study)
         seen[study] = int(fitted.tuning.get("n_trials", 0))
-        logger.info("worker %s: study %s holds %d trials", os.environ.get(WORKER_ENV, "0"), study, seen[study])
+        logger.info("worker %s: study %s holds %d trials", os.environ.get(WORKER_ENV, "0"), study,
+                    seen[study])
     return seen
 
 
@@ -56,7 +59,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("namespace", help="template instance, e.g. direction.lgbm_h5")
     parser.add_argument("--storage", required=True, help="Optuna RDB URL shared by every worker (PostgreSQL)")
-    parser.add_argument("--worker", type=int, default=1, help="this worker's number (offsets the sampler seed)")
+    parser.add_argument("--worker", type=int, default=1,
+                        help="this worker's number (offsets the sampler seed)")
     parser.add_argument("--env", default=None, help="Kedro environment, e.g. research")
     parser.add_argument("--folds", nargs="*", help="only these folds (fold_1 ... test, frozen); default all")
     parser.add_argument("--project", type=Path, default=Path.cwd(), help="project root (default: here)")
@@ -74,8 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     with KedroSession.create(project_path=args.project, env=args.env) as session:
         context = session.load_context()
         engine, model = args.namespace.split(".", 1)
-        tune_folds(context.catalog.load(f"{args.namespace}.model_input"), context.catalog.load("feature_manifest"),
-                   context.params[engine][model], args.namespace, args.storage, args.folds)
+        tune_folds(context.catalog.load(f"{args.namespace}.model_input"),
+                   context.catalog.load("feature_manifest"), context.params[engine][model], args.namespace,
+                   args.storage, args.folds)
     return 0
 
 

@@ -46,7 +46,8 @@ def _rdb_storage(url: str, attempts: int = 3):
         except SQLAlchemyError:
             if attempt == attempts:
                 raise
-            logger.info("optuna storage %s: schema being created by another worker, retrying", url.split("@")[-1])
+            logger.info("optuna storage %s: schema being created by another worker, retrying",
+                        url.split("@")[-1])
             time.sleep(attempt)
 
 
@@ -57,7 +58,8 @@ def tune(objective: Callable[[optuna.Trial], float], study_name: str, n_trials: 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(study_name=study_name, storage=storage, load_if_exists=True,
                                 direction="minimize",
-                                sampler=optuna.samplers.TPESampler(seed=seed + 1000 * int(os.environ.get(WORKER_ENV, "0"))),
+                                sampler=optuna.samplers.TPESampler(
+                                    seed=seed + 1000 * int(os.environ.get(WORKER_ENV, "0"))),
                                 pruner=optuna.pruners.MedianPruner(n_startup_trials=3))
     done = sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
     remaining = max(0, n_trials - done)
@@ -73,8 +75,10 @@ def _rounded(value: float | None) -> str:
 
 def _log_progress(n_trials: int):
     def callback(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        best = study.best_value if any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials) else None
+        best = (study.best_value if any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
+                else None)
         logger.info("%s optuna trial %d/%d %s: value %s, best %s", "/".join(study.study_name.split("/")[:2]),
-                    trial.number + 1, n_trials, trial.state.name.lower(), _rounded(trial.value), _rounded(best))
+                    trial.number + 1, n_trials, trial.state.name.lower(), _rounded(trial.value),
+                    _rounded(best))
 
     return callback

@@ -9,4 +9,5 @@ from aegismatrix.parameters.context import load_project_parameters
 from aegismatrix.parameters.derive import derive_parameters
 from aegismatrix.parameters.validate import ParameterError, prepare_parameters, validate_parameters
 
-__all__ = ["ParameterError", "derive_parameters", "load_project_parameters", "prepare_parameters", "validate_parameters"]
+__all__ = ["ParameterError", "derive_parameters", "load_project_parameters", "prepare_parameters",
+           "validate_parameters"]

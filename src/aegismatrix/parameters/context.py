@@ -10,12 +10,14 @@ from aegismatrix.parameters.validate import parameter_sources, prepare_parameter
 
 
 class AegisContext(KedroContext):
-    """KedroContext whose `params` are derived (parameters/derive.py) and validated (parameters/validate.py)."""
+    """KedroContext whose `params` are derived (parameters/derive.py) and validated
+    (parameters/validate.py)."""
 
     def _get_validated_params(self) -> dict:
         # once per context: its config loader (env, runtime params) is fixed, and each pass costs ~2.5 s
-        # (Kedro's own pass loads every pipeline); `context.params` is read by hooks and by the run. Kedro re-validates
-        # per pipeline scope only to build pydantic-typed node parameters, which no node here declares.
+        # (Kedro's own pass loads every pipeline); `context.params` is read by hooks and by the run. Kedro
+        # re-validates per pipeline scope only to build pydantic-typed node parameters, which no node here
+        # declares.
         cached = self.__dict__.get("_aegis_params")
         if cached is not None:
             return cached
@@ -28,13 +30,15 @@ class AegisContext(KedroContext):
         return prepared
 
 
-def load_project_parameters(project_path: Path, env: str | None = None, runtime_params: dict | None = None) -> dict:
+def load_project_parameters(project_path: Path, env: str | None = None,
+                            runtime_params: dict | None = None) -> dict:
     """The parameters a run of `project_path` would get (derived and validated), without a session."""
     from kedro.config import OmegaConfigLoader
 
     from aegismatrix import settings
 
     conf = Path(project_path) / "conf"
-    loader = OmegaConfigLoader(str(conf), env=env, runtime_params=runtime_params, **settings.CONFIG_LOADER_ARGS)
+    loader = OmegaConfigLoader(str(conf), env=env, runtime_params=runtime_params,
+                               **settings.CONFIG_LOADER_ARGS)
     base, origin = parameter_sources(conf, loader.env, runtime_params, base_env=loader.base_env or "base")
     return prepare_parameters(loader["parameters"], base, origin)

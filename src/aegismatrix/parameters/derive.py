@@ -1,7 +1,8 @@
 """Parameters that follow from other parameters are computed here, never written twice in YAML.
 
 - A multi-horizon model family (`<engine>.families.<family>`) is written once; every pipeline namespace
-  `<engine>.<family>_h<h>` without its own block gets a copy with `horizon` h (qlib's MultiHorizonGenBase idea).
+  `<engine>.<family>_h<h>` without its own block gets a copy with `horizon` h (qlib's MultiHorizonGenBase
+  idea).
 - `horizon` (the purge length) is the label's horizon.
 - A direction label's neutral band is `base_band x sqrt(h)`.
 - The torch estimators' early-stopping split is purged by the label horizon (a purge of 1 would leak), and
@@ -28,7 +29,8 @@ def is_model_block(value: object) -> bool:
 
 
 def model_namespaces(engine: str) -> list[str]:
-    """The template namespaces an engine's pipelines declare (its structure, fixed in pipeline.py), research included."""
+    """The template namespaces an engine's pipelines declare (its structure, fixed in pipeline.py), research
+    included."""
     module = importlib.import_module(f"aegismatrix.pipelines.{engine}.pipeline")
     return list(getattr(module, "MODEL_NAMESPACES", [])) + list(getattr(module, "RESEARCH_NAMESPACES", []))
 
@@ -37,7 +39,8 @@ def _merged(base: dict, override: dict) -> dict:
     """`base` with `override` laid over it, nested dicts merged key by key."""
     out = copy.deepcopy(base)
     for key, value in override.items():
-        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        out[key] = (_merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict)
+                    else value)
     return out
 
 
@@ -91,11 +94,13 @@ def _derive_breach_bins(block: dict, section: dict) -> None:
         block.setdefault("label_bins", [round(1.0 - float(target), 10)])
 
 
-RULES = (_derive_horizon, _derive_neutral_band, _derive_estimator_horizon, _derive_baseline_horizon, _derive_breach_bins)
+RULES = (_derive_horizon, _derive_neutral_band, _derive_estimator_horizon, _derive_baseline_horizon,
+         _derive_breach_bins)
 
 
 def derive_member(section: dict, name: str) -> dict:
-    """One `<family>_h<h>` block derived from an engine section, declared in a pipeline or not (research runs)."""
+    """One `<family>_h<h>` block derived from an engine section, declared in a pipeline or not (research
+    runs)."""
     section = copy.deepcopy(section)
     generate_family_blocks(section, [name])
     if not is_model_block(section.get(name)):

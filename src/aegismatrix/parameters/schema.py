@@ -22,14 +22,16 @@ class DataIngestion(BaseModel):
     end: dt.date | None = None
     lookback_years: float = Field(gt=0)
     symbols: dict[str, str]
-    sector: dict[str, str] = Field(default_factory=dict, max_length=1)  # one NSE sector index (NIFTY BANK) or none
+    # one NSE sector index (NIFTY BANK) or none
+    sector: dict[str, str] = Field(default_factory=dict, max_length=1)
     index_key: str
     vix_key: str
 
     @field_validator("start", "end", mode="before")
     @classmethod
     def _iso(cls, value: Any) -> Any:
-        return dt.date.fromisoformat(str(value)) if value is not None and not isinstance(value, dt.date) else value
+        return (dt.date.fromisoformat(str(value)) if value is not None and not isinstance(value, dt.date)
+                else value)
 
     @model_validator(mode="after")
     def _pairs(self) -> DataIngestion:
@@ -37,7 +39,8 @@ class DataIngestion(BaseModel):
             raise ValueError("source 'csv' needs data_ingestion.csv_dir")
         for key in ("index_key", "vix_key"):
             if getattr(self, key) not in self.symbols:
-                raise ValueError(f"{key} {getattr(self, key)!r} is not one of the symbols {sorted(self.symbols)}")
+                raise ValueError(f"{key} {getattr(self, key)!r} is not one of the symbols "
+                                 f"{sorted(self.symbols)}")
         if self.start and self.end and self.start > self.end:
             raise ValueError(f"start {self.start} is after end {self.end}")
         return self

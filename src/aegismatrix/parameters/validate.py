@@ -5,7 +5,8 @@ Rules (each error names the key path, the value and the file it came from):
   does not know, wrong types and inconsistent pairs are refused);
 - every other key must exist in conf/base (an environment or `--params` may change values, not invent keys),
   with a value of the same kind as the base value, except under the open maps in `OPEN_MAPS`;
-- the typed sections in `parameters/schema.py` (data_ingestion, seller.safe_range, ...) are checked by pydantic.
+- the typed sections in `parameters/schema.py` (data_ingestion, seller.safe_range, ...) are checked by
+  pydantic.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from aegismatrix.parameters.derive import ENGINES, derive_parameters, is_model_b
 from aegismatrix.parameters.schema import SECTIONS, check_section
 
 # Maps whose keys are data, not settings (symbols, per-tenor values, signal -> model).
-OPEN_MAPS = {"data_ingestion.symbols", "data_ingestion.intraday.intervals", "seller.safe_range.prior_multiplier",
-             "inference.signal_models", "inference.heuristic.range_sigmas"}
+OPEN_MAPS = {"data_ingestion.symbols", "data_ingestion.intraday.intervals",
+             "seller.safe_range.prior_multiplier", "inference.signal_models",
+             "inference.heuristic.range_sigmas"}
 RUNTIME = "--params (command line)"
 
 
@@ -127,7 +129,8 @@ def validate_parameters(raw: dict, derived: dict, base: dict[str, Any], origin: 
     errors = list(dict(reversed(errors)).items())[::-1]  # one message per key path (the first found)
     if errors:
         flat = _paths(derived)
-        lines = [f"  {path} = {_short(flat.get(path))} [{_origin(path, origin)}]: {msg}" for path, msg in errors]
+        lines = [f"  {path} = {_short(flat.get(path))} [{_origin(path, origin)}]: {msg}"
+                 for path, msg in errors]
         raise ParameterError("invalid parameters (nothing was run):\n" + "\n".join(lines))
     return derived
 

@@ -1,10 +1,10 @@
 """Release manifests: which version of every trained dataset belongs together (docs/releases.md).
 
-A training run that succeeds publishes, LAST, `data/06_models/releases/<release_id>.json` naming the version of
-every versioned dataset it saved (bundles, metrics, out-of-sample predictions, ...) merged over the previous
-release (engines trained on other days carry over), then swaps `latest.json` to point at it. Both writes are a
-temp file + fsync + `os.replace`, under an exclusive `flock`, so a reader sees the old release or the new one,
-never half of one, and two training runs that finish together cannot lose each other's models.
+A training run that succeeds publishes, LAST, `data/06_models/releases/<release_id>.json` naming the version
+of every versioned dataset it saved (bundles, metrics, out-of-sample predictions, ...) merged over the
+previous release (engines trained on other days carry over), then swaps `latest.json` to point at it. Both
+writes are a temp file + fsync + `os.replace`, under an exclusive `flock`, so a reader sees the old release or
+the new one, never half of one, and two training runs that finish together cannot lose each other's models.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def write_json_atomic(path: str | Path, data: Any, indent: int | None = 2) -> Pa
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write text to a temp file in the same folder, fsync, then os.replace (the old file survives failures)."""
+    """Write text to a temp file in the same folder, fsync, then os.replace (the old file survives
+    failures)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -71,7 +72,8 @@ def latest_release_id(root: Path = RELEASES_DIR) -> str | None:
 
 
 def load_release(release_id: str | None = None, root: Path = RELEASES_DIR) -> dict | None:
-    """The pinned release, or the latest one; None when there is none yet (a pinned id that is missing fails)."""
+    """The pinned release, or the latest one; None when there is none yet (a pinned id that is missing
+    fails)."""
     release_id = release_id or latest_release_id(root)
     if release_id is None:
         return None
@@ -94,7 +96,8 @@ def publish_release(release_id: str, produced: dict[str, str], pipelines: list[s
         release = {"release_id": release_id, "complete": True, "parent": (parent or {}).get("release_id"),
                    "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "pipelines": pipelines,
                    "produced": sorted(produced), "datasets": dict(sorted(datasets.items())),
-                   "models": {k.removesuffix(".model"): v for k, v in sorted(datasets.items()) if k.endswith(".model")}}
+                   "models": {k.removesuffix(".model"): v for k, v in sorted(datasets.items())
+                              if k.endswith(".model")}}
         write_json_atomic(root / f"{release_id}.json", release)
         write_json_atomic(root / LATEST, {"release_id": release_id})  # last: the swap that publishes it
     return release

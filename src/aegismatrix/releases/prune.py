@@ -1,8 +1,9 @@
-"""`python -m aegismatrix prune --keep 5`: remove old versions of versioned datasets, never the served release's.
+"""`python -m aegismatrix prune --keep 5`: remove old versions of versioned datasets, never the served
+release's.
 
-Every folder under `data/` whose children are Kedro version folders (`2026-12-01T10.00.00.000Z`) keeps its newest
-`--keep` versions plus every version named by the latest release and by each `--keep-release` id; release
-manifests keep the newest `--keep` plus those releases. `--dry-run` lists what would go.
+Every folder under `data/` whose children are Kedro version folders (`2026-12-01T10.00.00.000Z`) keeps its
+newest `--keep` versions plus every version named by the latest release and by each `--keep-release` id;
+release manifests keep the newest `--keep` plus those releases. `--dry-run` lists what would go.
 """
 
 from __future__ import annotations
@@ -48,26 +49,32 @@ def _version_folders(data: Path) -> dict[Path, list[Path]]:
 
 
 def plan(root: Path, keep: int, keep_releases: list[str]) -> list[Path]:
-    """Paths to delete: versions beyond `keep` per dataset and old release manifests, none the release needs."""
+    """Paths to delete: versions beyond `keep` per dataset and old release manifests, none the release
+    needs."""
     releases = root / RELEASES
     ids, versions = protected_versions(releases, keep_releases)
-    doomed = [v for found in _version_folders(root / "data").values() for v in found[keep:] if v.name not in versions]
+    doomed = [v for found in _version_folders(root / "data").values() for v in found[keep:]
+              if v.name not in versions]
     manifests = sorted((p for p in releases.glob("*.json") if VERSION.match(p.stem)), reverse=True)
     doomed += [p for p in manifests[keep:] if p.stem not in ids and p.name != LATEST]
     return doomed
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m aegismatrix prune", description=__doc__.splitlines()[0])
+    # the first paragraph of the module docstring, its lines joined
+    parser = argparse.ArgumentParser(prog="python -m aegismatrix prune",
+                                     description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--keep", type=int, default=5, help="newest versions kept per dataset (default 5)")
-    parser.add_argument("--keep-release", action="append", default=[], help="also keep this release id's versions")
+    parser.add_argument("--keep-release", action="append", default=[],
+                        help="also keep this release id's versions")
     parser.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
     args = parser.parse_args(argv)
     if args.keep < 1:
         parser.error("--keep must be at least 1")
     root = project_root()
     doomed = plan(root, args.keep, args.keep_release)
-    size = sum(f.stat().st_size for p in doomed for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
+    size = sum(f.stat().st_size for p in doomed for f in ([p] if p.is_file() else p.rglob("*"))
+               if f.is_file())
     for path in doomed:
         print(("would remove " if args.dry_run else "removing ") + str(path.relative_to(root)))
         if not args.dry_run:

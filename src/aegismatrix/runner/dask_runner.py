@@ -33,7 +33,8 @@ from aegismatrix.datasets.replace import replace_dataset
 
 
 class DaskVariableDataset(AbstractDataset):
-    """An in-memory intermediate published to the Dask scheduler: the producing worker sets it, consumers get it."""
+    """An in-memory intermediate published to the Dask scheduler: the producing worker sets it, consumers get
+    it."""
 
     def __init__(self, name: str):
         self._name = name
@@ -88,7 +89,8 @@ class DaskRunner(AbstractRunner):
         """Intermediates that would live in one process's memory go to the scheduler instead."""
         for name in sorted(pipeline.all_outputs()):
             dataset = catalog.get(name)
-            if dataset is None or isinstance(dataset, MemoryDataset):  # None: the runner would make a MemoryDataset
+            # None: the runner would make a MemoryDataset
+            if dataset is None or isinstance(dataset, MemoryDataset):
                 replace_dataset(catalog, name, DaskVariableDataset(f"{id(catalog)}:{name}"))
 
     def _run(self, pipeline: Pipeline, catalog: CatalogProtocol, hook_manager: PluginManager | None = None,
