@@ -25,13 +25,14 @@ from .report import render_document
 
 log = logging.getLogger("aegismatrix.benchmarks")
 SECTIONS = ("speed", "scale", "skill", "parallel")
-TARGETS = {"default_s": 180.0, "seller_s": 60.0, "inference_above_floor_s": 3.0, "universe_s": 60.0, "universe_mb": 4096.0}
+TARGETS = {"default_s": 180.0, "seller_s": 60.0, "inference_above_floor_s": 3.0, "universe_s": 60.0,
+           "universe_mb": 4096.0}
 
 
 def _git_commit(ref: str = "HEAD") -> str:
     try:
-        return subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", ref], capture_output=True,
-                              text=True, check=True).stdout.strip()
+        return subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", ref],
+                              capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -49,48 +50,62 @@ def targets_table(variants: list[speed.Variant], scale_results: list[dict], quic
         floor, inf = v.median(speed.FLOOR_PIPELINE), v.median("inference")
         rows += [
             {"target": f"full default `kedro run` ({v.name})", "limit": f"<= {TARGETS['default_s']:.0f} s",
-             "measured": f"{d:.1f} s" if d == d else v.errors.get("default", "-"), "verdict": _verdict(d, TARGETS["default_s"])},
-            {"target": f"`kedro run --pipeline=seller` ({v.name})", "limit": f"<= {TARGETS['seller_s']:.0f} s",
-             "measured": f"{s:.1f} s" if s == s else v.errors.get("seller", "-"), "verdict": _verdict(s, TARGETS["seller_s"])},
+             "measured": f"{d:.1f} s" if d == d else v.errors.get("default", "-"),
+             "verdict": _verdict(d, TARGETS["default_s"])},
+            {"target": f"`kedro run --pipeline=seller` ({v.name})",
+             "limit": f"<= {TARGETS['seller_s']:.0f} s",
+             "measured": f"{s:.1f} s" if s == s else v.errors.get("seller", "-"),
+             "verdict": _verdict(s, TARGETS["seller_s"])},
             {"target": f"inference above the framework floor ({v.name})",
              "limit": f"<= {TARGETS['inference_above_floor_s']:.0f} s above floor",
-             "measured": f"{inf - floor:.1f} s (inference {inf:.1f} s, floor {floor:.1f} s)" if inf == inf else
-             v.errors.get("inference", "-"), "verdict": _verdict(inf - floor, TARGETS["inference_above_floor_s"])},
+             "measured": (f"{inf - floor:.1f} s (inference {inf:.1f} s, floor {floor:.1f} s)" if inf == inf
+                          else v.errors.get("inference", "-")),
+             "verdict": _verdict(inf - floor, TARGETS["inference_above_floor_s"])},
         ]
-    big = [r for r in scale_results if r["kind"] == "features" and r["symbols"] == 500 and float(r["years"]) == 20.0]
+    big = [r for r in scale_results
+           if r["kind"] == "features" and r["symbols"] == 500 and float(r["years"]) == 20.0]
     if big and "features_s" in big[0]:
         r = big[0]
         ok = r["features_s"] <= TARGETS["universe_s"] and r["peak_mb"] <= TARGETS["universe_mb"]
         rows.append({"target": "500-symbol, 20-year universe feature build",
-                     "limit": f"<= {TARGETS['universe_s']:.0f} s and <= {TARGETS['universe_mb'] / 1024:.0f} GB",
-                     "measured": f"{r['features_s']:.1f} s, peak RSS {r['peak_mb'] / 1024:.2f} GB", "verdict": "met" if ok else "not met"})
+                     "limit": (f"<= {TARGETS['universe_s']:.0f} s and "
+                               f"<= {TARGETS['universe_mb'] / 1024:.0f} GB"),
+                     "measured": f"{r['features_s']:.1f} s, peak RSS {r['peak_mb'] / 1024:.2f} GB",
+                     "verdict": "met" if ok else "not met"})
     else:
         rows.append({"target": "500-symbol, 20-year universe feature build",
-                     "limit": f"<= {TARGETS['universe_s']:.0f} s and <= {TARGETS['universe_mb'] / 1024:.0f} GB",
+                     "limit": (f"<= {TARGETS['universe_s']:.0f} s and "
+                               f"<= {TARGETS['universe_mb'] / 1024:.0f} GB"),
                      "measured": big[0].get("error", "-") if big else "-", "verdict": "not measured"})
-    notes = ["Targets from the developers' guide (inference within 3 s of the floor) and issue 8 ('a few GB' read "
-             "as 4 GB)."]
+    notes = ["Targets from the developers' guide (inference within 3 s of the floor) and issue 8 ('a few GB' "
+             "read as 4 GB)."]
     if quick:
-        notes.append("Quick mode: engines, the default run, inference and the 500 x 20 point are not run, so those targets "
-                     "read 'not measured'.")
+        notes.append("Quick mode: engines, the default run, inference and the 500 x 20 point are not run, so "
+                     "those targets read 'not measured'.")
     return Table("Targets next to the measurements", pd.DataFrame(rows), notes)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m aegismatrix.benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small version on tiny inputs (for the test suite)")
-    parser.add_argument("--output", type=Path, help="Markdown file to write (default: docs/benchmarks.md; quick: a temp file)")
+    parser.add_argument("--quick", action="store_true",
+                        help="small version on tiny inputs (for the test suite)")
+    parser.add_argument("--output", type=Path,
+                        help="Markdown file to write (default: docs/benchmarks.md; quick: a temp file)")
     parser.add_argument("--repeats", type=int, help="runs per measurement (default 3; quick 1)")
-    parser.add_argument("--real-dir", type=Path, default=DEFAULT_REAL_DIR, help="real CSVs (nifty50.csv, indiavix.csv)")
-    parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated subset of " + ",".join(SECTIONS))
+    parser.add_argument("--real-dir", type=Path, default=DEFAULT_REAL_DIR,
+                        help="real CSVs (nifty50.csv, indiavix.csv)")
+    parser.add_argument("--sections", default=",".join(SECTIONS),
+                        help="comma-separated subset of " + ",".join(SECTIONS))
     parser.add_argument("--ref", help="benchmark this git ref (git archive) instead of the working tree")
     parser.add_argument("--keep-tmp", action="store_true", help="keep the temp project copies")
     return parser.parse_args(argv)
 
 
-def _variants(args: argparse.Namespace, real_dir: Path, has_real: bool, notes: list[str]) -> list[speed.Variant]:
+def _variants(args: argparse.Namespace, real_dir: Path, has_real: bool,
+              notes: list[str]) -> list[speed.Variant]:
     """The temp projects to run: synthetic always, real data unless quick or absent."""
-    variants = [speed.Variant("synthetic 5y", speed.SYNTHETIC_PARAMS, TempProject("synthetic", args.ref, args.keep_tmp))]
+    variants = [speed.Variant("synthetic 5y", speed.SYNTHETIC_PARAMS,
+                              TempProject("synthetic", args.ref, args.keep_tmp))]
     if has_real and not args.quick:
         variants.append(speed.Variant("real 2010-2022", speed.real_params(real_dir),
                                       TempProject("real", args.ref, args.keep_tmp)))
@@ -120,8 +135,8 @@ def _speed_section(variants: list[speed.Variant], built: dict, repeats: int, qui
 
 def _skill_section(variants: list[speed.Variant], quick: bool) -> list[Table]:
     if quick:
-        note = ("Quick mode: one tiny template instance (`bench.quick_trap`, logistic, 3 synthetic years) instead of "
-                "the engines on real data.")
+        note = ("Quick mode: one tiny template instance (`bench.quick_trap`, logistic, 3 synthetic years) "
+                "instead of the engines on real data.")
         return [skill.skill_table(skill.quick_template_metrics(), note, [])]
     source = variants[1] if len(variants) > 1 else variants[0]
     namespaces = source.project.engine_namespaces()
@@ -133,8 +148,8 @@ def _skill_section(variants: list[speed.Variant], quick: bool) -> list[Table]:
         missing = ", ".join(e for e in ("direction", "seller", "buyer") if e not in namespaces)
         extra.append(f"Engines without `MODEL_NAMESPACES` yet: {missing}.")
     if "default" in source.errors:
-        extra.append(f"The default run failed ({source.errors['default']}); metrics of earlier engine runs are used "
-                     "where present.")
+        extra.append(f"The default run failed ({source.errors['default']}); metrics of earlier engine runs "
+                     "are used where present.")
     return [skill.skill_table(metrics, note, extra)]
 
 
@@ -142,27 +157,32 @@ def _parallel_section(variants: list[speed.Variant], built: dict, repeats: int, 
     syn = variants[0]
     pipeline = "data_ingestion" if quick else ("seller" if built.get("seller") else "feature_engineering")
     reuse = syn.walls.get(pipeline) if pipeline == "seller" else None
-    return [parallel.runner_comparison(syn.project, pipeline, syn.params, 1 if quick else min(repeats, 2), reuse),
+    return [parallel.runner_comparison(syn.project, pipeline, syn.params,
+                                       1 if quick else min(repeats, 2), reuse),
             parallel.optuna_comparison(2 if quick else 30, 2 if quick else 20),
             parallel.openmp_comparison(2000 if quick else 10000, 30 if quick else 100, 30 if quick else 120)]
 
 
-def _preamble(args: argparse.Namespace, started: datetime, elapsed: float, load_start: str, repeats: int) -> list[str]:
+def _preamble(args: argparse.Namespace, started: datetime, elapsed: float, load_start: str,
+              repeats: int) -> list[str]:
     import kedro
 
     code = (f"git ref `{args.ref}` (commit `{_git_commit(args.ref)}`, committed files only)" if args.ref
             else f"working tree at commit `{_git_commit()}`")
     return [
-        "Generated by `python -m aegismatrix.benchmarks" + (" --quick" if args.quick else "") + "`; rerun it to refresh. "
+        "Generated by `python -m aegismatrix.benchmarks" + (" --quick" if args.quick else "")
+        + "`; rerun it to refresh. "
         "Every `kedro run` happens in a temporary copy of the project (conf/, src/, pyproject.toml) with "
         "`KEDRO_DISABLE_TELEMETRY=1`, so the repository's data/ is never touched.",
         "",
         f"- When: {started:%Y-%m-%d %H:%M} UTC, {elapsed / 60:.1f} minutes; code: {code}.",
-        f"- Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, Kedro {kedro.__version__}; "
-        f"load average (1/5/15 min) {load_start} at the start and {load_average()} at the end (the machine is shared, "
-        "so absolute times are noisy; compare the ratios measured in the same run).",
-        f"- Repeats: medians of up to {repeats} runs per figure (runs over {speed.REPEAT_ONLY_BELOW_S:.0f} s once). "
-        f"Subprocesses run with OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', OMP_WAIT_POLICY)} (see Parallelism).",
+        f"- Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, Kedro "
+        f"{kedro.__version__}; load average (1/5/15 min) {load_start} at the start and {load_average()} at "
+        "the end (the machine is shared, so absolute times are noisy; compare the ratios measured in the "
+        "same run).",
+        f"- Repeats: medians of up to {repeats} runs per figure (runs over {speed.REPEAT_ONLY_BELOW_S:.0f} s "
+        f"once). Subprocesses run with OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', OMP_WAIT_POLICY)} "
+        "(see Parallelism).",
     ]
 
 
@@ -206,8 +226,8 @@ def run(args: argparse.Namespace) -> tuple[str, Path]:
     doc_sections.insert(0, ("Targets", [targets_table(variants, scale_results, args.quick)]))
     preamble = _preamble(args, started, time.perf_counter() - t0, load_start, repeats)
     text = render_document("Benchmarks" + (" (quick)" if args.quick else ""), preamble, doc_sections)
-    output = args.output or (Path(tempfile.mkdtemp(prefix="aegis_bench_")) / "benchmarks_quick.md" if args.quick
-                             else PROJECT_ROOT / "docs" / "benchmarks.md")
+    output = args.output or (Path(tempfile.mkdtemp(prefix="aegis_bench_")) / "benchmarks_quick.md"
+                             if args.quick else PROJECT_ROOT / "docs" / "benchmarks.md")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)
     return text, output

@@ -1,10 +1,12 @@
-"""Ablation of the information sources of issue 14: walk-forward skill with and without each, per decision time.
+"""Ablation of the information sources of issue 14: walk-forward skill with and without each,
+per decision time.
 
-    python -m aegismatrix.benchmarks.ablation --csv-dir ../shared/data/real --start 2010-01-01 --out docs/overnight.md
+    python -m aegismatrix.benchmarks.ablation --csv-dir ../shared/data/real --start 2010-01-01
+        --out docs/overnight.md
 
-Every row runs the modelling template's own walk-forward evaluation (same folds, purge, baselines and bootstrap
-as `kedro run`) on the project's parameters, once with the source's features and once without; the table is
-written between markers of the output Markdown file. Nothing here is tuned on the final test block.
+Every row runs the modelling template's own walk-forward evaluation (same folds, purge, baselines and
+bootstrap as `kedro run`) on the project's parameters, once with the source's features and once without; the
+table is written between markers of the output Markdown file. Nothing here is tuned on the final test block.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from aegismatrix.features.registry import REGISTRY
 log = logging.getLogger(__name__)
 BEGIN, END = "<!-- ablation:begin -->", "<!-- ablation:end -->"
 DEFAULT_MODELS = ("direction.xgb_h1", "direction.open_to_close_h1", "direction.xgb_h5", "direction.gap",
-                  "seller.vol_har", "seller.vol_vix_log", "seller.vol_combo", "seller.vol_xgb", "seller.vol_regime",
-                  "seller.trap", "seller.breach_5d", "buyer.breakout", "buyer.theta")
+                  "seller.vol_har", "seller.vol_vix_log", "seller.vol_combo", "seller.vol_xgb",
+                  "seller.vol_regime", "seller.trap", "seller.breach_5d", "buyer.breakout", "buyer.theta")
 SOURCES = ("overnight", "events", "sector")
 NEEDS = {"us": "overnight", "calendar": "events", "sector": "sector"}  # FeatureSpec.needs -> its source
 SECTOR = {"niftybank": "^NSEBANK"}  # loaded for the `+sector` variant (real niftybank.csv)
@@ -36,7 +38,8 @@ def project_parameters(conf: str = "conf") -> dict[str, Any]:
 
     from aegismatrix.parameters.derive import derive_parameters
 
-    loader = OmegaConfigLoader(conf, base_env="base", default_run_env="local", merge_strategy={"parameters": "soft"})
+    loader = OmegaConfigLoader(conf, base_env="base", default_run_env="local",
+                               merge_strategy={"parameters": "soft"})
     return derive_parameters(dict(loader["parameters"]))
 
 
@@ -56,7 +59,8 @@ def _source_of(name: str) -> str | None:
 
 
 def without_source(block: dict, source: str) -> dict | None:
-    """The block with the source's columns removed from named features / estimator columns; None if nothing is left."""
+    """The block with the source's columns removed from named features / estimator columns; None if nothing
+    is left."""
     block = copy.deepcopy(block)
     keep = lambda names: [n for n in names if _source_of(n) != source]  # noqa: E731
     if block.get("features"):
@@ -88,21 +92,24 @@ def evaluate(market: pd.DataFrame, us: pd.DataFrame, block: dict, namespace: str
     from aegismatrix.pipelines.feature_engineering.nodes import _engine_features
 
     if block.get("pool"):  # its pooled rows come from the universe panel, which this harness does not load
-        raise ValueError(f"{namespace} is a pooled instance: measure it with and without data_ingestion.universe "
-                         "through `kedro run` (docs/benchmarks.md, pooled training), not with this ablation")
+        raise ValueError(f"{namespace} is a pooled instance: measure it with and without "
+                         "data_ingestion.universe through `kedro run` (docs/benchmarks.md, pooled training), "
+                         "not with this ablation")
     started = time.perf_counter()
     features, entry = _engine_features(market, us, block["feature_set"], fe_params, decision_time)
     model_input = build_model_input(features, market, block)
-    oos, metrics = evaluate_walk_forward(model_input, {block["feature_set"]: entry}, block, namespace=namespace)
+    oos, metrics = evaluate_walk_forward(model_input, {block["feature_set"]: entry}, block,
+                                         namespace=namespace)
     skill, test = metrics["overall"]["skill"], metrics["test"]["skill"]
-    return {"skill": skill["value"], "ci_low": skill["ci_low"], "ci_high": skill["ci_high"], "test": test["value"],
-            "metric": skill["metric"], "vs": skill["vs"], "status": metrics["status"], "n": metrics["overall"]["n"],
-            "served_ece": served_ece(oos, metrics), "seconds": round(time.perf_counter() - started, 1)}
+    return {"skill": skill["value"], "ci_low": skill["ci_low"], "ci_high": skill["ci_high"],
+            "test": test["value"], "metric": skill["metric"], "vs": skill["vs"], "status": metrics["status"],
+            "n": metrics["overall"]["n"], "served_ece": served_ece(oos, metrics),
+            "seconds": round(time.perf_counter() - started, 1)}
 
 
 def served_ece(oos: pd.DataFrame, metrics: dict) -> float | None:
-    """Expected calibration error of what would be served on the OOS rows: the model's probabilities with edge,
-    else its primary baseline's (None for regressors)."""
+    """Expected calibration error of what would be served on the OOS rows: the model's probabilities with
+    edge, else its primary baseline's (None for regressors)."""
     from aegismatrix.modelling.calibration import expected_calibration_error
     from aegismatrix.modelling.conformal import served_oos
 
@@ -110,16 +117,18 @@ def served_ece(oos: pd.DataFrame, metrics: dict) -> float | None:
         return None
     scored = oos.dropna(subset=["label"])
     columns = [c for c in scored.columns if c.startswith("p_")]
-    return expected_calibration_error(scored["label"].to_numpy(dtype=float), served_oos(scored, metrics, columns))
+    return expected_calibration_error(scored["label"].to_numpy(dtype=float),
+                                      served_oos(scored, metrics, columns))
 
 
 def _variants(block: dict, engine: str, served: dict) -> dict[str, tuple[dict | None, dict]]:
-    """`none`: no optional source (their columns stripped); `+<source>`: that source alone; `served`: the sources
-    `feature_engineering.sources` switches on (what `kedro run` trains and serves)."""
+    """`none`: no optional source (their columns stripped); `+<source>`: that source alone; `served`: the
+    sources `feature_engineering.sources` switches on (what `kedro run` trains and serves)."""
     bare = block
     for source in SOURCES:
         bare = without_source(bare, source) if bare is not None else None
-    out = {"none": (bare, {}), "served": (block, {s: e for s, e in (served or {}).items() if engine in (e or [])})}
+    out = {"none": (bare, {}),
+           "served": (block, {s: e for s, e in (served or {}).items() if engine in (e or [])})}
     for source in SOURCES:
         others = [s for s in SOURCES if s != source]
         with_block = block
@@ -129,7 +138,8 @@ def _variants(block: dict, engine: str, served: dict) -> dict[str, tuple[dict | 
     return out
 
 
-def run_ablation(market: pd.DataFrame, us: pd.DataFrame, params: dict, models: tuple[str, ...]) -> pd.DataFrame:
+def run_ablation(market: pd.DataFrame, us: pd.DataFrame, params: dict,
+                 models: tuple[str, ...]) -> pd.DataFrame:
     """Every model x decision time x variant (no optional source, each source alone)."""
     rows = []
     for namespace in models:
@@ -141,7 +151,8 @@ def run_ablation(market: pd.DataFrame, us: pd.DataFrame, params: dict, models: t
                     continue
                 fe = {**params["feature_engineering"], "sources": sources}
                 result = evaluate(market, us, b, namespace, fe, decision_time)
-                rows.append({"model": namespace, "decision_time": decision_time, "variant": variant, **result})
+                rows.append({"model": namespace, "decision_time": decision_time, "variant": variant,
+                             **result})
                 log.warning("%s %s %s: %+.4f [%+.4f, %+.4f] test %+.4f", namespace, decision_time, variant,
                             result["skill"], result["ci_low"], result["ci_high"], result["test"])
     return pd.DataFrame(rows)
@@ -155,13 +166,14 @@ def _cell(row: pd.Series | None) -> str:
 
 
 def _header(variant: str) -> str:
-    return {"none": "no optional source", "served": "as served (conf sources)"}.get(variant, f"with {variant[1:]}")
+    return {"none": "no optional source",
+            "served": "as served (conf sources)"}.get(variant, f"with {variant[1:]}")
 
 
 def render_calibration(results: pd.DataFrame) -> str:
     """Markdown: ECE of the served classifier probabilities before the new sources (`none`) and as served."""
-    lines = ["| model | decision time | served before (no optional source): ECE | served now (conf sources): ECE | "
-             "change |", "|---|---|---|---|---|"]
+    lines = ["| model | decision time | served before (no optional source): ECE | "
+             "served now (conf sources): ECE | change |", "|---|---|---|---|---|"]
     for (model, decision_time), group in results.groupby(["model", "decision_time"], sort=False):
         by = {r["variant"]: r for _, r in group.iterrows()}
         before, now = by.get("none"), by.get("served")
@@ -177,7 +189,8 @@ def render_calibration(results: pd.DataFrame) -> str:
 def render_table(results: pd.DataFrame) -> str:
     """Markdown: one line per model and decision time, the variants side by side."""
     variants = ["none", *(f"+{s}" for s in SOURCES), "served"]
-    lines = ["| model | decision time | metric vs baseline | " + " | ".join(_header(v) for v in variants) + " |",
+    lines = ["| model | decision time | metric vs baseline | "
+             + " | ".join(_header(v) for v in variants) + " |",
              "|---|---|---|" + "---|" * len(variants)]
     for (model, decision_time), group in results.groupby(["model", "decision_time"], sort=False):
         by = {r["variant"]: r for _, r in group.iterrows()}
@@ -197,7 +210,7 @@ def write_section(path: Path, body: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--csv-dir", default="../shared/data/real")
     parser.add_argument("--start", default="2010-01-01")
     parser.add_argument("--models", default=",".join(DEFAULT_MODELS))
@@ -209,11 +222,12 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     results = run_ablation(market, us, params, tuple(args.models.split(",")))
     note = (f"Measured on real data {market['date'].min().date()} .. {market['date'].max().date()} "
-            f"({len(market)} NSE sessions) in {time.perf_counter() - started:.0f} s; cells: walk-forward skill "
-            f"[90% block-bootstrap CI], final-test skill; **edge** = CI low > 0 and test skill > 0.")
-    body = (note + "\n\n" + render_table(results) + "\n\nCalibration of what each classifier serves (expected "
-            "calibration error of the served probabilities on the walk-forward rows, one-vs-rest, 10 bins; lower "
-            "is better): before the new sources and as served now.\n\n" + render_calibration(results))
+            f"({len(market)} NSE sessions) in {time.perf_counter() - started:.0f} s; cells: walk-forward "
+            f"skill [90% block-bootstrap CI], final-test skill; **edge** = CI low > 0 and test skill > 0.")
+    body = (note + "\n\n" + render_table(results) + "\n\nCalibration of what each classifier serves "
+            "(expected calibration error of the served probabilities on the walk-forward rows, one-vs-rest, "
+            "10 bins; lower is better): before the new sources and as served now.\n\n"
+            + render_calibration(results))
     print(body)
     if args.out:
         write_section(Path(args.out), body)

@@ -21,8 +21,10 @@ ENGINES = ("direction", "seller", "buyer")
 # The one-node pipeline injected into the temp copy only: `kedro run` start-up, config, catalog and
 # registry cost with no work, i.e. the framework floor every pipeline pays.
 FLOOR_PIPELINE = "benchmark_floor"
-_FLOOR_PIPELINE_CODE = '''"""Benchmark-only: one no-op node, so `kedro run --pipeline=benchmark_floor` measures the framework floor."""
-
+_FLOOR_PIPELINE_CODE = (
+    '"""Benchmark-only: one no-op node, so `kedro run --pipeline=benchmark_floor` measures the framework '
+    'floor."""\n'
+    '''
 from kedro.pipeline import Node, Pipeline
 
 
@@ -34,6 +36,7 @@ def noop() -> int:
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline([Node(noop, None, "benchmark_floor_output", name="noop")])
 '''
+)
 _EMPTY_UNIVERSE_PARTITION = "_benchmark_empty"
 OMP_WAIT_POLICY = "PASSIVE"
 
@@ -74,8 +77,10 @@ def load_average() -> str:
 def kedro_env() -> dict[str, str]:
     env = dict(os.environ, KEDRO_DISABLE_TELEMETRY="1", PYTHONHASHSEED="0")
     env.pop("PYTHONPATH", None)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # a deployment caches bytecode; the warm-up run writes it here too
-    # OpenMP threads that spin while waiting make XGBoost 10-20x slower on a busy 2-core machine; see the parallel section.
+    # a deployment caches bytecode; the warm-up run writes it here too
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    # OpenMP threads that spin while waiting make XGBoost 10-20x slower on a busy 2-core machine; see the
+    # parallel section.
     env.setdefault("OMP_WAIT_POLICY", OMP_WAIT_POLICY)
     return env
 
@@ -88,8 +93,8 @@ class TempProject:
         self.keep = keep
         self.notes: list[str] = []
         if ref:
-            archive = subprocess.run(["git", "-C", str(source), "archive", "--format=tar", ref, "conf", "src", "pyproject.toml"],
-                                     check=True, capture_output=True).stdout
+            archive = subprocess.run(["git", "-C", str(source), "archive", "--format=tar", ref, "conf", "src",
+                                      "pyproject.toml"], check=True, capture_output=True).stdout
             subprocess.run(["tar", "-x", "-C", str(self.path)], input=archive, check=True)
         else:
             ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "local")
@@ -100,7 +105,8 @@ class TempProject:
         (self.path / "data").mkdir(exist_ok=True)
         floor = self.path / "src" / "aegismatrix" / "pipelines" / FLOOR_PIPELINE
         floor.mkdir(parents=True, exist_ok=True)
-        (floor / "__init__.py").write_text('"""Benchmark floor."""\n\nfrom .pipeline import create_pipeline\n\n__all__ = ["create_pipeline"]\n')
+        (floor / "__init__.py").write_text('"""Benchmark floor."""\n\nfrom .pipeline import create_pipeline\n'
+                                           '\n__all__ = ["create_pipeline"]\n')
         (floor / "pipeline.py").write_text(_FLOOR_PIPELINE_CODE)
 
     def kedro(self, args: list[str], timeout: float = 900) -> RunResult:
@@ -110,7 +116,8 @@ class TempProject:
             cmd = [sys.executable, "-m", "kedro", "run", *args]
         start = time.perf_counter()
         try:
-            proc = subprocess.run(cmd, cwd=self.path, env=kedro_env(), capture_output=True, text=True, timeout=timeout)
+            proc = subprocess.run(cmd, cwd=self.path, env=kedro_env(), capture_output=True, text=True,
+                                  timeout=timeout)
             rc, out = proc.returncode, proc.stdout + proc.stderr
         except subprocess.TimeoutExpired as exc:
             rc, out = 124, f"timed out after {timeout:.0f} s\n{exc.stdout or ''}{exc.stderr or ''}"
@@ -120,8 +127,8 @@ class TempProject:
     def python(self, code: str, timeout: float = 600) -> dict:
         """Run Python in the copy (its src first on the path) and parse the JSON it prints last."""
         env = kedro_env() | {"PYTHONPATH": str(self.path / "src")}
-        proc = subprocess.run([sys.executable, "-c", code], cwd=self.path, env=env, capture_output=True, text=True,
-                              timeout=timeout)
+        proc = subprocess.run([sys.executable, "-c", code], cwd=self.path, env=env, capture_output=True,
+                              text=True, timeout=timeout)
         if proc.returncode != 0:
             raise RuntimeError(f"subprocess failed: {proc.stderr[-2000:]}")
         return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -131,7 +138,8 @@ class TempProject:
         part = self.path / "data" / "03_primary" / "universe_daily"
         part.mkdir(parents=True, exist_ok=True)
         empty = pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"),
-                              **{c: pd.Series(dtype="float64") for c in ("open", "high", "low", "close", "volume")}})
+                              **{c: pd.Series(dtype="float64")
+                                 for c in ("open", "high", "low", "close", "volume")}})
         empty.to_parquet(part / f"{_EMPTY_UNIVERSE_PARTITION}.parquet", index=False)
 
     def pipeline_sizes(self) -> dict[str, int]:

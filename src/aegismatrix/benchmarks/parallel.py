@@ -1,4 +1,5 @@
-"""Parallelism: ParallelRunner and DaskRunner vs SequentialRunner, Optuna workers sharing one storage, OpenMP waiting."""
+"""Parallelism: ParallelRunner and DaskRunner vs SequentialRunner, Optuna workers sharing one storage,
+OpenMP waiting."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ DASK_RUNNER = "aegismatrix.runner.DaskRunner"  # a dask.distributed LocalCluster
 
 def runner_comparison(project: TempProject, pipeline: str, params: str, repeats: int,
                       sequential: list[float] | None = None) -> Table:
-    """The same `kedro run --pipeline=<p>` with SequentialRunner, ParallelRunner and the DaskRunner, interleaved.
+    """The same `kedro run --pipeline=<p>` with SequentialRunner, ParallelRunner and the DaskRunner,
+    interleaved.
 
     `sequential`: SequentialRunner times already measured in this run (the speed section), reused, not rerun.
     """
@@ -45,14 +47,15 @@ def runner_comparison(project: TempProject, pipeline: str, params: str, repeats:
             else:
                 errors[runner] = first_error_line(result.tail)
     seq = median(walls["SequentialRunner"])
-    rows = [{"pipeline": f"`{pipeline}`", "runner": r, "median s": f"{median(w):.2f}" if w else "-", "runs": len(w),
-             "vs Sequential": f"{median(w) / seq:.2f}" if w and seq == seq else "-",
+    rows = [{"pipeline": f"`{pipeline}`", "runner": r, "median s": f"{median(w):.2f}" if w else "-",
+             "runs": len(w), "vs Sequential": f"{median(w) / seq:.2f}" if w and seq == seq else "-",
              "result": "ok" if r not in errors else f"failed: {errors[r]}"} for r, w in walls.items()]
-    notes = [f"`kedro run --pipeline={pipeline} --runner=<runner>` in the temp project, process wall time, runners "
-             "interleaved" + (" (SequentialRunner times reused from the speed section of this run)" if sequential else "")
-             + ". ParallelRunner runs nodes in worker processes (2 cores here) and must pickle node functions "
-             "and in-memory datasets; the DaskRunner submits every node as a task to a dask.distributed "
-             "LocalCluster (its start-up included); a failure is reported as it happened."]
+    notes = [f"`kedro run --pipeline={pipeline} --runner=<runner>` in the temp project, process wall time, "
+             "runners interleaved"
+             + (" (SequentialRunner times reused from the speed section of this run)" if sequential else "")
+             + ". ParallelRunner runs nodes in worker processes (2 cores here) and must pickle node "
+             "functions and in-memory datasets; the DaskRunner submits every node as a task to a "
+             "dask.distributed LocalCluster (its start-up included); a failure is reported as it happened."]
     return Table("Parallelism: Kedro runners", pd.DataFrame(rows), notes)
 
 
@@ -68,11 +71,13 @@ def _objective_data(years: float):
     X = frame.drop(columns=["date", "label"]).to_numpy(dtype="float32")
     y = frame["label"].to_numpy(dtype=int)
     cut = int(len(frame) * 0.75)
-    return X[:cut - 10], y[:cut - 10], X[cut:], y[cut:]  # purge the 5-day label window (+ embargo) before validation
+    # purge the 5-day label window (+ embargo) before validation
+    return X[:cut - 10], y[:cut - 10], X[cut:], y[cut:]
 
 
 def optuna_worker(storage_dir: str, study_name: str, n_trials: int, years: float, seed: int) -> dict:
-    """Run trials of the project's XGBoost search space until the shared study holds `n_trials` finished ones."""
+    """Run trials of the project's XGBoost search space until the shared study holds `n_trials` finished
+    ones."""
     import warnings
 
     warnings.simplefilter("ignore")
@@ -87,14 +92,15 @@ def optuna_worker(storage_dir: str, study_name: str, n_trials: int, years: float
     X_fit, y_fit, X_val, y_val = _objective_data(years)
 
     def objective(trial) -> float:
-        model = xgb.XGBClassifier(**_xgb_space(trial), n_jobs=1, tree_method="hist", verbosity=0, random_state=7)
+        model = xgb.XGBClassifier(**_xgb_space(trial), n_jobs=1, tree_method="hist", verbosity=0,
+                                  random_state=7)
         model.fit(X_fit, y_fit)
         p = np.clip(model.predict_proba(X_val)[:, 1], 1e-6, 1 - 1e-6)
         return float(-np.mean(y_val * np.log(p) + (1 - y_val) * np.log(1 - p)))
 
     storage = make_storage(None, storage_dir)
-    study = optuna.create_study(study_name=study_name, storage=storage, load_if_exists=True, direction="minimize",
-                                sampler=optuna.samplers.TPESampler(seed=seed))
+    study = optuna.create_study(study_name=study_name, storage=storage, load_if_exists=True,
+                                direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
     finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     start = time.perf_counter()
     mine = 0
@@ -108,8 +114,9 @@ def optuna_worker(storage_dir: str, study_name: str, n_trials: int, years: float
 
 
 def _spawn(storage_dir: str, study: str, n_trials: int, years: float, seed: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "aegismatrix.benchmarks.parallel", "--optuna-worker", "--storage-dir", storage_dir,
-           "--study", study, "--n-trials", str(n_trials), "--years", str(years), "--seed", str(seed)]
+    cmd = [sys.executable, "-m", "aegismatrix.benchmarks.parallel", "--optuna-worker",
+           "--storage-dir", storage_dir, "--study", study, "--n-trials", str(n_trials), "--years", str(years),
+           "--seed", str(seed)]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=kedro_env())
 
 
@@ -155,11 +162,12 @@ def optuna_comparison(n_trials: int, years: float, timeout: float = 600) -> Tabl
     if all(r["note"] == "" for r in rows):
         speedup = float(rows[0]["wall s (processes)"]) / float(rows[1]["wall s (processes)"])
         rows[1]["note"] = f"speed-up {speedup:.2f}x vs one worker"
-    notes = [f"Optuna study of {n_trials} trials of the project's XGBoost search space (`models.gradient_boosting`), "
-             f"seller features / 5-day implied-move-touch label on {years:g} years of synthetic data, XGBoost with one "
-             "thread per trial, storage from `modelling.tuning.make_storage` (JournalStorage file); the workers stop when "
-             "the shared study holds the target number of finished trials (`MaxTrialsCallback`), so a few extra trials "
-             "may be in flight. Wall time includes process start-up and data preparation."]
+    notes = [f"Optuna study of {n_trials} trials of the project's XGBoost search space "
+             f"(`models.gradient_boosting`), seller features / 5-day implied-move-touch label on {years:g} "
+             "years of synthetic data, XGBoost with one thread per trial, storage from "
+             "`modelling.tuning.make_storage` (JournalStorage file); the workers stop when the shared study "
+             "holds the target number of finished trials (`MaxTrialsCallback`), so a few extra trials may be "
+             "in flight. Wall time includes process start-up and data preparation."]
     return Table("Parallelism: Optuna workers sharing one study", pd.DataFrame(rows), notes)
 
 
@@ -183,17 +191,18 @@ def openmp_comparison(rows: int, trees: int, timeout: float) -> Table:
         if policy == "PASSIVE":
             env["OMP_WAIT_POLICY"] = "PASSIVE"
         try:
-            proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=timeout)
+            proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                  timeout=timeout)
             fit = float(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else float("nan")
             note = "" if proc.returncode == 0 else proc.stderr.strip()[-160:]
         except subprocess.TimeoutExpired:
             fit, note = float("nan"), f"timed out after {timeout:.0f} s"
         out.append({"OMP_WAIT_POLICY": policy, "fit s": f"{fit:.2f}" if fit == fit else "-", "note": note})
     load = f"{os.getloadavg()[0]:.2f}"
-    notes = [f"XGBoost `hist`, n_jobs=2 (the project's default), {rows} rows x 100 features, {trees} trees, load average "
-             f"{load} when measured. OpenMP threads that spin-wait fight other processes for the 2 cores; when the "
-             "machine is busy this costs 10-20x. The benchmark's subprocesses run with OMP_WAIT_POLICY=PASSIVE unless "
-             "the caller's environment sets it."]
+    notes = [f"XGBoost `hist`, n_jobs=2 (the project's default), {rows} rows x 100 features, {trees} trees, "
+             f"load average {load} when measured. OpenMP threads that spin-wait fight other processes for "
+             "the 2 cores; when the machine is busy this costs 10-20x. The benchmark's subprocesses run with "
+             "OMP_WAIT_POLICY=PASSIVE unless the caller's environment sets it."]
     return Table("Parallelism: OpenMP wait policy (XGBoost, 2 threads)", pd.DataFrame(out), notes)
 
 

@@ -1,9 +1,11 @@
-"""Measure a slice of a research run: one template instance's walk-forward (or one fold) at an environment's settings.
+"""Measure a slice of a research run: one template instance's walk-forward (or one fold) at an
+environment's settings.
 
-    python -m aegismatrix.benchmarks.research --project PATH --env research direction.lgbm_h5 [direction.xgb_h5 ...]
-        [--fold test] [--set feature_selection.method=correlation_then_importance]
+    python -m aegismatrix.benchmarks.research --project PATH --env research direction.lgbm_h5
+        [direction.xgb_h5 ...] [--fold test] [--set feature_selection.method=correlation_then_importance]
+    # a family member no pipeline declares, on a declared twin's model input:
     python -m aegismatrix.benchmarks.research --project PATH --env research direction.bilstm_h1 \
-        --input-from direction.xgb_h1     # a family member no pipeline declares, on a declared twin's model input
+        --input-from direction.xgb_h1
 
 PATH is a project whose data/ already holds the model inputs (any earlier `kedro run` there). Each instance
 is evaluated with the template's own `evaluate_walk_forward` in this process, with a fresh Optuna storage
@@ -54,11 +56,14 @@ def _with_overrides(params: dict, overrides: list[str]) -> dict:
     return out
 
 
-def measure(model_input, manifest: dict, params: dict, namespace: str, fold: str | None, pool_input=None) -> dict:
-    """Wall and CPU seconds, trials and skill of one instance (all folds, or the fold named `fold`); `pool_input`:
-    the pooled rows of an instance with a `pool:` block (`<ns>.pool_input` of the project's last run)."""
+def measure(model_input, manifest: dict, params: dict, namespace: str, fold: str | None,
+            pool_input=None) -> dict:
+    """Wall and CPU seconds, trials and skill of one instance (all folds, or the fold named `fold`);
+    `pool_input`: the pooled rows of an instance with a `pool:` block (`<ns>.pool_input` of the project's
+    last run)."""
     with tempfile.TemporaryDirectory(prefix="research-optuna-") as storage_dir:
-        params = {**params, "tuning": {**(params.get("tuning") or {}), "storage_dir": storage_dir, "storage": None}}
+        params = {**params, "tuning": {**(params.get("tuning") or {}), "storage_dir": storage_dir,
+                                       "storage": None}}
         cfg = ModelConfig.from_params(params)
         wall, cpu = time.perf_counter(), _cpu()
         if fold is None:
@@ -67,10 +72,12 @@ def measure(model_input, manifest: dict, params: dict, namespace: str, fold: str
                       "status": metrics["status"], "metric": cfg.metric, "n_oos": metrics["overall"]["n"]}
         else:
             labelled = np.flatnonzero(model_input["label"].notna().to_numpy())
-            chosen = next(f for f in walk_forward_folds(labelled, horizon=cfg.horizon, **cfg.splits) if f.name == fold)
-            fitted = train_fold(model_input, feature_columns(cfg, manifest), chosen.train, cfg, f"{namespace}/{fold}",
-                                pool_input)
-            result = {"fold": fold, "train_rows": fitted.train_rows, "trials": fitted.tuning.get("n_trials", 0)}
+            chosen = next(f for f in walk_forward_folds(labelled, horizon=cfg.horizon, **cfg.splits)
+                          if f.name == fold)
+            fitted = train_fold(model_input, feature_columns(cfg, manifest), chosen.train, cfg,
+                                f"{namespace}/{fold}", pool_input)
+            result = {"fold": fold, "train_rows": fitted.train_rows,
+                      "trials": fitted.tuning.get("n_trials", 0)}
         result.update(wall_s=round(time.perf_counter() - wall, 1), cpu_s=round(_cpu() - cpu, 1),
                       n_folds=cfg.splits["n_folds"], n_trials=cfg.tuning["n_trials"],
                       estimator=cfg.estimator, feature_selection=cfg.feature_selection)
@@ -88,8 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", default=None)
     parser.add_argument("--fold", default=None)
     parser.add_argument("--set", dest="overrides", action="append", default=[])
-    parser.add_argument("--input-from", default=None, help="load the model input of this namespace (same features "
-                        "and label), for a family member that no pipeline declares")
+    parser.add_argument("--input-from", default=None,
+                        help="load the model input of this namespace (same features and label), for a family "
+                        "member that no pipeline declares")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     bootstrap_project(args.project)

@@ -23,14 +23,15 @@ log = logging.getLogger(__name__)
 FULL_GRID = {"features": {"symbols": [1, 26, 100, 500], "years": [5, 10, 20]},
              "training": {"symbols": [1, 26, 100, 500], "years": [5, 10, 20]}}
 QUICK_GRID = {"features": {"symbols": [1, 3], "years": [2]}, "training": {"symbols": [1], "years": [2]}}
-# Training is timed along both axes separately (symbols at 5 years, years at 26 symbols), not on the full grid.
+# Training is timed along both axes separately (symbols at 5 years, years at 26 symbols), not on the full
+# grid.
 TRAINING_FIXED = {"years": 5, "symbols": 26}
 TRAINING_FIXED_QUICK = {"years": 2, "symbols": 1}
 TRAIN_PARAMS = {
     "feature_set": "universe", "label": {"name": "forward_return", "horizon": 1}, "horizon": 1,
-    "label_bins": [0.5], "class_names": ["below_median", "above_median"], "estimator": {"kind": "xgb_classifier"},
-    "baselines": [{"name": "prior", "kind": "class_prior"}], "primary_baseline": "prior", "metric": "log_loss",
-    "tuning": {"n_trials": 0}, "calibration": "sigmoid",
+    "label_bins": [0.5], "class_names": ["below_median", "above_median"],
+    "estimator": {"kind": "xgb_classifier"}, "baselines": [{"name": "prior", "kind": "class_prior"}],
+    "primary_baseline": "prior", "metric": "log_loss", "tuning": {"n_trials": 0}, "calibration": "sigmoid",
 }
 
 
@@ -72,7 +73,8 @@ def worker(kind: str, symbols: int, years: float) -> dict:
     feat_s = time.perf_counter() - start
     out = {"kind": kind, "symbols": symbols, "years": years, "rows": int(len(panel)),
            "panel_mb": float(panel.memory_usage(index=False).sum() / 2**20),
-           "features": int(panel.shape[1] - 2), "generate_s": gen_s, "features_s": feat_s, "import_mb": import_mb}
+           "features": int(panel.shape[1] - 2), "generate_s": gen_s, "features_s": feat_s,
+           "import_mb": import_mb}
     if kind == "training":
         from aegismatrix.modelling.config import ModelConfig
         from aegismatrix.modelling.training import train_fold
@@ -99,7 +101,8 @@ def run_point(kind: str, symbols: int, years: float, timeout: float) -> dict:
     except subprocess.TimeoutExpired:
         return {"kind": kind, "symbols": symbols, "years": years, "error": f"timed out after {timeout:.0f} s"}
     if proc.returncode != 0:
-        return {"kind": kind, "symbols": symbols, "years": years, "error": proc.stderr.strip().splitlines()[-1][:160]}
+        return {"kind": kind, "symbols": symbols, "years": years,
+                "error": proc.stderr.strip().splitlines()[-1][:160]}
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     result["process_s"] = time.perf_counter() - start
     log.info("scale %s %d symbols x %s years: %s", kind, symbols, years, result)
@@ -131,44 +134,51 @@ def _fmt(v, spec: str = ".2f") -> str:
 def tables(results: list[dict]) -> list[Table]:
     feats = [r for r in results if r["kind"] == "features"]
     train = [r for r in results if r["kind"] == "training"]
-    f_rows = [{"symbols": r["symbols"], "years": r["years"], "rows": r.get("rows", "-"), "features": r.get("features", "-"),
+    f_rows = [{"symbols": r["symbols"], "years": r["years"], "rows": r.get("rows", "-"),
+               "features": r.get("features", "-"),
                "feature build s": _fmt(r.get("features_s", float("nan"))),
                "rows / s": _fmt(r["rows"] / r["features_s"], ",.0f") if "features_s" in r else "-",
                "panel MB": _fmt(r.get("panel_mb", float("nan")), ".0f"),
                "peak RSS MB": _fmt(r.get("peak_mb", float("nan")), ".0f"),
                "RSS after imports MB": _fmt(r.get("import_mb", float("nan")), ".0f"),
-               "simulate s": _fmt(r.get("generate_s", float("nan"))), "note": r.get("error", "")} for r in feats]
+               "simulate s": _fmt(r.get("generate_s", float("nan"))), "note": r.get("error", "")}
+              for r in feats]
     t_rows = [{"symbols": r["symbols"], "years": r["years"], "train rows": r.get("train_rows", "-"),
                "fit s (inner fit + calibration + final fit)": _fmt(r.get("train_s", float("nan"))),
                "feature build s": _fmt(r.get("features_s", float("nan"))),
-               "peak RSS MB": _fmt(r.get("peak_mb", float("nan")), ".0f"), "note": r.get("error", "")} for r in train]
+               "peak RSS MB": _fmt(r.get("peak_mb", float("nan")), ".0f"), "note": r.get("error", "")}
+              for r in train]
     f_notes, t_notes = [], []
     for axis, fixed in (("symbols", "years"), ("years", "symbols")):
         for value in sorted({r[fixed] for r in feats}):
             pts = [r for r in feats if r[fixed] == value and "features_s" in r]
             if len({r[axis] for r in pts}) >= 2:
+                rows, feat_s = [r["rows"] for r in pts], [r["features_s"] for r in pts]
+                rss_increment = [r["peak_mb"] - r["import_mb"] for r in pts]
                 f_notes.append(f"Feature build time vs {axis} at {value} {fixed}: log-log slope "
-                               f"{loglog_slope([r[axis] for r in pts], [r['features_s'] for r in pts]):.2f}; "
-                               f"vs rows {loglog_slope([r['rows'] for r in pts], [r['features_s'] for r in pts]):.2f}; "
-                               f"peak-RSS increment slope {loglog_slope([r['rows'] for r in pts], [r['peak_mb'] - r['import_mb'] for r in pts]):.2f}.")
+                               f"{loglog_slope([r[axis] for r in pts], feat_s):.2f}; "
+                               f"vs rows {loglog_slope(rows, feat_s):.2f}; "
+                               f"peak-RSS increment slope {loglog_slope(rows, rss_increment):.2f}.")
     all_pts = [r for r in feats if "features_s" in r]
     if all_pts:
-        f_notes.insert(0, f"All points: feature build time vs rows, log-log slope "
-                          f"{loglog_slope([r['rows'] for r in all_pts], [r['features_s'] for r in all_pts]):.2f} "
+        slope = loglog_slope([r["rows"] for r in all_pts], [r["features_s"] for r in all_pts])
+        f_notes.insert(0, f"All points: feature build time vs rows, log-log slope {slope:.2f} "
                           "(1.0 = linear).")
     tpts = [r for r in train if "train_s" in r]
     if tpts:
         t_notes.append(f"Fit time vs training rows, log-log slope "
-                       f"{loglog_slope([r['train_rows'] for r in tpts], [r['train_s'] for r in tpts]):.2f} (1.0 = linear).")
-    f_notes.append("`build_universe_panel` on `synthetic_universe(symbols, years)`: every price-family feature per symbol "
-                   "(plus volume features), warm-up dropped, stacked. One subprocess per point; peak RSS is that process's "
-                   "VmHWM (includes the interpreter, imports and the simulated input); `panel MB` is the size of the "
-                   "output frame itself (float64), so peak / panel shows the working overhead (about 2x: per-symbol frames "
-                   "are concatenated into a new block).")
-    t_notes.append("The template's fit (`modelling.training.train_fold`: inner purged split, sigmoid calibration, final "
-                   "XGBoost fit, 150 trees, 2 threads, Optuna off) on the pooled panel with a next-day-return label per "
-                   "symbol from `labels.py`. Timing only, not a skill evaluation. Training is timed along symbols at "
-                   "5 years and along years at 26 symbols.")
+                       f"{loglog_slope([r['train_rows'] for r in tpts], [r['train_s'] for r in tpts]):.2f} "
+                       "(1.0 = linear).")
+    f_notes.append("`build_universe_panel` on `synthetic_universe(symbols, years)`: every price-family "
+                   "feature per symbol (plus volume features), warm-up dropped, stacked. One subprocess per "
+                   "point; peak RSS is that process's VmHWM (includes the interpreter, imports and the "
+                   "simulated input); `panel MB` is the size of the output frame itself (float64), so peak / "
+                   "panel shows the working overhead (about 2x: per-symbol frames are concatenated into a "
+                   "new block).")
+    t_notes.append("The template's fit (`modelling.training.train_fold`: inner purged split, sigmoid "
+                   "calibration, final XGBoost fit, 150 trees, 2 threads, Optuna off) on the pooled panel "
+                   "with a next-day-return label per symbol from `labels.py`. Timing only, not a skill "
+                   "evaluation. Training is timed along symbols at 5 years and along years at 26 symbols.")
     return [Table("Scale: universe feature build", pd.DataFrame(f_rows), f_notes),
             Table("Scale: pooled XGBoost training", pd.DataFrame(t_rows), t_notes)]
 

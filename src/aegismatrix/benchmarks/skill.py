@@ -68,21 +68,23 @@ def skill_rows(metrics: dict[str, dict]) -> list[dict]:
 
 def skill_table(metrics: dict[str, dict], data_note: str, extra_notes: list[str] | None = None) -> Table:
     rows = skill_rows(metrics)
-    columns = ["model", "metric", "model score", "primary baseline", "baseline score", "skill", "CI", "test skill", "n",
-               "status"]
+    columns = ["model", "metric", "model score", "primary baseline", "baseline score", "skill", "CI",
+               "test skill", "n", "status"]
     frame = pd.DataFrame(rows, columns=columns)
     n_edge = int((frame["status"] == "edge").sum()) if len(frame) else 0
     notes = [data_note,
-             "Scores are over all out-of-sample rows of the expanding walk-forward folds plus the final untouched test "
-             "block (`overall` in `<ns>.metrics`). Skill = 1 - model loss / primary-baseline loss on the same rows (for "
-             "`rmse` the squared error); CI = moving-block bootstrap interval. `edge` needs CI low > 0 and test skill > 0; "
-             "otherwise the model is reported `no edge` and inference serves its baseline.",
+             "Scores are over all out-of-sample rows of the expanding walk-forward folds plus the final "
+             "untouched test block (`overall` in `<ns>.metrics`). Skill = 1 - model loss / primary-baseline "
+             "loss on the same rows (for `rmse` the squared error); CI = moving-block bootstrap interval. "
+             "`edge` needs CI low > 0 and test skill > 0; otherwise the model is reported `no edge` and "
+             "inference serves its baseline.",
              f"{n_edge} of {len(frame)} models show an out-of-sample edge."]
     return Table("Skill: walk-forward metrics vs baselines", frame, notes + list(extra_notes or []))
 
 
 def quick_template_metrics() -> dict[str, dict]:
-    """Quick mode: one tiny template instance on synthetic data, so the table is built from a real metrics JSON."""
+    """Quick mode: one tiny template instance on synthetic data, so the table is built from a real metrics
+    JSON."""
     from kedro.io import DataCatalog, MemoryDataset
     from kedro.runner import SequentialRunner
 

@@ -1,4 +1,5 @@
-"""Speed: wall time of each `kedro run --pipeline=<p>` in a temp copy, next to the framework floor and TA-Lib."""
+"""Speed: wall time of each `kedro run --pipeline=<p>` in a temp copy, next to the framework floor and
+TA-Lib."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .common import FLOOR_PIPELINE, RunResult, Table, TempProject, first_error_line, median, needs_universe_seed
+from .common import (
+    FLOOR_PIPELINE,
+    RunResult,
+    Table,
+    TempProject,
+    first_error_line,
+    median,
+    needs_universe_seed,
+)
 
 log = logging.getLogger(__name__)
 SYNTHETIC_PARAMS = "data_ingestion.source=synthetic"
@@ -37,7 +46,8 @@ class Variant:
         return median(self.walls.get(pipeline, []))
 
 
-def _run(variant: Variant, pipeline: str, repeats: int, extra: list[str] | None = None, key: str | None = None) -> None:
+def _run(variant: Variant, pipeline: str, repeats: int, extra: list[str] | None = None,
+         key: str | None = None) -> None:
     key = key or pipeline
     args = [f"--pipeline={pipeline}", "--params", variant.params, *(extra or [])]
     for i in range(repeats):
@@ -45,8 +55,9 @@ def _run(variant: Variant, pipeline: str, repeats: int, extra: list[str] | None 
         if needs_universe_seed(result):
             variant.project.seed_empty_universe()
             variant.notes.append(
-                f"`{pipeline}` failed in a fresh project (`universe_daily: No partitions found` when no universe is "
-                "configured); the benchmark seeded one empty universe partition in its temp copy and reran.")
+                f"`{pipeline}` failed in a fresh project (`universe_daily: No partitions found` when no "
+                "universe is configured); the benchmark seeded one empty universe partition in its temp copy "
+                "and reran.")
             result = variant.project.kedro(args)
         if not result.ok:
             variant.errors[key] = first_error_line(result.tail)
@@ -61,7 +72,8 @@ def _run(variant: Variant, pipeline: str, repeats: int, extra: list[str] | None 
 def built_pipelines(sizes: dict[str, int]) -> dict[str, bool]:
     """Whether each pipeline has nodes of its own beyond the upstream the registry adds."""
     fe = sizes.get("feature_engineering", 0)
-    own = {"data_ingestion": sizes.get("data_ingestion", 0) > 0, "feature_engineering": fe > sizes.get("data_ingestion", 0)}
+    own = {"data_ingestion": sizes.get("data_ingestion", 0) > 0,
+           "feature_engineering": fe > sizes.get("data_ingestion", 0)}
     for name in ("direction", "seller", "buyer", "inference"):
         own[name] = sizes.get(name, 0) > fe
     own["reporting"] = sizes.get("reporting", 0) > 0
@@ -69,7 +81,8 @@ def built_pipelines(sizes: dict[str, int]) -> dict[str, bool]:
 
 
 def measure_variant(variant: Variant, repeats: int, quick: bool) -> dict[str, bool]:
-    """Floor, ingestion, features, each built engine, reporting, the default run and inference, in that order."""
+    """Floor, ingestion, features, each built engine, reporting, the default run and inference, in that
+    order."""
     project = variant.project
     if quick:  # tiny version: no registry probe, no warm-up run
         _run(variant, FLOOR_PIPELINE, repeats)
@@ -113,12 +126,13 @@ def feature_compute_times(daily: pd.DataFrame, repeats: int) -> dict[str, float]
 
 
 def latest_market_daily(project: TempProject) -> pd.DataFrame | None:
-    files = sorted(glob.glob(str(project.path / "data/03_primary/market_daily.parquet/*/market_daily.parquet")))
+    files = sorted(glob.glob(str(project.path
+                                 / "data/03_primary/market_daily.parquet/*/market_daily.parquet")))
     return pd.read_parquet(files[-1]) if files else None
 
 
-PIPELINE_ORDER = ["data_ingestion", "feature_engineering", "direction", "seller", "buyer", "reporting", "default",
-                  "inference"]
+PIPELINE_ORDER = ["data_ingestion", "feature_engineering", "direction", "seller", "buyer", "reporting",
+                  "default", "inference"]
 
 
 def speed_table(variants: list[Variant], built: dict[str, bool], repeats: int) -> Table:
@@ -134,7 +148,8 @@ def speed_table(variants: list[Variant], built: dict[str, bool], repeats: int) -
                 seen = True
                 row[f"{v.name} median s"] = f"{median(runs):.2f}"
                 row[f"{v.name} runs"] = len(runs)
-                row[f"{v.name} / floor"] = f"{median(runs) / floors[v.name]:.2f}" if floors[v.name] == floors[v.name] else ""
+                row[f"{v.name} / floor"] = (f"{median(runs) / floors[v.name]:.2f}"
+                                            if floors[v.name] == floors[v.name] else "")
             elif pipeline in v.errors:
                 seen = True
                 row[f"{v.name} median s"] = f"failed: {v.errors[pipeline]}"
@@ -148,19 +163,22 @@ def speed_table(variants: list[Variant], built: dict[str, bool], repeats: int) -
             rows.append(row)
     missing = [p for p in ("direction", "seller", "buyer", "reporting", "inference") if not built.get(p)]
     notes = [f"Process wall time of `kedro run` as a subprocess (medians of up to {repeats} runs; a run over "
-             f"{REPEAT_ONLY_BELOW_S:.0f} s is not repeated). `/ floor` divides by the floor measured in the same run.",
-             "Runs follow each other in one temp project, as on a user's machine: a repeat finds the Optuna journal of the "
-             "previous run and resumes finished studies instead of repeating them (default parameters tune 0-2 trials "
-             "per model, so this changes little)."]
+             f"{REPEAT_ONLY_BELOW_S:.0f} s is not repeated). `/ floor` divides by the floor measured in the "
+             "same run.",
+             "Runs follow each other in one temp project, as on a user's machine: a repeat finds the Optuna "
+             "journal of the previous run and resumes finished studies instead of repeating them (default "
+             "parameters tune 0-2 trials per model, so this changes little)."]
     if missing:
-        notes.append("Not built yet (no nodes of their own), so not timed: " + ", ".join(f"`{m}`" for m in missing) + ".")
+        notes.append("Not built yet (no nodes of their own), so not timed: "
+                     + ", ".join(f"`{m}`" for m in missing) + ".")
     for v in variants:
         notes += [f"{v.name}: {n}" for n in dict.fromkeys(v.notes)]
     return Table("Speed: pipelines at default settings", pd.DataFrame(rows), notes)
 
 
 def import_cost(repeats: int) -> dict[str, float]:
-    """Process wall time of importing kedro alone vs the model package (XGBoost, torch, ...) the engines import."""
+    """Process wall time of importing kedro alone vs the model package (XGBoost, torch, ...) the engines
+    import."""
     import subprocess
     import sys
 
@@ -175,7 +193,8 @@ def import_cost(repeats: int) -> dict[str, float]:
         return median(runs)
 
     return {"kedro": timed("import kedro.framework.session"),
-            "models": timed("import kedro.framework.session, aegismatrix.modelling.template, aegismatrix.models")}
+            "models": timed("import kedro.framework.session, aegismatrix.modelling.template, "
+                            "aegismatrix.models")}
 
 
 def inference_table(variants: list[Variant], imports: dict[str, float] | None = None) -> Table:
@@ -183,20 +202,26 @@ def inference_table(variants: list[Variant], imports: dict[str, float] | None = 
     for v in variants:
         floor, inf, fe = v.median(FLOOR_PIPELINE), v.median("inference"), v.median("feature_engineering")
         rows.append({"data": v.name, "floor s": f"{floor:.2f}",
-                     "inference s": f"{inf:.2f}" if inf == inf else ("failed: " + v.errors["inference"] if "inference" in v.errors else "not run"),
+                     "inference s": (f"{inf:.2f}" if inf == inf
+                                     else "failed: " + v.errors["inference"] if "inference" in v.errors
+                                     else "not run"),
                      "inference - floor s": f"{inf - floor:.2f}" if inf == inf else "",
                      "inference / floor": f"{inf / floor:.2f}" if inf == inf else "",
-                     "inference - `feature_engineering` s": f"{inf - fe:.2f}" if inf == inf and fe == fe else ""})
-    notes = ["Latency as process wall time of `kedro run --pipeline=inference` (ingestion, features, frozen models, "
-             "signals) after a training run in the same temp project. Floor: `kedro run --pipeline=benchmark_floor`, a "
-             "one-node no-op pipeline added to the temp copy only: CLI start-up, settings, config, catalog and the "
-             "pipeline registry (which imports every pipeline package), i.e. what any `kedro run` of this project pays. "
-             "Inference includes ingestion and features (the `feature_engineering` run), so `inference - feature_engineering` "
-             "is the frozen models, payload and publishing."]
+                     "inference - `feature_engineering` s": (f"{inf - fe:.2f}"
+                                                             if inf == inf and fe == fe else "")})
+    notes = ["Latency as process wall time of `kedro run --pipeline=inference` (ingestion, features, frozen "
+             "models, signals) after a training run in the same temp project. Floor: `kedro run "
+             "--pipeline=benchmark_floor`, a one-node no-op pipeline added to the temp copy only: CLI "
+             "start-up, settings, config, catalog and the pipeline registry (which imports every pipeline "
+             "package), i.e. what any `kedro run` of this project pays. Inference includes ingestion and "
+             "features (the `feature_engineering` run), so `inference - feature_engineering` is the frozen "
+             "models, payload and publishing."]
     if imports:
-        notes.append(f"Import cost, process wall time: `import kedro.framework.session` {imports['kedro']:.2f} s; plus the "
-                     f"modelling template and `aegismatrix.models` (XGBoost, torch, ...) {imports['models']:.2f} s, i.e. "
-                     f"{imports['models'] - imports['kedro']:.2f} s that every run touching a model pays before any work.")
+        notes.append("Import cost, process wall time: `import kedro.framework.session` "
+                     f"{imports['kedro']:.2f} s; plus the modelling template and `aegismatrix.models` "
+                     f"(XGBoost, torch, ...) {imports['models']:.2f} s, i.e. "
+                     f"{imports['models'] - imports['kedro']:.2f} s that every run touching a model pays "
+                     "before any work.")
     return Table("Speed: inference latency vs the framework floor", pd.DataFrame(rows), notes)
 
 
@@ -209,7 +234,8 @@ def features_table(variants: list[Variant], compute: dict[str, dict[str, float]]
         c = compute.get(v.name)
         if not c:
             continue
-        pipe, floor, ingest = v.median("feature_engineering"), v.median(FLOOR_PIPELINE), v.median("data_ingestion")
+        pipe, floor, ingest = (v.median("feature_engineering"), v.median(FLOOR_PIPELINE),
+                               v.median("data_ingestion"))
         rows.append({"data": v.name, "rows": c["rows"],
                      "`--pipeline=feature_engineering` s": f"{pipe:.2f}",
                      "minus `--pipeline=data_ingestion` s": f"{pipe - ingest:.2f}",
@@ -218,9 +244,12 @@ def features_table(variants: list[Variant], compute: dict[str, dict[str, float]]
                      "library / TA-Lib": f"{c['library_s'] / c['talib_s']:.0f}",
                      "pipeline / TA-Lib": f"{pipe / c['talib_s']:.0f}",
                      "floor s": f"{floor:.2f}"})
-    notes = [f"TA-Lib alone computes {n_cov} of the {n_all} distinct engine-set features from TA-Lib primitives and "
-             f"NumPy arithmetic (no pandas, no warm-up dropping); left out for lack of a primitive: "
-             + ", ".join(f"`{n}`" for n in left) + ". The library figure is `build_engine_features` for the direction, "
-             "seller and buyer sets (all families they need, warm-up dropped, manifest entries). The pipeline figure also "
-             "runs ingestion, intraday and universe features and writes versioned Parquet; most of it is the framework floor."]
+    notes = [f"TA-Lib alone computes {n_cov} of the {n_all} distinct engine-set features from TA-Lib "
+             "primitives and NumPy arithmetic (no pandas, no warm-up dropping); left out for lack of a "
+             "primitive: "
+             + ", ".join(f"`{n}`" for n in left)
+             + ". The library figure is `build_engine_features` for the direction, seller and buyer sets "
+             "(all families they need, warm-up dropped, manifest entries). The pipeline figure also runs "
+             "ingestion, intraday and universe features and writes versioned Parquet; most of it is the "
+             "framework floor."]
     return Table("Speed: feature pipeline vs TA-Lib alone", pd.DataFrame(rows), notes)

@@ -50,7 +50,8 @@ def _talib_features(daily: pd.DataFrame) -> dict[str, np.ndarray]:
         "macd_hist_pct": talib.MACD(c, 12, 26, 9)[2] / c, "adx_14": talib.ADX(h, l, c, 14),
         "di_spread_14": talib.PLUS_DI(h, l, c, 14) - talib.MINUS_DI(h, l, c, 14),
         "linreg_slope_20": talib.LINEARREG_SLOPE(c, 20) / c,
-        "rsi_7": talib.RSI(c, 7), "rsi_14": talib.RSI(c, 14), "stoch_k_14": talib.STOCH(h, l, c, 14, 3, 0, 3, 0)[0],
+        "rsi_7": talib.RSI(c, 7), "rsi_14": talib.RSI(c, 14),
+        "stoch_k_14": talib.STOCH(h, l, c, 14, 3, 0, 3, 0)[0],
         "williams_r_14": talib.WILLR(h, l, c, 14), "roc_5": talib.ROC(c, 5), "roc_10": talib.ROC(c, 10),
         "atr_5_pct": talib.NATR(h, l, c, 5), "atr_14_pct": talib.NATR(h, l, c, 14),
         "bb_pctb_20": (c - lower) / (upper - lower), "bb_width_20": (upper - lower) / middle,
@@ -59,7 +60,8 @@ def _talib_features(daily: pd.DataFrame) -> dict[str, np.ndarray]:
         "rv_parkinson_21": np.sqrt(talib.SMA(hl2, 21) / (4 * np.log(2))) * ann,
         "rv_garman_klass_21": np.sqrt(talib.SMA(gk, 21)) * ann,
         "abs_return_autocorr_63": talib.CORREL(abs_r, _shift(abs_r), 63),
-        "vix_index_corr_63d": talib.CORREL(vix_chg, ret, 63), "vix_index_beta_63d": talib.BETA(ret, vix_chg, 63),
+        "vix_index_corr_63d": talib.CORREL(vix_chg, ret, 63),
+        "vix_index_beta_63d": talib.BETA(ret, vix_chg, 63),
         "vix_change_1d": vix_chg, "vix_level": vix,
         "vix_zscore_252d": (vix - talib.SMA(vix, 252)) / talib.STDDEV(vix, 252, 1.0),
         "vrp_21d": vix - sd[21] * 100, "vrp_log_ratio_21d": np.log(vix / (sd[21] * 100)),
@@ -81,7 +83,8 @@ def _talib_features(daily: pd.DataFrame) -> dict[str, np.ndarray]:
         "daily_range_pct": (h - l) / c, "true_range_pct": tr / c,
         "gap_pct": o / _shift(c) - 1, "open_to_close_return": c / o - 1,
         "ema_20_slope_5d": talib.ROCP(talib.EMA(c, 20), 5),
-        "breakout_up_20": (c > _shift(hh20)).astype(float), "breakout_down_20": (c < _shift(ll20)).astype(float),
+        "breakout_up_20": (c > _shift(hh20)).astype(float),
+        "breakout_down_20": (c < _shift(ll20)).astype(float),
     }
     return out
 
@@ -94,7 +97,8 @@ def engine_feature_union() -> list[str]:
 def coverage() -> tuple[int, int, list[str]]:
     """(features TA-Lib computes here, engine-set features in all, the ones it cannot)."""
     union = engine_feature_union()
-    demo = talib_features(pd.DataFrame({k: np.linspace(100, 110, 300) for k in ("open", "high", "low", "close")})
+    demo = talib_features(pd.DataFrame({k: np.linspace(100, 110, 300)
+                                        for k in ("open", "high", "low", "close")})
                           .assign(high=lambda f: f["close"] * 1.01, low=lambda f: f["close"] * 0.99,
                                   vix_close=15.0))
     covered = [n for n in union if n in demo]

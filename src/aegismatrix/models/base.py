@@ -110,7 +110,8 @@ def check_params(kind: str, params: dict) -> None:
     unknown = sorted(set(params) - known) if known is not None else []
     if unknown:
         hints = {k: difflib.get_close_matches(k, sorted(known), n=1) for k in unknown}
-        said = "; ".join(f"estimator.params.{k}: not a parameter of {kind!r}" + (f" (did you mean {h[0]!r}?)" if h else "")
+        said = "; ".join(f"estimator.params.{k}: not a parameter of {kind!r}"
+                         + (f" (did you mean {h[0]!r}?)" if h else "")
                          for k, h in hints.items())
         raise ValueError(said)
 

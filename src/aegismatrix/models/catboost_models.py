@@ -42,7 +42,8 @@ class _CatBoostModel(Estimator):
         return PARAM_NAMES
 
     def _make(self):
-        params = {**DEFAULTS, "thread_count": 1, "verbose": False, "allow_writing_files": False, **self.params}
+        params = {**DEFAULTS, "thread_count": 1, "verbose": False, "allow_writing_files": False,
+                  **self.params}
         return self.wrapper(**params, random_seed=self.seed)
 
     def _fit_booster(self, X: pd.DataFrame, y: np.ndarray, sample_weight) -> None:

@@ -18,12 +18,12 @@ MLP_DEFAULTS = {"hidden": [64, 32], "dropout": 0.2, "epochs": 60, "batch_size": 
                 "threads": 1, "floor": None}
 
 CATBOOST_DEFAULTS = {"iterations": 100, "depth": 4, "learning_rate": 0.05, "l2_leaf_reg": 5.0, "rsm": 0.8}
-# CatBoost's get_params() lists only the values set, so the names a block may use are declared (importing catboost
-# costs ~0.45 s, IPython included, on every run's parameter check).
-CATBOOST_PARAM_NAMES = frozenset({*CATBOOST_DEFAULTS, "thread_count", "verbose", "allow_writing_files", "loss_function",
-                                  "random_strength", "bagging_temperature", "border_count", "min_data_in_leaf",
-                                  "bootstrap_type", "subsample", "grow_policy", "auto_class_weights",
-                                  "one_hot_max_size"})
+# CatBoost's get_params() lists only the values set, so the names a block may use are declared (importing
+# catboost costs ~0.45 s, IPython included, on every run's parameter check).
+CATBOOST_PARAM_NAMES = frozenset({*CATBOOST_DEFAULTS, "thread_count", "verbose", "allow_writing_files",
+                                  "loss_function", "random_strength", "bagging_temperature", "border_count",
+                                  "min_data_in_leaf", "bootstrap_type", "subsample", "grow_policy",
+                                  "auto_class_weights", "one_hot_max_size"})
 
 # Kinds whose parameter names are known without importing their module (torch, arch, catboost).
 PARAM_NAMES: dict[str, frozenset[str]] = {

@@ -71,11 +71,13 @@ class _XGBClassifier(_XGBModel):
         y = np.asarray(y).astype(int)
         self.present_ = np.unique(y).tolist()
         self.model = self._make()
-        self.model.fit(X.to_numpy(dtype=np.float32), np.searchsorted(self.present_, y), sample_weight=sample_weight)
+        self.model.fit(X.to_numpy(dtype=np.float32), np.searchsorted(self.present_, y),
+                       sample_weight=sample_weight)
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return pad_absent_classes(self.model.predict_proba(X.to_numpy(dtype=np.float32)), self.present_, self.n_classes)
+        return pad_absent_classes(self.model.predict_proba(X.to_numpy(dtype=np.float32)), self.present_,
+                                  self.n_classes)
 
     def state(self):
         _, blobs = super().state()

@@ -12,8 +12,9 @@ import pandas as pd
 
 from aegismatrix.models.base import Estimator, pad_absent_classes, register
 
-DEFAULTS = {"n_estimators": 100, "num_leaves": 7, "max_depth": 3, "learning_rate": 0.05, "min_child_samples": 50,
-            "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8, "reg_lambda": 5.0}
+DEFAULTS = {"n_estimators": 100, "num_leaves": 7, "max_depth": 3, "learning_rate": 0.05,
+            "min_child_samples": 50, "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8,
+            "reg_lambda": 5.0}
 MODEL_FILE = "model.txt"
 
 
@@ -42,7 +43,8 @@ class _LGBMModel(Estimator):
         return frozenset(cls.wrapper().get_params()) | {"deterministic", "force_row_wise"}
 
     def _make(self):
-        params = {**DEFAULTS, "n_jobs": 1, "deterministic": True, "force_row_wise": True, "verbosity": -1, **self.params}
+        params = {**DEFAULTS, "n_jobs": 1, "deterministic": True, "force_row_wise": True, "verbosity": -1,
+                  **self.params}
         return self.wrapper(**params, random_state=self.seed)
 
     def _fit_booster(self, X: pd.DataFrame, y: np.ndarray, sample_weight) -> None:

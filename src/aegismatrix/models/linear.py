@@ -47,7 +47,8 @@ class LogisticModel(_Linear):
         return {"C": trial.suggest_float("C", 1e-3, 10.0, log=True)}
 
     def fit(self, X, y, sample_weight=None, on_epoch=None):
-        from sklearn.linear_model import LogisticRegression  # lazy: sklearn costs ~1.5 s; predict needs numpy only
+        # lazy: sklearn costs ~1.5 s; predict needs numpy only
+        from sklearn.linear_model import LogisticRegression
 
         self.columns_ = self._columns(X)
         model = LogisticRegression(C=self.params.get("C", 0.1), max_iter=500)
@@ -55,7 +56,8 @@ class LogisticModel(_Linear):
         self.classes_ = model.classes_
         coef, intercept = model.coef_, model.intercept_
         if coef.shape[0] == 1:  # sklearn keeps one row for two classes; store both for a uniform softmax
-            coef, intercept = np.vstack([-coef / 2, coef / 2]), np.array([-intercept[0] / 2, intercept[0] / 2])
+            coef, intercept = (np.vstack([-coef / 2, coef / 2]),
+                               np.array([-intercept[0] / 2, intercept[0] / 2]))
         self.coef_, self.intercept_ = coef, intercept
         return self
 
@@ -85,7 +87,8 @@ class RidgeModel(_Linear):
         from sklearn.linear_model import Ridge  # lazy: sklearn costs ~1.5 s; predict needs numpy only
 
         self.columns_ = self._columns(X)
-        model = Ridge(alpha=self.params.get("alpha", 1.0)).fit(X[self.columns_].to_numpy(), y, sample_weight=sample_weight)
+        model = Ridge(alpha=self.params.get("alpha", 1.0)).fit(X[self.columns_].to_numpy(), y,
+                                                               sample_weight=sample_weight)
         self.coef_, self.intercept_ = model.coef_, np.atleast_1d(model.intercept_)
         return self
 

@@ -69,14 +69,16 @@ class MLPRegressorModel(TorchEstimator):
                 opt.zero_grad()
                 loss = nn.functional.mse_loss(net(values[batch]).squeeze(-1), target[batch])
                 if not torch.isfinite(loss):
-                    raise NonFiniteLossError(f"mlp_regressor: training loss became {loss.item()} at epoch {epoch + 1}")
+                    raise NonFiniteLossError(f"mlp_regressor: training loss became {loss.item()} at epoch "
+                                             f"{epoch + 1}")
                 loss.backward()
                 nn.utils.clip_grad_norm_(net.parameters(), float(p["clip"]))
                 opt.step()
             net.eval()
             with torch.no_grad():
                 val = nn.functional.mse_loss(net(values[val_start:]).squeeze(-1), target[val_start:]).item()
-            logger.debug("%s mlp_regressor epoch %d: validation mse %.4f", fit_label() or "(no fold)", epoch + 1, val)
+            logger.debug("%s mlp_regressor epoch %d: validation mse %.4f", fit_label() or "(no fold)",
+                         epoch + 1, val)
             if on_epoch is not None:
                 on_epoch(epoch, val)
             if stopper.should_stop(net, val):
@@ -92,7 +94,8 @@ class MLPRegressorModel(TorchEstimator):
         return np.maximum(pred, float(floor)) if floor is not None else pred
 
     def state(self):
-        return {"n_features": self.n_features_, "y_mean": self.y_mean_, "y_scale": self.y_scale_}, self._weights()
+        return ({"n_features": self.n_features_, "y_mean": self.y_mean_, "y_scale": self.y_scale_},
+                self._weights())
 
     @classmethod
     def from_state(cls, params, seed, n_classes, state, blobs):

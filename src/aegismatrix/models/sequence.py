@@ -1,5 +1,6 @@
 """BiLSTM with attention pooling over fixed windows of consecutive days, as template Estimators: the direction
-classifier (`bilstm_attention`) and the seller's volatility forecaster (`lstm_vol_regressor`, one output on log vol).
+classifier (`bilstm_attention`) and the seller's volatility forecaster (`lstm_vol_regressor`, one output on
+log vol).
 
 `fit(X, y)` sees the training rows only (history first, consecutive days) and builds one window of
 `window` rows ending at each training row, so every training sequence lies inside the training fold.
@@ -82,7 +83,8 @@ class BiLSTMAttentionClassifier(TorchEstimator):
     def _network(self, n_features: int) -> BiLSTMAttention:
         p = self.p
         torch.manual_seed(self.seed)
-        return BiLSTMAttention(n_features, self.n_classes, int(p["hidden"]), int(p["layers"]), float(p["dropout"]))
+        return BiLSTMAttention(n_features, self.n_classes, int(p["hidden"]), int(p["layers"]),
+                               float(p["dropout"]))
 
     def fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight: np.ndarray | None = None, on_epoch=None):
         p = self.p
@@ -128,7 +130,8 @@ class BiLSTMAttentionClassifier(TorchEstimator):
             schedule.step()
             val_loss = self._loss(net, windows[val_rows], targets[val_rows])
             logger.info("%s %s epoch %d/%d: train loss %.4f, validation loss %.4f",
-                        fit_label() or "(no fold)", self.kind, epoch + 1, epochs, total / len(order), val_loss)
+                        fit_label() or "(no fold)", self.kind, epoch + 1, epochs, total / len(order),
+                        val_loss)
             if on_epoch is not None:
                 on_epoch(epoch, val_loss)
             if stopper.should_stop(net, val_loss):
@@ -168,7 +171,8 @@ class BiLSTMAttentionClassifier(TorchEstimator):
         return torch.cat(out).numpy().astype(float)
 
     def state(self):
-        return {"n_features": self.n_features_, "best_validation_loss": self.best_validation_loss_}, self._weights()
+        return ({"n_features": self.n_features_, "best_validation_loss": self.best_validation_loss_},
+                self._weights())
 
     @classmethod
     def from_state(cls, params, seed, n_classes, state, blobs):
@@ -181,8 +185,9 @@ class BiLSTMAttentionClassifier(TorchEstimator):
 class LSTMVolatilityRegressor(BiLSTMAttentionClassifier):
     """Forward realised vol from windows of features: the same network with one output, fitted on log vol.
 
-    Trained on log(y) with squared error (vol is right-skewed and QLIKE-scored; logs keep a spike from dominating),
-    predicted as exp(mean + var / 2) with the training residual variance (log-normal mean), floored at `floor`.
+    Trained on log(y) with squared error (vol is right-skewed and QLIKE-scored; logs keep a spike from
+    dominating), predicted as exp(mean + var / 2) with the training residual variance (log-normal mean),
+    floored at `floor`.
     """
 
     kind = "lstm_vol_regressor"
@@ -228,5 +233,6 @@ class LSTMVolatilityRegressor(BiLSTMAttentionClassifier):
     @classmethod
     def from_state(cls, params, seed, n_classes, state, blobs):
         est = super().from_state(params, seed, n_classes, state, blobs)
-        est.log_var_, est.log_mu_, est.log_sd_ = float(state["log_var"]), float(state["log_mu"]), float(state["log_sd"])
+        est.log_var_, est.log_mu_, est.log_sd_ = (float(state["log_var"]), float(state["log_mu"]),
+                                                  float(state["log_sd"]))
         return est

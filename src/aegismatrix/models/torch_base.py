@@ -36,7 +36,8 @@ class TorchEstimator(Estimator):
 
     def _weights(self) -> dict[str, bytes]:
         """The network's weights as safetensors bytes (non-executable, never pickle)."""
-        return {"model.safetensors": save_tensors({k: v.contiguous() for k, v in self.net.state_dict().items()})}
+        return {"model.safetensors": save_tensors({k: v.contiguous()
+                                                   for k, v in self.net.state_dict().items()})}
 
     @classmethod
     def _restore(cls, params, seed, n_classes, state, blobs) -> TorchEstimator:

@@ -1,10 +1,12 @@
-"""Volatility forecasters that keep the VIX as the backbone (issue 14), coefficients and weights stored as JSON.
+"""Volatility forecasters that keep the VIX as the backbone (issue 14), coefficients and weights stored as
+JSON.
 
 `vix_log_regression`: log(forward vol) = a + b log(VIX/100) + sum c_k log(rv_k), fitted by ridge on logs and
 mapped back with the log-normal mean correction exp(mean + var/2).
-`vol_combination`: an in-fold convex combination of candidate forecasts (the scaled VIX, trailing realised vol,
-HAR-RV, the log regression): candidates are fitted on the inner training rows, the simplex weights minimise
-QLIKE on the inner validation rows after a purge of `purge` rows, then the candidates are refitted on all rows.
+`vol_combination`: an in-fold convex combination of candidate forecasts (the scaled VIX, trailing realised
+vol, HAR-RV, the log regression): candidates are fitted on the inner training rows, the simplex weights
+minimise QLIKE on the inner validation rows after a purge of `purge` rows, then the candidates are refitted on
+all rows.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ _FLOOR = 1e-4  # vols are positive; a zero input would make its log undefined
 
 
 def _logs(X: pd.DataFrame, columns: list[str], scale: dict[str, float]) -> np.ndarray:
-    return np.log(np.maximum(X[columns].to_numpy(dtype=float) * np.array([scale.get(c, 1.0) for c in columns]), _FLOOR))
+    return np.log(np.maximum(X[columns].to_numpy(dtype=float)
+                             * np.array([scale.get(c, 1.0) for c in columns]), _FLOOR))
 
 
 @register
@@ -41,7 +44,8 @@ class VixLogRegression(Estimator):
     def fit(self, X, y, sample_weight=None, on_epoch=None):
         self.columns_ = list(self.params.get("columns") or ["vix_level", "rv_cc_5", "rv_cc_21", "rv_cc_63"])
         Z, target = _logs(X, self.columns_, self._scale()), np.log(np.maximum(y, _FLOOR))
-        from sklearn.linear_model import Ridge  # lazy: imported when fitting, not when a frozen model predicts
+        # lazy: imported when fitting, not when a frozen model predicts
+        from sklearn.linear_model import Ridge
         model = Ridge(alpha=float(self.params.get("alpha", 1.0))).fit(Z, target, sample_weight=sample_weight)
         resid = target - model.predict(Z)
         self.coef_, self.intercept_ = model.coef_.tolist(), float(model.intercept_)
@@ -53,7 +57,8 @@ class VixLogRegression(Estimator):
         return np.exp(log_pred + 0.5 * self.resid_var_)
 
     def state(self):
-        return {"columns": self.columns_, "coef": self.coef_, "intercept": self.intercept_, "resid_var": self.resid_var_}, {}
+        return ({"columns": self.columns_, "coef": self.coef_, "intercept": self.intercept_,
+                 "resid_var": self.resid_var_}, {})
 
     @classmethod
     def from_state(cls, params, seed, n_classes, state, blobs):
@@ -73,10 +78,12 @@ class _Candidate:
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> _Candidate:
         kind, scale = self.spec["kind"], float(self.spec.get("scale", 1.0))
         if kind == "scaled_column":  # the VIX x median(realised / VIX) of the rows it is fitted on
-            self.state = {"ratio": float(np.median(y / np.maximum(X[self.spec["column"]].to_numpy(float) * scale, _FLOOR)))}
+            self.state = {"ratio": float(np.median(
+                y / np.maximum(X[self.spec["column"]].to_numpy(float) * scale, _FLOOR)))}
         elif kind == "ridge":
             cols = self.spec["columns"]
-            from sklearn.linear_model import Ridge  # lazy: imported when fitting, not when a frozen model predicts
+            # lazy: imported when fitting, not when a frozen model predicts
+            from sklearn.linear_model import Ridge
             model = Ridge(alpha=float(self.spec.get("alpha", 1.0))).fit(X[cols].to_numpy(float), y)
             self.state = {"coef": model.coef_.tolist(), "intercept": float(model.intercept_)}
         elif kind == "vix_log_regression":
@@ -90,7 +97,8 @@ class _Candidate:
         if kind in ("column", "scaled_column"):
             return X[self.spec["column"]].to_numpy(float) * scale * self.state.get("ratio", 1.0)
         if kind == "ridge":
-            return X[self.spec["columns"]].to_numpy(float) @ np.asarray(self.state["coef"]) + self.state["intercept"]
+            return (X[self.spec["columns"]].to_numpy(float) @ np.asarray(self.state["coef"])
+                    + self.state["intercept"])
         return VixLogRegression.from_state(self.spec.get("params"), 0, None, self.state, {}).predict(X)
 
 
@@ -102,7 +110,8 @@ def convex_weights(preds: np.ndarray, y: np.ndarray) -> np.ndarray:
         ratio = np.maximum(y, _FLOOR) ** 2 / np.maximum(preds @ w, _FLOOR) ** 2
         return float(np.mean(ratio - np.log(ratio) - 1.0))
 
-    from scipy.optimize import minimize  # lazy: imported when fitting, not when a frozen model predicts
+    # lazy: imported when fitting, not when a frozen model predicts
+    from scipy.optimize import minimize
     result = minimize(qlike, np.full(k, 1.0 / k), method="SLSQP", bounds=[(0.0, 1.0)] * k,
                       constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0}])
     w = np.clip(result.x, 0.0, None)
@@ -126,9 +135,11 @@ class VolCombination(Estimator):
         specs = self.params["candidates"]
         n = len(X)
         n_val = max(int(n * float(self.params.get("validation_fraction", 0.3))), 20)
-        cut = n - n_val - int(self.params.get("purge", 21))  # inner training labels must not reach the validation rows
+        # inner training labels must not reach the validation rows
+        cut = n - n_val - int(self.params.get("purge", 21))
         if cut < 50:
-            raise ValueError(f"vol_combination: {n} training rows leave {cut} before the validation block (need 50)")
+            raise ValueError(f"vol_combination: {n} training rows leave {cut} before the validation block "
+                             "(need 50)")
         inner = [_Candidate(s).fit(X.iloc[:cut], y[:cut]) for s in specs]
         preds = np.column_stack([c.predict(X.iloc[n - n_val:]) for c in inner])
         self.weights_ = convex_weights(preds, y[n - n_val:]).tolist()

@@ -2,7 +2,8 @@
 
 Figures are built with `matplotlib.figure.Figure` directly, so nothing leaks between calls and no display is
 needed. Fixed margins instead of tight_layout: the layout pass costs as much as drawing, and the report draws
-every figure twice (embedded PNG and its own dataset). Every function tolerates missing inputs by drawing a labelled "not available" panel.
+every figure twice (embedded PNG and its own dataset). Every function tolerates missing inputs by drawing a
+labelled "not available" panel.
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ def classifier_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
         target = (y == classes.index(cls)).astype(int)
         if target.min() == target.max():
             continue
-        from sklearn.metrics import auc, precision_recall_curve, roc_curve  # 1.4 s: only when a report is drawn
+        # 1.4 s: only when a report is drawn
+        from sklearn.metrics import auc, precision_recall_curve, roc_curve
         fpr, tpr, _ = roc_curve(target, proba[:, classes.index(cls)])
         roc_ax.plot(fpr, tpr, label=f"{cls} (AUC {auc(fpr, tpr):.2f})")
         prec, rec, _ = precision_recall_curve(target, proba[:, classes.index(cls)])
@@ -116,7 +118,8 @@ def classifier_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
 
 
 def regression_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figure:
-    """Predicted vs realised scatter, residual distribution, residuals over time, rolling error vs the baseline."""
+    """Predicted vs realised scatter, residual distribution, residuals over time, rolling error vs the
+    baseline."""
     fig = Figure(figsize=(11, 8.5))
     axes = fig.subplots(2, 2)
     fig.suptitle(f"{name}: out-of-sample diagnostics ({metrics.get('status', '?').replace('_', ' ')})")
@@ -132,7 +135,8 @@ def regression_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
     ax = axes[0, 0]
     ax.scatter(y, pred, s=4, alpha=0.4, label="model", rasterized=True)
     if base is not None:
-        ax.scatter(y, base, s=4, alpha=0.25, color=BASELINE_COLOUR, label=f"baseline {primary}", rasterized=True)
+        ax.scatter(y, base, s=4, alpha=0.25, color=BASELINE_COLOUR, label=f"baseline {primary}",
+                   rasterized=True)
     lims = [np.nanmin([y.min(), pred.min()]), np.nanmax([y.max(), pred.max()])]
     ax.plot(lims, lims, color="black", lw=0.8, ls="--")
     ax.set(title="predicted vs realised", xlabel="realised", ylabel="predicted")
@@ -150,8 +154,8 @@ def regression_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
     window = max(10, min(63, len(data) // 5))
     axes[1, 1].plot(dates, pd.Series(resid**2).rolling(window).mean().pow(0.5), label="model")
     if base is not None:
-        axes[1, 1].plot(dates, pd.Series((y - base) ** 2).rolling(window).mean().pow(0.5), color=BASELINE_COLOUR,
-                        label=f"baseline {primary}")
+        axes[1, 1].plot(dates, pd.Series((y - base) ** 2).rolling(window).mean().pow(0.5),
+                        color=BASELINE_COLOUR, label=f"baseline {primary}")
     axes[1, 1].set(title=f"rolling RMSE ({window} rows)")
     axes[1, 1].legend(fontsize=7)
     fig.autofmt_xdate()
@@ -174,7 +178,8 @@ def skill_by_block(name: str, metrics: dict) -> Figure:
         high = np.array([blocks[b]["skill"]["ci_high"] for b in labels])
         colours = [EDGE_COLOUR if v > 0 else NO_EDGE_COLOUR for v in values]
         ax.bar(range(len(labels)), values, color=colours, alpha=0.8)
-        errors = [np.clip(values - low, 0, None), np.clip(high - values, 0, None)]  # CI need not contain the point
+        # CI need not contain the point
+        errors = [np.clip(values - low, 0, None), np.clip(high - values, 0, None)]
         ax.errorbar(range(len(labels)), values, yerr=errors, fmt="none", ecolor="black",
                     lw=0.8, capsize=2)
         ax.axhline(0, color="black", lw=0.8)
@@ -215,15 +220,16 @@ def model_comparison_figure(table: pd.DataFrame) -> Figure:
                 fmt="none", ecolor="black", lw=0.8, capsize=3)
     ax.scatter(rows["skill"], range(len(rows)), c=colours, zorder=3)
     ax.axvline(0, color="black", lw=0.8, ls="--")
-    ax.set_yticks(range(len(rows)), [f"{m} (vs {b})" for m, b in zip(rows["model"], rows["primary_baseline"])],
-                  fontsize=8)
+    ax.set_yticks(range(len(rows)),
+                  [f"{m} (vs {b})" for m, b in zip(rows["model"], rows["primary_baseline"])], fontsize=8)
     ax.set(title="Out-of-sample skill vs primary baseline (bootstrap CI)\ngreen = edge, red = no edge",
            xlabel="skill = 1 - model loss / baseline loss")
     fig.subplots_adjust(left=0.3, right=0.97, bottom=0.12, top=0.88)
     return fig
 
 
-def volatility_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame | None, horizon: int = 21) -> Figure:
+def volatility_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame | None,
+                      horizon: int = 21) -> Figure:
     """The seller's 21-day volatility forecast next to the realised vol of the same window and the raw VIX."""
     fig = Figure(figsize=(11, 4))
     ax = fig.subplots()
@@ -231,7 +237,8 @@ def volatility_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame |
         _empty(ax, "seller_signals not available: volatility forecast vs realised cannot be drawn")
         return fig
     market = market_daily.sort_values("date").reset_index(drop=True)
-    realised = market[["date"]].assign(realised=forward_realised_vol(market, horizon), vix=market["vix_close"] / 100)
+    realised = market[["date"]].assign(realised=forward_realised_vol(market, horizon),
+                                       vix=market["vix_close"] / 100)
     frame = seller_signals[["date", "vol_forecast_21d"]].merge(realised, on="date", how="left")
     ax.plot(frame["date"], frame["vix"], color="#c9a227", lw=0.6, alpha=0.8, label="India VIX / 100")
     ax.plot(frame["date"], frame["realised"], color="black", lw=0.8, label=f"realised vol t+1..t+{horizon}")
@@ -253,7 +260,8 @@ def safe_range_breaches(market_daily: pd.DataFrame, seller_signals: pd.DataFrame
     lower, upper, proba = f"safe_lower_{tenor}d", f"safe_upper_{tenor}d", f"breach_probability_{tenor}d"
     market = market_daily.sort_values("date").reset_index(drop=True)
     signals = seller_signals.drop_duplicates("date")
-    frame = market.merge(signals[["date", lower, upper, *([proba] if proba in signals else [])]], on="date", how="left")
+    frame = market.merge(signals[["date", lower, upper, *([proba] if proba in signals else [])]], on="date",
+                         how="left")
     breach = range_breach(frame, frame[lower], frame[upper], tenor).where(frame[lower].notna())
     return pd.DataFrame({"date": frame["date"], "breach": breach,
                          "breach_probability": frame.get(proba, np.nan)})
@@ -261,20 +269,23 @@ def safe_range_breaches(market_daily: pd.DataFrame, seller_signals: pd.DataFrame
 
 def safe_range_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame | None, target: float,
                       tenors: list[int], window: int = 126) -> tuple[Figure, pd.DataFrame]:
-    """Rolling realised breach rate of the issued safe ranges vs the target, per tenor; also the summary table."""
+    """Rolling realised breach rate of the issued safe ranges vs the target, per tenor; also the summary
+    table."""
     fig = Figure(figsize=(11, 4))
     ax = fig.subplots()
     summary = []
     needed = [f"safe_{side}_{t}d" for t in tenors for side in ("lower", "upper")]
     if seller_signals is None or seller_signals.empty or not set(needed) <= set(seller_signals.columns):
         _empty(ax, "seller_signals with safe ranges not available: no backtest")
-        return fig, pd.DataFrame(columns=["tenor_days", "n", "breach_rate", "target", "mean_breach_probability"])
+        return fig, pd.DataFrame(columns=["tenor_days", "n", "breach_rate", "target",
+                                          "mean_breach_probability"])
     for tenor in tenors:
         breaches = safe_range_breaches(market_daily, seller_signals, tenor).dropna(subset=["breach"])
         rolling = breaches["breach"].rolling(window, min_periods=max(20, window // 4)).mean()
         ax.plot(breaches["date"], rolling, lw=0.9, label=f"{tenor}d realised ({window}-day rolling)")
-        summary.append({"tenor_days": tenor, "n": int(len(breaches)), "breach_rate": float(breaches["breach"].mean()),
-                        "target": target, "mean_breach_probability": float(np.nanmean(breaches["breach_probability"]))
+        summary.append({"tenor_days": tenor, "n": int(len(breaches)),
+                        "breach_rate": float(breaches["breach"].mean()), "target": target,
+                        "mean_breach_probability": float(np.nanmean(breaches["breach_probability"]))
                         if breaches["breach_probability"].notna().any() else float("nan")})
     ax.axhline(target, color="black", ls="--", lw=0.9, label=f"target {target:.0%}")
     ax.set(title="Safe-range backtest: realised breach rate vs target", ylabel="breach rate", ylim=(0, None))
@@ -295,7 +306,8 @@ SIGNAL_PANELS = [
 
 def signal_history_figure(market_daily: pd.DataFrame, signals: dict[str, pd.DataFrame | None],
                           last_days: int) -> Figure:
-    """The close with each engine's main signal over the last `last_days` days (shaded where a baseline served)."""
+    """The close with each engine's main signal over the last `last_days` days (shaded where a baseline
+    served)."""
     panels = [p for p in SIGNAL_PANELS if signals.get(p[0]) is not None and p[1] in signals[p[0]]]
     fig = Figure(figsize=(11, 2.2 * (len(panels) + 1)))
     axes = np.atleast_1d(fig.subplots(len(panels) + 1, 1, sharex=True))

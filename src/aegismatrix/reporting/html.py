@@ -7,7 +7,8 @@ import html
 import pandas as pd
 
 CSS = """
-body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:0 auto;max-width:1200px;\
+padding:1em 2em;
 color:#222;line-height:1.4}
 h1{border-bottom:3px solid #2e6f9e}h2{border-bottom:1px solid #ccc;margin-top:2em}h3{margin-top:1.5em}
 table{border-collapse:collapse;font-size:12px;margin:.5em 0 1em}th,td{border:1px solid #ddd;padding:3px 6px;
@@ -30,7 +31,8 @@ def table_html(frame: pd.DataFrame | None, max_rows: int = 200, empty: str = "no
         return f'<p class="note">{esc(empty)}</p>'
     shown = frame.head(max_rows)
     note = f'<p class="note">first {max_rows} of {len(frame)} rows</p>' if len(frame) > max_rows else ""
-    return shown.to_html(index=False, escape=True, float_format=lambda v: f"{v:.4f}", na_rep="-", border=0) + note
+    return shown.to_html(index=False, escape=True, float_format=lambda v: f"{v:.4f}", na_rep="-",
+                         border=0) + note
 
 
 def figure_html(image_b64: str, alt: str) -> str:
@@ -45,11 +47,11 @@ def status_badge(status: str) -> str:
 def no_edge_box(name: str, metrics: dict) -> str:
     """The explicit no-edge state: what failed and what is served instead."""
     skill, test = metrics["overall"]["skill"], metrics["test"]["skill"]
-    return (f'<div class="noedge-box"><strong>No edge:</strong> {esc(name)} does not beat its primary baseline '
-            f'<em>{esc(metrics["primary_baseline"])}</em> out of sample (skill {skill["value"]:+.4f}, '
-            f'{100 * skill["level"]:.0f}% CI [{skill["ci_low"]:+.4f}, {skill["ci_high"]:+.4f}]; final test block '
-            f'skill {test["value"]:+.4f}). Inference serves the baseline for this signal '
-            f'(<code>model_source="baseline"</code>).</div>')
+    return (f'<div class="noedge-box"><strong>No edge:</strong> {esc(name)} does not beat its primary '
+            f'baseline <em>{esc(metrics["primary_baseline"])}</em> out of sample (skill '
+            f'{skill["value"]:+.4f}, {100 * skill["level"]:.0f}% CI [{skill["ci_low"]:+.4f}, '
+            f'{skill["ci_high"]:+.4f}]; final test block skill {test["value"]:+.4f}). Inference serves the '
+            'baseline for this signal (<code>model_source="baseline"</code>).</div>')
 
 
 def anchor(name: str) -> str:
@@ -62,6 +64,7 @@ def render_document(title: str, generated_at: str, sections: list[tuple[str, str
     body = "".join(f'<section id="{esc(a)}"><h2>{esc(h)}</h2>{b}</section>' for a, h, b in sections)
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>'
             f'<style>{CSS}</style></head><body><h1>{esc(title)}</h1>'
-            f'<p class="note">Generated {esc(generated_at)}. All scores are out of sample (walk-forward folds with purge '
-            f'and embargo, then an untouched final test block), next to naive baselines on the same rows.</p>'
+            f'<p class="note">Generated {esc(generated_at)}. All scores are out of sample (walk-forward '
+            'folds with purge and embargo, then an untouched final test block), next to naive baselines on '
+            'the same rows.</p>'
             f'<nav><ul>{toc}</ul></nav>{body}</body></html>')

@@ -1,7 +1,7 @@
 """Generate docs/pipelines.md from the registered pipelines, the resolved catalog and the parameters.
 
-`python -m aegismatrix.reporting.pipeline_docs [project_root]` rewrites the generated part of docs/pipelines.md
-(everything after GENERATED_MARKER); the hand-written introduction above it is kept.
+`python -m aegismatrix.reporting.pipeline_docs [project_root]` rewrites the generated part of
+docs/pipelines.md (everything after GENERATED_MARKER); the hand-written introduction above it is kept.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ TEMPLATE_NODES = {"build_model_input", "evaluate_walk_forward", "fit_frozen_mode
 
 def _own_pipelines(names: list[str]) -> dict[str, Pipeline]:
     """Each pipeline on its own, without what the registry composes upstream."""
-    return {name: importlib.import_module(f"aegismatrix.pipelines.{name}").create_pipeline() for name in names}
+    return {name: importlib.import_module(f"aegismatrix.pipelines.{name}").create_pipeline()
+            for name in names}
 
 
 def _cell(text: object) -> str:
@@ -66,7 +67,8 @@ def _namespaces(pipeline: Pipeline) -> list[str]:
     return sorted({n.namespace for n in pipeline.nodes if n.namespace and n.namespace.count(".") == 1})
 
 
-def pipeline_section(name: str, pipeline: Pipeline, catalog, params: dict, upstream: list[str], root: str) -> str:
+def pipeline_section(name: str, pipeline: Pipeline, catalog, params: dict, upstream: list[str],
+                     root: str) -> str:
     """Markdown for one pipeline: nodes, template instances, datasets and parameters."""
     own = [n for n in pipeline.nodes if not (n.namespace and n.name.split(".")[-1] in TEMPLATE_NODES)]
     parts = [f"## `{name}`", "",
@@ -83,7 +85,8 @@ def pipeline_section(name: str, pipeline: Pipeline, catalog, params: dict, upstr
             kinds = sorted({n.name.split(".")[-1] for n in pipeline.nodes if n.namespace == ns})
             rows.append([f"`{ns}`", label.get("name", "") if isinstance(label, dict) else label, estimator,
                          block.get("metric", "") if isinstance(block, dict) else "",
-                         block.get("primary_baseline", "") if isinstance(block, dict) else "", ", ".join(kinds)])
+                         block.get("primary_baseline", "") if isinstance(block, dict) else "",
+                         ", ".join(kinds)])
         parts += ["", "### Namespaced nodes (one per model)", "",
                   _table(["namespace", "label", "estimator", "metric", "primary baseline", "nodes"], rows)]
     if own:
@@ -98,7 +101,8 @@ def pipeline_section(name: str, pipeline: Pipeline, catalog, params: dict, upstr
         parts += ["", f"Per-model datasets are shown for `{example}`; every namespace has the same ones."]
     rows = [row for row in (_dataset_row(catalog, d, root) for d in datasets) if row]
     parts += ["", "### Datasets", "", _table(["dataset", "type", "layer", "versioned", "path"], rows)]
-    keys = sorted({i.split(":", 1)[1].split(".")[0] for i in pipeline.all_inputs() if i.startswith("params:")})
+    keys = sorted({i.split(":", 1)[1].split(".")[0] for i in pipeline.all_inputs()
+                   if i.startswith("params:")})
     models = set(namespaces)
     rows = [[f"`{k}`", f"`{_short(v)}`"] for key in keys for k, v in _flatten(params.get(key), key)
             if ".".join(k.split(".")[:2]) not in models]  # model blocks are summarised in the table above

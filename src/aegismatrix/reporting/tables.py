@@ -6,8 +6,9 @@ import pandas as pd
 
 from aegismatrix.modelling.headline import headline, score_key
 
-COMPARISON_COLUMNS = ["model", "engine", "task", "metric", "primary_baseline", "n", "model_score", "baseline_score",
-                      "skill", "ci_low", "ci_high", "test_skill", "beats_all_baselines", "status"]
+COMPARISON_COLUMNS = ["model", "engine", "task", "metric", "primary_baseline", "n", "model_score",
+                      "baseline_score", "skill", "ci_low", "ci_high", "test_skill", "beats_all_baselines",
+                      "status"]
 
 
 def comparison_row(name: str, metrics: dict) -> dict:
@@ -30,7 +31,8 @@ def _block_row(block: str, scores: dict, metric: str, primary: str) -> dict:
     key = score_key(metric)
     return {"block": block, "n": scores.get("n"), f"model {key}": scores["model"].get(key),
             f"{primary} {key}": scores["baselines"].get(primary, {}).get(key),
-            "skill": scores["skill"]["value"], "ci_low": scores["skill"]["ci_low"], "ci_high": scores["skill"]["ci_high"]}
+            "skill": scores["skill"]["value"], "ci_low": scores["skill"]["ci_low"],
+            "ci_high": scores["skill"]["ci_high"]}
 
 
 def block_table(metrics: dict, key: str) -> pd.DataFrame:
@@ -46,18 +48,21 @@ def block_table(metrics: dict, key: str) -> pd.DataFrame:
 def scores_table(metrics: dict, block: str = "overall") -> pd.DataFrame:
     """All scalar scores of the model and every baseline on the same rows of one block."""
     scores = metrics.get(block) or {}
-    rows = {"model": scores.get("model", {}), **{f"baseline {k}": v for k, v in scores.get("baselines", {}).items()}}
+    rows = {"model": scores.get("model", {}),
+            **{f"baseline {k}": v for k, v in scores.get("baselines", {}).items()}}
     table = pd.DataFrame({who: {k: v for k, v in s.items() if isinstance(v, (int, float)) or v is None}
                           for who, s in rows.items()}).T
     skills = scores.get("skill_vs_each_baseline", {})
     if len(table):
-        table["model skill vs this baseline"] = [None] + [skills.get(k[len("baseline "):]) for k in table.index[1:]]
+        table["model skill vs this baseline"] = [None] + [skills.get(k[len("baseline "):])
+                                                          for k in table.index[1:]]
     return table
 
 
 def provenance_table(provenance: dict | None) -> pd.DataFrame:
     """One row per symbol of data_provenance."""
     symbols = (provenance or {}).get("symbols") or {}
-    rows = [{"symbol": key, **{k: ("; ".join(map(str, v)) if isinstance(v, list) else v) for k, v in info.items()}}
+    rows = [{"symbol": key,
+             **{k: ("; ".join(map(str, v)) if isinstance(v, list) else v) for k, v in info.items()}}
             for key, info in symbols.items()]
     return pd.DataFrame(rows)

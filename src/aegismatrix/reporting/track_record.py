@@ -1,4 +1,5 @@
-"""The report's track-record section: the scorecard's tables and a figure (rolling breach rates, vol vs realised)."""
+"""The report's track-record section: the scorecard's tables and a figure (rolling breach rates, vol vs
+realised)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from matplotlib.figure import Figure
 from aegismatrix.reporting import html as H
 
 NOTE = (
-    "Every served signal is kept in the signal ledger; a row is scored once its horizon has passed (matured) and "
-    "counted, not scored, until then. Breach: any daily high above the upper or low below the lower level within "
-    "the horizon. 95% Wilson intervals; a drift flag marks a realised rate over the last matured rows outside the "
-    "binomial band around its target (overlapping windows make that band too narrow: a prompt to look)."
+    "Every served signal is kept in the signal ledger; a row is scored once its horizon has passed (matured) "
+    "and counted, not scored, until then. Breach: any daily high above the upper or low below the lower "
+    "level within the horizon. 95% Wilson intervals; a drift flag marks a realised rate over the last "
+    "matured rows outside the binomial band around its target (overlapping windows make that band too "
+    "narrow: a prompt to look)."
 )
 
 
@@ -51,7 +53,8 @@ def scores_table(card: dict) -> pd.DataFrame:
                 "n": vol["n_matured"],
                 "score": f"RMSE {vol['rmse']:.4f}",
                 "baseline": f"trailing vol RMSE {vol['naive_rmse']:.4f}",
-                "ratio / skill": f"RMSE ratio {vol['rmse_ratio_to_naive']:.3f}, QLIKE {vol['qlike']:.3f} vs {vol['naive_qlike']:.3f}",
+                "ratio / skill": f"RMSE ratio {vol['rmse_ratio_to_naive']:.3f}, QLIKE {vol['qlike']:.3f} "
+                f"vs {vol['naive_qlike']:.3f}",
             }
         )
     for h, b in (card.get("direction") or {}).items():
@@ -109,9 +112,13 @@ def track_record_figure(card: dict) -> Figure:
 
 def track_record_html(card: dict | None, png_base64: str | None) -> str:
     if not card:
-        return '<p class="note">No scorecard yet: run kedro run --pipeline=backfill, then --pipeline=scorecard.</p>'
+        return (
+            '<p class="note">No scorecard yet: run kedro run --pipeline=backfill, '
+            "then --pipeline=scorecard.</p>"
+        )
     head = (
-        f'<p class="note">{H.esc(NOTE)}</p><p>{card["ledger_rows"]} ledger rows from {card.get("first_as_of")} to '
+        f'<p class="note">{H.esc(NOTE)}</p><p>{card["ledger_rows"]} ledger rows from '
+        f'{card.get("first_as_of")} to '
         f"{card.get('last_as_of')}, scored against market data to {card.get('market_last_date')}.</p>"
     )
     return (
