@@ -1,5 +1,5 @@
-"""``python -m aegismatrix`` runs the project like ``kedro run``; ``python -m aegismatrix prune --keep 5`` removes old
-versions of versioned datasets but never the served release's (aegismatrix.releases.prune)."""
+"""``python -m aegismatrix`` runs the project like ``kedro run``; ``python -m aegismatrix prune --keep 5``
+removes old versions of versioned datasets but never the served release's (aegismatrix.releases.prune)."""
 
 import sys
 from pathlib import Path

@@ -12,15 +12,17 @@ import pandera.pandas as pa
 
 
 def _bars_are_consistent(frame: pd.DataFrame) -> pd.Series:
-    return (frame["low"] <= frame[["open", "close"]].min(axis=1)) & (frame["high"] >= frame[["open", "close"]].max(axis=1))
+    return ((frame["low"] <= frame[["open", "close"]].min(axis=1))
+            & (frame["high"] >= frame[["open", "close"]].max(axis=1)))
 
 
 def _price(nullable: bool = False, minimum: str = "gt") -> pa.Column:
     return pa.Column(float, getattr(pa.Check, minimum)(0), nullable=nullable)
 
 
-# `market_daily`: the index's daily bars with India VIX high/low/close, one row per session. A DataFrameSchema, not
-# a DataFrameModel: building a model's schema imports pandera.typing.dask, i.e. dask.dataframe (~1 s a run).
+# `market_daily`: the index's daily bars with India VIX high/low/close, one row per session. A
+# DataFrameSchema, not a DataFrameModel: building a model's schema imports pandera.typing.dask, i.e.
+# dask.dataframe (~1 s a run).
 MarketDaily = pa.DataFrameSchema(
     {"date": pa.Column("datetime64[ns]", unique=True),
      **{name: _price() for name in ("open", "high", "low", "close", "vix_high", "vix_low", "vix_close")},

@@ -80,11 +80,12 @@ def forward_max_excursion(market: pd.DataFrame, horizon: int) -> pd.Series:
 
 
 def forward_excursion_to_expiry(market: pd.DataFrame, expiry: pd.Series) -> pd.DataFrame:
-    """Per row t and its expiry E(t): the moves from close(t) over the rows dated t+1 .. E(t), as fractions of close(t).
+    """Per row t and its expiry E(t): the moves from close(t) over the rows dated t+1 .. E(t), as fractions of
+    close(t).
 
     Columns `up` = max(high)/close(t) - 1, `down` = 1 - min(low)/close(t) (touches, from highs and lows) and
-    `terminal` = close(last row dated <= E)/close(t) - 1 (where it expires). NaN where the data end before E(t)
-    or E(t) is missing. Window: t+1 .. E(t).
+    `terminal` = close(last row dated <= E)/close(t) - 1 (where it expires). NaN where the data end before
+    E(t) or E(t) is missing. Window: t+1 .. E(t).
     """
     dates = pd.DatetimeIndex(market["date"]).values
     close = market["close"].to_numpy(dtype=float)
@@ -99,7 +100,8 @@ def forward_excursion_to_expiry(market: pd.DataFrame, expiry: pd.Series) -> pd.D
         up[rows] = np.maximum(up[rows], high[rows + offset])
         down[rows] = np.minimum(down[rows], low[rows + offset])
     terminal = np.where(complete, close[np.clip(last, 0, None)], np.nan)
-    frame = pd.DataFrame({"up": up / close - 1.0, "down": 1.0 - down / close, "terminal": terminal / close - 1.0},
+    frame = pd.DataFrame({"up": up / close - 1.0, "down": 1.0 - down / close,
+                          "terminal": terminal / close - 1.0},
                          index=market.index)
     return frame.where(pd.Series(complete, index=market.index), axis=0)
 
@@ -108,7 +110,8 @@ def atr(market: pd.DataFrame, window: int = 14) -> pd.Series:
     """Wilder's average true range up to and including t (causal; used to define the breakout label)."""
     prev_close = market["close"].shift(1)
     true_range = pd.concat(
-        [market["high"] - market["low"], (market["high"] - prev_close).abs(), (market["low"] - prev_close).abs()],
+        [market["high"] - market["low"], (market["high"] - prev_close).abs(),
+         (market["low"] - prev_close).abs()],
         axis=1,
     ).max(axis=1)
     return true_range.ewm(alpha=1.0 / window, adjust=False, min_periods=window).mean()
@@ -173,13 +176,15 @@ def forward_abs_return(market: pd.DataFrame, horizon: int) -> pd.Series:
 def opening_gap(market: pd.DataFrame) -> pd.Series:
     """log(open(t+1) / close(t)): the gap NSE opens with after row t. Window: the open of t+1.
 
-    With decision_time=preopen the signal is issued at 09:00 IST, before this open, so the gap is still unknown.
+    With decision_time=preopen the signal is issued at 09:00 IST, before this open, so the gap is still
+    unknown.
     """
     return np.log(market["open"].shift(-1) / market["close"])
 
 
 def open_to_close_direction(market: pd.DataFrame, neutral_band: float = 0.0025) -> pd.Series:
-    """0 DOWN, 1 NEUTRAL, 2 UP by close(t+1) / open(t+1) - 1 against +-neutral_band. Window: the session of t+1.
+    """0 DOWN, 1 NEUTRAL, 2 UP by close(t+1) / open(t+1) - 1 against +-neutral_band. Window: the session of
+    t+1.
 
     What a trader acting at the open of t+1 can still earn: the opening gap is already priced in.
     """

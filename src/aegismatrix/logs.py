@@ -1,4 +1,5 @@
-"""Logs a person reads: which model and fold a training line belongs to, a model comparison, upstream noise off.
+"""Logs a person reads: which model and fold a training line belongs to, a model comparison,
+upstream noise off.
 
 - `fitting(label)` marks the model/fold being fitted (`direction.bilstm_h5/fold2`); epoch lines say it via
   `fit_label()`.
@@ -22,8 +23,10 @@ _FITTING: contextvars.ContextVar[str] = contextvars.ContextVar("aegismatrix_fitt
 
 # (message regex, category, why it is safe to ignore)
 KNOWN_UPSTREAM_WARNINGS = [
-    (r"register_new_resolver\(\) is deprecated", UserWarning, "Kedro's own OmegaConf resolvers (kedro 1.7 + omegaconf)"),
-    (r"One or more dataset names contain '\.' characters", UserWarning, "namespaced template datasets are dotted by design"),
+    (r"register_new_resolver\(\) is deprecated", UserWarning,
+     "Kedro's own OmegaConf resolvers (kedro 1.7 + omegaconf)"),
+    (r"One or more dataset names contain '\.' characters", UserWarning,
+     "namespaced template datasets are dotted by design"),
 ]
 
 
@@ -49,7 +52,8 @@ def fit_label() -> str:
 
 
 class LoggingHooks:
-    """`AEGIS_LOG_DATA_IO=1` turns kedro.io's per-dataset Loading/Saving lines back on (WARNING by default)."""
+    """`AEGIS_LOG_DATA_IO=1` turns kedro.io's per-dataset Loading/Saving lines back on
+    (WARNING by default)."""
 
     @hook_impl
     def after_context_created(self, context) -> None:
@@ -74,7 +78,8 @@ def comparison_row(name: str, metrics: dict) -> dict:
     from aegismatrix.modelling.headline import headline
 
     h = headline(metrics)
-    return {"model": name, "baseline": h["primary_baseline"], "metric": h["metric"], "skill": _pct(h["skill"]),
+    return {"model": name, "baseline": h["primary_baseline"], "metric": h["metric"],
+            "skill": _pct(h["skill"]),
             "ci": f"[{_pct(h['ci_low'])}, {_pct(h['ci_high'])}]",
             "level": f"{100 * h['ci_level']:.0f}%" if h["ci_level"] else "", "status": h["status"]}
 
@@ -82,7 +87,8 @@ def comparison_row(name: str, metrics: dict) -> dict:
 def comparison_table(rows: list[dict]) -> str:
     """Fixed-width text table, edge models first."""
     rows = sorted(rows, key=lambda r: (r["status"] != "edge", r["model"]))
-    head = {"model": "model", "baseline": "baseline", "metric": "metric", "skill": "skill", "ci": "CI", "status": "status"}
+    head = {"model": "model", "baseline": "baseline", "metric": "metric", "skill": "skill", "ci": "CI",
+            "status": "status"}
     widths = {k: max(len(str(r[k])) for r in [head, *rows]) for k in head}
     line = lambda r: "  ".join(str(r[k]).ljust(widths[k]) for k in head)  # noqa: E731
     level = next((r["level"] for r in rows if r["level"]), "")

@@ -23,7 +23,8 @@ UPSTREAM: dict[str, list[str]] = {
 SERVING = {"inference", "backfill", "scorecard"}
 # `kedro run` without --pipeline: train every engine and render the report (inference is separate).
 TRAINING = ["data_ingestion", "feature_engineering", "direction", "seller", "buyer", "reporting"]
-UPSTREAM["research"] = TRAINING  # `--env research --pipeline=research`: the training run + research-only instances
+# `--env research --pipeline=research`: the training run + research-only instances
+UPSTREAM["research"] = TRAINING
 
 
 def _own_pipeline(name: str, found: dict[str, Pipeline], serving: bool = False) -> Pipeline:

@@ -9,8 +9,9 @@ from aegismatrix.pipelines.inference.hooks import MissingModelHooks, ServingMemo
 from aegismatrix.releases.hooks import ReleaseHooks
 from aegismatrix.tracking import MlflowTrackingHooks
 
-# pluggy calls hooks last-registered first: ReleaseHooks pins load versions before MissingModelHooks looks at them
-HOOKS = (ProjectHooks(), MissingModelHooks(), ReleaseHooks())  # MissingModelHooks: never-trained models serve baselines
+# pluggy calls hooks last-registered first: ReleaseHooks pins load versions before MissingModelHooks looks
+# at them. MissingModelHooks: never-trained models serve baselines
+HOOKS = (ProjectHooks(), MissingModelHooks(), ReleaseHooks())
 HOOKS += (ServingMemoryHooks(),)  # inference/backfill: per-model intermediates stay in memory
 HOOKS += (LoggingHooks(),)  # kedro.io switch, the model comparison printed after a training run
 filter_known_upstream_warnings()  # before Kedro builds its config loader

@@ -1,12 +1,13 @@
 """Experiment tracking: every training run is logged to MLflow through MLflow's own API from this Kedro hook.
 
-A run counts as training when it saves at least one `<engine>.<model>.model`. After it succeeds, one MLflow run
-gets the run's parameters (flattened), each model's out-of-sample score, baseline score and skill, tags with the
-Kedro save version (= the models' version), and the release (`release.json`: namespace -> version, status,
-skill). The index `data/10_tracking/releases.json` (dataset `mlflow_releases`) maps the save version to the
-MLflow run id, so inference and backfill record in the ledger which MLflow run trained what they served.
-mlflow is imported only after a training run (never on the inference path). kedro-mlflow was not used: it works
-with Kedro 1.7 but its entry-point hook and CLI import mlflow at every Kedro start (docs/track_record.md).
+A run counts as training when it saves at least one `<engine>.<model>.model`. After it succeeds, one MLflow
+run gets the run's parameters (flattened), each model's out-of-sample score, baseline score and skill, tags
+with the Kedro save version (= the models' version), and the release (`release.json`: namespace -> version,
+status, skill). The index `data/10_tracking/releases.json` (dataset `mlflow_releases`) maps the save version
+to the MLflow run id, so inference and backfill record in the ledger which MLflow run trained what they
+served. mlflow is imported only after a training run (never on the inference path). kedro-mlflow was not used:
+it works with Kedro 1.7 but its entry-point hook and CLI import mlflow at every Kedro start
+(docs/track_record.md).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def model_metrics(ns: str, metrics: dict) -> dict[str, float]:
 
 
 class MlflowTrackingHooks:
-    """Logs training runs to MLflow (see the module docstring); configured by `tracking` in parameters_tracking.yml."""
+    """Logs training runs to MLflow (see the module docstring); configured by `tracking` in
+    parameters_tracking.yml."""
 
     def __init__(self):
         self._params: dict = {}

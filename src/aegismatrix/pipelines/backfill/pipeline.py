@@ -1,4 +1,5 @@
-"""Wiring only: every engine's inference pipeline (same frozen models, same per-date signals), then one append."""
+"""Wiring only: every engine's inference pipeline (same frozen models, same per-date signals), then one
+append."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from . import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """`kedro run --pipeline=backfill --params "backfill.start=2021-01-01"` writes the signal history to the ledger."""
+    """`kedro run --pipeline=backfill --params "backfill.start=2021-01-01"` writes the signal history to the
+    ledger."""
     engines = inference.engine_modules()
     pipe = sum((module.create_inference_pipeline() for module in engines.values()), Pipeline([]))
     namespaces = [ns for module in engines.values() for ns in module.MODEL_NAMESPACES]

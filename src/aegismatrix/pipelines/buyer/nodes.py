@@ -19,15 +19,18 @@ from aegismatrix.modelling.template import template_outputs
 BROWNIAN_MOVE_PER_SIGMA = {"range": math.sqrt(8.0 / math.pi), "close": math.sqrt(2.0 / math.pi)}
 SIGNAL_COLUMNS = ["date", "breakout_probability", "spike_up_probability", "p_breakout_up", "p_breakout_down",
                   "theta_ratio_forecast", "theta_edge", "model_source"]
-SOURCE_COLUMNS = {"breakout": "breakout_model_source", "spike": "spike_model_source", "theta": "theta_model_source"}
+SOURCE_COLUMNS = {"breakout": "breakout_model_source", "spike": "spike_model_source",
+                  "theta": "theta_model_source"}
 
 
 def calendar_days_to_next_session(dates: pd.Series) -> np.ndarray:
-    """Calendar days of option decay from close t to the next NSE session (Fri -> Mon = 3; longer over holidays)."""
+    """Calendar days of option decay from close t to the next NSE session (Fri -> Mon = 3; longer over
+    holidays)."""
     index = pd.DatetimeIndex(pd.to_datetime(dates)).normalize()
     if index.empty:
         return np.zeros(0)
-    sessions = nse_trading_days(index.min(), index.max() + pd.Timedelta(days=15), include_special_sessions=False)
+    sessions = nse_trading_days(index.min(), index.max() + pd.Timedelta(days=15),
+                                include_special_sessions=False)
     return np.asarray((next_session(index, sessions) - index).days, dtype=float)
 
 
@@ -46,16 +49,18 @@ def fair_theta_ratio(dates: pd.Series, move: str = "range", calendar_day_theta: 
 def _source(sources: pd.DataFrame) -> pd.Series:
     """'model' when every signal of the row comes from a model, 'baseline' when none does, else 'mixed'."""
     is_model = sources.eq("model")
-    return pd.Series(np.where(is_model.all(axis=1), "model", np.where(is_model.any(axis=1), "mixed", "baseline")),
+    return pd.Series(np.where(is_model.all(axis=1), "model",
+                              np.where(is_model.any(axis=1), "mixed", "baseline")),
                      index=sources.index)
 
 
 def served_breakout(candidates: list[str], outputs: dict) -> tuple[pd.DataFrame, str]:
-    """The breakout candidate served (NIFTY-only or pooled: edge and lowest walk-forward loss) and its name, or
-    `baseline:<name>` when none has edge (the first candidate then serves its baseline)."""
+    """The breakout candidate served (NIFTY-only or pooled: edge and lowest walk-forward loss) and its name,
+    or `baseline:<name>` when none has edge (the first candidate then serves its baseline)."""
     chosen = choose_candidate(candidates, {n: outputs[f"{n}__metrics"] for n in candidates})
     metrics = outputs[f"{chosen}__metrics"]
-    return outputs[f"{chosen}__predictions"], chosen if metrics["edge"] else f"baseline:{metrics['primary_baseline']}"
+    return (outputs[f"{chosen}__predictions"],
+            chosen if metrics["edge"] else f"baseline:{metrics['primary_baseline']}")
 
 
 def assemble_buyer_signals(params: dict, **outputs) -> pd.DataFrame:
@@ -66,19 +71,23 @@ def assemble_buyer_signals(params: dict, **outputs) -> pd.DataFrame:
     breakout, breakout_model = served_breakout(params.get("breakout_candidates", ["breakout"]), outputs)
     spike, theta = outputs["spike__predictions"], outputs["theta__predictions"]
     frame = (breakout[["date", "p_breakout", "model_source"]]
-             .rename(columns={"p_breakout": "breakout_probability", "model_source": SOURCE_COLUMNS["breakout"]})
+             .rename(columns={"p_breakout": "breakout_probability",
+                              "model_source": SOURCE_COLUMNS["breakout"]})
              .merge(spike[["date", "p_up", "model_source"]]
-                    .rename(columns={"p_up": "spike_up_probability", "model_source": SOURCE_COLUMNS["spike"]}),
+                    .rename(columns={"p_up": "spike_up_probability",
+                                     "model_source": SOURCE_COLUMNS["spike"]}),
                     on="date", how="inner")
              .merge(theta[["date", "prediction", "model_source"]]
-                    .rename(columns={"prediction": "theta_ratio_forecast", "model_source": SOURCE_COLUMNS["theta"]}),
+                    .rename(columns={"prediction": "theta_ratio_forecast",
+                                     "model_source": SOURCE_COLUMNS["theta"]}),
                     on="date", how="inner")
              .sort_values("date").reset_index(drop=True))
     frame["p_breakout_up"] = frame["breakout_probability"] * frame["spike_up_probability"]
     frame["p_breakout_down"] = frame["breakout_probability"] * (1.0 - frame["spike_up_probability"])
     forecast = frame["theta_ratio_forecast"].clip(lower=1e-3)  # a ratio of moves is positive
     frame["theta_ratio_forecast"] = forecast
-    fair = fair_theta_ratio(frame["date"], params.get("theta_move", "range"), params.get("calendar_day_theta", True))
+    fair = fair_theta_ratio(frame["date"], params.get("theta_move", "range"),
+                            params.get("calendar_day_theta", True))
     frame["fair_theta_ratio"] = fair
     frame["theta_edge"] = np.log(fair / forecast.to_numpy())  # > 0: premium rich, sellers' edge
     frame["model_source"] = _source(frame[list(SOURCE_COLUMNS.values())])
@@ -87,8 +96,10 @@ def assemble_buyer_signals(params: dict, **outputs) -> pd.DataFrame:
 
 
 def evening_sessions(start, end) -> pd.DatetimeIndex:
-    """Muhurat (one-hour Diwali evening) sessions in [start, end]: their bars would distort a time-of-day profile."""
-    return nse_trading_days(start, end).difference(nse_trading_days(start, end, include_special_sessions=False))
+    """Muhurat (one-hour Diwali evening) sessions in [start, end]: their bars would distort a time-of-day
+    profile."""
+    return nse_trading_days(start, end).difference(
+        nse_trading_days(start, end, include_special_sessions=False))
 
 
 def _interval_minutes(interval: str) -> int:
@@ -101,7 +112,8 @@ def _no_windows(reason: str, **extra) -> dict:
 
 
 def find_gamma_windows(market_intraday: pd.DataFrame, params: dict) -> dict:
-    """Times of day (exchange time) with the largest realised absolute moves over recent sessions, in points."""
+    """Times of day (exchange time) with the largest realised absolute moves over recent sessions, in points.
+    """
     if market_intraday is None or market_intraday.empty:
         return _no_windows("no intraday bars in market_intraday (the source gave none, e.g. a CSV run)")
     bars = market_intraday
@@ -120,8 +132,9 @@ def find_gamma_windows(market_intraday: pd.DataFrame, params: dict) -> dict:
     width = int(params.get("bucket_minutes", 30))
     profile = time_of_day_profile(bars, bucket_minutes=width)
     level = float(bars.sort_values("timestamp")["close"].iloc[-1])  # moves in points at today's index level
-    close_time = (pd.to_datetime(bars["timestamp"]).dt.hour * 60 + pd.to_datetime(bars["timestamp"]).dt.minute).max() \
-        + _interval_minutes(interval)
+    close_time = ((pd.to_datetime(bars["timestamp"]).dt.hour * 60
+                   + pd.to_datetime(bars["timestamp"]).dt.minute).max()
+                  + _interval_minutes(interval))
     buckets = []
     for row in profile.itertuples(index=False):
         hh, mm = map(int, row.bucket_start.split(":"))
@@ -137,7 +150,8 @@ def find_gamma_windows(market_intraday: pd.DataFrame, params: dict) -> dict:
     ranked = sorted(buckets, key=lambda b: b["mean_abs_move_pct"], reverse=True)
     windows = [{**b, "rank": k + 1} for k, b in enumerate(ranked[: int(params.get("top_k", 3))])]
     return {"windows": windows, "reason": None, "model_source": "heuristic", "interval": interval,
-            "bucket_minutes": width, "n_sessions": len(recent), "first_session": str(pd.Timestamp(recent[0]).date()),
+            "bucket_minutes": width, "n_sessions": len(recent),
+            "first_session": str(pd.Timestamp(recent[0]).date()),
             "last_session": str(pd.Timestamp(recent[-1]).date()), "index_level": level, "profile": buckets}
 
 
@@ -151,7 +165,8 @@ def summarise_buyer_metrics(**outputs) -> list[dict]:
         overall, base = metrics["overall"], metrics["primary_baseline"]
         row = {**headline(metrics), "n_labelled_train_rows": model["meta"]["training_rows"]}
         if "pool" in metrics:  # pooled instances: the other symbols' rows added to the training folds
-            row["pooled_symbols"], row["pooled_rows"] = len(metrics["pool"]["symbols"]), metrics["pool"]["rows"]
+            row["pooled_symbols"], row["pooled_rows"] = (len(metrics["pool"]["symbols"]),
+                                                         metrics["pool"]["rows"])
         for extra in ("roc_auc", "pr_auc", "brier", "mae"):
             if extra in overall["model"]:
                 row[extra] = overall["model"][extra]

@@ -1,5 +1,5 @@
-"""The buyer engine's part of aegismatrix.json: breakout probability and its up/down split, spike bias, theta ratio
-and edge, gamma windows, sources and drivers, from `buyer_signals` (columns: nodes.SIGNAL_COLUMNS).
+"""The buyer engine's part of aegismatrix.json: breakout probability and its up/down split, spike bias, theta
+ratio and edge, gamma windows, sources and drivers, from `buyer_signals` (columns: nodes.SIGNAL_COLUMNS).
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ def buyer_section(signals: pd.DataFrame | None, as_of: pd.Timestamp, market: pd.
     else:
         section = {"breakout_probability": float(row["breakout_probability"]),
                    "spike_up_probability": float(row["spike_up_probability"]),
-                   "p_breakout_up": float(row["p_breakout_up"]), "p_breakout_down": float(row["p_breakout_down"]),
+                   "p_breakout_up": float(row["p_breakout_up"]),
+                   "p_breakout_down": float(row["p_breakout_down"]),
                    "theta_ratio_forecast": non_negative(row["theta_ratio_forecast"]),
                    "theta_edge": float(row["theta_edge"]), "signal_date": iso_date(row["date"]),
                    "model_source": {s: signal_source(row, s, SOURCE_COLUMNS) for s in

@@ -8,7 +8,8 @@ from . import nodes
 
 MODELS = ["breakout", "spike", "theta", "breakout_pooled"]
 POOLED = {"breakout_pooled"}  # trained on the universe panel's other symbols too (modelling/pooling.py)
-BREAKOUT_CANDIDATES = ["breakout", "breakout_pooled"]  # NIFTY-only first: it serves its baseline if none has edge
+# NIFTY-only first: it serves its baseline if none has edge
+BREAKOUT_CANDIDATES = ["breakout", "breakout_pooled"]
 MODEL_NAMESPACES: list[str] = [f"buyer.{name}" for name in MODELS]
 
 
@@ -25,7 +26,8 @@ def _engine_nodes() -> list[Node]:
 
 
 def _models(mode: str) -> Pipeline:
-    return sum((model_pipeline(f"buyer.{m}", "buyer", mode=mode, pooled=m in POOLED) for m in MODELS), Pipeline([]))
+    return sum((model_pipeline(f"buyer.{m}", "buyer", mode=mode, pooled=m in POOLED) for m in MODELS),
+               Pipeline([]))
 
 
 def create_pipeline(**kwargs) -> Pipeline:

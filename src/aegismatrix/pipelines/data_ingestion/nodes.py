@@ -25,7 +25,8 @@ def _entry(f: Fetched) -> dict[str, Any]:
     notes = [{**n, "dates": format_dates(n["dates"])} for n in f.notes]
     last = f.frame["date"].max() if len(f.frame) else None
     return {"ticker": f.ticker, "source": f.source, "origin": f.origin,
-            "raw_last_date": str(pd.Timestamp(last).date()) if last is not None and not pd.isna(last) else None,
+            "raw_last_date": (str(pd.Timestamp(last).date())
+                              if last is not None and not pd.isna(last) else None),
             "fetched_at": f.fetched_at.isoformat() if f.fetched_at is not None else None,
             "cache_age_hours": f.cache_age_hours, "warnings": list(f.warnings), "notes": notes}
 
@@ -34,36 +35,45 @@ def _long(fetched: dict[str, Fetched]) -> pd.DataFrame:
     """Stack per-symbol frames into one long frame with `symbol` and `ticker` columns."""
     parts = [f.frame.assign(symbol=k, ticker=f.ticker) for k, f in fetched.items()]
     frame = pd.concat(parts, ignore_index=True)
-    cols = ["symbol", "ticker", "date", "open", "high", "low", "close", "volume"] + (["adj_close"] if "adj_close" in frame else [])
+    cols = (["symbol", "ticker", "date", "open", "high", "low", "close", "volume"]
+            + (["adj_close"] if "adj_close" in frame else []))
     return frame[cols]
 
 
 def fetch_market_data(params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Fetch the index and VIX daily bars and intraday bars through the configured source chain."""
     c = collect_core(params)
-    fetch_log = {"source_mode": params.get("source", "auto"), "window": {"start": str(c.start.date()), "end": str(c.end.date())},
-                 "symbols": {k: _entry(f) for k, f in c.fetched.items()}, "intraday_warnings": c.intraday_warnings}
+    fetch_log = {"source_mode": params.get("source", "auto"),
+                 "window": {"start": str(c.start.date()), "end": str(c.end.date())},
+                 "symbols": {k: _entry(f) for k, f in c.fetched.items()},
+                 "intraday_warnings": c.intraday_warnings}
     return _long(c.fetched), c.intraday, fetch_log
 
 
-def _validate(frame: pd.DataFrame, key: str, entry: dict[str, Any], params: dict[str, Any]) -> tuple[pd.DataFrame, list[dict]]:
+def _validate(frame: pd.DataFrame, key: str, entry: dict[str, Any],
+              params: dict[str, Any]) -> tuple[pd.DataFrame, list[dict]]:
     """Validate one symbol, including parse notes from its source."""
     checks = params.get("validation", {}).get("checks", {})
-    role = "vix" if key == params.get("vix_key", "indiavix") or entry["ticker"] in {"^VIX", "^INDIAVIX"} else "index"
-    notes = [finding(key, n["check"], checks.get("missing_prices", {}).get("action", "drop"), pd.to_datetime(n["dates"]),
-                     f"non-numeric {n['column']} values such as {n['values']}") for n in entry.get("notes", [])]
+    role = ("vix" if key == params.get("vix_key", "indiavix") or entry["ticker"] in {"^VIX", "^INDIAVIX"}
+            else "index")
+    notes = [finding(key, n["check"], checks.get("missing_prices", {}).get("action", "drop"),
+                     pd.to_datetime(n["dates"]), f"non-numeric {n['column']} values such as {n['values']}")
+             for n in entry.get("notes", [])]
     data = frame.drop(columns=["symbol", "ticker"], errors="ignore").reset_index(drop=True)
-    clean, found = validate_symbol(data, key, role, checks, origin=entry.get("origin"), volume_meaningful=entry["ticker"] not in NO_VOLUME_TICKERS)
+    clean, found = validate_symbol(data, key, role, checks, origin=entry.get("origin"),
+                                   volume_meaningful=entry["ticker"] not in NO_VOLUME_TICKERS)
     return clean, notes + found
 
 
-def validate_market_data(raw: pd.DataFrame, fetch_log: dict[str, Any], params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def validate_market_data(raw: pd.DataFrame, fetch_log: dict[str, Any],
+                         params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate each symbol with the configured check actions; return validated frames and findings."""
     parts, findings = [], []
     absent = [k for k in fetch_log["symbols"] if k not in set(raw["symbol"])]
     if absent:
         entry = fetch_log["symbols"][absent[0]]
-        raise DataValidationError(entry.get("origin") or absent[0], "empty", f"no rows for {absent} in the window "
+        raise DataValidationError(entry.get("origin") or absent[0], "empty",
+                                  f"no rows for {absent} in the window "
                                   f"{fetch_log['window']['start']} .. {fetch_log['window']['end']}")
     for key, group in raw.groupby("symbol", sort=False):
         entry = fetch_log["symbols"][key]
@@ -79,7 +89,8 @@ def validate_market_data(raw: pd.DataFrame, fetch_log: dict[str, Any], params: d
 
 
 def align_market_data(validated: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Join the index and VIX on trading dates into `market_daily` (plus `sector_close` when a sector is set)."""
+    """Join the index and VIX on trading dates into `market_daily` (plus `sector_close` when a sector is set).
+    """
     index_key, vix_key = params.get("index_key", "nifty50"), params.get("vix_key", "indiavix")
     pick = lambda k: validated.loc[validated["symbol"] == k].reset_index(drop=True)  # noqa: E731
     max_ffill = int(params.get("alignment", {}).get("max_ffill_days", 3))
@@ -88,8 +99,10 @@ def align_market_data(validated: pd.DataFrame, params: dict[str, Any]) -> tuple[
     return market, report_frame(findings + sector_findings)
 
 
-def align_us_market_data(validated: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The overnight US session (`us_daily`: S&P 500 + Cboe VIX on the S&P calendar); empty when switched off."""
+def align_us_market_data(validated: pd.DataFrame,
+                         params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The overnight US session (`us_daily`: S&P 500 + Cboe VIX on the S&P calendar); empty when switched off.
+    """
     us_daily, findings = align_us_daily(validated, params)
     return us_daily, report_frame(findings)
 
@@ -104,7 +117,8 @@ def prepare_market_intraday(raw: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["interval", "timestamp"]).reset_index(drop=True).astype({"interval": "object"})
 
 
-def ingest_universe(fetch_log: dict[str, Any], params: dict[str, Any]) -> tuple[dict[str, pd.DataFrame], dict[str, Any], pd.DataFrame]:
+def ingest_universe(fetch_log: dict[str, Any],
+                    params: dict[str, Any]) -> tuple[dict[str, pd.DataFrame], dict[str, Any], pd.DataFrame]:
     """Fetch and validate the selected universe, one frame per symbol ({} when no universe is selected)."""
     window = fetch_log["window"]
     core = fetch_log["symbols"].get(params.get("index_key", "nifty50"), {})
@@ -116,7 +130,8 @@ def ingest_universe(fetch_log: dict[str, Any], params: dict[str, Any]) -> tuple[
         try:
             clean, found = _validate(f.frame, key, entry, params)
         except DataValidationError as exc:
-            findings.append(finding(key, exc.check, "drop", pd.to_datetime(exc.example_dates), f"symbol excluded from the universe: {exc}", 0))
+            findings.append(finding(key, exc.check, "drop", pd.to_datetime(exc.example_dates),
+                                    f"symbol excluded from the universe: {exc}", 0))
             entries[key] = {**entry, "rows": 0, "warnings": entry["warnings"] + [str(exc)]}
             continue
         frames[key] = clean
@@ -127,14 +142,16 @@ def ingest_universe(fetch_log: dict[str, Any], params: dict[str, Any]) -> tuple[
 
 def universe_not_loaded(params: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame]:
     """Serving runs: no universe is read (its log says so), and no findings."""
-    return {"not_loaded": f"serving runs do not read the universe ({params.get('universe')})"}, report_frame([])
+    return ({"not_loaded": f"serving runs do not read the universe ({params.get('universe')})"},
+            report_frame([]))
 
 
 def _span(frame: pd.DataFrame) -> dict[str, Any]:
     """Rows and first/last date of a frame."""
     if frame.empty:
         return {"rows": 0, "first_date": None, "last_date": None}
-    return {"rows": int(len(frame)), "first_date": str(frame["date"].min().date()), "last_date": str(frame["date"].max().date())}
+    return {"rows": int(len(frame)), "first_date": str(frame["date"].min().date()),
+            "last_date": str(frame["date"].max().date())}
 
 
 def build_data_quality_report(*findings: pd.DataFrame) -> pd.DataFrame:
@@ -148,27 +165,31 @@ def _finding_warnings(report: pd.DataFrame | None, key: str) -> list[str]:
     if report is None or report.empty:
         return []
     rows = report.loc[(report["symbol"] == key) & report["action"].isin(["warn", "drop"])]
-    return [f"{key} {r.check} ({r.action}, {r.n_rows} rows, e.g. {r.example_dates}): {r.message}" for r in rows.itertuples()]
+    return [f"{key} {r.check} ({r.action}, {r.n_rows} rows, e.g. {r.example_dates}): {r.message}"
+            for r in rows.itertuples()]
 
 
-def _as_of_warnings(fetch_log: dict[str, Any], market_daily: pd.DataFrame, params: dict[str, Any]) -> list[str]:
+def _as_of_warnings(fetch_log: dict[str, Any], market_daily: pd.DataFrame,
+                    params: dict[str, Any]) -> list[str]:
     """data_as_of must be the index's last row; say why when it is not."""
     index_key = params.get("index_key", "nifty50")
     raw_last = (fetch_log["symbols"].get(index_key) or {}).get("raw_last_date")
     served = _span(market_daily)["last_date"]
     if raw_last and served and served != raw_last:
-        return [f"data_as_of {served} is before {index_key}'s last row {raw_last}: the later rows failed validation "
-                "or alignment (see the data quality report)"]
+        return [f"data_as_of {served} is before {index_key}'s last row {raw_last}: the later rows failed "
+                "validation or alignment (see the data quality report)"]
     return []
 
 
-def build_data_provenance(fetch_log: dict[str, Any], validated: pd.DataFrame, market_daily: pd.DataFrame, universe_log: dict[str, Any],
-                          quality_report: pd.DataFrame | None = None, params: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_data_provenance(fetch_log: dict[str, Any], validated: pd.DataFrame, market_daily: pd.DataFrame,
+                          universe_log: dict[str, Any], quality_report: pd.DataFrame | None = None,
+                          params: dict[str, Any] | None = None) -> dict[str, Any]:
     """Source actually used per symbol with rows, first/last date, fetch time, cache age and warnings."""
     symbols = {}
     for key, entry in fetch_log["symbols"].items():
         clean = validated.loc[validated["symbol"] == key]
-        symbols[key] = {"ticker": entry["ticker"], "source": entry["source"], **_span(clean), "fetched_at": entry["fetched_at"],
+        symbols[key] = {"ticker": entry["ticker"], "source": entry["source"], **_span(clean),
+                        "fetched_at": entry["fetched_at"],
                         "cache_age_hours": entry["cache_age_hours"], "origin": entry["origin"],
                         "warnings": [*entry["warnings"], *_finding_warnings(quality_report, key)]}
     used = {s["source"] for s in symbols.values()}

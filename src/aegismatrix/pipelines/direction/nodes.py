@@ -2,9 +2,9 @@
 
 The per-model work (labels, walk-forward, tuning, calibration, SHAP, frozen models) is the shared template and
 the mechanisms (stacking, conformal intervals, pooled universe training) live in `aegismatrix.modelling`;
-these nodes only wire them to the direction layout and read the template's `<ns>.oos_predictions`, `<ns>.metrics`
-and `<ns>.predictions` frames, passed as keyword arguments `<model>__<kind>` (modelling.template.template_inputs,
-the one convention of every engine node).
+these nodes only wire them to the direction layout and read the template's `<ns>.oos_predictions`,
+`<ns>.metrics` and `<ns>.predictions` frames, passed as keyword arguments `<model>__<kind>`
+(modelling.template.template_inputs, the one convention of every engine node).
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ logger = logging.getLogger(__name__)
 
 CLASSES = ["down", "neutral", "up"]
 PROBA = [f"p_{c}" for c in CLASSES]
-SIGNAL_COLUMNS = ["date", "horizon_days", "p_down", "p_neutral", "p_up", "neutral_band", "predicted_direction",
-                  "conviction", "expected_abs_move_points", "move_lower_points", "move_upper_points", "model_source"]
+SIGNAL_COLUMNS = ["date", "horizon_days", "p_down", "p_neutral", "p_up", "neutral_band",
+                  "predicted_direction", "conviction", "expected_abs_move_points", "move_lower_points",
+                  "move_upper_points", "model_source"]
 
 
 def _get(frames: dict, model: str, kind: str):
@@ -47,18 +48,21 @@ def _horizon_state(h: int, spec: dict, params: dict, frames: dict, cfg: dict) ->
     """One horizon's stack and the conformal table of its magnitude model (horizons run in parallel)."""
     magnitude = spec["magnitude"]
     bases = {b: (_get(frames, b, "oos_predictions"), _get(frames, b, "metrics")) for b in spec["classifiers"]}
-    with threadpool_limits(limits=1):  # ~40 tiny L-BFGS fits per horizon: BLAS threads on 2 cores made them ~6x slower
+    # ~40 tiny L-BFGS fits per horizon: BLAS threads on 2 cores made them ~6x slower
+    with threadpool_limits(limits=1):
         stack = stack_walk_forward(h, bases, cfg, CLASSES)
     return {
         "neutral_band": float(params[spec["classifiers"][0]]["label"]["neutral_band"]),
         "stack": stack,
-        "conformal": conformal_table(_get(frames, magnitude, "oos_predictions"), _get(frames, magnitude, "metrics"), h,
+        "conformal": conformal_table(_get(frames, magnitude, "oos_predictions"),
+                                      _get(frames, magnitude, "metrics"), h,
                                       float(cfg["coverage"]), int(cfg["min_residuals"])),
     }
 
 
 def _classifier_frame(h: int, spec: dict, stack: dict, frames: dict) -> pd.DataFrame:
-    """Served probabilities per date: stack history, the frozen stack after it, the fallback model before it."""
+    """Served probabilities per date: stack history, the frozen stack after it, the fallback model before
+    it."""
     fallback = _get(frames, stack["fallback"], "predictions")[["date", *PROBA, "model_source"]].copy()
     fallback["date"] = as_ns(fallback["date"])
     fallback["direction_model"] = np.where(fallback["model_source"] == "model", stack["fallback"], "baseline")
@@ -72,8 +76,10 @@ def _classifier_frame(h: int, spec: dict, stack: dict, frames: dict) -> pd.DataF
     for b in bases[1:]:
         common = common.intersection(b.index)
     after = common[common > history["date"].max()]
-    frozen = pd.DataFrame(predict_meta(stack["meta"], meta_features([b.loc[after].to_numpy(dtype=float) for b in bases])),
-                          columns=PROBA).assign(date=after, model_source="model", direction_model=f"stack_h{h}")
+    frozen = pd.DataFrame(predict_meta(stack["meta"],
+                                       meta_features([b.loc[after].to_numpy(dtype=float) for b in bases])),
+                          columns=PROBA).assign(date=after, model_source="model",
+                                                direction_model=f"stack_h{h}")
     before = fallback[fallback["date"] < history["date"].min()]
     return pd.concat([before, history, frozen], ignore_index=True)
 
@@ -84,7 +90,8 @@ def assemble_direction_signals(direction_ensemble: dict, market_daily: pd.DataFr
 
     The magnitude models forecast |return| over h days; points = that fraction x close(t) (known at t).
     """
-    close = pd.DataFrame({"date": as_ns(market_daily["date"]), "close": market_daily["close"].to_numpy(dtype=float)})
+    close = pd.DataFrame({"date": as_ns(market_daily["date"]),
+                          "close": market_daily["close"].to_numpy(dtype=float)})
     parts = []
     for h_key, spec in layout["horizons"].items():
         h = int(h_key)
@@ -93,11 +100,13 @@ def assemble_direction_signals(direction_ensemble: dict, market_daily: pd.DataFr
         move = _get(frames, spec["magnitude"], "predictions")[["date", "prediction", "model_source"]].rename(
             columns={"prediction": "expected_abs_move_pct", "model_source": "magnitude_model_source"})
         move = move.assign(date=as_ns(move["date"])).merge(close, on="date", how="inner")
-        frame = probs.assign(date=as_ns(probs["date"])).merge(move.assign(date=as_ns(move["date"])), on="date", how="inner")
+        frame = probs.assign(date=as_ns(probs["date"])).merge(
+            move.assign(date=as_ns(move["date"])), on="date", how="inner")
         frame = frame.sort_values("date").reset_index(drop=True)
         table = pd.DataFrame({"date": as_ns(pd.Series(pd.to_datetime(state["conformal"]["date"]))),
                               "q_low": state["conformal"]["q_low"], "q_high": state["conformal"]["q_high"]})
-        frame = pd.merge_asof(frame, table.sort_values("date"), on="date") if len(table) else frame.assign(q_low=np.nan, q_high=np.nan)
+        frame = (pd.merge_asof(frame, table.sort_values("date"), on="date") if len(table)
+                 else frame.assign(q_low=np.nan, q_high=np.nan))
         p = frame[PROBA].to_numpy(dtype=float)
         ordered = np.sort(p, axis=1)
         size = np.maximum(frame["expected_abs_move_pct"], 0.0)
@@ -134,19 +143,23 @@ def _model_row(name: str, metrics: dict, oos: pd.DataFrame | None) -> dict:
 
 
 def summarise_direction_metrics(direction_ensemble: dict, layout: dict, **frames) -> list[dict]:
-    """`direction_metrics_summary`: one row per model (and stacked ensemble) with its score next to the baseline."""
+    """`direction_metrics_summary`: one row per model (and stacked ensemble)
+    with its score next to the baseline."""
     rows = [_model_row(name, _get(frames, name, "metrics"), frames.get(f"{name}__oos_predictions"))
             for name in layout["all"]]
     for h, state in direction_ensemble["horizons"].items():
         stack = state["stack"]
-        row = {"name": f"stack_h{h}", "metric": "log_loss", "primary_baseline": "class_prior", "status": stack["status"],
+        row = {"name": f"stack_h{h}", "metric": "log_loss", "primary_baseline": "class_prior",
+               "status": stack["status"],
                "bases": stack["bases"], "conformal_coverage_target": state["conformal"]["coverage_target"],
                "conformal_empirical_coverage": state["conformal"]["empirical_coverage"]}
         if "skill" in stack:
             row["reason"] = stack.get("reason")
-            row["own_status"] = stack.get("own_status", stack["status"])  # the stack's edge before the serving rule
+            # the stack's edge before the serving rule
+            row["own_status"] = stack.get("own_status", stack["status"])
             row.update(model_score=stack["model"]["log_loss"], baseline_score=stack["baseline"]["log_loss"],
-                       skill=stack["skill"]["value"], ci_low=stack["skill"]["ci_low"], ci_high=stack["skill"]["ci_high"],
+                       skill=stack["skill"]["value"], ci_low=stack["skill"]["ci_low"],
+                       ci_high=stack["skill"]["ci_high"],
                        test_skill=stack["test_skill"], n_oos=stack["n"], accuracy=stack["model"]["accuracy"],
                        balanced_accuracy=stack["model"]["balanced_accuracy"], brier=stack["model"]["brier"],
                        directional_accuracy=stack["directional_accuracy"], ece=stack.get("ece"),
@@ -154,11 +167,13 @@ def summarise_direction_metrics(direction_ensemble: dict, layout: dict, **frames
                        baseline_directional_accuracy={"class_prior": stack["baseline_directional_accuracy"]})
         else:
             row["reason"] = stack.get("reason")
-            row["own_status"] = stack.get("own_status", stack["status"])  # the stack's edge before the serving rule
+            # the stack's edge before the serving rule
+            row["own_status"] = stack.get("own_status", stack["status"])
         rows.append(row)
     for row in rows:
         logger.info("direction %-18s %-8s model %s vs %s -> skill %s (%s)", row["name"], row["metric"],
-                    _fmt(row.get("model_score")), _fmt(row.get("baseline_score")), _fmt(row.get("skill")), row["status"])
+                    _fmt(row.get("model_score")), _fmt(row.get("baseline_score")), _fmt(row.get("skill")),
+                    row["status"])
     return rows
 
 
@@ -167,13 +182,15 @@ def _fmt(value) -> str:
 
 
 def train_universe_direction(universe_features: pd.DataFrame, direction_params: dict) -> dict:
-    """Universe mode: a direction classifier pooled over the symbol panel, walk-forward over dates (not served)."""
+    """Universe mode: a direction classifier pooled over the symbol panel,
+    walk-forward over dates (not served)."""
     cfg = direction_params["universe"]
     if not cfg.get("enabled"):
         return {"enabled": False, "reason": "direction.universe.enabled is false"}
     panel = universe_features.sort_values(["symbol", "date"]).reset_index(drop=True)
     if panel.empty:
-        return {"enabled": True, "status": "no_data", "reason": "universe_features is empty (data_ingestion.universe unset)"}
+        return {"enabled": True, "status": "no_data",
+                "reason": "universe_features is empty (data_ingestion.universe unset)"}
     h = int(cfg["horizon"])
     panel["label"] = panel_direction_class(panel, h, float(cfg["neutral_band"]))
     from aegismatrix.features.feature_sets import ENGINE_SETS
@@ -185,16 +202,18 @@ def train_universe_direction(universe_features: pd.DataFrame, direction_params: 
            "symbols": sorted(panel["symbol"].unique().tolist()), "rows": int(len(panel)), "folds": {},
            "pooled": score_pooled(oos, CLASSES), "test": score_pooled(oos[oos["fold"] == "test"], CLASSES),
            "report_symbol": score_pooled(target, CLASSES) if len(target) else None}
-    logger.info("direction universe h=%d: pooled skill %+.4f over %d OOS rows", h, out["pooled"]["skill"], len(oos))
+    logger.info("direction universe h=%d: pooled skill %+.4f over %d OOS rows", h, out["pooled"]["skill"],
+                len(oos))
     return out
 
 
 def untrained_ensemble(params: dict, layout: dict) -> dict:
-    """The ensemble state of a direction engine never trained: no stack (each horizon serves its first classifier,
-    i.e. that model's baseline) and no conformal table (move intervals are then unavailable, never invented)."""
+    """The ensemble state of a direction engine never trained: no stack (each horizon serves its first
+    classifier, i.e. that model's baseline) and no conformal table (move intervals are then unavailable,
+    never invented)."""
     return {"classes": CLASSES, "untrained": True, "horizons": {
         h_key: {"neutral_band": float(params[spec["classifiers"][0]]["label"]["neutral_band"]),
-                "stack": {"bases": spec["classifiers"], "fallback": spec["classifiers"][0], "status": "no_edge",
-                          "history": None, "meta": None},
+                "stack": {"bases": spec["classifiers"], "fallback": spec["classifiers"][0],
+                          "status": "no_edge", "history": None, "meta": None},
                 "conformal": {"date": [], "q_low": [], "q_high": []}}
         for h_key, spec in layout["horizons"].items()}}

@@ -1,5 +1,6 @@
-"""The direction engine's part of aegismatrix.json: per horizon, probabilities, label, conviction, the move and its
-interval, source and drivers, from `direction_signals` (columns: nodes.SIGNAL_COLUMNS); heuristics when absent.
+"""The direction engine's part of aegismatrix.json: per horizon, probabilities, label, conviction, the move
+and its interval, source and drivers, from `direction_signals` (columns: nodes.SIGNAL_COLUMNS); heuristics
+when absent.
 """
 
 from __future__ import annotations
@@ -34,11 +35,13 @@ def direction_section(signals: pd.DataFrame | None, as_of: pd.Timestamp, market:
             horizons.append({
                 "horizon_days": int(h), "p_down": float(row["p_down"]), "p_neutral": float(row["p_neutral"]),
                 "p_up": float(row["p_up"]), "neutral_band": float(row["neutral_band"]),
-                "label": str(row["predicted_direction"]).upper(), "conviction": unit_interval(row["conviction"]),
+                "label": str(row["predicted_direction"]).upper(),
+                "conviction": unit_interval(row["conviction"]),
                 "expected_abs_move_points": non_negative(row["expected_abs_move_points"]),
                 "move_lower_points": non_negative(row["move_lower_points"]),
                 "move_upper_points": non_negative(row["move_upper_points"]),
-                **({"interval_coverage": float(row["interval_coverage"])} if "interval_coverage" in row.index else {}),
+                **({"interval_coverage": float(row["interval_coverage"])}
+                   if "interval_coverage" in row.index else {}),
                 "model_source": signal_source(row, "direction"), "top_drivers": drivers_for(entries, ns),
                 **_served_by(row, ns), "signal_date": iso_date(row["date"]),
             })
@@ -48,7 +51,8 @@ def direction_section(signals: pd.DataFrame | None, as_of: pd.Timestamp, market:
 
 
 def _served_by(row: pd.Series, drivers_ns: str | None) -> dict:
-    """Which model produced the probabilities (e.g. `stack_h1`, `xgb_h1`, `baseline`) and whose drivers are shown."""
+    """Which model produced the probabilities (e.g. `stack_h1`, `xgb_h1`, `baseline`) and whose drivers are
+    shown."""
     served = row.get("direction_model")
     out = {"served_by": str(served)} if isinstance(served, str) and served else {}
     return {**out, "drivers_from": drivers_ns} if drivers_ns else out
@@ -72,8 +76,10 @@ def heuristic_direction(market: pd.DataFrame, params: dict) -> list[dict]:
         ranked = sorted(probs.values(), reverse=True)
         sigma = implied_sigma_points(market, h)
         out.append({"horizon_days": int(h), "p_down": p_down, "p_neutral": p_neutral, "p_up": p_up,
-                    "neutral_band": band, "label": max(probs, key=probs.get), "conviction": ranked[0] - ranked[1],
+                    "neutral_band": band, "label": max(probs, key=probs.get),
+                    "conviction": ranked[0] - ranked[1],
                     "expected_abs_move_points": sigma * math.sqrt(2 / math.pi),  # E|N(0, sigma)|
-                    "move_lower_points": sigma * 0.1257, "move_upper_points": sigma * 1.6449,  # 10%/90% of |N|
+                    # 10%/90% of |N|
+                    "move_lower_points": sigma * 0.1257, "move_upper_points": sigma * 1.6449,
                     "interval_coverage": 0.8, "model_source": "heuristic", "top_drivers": []})
     return out

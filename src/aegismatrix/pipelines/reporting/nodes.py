@@ -22,19 +22,21 @@ def _section(anchor: str, heading: str, body: str) -> dict:
 
 def model_report(metrics: dict, oos_predictions: pd.DataFrame, shap_importance: pd.DataFrame, params: dict,
                  namespace: str):
-    """One model's diagnostics, skill-per-block and importance figures (PNG bytes, rendered once for the files and
-    the page) plus its report section."""
+    """One model's diagnostics, skill-per-block and importance figures
+    (PNG bytes, rendered once for the files and the page) plus its report section."""
     dpi, max_rows = params.get("figure_dpi", 72), params.get("max_table_rows", 200)
     classifier = metrics.get("task") == "classification"
     diagnostics = F.png_bytes((F.classifier_diagnostics if classifier else F.regression_diagnostics)(
         namespace, metrics, oos_predictions), dpi)
     skill = F.png_bytes(F.skill_by_block(namespace, metrics), dpi)
-    importance = F.png_bytes(F.importance_figure(namespace, shap_importance, params.get("top_features", 15)), dpi)
+    importance = F.png_bytes(F.importance_figure(namespace, shap_importance, params.get("top_features", 15)),
+                             dpi)
     overall = metrics["overall"]["skill"]
     body = [
         f'<p>{H.status_badge(metrics["status"])} task: {H.esc(metrics.get("task"))}; metric: '
-        f'<strong>{H.esc(metrics["metric"])}</strong>; primary baseline: <strong>{H.esc(metrics["primary_baseline"])}'
-        f'</strong>; skill {overall["value"]:+.4f} ({100 * overall["level"]:.0f}% CI [{overall["ci_low"]:+.4f}, '
+        f'<strong>{H.esc(metrics["metric"])}</strong>; primary baseline: '
+        f'<strong>{H.esc(metrics["primary_baseline"])}</strong>; skill {overall["value"]:+.4f} '
+        f'({100 * overall["level"]:.0f}% CI [{overall["ci_low"]:+.4f}, '
         f'{overall["ci_high"]:+.4f}]); final test block skill {metrics["test"]["skill"]["value"]:+.4f}.</p>',
         "" if metrics["status"] == "edge" else H.no_edge_box(namespace, metrics),
         "<h3>Walk-forward: per fold</h3>", H.table_html(T.block_table(metrics, "folds"), max_rows),
@@ -43,7 +45,8 @@ def model_report(metrics: dict, oos_predictions: pd.DataFrame, shap_importance: 
         "<h3>All scores, model and baselines on the same rows (overall)</h3>",
         H.table_html(T.scores_table(metrics).reset_index(names="who"), max_rows),
         H.figure_html(F.base64_png(skill), f"{namespace} skill per block"),
-        "<h3>Out-of-sample diagnostics</h3>", H.figure_html(F.base64_png(diagnostics), f"{namespace} diagnostics"),
+        "<h3>Out-of-sample diagnostics</h3>",
+        H.figure_html(F.base64_png(diagnostics), f"{namespace} diagnostics"),
         "<h3>Feature importance (frozen model)</h3>",
         H.figure_html(F.base64_png(importance), f"{namespace} importance"),
     ]
@@ -59,7 +62,8 @@ def model_comparison(params: dict, **metrics_by_model: dict):
     body = (f'<p>{n_edge} of {len(table)} models show an out-of-sample edge over their primary baseline '
             f'(bootstrap CI lower bound above 0 and positive skill on the final test block). The others are '
             f'labelled <span class="badge no_edge">NO EDGE</span> and served as their baseline.</p>'
-            + H.table_html(table, params.get("max_table_rows", 200), "no model metrics found (no engine has landed)")
+            + H.table_html(table, params.get("max_table_rows", 200),
+                           "no model metrics found (no engine has landed)")
             + H.figure_html(F.to_base64_png(fig, params.get("figure_dpi", 72)), "model comparison"))
     return fig, table, _section("comparison", "Model comparison", body)
 
@@ -67,9 +71,11 @@ def model_comparison(params: dict, **metrics_by_model: dict):
 def volatility_report(market_daily: pd.DataFrame, params: dict, seller_signals: pd.DataFrame | None = None):
     """Volatility forecast vs realised over the seller's signal history."""
     fig = F.volatility_figure(market_daily, seller_signals, params.get("volatility_horizon", 21))
-    body = ('<p class="note">Realised vol is computed after the fact over t+1..t+21 (labels.forward_realised_vol); '
-            'the forecast was issued at t. Rows before the first walk-forward test fold are baseline-served.</p>'
-            + H.figure_html(F.to_base64_png(fig, params.get("figure_dpi", 72)), "volatility forecast vs realised"))
+    body = ('<p class="note">Realised vol is computed after the fact over t+1..t+21 '
+            '(labels.forward_realised_vol); the forecast was issued at t. Rows before the first walk-forward '
+            'test fold are baseline-served.</p>'
+            + H.figure_html(F.to_base64_png(fig, params.get("figure_dpi", 72)),
+                            "volatility forecast vs realised"))
     return fig, _section("volatility", "Volatility forecast vs realised", body)
 
 
@@ -79,18 +85,22 @@ def safe_range_report(market_daily: pd.DataFrame, params: dict, seller_signals: 
     target = cfg.get("target_breach_probability", 0.10)
     fig, table = F.safe_range_figure(market_daily, seller_signals, target, cfg.get("tenors", [5, 21]),
                                      cfg.get("rolling_window", 126))
-    body = (f'<p class="note">A breach: any daily high above the upper or low below the lower level within the tenor '
-            f'after the issue date. Target breach probability {target:.0%}.</p>' + H.table_html(table, empty="no safe ranges")
+    body = (f'<p class="note">A breach: any daily high above the upper or low below the lower level within '
+            f'the tenor after the issue date. Target breach probability {target:.0%}.</p>'
+            + H.table_html(table, empty="no safe ranges")
             + H.figure_html(F.to_base64_png(fig, params.get("figure_dpi", 72)), "safe-range backtest"))
     return fig, table, _section("safe-range", "Safe-range backtest", body)
 
 
 def track_record_report(params: dict, scorecard: dict | None = None) -> dict:
-    """The live track record (issue 15): scorecard tables and rolling figures; a note before the first scorecard."""
+    """The live track record (issue 15): scorecard tables and rolling figures;
+    a note before the first scorecard."""
     from aegismatrix.reporting import track_record as TR
 
-    png = F.to_base64_png(TR.track_record_figure(scorecard), params.get("figure_dpi", 72)) if scorecard else None
-    return _section("track-record", "Track record (served signals vs what happened)", TR.track_record_html(scorecard, png))
+    png = (F.to_base64_png(TR.track_record_figure(scorecard), params.get("figure_dpi", 72)) if scorecard
+           else None)
+    return _section("track-record", "Track record (served signals vs what happened)",
+                    TR.track_record_html(scorecard, png))
 
 
 def strategy_backtest_report(params: dict, trades: pd.DataFrame | None = None, summary: dict | None = None):
@@ -104,7 +114,8 @@ def strategy_backtest_report(params: dict, trades: pd.DataFrame | None = None, s
 def signal_history_report(market_daily: pd.DataFrame, params: dict, **signals: pd.DataFrame):
     """Signal history charts of every engine that has produced signals."""
     fig = F.signal_history_figure(market_daily, signals, params.get("signal_history_days", 504))
-    missing = [name for name in ("direction_signals", "seller_signals", "buyer_signals") if name not in signals]
+    missing = [name for name in ("direction_signals", "seller_signals", "buyer_signals")
+               if name not in signals]
     note = f'<p class="note">Not available in this run: {H.esc(", ".join(missing))}.</p>' if missing else ""
     body = note + H.figure_html(F.to_base64_png(fig, params.get("figure_dpi", 72)), "signal history")
     return fig, _section("signals", "Signal history", body)
@@ -115,7 +126,8 @@ def data_report(data_provenance: dict, data_quality_report: pd.DataFrame, params
     body = (f'<p>Overall source: <strong>{H.esc(data_provenance.get("source"))}</strong></p>'
             + H.table_html(T.provenance_table(data_provenance), empty="no symbols in data_provenance")
             + "<h3>Data-quality findings</h3>"
-            + H.table_html(data_quality_report, params.get("max_table_rows", 200), "no data-quality findings"))
+            + H.table_html(data_quality_report, params.get("max_table_rows", 200),
+                           "no data-quality findings"))
     return _section("data", "Data provenance and quality", body)
 
 

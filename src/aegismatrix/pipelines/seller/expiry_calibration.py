@@ -1,4 +1,5 @@
-"""Out-of-sample check of the per-expiry ranges: realised touch rates, p_touch reliability, width versus VIX."""
+"""Out-of-sample check of the per-expiry ranges: realised touch rates, p_touch reliability, width versus
+VIX."""
 
 from __future__ import annotations
 
@@ -12,16 +13,19 @@ logger = logging.getLogger(__name__)
 RELIABILITY_EDGES = [0.0, 0.02, 0.04, 0.06, 0.08, 0.10, 0.15, 0.20, 1.0]
 
 
-def reliability_table(probability: pd.Series, outcome: pd.Series, edges: list[float] = RELIABILITY_EDGES) -> list[dict]:
+def reliability_table(probability: pd.Series, outcome: pd.Series,
+                      edges: list[float] = RELIABILITY_EDGES) -> list[dict]:
     """Per probability bin: rows, mean predicted probability and realised rate."""
     bins = pd.cut(probability, edges, include_lowest=True)
     table = pd.DataFrame({"p": probability, "y": outcome, "bin": bins}).groupby("bin", observed=True)
-    return [{"bin": str(b), "n": int(len(g)), "mean_p": float(g["p"].mean()), "realised": float(g["y"].mean())}
+    return [{"bin": str(b), "n": int(len(g)), "mean_p": float(g["p"].mean()),
+             "realised": float(g["y"].mean())}
             for b, g in table]
 
 
 def vix_range_of_same_breach(rows: pd.DataFrame) -> dict:
-    """The plain VIX-implied range close -+ c x move with one constant c that gives the same realised breach rate.
+    """The plain VIX-implied range close -+ c x move with one constant c that gives the same realised breach
+    rate.
 
     c is chosen on the evaluated rows themselves (in hindsight, which favours the comparison range).
     """
@@ -45,7 +49,8 @@ def _summary(rows: pd.DataFrame, target: float) -> dict:
         "realised_expire_beyond_rate": float(rows["realised_expire_beyond"].mean()),
         "brier_p_touch": float(((rows["p_touch"] - rows["realised_touch_strikes"]) ** 2).mean()),
         "brier_p_touch_base_rate": float(((touch - rows["realised_touch_strikes"]) ** 2).mean()),
-        "mean_width_points": float(width.mean()), "mean_width_pct_of_spot": float((width / rows["spot"]).mean() * 100),
+        "mean_width_points": float(width.mean()),
+        "mean_width_pct_of_spot": float((width / rows["spot"]).mean() * 100),
         "vix_implied_same_breach": vix_range_of_same_breach(rows),
         "reliability_p_touch": reliability_table(rows["p_touch"], rows["realised_touch_strikes"]),
         "by_trading_days": [{"trading_days": int(d), "n": int(len(g)),
@@ -57,19 +62,23 @@ def _summary(rows: pd.DataFrame, target: float) -> dict:
 
 
 def expiry_range_calibration(ranges: pd.DataFrame, seller_params: dict) -> dict:
-    """Per (kind, rank) of expiry: out-of-sample calibration on the calibrated rows whose expiry has closed."""
+    """Per (kind, rank) of expiry: out-of-sample calibration on the calibrated rows whose expiry has closed.
+    """
     target = float(seller_params["safe_range"]["target_breach_probability"])
     closed = ranges[(ranges["model_source"] == "calibrated") & ranges["realised_touch_range"].notna()]
-    result = {"rule": "causal: each row uses only (date, expiry) windows closed by its date, in its days-to-expiry bucket",
+    result = {"rule": ("causal: each row uses only (date, expiry) windows closed by its date, "
+                       "in its days-to-expiry bucket"),
               "expiries": {}}
     for (kind, rank), rows in closed.groupby(["expiry_kind", "expiry_rank"]):
         if len(rows) >= 20:
             result["expiries"][f"{kind}_{rank}"] = _summary(rows, target)
     nearest = result["expiries"].get("weekly_1")
     if nearest:
-        logger.info("expiry ranges, nearest weekly: touch of [lower, upper] %.3f (target %.3f), p_touch %.3f vs %.3f",
+        logger.info("expiry ranges, nearest weekly: touch of [lower, upper] %.3f (target %.3f), "
+                    "p_touch %.3f vs %.3f",
                     nearest["realised_touch_rate_range"], target, nearest["mean_p_touch_strikes"],
                     nearest["realised_touch_rate_strikes"])
     else:
-        result["reason"] = "fewer than 20 calibrated rows with a closed expiry (short window or min_history too high)"
+        result["reason"] = ("fewer than 20 calibrated rows with a closed expiry "
+                            "(short window or min_history too high)")
     return result

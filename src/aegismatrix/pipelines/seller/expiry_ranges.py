@@ -1,10 +1,10 @@
 """Ranges per option expiry: the safe-range method generalised to any number of sessions to an NSE expiry.
 
 For every decision date t (after the close) and each of the next `n_weekly` weekly expiries and the current
-monthly one: the VIX-implied one-sigma move to expiry (calendar days on the NSE calendar), a multiplier k that is
-the (1 - target) quantile of past max excursion / implied move ratios in the same days-to-expiry bucket, from
-(date, expiry) windows closed by t, the range close -+ k x move, strikes snapped outward to the grid, and their
-touch / expire-beyond probabilities as the out-of-sample frequencies of the same closed windows.
+monthly one: the VIX-implied one-sigma move to expiry (calendar days on the NSE calendar), a multiplier k that
+is the (1 - target) quantile of past max excursion / implied move ratios in the same days-to-expiry bucket,
+from (date, expiry) windows closed by t, the range close -+ k x move, strikes snapped outward to the grid, and
+their touch / expire-beyond probabilities as the out-of-sample frequencies of the same closed windows.
 """
 
 from __future__ import annotations
@@ -28,19 +28,22 @@ logger = logging.getLogger(__name__)
 REGULAR_EVENT_KINDS = ("union_budget", "rbi_policy", "fomc")  # a year never passes without them; elections do
 
 RANGE_COLUMNS = [
-    "date", "expiry", "expiry_kind", "expiry_rank", "trading_days", "calendar_days", "dte_bucket", "spot", "vix_close",
-    "implied_move_points", "range_multiplier", "lower", "upper", "strike_lower", "strike_upper", "p_touch",
-    "p_touch_lower", "p_touch_upper", "p_expire_beyond", "target_breach_probability", "calibration_samples",
-    "events", "events_table_ends", "model_source",
+    "date", "expiry", "expiry_kind", "expiry_rank", "trading_days", "calendar_days", "dte_bucket", "spot",
+    "vix_close", "implied_move_points", "range_multiplier", "lower", "upper", "strike_lower", "strike_upper",
+    "p_touch", "p_touch_lower", "p_touch_upper", "p_expire_beyond", "target_breach_probability",
+    "calibration_samples", "events", "events_table_ends", "model_source",
 ]
-REALISED_COLUMNS = ["realised_touch_range", "realised_touch_strikes", "realised_expire_beyond", "realised_max_move_ratio"]
+REALISED_COLUMNS = ["realised_touch_range", "realised_touch_strikes", "realised_expire_beyond",
+                    "realised_max_move_ratio"]
 
 
 def expiry_schedule(dates: pd.Series, params: dict) -> pd.DataFrame:
-    """One row per (date, expiry): the next n_weekly weekly expiries and the current monthly one, with day counts."""
+    """One row per (date, expiry): the next n_weekly weekly expiries and the current monthly one, with day
+    counts."""
     index = pd.DatetimeIndex(dates)
     parts = []
-    for kind, count in (("weekly", int(params["n_weekly"])), ("monthly", 1 if params.get("include_monthly", True) else 0)):
+    for kind, count in (("weekly", int(params["n_weekly"])),
+                        ("monthly", 1 if params.get("include_monthly", True) else 0)):
         if count == 0:
             continue
         upcoming = next_expiries(index, count, params.get("underlying", "NIFTY"), kind)
@@ -48,7 +51,8 @@ def expiry_schedule(dates: pd.Series, params: dict) -> pd.DataFrame:
             parts.append(pd.DataFrame({"row": np.arange(len(index)), "date": index, "expiry_kind": kind,
                                        "expiry_rank": rank, "expiry": upcoming[f"{kind}_{rank}"].to_numpy()}))
     frame = pd.concat(parts, ignore_index=True)
-    sessions = nse_trading_days(index.min() - pd.Timedelta(days=7), frame["expiry"].max(), include_special_sessions=False)
+    sessions = nse_trading_days(index.min() - pd.Timedelta(days=7), frame["expiry"].max(),
+                                include_special_sessions=False)
     frame["trading_days"] = count_sessions_between(frame["date"], frame["expiry"], sessions)
     frame["calendar_days"] = (frame["expiry"] - frame["date"]).dt.days
     return frame
@@ -90,31 +94,39 @@ def _calibrate(rows: pd.DataFrame, pool: pd.DataFrame, target: float, params: di
     z_up = (out["strike_upper"] / rows["spot"] - 1.0) / rows["move"]
     z_down = (1.0 - out["strike_lower"] / rows["spot"]) / rows["move"]
     never = np.full(len(rows), np.inf)
-    p_touch, _ = causal_exceedance(pool["expiry"], pool["up_ratio"], pool["down_ratio"], rows["date"], z_up, z_down)
-    out["p_touch_upper"], _ = causal_exceedance(pool["expiry"], pool["up_ratio"], pool["down_ratio"], rows["date"], z_up, never)
-    out["p_touch_lower"], _ = causal_exceedance(pool["expiry"], pool["up_ratio"], pool["down_ratio"], rows["date"], never, z_down)
-    p_expire, _ = causal_exceedance(pool["expiry"], pool["terminal_ratio"], -pool["terminal_ratio"], rows["date"], z_up, z_down)
+    p_touch, _ = causal_exceedance(pool["expiry"], pool["up_ratio"], pool["down_ratio"], rows["date"],
+                                   z_up, z_down)
+    out["p_touch_upper"], _ = causal_exceedance(pool["expiry"], pool["up_ratio"], pool["down_ratio"],
+                                                rows["date"], z_up, never)
+    out["p_touch_lower"], _ = causal_exceedance(pool["expiry"], pool["up_ratio"], pool["down_ratio"],
+                                                rows["date"], never, z_down)
+    p_expire, _ = causal_exceedance(pool["expiry"], pool["terminal_ratio"], -pool["terminal_ratio"],
+                                    rows["date"], z_up, z_down)
     prior_touch, prior_expire = _prior_probabilities(z_up.to_numpy(), z_down.to_numpy())
     calibrated = n >= min_history
     out["p_touch"] = np.where(calibrated, p_touch, prior_touch)
     out["p_expire_beyond"] = np.where(calibrated, p_expire, prior_expire)
     for side, z in (("upper", z_up), ("lower", z_down)):
-        out[f"p_touch_{side}"] = np.where(calibrated, out[f"p_touch_{side}"], np.minimum(2.0 * (1.0 - ndtr(z)), 1.0))
+        out[f"p_touch_{side}"] = np.where(calibrated, out[f"p_touch_{side}"],
+                                          np.minimum(2.0 * (1.0 - ndtr(z)), 1.0))
     out["model_source"] = np.where(calibrated, "calibrated", "prior")
     return out
 
 
 def _pool(frame: pd.DataFrame) -> pd.DataFrame:
-    """Closed (date, expiry) windows, one per pair (a monthly expiry that is also a weekly one counts once)."""
+    """Closed (date, expiry) windows, one per pair (a monthly expiry that is also a weekly one counts
+    once)."""
     return frame.dropna(subset=["max_ratio"]).drop_duplicates(["date", "expiry"])
 
 
 def _table_ends(frame: pd.DataFrame) -> list[str]:
-    """Per row, the regular event kinds whose committed table ends before its expiry (its `events` may miss them)."""
+    """Per row, the regular event kinds whose committed table ends before its expiry (its `events` may miss
+    them)."""
     table = load_events()
     last = table[table["kind"].isin(REGULAR_EVENT_KINDS)].groupby("kind")["effective_session"].max()
     stale = [(kind, day) for kind, day in last.items()]
-    ends = ["; ".join(f"{kind} {day.date()}" for kind, day in stale if expiry > day) for expiry in frame["expiry"]]
+    ends = ["; ".join(f"{kind} {day.date()}" for kind, day in stale if expiry > day)
+            for expiry in frame["expiry"]]
     if any(ends):
         logger.warning("seller_expiry_ranges: the event table ends before some expiries (%s); extend "
                        "conf/base/calendar/events.yml", next(e for e in ends if e))
@@ -134,7 +146,8 @@ def _event_lists(frame: pd.DataFrame) -> list[str]:
 
 
 def _with_ratios(market: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """The schedule of every decision date with spot, VIX, implied move and the outcome ratios (NaN until expiry)."""
+    """The schedule of every decision date with spot, VIX, implied move and the outcome ratios (NaN until
+    expiry)."""
     schedule = expiry_schedule(market["date"], params)
     rows = schedule.join(_outcomes(market, schedule))
     rows["spot"] = market["close"].to_numpy()[rows["row"]]
@@ -151,14 +164,17 @@ def _realised(rows: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
     """Outcomes of the published levels (from labels.py moves; NaN until the expiry has closed)."""
     spot, known = rows["spot"], rows["up"].notna()
     beyond = {
-        "realised_touch_range": (rows["up"] > out["upper"] / spot - 1) | (rows["down"] > 1 - out["lower"] / spot),
+        "realised_touch_range": ((rows["up"] > out["upper"] / spot - 1)
+                                 | (rows["down"] > 1 - out["lower"] / spot)),
         "realised_touch_strikes": ((rows["up"] > out["strike_upper"] / spot - 1)
                                    | (rows["down"] > 1 - out["strike_lower"] / spot)),
         "realised_expire_beyond": ((rows["terminal"] > out["strike_upper"] / spot - 1)
                                    | (rows["terminal"] < out["strike_lower"] / spot - 1)),
     }
-    realised = pd.DataFrame({name: hit.astype(float).where(known) for name, hit in beyond.items()}, index=rows.index)
-    realised["realised_max_move_ratio"] = rows["max_ratio"]  # max excursion / implied move: for the VIX comparison
+    realised = pd.DataFrame({name: hit.astype(float).where(known) for name, hit in beyond.items()},
+                            index=rows.index)
+    # max excursion / implied move: for the VIX comparison
+    realised["realised_max_move_ratio"] = rows["max_ratio"]
     return realised
 
 
@@ -166,8 +182,9 @@ def _decision_market(market_daily: pd.DataFrame) -> pd.DataFrame:
     market = market_daily.sort_values("date").reset_index(drop=True)
     missing = market["close"].isna() | market["vix_close"].isna()
     if missing.any():
-        logger.warning("seller_expiry_ranges: %d dates without close or India VIX get no expiry range (e.g. %s)",
-                       int(missing.sum()), ", ".join(str(d.date()) for d in market.loc[missing, "date"].head(3)))
+        logger.warning("seller_expiry_ranges: %d dates without close or India VIX get no expiry range "
+                       "(e.g. %s)", int(missing.sum()),
+                       ", ".join(str(d.date()) for d in market.loc[missing, "date"].head(3)))
     return market[~missing].reset_index(drop=True)
 
 
@@ -177,8 +194,8 @@ def build_expiry_ranges(market_daily: pd.DataFrame, seller_params: dict) -> tupl
     target = float(seller_params["safe_range"]["target_breach_probability"])
     rows = _with_ratios(_decision_market(market_daily), params)
     parts = [_calibrate(group, _pool(group), target, params) for _, group in rows.groupby("dte_bucket")]
-    out = rows[["date", "expiry", "expiry_kind", "expiry_rank", "trading_days", "calendar_days", "dte_bucket", "spot",
-                "vix_close"]].join(pd.concat(parts))
+    out = rows[["date", "expiry", "expiry_kind", "expiry_rank", "trading_days", "calendar_days", "dte_bucket",
+                "spot", "vix_close"]].join(pd.concat(parts))
     out["implied_move_points"] = rows["move"] * rows["spot"]
     out["target_breach_probability"] = target
     out["events"], out["events_table_ends"] = _event_lists(out), _table_ends(out)
@@ -188,9 +205,11 @@ def build_expiry_ranges(market_daily: pd.DataFrame, seller_params: dict) -> tupl
 
 
 def strike_ladder(rows: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """Latest date: P(touch) and P(expire beyond) for strikes around spot on each expiry (one side per strike)."""
+    """Latest date: P(touch) and P(expire beyond) for strikes around spot on each expiry (one side per
+    strike)."""
     latest = rows[rows["date"] == rows["date"].max()]
-    step, width, min_history = float(params["strike_step"]), int(params["ladder_strikes"]), int(params["min_history"])
+    step, width, min_history = (float(params["strike_step"]), int(params["ladder_strikes"]),
+                                int(params["min_history"]))
     frames = []
     for _, row in latest.iterrows():
         strikes = np.round(row["spot"] / step) * step + step * np.arange(-width, width + 1)
@@ -200,7 +219,8 @@ def strike_ladder(rows: pd.DataFrame, params: dict) -> pd.DataFrame:
         pool = _pool(rows[rows["dte_bucket"] == row["dte_bucket"]])
         when = np.repeat(row["date"].to_datetime64(), len(strikes))
         touch, n = causal_exceedance(pool["expiry"], pool["up_ratio"], pool["down_ratio"], when, z_up, z_down)
-        expire, _ = causal_exceedance(pool["expiry"], pool["terminal_ratio"], -pool["terminal_ratio"], when, z_up, z_down)
+        expire, _ = causal_exceedance(pool["expiry"], pool["terminal_ratio"], -pool["terminal_ratio"], when,
+                                      z_up, z_down)
         prior_touch, prior_expire = _prior_probabilities(z_up, z_down)
         calibrated = n >= min_history
         frames.append(pd.DataFrame({
@@ -210,5 +230,5 @@ def strike_ladder(rows: pd.DataFrame, params: dict) -> pd.DataFrame:
             "p_expire_beyond": np.where(calibrated, expire, prior_expire), "calibration_samples": n,
             "model_source": np.where(calibrated, "calibrated", "prior")}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["date", "expiry", "expiry_kind", "expiry_rank", "strike", "side", "distance_points", "p_touch",
-                 "p_expire_beyond", "calibration_samples", "model_source"])
+        columns=["date", "expiry", "expiry_kind", "expiry_rank", "strike", "side", "distance_points",
+                 "p_touch", "p_expire_beyond", "calibration_samples", "model_source"])

@@ -32,8 +32,10 @@ REGIMES = ["low", "medium", "high"]
 def select_volatility_forecast(candidates: list[str], **outputs) -> tuple[pd.DataFrame, dict]:
     """Serve one 21-day vol forecast per date from the candidate chosen on walk-forward scores.
 
-    `outputs`: each candidate's `<name>__metrics` and `<name>__predictions` (modelling.template.template_inputs)."""
-    missing = [f"{n}__{k}" for n in candidates for k in ("metrics", "predictions") if f"{n}__{k}" not in outputs]
+    `outputs`: each candidate's `<name>__metrics` and `<name>__predictions`
+    (modelling.template.template_inputs)."""
+    missing = [f"{n}__{k}" for n in candidates for k in ("metrics", "predictions")
+               if f"{n}__{k}" not in outputs]
     if missing:
         raise ValueError(f"seller.vol_candidates {candidates}: the pipeline does not wire {missing}")
     pairs = {n: (outputs[f"{n}__metrics"], outputs[f"{n}__predictions"]) for n in candidates}
@@ -50,17 +52,22 @@ def select_volatility_forecast(candidates: list[str], **outputs) -> tuple[pd.Dat
     return frame, selection
 
 
-def causal_multiplier(ratio: pd.Series, horizon: int, target: float, min_history: int, prior: float) -> pd.Series:
+def causal_multiplier(ratio: pd.Series, horizon: int, target: float, min_history: int,
+                      prior: float) -> pd.Series:
     """k_t: the (1 - target) quantile of excursion ratios whose window t-h+1 .. t closed by t (expanding)."""
     rows = np.arange(len(ratio))  # the ratio of row s is known after the close of s + h
-    k, _ = causal_quantile(ratio.to_numpy(dtype=float), rows + horizon, rows, 1.0 - target, min_history, prior)
+    k, _ = causal_quantile(ratio.to_numpy(dtype=float), rows + horizon, rows, 1.0 - target, min_history,
+                           prior)
     return pd.Series(k, index=ratio.index)
 
 
-def safe_ranges(market_daily: pd.DataFrame, vol_forecast: pd.DataFrame, seller_params: dict) -> pd.DataFrame:
-    """Lower/upper levels per tenor whose touch probability matches the target, calibrated on closed windows only."""
+def safe_ranges(market_daily: pd.DataFrame, vol_forecast: pd.DataFrame,
+                seller_params: dict) -> pd.DataFrame:
+    """Lower/upper levels per tenor whose touch probability matches the target,
+    calibrated on closed windows only."""
     params = seller_params["safe_range"]
-    check_breach_config(params, {n: seller_params[n] for n in ("breach_5d", "breach_21d") if n in seller_params})
+    check_breach_config(params, {n: seller_params[n] for n in ("breach_5d", "breach_21d")
+                                 if n in seller_params})
     target = float(params["target_breach_probability"])
     market = market_daily.sort_values("date").reset_index(drop=True)
     frame = vol_forecast[["date", "vol_forecast_21d"]].merge(market, on="date", how="left")
@@ -68,13 +75,15 @@ def safe_ranges(market_daily: pd.DataFrame, vol_forecast: pd.DataFrame, seller_p
     priors = {int(k): float(v) for k, v in (params.get("prior_multiplier") or {}).items()}
     for h in params["tenors"]:
         excursion = frame[["date"]].merge(
-            pd.DataFrame({"date": market["date"], "excursion": forward_max_excursion(market, h)}), on="date", how="left"
+            pd.DataFrame({"date": market["date"], "excursion": forward_max_excursion(market, h)}),
+            on="date", how="left"
         )["excursion"]
         if params.get("scale", "vix") == "vix":
             move = implied_move_fraction(frame["vix_close"], h)
         else:
             move = frame["vol_forecast_21d"] * np.sqrt(h / TRADING_DAYS_PER_YEAR)
-        k = causal_multiplier(excursion / move, h, target, int(params["min_history"]), priors.get(int(h), 1.5))
+        k = causal_multiplier(excursion / move, h, target, int(params["min_history"]),
+                              priors.get(int(h), 1.5))
         half = k * move * frame["close"]
         out[f"safe_lower_{h}d"] = frame["close"] - half
         out[f"safe_upper_{h}d"] = frame["close"] + half
@@ -90,16 +99,19 @@ def _probabilities(predictions: pd.DataFrame, column: str, name: str) -> pd.Data
 
 def assemble_seller_signals(vol_forecast: pd.DataFrame, ranges: pd.DataFrame, max_pain_result: dict,
                             **outputs) -> pd.DataFrame:
-    """One row per date of the seller set: every signal, its source, and `model_source` = model only if all are.
+    """One row per date of the seller set: every signal, its source,
+    and `model_source` = model only if all are.
 
     `outputs`: the `<model>__predictions` of vol_regime, trap, breach_5d and breach_21d (template_inputs);
-    `max_pain_result` is the option-chain block (`max_pain` of the nearest expiry and the `reason` when null)."""
+    `max_pain_result` is the option-chain block (`max_pain` of the nearest expiry and the `reason` when
+    null)."""
     vol_regime, trap = outputs["vol_regime__predictions"], outputs["trap__predictions"]
     breach_5d, breach_21d = outputs["breach_5d__predictions"], outputs["breach_21d__predictions"]
     regime = vol_regime[["date", "p_low", "p_medium", "p_high", "model_source"]].rename(
         columns={"p_low": "p_vol_low", "p_medium": "p_vol_medium", "p_high": "p_vol_high",
                  "model_source": "vol_regime_model_source"})
-    regime["vol_regime"] = np.array(REGIMES)[regime[["p_vol_low", "p_vol_medium", "p_vol_high"]].to_numpy().argmax(axis=1)]
+    regime["vol_regime"] = np.array(REGIMES)[
+        regime[["p_vol_low", "p_vol_medium", "p_vol_high"]].to_numpy().argmax(axis=1)]
     frame = trap[["date"]]
     for part in (vol_forecast, regime, _probabilities(trap, "p_touch", "trap_probability"),
                  _probabilities(breach_5d, "p_breach", "breach_probability_5d"),
@@ -112,7 +124,8 @@ def assemble_seller_signals(vol_forecast: pd.DataFrame, ranges: pd.DataFrame, ma
     sources = frame[[c for c in frame.columns if c.endswith("_model_source")]]
     frame["model_source"] = np.where((sources == "model").all(axis=1), "model", "baseline")
     frame["max_pain"] = np.nan
-    frame["max_pain_reason"] = max_pain_result["reason"] or "option chain snapshot applies to the latest date only"
+    frame["max_pain_reason"] = (max_pain_result["reason"]
+                                or "option chain snapshot applies to the latest date only")
     if max_pain_result["max_pain"] is not None and len(frame):
         frame.loc[frame.index[-1], ["max_pain", "max_pain_reason"]] = [max_pain_result["max_pain"], None]
     extra = [c for c in frame.columns if c not in SIGNAL_COLUMNS and not c.startswith("realised_breach")]
@@ -129,7 +142,8 @@ def _row(name: str, m: dict) -> dict:
     row = {
         "name": name, "metric": m["metric"], "status": m["status"], "primary_baseline": m["primary_baseline"],
         "model_score": _score(m, "overall"), "baseline_score": _score(m, "overall", m["primary_baseline"]),
-        "skill": skill["value"], "ci_low": skill["ci_low"], "ci_high": skill["ci_high"], "ci_level": skill["level"],
+        "skill": skill["value"], "ci_low": skill["ci_low"], "ci_high": skill["ci_high"],
+        "ci_level": skill["level"],
         "walk_forward_skill": m["walk_forward"]["skill"]["value"], "test_skill": m["test"]["skill"]["value"],
         "skill_vs_each_baseline": m["overall"]["skill_vs_each_baseline"], "n": m["overall"]["n"],
     }
@@ -139,12 +153,14 @@ def _row(name: str, m: dict) -> dict:
         if m["overall"]["model"]["qlike"] is not None and naive["qlike"]:
             row["qlike_ratio_to_trailing"] = m["overall"]["model"]["qlike"] / naive["qlike"]
         row["baseline_ratios_to_trailing"] = {
-            b: {"rmse": s["rmse"] / naive["rmse"], "qlike": (s["qlike"] / naive["qlike"]) if s["qlike"] and naive["qlike"] else None}
+            b: {"rmse": s["rmse"] / naive["rmse"],
+                "qlike": (s["qlike"] / naive["qlike"]) if s["qlike"] and naive["qlike"] else None}
             for b, s in m["overall"]["baselines"].items()}
     return row
 
 
-def _breach_rows(ranges: pd.DataFrame, breach_oos_start: dict[int, pd.Timestamp], target: float) -> list[dict]:
+def _breach_rows(ranges: pd.DataFrame, breach_oos_start: dict[int, pd.Timestamp],
+                 target: float) -> list[dict]:
     rows = []
     for h, start in breach_oos_start.items():
         realised = ranges.loc[ranges["date"] >= start, f"realised_breach_{h}d"].dropna()
@@ -157,11 +173,13 @@ def _breach_rows(ranges: pd.DataFrame, breach_oos_start: dict[int, pd.Timestamp]
 
 
 def seller_metrics_summary(selection: dict, ranges: pd.DataFrame, safe_params: dict, **outputs) -> list[dict]:
-    """One row per model (metric, score, primary baseline score, skill and CI, status) plus the safe-range breach rates.
+    """One row per model (metric, score, primary baseline score, skill and CI, status)
+    plus the safe-range breach rates.
 
     `outputs`: every model's `<model>__metrics` and the breach models' `<model>__oos_predictions`."""
     rows = [_row(m["name"], m) for m in template_outputs(outputs, "metrics").values()]
-    breach_5d_oos, breach_21d_oos = outputs["breach_5d__oos_predictions"], outputs["breach_21d__oos_predictions"]
+    breach_5d_oos, breach_21d_oos = (outputs["breach_5d__oos_predictions"],
+                                     outputs["breach_21d__oos_predictions"])
     for row in rows:
         if row["name"].removeprefix("seller.") in selection["candidates"]:
             row["selected_for_vol_forecast_21d"] = row["name"] == f"seller.{selection['chosen']}"
@@ -174,4 +192,5 @@ def check_breach_config(safe_params: dict, breach_params: dict) -> None:
     target = float(safe_params["target_breach_probability"])
     for name, p in breach_params.items():
         if not np.isclose(p["label_bins"][0], 1.0 - target):
-            raise ValueError(f"seller.{name}.label_bins {p['label_bins']} must be [1 - target] = [{1 - target:.3f}]")
+            raise ValueError(f"seller.{name}.label_bins {p['label_bins']} must be [1 - target] = "
+                             f"[{1 - target:.3f}]")

@@ -1,7 +1,7 @@
-"""The seller engine's part of aegismatrix.json: vol forecast and regime, trap probability, safe ranges per tenor,
-sources and drivers, from `seller_signals` (columns: nodes.SIGNAL_COLUMNS); VIX heuristics when absent. The expiry
-ranges, strike ladder, option chain and strategy backtest blocks are added by `payload/expiries.py` and
-`options/payload.py`.
+"""The seller engine's part of aegismatrix.json: vol forecast and regime, trap probability, safe ranges per
+tenor, sources and drivers, from `seller_signals` (columns: nodes.SIGNAL_COLUMNS); VIX heuristics when absent.
+The expiry ranges, strike ladder, option chain and strategy backtest blocks are added by `payload/expiries.py`
+and `options/payload.py`.
 """
 
 from __future__ import annotations
@@ -32,36 +32,41 @@ SOURCE_COLUMNS = {
 }
 
 
-def seller_section(signals: pd.DataFrame | None, as_of: pd.Timestamp, market: pd.DataFrame, max_pain: dict | None,
-                   entries: dict[str, dict], seller_params: dict, params: dict, warnings: list[str]) -> dict:
+def seller_section(signals: pd.DataFrame | None, as_of: pd.Timestamp, market: pd.DataFrame,
+                   max_pain: dict | None, entries: dict[str, dict], seller_params: dict, params: dict,
+                   warnings: list[str]) -> dict:
     """Volatility forecast and regime, trap probability, safe ranges per tenor, max pain, sources, drivers."""
     row = latest_row(signals, as_of, "seller_signals", warnings)
-    target = float((seller_params.get("safe_range") or {}).get("target_breach_probability",
-                                                                params.get("heuristic", {}).get("target_breach_probability", 0.10)))
+    target = float((seller_params.get("safe_range") or {}).get(
+        "target_breach_probability", params.get("heuristic", {}).get("target_breach_probability", 0.10)))
     if row is None:
         section = heuristic_seller(market, target, params)
     else:
         vol_model = row.get("vol_model")
-        vol_ns = f"seller.{vol_model}" if isinstance(vol_model, str) and not vol_model.startswith("baseline") else None
+        vol_ns = (f"seller.{vol_model}"
+                  if isinstance(vol_model, str) and not vol_model.startswith("baseline") else None)
         ranges = []
         for tenor in (5, 21):
             ranges.append({"tenor_days": tenor, "lower": float(row[f"safe_lower_{tenor}d"]),
                            "upper": float(row[f"safe_upper_{tenor}d"]),
                            "breach_probability": float(row[f"breach_probability_{tenor}d"]),
                            "target_breach_probability": target,
-                           "model_source": signal_source(row, f"breach_probability_{tenor}d", SOURCE_COLUMNS)})
+                           "model_source": signal_source(row, f"breach_probability_{tenor}d",
+                                                         SOURCE_COLUMNS)})
         section = {
             "vol_forecast_21d": non_negative(row["vol_forecast_21d"]), "vol_regime": str(row["vol_regime"]),
             "p_vol_low": float(row["p_vol_low"]), "p_vol_medium": float(row["p_vol_medium"]),
             "p_vol_high": float(row["p_vol_high"]), "trap_probability": float(row["trap_probability"]),
             "safe_ranges": ranges,
-            "model_source": {"vol_forecast_21d": signal_source(row, "vol_forecast_21d", SOURCE_COLUMNS),
-                             "vol_regime": signal_source(row, "vol_regime", SOURCE_COLUMNS),
-                             "trap_probability": signal_source(row, "trap_probability", SOURCE_COLUMNS),
-                             "safe_ranges": signal_source(row, "safe_ranges", SOURCE_COLUMNS),
-                             "breach_probability_5d": signal_source(row, "breach_probability_5d", SOURCE_COLUMNS),
-                             "breach_probability_21d": signal_source(row, "breach_probability_21d", SOURCE_COLUMNS)},
-            "vol_model": vol_model if isinstance(vol_model, str) else None, "signal_date": iso_date(row["date"]),
+            "model_source": {
+                "vol_forecast_21d": signal_source(row, "vol_forecast_21d", SOURCE_COLUMNS),
+                "vol_regime": signal_source(row, "vol_regime", SOURCE_COLUMNS),
+                "trap_probability": signal_source(row, "trap_probability", SOURCE_COLUMNS),
+                "safe_ranges": signal_source(row, "safe_ranges", SOURCE_COLUMNS),
+                "breach_probability_5d": signal_source(row, "breach_probability_5d", SOURCE_COLUMNS),
+                "breach_probability_21d": signal_source(row, "breach_probability_21d", SOURCE_COLUMNS)},
+            "vol_model": vol_model if isinstance(vol_model, str) else None,
+            "signal_date": iso_date(row["date"]),
         }
         models = params.get("signal_models", {}).get("seller", {})
         drivers = {"vol_forecast_21d": drivers_for(entries, vol_ns)}
@@ -72,10 +77,12 @@ def seller_section(signals: pd.DataFrame | None, as_of: pd.Timestamp, market: pd
 
 
 def heuristic_seller(market: pd.DataFrame, target: float, params: dict) -> dict:
-    """VIX-scaled vol, VIX regime, trap base rate and VIX-implied ranges (`heuristic`) when no seller signals exist."""
+    """VIX-scaled vol, VIX regime, trap base rate and VIX-implied ranges (`heuristic`) when no seller signals
+    exist."""
     cfg = params.get("heuristic", {})
     spot, vix = float(market["close"].iloc[-1]), float(market["vix_close"].iloc[-1])
-    regime = vix_regime(market, int(params.get("regime_lookback", 252)), params.get("regime_quantiles", [1 / 3, 2 / 3]))
+    regime = vix_regime(market, int(params.get("regime_lookback", 252)),
+                        params.get("regime_quantiles", [1 / 3, 2 / 3]))
     sure = float(cfg.get("regime_confidence", 0.6))
     probs = {r: sure if r == regime else (1 - sure) / 2 for r in REGIMES}
     ranges = []
@@ -83,11 +90,13 @@ def heuristic_seller(market: pd.DataFrame, target: float, params: dict) -> dict:
         k = float(cfg.get("range_sigmas", {5: 1.5, 21: 2.0}).get(tenor, 1.5))
         sigma = implied_sigma_points(market, tenor)
         ranges.append({"tenor_days": tenor, "lower": spot - k * sigma, "upper": spot + k * sigma,
-                       "breach_probability": known_rate(market, "implied_move_touch", target, horizon=tenor, sigmas=k),
+                       "breach_probability": known_rate(market, "implied_move_touch", target, horizon=tenor,
+                                                        sigmas=k),
                        "target_breach_probability": target, "model_source": "heuristic"})
     return {"vol_forecast_21d": vix / 100.0 / float(cfg.get("vix_to_realised", 1.3)), "vol_regime": regime,
             "p_vol_low": probs["low"], "p_vol_medium": probs["medium"], "p_vol_high": probs["high"],
             "trap_probability": known_rate(market, "implied_move_touch", 0.3, horizon=5, sigmas=1.0),
             "safe_ranges": ranges, "heuristic_reason": "no seller signals",
-            "model_source": dict.fromkeys(("vol_forecast_21d", "vol_regime", "trap_probability", "safe_ranges"), "heuristic"),
+            "model_source": dict.fromkeys(
+                ("vol_forecast_21d", "vol_regime", "trap_probability", "safe_ranges"), "heuristic"),
             "top_drivers": {}}

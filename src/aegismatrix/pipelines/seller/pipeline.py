@@ -11,7 +11,8 @@ from .expiry_ranges import build_expiry_ranges
 from .nodes import assemble_seller_signals, safe_ranges, select_volatility_forecast, seller_metrics_summary
 from .options_nodes import option_chain_analytics, seller_strategy_backtest
 
-# model name -> feature set (GARCH needs the unscaled daily log return `ret_1d`, which only the direction set has)
+# model name -> feature set (GARCH needs the unscaled daily log return `ret_1d`, which only the direction
+# set has)
 MODELS: dict[str, str] = {
     "vol_garch": "direction", "vol_har": "seller", "vol_xgb": "seller",
     "vol_regime": "seller", "trap": "seller", "breach_5d": "seller", "breach_21d": "seller",
@@ -32,20 +33,21 @@ def _assembly(with_summary: bool) -> Pipeline:
              name="select_volatility_forecast"),
         node(safe_ranges, ["market_daily", "seller_vol_forecast", "params:seller"], "seller_safe_ranges",
              name="safe_ranges"),
-        node(build_expiry_ranges, ["market_daily", "params:seller"], ["seller_expiry_ranges", "seller_strike_ladder"],
-             name="expiry_ranges"),
-        node(option_chain_analytics, "option_chain_snapshots", ["seller_chain_history", "seller_chain_analytics"],
-             name="option_chain_analytics"),
+        node(build_expiry_ranges, ["market_daily", "params:seller"],
+             ["seller_expiry_ranges", "seller_strike_ladder"], name="expiry_ranges"),
+        node(option_chain_analytics, "option_chain_snapshots",
+             ["seller_chain_history", "seller_chain_analytics"], name="option_chain_analytics"),
         node(assemble_seller_signals,
              {"vol_forecast": "seller_vol_forecast", "ranges": "seller_safe_ranges",
               "max_pain_result": "seller_chain_analytics",
-              **template_inputs("seller", ["vol_regime", "trap", "breach_5d", "breach_21d"], ("predictions",))},
+              **template_inputs("seller", ["vol_regime", "trap", "breach_5d", "breach_21d"],
+                                ("predictions",))},
              "seller_signals", name="assemble_seller_signals"),
     ]
     if with_summary:
-        # Training only: the weekly backtest is an evaluation over settled expiries, like the metrics; serving runs
-        # read the release's version (its summary names the last expiry it covers) instead of repricing ~2,700
-        # option legs every 30 minutes.
+        # Training only: the weekly backtest is an evaluation over settled expiries, like the metrics; serving
+        # runs read the release's version (its summary names the last expiry it covers) instead of repricing
+        # ~2,700 option legs every 30 minutes.
         nodes.append(node(seller_strategy_backtest,
                           ["seller_expiry_ranges", "market_daily", "params:seller.strategy_backtest",
                            "params:seller.expiry_ranges"],
