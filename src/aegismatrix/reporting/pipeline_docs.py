@@ -30,8 +30,9 @@ def _cell(text: object) -> str:
 
 
 def _doc(func) -> str:
+    """The docstring's first paragraph on one line (a summary wrapped at 110 columns stays whole)."""
     func = getattr(func, "func", func)
-    return (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
+    return " ".join((func.__doc__ or "").strip().split("\n\n")[0].split())
 
 
 def _dataset_row(catalog, name: str, root: str) -> list[str]:
