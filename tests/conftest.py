@@ -80,7 +80,8 @@ SMALL_ESTIMATOR_PARAMS = {
 
 
 def small_model_params(engine: str, overrides: dict, project: Path = PROJECT_ROOT) -> dict:
-    """`{model: {**overrides, estimator: {params: <small size for its kind>}}}` for every model of `engine`."""
+    """`{model: {**overrides, estimator: {params: <small size for its kind>}}}` for every model of
+    `engine`."""
     from aegismatrix.parameters import load_project_parameters
     from aegismatrix.parameters.derive import model_namespaces
 
@@ -95,7 +96,8 @@ def small_model_params(engine: str, overrides: dict, project: Path = PROJECT_ROO
 
 @pytest.fixture(scope="session")
 def small_models():
-    """`small_models(engine, overrides)`: per-model runtime params with the smallest estimator of each kind."""
+    """`small_models(engine, overrides)`: per-model runtime params with the smallest estimator of each
+    kind."""
     return small_model_params
 
 
@@ -130,8 +132,9 @@ def _run_as_owner(args: list, owner) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    """A SQLAlchemy URL (`postgresql+psycopg://aegis@127.0.0.1:<port>/postgres`) of a server started for the session
-    in a temporary data directory on a free port, trust auth on 127.0.0.1 only; stopped and removed afterwards."""
+    """A SQLAlchemy URL (`postgresql+psycopg://aegis@127.0.0.1:<port>/postgres`) of a server started for the
+    session in a temporary data directory on a free port, trust auth on 127.0.0.1 only; stopped and removed
+    afterwards."""
     import pwd
     import tempfile
 
@@ -149,7 +152,8 @@ def postgres_url():
     _run_as_owner([bin_dir / "initdb", "-D", data, "-U", "aegis", "--auth=trust", "-E", "UTF8", "--locale=C",
                    "--no-sync"], owner)
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40"
-    _run_as_owner([bin_dir / "pg_ctl", "-D", data, "-l", root / "server.log", "-o", options, "-w", "start"], owner)
+    _run_as_owner([bin_dir / "pg_ctl", "-D", data, "-l", root / "server.log", "-o", options, "-w", "start"],
+                  owner)
     try:
         yield f"postgresql+psycopg://aegis@127.0.0.1:{port}/postgres"
     finally:

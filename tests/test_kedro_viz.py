@@ -1,4 +1,5 @@
-"""kedro-viz shows every pipeline with layers and namespaces: `kedro viz build` in a project copy, JSON checked."""
+"""kedro-viz shows every pipeline with layers and namespaces: `kedro viz build` in a project copy, JSON
+checked."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ import pytest
 
 pytest.importorskip("kedro_viz", reason="kedro-viz is not installed")
 
-PIPELINES = ["data_ingestion", "feature_engineering", "direction", "seller", "buyer", "reporting", "inference"]
+PIPELINES = ["data_ingestion", "feature_engineering", "direction", "seller", "buyer", "reporting",
+             "inference"]
 LAYERS = ["raw", "intermediate", "primary", "feature", "model_input", "models", "model_output", "reporting"]
-OFFLINE_HINTS = ("ConnectionError", "NewConnectionError", "Temporary failure in name resolution", "Network is unreachable")
+OFFLINE_HINTS = ("ConnectionError", "NewConnectionError", "Temporary failure in name resolution",
+                 "Network is unreachable")
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +27,8 @@ def viz(tmp_path_factory, copy_project_to) -> Path:
     project = copy_project_to(tmp_path_factory.mktemp("viz") / "project")
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "HOME": str(project / "home")}
     kedro = Path(sys.executable).with_name("kedro")
-    result = subprocess.run([str(kedro), "viz", "build"], cwd=project, env=env, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run([str(kedro), "viz", "build"], cwd=project, env=env, capture_output=True,
+                            text=True, timeout=300)
     output = result.stdout[-4000:] + result.stderr[-4000:]
     if result.returncode != 0 and any(hint in output for hint in OFFLINE_HINTS):
         pytest.skip(f"kedro viz build needs the network here: {output[-500:]}")
@@ -49,7 +52,8 @@ def test_every_pipeline_is_in_the_viz(viz):
 
 def test_every_stored_dataset_carries_a_layer(viz):
     data = [n for n in _load(viz / "main")["nodes"] if n["type"] == "data"]
-    unlayered = [n["name"] for n in data if not n.get("layer") and "MemoryDataset" not in str(n.get("dataset_type"))]
+    unlayered = [n["name"] for n in data
+                 if not n.get("layer") and "MemoryDataset" not in str(n.get("dataset_type"))]
     assert not unlayered, f"catalog datasets without metadata.kedro-viz.layer: {unlayered}"
     assert {n["layer"] for n in data if n.get("layer")} <= set(LAYERS)
 
@@ -79,7 +83,8 @@ def _layer_edges(main: dict) -> dict[str, set[str]]:
         if i not in reached:
             reached[i] = set()
             for child in children[i]:
-                reached[i] |= ({nodes[child]["layer"]} if nodes[child].get("layer") else set()) | layers_below(child)
+                reached[i] |= (({nodes[child]["layer"]} if nodes[child].get("layer") else set())
+                               | layers_below(child))
         return reached[i]
 
     feeds: dict[str, set[str]] = {}
@@ -125,7 +130,8 @@ def _culprits(main: dict, backwards: list[tuple[str, str]]) -> list[str]:
             src = next((n for n in inputs[task_id] if n.get("layer") == a), None)
             dst = next((n for n in outputs.get(task_id, []) if n.get("layer") == b), None)
             if src and dst:
-                found.append(f"{src['name']} ({a}) -> {nodes[task_id].get('full_name', nodes[task_id]['name'])} "
+                found.append(f"{src['name']} ({a}) -> "
+                             f"{nodes[task_id].get('full_name', nodes[task_id]['name'])} "
                              f"-> {dst['name']} ({b})")
                 break
     return found

@@ -12,7 +12,8 @@ from aegismatrix.market.synthetic import synthetic_market_daily
 
 MARKET = synthetic_market_daily(years=1, seed=11).iloc[:120].reset_index(drop=True)
 LABELS = [("direction_class", {"neutral_band": 0.003}), ("forward_realised_vol", {}),
-          ("implied_move_touch", {"sigmas": 1.0}), ("forward_excursion_ratio", {}), ("forward_abs_return", {})]
+          ("implied_move_touch", {"sigmas": 1.0}), ("forward_excursion_ratio", {}),
+          ("forward_abs_return", {})]
 
 
 @settings(max_examples=40, deadline=None)

@@ -24,8 +24,11 @@ def _metrics(status, metric, baseline, value, low, high) -> dict:
 def test_comparison_table_lists_edge_models_first_with_skill_and_ci():
     edge = _metrics("edge", "qlike", "vix_scaled", 0.081, 0.01, 0.15)
     none = _metrics("no_edge", "log_loss", "class_prior", None, None, None)
-    table = comparison_table([comparison_row("direction.xgb_h1", none), comparison_row("seller.vol_combo", edge)])
+    table = comparison_table([comparison_row("direction.xgb_h1", none),
+                              comparison_row("seller.vol_combo", edge)])
     lines = table.splitlines()
     assert "90% bootstrap CI" in lines[0] and lines[1].split()[:2] == ["model", "baseline"]
-    assert lines[2].split() == ["seller.vol_combo", "vix_scaled", "qlike", "+8.1%", "[+1.0%,", "+15.0%]", "edge"]
-    assert lines[3].split() == ["direction.xgb_h1", "class_prior", "log_loss", "n/a", "[n/a,", "n/a]", "no_edge"]
+    assert lines[2].split() == ["seller.vol_combo", "vix_scaled", "qlike", "+8.1%", "[+1.0%,", "+15.0%]",
+                                "edge"]
+    assert lines[3].split() == ["direction.xgb_h1", "class_prior", "log_loss", "n/a", "[n/a,", "n/a]",
+                                "no_edge"]

@@ -1,4 +1,5 @@
-"""notebooks/exploration.ipynb runs headless (nbclient) in a project copy after ingestion + features on synthetic data."""
+"""notebooks/exploration.ipynb runs headless (nbclient) in a project copy after ingestion + features on
+synthetic data."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def test_exploration_notebook_runs_headless(project, monkeypatch):
     text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
     assert "source: synthetic" in text
     assert "seller " in text and "fingerprint" in text
-    assert "not produced yet" in text  # engines did not run in this copy: the notebook says so instead of failing
+    # engines did not run in this copy: the notebook says so instead of failing
+    assert "not produced yet" in text
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) >= 2
     assert not [o for o in outputs if o.get("output_type") == "error"]

@@ -30,7 +30,8 @@ def test_research_pipeline_adds_the_bilstm_at_every_horizon(project_root):
 
 
 def test_every_registered_pipeline_loads_when_requested_alone(project_root):
-    """`kedro run --pipeline=<name>` loads only the requested pipeline (Kedro 1.7's selective find_pipelines)."""
+    """`kedro run --pipeline=<name>` loads only the requested pipeline (Kedro 1.7's selective
+    find_pipelines)."""
     bootstrap_project(project_root)
     configure_project("aegismatrix")
     from kedro.framework.project import pipelines

@@ -1,5 +1,5 @@
-"""The ablation's calibration table: served probabilities (model with edge, else the primary baseline) before the new
-sources and as served, from the same walk-forward rows."""
+"""The ablation's calibration table: served probabilities (model with edge, else the primary baseline)
+before the new sources and as served, from the same walk-forward rows."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ def _oos(n: int = 400) -> pd.DataFrame:
     y = rng.integers(0, 2, size=n).astype(float)
     frame = pd.DataFrame({"label": y, "p_down": np.where(y == 0, 0.99, 0.01)})
     frame["p_up"] = 1 - frame["p_down"]
-    frame["baseline_base_rate__p_down"], frame["baseline_base_rate__p_up"] = 0.8, 0.2  # miscalibrated on 50/50
+    # miscalibrated on 50/50
+    frame["baseline_base_rate__p_down"], frame["baseline_base_rate__p_up"] = 0.8, 0.2
     return frame
 
 
@@ -28,6 +29,7 @@ def test_served_ece_reads_the_model_with_edge_and_the_baseline_without():
 
 def test_calibration_table_compares_before_and_as_served():
     rows = [{"model": "seller.trap", "decision_time": "close", "variant": v, "status": s, "served_ece": e}
-            for v, s, e in (("none", "no_edge", 0.010), ("+overnight", "edge", 0.02), ("served", "edge", 0.030))]
+            for v, s, e in (("none", "no_edge", 0.010), ("+overnight", "edge", 0.02),
+                            ("served", "edge", 0.030))]
     table = render_calibration(pd.DataFrame(rows))
     assert "| `seller.trap` | close | baseline 0.0100 | model 0.0300 | +0.0200 |" in table

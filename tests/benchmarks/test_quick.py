@@ -1,4 +1,5 @@
-"""`python -m aegismatrix.benchmarks --quick` on tiny inputs produces every table (timings are not checked)."""
+"""`python -m aegismatrix.benchmarks --quick` on tiny inputs produces every table (timings are not
+checked)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from aegismatrix.benchmarks.scale import loglog_slope
 TABLES = [
     "### Targets", "### Speed: pipelines at default settings", "### Speed: feature pipeline vs TA-Lib alone",
     "### Skill: walk-forward metrics vs baselines", "### Parallelism: Kedro runners",
-    "### Parallelism: Optuna workers sharing one study", "### Parallelism: OpenMP wait policy (XGBoost, 2 threads)",
+    "### Parallelism: Optuna workers sharing one study",
+    "### Parallelism: OpenMP wait policy (XGBoost, 2 threads)",
     "### Scale: universe feature build", "### Scale: pooled XGBoost training",
 ]
 

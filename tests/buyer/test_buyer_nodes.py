@@ -29,10 +29,12 @@ def test_breakout_compares_tomorrows_range_with_todays_atr():
     # Ranges 10,10,10,10,20,10 around a flat close: ATR(3) is 10 up to day 3, then 13.33 on day 4.
     closes = [100.0] * 6
     ranges = [10, 10, 10, 10, 20, 10]
-    market = _bars([c + r / 2 for c, r in zip(closes, ranges)], [c - r / 2 for c, r in zip(closes, ranges)], closes)
+    market = _bars([c + r / 2 for c, r in zip(closes, ranges)], [c - r / 2 for c, r in zip(closes, ranges)],
+                   closes)
     assert atr(market, 3).iloc[3] == pytest.approx(10.0)
     label = next_day_breakout(market, atr_window=3, multiplier=1.5)
-    # Day 3: tomorrow's range 20 > 1.5 x today's ATR 10 -> 1. (With tomorrow's ATR, 13.33 x 1.5 = 20, not > 20.)
+    # Day 3: tomorrow's range 20 > 1.5 x today's ATR 10 -> 1.
+    # (With tomorrow's ATR, 13.33 x 1.5 = 20, not > 20.)
     assert label.iloc[3] == 1.0
     assert label.iloc[2] == 0.0 and label.iloc[4] == 0.0
     assert np.isnan(label.iloc[1])  # ATR not warmed up yet
@@ -61,7 +63,8 @@ def test_fair_ratio_is_the_brownian_break_even_with_weekend_theta():
     fair = fair_theta_ratio(dates, "range", calendar_day_theta=True)
     assert fair[0] == pytest.approx(math.sqrt(8 / math.pi))
     assert fair[1] == pytest.approx(math.sqrt(8 / math.pi) * math.sqrt(3))
-    assert fair_theta_ratio(dates, "close", calendar_day_theta=False)[1] == pytest.approx(math.sqrt(2 / math.pi))
+    assert (fair_theta_ratio(dates, "close", calendar_day_theta=False)[1]
+            == pytest.approx(math.sqrt(2 / math.pi)))
 
 
 def test_signals_have_the_contract_columns_and_consistent_probabilities():
@@ -70,7 +73,8 @@ def test_signals_have_the_contract_columns_and_consistent_probabilities():
                              "model_source": "model"})
     spike = pd.DataFrame({"date": dates, "p_down": 0.4, "p_up": 0.6, "model_source": "baseline"})
     theta = pd.DataFrame({"date": dates, "prediction": [0.5, 1.0, 3.0, 1.2], "model_source": "model"})
-    out = assemble_buyer_signals({"theta_move": "range", "calendar_day_theta": False}, breakout__predictions=breakout,
+    out = assemble_buyer_signals({"theta_move": "range", "calendar_day_theta": False},
+                                 breakout__predictions=breakout,
                                  breakout__metrics=_metrics(True, 0.25), spike__predictions=spike,
                                  theta__predictions=theta)
     assert list(out.columns[: len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS
@@ -83,7 +87,8 @@ def test_signals_have_the_contract_columns_and_consistent_probabilities():
 
 
 def _metrics(edge: bool, walk_forward_log_loss: float) -> dict:
-    return {"edge": edge, "status": "edge" if edge else "no_edge", "metric": "log_loss", "primary_baseline": "base_rate",
+    return {"edge": edge, "status": "edge" if edge else "no_edge", "metric": "log_loss",
+            "primary_baseline": "base_rate",
             "walk_forward": {"model": {"log_loss": walk_forward_log_loss}}}
 
 
@@ -94,8 +99,8 @@ def test_pooled_breakout_is_served_only_when_it_beats_the_index_only_model():
     spike = pd.DataFrame({"date": dates, "p_down": 0.5, "p_up": 0.5, "model_source": "baseline"})
     theta = pd.DataFrame({"date": dates, "prediction": 1.0, "model_source": "model"})
     params = {"calendar_day_theta": False, "breakout_candidates": ["breakout", "breakout_pooled"]}
-    common = {"breakout__predictions": own, "breakout_pooled__predictions": pooled, "spike__predictions": spike,
-              "theta__predictions": theta}
+    common = {"breakout__predictions": own, "breakout_pooled__predictions": pooled,
+              "spike__predictions": spike, "theta__predictions": theta}
     better = assemble_buyer_signals(params, **common, breakout__metrics=_metrics(True, 0.26),
                                     breakout_pooled__metrics=_metrics(True, 0.25))
     assert set(better["breakout_model"]) == {"breakout_pooled"}
@@ -127,7 +132,8 @@ def _intraday_with_planted_window(sessions: int = 8, seed: int = 5) -> pd.DataFr
 
 def test_gamma_windows_find_the_planted_window_in_points():
     bars = _intraday_with_planted_window()
-    out = find_gamma_windows(bars, {"bucket_minutes": 30, "lookback_sessions": 20, "min_sessions": 3, "top_k": 3})
+    out = find_gamma_windows(bars, {"bucket_minutes": 30, "lookback_sessions": 20, "min_sessions": 3,
+                                    "top_k": 3})
     top = out["windows"][0]
     assert (top["start"], top["end"], top["rank"]) == ("13:15", "13:45", 1)
     assert 100 < top["typical_abs_move_points"] < 180  # ~0.6% of ~22,000 points

@@ -17,7 +17,8 @@ from aegismatrix.payload.publish import publish_payload
 from tests.payload.example import example_payload
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_browser = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on PATH (apt-get install chromium)")
+needs_browser = pytest.mark.skipif(CHROMIUM is None,
+                                   reason="no chromium binary on PATH (apt-get install chromium)")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
@@ -132,7 +133,8 @@ def test_page_shows_the_example_signals(tmp_path, serve):
     assert "09:15–09:45 63 pts" in text
     assert "+0.22 (sellers' edge)" in _row(page, "Theta edge")
     assert "iv_rv_spread = 0.037 (-0.0310)" in text
-    assert "no edge" in _row(page, "direction.stack_h1 ") and "no edge" not in _row(page, "direction.stack_h2 ")
+    assert ("no edge" in _row(page, "direction.stack_h1 ")
+            and "no edge" not in _row(page, "direction.stack_h2 "))
 
 
 @needs_browser
@@ -172,16 +174,16 @@ def test_render_dashboard_copies_page_next_to_payload(tmp_path):
     payload_path = publish_payload(example_payload(), tmp_path / "aegismatrix.json")
     index = render_dashboard(payload_path, tmp_path)
     assert index == tmp_path / "index.html"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["aegismatrix.json", "app.js", "index.html", "style.css",
-                                                         "track_record.js"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["aegismatrix.json", "app.js", "index.html",
+                                                          "style.css", "track_record.js"]
 
 
 @needs_browser
 def test_page_shows_expiry_table_strike_ladder_and_iv_context(tmp_path, serve):
     page = render(serve(_site(tmp_path, example_payload())) + "/index.html", tmp_path / "profile")
-    assert _row(page, "2025-06-19").split() == ["2025-06-19", "weekly", "4d", "/", "6cd", "23,994", "–", "25,443",
-                                                "23,950", "PE", "/", "25,450", "CE", "6.8%", "3.2%", "FOMC", "06-19",
-                                                "calibrated"]
+    assert _row(page, "2025-06-19").split() == ["2025-06-19", "weekly", "4d", "/", "6cd", "23,994", "–",
+                                                "25,443", "23,950", "PE", "/", "25,450", "CE", "6.8%", "3.2%",
+                                                "FOMC", "06-19", "calibrated"]
     assert _row(page, "2025-06-26").split()[:2] == ["2025-06-26", "monthly"]
     assert "Strike ladder · 2025-06-19" in page.text
     assert _row(page, "24,200").split() == ["24,200", "PE", "-519", "31.0%", "19.0%"]

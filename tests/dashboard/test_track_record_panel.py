@@ -1,8 +1,9 @@
-"""The dashboard's track-record panel in headless Chromium: rates, target, counts, charts and drift next to the value."""
+"""The dashboard's track-record panel in headless Chromium: rates, target, counts, charts and drift next to
+the value."""
 
 from __future__ import annotations
 
-from test_dashboard_browser import _row, _site, needs_browser, render, serve  # noqa: F401 (serve is a fixture)
+from test_dashboard_browser import _row, _site, needs_browser, render, serve  # noqa: F401 (serve: a fixture)
 
 from aegismatrix.payload.track_record import track_record_block
 from tests.payload.example import example_payload

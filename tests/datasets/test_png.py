@@ -1,5 +1,5 @@
-"""PNGDataset writes PNG bytes as they are (one render for the file and the report page), still takes a Figure,
-and refuses bytes that are not a PNG."""
+"""PNGDataset writes PNG bytes as they are (one render for the file and the report page), still takes a
+Figure, and refuses bytes that are not a PNG."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Direction nodes: pooled universe training wired to the direction layout (the stacking and conformal mechanisms
-are tested in tests/modelling/test_stacking_conformal.py)."""
+"""Direction nodes: pooled universe training wired to the direction layout (the stacking and conformal
+mechanisms are tested in tests/modelling/test_stacking_conformal.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ def test_universe_mode_pools_symbols_and_reports_against_the_prior():
                                      "rsi_14": rng.uniform(20, 80, size=500)}) for sym in ("^NSEI", "^GSPC")],
                       ignore_index=True)
     params = {"universe": {"enabled": True, "horizon": 5, "neutral_band": 0.0056, "report_symbol": "NSEI",
-                           "estimator": {"kind": "xgb_classifier", "params": {"n_estimators": 10, "n_jobs": 1}},
+                           "estimator": {"kind": "xgb_classifier",
+                                         "params": {"n_estimators": 10, "n_jobs": 1}},
                            "splits": {"n_folds": 2, "min_train": 150, "embargo": 5}}}
     out = nodes.train_universe_direction(panel, params)
     assert out["symbols"] == ["^GSPC", "^NSEI"] and out["features"] == ["ret_1d", "rsi_14"]

@@ -39,9 +39,11 @@ def test_template_fits_the_sequence_model_on_training_rows_only(tmp_path, monkey
     close = 10000 * np.exp(np.cumsum(rng.normal(scale=0.01, size=n)))
     dates = pd.bdate_range("2018-01-01", periods=n)
     frame = pd.DataFrame({"date": dates, "f": rng.normal(size=n), "close": close})
-    frame["label"] = (pd.Series(close).shift(-5) / close > 1).astype(float).where(pd.Series(close).shift(-5).notna())
+    frame["label"] = ((pd.Series(close).shift(-5) / close > 1).astype(float)
+                      .where(pd.Series(close).shift(-5).notna()))
     params = {"feature_set": "direction", "label": {"name": "forward_return", "horizon": 5}, "horizon": 5,
-              "class_names": ["down", "up"], "estimator": {"kind": "bilstm_attention", "params": {**SMALL, "epochs": 1, "purge": 5}},
+              "class_names": ["down", "up"],
+              "estimator": {"kind": "bilstm_attention", "params": {**SMALL, "epochs": 1, "purge": 5}},
               "baselines": [{"name": "prior", "kind": "class_prior"}], "primary_baseline": "prior",
               "metric": "log_loss", "tuning": {"n_trials": 0, "storage_dir": str(tmp_path)}}
     seen: list[pd.Index] = []

@@ -46,11 +46,12 @@ def synthetic_daily_plain() -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def synthetic_daily(synthetic_daily_plain: pd.DataFrame, synthetic_us: pd.DataFrame) -> pd.DataFrame:
-    """The synthetic market with the US session a preopen decision may see and its sector index (NIFTY BANK), so
-    overnight and sector features are defined."""
+    """The synthetic market with the US session a preopen decision may see and its sector index (NIFTY BANK),
+    so overnight and sector features are defined."""
     sector = synthetic_sector(synthetic_daily_plain, {"niftybank": "^NSEBANK"}, seed=7)["niftybank"].frame
     daily = with_us_sessions(synthetic_daily_plain, synthetic_us, "preopen")
-    return daily.merge(sector[["date", "close"]].rename(columns={"close": "sector_close"}), on="date", how="left")
+    return daily.merge(sector[["date", "close"]].rename(columns={"close": "sector_close"}), on="date",
+                       how="left")
 
 
 @pytest.fixture(scope="session")

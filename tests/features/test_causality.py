@@ -24,9 +24,11 @@ def _assert_prefix_equal(full: pd.DataFrame, cut: pd.DataFrame, keys: list[str])
     """The cut frame's rows appear unchanged (to 1e-9 relative) in the full frame."""
     assert len(cut) > 0
     merged = cut.merge(full, on=keys, how="left", suffixes=("_cut", "_full"), indicator=True)
-    assert (merged["_merge"] == "both").all(), "a row computed on the cut history is missing from the full run"
+    assert (merged["_merge"] == "both").all(), (
+        "a row computed on the cut history is missing from the full run")
     for name in (c for c in cut.columns if c not in keys):
-        np.testing.assert_allclose(merged[f"{name}_cut"], merged[f"{name}_full"], rtol=1e-9, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(merged[f"{name}_cut"], merged[f"{name}_full"], rtol=1e-9, atol=1e-12,
+                                   err_msg=name)
     # and no full-history row up to the cut date is missing from the cut run
     last = cut["date"].max()
     assert len(full[full["date"] <= last]) == len(cut)
@@ -54,7 +56,8 @@ def test_future_values_do_not_leak(synthetic_daily: pd.DataFrame) -> None:
     t = 700
     noisy = synthetic_daily.copy()
     cols = ["open", "high", "low", "close", "vix_high", "vix_low", "vix_close"]
-    noisy.loc[t:, cols] = noisy.loc[t:, cols].to_numpy() * np.random.default_rng(3).uniform(0.8, 1.2, (len(noisy) - t, 1))
+    noisy.loc[t:, cols] = (noisy.loc[t:, cols].to_numpy()
+                           * np.random.default_rng(3).uniform(0.8, 1.2, (len(noisy) - t, 1)))
     date_t = synthetic_daily["date"].iloc[t - 1]
     for engine in ENGINES:
         a, _ = build_engine_features(synthetic_daily, engine)
@@ -77,27 +80,32 @@ def test_intraday_features_use_their_own_session_only(synthetic_bars: pd.DataFra
     _assert_prefix_equal(full, cut, ["date"])
 
 
-# --- decision_time = preopen (issue 14): the US session of US date t may enter row t, nothing stamped later ---
+# --- decision_time = preopen (issue 14): US session of US date t may enter row t, nothing stamped later ---
 
 def _preopen_features(daily: pd.DataFrame, us: pd.DataFrame, engine: str) -> pd.DataFrame:
-    frame, _ = build_engine_features(with_us_sessions(daily, us, "preopen"), engine, {"sources": {"overnight": [engine]}})
+    frame, _ = build_engine_features(with_us_sessions(daily, us, "preopen"), engine,
+                                     {"sources": {"overnight": [engine]}})
     return frame
 
 
-def _stamped_before_preopen(us: pd.DataFrame, date_t: pd.Timestamp, next_session: pd.Timestamp) -> pd.DataFrame:
-    """US rows whose close (16:00 New York) is at or before 09:00 IST of the next NSE session, written out by hand."""
+def _stamped_before_preopen(us: pd.DataFrame, date_t: pd.Timestamp,
+                            next_session: pd.Timestamp) -> pd.DataFrame:
+    """US rows whose close (16:00 New York) is at or before 09:00 IST of the next NSE session, written out by
+    hand."""
     close_utc = (us["date"] + pd.Timedelta(hours=16)).dt.tz_localize("America/New_York").dt.tz_convert("UTC")
     decision_utc = (next_session + pd.Timedelta(hours=9)).tz_localize("Asia/Kolkata").tz_convert("UTC")
     return us.loc[(close_utc <= decision_utc).to_numpy()].reset_index(drop=True)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_preopen_rows_ignore_data_stamped_after_the_decision(synthetic_daily_plain, synthetic_us, engine) -> None:
+def test_preopen_rows_ignore_data_stamped_after_the_decision(synthetic_daily_plain, synthetic_us,
+                                                             engine) -> None:
     """Black box: truncate both markets at row t's decision instant, or scramble and add data after it."""
     full = _preopen_features(synthetic_daily_plain, synthetic_us, engine)
     rng = np.random.default_rng(5)
     for k in _cut_points(len(synthetic_daily_plain), seed=14)[:6]:
-        date_t, next_session = synthetic_daily_plain["date"].iloc[k - 1], synthetic_daily_plain["date"].iloc[k]
+        date_t, next_session = (synthetic_daily_plain["date"].iloc[k - 1],
+                                synthetic_daily_plain["date"].iloc[k])
         us_known = _stamped_before_preopen(synthetic_us, date_t, next_session)
         assert us_known["date"].max() <= date_t  # the US session of a later US date closes after 09:00 IST
         cut = _preopen_features(synthetic_daily_plain.iloc[:k], us_known, engine)
@@ -109,18 +117,23 @@ def test_preopen_rows_ignore_data_stamped_after_the_decision(synthetic_daily_pla
         noisy_us = pd.concat([noisy_us, added], ignore_index=True)  # sessions added after t as well
         noisy_nse = synthetic_daily_plain.copy()
         cols = ["open", "high", "low", "close", "vix_high", "vix_low", "vix_close"]
-        noisy_nse.loc[k:, cols] = noisy_nse.loc[k:, cols].to_numpy() * rng.uniform(0.8, 1.2, (len(noisy_nse) - k, 1))
+        noisy_nse.loc[k:, cols] = (noisy_nse.loc[k:, cols].to_numpy()
+                                   * rng.uniform(0.8, 1.2, (len(noisy_nse) - k, 1)))
         scrambled = _preopen_features(noisy_nse, noisy_us, engine)
-        pd.testing.assert_frame_equal(full[full["date"] <= date_t], scrambled[scrambled["date"] <= date_t], rtol=1e-9)
+        pd.testing.assert_frame_equal(full[full["date"] <= date_t], scrambled[scrambled["date"] <= date_t],
+                                      rtol=1e-9)
 
 
-def test_us_rows_dated_after_t_never_enter_even_across_an_nse_holiday(synthetic_daily_plain, synthetic_us) -> None:
-    """NSE closed on t+1 (US open): the US session of t+1 closes before 09:00 IST of t+2 but is dated after t."""
+def test_us_rows_dated_after_t_never_enter_even_across_an_nse_holiday(synthetic_daily_plain,
+                                                                      synthetic_us) -> None:
+    """NSE closed on t+1 (US open): the US session of t+1 closes before 09:00 IST of t+2 but is dated after
+    t."""
     k = 400
     holiday = synthetic_daily_plain["date"].iloc[k]
     daily = synthetic_daily_plain.drop(index=k).reset_index(drop=True)
     us = pd.concat([synthetic_us.loc[synthetic_us["date"] != holiday],
-                    synthetic_us.loc[synthetic_us["date"] < holiday].tail(1).assign(date=holiday)], ignore_index=True)
+                    synthetic_us.loc[synthetic_us["date"] < holiday].tail(1).assign(date=holiday)],
+                   ignore_index=True)
     base = _preopen_features(daily, us.sort_values("date"), "direction")
     moved = us.copy()
     moved.loc[moved["date"] == holiday, ["close", "vix_close"]] *= 1.3
@@ -128,14 +141,17 @@ def test_us_rows_dated_after_t_never_enter_even_across_an_nse_holiday(synthetic_
     date_t = synthetic_daily_plain["date"].iloc[k - 1]
     pd.testing.assert_frame_equal(base[base["date"] <= date_t], changed[changed["date"] <= date_t], rtol=1e-9)
     attached = with_us_sessions(daily, us.sort_values("date"), "preopen")
-    at_t, following = attached.loc[attached["date"] == date_t].iloc[0], attached.loc[attached["date"] > date_t].iloc[0]
+    at_t, following = (attached.loc[attached["date"] == date_t].iloc[0],
+                       attached.loc[attached["date"] > date_t].iloc[0])
     assert at_t["us_date"] <= date_t  # the US session of the NSE holiday is dated after t
     in_between = us["date"].gt(date_t) & us["date"].le(following["date"])
-    assert following["us_sessions_new"] == in_between.sum() >= 1  # it enters the next row, together with its own
+    # it enters the next row, together with its own
+    assert following["us_sessions_new"] == in_between.sum() >= 1
 
 
 def test_close_mode_does_not_see_the_us_session_of_t(synthetic_daily_plain, synthetic_us) -> None:
-    """At 15:30 IST of t the US session of t has not opened: altering it changes preopen row t, never close row t."""
+    """At 15:30 IST of t the US session of t has not opened: altering it changes preopen row t, never close
+    row t."""
     k = 500
     date_t = synthetic_daily_plain["date"].iloc[k - 1]
     moved = synthetic_us.copy()
@@ -144,9 +160,12 @@ def test_close_mode_does_not_see_the_us_session_of_t(synthetic_daily_plain, synt
     params = {"sources": {"overnight": ["direction"]}}
     rows = {}
     for mode in ("close", "preopen"):
-        a, _ = build_engine_features(with_us_sessions(synthetic_daily_plain, synthetic_us, mode), "direction", params)
-        b, _ = build_engine_features(with_us_sessions(synthetic_daily_plain, moved, mode), "direction", params)
-        rows[mode] = (a.loc[a["date"] == date_t, "us_overnight_ret"].item(), b.loc[b["date"] == date_t, "us_overnight_ret"].item())
+        a, _ = build_engine_features(with_us_sessions(synthetic_daily_plain, synthetic_us, mode), "direction",
+                                     params)
+        b, _ = build_engine_features(with_us_sessions(synthetic_daily_plain, moved, mode), "direction",
+                                     params)
+        rows[mode] = (a.loc[a["date"] == date_t, "us_overnight_ret"].item(),
+                      b.loc[b["date"] == date_t, "us_overnight_ret"].item())
     assert rows["close"][0] == rows["close"][1]
     assert rows["preopen"][0] != rows["preopen"][1]
 
@@ -154,7 +173,8 @@ def test_close_mode_does_not_see_the_us_session_of_t(synthetic_daily_plain, synt
 def test_event_features_causal_on_truncated_history(synthetic_daily_plain) -> None:
     """Scheduled events and expiries (issue 13's calendar): rows up to t do not depend on rows after t."""
     params = {"sources": {"events": ["direction"]}}
-    daily = synthetic_daily_plain.assign(date=pd.bdate_range(end="2022-12-30", periods=len(synthetic_daily_plain)))
+    daily = synthetic_daily_plain.assign(date=pd.bdate_range(end="2022-12-30",
+                                                             periods=len(synthetic_daily_plain)))
     full, _ = build_engine_features(daily, "direction", params)
     assert {"days_to_rbi_policy", "nifty_weekly_expiry_next_session"} <= set(full.columns)
     for k in _cut_points(len(daily), seed=15)[:3]:
@@ -162,7 +182,8 @@ def test_event_features_causal_on_truncated_history(synthetic_daily_plain) -> No
         _assert_prefix_equal(full, cut, ["date"])
 
 
-def test_sector_features_causal_on_truncated_history_and_scrambled_future(synthetic_daily: pd.DataFrame) -> None:
+def test_sector_features_causal_on_truncated_history_and_scrambled_future(
+        synthetic_daily: pd.DataFrame) -> None:
     """The sector index (NIFTY BANK, same 15:30 IST close): rows up to t ignore every sector close after t."""
     params = {"sources": {"sector": ["direction", "seller", "buyer"]}}
     t = 700
@@ -176,4 +197,5 @@ def test_sector_features_causal_on_truncated_history_and_scrambled_future(synthe
             cut, _ = build_engine_features(synthetic_daily.iloc[:k], engine, params)
             _assert_prefix_equal(full, cut, ["date"])
         scrambled, _ = build_engine_features(noisy, engine, params)
-        pd.testing.assert_frame_equal(full[full["date"] <= date_t], scrambled[scrambled["date"] <= date_t], rtol=1e-9)
+        pd.testing.assert_frame_equal(full[full["date"] <= date_t], scrambled[scrambled["date"] <= date_t],
+                                      rtol=1e-9)

@@ -22,7 +22,8 @@ def test_engine_set_sizes_and_registry_membership() -> None:
 def test_frame_contract(synthetic_daily: pd.DataFrame, engine: str) -> None:
     frame, entry = build_engine_features(synthetic_daily, engine)
     assert list(frame.columns) == ["date", *ENGINE_SETS[engine]]
-    assert frame["date"].dtype == "datetime64[ns]" and frame["date"].is_monotonic_increasing and frame["date"].is_unique
+    assert (frame["date"].dtype == "datetime64[ns]" and frame["date"].is_monotonic_increasing
+            and frame["date"].is_unique)
     values = frame.drop(columns="date")
     assert (values.dtypes == "float64").all() and np.isfinite(values.to_numpy()).all()
     assert entry["features"] == list(ENGINE_SETS[engine]) and entry["n_rows"] == len(frame)
@@ -63,7 +64,8 @@ def test_fingerprint_stable_and_sensitive(synthetic_daily: pd.DataFrame) -> None
     _, a = build_engine_features(synthetic_daily, "direction")
     _, b = build_engine_features(synthetic_daily.iloc[:900], "direction")
     assert a["fingerprint"] == b["fingerprint"]  # same names, params and code: data length does not matter
-    _, c = build_engine_features(synthetic_daily, "direction", {"feature_sets": {"direction": ["rsi_14", "ret_1d"]}})
+    _, c = build_engine_features(synthetic_daily, "direction",
+                                 {"feature_sets": {"direction": ["rsi_14", "ret_1d"]}})
     assert c["features"] == ["rsi_14", "ret_1d"] and c["fingerprint"] != a["fingerprint"]
     fps = {build_engine_features(synthetic_daily, e)[1]["fingerprint"] for e in ENGINES}
     assert len(fps) == 3
@@ -78,8 +80,10 @@ def test_bad_requests_fail_loudly(synthetic_daily: pd.DataFrame) -> None:
         build_engine_features(synthetic_daily.drop(columns="high"), "buyer")
 
 
-def test_sector_source_adds_its_features_and_refuses_without_sector_close(synthetic_daily: pd.DataFrame) -> None:
-    with_sector, entry = build_engine_features(synthetic_daily, "direction", {"sources": {"sector": ["direction"]}})
+def test_sector_source_adds_its_features_and_refuses_without_sector_close(
+        synthetic_daily: pd.DataFrame) -> None:
+    with_sector, entry = build_engine_features(synthetic_daily, "direction",
+                                               {"sources": {"sector": ["direction"]}})
     assert {"sector_rel_ret_5d", "sector_corr_63d"} <= set(entry["features"])
     assert np.isfinite(with_sector[entry["features"]].to_numpy()).all()
     with pytest.raises(ValueError, match="data_ingestion.sector"):

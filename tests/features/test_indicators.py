@@ -1,4 +1,5 @@
-"""The indicator library: registry coverage, hand-written helpers against TA-Lib, volume handling, no VIX open."""
+"""The indicator library: registry coverage, hand-written helpers against TA-Lib, volume handling, no VIX
+open."""
 
 from __future__ import annotations
 

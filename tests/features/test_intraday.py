@@ -5,13 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from aegismatrix.features.intraday import INTRADAY_COLUMNS, PROFILE_COLUMNS, intraday_features, time_of_day_profile
+from aegismatrix.features.intraday import (
+    INTRADAY_COLUMNS,
+    PROFILE_COLUMNS,
+    intraday_features,
+    time_of_day_profile,
+)
 
 BAR_COLUMNS = ["timestamp", "date", "open", "high", "low", "close", "volume", "interval"]
 
 
 def _no_bars() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c in ("timestamp", "date") else "float64") for c in BAR_COLUMNS})
+    return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c in ("timestamp", "date") else "float64")
+                         for c in BAR_COLUMNS})
 
 
 def test_empty_intraday_gives_documented_empty_frames() -> None:

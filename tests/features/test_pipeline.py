@@ -11,8 +11,8 @@ from aegismatrix.features.registry import DOC_PATH, doc_section, render_markdown
 from aegismatrix.pipelines.feature_engineering import create_pipeline
 from tests.features.conftest import synthetic_us_daily
 
-OUTPUTS = ["direction_features", "seller_features", "buyer_features", "intraday_features", "universe_features",
-           "feature_manifest"]
+OUTPUTS = ["direction_features", "seller_features", "buyer_features", "intraday_features",
+           "universe_features", "feature_manifest"]
 
 
 def _params(project_root) -> dict:
@@ -23,7 +23,8 @@ def _params(project_root) -> dict:
 def _run(project_root, daily, bars, universe) -> dict:
     catalog = DataCatalog({
         "market_daily": MemoryDataset(daily), "market_intraday": MemoryDataset(bars),
-        "us_daily": MemoryDataset(synthetic_us_daily(daily)), "params:decision_time": MemoryDataset("preopen"),
+        "us_daily": MemoryDataset(synthetic_us_daily(daily)),
+        "params:decision_time": MemoryDataset("preopen"),
         "universe_daily": MemoryDataset({k: (lambda f=f: f) for k, f in universe.items()}),
         "params:feature_engineering": MemoryDataset(_params(project_root)),
         **{name: MemoryDataset() for name in OUTPUTS},
@@ -32,7 +33,8 @@ def _run(project_root, daily, bars, universe) -> dict:
     return {name: catalog[name].load() for name in OUTPUTS}
 
 
-def test_pipeline_outputs_follow_the_contracts(project_root, synthetic_daily, synthetic_bars, synthetic_panel_input):
+def test_pipeline_outputs_follow_the_contracts(project_root, synthetic_daily, synthetic_bars,
+                                               synthetic_panel_input):
     out = _run(project_root, synthetic_daily, synthetic_bars, dict(list(synthetic_panel_input.items())[:3]))
     manifest = out["feature_manifest"]
     assert set(manifest) == {"direction", "seller", "buyer"}
@@ -52,4 +54,5 @@ def test_pipeline_without_intraday_or_universe(project_root, synthetic_daily, sy
 
 
 def test_registry_doc_is_up_to_date():
-    assert doc_section(DOC_PATH.read_text(encoding="utf-8")) == render_markdown(), "run `python -m aegismatrix.features`"
+    assert doc_section(DOC_PATH.read_text(encoding="utf-8")) == render_markdown(), (
+        "run `python -m aegismatrix.features`")

@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 
 from aegismatrix.features.indicators import PRICE_FAMILIES, compute_library
-from aegismatrix.features.universe import PRICE_FEATURES, VOLUME_FEATURES, build_universe_panel, universe_feature_names
+from aegismatrix.features.universe import (
+    PRICE_FEATURES,
+    VOLUME_FEATURES,
+    build_universe_panel,
+    universe_feature_names,
+)
 
 
 def test_panel_of_26_symbols_is_fast_and_clean(synthetic_panel_input: dict[str, pd.DataFrame]) -> None:
@@ -28,7 +33,8 @@ def test_panel_rows_equal_single_symbol_library(synthetic_panel_input: dict[str,
     np.testing.assert_allclose(panel[lib.columns].tail(50).to_numpy(), lib.to_numpy(), rtol=1e-12)
 
 
-def test_volume_features_left_out_when_a_symbol_lacks_volume(synthetic_panel_input: dict[str, pd.DataFrame]) -> None:
+def test_volume_features_left_out_when_a_symbol_lacks_volume(
+        synthetic_panel_input: dict[str, pd.DataFrame]) -> None:
     parts = dict(list(synthetic_panel_input.items())[:3])
     first = next(iter(parts))
     parts[first] = parts[first].assign(volume=np.nan)

@@ -1,4 +1,5 @@
-"""A model never trained: the catalog hook loads None, the template serves its baseline, the payload says so."""
+"""A model never trained: the catalog hook loads None, the template serves its baseline, the payload says
+so."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from aegismatrix.datasets import ModelBundleDataset
 from aegismatrix.modelling.template import build_model_input, predict_frozen
 from aegismatrix.pipelines.inference.hooks import VERSIONS_DATASET, MissingModelHooks
 
-PARAMS = {"feature_set": "toy", "label": {"name": "forward_return", "horizon": 1}, "horizon": 1, "label_bins": [0.5],
-          "class_names": ["below", "above"], "estimator": {"kind": "logistic"},
-          "baselines": [{"name": "prior", "kind": "class_prior"}], "primary_baseline": "prior", "metric": "log_loss"}
+PARAMS = {"feature_set": "toy", "label": {"name": "forward_return", "horizon": 1}, "horizon": 1,
+          "label_bins": [0.5], "class_names": ["below", "above"], "estimator": {"kind": "logistic"},
+          "baselines": [{"name": "prior", "kind": "class_prior"}], "primary_baseline": "prior",
+          "metric": "log_loss"}
 
 
 def _uses(*inputs: str) -> Pipeline:
@@ -24,14 +26,16 @@ def _uses(*inputs: str) -> Pipeline:
 
 def test_hook_loads_none_for_a_model_never_trained_and_a_stub_for_its_metrics(tmp_path):
     catalog = DataCatalog({
-        "toy.m.model": ModelBundleDataset(filepath=str(tmp_path / "models" / "m"), version=Version(None, None)),
-        "toy.m.metrics": ModelBundleDataset(filepath=str(tmp_path / "metrics" / "m"), version=Version(None, None)),
+        "toy.m.model": ModelBundleDataset(filepath=str(tmp_path / "models" / "m"),
+                                          version=Version(None, None)),
+        "toy.m.metrics": ModelBundleDataset(filepath=str(tmp_path / "metrics" / "m"),
+                                            version=Version(None, None)),
         "params:toy.m": MemoryDataset(PARAMS),
     })
     with pytest.raises(DatasetError):
         catalog.load("toy.m.model")
-    MissingModelHooks().before_pipeline_run({"load_versions": {}}, _uses("toy.m.model", "toy.m.metrics", VERSIONS_DATASET),
-                                            catalog)
+    MissingModelHooks().before_pipeline_run({"load_versions": {}},
+                                            _uses("toy.m.model", "toy.m.metrics", VERSIONS_DATASET), catalog)
     assert catalog.load("toy.m.model") is None
     metrics = catalog.load("toy.m.metrics")
     assert metrics["status"] == "no_edge" and metrics["edge"] is False and metrics["metric"] == "log_loss"
@@ -40,13 +44,17 @@ def test_hook_loads_none_for_a_model_never_trained_and_a_stub_for_its_metrics(tm
 
 def test_hook_reports_versions_and_never_hides_a_pinned_version(tmp_path):
     folder = str(tmp_path / "models" / "m")
-    ModelBundleDataset(filepath=folder, version=Version(None, "2026-01-01T00.00.00.000Z")).save({"meta": {"x": 1}, "blobs": {}})
-    catalog = DataCatalog({"toy.m.model": ModelBundleDataset(filepath=folder, version=Version(None, None)),
-                           "toy.p.model": ModelBundleDataset(filepath=str(tmp_path / "p"),
-                                                             version=Version("2025-01-01T00.00.00.000Z", None))})
+    ModelBundleDataset(filepath=folder, version=Version(None, "2026-01-01T00.00.00.000Z")).save(
+        {"meta": {"x": 1}, "blobs": {}})
+    catalog = DataCatalog({
+        "toy.m.model": ModelBundleDataset(filepath=folder, version=Version(None, None)),
+        "toy.p.model": ModelBundleDataset(filepath=str(tmp_path / "p"),
+                                          version=Version("2025-01-01T00.00.00.000Z", None)),
+    })
     MissingModelHooks().before_pipeline_run({"load_versions": {"toy.p.model": "2025-01-01T00.00.00.000Z"}},
                                             _uses("toy.m.model", "toy.p.model", VERSIONS_DATASET), catalog)
-    assert catalog.load(VERSIONS_DATASET) == {"toy.m": "2026-01-01T00.00.00.000Z", "toy.p": "2025-01-01T00.00.00.000Z"}
+    assert catalog.load(VERSIONS_DATASET) == {"toy.m": "2026-01-01T00.00.00.000Z",
+                                              "toy.p": "2025-01-01T00.00.00.000Z"}
     assert catalog.load("toy.m.model")["meta"]["x"] == 1
     with pytest.raises(DatasetError):  # a pinned version that does not exist fails loudly
         catalog.load("toy.p.model")
@@ -57,8 +65,9 @@ def test_template_serves_the_baseline_for_every_row_when_the_model_is_missing():
     rng = np.random.default_rng(1)
     close = 10000 * np.exp(np.cumsum(rng.normal(scale=0.01, size=n)))
     dates = pd.bdate_range("2021-01-01", periods=n)
-    market = pd.DataFrame({"date": dates, "open": close, "high": close * 1.01, "low": close * 0.99, "close": close,
-                           "volume": np.nan, "vix_high": 15.0, "vix_low": 15.0, "vix_close": 15.0, "vix_filled": False})
+    market = pd.DataFrame({"date": dates, "open": close, "high": close * 1.01, "low": close * 0.99,
+                           "close": close, "volume": np.nan, "vix_high": 15.0, "vix_low": 15.0,
+                           "vix_close": 15.0, "vix_filled": False})
     features = pd.DataFrame({"date": dates, "f": rng.normal(size=n)})
     model_input = build_model_input(features, market, PARAMS)
     served = predict_frozen(model_input, None, {"toy": {"fingerprint": "x", "features": ["f"]}}, PARAMS)
@@ -77,22 +86,26 @@ def test_serving_run_keeps_per_model_intermediates_in_memory_and_reads_saved_one
 
     catalog = DataCatalog.from_config({
         "toy.m.predictions": {"type": "pandas.ParquetDataset", "filepath": str(tmp_path / "p.parquet")},
-        "market_daily": {"type": "pandas.ParquetDataset", "filepath": str(tmp_path / "m.parquet"), "versioned": True,
+        "market_daily": {"type": "pandas.ParquetDataset", "filepath": str(tmp_path / "m.parquet"),
+                         "versioned": True,
                          "validator": {"class": "aegismatrix.contracts.MarketDaily", "on": ["save"]}},
     })
     catalog["params:inference"] = MemoryDataset({"in_memory": ["*.predictions"]})
     serving = Pipeline([Node(lambda: 0, None, "market_daily", name="ingest"),
                         Node(lambda m: 0, "market_daily", "toy.m.predictions", name="predict"),
-                        Node(lambda p, q: 0, ["toy.m.predictions", "params:inference"], "signal_ledger", name="record")])
+                        Node(lambda p, q: 0, ["toy.m.predictions", "params:inference"], "signal_ledger",
+                             name="record")])
     ServingMemoryHooks().before_pipeline_run({}, serving, catalog)
     assert isinstance(catalog.get("toy.m.predictions"), MemoryDataset)
     cached = catalog.get("market_daily")
-    assert isinstance(cached, CachedDataset) and isinstance(_versioned(catalog, "market_daily"), ParquetDataset)
+    assert (isinstance(cached, CachedDataset)
+            and isinstance(_versioned(catalog, "market_daily"), ParquetDataset))
     with pytest.raises(Exception, match="market_daily"):  # the frame contract still runs on save
         catalog.save("market_daily", pd.DataFrame({"date": [1]}))
 
     training = DataCatalog.from_config({"toy.m.predictions": {"type": "pandas.ParquetDataset",
                                                               "filepath": str(tmp_path / "q.parquet")}})
     training["params:inference"] = MemoryDataset({"in_memory": ["*.predictions"]})
-    ServingMemoryHooks().before_pipeline_run({}, serving + Pipeline([Node(lambda: 0, None, "toy.m.model")]), training)
+    ServingMemoryHooks().before_pipeline_run({}, serving + Pipeline([Node(lambda: 0, None, "toy.m.model")]),
+                                             training)
     assert isinstance(training.get("toy.m.predictions"), ParquetDataset)  # a run that trains saves everything

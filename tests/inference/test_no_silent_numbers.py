@@ -1,4 +1,5 @@
-"""Issue 12 finding 2: a NaN/inf never becomes 0.0; it is served as null, marked `unavailable`, with a reason."""
+"""Issue 12 finding 2: a NaN/inf never becomes 0.0; it is served as null, marked `unavailable`, with a
+reason."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from .conftest import INFERENCE_PARAMS
 SIGNAL_COLUMNS = {
     "direction": ["p_down", "p_neutral", "p_up", "neutral_band", "conviction", "expected_abs_move_points",
                   "move_lower_points", "move_upper_points"],
-    "seller": ["vol_forecast_21d", "p_vol_low", "p_vol_medium", "p_vol_high", "trap_probability", "safe_lower_5d",
-               "safe_upper_5d", "breach_probability_5d", "safe_lower_21d", "safe_upper_21d", "breach_probability_21d"],
+    "seller": ["vol_forecast_21d", "p_vol_low", "p_vol_medium", "p_vol_high", "trap_probability",
+               "safe_lower_5d", "safe_upper_5d", "breach_probability_5d", "safe_lower_21d", "safe_upper_21d",
+               "breach_probability_21d"],
     "buyer": ["breakout_probability", "spike_up_probability", "p_breakout_up", "p_breakout_down",
               "theta_ratio_forecast", "theta_edge"],
 }
@@ -26,7 +28,8 @@ SIGNAL_COLUMNS = {
 
 def _assemble(market, provenance, signals):
     return assemble_payload(market, provenance, signals, {}, {}, INFERENCE_PARAMS,
-                            gamma_windows={"windows": [{"start": "09:15", "end": "09:45", "typical_abs_move_points": 40.0}],
+                            gamma_windows={"windows": [{"start": "09:15", "end": "09:45",
+                                                        "typical_abs_move_points": 40.0}],
                                            "reason": None}, max_pain={"max_pain": None, "reason": "no chain"})
 
 
@@ -64,7 +67,8 @@ def test_nan_vol_forecast_is_null_and_unavailable_never_zero_labelled_model(mark
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("engine,column", [(e, c) for e, cols in SIGNAL_COLUMNS.items() for c in cols])
-def test_every_signal_column_that_is_not_finite_is_served_null(market, signals, provenance, engine, column, bad):
+def test_every_signal_column_that_is_not_finite_is_served_null(market, signals, provenance, engine, column,
+                                                               bad):
     clean = _assemble(market, provenance, copy.deepcopy(signals))
     frame = signals[engine]
     frame.loc[frame["date"] == frame["date"].max(), column] = bad
@@ -74,11 +78,14 @@ def test_every_signal_column_that_is_not_finite_is_served_null(market, signals, 
     changed = [p for p in before if p in after and after[p] != before[p] and "model_source" not in p
                and not p.startswith(("$.data", "$.generated_at"))]
     assert changed, f"{engine}.{column} = {bad} changed nothing in the payload"
-    assert all(after[p] is None for p in changed if not isinstance(before[p], str) or p.endswith(("label", "spike_bias", "vol_regime"))), changed
+    assert all(after[p] is None for p in changed
+               if not isinstance(before[p], str)
+               or p.endswith(("label", "spike_bias", "vol_regime"))), changed
     assert not any(after[p] == 0.0 and before[p] != 0.0 for p in changed)
     listed = {u["path"] for u in payload["data"]["unavailable"]}
     assert {p for p in changed if after[p] is None} <= listed
-    assert "unavailable" in {v for p, v in after.items() if p.endswith("model_source") or ".model_source." in p}
+    assert "unavailable" in {v for p, v in after.items()
+                             if p.endswith("model_source") or ".model_source." in p}
 
 
 def test_every_numeric_payload_field_becomes_null_with_a_reason(market, signals, provenance):

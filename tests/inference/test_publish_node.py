@@ -1,4 +1,5 @@
-"""The publish node: a valid payload is written atomically; a broken one fails and the last good file stays."""
+"""The publish node: a valid payload is written atomically; a broken one fails and the last good file
+stays."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ def test_broken_payload_is_rejected_and_the_last_good_one_stays(tmp_path):
     assert publish(good, params) is good
     before = path.read_bytes()
     assert json.loads(before)["data_as_of"] == good["data_as_of"]
-    assert (tmp_path / "dashboard" / "index.html").exists() and (tmp_path / "dashboard" / "aegismatrix.json").exists()
+    assert ((tmp_path / "dashboard" / "index.html").exists()
+            and (tmp_path / "dashboard" / "aegismatrix.json").exists())
 
     broken = copy.deepcopy(good)
-    broken["seller"]["trap_probability"] = 1.3            # not a probability (NaN would be served null: unavailable)
+    # not a probability (NaN would be served null: unavailable)
+    broken["seller"]["trap_probability"] = 1.3
     del broken["buyer"]["gamma_windows_reason"]            # missing key
     with pytest.raises(PayloadValidationError) as info:
         publish(broken, params)

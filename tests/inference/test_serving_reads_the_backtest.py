@@ -1,5 +1,5 @@
-"""Serving runs do not rerun the weekly strategy backtest: they read the release's version, and when the seller
-engine was never trained the payload says there is none."""
+"""Serving runs do not rerun the weekly strategy backtest: they read the release's version, and when the
+seller engine was never trained the payload says there is none."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ def test_training_computes_the_backtest_and_serving_reads_it():
 
 def test_a_backtest_never_trained_is_served_as_none_with_the_reason(tmp_path):
     catalog = DataCatalog({
-        "seller_strategy_backtest": ParquetDataset(filepath=str(tmp_path / "b.parquet"), version=Version(None, None)),
+        "seller_strategy_backtest": ParquetDataset(filepath=str(tmp_path / "b.parquet"),
+                                                   version=Version(None, None)),
         "seller_strategy_backtest_summary": AtomicJSONDataset(filepath=str(tmp_path / "s.json"),
                                                               version=Version(None, None)),
         "params:direction": MemoryDataset({}),
@@ -39,6 +40,8 @@ def test_a_backtest_never_trained_is_served_as_none_with_the_reason(tmp_path):
         catalog.load("seller_strategy_backtest_summary")
     consumer = Pipeline([Node(lambda a, b: 0, sorted(BACKTEST), "out", name="payload")])
     MissingModelHooks().before_pipeline_run({"load_versions": {}}, consumer, catalog)
-    trades, summary = catalog.load("seller_strategy_backtest"), catalog.load("seller_strategy_backtest_summary")
+    trades = catalog.load("seller_strategy_backtest")
+    summary = catalog.load("seller_strategy_backtest_summary")
     assert trades is None and summary is None
-    assert strategy_backtest_section(trades, summary)["reason"] == "no strategy backtest computed (seller engine not run)"
+    reason = strategy_backtest_section(trades, summary)["reason"]
+    assert reason == "no strategy backtest computed (seller engine not run)"

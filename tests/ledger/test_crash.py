@@ -24,7 +24,8 @@ CHILD = textwrap.dedent("""
     from aegismatrix.ledger.store import SignalLedger
 
     ledger = SignalLedger({url!r})
-    ledger.append({{"run_id": "done", "kind": "backfill"}}, make_rows(pd.bdate_range("2021-01-04", periods=20)))
+    ledger.append({{"run_id": "done", "kind": "backfill"}},
+                  make_rows(pd.bdate_range("2021-01-04", periods=20)))
     print("RUN-1-COMMITTED", flush=True)
 
     def stall(conn, cursor, statement, params, context, executemany):
@@ -33,7 +34,8 @@ CHILD = textwrap.dedent("""
             time.sleep(120)
 
     sa.event.listen(ledger.engine, "after_cursor_execute", stall)
-    ledger.append({{"run_id": "killed", "kind": "inference"}}, make_rows(pd.bdate_range("2021-06-01", periods=30)))
+    ledger.append({{"run_id": "killed", "kind": "inference"}},
+                  make_rows(pd.bdate_range("2021-06-01", periods=30)))
 """)
 
 

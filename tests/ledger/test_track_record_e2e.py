@@ -1,6 +1,7 @@
 """Done-when of issue 15 on real NIFTY/VIX: train the seller to 2020-12-31, infer to 2022-12-30, backfill from
-2021-01-01, score; the scorecard's breach rates equal a direct computation from the served ranges and the realised
-highs and lows; reruns add no rows; the ledger names the MLflow run that trained the served models."""
+2021-01-01, score; the scorecard's breach rates equal a direct computation from the served ranges and the
+realised highs and lows; reruns add no rows; the ledger names the MLflow run that trained the served
+models."""
 
 from __future__ import annotations
 
@@ -69,8 +70,8 @@ def record(tmp_path_factory, copy_project_to, small_models, real_data_dir):
 
 
 def _direct_breach_rate(market: pd.DataFrame, served: pd.DataFrame, h: int) -> tuple[float, int]:
-    """Loop over the served ranges from 2021-01-01: matured when the data hold t+h; breach = any high above the
-    upper or low below the lower level in sessions t+1..t+h."""
+    """Loop over the served ranges from 2021-01-01: matured when the data hold t+h; breach = any high above
+    the upper or low below the lower level in sessions t+1..t+h."""
     market = market.sort_values("date").reset_index(drop=True)
     index = {d: i for i, d in enumerate(pd.to_datetime(market["date"]))}
     high, low, hits, n = market["high"].to_numpy(), market["low"].to_numpy(), 0, 0

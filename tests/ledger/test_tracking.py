@@ -1,4 +1,5 @@
-"""MLflow tracking from the Kedro hook: parameters flattened, headline metrics, the release and the run index."""
+"""MLflow tracking from the Kedro hook: parameters flattened, headline metrics, the release and the run
+index."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""A requests.Session that serves recorded Yahoo chart-API JSON, so the real yfinance code path runs offline."""
+"""A requests.Session that serves recorded Yahoo chart-API JSON, so the real yfinance code path runs
+offline."""
 
 from __future__ import annotations
 

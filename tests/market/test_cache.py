@@ -20,7 +20,8 @@ def test_round_trip_keeps_fetched_at(tmp_path):
     entry = cache.read("^NSEI", "1d")
     assert entry.fetched_at == stamp and len(entry.frame) == 5
     assert entry.age_hours(stamp + pd.Timedelta(hours=5)) == pytest.approx(5)
-    assert entry.is_fresh(72, stamp + pd.Timedelta(hours=5)) and not entry.is_fresh(1, stamp + pd.Timedelta(hours=5))
+    assert (entry.is_fresh(72, stamp + pd.Timedelta(hours=5))
+            and not entry.is_fresh(1, stamp + pd.Timedelta(hours=5)))
     assert entry.path.name == "_NSEI_1d.parquet"
 
 

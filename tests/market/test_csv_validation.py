@@ -36,8 +36,10 @@ def test_clean_file_passes_unchanged(tmp_path):
 
 
 def test_missing_columns_name_file_and_check(tmp_path):
-    with pytest.raises(DataValidationError, match=r"nifty50\.csv: check 'columns' failed: missing required columns \['low'\]"):
-        _load(tmp_path, "\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != 3) for line in GOOD.splitlines()))
+    with pytest.raises(DataValidationError,
+                       match=r"nifty50\.csv: check 'columns' failed: missing required columns \['low'\]"):
+        _load(tmp_path, "\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != 3)
+                                  for line in GOOD.splitlines()))
 
 
 def test_duplicate_dates_repaired_or_failed(tmp_path):
@@ -69,7 +71,8 @@ def test_non_numeric_prices_dropped_or_failed(tmp_path):
 
 
 def test_ohlc_rounding_repaired_large_violation_dropped(tmp_path):
-    text = GOOD.replace("2024-01-02,100.5,102,100,101", "2024-01-02,100.5,102,100.55,101")  # low 0.05 above the open (rounding)
+    # low 0.05 above the open (rounding)
+    text = GOOD.replace("2024-01-02,100.5,102,100,101", "2024-01-02,100.5,102,100.55,101")
     text = text.replace("2024-01-04,102,102.5,101,101.5", "2024-01-04,102,99,98,101.5")  # high far below open
     frame, findings = _load(tmp_path, text)
     assert frame.loc[frame["date"] == "2024-01-02", "low"].item() == 100.5
@@ -111,5 +114,6 @@ def test_unparseable_dates_are_a_clear_error(tmp_path):
 
 def test_vix_bounds(tmp_path):
     text = GOOD.replace("2024-01-03,101,103,100.5,102", "2024-01-03,101,999,100.5,500")
-    frame, findings = _load(tmp_path, text.replace("100", "20").replace("101", "21").replace("102", "22"), role="vix")
+    frame, findings = _load(tmp_path, text.replace("100", "20").replace("101", "21").replace("102", "22"),
+                            role="vix")
     assert any(f["check"] == "implied_vol_bounds" for f in findings)

@@ -1,5 +1,5 @@
-"""The one VIX-implied move: trading days convert at 365/252 calendar days a session, and every user of it (labels,
-features, pricing, payload) gets the same number."""
+"""The one VIX-implied move: trading days convert at 365/252 calendar days a session, and every user of it
+(labels, features, pricing, payload) gets the same number."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""NSE trading calendar (holidays XNSE + committed overrides), expiry rules and the event table on known dates."""
+"""NSE trading calendar (holidays XNSE + committed overrides), expiry rules and the event table on known
+dates."""
 
 from __future__ import annotations
 
@@ -70,7 +71,8 @@ def test_events_have_sources_and_fomc_lands_on_the_next_session():
 
 def test_days_to_next_event_uses_only_events_known_at_t():
     frame = days_to_next_event(["2024-03-15", "2024-03-18", "2024-07-22"])
-    assert pd.isna(frame.loc["2024-03-15", "days_to_next_election_result"])  # poll schedule announced 16 March
+    # poll schedule announced 16 March
+    assert pd.isna(frame.loc["2024-03-15", "days_to_next_election_result"])
     assert frame.loc["2024-03-18", "days_to_next_election_result"] == 78
     assert frame.loc["2024-07-22", "days_to_next_union_budget"] == 1
     assert frame.loc["2024-07-22", "days_to_next_nifty_weekly_expiry"] == 3
@@ -89,7 +91,8 @@ def test_calendar_matches_the_real_nifty_sessions_2001_2022(real_data_dir):
 def test_buyer_theta_days_count_nse_holidays():
     from aegismatrix.pipelines.buyer.nodes import calendar_days_to_next_session
 
-    days = calendar_days_to_next_session(pd.Series(pd.to_datetime(["2024-03-27", "2024-03-28", "2024-03-22"])))
+    days = calendar_days_to_next_session(pd.Series(pd.to_datetime(["2024-03-27", "2024-03-28",
+                                                                   "2024-03-22"])))
     assert days.tolist() == [1.0, 4.0, 4.0]  # Good Friday 29 Mar; Holi Monday 25 Mar
 
 
@@ -101,8 +104,8 @@ def test_gamma_windows_skip_muhurat_evening_sessions():
     for day in ["2024-10-29", "2024-10-30", "2024-10-31", "2024-11-01"]:
         start = pd.Timestamp(day) + pd.Timedelta(hours=18 if day == "2024-11-01" else 9, minutes=15)
         stamps = pd.date_range(start, periods=12, freq="5min")
-        bars.append(pd.DataFrame({"timestamp": stamps, "interval": "5m", "open": 100.0, "high": 101.0, "low": 99.0,
-                                  "close": 100.5, "volume": 1.0}))
+        bars.append(pd.DataFrame({"timestamp": stamps, "interval": "5m", "open": 100.0, "high": 101.0,
+                                  "low": 99.0, "close": 100.5, "volume": 1.0}))
     windows = find_gamma_windows(pd.concat(bars, ignore_index=True), {"intervals": ["5m"], "min_sessions": 3})
     assert windows["n_sessions"] == 3 and windows["last_session"] == "2024-10-31"
     assert all(b["start"] < "12:00" for b in windows["profile"])  # no 18:15 bucket from the Muhurat hour

@@ -1,4 +1,5 @@
-"""The overnight US session: close instants with daylight saving, availability per decision time, holiday flags."""
+"""The overnight US session: close instants with daylight saving, availability per decision time, holiday
+flags."""
 
 from __future__ import annotations
 
@@ -20,12 +21,14 @@ from aegismatrix.pipelines.data_ingestion import nodes
 
 
 def _ist(instants: np.ndarray) -> list[str]:
-    return [str(t) for t in pd.DatetimeIndex(instants, tz="UTC").tz_convert("Asia/Kolkata").strftime("%Y-%m-%d %H:%M")]
+    return [str(t) for t in
+            pd.DatetimeIndex(instants, tz="UTC").tz_convert("Asia/Kolkata").strftime("%Y-%m-%d %H:%M")]
 
 
 def test_us_close_is_0130_ist_in_us_summer_and_0230_in_winter() -> None:
     dates = pd.Series(pd.to_datetime(["2022-07-01", "2022-01-03", "2022-03-11", "2022-03-14"]))
-    assert _ist(us_close_instants(dates)) == ["2022-07-02 01:30", "2022-01-04 02:30", "2022-03-12 02:30", "2022-03-15 01:30"]
+    assert _ist(us_close_instants(dates)) == ["2022-07-02 01:30", "2022-01-04 02:30", "2022-03-12 02:30",
+                                              "2022-03-15 01:30"]
 
 
 def test_decision_instants() -> None:
@@ -38,13 +41,15 @@ def test_decision_instants() -> None:
 
 def test_availability_close_is_the_previous_us_date_preopen_the_same_date() -> None:
     nse = pd.Series(pd.to_datetime(["2022-07-01", "2022-07-04", "2022-07-05", "2022-07-06"]))
-    us = pd.Series(pd.to_datetime(["2022-06-30", "2022-07-01", "2022-07-05", "2022-07-06"]))  # 07-04: US holiday
+    # 07-04: US holiday
+    us = pd.Series(pd.to_datetime(["2022-06-30", "2022-07-01", "2022-07-05", "2022-07-06"]))
     assert available_us_session(nse, us, "close").tolist() == [0, 1, 1, 2]
     assert available_us_session(nse, us, "preopen").tolist() == [1, 1, 2, 3]
 
 
 def test_us_holiday_is_flagged_not_forward_filled() -> None:
-    market = pd.DataFrame({"date": pd.to_datetime(["2022-07-01", "2022-07-04", "2022-07-05"]), "close": [1.0, 1.0, 1.0]})
+    market = pd.DataFrame({"date": pd.to_datetime(["2022-07-01", "2022-07-04", "2022-07-05"]),
+                           "close": [1.0, 1.0, 1.0]})
     us = pd.DataFrame({"date": pd.to_datetime(["2022-06-30", "2022-07-01", "2022-07-05"]),
                        "close": [3785.38, 3825.33, 3831.39], "vix_close": [28.7, 26.7, 27.5]})
     out = with_us_sessions(market, us, "preopen")
@@ -73,11 +78,13 @@ def test_missing_us_session_is_refused_clearly() -> None:
 @pytest.mark.real_data
 def test_real_us_files_load_validate_and_join_on_the_sp500_calendar(real_data_dir) -> None:
     params = {"source": "csv", "csv_dir": str(real_data_dir), "start": "2010-01-01",
-              "symbols": {"nifty50": "^NSEI", "indiavix": "^INDIAVIX"}, "overnight": {"sp500": "^GSPC", "vix": "^VIX"}}
+              "symbols": {"nifty50": "^NSEI", "indiavix": "^INDIAVIX"},
+              "overnight": {"sp500": "^GSPC", "vix": "^VIX"}}
     raw, _, log = nodes.fetch_market_data(params)
     validated, _ = nodes.validate_market_data(raw, log, params)
     us, findings = align_us_daily(validated, params)
-    assert log["symbols"]["sp500"]["origin"].endswith("us/sp500.csv") and log["symbols"]["vix"]["source"] == "csv"
+    assert (log["symbols"]["sp500"]["origin"].endswith("us/sp500.csv")
+            and log["symbols"]["vix"]["source"] == "csv")
     assert pd.Timestamp("2022-07-04") not in set(us["date"]) and us["vix_close"].notna().all()
     dropped = next(f for f in findings if f["check"] == "alignment")
     assert "2022-07-04" in str(dropped["example_dates"]) or "2022-05-30" in str(dropped["example_dates"])

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.real_data
 
 @pytest.fixture(scope="module")
 def ingested(real_data_dir):
-    params = {"source": "csv", "csv_dir": str(real_data_dir), "start": "1996-01-01", "symbols": {"nifty50": "^NSEI", "indiavix": "^INDIAVIX"}}
+    params = {"source": "csv", "csv_dir": str(real_data_dir), "start": "1996-01-01",
+              "symbols": {"nifty50": "^NSEI", "indiavix": "^INDIAVIX"}}
     raw, intraday, log = nodes.fetch_market_data(params)
     validated, findings = nodes.validate_market_data(raw, log, params)
     market, align = nodes.align_market_data(validated, params)
@@ -56,8 +57,10 @@ def test_missing_vix_special_sessions_forward_filled(ingested):
 def test_market_daily_spot_checks_and_provenance(ingested):
     raw, market, _, prov, intraday = ingested
     close = market.set_index("date")["close"]
-    assert close["2010-01-04"] == 5232.20 and close["2020-03-23"] == 7610.25 and close["2022-12-30"] == 18105.30
+    assert (close["2010-01-04"] == 5232.20 and close["2020-03-23"] == 7610.25
+            and close["2022-12-30"] == 18105.30)
     assert market.set_index("date").loc["2020-03-24", "vix_close"] == pytest.approx(83.61, abs=0.01)
-    assert market["date"].iloc[0] == pd.Timestamp("2008-03-04")  # the index rows before the first VIX day are dropped
+    # the index rows before the first VIX day are dropped
+    assert market["date"].iloc[0] == pd.Timestamp("2008-03-04")
     assert prov["source"] == "csv" and prov["symbols"]["nifty50"]["last_date"] == "2022-12-30"
     assert prov["symbols"]["nifty50"]["rows"] == 6511 and intraday.empty

@@ -33,8 +33,10 @@ def test_contract_and_calendar(runs):
     assert list(d.columns) == MARKET_DAILY_COLUMNS and d["date"].dtype == "datetime64[ns]"
     assert d["date"].is_unique and d["date"].is_monotonic_increasing and (d["date"].dt.dayofweek < 5).all()
     assert d["date"].iloc[-1] == pd.Timestamp("2024-12-31") and len(d) == 1260
-    assert (d["high"] >= d[["open", "close"]].max(axis=1)).all() and (d["low"] <= d[["open", "close"]].min(axis=1)).all()
-    assert (d["vix_high"] >= d["vix_close"]).all() and (d["vix_low"] <= d["vix_close"]).all() and not d["vix_filled"].any()
+    assert ((d["high"] >= d[["open", "close"]].max(axis=1)).all()
+            and (d["low"] <= d[["open", "close"]].min(axis=1)).all())
+    assert ((d["vix_high"] >= d["vix_close"]).all() and (d["vix_low"] <= d["vix_close"]).all()
+            and not d["vix_filled"].any())
 
 
 def test_deterministic_and_fast():
@@ -96,10 +98,12 @@ def test_intraday_aggregates_to_daily_with_u_shape(runs):
     bars = synthetic_intraday(daily, sessions=5, seed=7)
     assert list(bars.columns) == INTRADAY_COLUMNS and len(bars) == 5 * 375
     assert bars["timestamp"].dt.strftime("%H:%M").iloc[[0, 374]].tolist() == ["09:15", "15:29"]
-    agg = bars.groupby("date").agg(open=("open", "first"), high=("high", "max"), low=("low", "min"), close=("close", "last"))
+    agg = bars.groupby("date").agg(open=("open", "first"), high=("high", "max"), low=("low", "min"),
+                                   close=("close", "last"))
     expected = daily.tail(5).set_index("date")[["open", "high", "low", "close"]]
     pd.testing.assert_frame_equal(agg, expected, check_names=False, check_freq=False)
-    assert ((bars["high"] >= bars[["open", "close"]].max(axis=1)) & (bars["low"] <= bars[["open", "close"]].min(axis=1))).all()
+    assert ((bars["high"] >= bars[["open", "close"]].max(axis=1))
+            & (bars["low"] <= bars[["open", "close"]].min(axis=1))).all()
     many = synthetic_intraday(synthetic_market_daily(seed=3), sessions=60, seed=3)
     minute = many["timestamp"].dt.hour * 60 + many["timestamp"].dt.minute - 555
     absret = np.log(many["close"] / many["open"]).abs().groupby(minute).mean()
@@ -115,4 +119,5 @@ def test_universe_is_vectorised_correlated_and_consistent():
     rets = pd.DataFrame({k: np.log(f["close"]).diff() for k, f in small.items()}).dropna()
     assert rets.corr().values[np.triu_indices(3, 1)].min() > 0.1
     for f in small.values():
-        assert (f["high"] >= f[["open", "close"]].max(axis=1)).all() and (f["low"] <= f[["open", "close"]].min(axis=1)).all()
+        assert ((f["high"] >= f[["open", "close"]].max(axis=1)).all()
+                and (f["low"] <= f[["open", "close"]].min(axis=1)).all())

@@ -1,5 +1,5 @@
-"""The universe next to a real index: a member that cannot be read is skipped, never filled with synthetic bars
-(pooled models would train on them); the universe is synthetic only when the index is."""
+"""The universe next to a real index: a member that cannot be read is skipped, never filled with synthetic
+bars (pooled models would train on them); the universe is synthetic only when the index is."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ START, END = pd.Timestamp("2023-01-02"), pd.Timestamp("2023-06-30")
 
 
 def _only_aapl_reachable(monkeypatch):
-    bars = pd.DataFrame({"date": pd.bdate_range(START, END), "open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0})
+    bars = pd.DataFrame({"date": pd.bdate_range(START, END), "open": 1.0, "high": 1.0, "low": 1.0,
+                         "close": 1.0})
 
     def daily(self, key, ticker):
         if key != "AAPL":

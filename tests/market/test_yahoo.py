@@ -27,7 +27,8 @@ def test_success_parses_daily_bars(tmp_path):
     assert list(frame.columns) == ["date", "open", "high", "low", "close", "volume", "adj_close"]
     assert len(frame) == 23 and frame["date"].is_monotonic_increasing
     assert frame["date"].dt.tz is None and (frame["date"] == frame["date"].dt.normalize()).all()
-    assert frame["close"].iloc[0] == chart_json("chart_nsei_1d.json")["chart"]["result"][0]["indicators"]["quote"][0]["close"][0]
+    assert (frame["close"].iloc[0]
+            == chart_json("chart_nsei_1d.json")["chart"]["result"][0]["indicators"]["quote"][0]["close"][0])
     assert (tmp_path / "yf").is_dir()  # yfinance's SQLite caches live here, not in $HOME
 
 
@@ -43,7 +44,8 @@ def test_rate_limit_then_success_backs_off_exponentially(tmp_path):
 
     def chart(req):
         calls["n"] += 1
-        return (429, {"error": "Too Many Requests"}) if calls["n"] <= 4 else (200, chart_json("chart_nsei_1d.json"))
+        return ((429, {"error": "Too Many Requests"}) if calls["n"] <= 4
+                else (200, chart_json("chart_nsei_1d.json")))
 
     sleeps: list[float] = []
     session, _ = make_session(chart)
@@ -82,14 +84,18 @@ def test_network_error_retries_then_trips_circuit_breaker(tmp_path):
 
 def _params(tmp_path, source="auto") -> dict:
     return {"source": source, "cache": {"dir": str(tmp_path / "cache"), "daily_ttl_hours": 72},
-            "yfinance": {"cache_dir": str(tmp_path / "yf"), "timeout_seconds": 2, "max_retries": 2, "backoff_seconds": 0.0}}
+            "yfinance": {"cache_dir": str(tmp_path / "yf"), "timeout_seconds": 2, "max_retries": 2,
+                         "backoff_seconds": 0.0}}
 
 
 def test_dns_failure_falls_back_to_stale_cache(tmp_path):
-    cached = pd.DataFrame({"date": pd.bdate_range(START, END).as_unit("ns"), "open": 1.0, "high": 2.0, "low": 0.5, "close": 1.5, "volume": 1.0})
-    ParquetCache(tmp_path / "cache").write("^NSEI", "1d", cached, pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=10))
+    cached = pd.DataFrame({"date": pd.bdate_range(START, END).as_unit("ns"), "open": 1.0, "high": 2.0,
+                           "low": 0.5, "close": 1.5, "volume": 1.0})
+    ParquetCache(tmp_path / "cache").write("^NSEI", "1d", cached,
+                                           pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=10))
     session, _ = make_session(lambda req: DNS_ERROR)
-    got = Resolver(_params(tmp_path), START, END, session=session, sleep=lambda s: None).daily("nifty50", "^NSEI")
+    got = Resolver(_params(tmp_path), START, END, session=session,
+                   sleep=lambda s: None).daily("nifty50", "^NSEI")
     assert got.source == "cache" and len(got.frame) == len(cached)
     assert got.cache_age_hours > 200 and "stale cache" in got.warnings[0]
 
@@ -121,4 +127,5 @@ def test_fresh_cache_is_used_without_network_and_refresh_is_incremental(tmp_path
     assert refreshed.source == "yfinance" and len(refreshed.frame) == 23
     since = pd.Timestamp("2024-01-31") - pd.Timedelta(days=5)
     history_calls = [u for u in periods if "period1" in u]
-    assert history_calls and f"period1={int(since.tz_localize('Asia/Kolkata').timestamp())}" in history_calls[-1]
+    assert (history_calls
+            and f"period1={int(since.tz_localize('Asia/Kolkata').timestamp())}" in history_calls[-1])

@@ -17,7 +17,8 @@ from aegismatrix.modelling.training import train_fold
 
 PARAMS = {"feature_set": "toy", "label": {"name": "forward_excursion_ratio", "horizon": 5}, "horizon": 5,
           "label_bins": [0.8], "class_names": ["inside", "breach"],
-          "estimator": {"kind": "xgb_classifier", "params": {"n_estimators": 20, "max_depth": 2, "n_jobs": 1}},
+          "estimator": {"kind": "xgb_classifier",
+                        "params": {"n_estimators": 20, "max_depth": 2, "n_jobs": 1}},
           "baselines": [{"name": "base_rate", "kind": "class_prior"}], "primary_baseline": "base_rate",
           "metric": "log_loss", "tuning": {"n_trials": 0}}
 
@@ -32,7 +33,8 @@ def trained(tmp_path_factory):
     params = {**PARAMS, "tuning": {"n_trials": 0, "storage_dir": str(tmp_path_factory.mktemp("optuna"))}}
     cfg = ModelConfig.from_params(params)
     fitted = train_fold(frame, ["a", "b"], np.arange(n), cfg, "toy")
-    bundle = to_bundle(fitted, cfg, ["a", "b"], "fp", {"name": "seller.breach_5d", "edge": True, "status": "edge"})
+    bundle = to_bundle(fitted, cfg, ["a", "b"], "fp",
+                       {"name": "seller.breach_5d", "edge": True, "status": "edge"})
     return frame, bundle, params
 
 
@@ -46,7 +48,8 @@ def test_bundle_records_a_sha256_per_blob_and_loads_back(tmp_path, trained):
     _, bundle, _ = trained
     dataset, folder = _saved(tmp_path, bundle)
     meta = json.loads((folder / "meta.json").read_text())
-    assert set(meta["blob_sha256"]) == set(bundle["blobs"]) and all(len(h) == 64 for h in meta["blob_sha256"].values())
+    assert (set(meta["blob_sha256"]) == set(bundle["blobs"])
+            and all(len(h) == 64 for h in meta["blob_sha256"].values()))
     loaded = dataset.load()
     assert loaded["blobs"] == bundle["blobs"]
     from_bundle(loaded)
@@ -58,8 +61,8 @@ def test_changed_but_parseable_blob_is_refused(tmp_path, trained):
     blob = next(iter(bundle["blobs"]))
     # a different but valid model in the same format: what finding 6 served as `model` (0.080 -> 0.998)
     other = to_bundle(train_fold(frame.assign(label=-frame["label"]), ["a", "b"], np.arange(len(frame)),
-                                 ModelConfig.from_params(trained[2]), "toy"), ModelConfig.from_params(trained[2]),
-                      ["a", "b"], "fp", {})
+                                 ModelConfig.from_params(trained[2]), "toy"),
+                      ModelConfig.from_params(trained[2]), ["a", "b"], "fp", {})
     (folder / blob).write_bytes(other["blobs"][blob])
     with pytest.raises(BundleIntegrityError, match=rf"blob {blob} .*refusing"):
         dataset.load()
@@ -84,7 +87,8 @@ def test_inference_refuses_a_model_trained_for_other_label_parameters(trained):
     manifest = {"toy": {"fingerprint": "fp", "features": ["a", "b"]}}
     served = predict_frozen(frame, bundle, manifest, params)
     assert len(served) == len(frame)
-    with pytest.raises(LabelMismatchError, match=r"label_bins=\[0\.8\].*params:seller\.breach_5d\.label_bins=\[0\.9\]"):
+    with pytest.raises(LabelMismatchError,
+                       match=r"label_bins=\[0\.8\].*params:seller\.breach_5d\.label_bins=\[0\.9\]"):
         predict_frozen(frame, bundle, manifest, {**params, "label_bins": [0.9]})
     with pytest.raises(LabelMismatchError, match=r"params:seller\.breach_5d\.label\.name"):
         predict_frozen(frame, bundle, manifest, {**params, "label": {"name": "forward_return", "horizon": 5}})

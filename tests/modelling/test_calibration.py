@@ -27,7 +27,8 @@ def test_a_class_absent_from_validation_is_not_forced_to_zero():
 def test_separable_block_does_not_give_certainties():
     p = np.r_[np.full(30, 0.2), np.full(30, 0.8)]
     y = np.r_[np.zeros(30), np.ones(30)].astype(int)
-    calibrated = Calibrator("sigmoid").fit(np.column_stack([1 - p, p]), y).transform(np.column_stack([1 - p, p]))
+    calibrated = Calibrator("sigmoid").fit(np.column_stack([1 - p, p]), y).transform(
+        np.column_stack([1 - p, p]))
     assert calibrated[:, 1].min() > 0.01 and calibrated[:, 1].max() < 0.99
 
 
@@ -36,7 +37,8 @@ def test_few_positives_shift_the_level_of_a_class_weighted_model():
     raw = rng.uniform(0.3, 0.7, 120)  # balanced class weights inflate a ~6% event to ~50%
     y = (rng.uniform(size=120) < 0.06).astype(int)
     y[:3] = 1
-    calibrated = Calibrator("sigmoid").fit(np.column_stack([1 - raw, raw]), y).transform(np.column_stack([1 - raw, raw]))
+    calibrated = Calibrator("sigmoid").fit(np.column_stack([1 - raw, raw]), y).transform(
+        np.column_stack([1 - raw, raw]))
     assert calibrated[:, 1].mean() < 0.25  # the level moves toward the observed rate ...
     assert (np.argsort(calibrated[:, 1]) == np.argsort(raw)).all()  # ... and the ranking is kept
 

@@ -1,4 +1,5 @@
-"""In-fold feature selection: correlation filter, tree importance, training rows only, recorded in the bundle."""
+"""In-fold feature selection: correlation filter, tree importance, training rows only, recorded in the
+bundle."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def _frame(n: int = 700, seed: int = 11) -> pd.DataFrame:
 
 def _params(tmp_path, selection: dict | None) -> dict:
     return {"feature_set": "toy", "label": {"name": "toy", "horizon": 1}, "horizon": 1,
-            "class_names": ["down", "up"], "estimator": {"kind": "lgbm_classifier", "params": {"n_estimators": 30}},
+            "class_names": ["down", "up"],
+            "estimator": {"kind": "lgbm_classifier", "params": {"n_estimators": 30}},
             "calibration": "none", "baselines": [{"name": "prior", "kind": "class_prior"}],
             "primary_baseline": "prior", "metric": "log_loss", "feature_selection": selection,
             "tuning": {"n_trials": 0, "storage_dir": str(tmp_path)}}
@@ -38,8 +40,8 @@ def test_correlation_filter_drops_the_near_duplicate():
 
 def test_importance_keeps_the_planted_signal_and_refuses_unknown_methods():
     frame = _frame()
-    kept, record = select_features(frame, COLS, frame["label"].to_numpy(), {"method": "correlation_then_importance",
-                                                                             "max_features": 2}, 7, True)
+    kept, record = select_features(frame, COLS, frame["label"].to_numpy(),
+                                   {"method": "correlation_then_importance", "max_features": 2}, 7, True)
     assert "signal" in kept and len(kept) == 2
     assert record["dropped"] and record["candidates"] == len(COLS)
     with pytest.raises(ValueError, match="feature_selection.method"):
@@ -61,9 +63,11 @@ def test_selection_sees_training_rows_only_and_is_recorded_in_the_bundle(tmp_pat
     restored = from_bundle(bundle)
     rows = np.arange(500, 700)
     only_kept = frame[["date", "label", *fitted.features]]  # dropped columns are never read again
-    np.testing.assert_array_equal(predict_rows(restored, only_kept, COLS, rows), predict_rows(fitted, frame, COLS, rows))
+    np.testing.assert_array_equal(predict_rows(restored, only_kept, COLS, rows),
+                                  predict_rows(fitted, frame, COLS, rows))
 
 
 def test_no_selection_keeps_every_column(tmp_path):
-    fitted = train_fold(_frame(), COLS, np.arange(500), ModelConfig.from_params(_params(tmp_path, None)), "all")
+    fitted = train_fold(_frame(), COLS, np.arange(500), ModelConfig.from_params(_params(tmp_path, None)),
+                        "all")
     assert fitted.features == COLS and fitted.feature_selection == {}

@@ -14,23 +14,27 @@ from aegismatrix.modelling.training import predict_rows, train_fold
 
 FEATURES = ["signal", *[f"noise_{i}" for i in range(8)]]
 POOLED = {
-    "feature_set": "toy", "features": FEATURES, "label": {"name": "forward_return", "horizon": 1}, "horizon": 1,
-    "label_bins": [0.5], "class_names": ["down", "up"], "calibration": "none",
+    "feature_set": "toy", "features": FEATURES, "label": {"name": "forward_return", "horizon": 1},
+    "horizon": 1, "label_bins": [0.5], "class_names": ["down", "up"], "calibration": "none",
     "estimator": {"kind": "xgb_classifier", "params": {"n_estimators": 60, "max_depth": 3, "n_jobs": 1}},
-    "baselines": [{"name": "prior", "kind": "class_prior"}], "primary_baseline": "prior", "metric": "log_loss",
-    "splits": {"n_folds": 2, "min_train": 150}, "tuning": {"n_trials": 0}, "pool": {"exclude": ["index"]},
+    "baselines": [{"name": "prior", "kind": "class_prior"}], "primary_baseline": "prior",
+    "metric": "log_loss", "splits": {"n_folds": 2, "min_train": 150}, "tuning": {"n_trials": 0},
+    "pool": {"exclude": ["index"]},
 }
 
 
 def _symbol(n: int, seed: int, start: str = "2012-01-02") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Daily bars where `signal` of day t sets the sign of the return of t+1 (noisily), plus 8 noise features."""
+    """Daily bars where `signal` of day t sets the sign of the return of t+1 (noisily), plus 8 noise
+    features."""
     rng = np.random.default_rng(seed)
     signal = rng.normal(size=n)
     ret = 0.002 * np.sign(np.r_[0.0, signal[:-1]]) + rng.normal(scale=0.006, size=n)
     close = 100 * np.exp(np.cumsum(ret))
     dates = pd.bdate_range(start, periods=n)
-    daily = pd.DataFrame({"date": dates, "open": close, "high": close * 1.01, "low": close * 0.99, "close": close})
-    features = pd.DataFrame({"date": dates, "signal": signal, **{c: rng.normal(size=n) for c in FEATURES[1:]}})
+    daily = pd.DataFrame({"date": dates, "open": close, "high": close * 1.01, "low": close * 0.99,
+                          "close": close})
+    features = pd.DataFrame({"date": dates, "signal": signal,
+                             **{c: rng.normal(size=n) for c in FEATURES[1:]}})
     return daily, features
 
 
@@ -89,12 +93,14 @@ def test_pooled_rows_are_used_help_a_short_history_and_never_reach_past_the_purg
     panel, daily = _universe()
     pool = build_pool_input(panel, daily, POOLED)
     frame, cfg = _index_frame(1200), ModelConfig.from_params(POOLED)
-    train, test = np.arange(250), np.arange(260, 1199)  # a short own history, scored on the ~940 rows after it
+    # a short own history, scored on the ~940 rows after it
+    train, test = np.arange(250), np.arange(260, 1199)
     fitted, pooled = _fit_predict(frame, pool, cfg, train, test)
     _, alone = _fit_predict(frame, None, cfg, train, test)
     assert fitted.pool["rows"] > 5 * len(train) and fitted.pool["symbols"] == [f"s{k}" for k in range(6)]
     y = frame["label"].to_numpy()[test] > fitted.label_thresholds[0]
-    loss = {name: -np.mean(np.log(np.where(y, p[:, 1], p[:, 0]))) for name, p in (("pooled", pooled), ("alone", alone))}
+    loss = {name: -np.mean(np.log(np.where(y, p[:, 1], p[:, 0])))
+            for name, p in (("pooled", pooled), ("alone", alone))}
     assert loss["pooled"] < loss["alone"] - 0.01, loss
     # Rows whose label window closes after the last training label are never seen: scrambling them changes
     # nothing; scrambling the rows the fit may see changes it.
@@ -113,16 +119,18 @@ def test_target_scale_fits_label_over_the_column_and_predicts_back_in_label_unit
     scale = rng.uniform(0.1, 1.0, 400)
     frame = pd.DataFrame({"date": pd.bdate_range("2020-01-01", periods=400), "scale": scale,
                           "x": rng.normal(size=400), "label": 2.0 * scale})
-    params = {"feature_set": "toy", "features": ["x"], "label": {"name": "forward_realised_vol", "horizon": 1},
+    params = {"feature_set": "toy", "features": ["x"],
+              "label": {"name": "forward_realised_vol", "horizon": 1},
               "target_scale": "scale", "estimator": {"kind": "ridge", "params": {"columns": ["x"]}},
-              "baselines": [{"name": "mean", "kind": "class_prior"}], "primary_baseline": "mean", "metric": "rmse",
-              "tuning": {"n_trials": 0}}
+              "baselines": [{"name": "mean", "kind": "class_prior"}], "primary_baseline": "mean",
+              "metric": "rmse", "tuning": {"n_trials": 0}}
     cfg = ModelConfig.from_params(params)
     fitted = train_fold(frame, ["x"], np.arange(300), cfg, "scale-test")
     rows = np.arange(300, 400)
     np.testing.assert_allclose(predict_rows(fitted, frame, ["x"], rows), 2.0 * scale[rows], rtol=1e-3)
     bundle = to_bundle(fitted, cfg, ["x"], "f", {"name": "toy.scaled"})
-    np.testing.assert_allclose(predict_rows(from_bundle(bundle), frame, ["x"], rows), 2.0 * scale[rows], rtol=1e-3)
+    np.testing.assert_allclose(predict_rows(from_bundle(bundle), frame, ["x"], rows), 2.0 * scale[rows],
+                               rtol=1e-3)
     frame.loc[5, "scale"] = 0.0
     with pytest.raises(ValueError, match="target_scale 'scale' is zero or missing on training rows"):
         train_fold(frame, ["x"], np.arange(300), cfg, "scale-test")

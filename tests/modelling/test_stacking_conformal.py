@@ -1,6 +1,6 @@
-"""Stacking and conformal intervals (aegismatrix.modelling): the meta-learner only learns from base OOS rows whose
-labels closed before its block, a base model with edge is stacked, none with edge leaves the baseline, and the
-conformal quantiles use past residuals only."""
+"""Stacking and conformal intervals (aegismatrix.modelling): the meta-learner only learns from base OOS rows
+whose labels closed before its block, a base model with edge is stacked, none with edge leaves the baseline,
+and the conformal quantiles use past residuals only."""
 
 from __future__ import annotations
 
@@ -61,10 +61,12 @@ def test_no_base_with_edge_serves_the_baseline():
 
 
 def test_only_bases_with_edge_are_stacked_and_a_single_one_is_recalibrated():
-    bases = {"xgb_h1": (_oos(), _metrics(True)), "lgbm_h1": (_oos(informative=False, seed=1), _metrics(False))}
+    bases = {"xgb_h1": (_oos(), _metrics(True)),
+             "lgbm_h1": (_oos(informative=False, seed=1), _metrics(False))}
     out = stacking.stack_walk_forward(1, bases, CFG, CLASSES)
     assert out["bases"] == ["xgb_h1"] and out["candidates"] == ["xgb_h1", "lgbm_h1"]
-    assert out["status"] == "edge" and out["meta"] is not None and len(out["meta"]["coef"][0]) == 3  # one base
+    assert (out["status"] == "edge" and out["meta"] is not None
+            and len(out["meta"]["coef"][0]) == 3)  # one base
     raw = _oos()  # the truth always gets 0.6: observed 100%, a miscalibrated base the stack must recalibrate
     raw_ece = expected_calibration_error(raw["label"].to_numpy(), raw[PROBA].to_numpy())
     assert out["ece"] < raw_ece / 2
@@ -72,9 +74,11 @@ def test_only_bases_with_edge_are_stacked_and_a_single_one_is_recalibrated():
 
 def test_conformal_table_uses_past_residuals_only():
     n = 300
-    oos = pd.DataFrame({"date": pd.bdate_range("2021-01-01", periods=n), "label": np.r_[np.full(200, 100.0), np.full(100, 1000.0)],
+    oos = pd.DataFrame({"date": pd.bdate_range("2021-01-01", periods=n),
+                        "label": np.r_[np.full(200, 100.0), np.full(100, 1000.0)],
                         "prediction": 100.0})
-    table = conformal_table(oos, {"edge": True, "primary_baseline": "x"}, horizon=5, coverage=0.8, min_residuals=30)
+    table = conformal_table(oos, {"edge": True, "primary_baseline": "x"}, horizon=5, coverage=0.8,
+                            min_residuals=30)
     dates = pd.to_datetime(table["date"])
     # the jump at row 200 enters the quantiles only once its labels are known (row 206 onwards)
     before = np.asarray(table["q_high"])[dates <= oos["date"][205]]

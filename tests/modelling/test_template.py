@@ -34,8 +34,9 @@ def _toy_market(n: int = 900, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame
 TOY_PARAMS = {
     "feature_set": "toy", "label": {"name": "forward_return", "horizon": 1}, "horizon": 1,
     "label_bins": [0.5], "class_names": ["below_median", "above_median"], "estimator": {"kind": "logistic"},
-    "baselines": [{"name": "prior", "kind": "class_prior"}], "primary_baseline": "prior", "metric": "log_loss",
-    "splits": {"n_folds": 3, "min_train": 200}, "tuning": {"n_trials": 2}, "bootstrap": {"n_boot": 200},
+    "baselines": [{"name": "prior", "kind": "class_prior"}], "primary_baseline": "prior",
+    "metric": "log_loss", "splits": {"n_folds": 3, "min_train": 200}, "tuning": {"n_trials": 2},
+    "bootstrap": {"n_boot": 200},
 }
 
 
@@ -66,7 +67,8 @@ def test_scaler_sees_training_rows_only(tmp_path):
     features.loc[features.index[-100:], "noise"] = 1e6  # an outlier regime after the training rows
     params = {**TOY_PARAMS, "tuning": {"n_trials": 0, "storage_dir": str(tmp_path)}}
     frame = build_model_input(features, market, params)
-    fitted = train_fold(frame, ["planted_signal", "noise"], np.arange(600), ModelConfig.from_params(params), "t")
+    fitted = train_fold(frame, ["planted_signal", "noise"], np.arange(600), ModelConfig.from_params(params),
+                        "t")
     expected = Scaler.fit(frame.iloc[:600][["planted_signal", "noise"]])
     np.testing.assert_allclose(fitted.scaler.mean, expected.mean)
     assert abs(fitted.scaler.mean[1]) < 1.0
@@ -87,7 +89,8 @@ def _run(tmp_path, market, features):
     manifest = {"toy": {"fingerprint": "f1", "features": ["planted_signal", "noise"]}}
     catalog = DataCatalog({
         "toy_features": MemoryDataset(features), "market_daily": MemoryDataset(market),
-        "feature_manifest": MemoryDataset(manifest), "data_provenance": MemoryDataset({"source": "synthetic"}),
+        "feature_manifest": MemoryDataset(manifest),
+        "data_provenance": MemoryDataset({"source": "synthetic"}),
         "params:toy.planted": MemoryDataset(params), **{name: _Kept() for name in OUTPUTS},
     })
     SequentialRunner().run(model_pipeline("toy.planted", "toy"), catalog)
@@ -121,14 +124,16 @@ def test_folds_in_two_processes_give_the_same_predictions_as_one(tmp_path, monke
     from aegismatrix.modelling.parallel import workers as fold_workers
 
     market, features = _toy_market()
-    cfg_params = {**TOY_PARAMS, "estimator": {"kind": "xgb_classifier", "params": {"n_estimators": 30, "n_jobs": 1}}}
+    cfg_params = {**TOY_PARAMS,
+                  "estimator": {"kind": "xgb_classifier", "params": {"n_estimators": 30, "n_jobs": 1}}}
     frame = features.assign(label=(market["close"].shift(-1) / market["close"] - 1).to_numpy())
     out = {}
     for workers in ("1", "2"):
         monkeypatch.setenv("AEGIS_FOLD_WORKERS", workers)
         assert fold_workers(4) == int(workers)
         params = {**cfg_params, "tuning": {"n_trials": 2, "storage_dir": str(tmp_path / workers)}}
-        out[workers] = walk_forward(frame, ["planted_signal", "noise"], ModelConfig.from_params(params), "toy.par")
+        out[workers] = walk_forward(frame, ["planted_signal", "noise"], ModelConfig.from_params(params),
+                                    "toy.par")
     pd.testing.assert_frame_equal(out["1"], out["2"])
     assert out["2"]["fold"].nunique() == 4  # three walk-forward folds and the final test block
 
@@ -140,7 +145,8 @@ def _workers_in_child(queue) -> None:
 
 
 def test_only_a_top_level_process_fans_out(monkeypatch):
-    """A ParallelRunner or Dask worker runs its folds in-process (a forked worker starting a pool can deadlock)."""
+    """A ParallelRunner or Dask worker runs its folds in-process (a forked worker starting a pool can
+    deadlock)."""
     import multiprocessing
 
     from aegismatrix.modelling.parallel import workers

@@ -38,8 +38,9 @@ TEMPLATE_WORKER = textwrap.dedent("""
     from aegismatrix.modelling.tune_worker import tune_folds
 
     folder = sys.argv[2]
-    seen = tune_folds(pd.read_parquet(f"{folder}/model_input.parquet"), json.load(open(f"{folder}/manifest.json")),
-                      json.load(open(f"{folder}/params.json")), "toy.lgbm", sys.argv[1], ["fold_1"])
+    seen = tune_folds(pd.read_parquet(f"{folder}/model_input.parquet"),
+                      json.load(open(f"{folder}/manifest.json")), json.load(open(f"{folder}/params.json")),
+                      "toy.lgbm", sys.argv[1], ["fold_1"])
     print(json.dumps(seen))
 """)
 
@@ -49,12 +50,13 @@ def pg_url(request) -> str:
     try:
         return request.getfixturevalue("postgres_url")
     except pytest.FixtureLookupError:
-        pytest.skip("the postgres_url fixture (a real PostgreSQL server, issue 13) is not in tests/conftest.py")
+        pytest.skip("the postgres_url fixture (a real PostgreSQL server, issue 13) is not in "
+                    "tests/conftest.py")
 
 
 def _start(script: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
 
 
 def _finish(proc: subprocess.Popen) -> str:
@@ -82,8 +84,10 @@ def _toy(folder) -> None:
                           "noise": rng.normal(size=n)})
     frame["label"] = (frame["signal"] + rng.normal(scale=0.8, size=n) > 0).astype(float)
     frame.to_parquet(folder / "model_input.parquet")
-    (folder / "manifest.json").write_text(json.dumps({"toy": {"fingerprint": "f", "features": ["signal", "noise"]}}))
-    params = {"feature_set": "toy", "label": {"name": "toy", "horizon": 1}, "horizon": 1, "class_names": ["d", "u"],
+    (folder / "manifest.json").write_text(json.dumps({"toy": {"fingerprint": "f",
+                                                              "features": ["signal", "noise"]}}))
+    params = {"feature_set": "toy", "label": {"name": "toy", "horizon": 1}, "horizon": 1,
+              "class_names": ["d", "u"],
               "estimator": {"kind": "lgbm_classifier", "params": {"n_estimators": 20}}, "calibration": "none",
               "baselines": [{"name": "prior", "kind": "class_prior"}], "primary_baseline": "prior",
               "metric": "log_loss", "splits": {"n_folds": 2, "min_train": 200}, "tuning": {"n_trials": 4}}

@@ -1,4 +1,5 @@
-"""VIX-backbone vol estimators (issue 14): log regression recovers elasticities, combination weights on the simplex."""
+"""VIX-backbone vol estimators (issue 14): log regression recovers elasticities, combination weights on the
+simplex."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ def _vol_frame(n: int = 900, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
     log_vix = np.log(0.16) + 0.3 * np.cumsum(rng.normal(0, 0.05, n)) / np.sqrt(np.arange(1, n + 1))
     rv = np.exp(log_vix + rng.normal(-0.2, 0.15, (3, n)))
     y = np.exp(-0.1 + 0.8 * log_vix + 0.1 * np.log(rv[1]) + rng.normal(0, 0.1, n))
-    X = pd.DataFrame({"vix_level": 100 * np.exp(log_vix), "rv_cc_5": rv[0], "rv_cc_21": rv[1], "rv_cc_63": rv[2]})
+    X = pd.DataFrame({"vix_level": 100 * np.exp(log_vix), "rv_cc_5": rv[0], "rv_cc_21": rv[1],
+                      "rv_cc_63": rv[2]})
     return X, y
 
 
@@ -41,9 +43,11 @@ def test_combination_weights_are_convex_and_pick_the_better_candidate() -> None:
 def test_combination_fits_in_fold_and_refuses_too_few_rows() -> None:
     X, y = _vol_frame()
     params = {"validation_fraction": 0.3, "purge": 21, "candidates": [
-        {"kind": "scaled_column", "column": "vix_level", "scale": 0.01}, {"kind": "column", "column": "rv_cc_21"},
+        {"kind": "scaled_column", "column": "vix_level", "scale": 0.01},
+        {"kind": "column", "column": "rv_cc_21"},
         {"kind": "ridge", "columns": ["rv_cc_5", "rv_cc_21", "rv_cc_63", "vix_level"]},
-        {"kind": "vix_log_regression", "params": {"columns": ["vix_level", "rv_cc_5", "rv_cc_21", "rv_cc_63"]}}]}
+        {"kind": "vix_log_regression",
+         "params": {"columns": ["vix_level", "rv_cc_5", "rv_cc_21", "rv_cc_63"]}}]}
     cls = get_estimator("vol_combination")
     est = cls(params).fit(X, y)
     assert sum(est.weights_) == pytest.approx(1.0)

@@ -68,7 +68,8 @@ def test_class_absent_from_the_fold_is_padded(kind):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-9)
     single = frame[frame["label_class"] == 2]
     est = _fit(kind, single)
-    np.testing.assert_allclose(est.predict(single[["signal"]].assign(noise_a=0.0, noise_b=0.0))[:, 2], 1.0, atol=1e-3)
+    np.testing.assert_allclose(est.predict(single[["signal"]].assign(noise_a=0.0, noise_b=0.0))[:, 2], 1.0,
+                               atol=1e-3)
     _, blobs = est.state()
     assert blobs == {}  # nothing learned, nothing saved
 
@@ -83,7 +84,8 @@ def _bundle_params(kind: str, tmp_path) -> dict:
             "tuning": {"n_trials": 2, "storage_dir": str(tmp_path / "optuna")}}
 
 
-@pytest.mark.parametrize("kind", ["lgbm_classifier", "catboost_classifier", "lgbm_regressor", "catboost_regressor"])
+@pytest.mark.parametrize("kind", ["lgbm_classifier", "catboost_classifier", "lgbm_regressor",
+                                  "catboost_regressor"])
 def test_bundle_round_trip_is_identical_and_never_pickle(kind, tmp_path):
     frame = _frame()
     classification = get_estimator(kind).task == "classification"
@@ -102,9 +104,11 @@ def test_bundle_round_trip_is_identical_and_never_pickle(kind, tmp_path):
     assert all(not payload.startswith(b"\x80") for payload in files.values())  # no pickle protocol header
     rows = np.arange(450, 600)
     restored = from_bundle(dataset.load(), expected_fingerprint="fp")
-    np.testing.assert_array_equal(predict_rows(fitted, frame, cols, rows), predict_rows(restored, frame, cols, rows))
+    np.testing.assert_array_equal(predict_rows(fitted, frame, cols, rows),
+                                  predict_rows(restored, frame, cols, rows))
     shap = contributions(restored, frame, cols, rows)
     assert shap.shape == (len(rows), 3)
     assert shap.abs().mean().idxmax() == "signal"  # TreeSHAP puts the planted driver first
-    native = restored.estimator.tree_contributions(frame[cols].iloc[rows])  # the payload's path (no shap import)
+    # the payload's path (no shap import)
+    native = restored.estimator.tree_contributions(frame[cols].iloc[rows])
     np.testing.assert_allclose(native, shap.to_numpy(), rtol=1e-4, atol=1e-5)

@@ -1,4 +1,5 @@
-"""Strategy backtest on a hand-built two-week market: entries, premiums, settlement, excursion, equity, summary."""
+"""Strategy backtest on a hand-built two-week market: entries, premiums, settlement, excursion, equity,
+summary."""
 
 from __future__ import annotations
 
@@ -37,9 +38,12 @@ def _ranges(market: pd.DataFrame) -> pd.DataFrame:
 
 def test_entries_are_the_earliest_date_within_the_entry_window():
     entries = select_entries(_ranges(_market()), 5)
-    assert list(entries["date"]) == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-04"), pd.Timestamp("2024-01-11")]
-    wide = select_entries(_ranges(_market()), 8)  # 2024-01-03 has 6 sessions to 01-11 but 01-04 is not yet past
-    assert list(wide["date"]) == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-04"), pd.Timestamp("2024-01-11")]
+    assert list(entries["date"]) == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-04"),
+                                     pd.Timestamp("2024-01-11")]
+    # 2024-01-03 has 6 sessions to 01-11 but 01-04 is not yet past
+    wide = select_entries(_ranges(_market()), 8)
+    assert list(wide["date"]) == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-04"),
+                                  pd.Timestamp("2024-01-11")]
     with pytest.raises(ValueError, match=r"lacks columns \['strike_lower'\]"):
         select_entries(_ranges(_market()).drop(columns="strike_lower"), 5)
 
@@ -55,7 +59,8 @@ def test_trades_priced_and_settled_by_hand():
     assert week2["payoff_points"] == 7.0 and week2["settlement"] == 112.0
     assert week2["pnl_points"] == pytest.approx(premium - 7.0 - 1.0)
     assert week2["pnl_per_lot"] == pytest.approx(50 * (premium - 8.0)) and not week2["win"]
-    assert week2["max_excursion_points"] == 8.0 and week2["expiry_excursion_points"] == 7.0 and week2["touched"]
+    assert (week2["max_excursion_points"] == 8.0 and week2["expiry_excursion_points"] == 7.0
+            and week2["touched"])
     condor = cal.loc[(EXPIRIES[1], "iron_condor")]
     assert condor["payoff_points"] == 5.0 and condor["cost_points"] == 2.0
     week1 = cal.loc[(EXPIRIES[0], "short_strangle")]
@@ -63,7 +68,8 @@ def test_trades_priced_and_settled_by_hand():
     assert cal.loc[(EXPIRIES[1], "short_strangle"), "equity_per_lot"] == pytest.approx(
         week1["pnl_per_lot"] + week2["pnl_per_lot"])
     equity = np.cumsum([week1["pnl_per_lot"], week2["pnl_per_lot"]])
-    assert week2["drawdown_per_lot"] == pytest.approx(equity[1] - max(0.0, *equity))  # peak counts the 0 start
+    # peak counts the 0 start
+    assert week2["drawdown_per_lot"] == pytest.approx(equity[1] - max(0.0, *equity))
 
 
 def test_vix_implied_strikes_and_no_look_ahead_in_premiums():
@@ -81,8 +87,10 @@ def test_vix_implied_strikes_and_no_look_ahead_in_premiums():
 
 def test_summary_and_worst_weeks():
     market = _market()
-    trades = run_backtest(_ranges(market), market, {**PARAMS, "cost_points_per_leg": 0.0})  # week 1 keeps its premium
-    summary = summarise_backtest(trades, listed_from="2024-01-05").set_index(["period", "range_source", "strategy"])
+    # week 1 keeps its premium
+    trades = run_backtest(_ranges(market), market, {**PARAMS, "cost_points_per_leg": 0.0})
+    summary = summarise_backtest(trades, listed_from="2024-01-05").set_index(
+        ["period", "range_source", "strategy"])
     assert summary.loc[("listed", "calibrated", "short_strangle"), "weeks"] == 1  # only the 2024-01-11 expiry
     row = summary.loc[("all", "calibrated", "short_strangle")]
     assert row["weeks"] == 2 and row["win_rate"] == 0.5 and row["touch_rate"] == 0.5
@@ -100,10 +108,12 @@ def test_node_report_says_model_premiums_and_is_json_ready():
 
     market = _market()
     params = {k: v for k, v in PARAMS.items() if k != "strike_step"}
-    trades, report = seller_strategy_backtest(_ranges(market), market, {**params, "weekly_listed_from": "2024-01-05"},
+    trades, report = seller_strategy_backtest(_ranges(market), market,
+                                              {**params, "weekly_listed_from": "2024-01-05"},
                                               {"strike_step": 5.0})
     assert "model premiums" in report["note"].lower() and "skew ignored" in report["note"]
     assert {row["period"] for row in report["summary"]} == {"all", "listed"}
     json.dumps(report, allow_nan=False)  # dates as strings, no NaN
-    empty_trades, empty = seller_strategy_backtest(_ranges(market).iloc[:0], market, params, {"strike_step": 5.0})
+    empty_trades, empty = seller_strategy_backtest(_ranges(market).iloc[:0], market, params,
+                                                   {"strike_step": 5.0})
     assert empty_trades.empty and empty["summary"] == [] and empty["worst_weeks"] == []

@@ -1,4 +1,5 @@
-"""Option-chain analytics: hand-computed PCR, walls, max pain, ATM IV, wall changes; validation names file/column/row."""
+"""Option-chain analytics: hand-computed PCR, walls, max pain, ATM IV, wall changes; validation names
+file/column/row."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def test_expiry_analytics_hand_computed():
     assert out["pcr_oi"] == pytest.approx(100 / 100) and out["pcr_volume"] == pytest.approx(40 / 20)
     assert (out["call_wall_strike"], out["call_wall_oi"]) == (110.0, 70.0)
     assert (out["put_wall_strike"], out["put_wall_oi"]) == (90.0, 60.0)
-    # pain at 90: calls 0; puts 30*10 + 10*20 = 500. at 100: calls 10*10 + puts 10*10 = 200. at 110: 10*20+20*10 = 400
+    # pain at 90: calls 0; puts 30*10 + 10*20 = 500. at 100: calls 10*10 + puts 10*10 = 200.
+    # at 110: 10*20+20*10 = 400
     assert out["max_pain"] == max_pain_strike(chain) == 100.0
     assert out["atm_strike"] == 100.0 and out["atm_iv"] == pytest.approx(14.5)
     assert chain["snapshot_date"].iloc[0] == pd.Timestamp("2024-01-03")
@@ -72,11 +74,14 @@ def test_sample_chain_history_and_wall_changes():
     history = chain_history(chains)
     assert len(history) == 4 and history["expiry"].nunique() == 2
     first, second = (history[history["expiry"] == pd.Timestamp("2024-01-04")].iloc[i] for i in (0, 1))
-    assert pd.isna(first["previous_snapshot_date"]) and second["previous_snapshot_date"] == pd.Timestamp("2024-01-02")
-    assert second["call_wall_shift_points"] == second["call_wall_strike"] - first["call_wall_strike"] == -100.0
+    assert (pd.isna(first["previous_snapshot_date"])
+            and second["previous_snapshot_date"] == pd.Timestamp("2024-01-02"))
+    assert (second["call_wall_shift_points"] == second["call_wall_strike"] - first["call_wall_strike"]
+            == -100.0)
     assert second["put_wall_oi_change"] == pytest.approx(second["put_wall_oi"] - first["put_wall_oi"])
     block = latest_chain_block(history, "unused")
-    assert block["snapshot_date"] == "2024-01-03" and block["expiry"] == "2024-01-04" and block["reason"] is None
+    assert (block["snapshot_date"] == "2024-01-03" and block["expiry"] == "2024-01-04"
+            and block["reason"] is None)
     assert block["max_pain"] == block["expiries"][0]["max_pain"] and block["expiries"][0]["atm_iv"] > 0
     assert block["expiries"][0]["null_reasons"] == {}
 

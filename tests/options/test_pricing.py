@@ -1,4 +1,5 @@
-"""Model premiums (vollib Black-Scholes), payoffs, the VIX-implied touch range, strike snapping, dated lot sizes."""
+"""Model premiums (vollib Black-Scholes), payoffs, the VIX-implied touch range, strike snapping, dated lot
+sizes."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def _bs_by_hand(flag, s, k, days, r, sigma):
 
 @pytest.mark.parametrize("flag", ["c", "p"])
 def test_vollib_matches_the_closed_form(flag):
-    assert P.bs_price(flag, 21500, 21000, 7, 0.065, 0.14) == pytest.approx(_bs_by_hand(flag, 21500, 21000, 7, 0.065, 0.14))
+    assert P.bs_price(flag, 21500, 21000, 7, 0.065, 0.14) == pytest.approx(
+        _bs_by_hand(flag, 21500, 21000, 7, 0.065, 0.14))
     assert P.bs_price(flag, 100, 90, 0, 0.05, 0.2) == (10.0 if flag == "c" else 0.0)
 
 

@@ -1,5 +1,5 @@
-"""A realistic, valid `aegismatrix.json` for tests (the dashboard's, the schema's, the ledger's): one document with every
-engine's section filled, built by hand so a test never needs a trained model to have a payload."""
+"""A realistic, valid `aegismatrix.json` for tests (the dashboard's, the schema's, the ledger's): one document
+with every engine's section filled, built by hand so a test never needs a trained model to have a payload."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ def _drivers(*rows: tuple[str, float | None, float]) -> list[dict[str, Any]]:
     return [{"feature": f, "value": v, "contribution": c} for f, v, c in ordered]
 
 
-def _model(name: str, metric: str, score: float, baseline: str, base_score: float, source: str = "model") -> dict[str, Any]:
+def _model(name: str, metric: str, score: float, baseline: str, base_score: float,
+           source: str = "model") -> dict[str, Any]:
     """One models entry; status follows the skill sign."""
     skill = round(1 - score / base_score, 4)
     return {
         "name": name, "version": "2025-06-08T18.30.12.345Z", "trained_at": "2025-06-08T18:30:12Z",
-        "oos": {"metric": metric, "score": score, "baseline": baseline, "baseline_score": base_score, "skill": skill},
+        "oos": {"metric": metric, "score": score, "baseline": baseline, "baseline_score": base_score,
+                "skill": skill},
         "status": "edge" if skill > 0 else "no_edge", "model_source": source if skill > 0 else "baseline",
     }
 
@@ -28,19 +30,22 @@ def _model(name: str, metric: str, score: float, baseline: str, base_score: floa
 def _example_expiries() -> list[dict[str, Any]]:
     """Two expiry rows of the example date (Friday 2025-06-13): next weekly and the June monthly."""
     def ladder(strikes: list[tuple[float, str, float, float]]) -> list[dict[str, Any]]:
-        return [{"strike": k, "side": side, "distance_points": round(k - 24718.6, 1), "p_touch": t, "p_expire_beyond": e}
+        return [{"strike": k, "side": side, "distance_points": round(k - 24718.6, 1), "p_touch": t,
+                 "p_expire_beyond": e}
                 for k, side, t, e in strikes]
     return [
-        {"expiry": "2025-06-19", "expiry_kind": "weekly", "expiry_rank": 1, "trading_days": 4, "calendar_days": 6,
-         "implied_move_points": 447.1, "range_multiplier": 1.62, "lower": 23994.3, "upper": 25442.9,
+        {"expiry": "2025-06-19", "expiry_kind": "weekly", "expiry_rank": 1, "trading_days": 4,
+         "calendar_days": 6, "implied_move_points": 447.1, "range_multiplier": 1.62, "lower": 23994.3,
+         "upper": 25442.9,
          "strike_lower": 23950.0, "strike_upper": 25450.0, "p_touch": 0.068, "p_touch_lower": 0.045,
          "p_touch_upper": 0.024, "p_expire_beyond": 0.032, "target_breach_probability": 0.10,
          "calibration_samples": 312, "model_source": "calibrated",
          "events": [{"kind": "fomc", "session": "2025-06-19"}],
          "strike_ladder": ladder([(24200.0, "put", 0.31, 0.19), (24700.0, "put", 0.93, 0.49),
                                   (24750.0, "call", 0.89, 0.46), (25250.0, "call", 0.08, 0.04)])},
-        {"expiry": "2025-06-26", "expiry_kind": "monthly", "expiry_rank": 1, "trading_days": 9, "calendar_days": 13,
-         "implied_move_points": 658.2, "range_multiplier": 1.71, "lower": 23593.1, "upper": 25844.1,
+        {"expiry": "2025-06-26", "expiry_kind": "monthly", "expiry_rank": 1, "trading_days": 9,
+         "calendar_days": 13, "implied_move_points": 658.2, "range_multiplier": 1.71, "lower": 23593.1,
+         "upper": 25844.1,
          "strike_lower": 23550.0, "strike_upper": 25850.0, "p_touch": 0.083, "p_touch_lower": 0.052,
          "p_touch_upper": 0.031, "p_expire_beyond": 0.041, "target_breach_probability": 0.10,
          "calibration_samples": 298, "model_source": "calibrated",
@@ -65,14 +70,18 @@ def example_payload() -> dict[str, Any]:
             "expected_abs_move_points": move, "move_lower_points": round(0.12 * move, 1),
             "move_upper_points": round(2.3 * move, 1), "interval_coverage": 0.8, "model_source": source,
             "top_drivers": [] if source == "baseline" else _drivers(
-                ("return_5d", -0.0121, round(-0.018 / math.sqrt(h), 4)), ("vix_percentile_252d", 0.34, round(0.004 * math.sqrt(h), 4)),
+                ("return_5d", -0.0121, round(-0.018 / math.sqrt(h), 4)),
+                ("vix_percentile_252d", 0.34, round(0.004 * math.sqrt(h), 4)),
                 ("rsi_14", 41.2, -0.007)),
-            **({} if source == "baseline" else {"served_by": f"stack_h{h}", "drivers_from": f"direction.xgb_h{h}"}),
+            **({} if source == "baseline"
+               else {"served_by": f"stack_h{h}", "drivers_from": f"direction.xgb_h{h}"}),
         })
-    models = {f"direction.stack_h{h}": _model(f"Stacked BiLSTM+XGBoost, {h}d", "log_loss", s, "class_prior", 1.0852)
+    models = {f"direction.stack_h{h}": _model(f"Stacked BiLSTM+XGBoost, {h}d", "log_loss", s, "class_prior",
+                                              1.0852)
               for h, s in [(1, 1.0871), (2, 1.0794), (3, 1.0801), (5, 1.0766), (10, 1.0703), (20, 1.0655)]}
     models.update({
-        "direction.magnitude": _model("XGBoost |move| regressor", "mae_points", 118.4, "trailing_mean_abs_move", 124.9),
+        "direction.magnitude": _model("XGBoost |move| regressor", "mae_points", 118.4,
+                                      "trailing_mean_abs_move", 124.9),
         "seller.vol_forecast": _model("HAR-RV + VIX", "rmse", 0.0412, "trailing_rv_21d", 0.0478),
         "seller.vol_regime": _model("XGBoost regime 21d", "log_loss", 0.912, "class_prior", 1.046),
         "seller.trap": _model("XGBoost trap 5d", "brier", 0.1571, "base_rate", 0.1648),
@@ -83,8 +92,8 @@ def example_payload() -> dict[str, Any]:
         "buyer.theta": _model("XGBoost theta ratio", "rmse", 0.3411, "trailing_median", 0.3598),
     })
     prov = {
-        key: {"ticker": ticker, "source": "synthetic", "rows": 1243, "first_date": "2020-06-15", "last_date": "2025-06-13",
-              "fetched_at": "2025-06-13T10:05:41Z", "cache_age_hours": 0.0,
+        key: {"ticker": ticker, "source": "synthetic", "rows": 1243, "first_date": "2020-06-15",
+              "last_date": "2025-06-13", "fetched_at": "2025-06-13T10:05:41Z", "cache_age_hours": 0.0,
               "warnings": ["network unavailable: served synthetic data"]}
         for key, ticker in [("nifty50", "^NSEI"), ("india_vix", "^INDIAVIX")]
     }
@@ -92,12 +101,13 @@ def example_payload() -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "generated_at": "2025-06-13T10:06:02Z",
         "data_as_of": "2025-06-13",
-        "data": {"source": "synthetic", "stale": False, "warnings": ["network unavailable: served synthetic data"],
-                 "provenance": prov},
+        "data": {"source": "synthetic", "stale": False,
+                 "warnings": ["network unavailable: served synthetic data"], "provenance": prov},
         "models": models,
         "market": {"spot": spot, "change": -105.3, "change_pct": -0.42, "vix": 14.12, "vol_regime": "medium",
-                   "iv_context": {"sessions": 252, "vix_rank": 0.18, "vix_percentile": 0.31, "realised_vol_21d": 0.102,
-                                  "implied_minus_realised": 0.0392, "reason": None}},
+                   "iv_context": {"sessions": 252, "vix_rank": 0.18, "vix_percentile": 0.31,
+                                  "realised_vol_21d": 0.102, "implied_minus_realised": 0.0392,
+                                  "reason": None}},
         "direction": {"horizons": horizons},
         "seller": {
             "vol_forecast_21d": 0.1184, "vol_regime": "medium",
@@ -112,9 +122,10 @@ def example_payload() -> dict[str, Any]:
             "option_chain": {"snapshot_date": None, "source": None, "expiry": None, "snapshots": 0,
                              "reason": "no option-chain CSV supplied", "expiries": []},
             "strategy_backtest": {
-                "reason": None, "note": "Model premiums (Black-Scholes, India VIX, skew ignored), not traded prices.",
-                "summary": [{"period": "all", "range_source": "calibrated", "strategy": "iron_condor", "weeks": 3,
-                             "win_rate": 0.67, "touch_rate": 0.33, "mean_pnl_per_lot": 412.0,
+                "reason": None,
+                "note": "Model premiums (Black-Scholes, India VIX, skew ignored), not traded prices.",
+                "summary": [{"period": "all", "range_source": "calibrated", "strategy": "iron_condor",
+                             "weeks": 3, "win_rate": 0.67, "touch_rate": 0.33, "mean_pnl_per_lot": 412.0,
                              "max_drawdown_per_lot": -2150.0}],
                 "equity_curves": [{"range_source": "calibrated", "strategy": "iron_condor",
                                    "expiries": ["2025-05-22", "2025-05-29", "2025-06-05"],
@@ -126,12 +137,14 @@ def example_payload() -> dict[str, Any]:
             "model_source": {"vol_forecast_21d": "model", "vol_regime": "model", "trap_probability": "model",
                              "safe_ranges": "model"},
             "top_drivers": {
-                "vol_forecast_21d": _drivers(("realised_vol_21d", 0.104, 0.0061), ("vix_close", 14.12, 0.0042)),
+                "vol_forecast_21d": _drivers(("realised_vol_21d", 0.104, 0.0061),
+                                             ("vix_close", 14.12, 0.0042)),
                 "trap_probability": _drivers(("iv_rv_spread", 0.037, -0.031), ("atr_14_pct", 0.0082, 0.019)),
             },
         },
         "buyer": {
-            "breakout_probability": 0.07, "spike_bias": "call", "p_breakout_up": 0.04, "p_breakout_down": 0.03,
+            "breakout_probability": 0.07, "spike_bias": "call", "p_breakout_up": 0.04,
+            "p_breakout_down": 0.03,
             "spike_up_probability": 0.55, "theta_ratio_forecast": 0.78, "theta_edge": 0.22,
             "gamma_windows": [
                 {"start": "09:15", "end": "09:45", "typical_abs_move_points": 62.5},
@@ -141,7 +154,8 @@ def example_payload() -> dict[str, Any]:
             "model_source": {"breakout_probability": "model", "spike_up_probability": "baseline",
                              "theta_ratio_forecast": "model", "gamma_windows": "heuristic"},
             "top_drivers": {
-                "breakout_probability": _drivers(("range_compression_10d", 0.61, 0.012), ("vix_change_5d", -0.8, -0.004)),
+                "breakout_probability": _drivers(("range_compression_10d", 0.61, 0.012),
+                                                 ("vix_change_5d", -0.8, -0.004)),
                 "theta_ratio_forecast": _drivers(("vix_rv_ratio", 1.36, -0.09)),
             },
         },

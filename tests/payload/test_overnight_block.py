@@ -23,14 +23,16 @@ def markets() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _gap(daily: pd.DataFrame, source: str = "model") -> tuple[pd.DataFrame, dict]:
     predictions = pd.DataFrame({"date": daily["date"], "prediction": 0.002, "model_source": source})
-    model = {"meta": {"edge": source == "model", "abs_residual_quantiles": {source: {"0.5": 0.002, "0.8": 0.004, "0.9": 0.006}}}}
+    model = {"meta": {"edge": source == "model",
+                      "abs_residual_quantiles": {source: {"0.5": 0.002, "0.8": 0.004, "0.9": 0.006}}}}
     return predictions, model
 
 
 def test_preopen_block_has_overnight_inputs_and_gap_interval(markets) -> None:
     daily, us = markets
     fields = overnight_market_fields(daily, us, "preopen", *_gap(daily))
-    assert fields["decision_time"] == "preopen" and fields["decision_at"] == "2024-07-01T03:30:00Z"  # Mon 09:00 IST
+    # Mon 09:00 IST
+    assert fields["decision_time"] == "preopen" and fields["decision_at"] == "2024-07-01T03:30:00Z"
     o = fields["overnight"]
     assert o["us_date"] <= "2024-06-28" and o["expected_gap"]["lower"] == pytest.approx(-0.002)
     assert o["expected_gap"]["upper_points"] > o["expected_gap"]["points"] > 0
@@ -41,7 +43,8 @@ def test_preopen_block_has_overnight_inputs_and_gap_interval(markets) -> None:
 
 def test_close_block_sees_the_previous_us_session_and_serves_no_gap(markets) -> None:
     daily, us = markets
-    pre, close = (overnight_market_fields(daily, us, mode, *_gap(daily))["overnight"] for mode in ("preopen", "close"))
+    pre, close = (overnight_market_fields(daily, us, mode, *_gap(daily))["overnight"]
+                  for mode in ("preopen", "close"))
     assert close["us_date"] < pre["us_date"] and close["expected_gap"] is None
     assert overnight_market_fields(daily, us, "close")["decision_at"] == "2024-06-28T10:00:00Z"
 
@@ -50,7 +53,8 @@ def test_gap_without_recorded_errors_is_marked_unavailable_not_zero(markets) -> 
     daily, us = markets
     predictions, _ = _gap(daily, "baseline")
     payload = example_payload()
-    payload["market"].update(overnight_market_fields(daily, us, "preopen", predictions, {"meta": {"edge": False}}))
+    payload["market"].update(overnight_market_fields(daily, us, "preopen", predictions,
+                                                     {"meta": {"edge": False}}))
     payload = mark_unavailable(payload)
     gap = payload["market"]["overnight"]["expected_gap"]
     assert gap["lower"] is None and gap["model_source"] == "unavailable"  # the no-silent-number rule

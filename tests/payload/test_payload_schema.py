@@ -48,14 +48,18 @@ def test_example_payload_is_valid_and_round_trips_as_strict_json():
         (lambda p: p["seller"].__setitem__("trap_probability", 1.3), "$.seller.trap_probability"),
         (lambda p: p["direction"]["horizons"][0].__setitem__("p_up", -0.1), "$.direction.horizons[0].p_up"),
         (lambda p: p["market"].__setitem__("spot", "24718"), "$.market.spot"),
-        (lambda p: p["direction"]["horizons"][1].__setitem__("label", "BULLISH"), "$.direction.horizons[1].label"),
-        (lambda p: p["seller"]["safe_ranges"][0].__setitem__("tenor_days", "5d"), "$.seller.safe_ranges[0].tenor_days"),
+        (lambda p: p["direction"]["horizons"][1].__setitem__("label", "BULLISH"),
+         "$.direction.horizons[1].label"),
+        (lambda p: p["seller"]["safe_ranges"][0].__setitem__("tenor_days", "5d"),
+         "$.seller.safe_ranges[0].tenor_days"),
         (lambda p: p["buyer"]["model_source"].__setitem__("theta_ratio_forecast", "ml"),
          "$.buyer.model_source.theta_ratio_forecast"),
-        (lambda p: p["models"]["seller.trap"].__setitem__("status", "maybe"), "$.models['seller.trap'].status"),
+        (lambda p: p["models"]["seller.trap"].__setitem__("status", "maybe"),
+         "$.models['seller.trap'].status"),
         (lambda p: p.__setitem__("generated_at", "2025-06-13T15:36:02+05:30"), "$.generated_at"),
         (lambda p: p.__setitem__("data_as_of", "2025-13-40"), "$.data_as_of"),
-        (lambda p: p["buyer"]["gamma_windows"][0].__setitem__("start", "9:15am"), "$.buyer.gamma_windows[0].start"),
+        (lambda p: p["buyer"]["gamma_windows"][0].__setitem__("start", "9:15am"),
+         "$.buyer.gamma_windows[0].start"),
         (lambda p: p["seller"]["top_drivers"]["trap_probability"][0].pop("contribution"),
          "$.seller.top_drivers.trap_probability[0].contribution"),
         (lambda p: p.__setitem__("surprise", 1), "$"),
@@ -116,21 +120,23 @@ def test_nan_counts_as_null():
     payload["seller"]["trap_probability"] = float("nan")
     assert "$.seller.trap_probability" in [p for p, _ in _errors(payload)]
     payload = example_payload()
-    payload["seller"]["max_pain"] = {"value": np.float64("nan"), "reason": "option chain had no open interest"}
+    payload["seller"]["max_pain"] = {"value": np.float64("nan"),
+                                     "reason": "option chain had no open interest"}
     payload["data"]["provenance"]["nifty50"]["cache_age_hours"] = np.nan
     validate_payload(payload)
 
 
 def test_encoder_handles_numpy_and_nan():
-    raw = {"a": np.float32(0.25), "b": np.int64(7), "c": np.nan, "d": np.array([1.5, np.inf]), "e": np.bool_(True),
-           "f": [np.float64("-inf"), None]}
+    raw = {"a": np.float32(0.25), "b": np.int64(7), "c": np.nan, "d": np.array([1.5, np.inf]),
+           "e": np.bool_(True), "f": [np.float64("-inf"), None]}
     assert to_jsonable(raw) == {"a": 0.25, "b": 7, "c": None, "d": [1.5, None], "e": True, "f": [None, None]}
     text = dumps(raw)
     assert "NaN" not in text and "Infinity" not in text
     assert json.loads(text)["b"] == 7
     from aegismatrix.payload.publish import PayloadEncoder
 
-    assert json.loads(json.dumps({"x": np.float64("nan"), "y": np.int32(3)}, cls=PayloadEncoder)) == {"x": None, "y": 3}
+    assert (json.loads(json.dumps({"x": np.float64("nan"), "y": np.int32(3)}, cls=PayloadEncoder))
+            == {"x": None, "y": 3})
 
 
 def test_encoder_handles_pandas_missing_values_and_dates():

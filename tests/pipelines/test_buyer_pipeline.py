@@ -27,7 +27,8 @@ def test_pipelines_follow_the_engine_conventions():
 def trained_project(copy_project_to, tmp_path_factory):
     tmp = copy_project_to(tmp_path_factory.mktemp("buyer_project"))
     bootstrap_project(tmp)
-    params = {"data_ingestion": {"source": "synthetic", "universe": "global26"}}  # the pooled breakout's panel
+    # the pooled breakout's panel
+    params = {"data_ingestion": {"source": "synthetic", "universe": "global26"}}
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(tmp)  # relative dataset paths and the Optuna journal land in the copy
         with KedroSession.create(project_path=tmp, runtime_params=params) as session:
@@ -51,8 +52,8 @@ def test_training_run_writes_signals_windows_and_summary(trained_project):
     tail = signals.iloc[1:]  # the first day has no earlier theta label for the trailing-median baseline
     assert tail[SIGNAL_COLUMNS[1:-1]].notna().all().all()
     assert ((tail["breakout_probability"] > 0) & (tail["breakout_probability"] < 1)).all()
-    pd.testing.assert_series_equal(tail["p_breakout_up"] + tail["p_breakout_down"], tail["breakout_probability"],
-                                   check_names=False)
+    pd.testing.assert_series_equal(tail["p_breakout_up"] + tail["p_breakout_down"],
+                                   tail["breakout_probability"], check_names=False)
     assert set(signals["model_source"]) <= {"model", "baseline", "mixed"}
     windows = json.loads(_latest(tmp, "data/07_model_output/gamma_windows.json/*/*").read_text())
     assert windows["windows"] and windows["windows"][0]["typical_abs_move_points"] > 0

@@ -1,4 +1,5 @@
-"""The data_ingestion pipeline: in-memory runs of its nodes, and one end-to-end `kedro run` in a project copy."""
+"""The data_ingestion pipeline: in-memory runs of its nodes, and one end-to-end `kedro run` in a project
+copy."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ OUTPUTS = ("market_daily", "market_intraday", "universe_daily", "data_quality_re
 
 
 def _run(params: dict) -> dict:
-    catalog = DataCatalog({"params:data_ingestion": MemoryDataset(params), **{name: _KeptDataset() for name in OUTPUTS}})
+    catalog = DataCatalog({"params:data_ingestion": MemoryDataset(params),
+                           **{name: _KeptDataset() for name in OUTPUTS}})
     SequentialRunner().run(create_pipeline(), catalog)
     return {name: catalog[name].load() for name in OUTPUTS}
 
@@ -46,13 +48,16 @@ def _run(params: dict) -> dict:
 def test_synthetic_run_meets_contracts(tmp_path):
     out = _run(_params(tmp_path))
     market, intraday = out["market_daily"], out["market_intraday"]
-    assert list(market.columns) == MARKET_DAILY_COLUMNS and market["date"].is_unique and market["date"].is_monotonic_increasing
-    assert market["date"].iloc[-1] == pd.Timestamp("2024-06-28") and market[["close", "vix_close"]].notna().all().all()
+    assert (list(market.columns) == MARKET_DAILY_COLUMNS and market["date"].is_unique
+            and market["date"].is_monotonic_increasing)
+    assert (market["date"].iloc[-1] == pd.Timestamp("2024-06-28")
+            and market[["close", "vix_close"]].notna().all().all())
     assert list(intraday.columns) == INTRADAY_COLUMNS and intraday["date"].nunique() == 5
     assert list(out["data_quality_report"].columns) == REPORT_COLUMNS
     prov = out["data_provenance"]
     assert prov["source"] == "synthetic" and set(prov["symbols"]) == {"nifty50", "indiavix"}
-    assert {"ticker", "source", "rows", "first_date", "last_date", "fetched_at", "cache_age_hours", "warnings"} <= set(prov["symbols"]["nifty50"])
+    assert {"ticker", "source", "rows", "first_date", "last_date", "fetched_at", "cache_age_hours",
+            "warnings"} <= set(prov["symbols"]["nifty50"])
     assert out["universe_daily"] == {}
     json.dumps(prov)
 
@@ -79,7 +84,8 @@ def test_auto_offline_ends_synthetic_and_logs_why(tmp_path, monkeypatch):
 
 def test_bad_csv_fails_with_clear_message_and_keeps_stored_data(tmp_path):
     (tmp_path / "csv").mkdir()
-    rows = pd.DataFrame({"date": pd.bdate_range("2024-01-01", periods=30), "open": 100.0, "high": 101.0, "low": 99.0, "close": 100.0})
+    rows = pd.DataFrame({"date": pd.bdate_range("2024-01-01", periods=30), "open": 100.0, "high": 101.0,
+                         "low": 99.0, "close": 100.0})
     rows.to_csv(tmp_path / "csv" / "nifty50.csv", index=False)
     rows.assign(close="bad").to_csv(tmp_path / "csv" / "indiavix.csv", index=False)
     params = _params(tmp_path, source="csv", csv_dir=str(tmp_path / "csv"), end=None,
@@ -97,10 +103,12 @@ def test_kedro_run_in_a_project_copy_records_synthetic(tmp_path, copy_project_to
     kedro = Path(sys.executable).with_name("kedro")
     # No network is assumed: point yfinance at an unroutable proxy so the auto chain must fall back.
     env.update({"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"})
-    result = subprocess.run([str(kedro), "run", "--pipeline=data_ingestion", "--params", "data_ingestion.yfinance.max_retries=0"],
+    result = subprocess.run([str(kedro), "run", "--pipeline=data_ingestion", "--params",
+                             "data_ingestion.yfinance.max_retries=0"],
                             cwd=project, env=env, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    prov_files = list((project / "data" / "03_primary" / "data_provenance.json").glob("*/data_provenance.json"))
+    prov_files = list((project / "data" / "03_primary" / "data_provenance.json").glob(
+        "*/data_provenance.json"))
     assert len(prov_files) == 1 and json.loads(prov_files[0].read_text())["source"] == "synthetic"
     assert list((project / "data" / "03_primary" / "market_daily.parquet").glob("*/market_daily.parquet"))
     assert (project / "data" / "01_raw" / ".yfinance_cache").is_dir()
@@ -119,13 +127,14 @@ def test_sector_index_joins_market_daily_on_its_sessions(tmp_path):
 
 
 def test_sector_gap_is_carried_a_few_sessions_and_reported(real_data_dir, tmp_path):
-    """Real NIFTY BANK lacks 2022-12-26 (Yahoo null row): its previous close is carried, flagged and reported."""
+    """Real NIFTY BANK lacks 2022-12-26 (Yahoo null row): its previous close is carried, flagged and
+    reported."""
     params = _params(tmp_path, source="csv", csv_dir=str(real_data_dir), start="2022-10-01", end=None,
                      sector={"niftybank": "^NSEBANK"}, overnight={})
     out = _run(params)
     market = out["market_daily"].set_index("date")
-    assert market.loc["2022-12-26", "sector_filled"] and market.loc["2022-12-26", "sector_close"] == market.loc[
-        "2022-12-23", "sector_close"]
+    assert (market.loc["2022-12-26", "sector_filled"]
+            and market.loc["2022-12-26", "sector_close"] == market.loc["2022-12-23", "sector_close"])
     assert int(market["sector_filled"].sum()) == 1
     report = out["data_quality_report"]
     assert ((report["symbol"] == "niftybank") & (report["check"] == "sector_alignment")).any()

@@ -37,7 +37,8 @@ def _latest(tmp, pattern: str):
 
 def test_direction_run_writes_signals_with_the_contract_columns(trained_project):
     tmp, _, seconds = trained_project
-    signals = pd.read_parquet(_latest(tmp, "data/07_model_output/direction_signals.parquet/*/direction_signals.parquet"))
+    signals = pd.read_parquet(_latest(tmp, "data/07_model_output/direction_signals.parquet/*/"
+                                           "direction_signals.parquet"))
     assert list(signals.columns[: len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS
     assert sorted(signals["horizon_days"].unique()) == [1, 2, 3, 5, 10, 20]
     assert not signals.duplicated(["date", "horizon_days"]).any()
@@ -56,7 +57,8 @@ def test_direction_run_writes_signals_with_the_contract_columns(trained_project)
 
 def test_direction_run_reports_every_model_next_to_its_baseline(trained_project):
     tmp, _, _ = trained_project
-    summary = json.loads(_latest(tmp, "data/08_reporting/direction_metrics_summary.json/*/*.json").read_text())
+    summary = json.loads(_latest(tmp, "data/08_reporting/direction_metrics_summary.json/*/*.json")
+                         .read_text())
     names = {row["name"] for row in summary}
     assert {ns.split(".")[1] for ns in MODEL_NAMESPACES} | {"stack_h1", "stack_h20"} <= names
     for row in summary:
@@ -66,7 +68,8 @@ def test_direction_run_reports_every_model_next_to_its_baseline(trained_project)
     assert 0 <= xgb["directional_accuracy"] <= 1
     bundle = tmp / "data/06_models/direction/bilstm_h5"
     assert list(bundle.rglob("model.safetensors")) and not list(bundle.rglob("*.pkl"))
-    universe = json.loads(_latest(tmp, "data/08_reporting/direction_universe_metrics.json/*/*.json").read_text())
+    universe = json.loads(_latest(tmp, "data/08_reporting/direction_universe_metrics.json/*/*.json")
+                          .read_text())
     assert universe["enabled"] is False
 
 

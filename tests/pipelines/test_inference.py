@@ -36,7 +36,8 @@ def _run(project: Path, pipelines: list[str], params: dict, **kwargs) -> None:
 
 def _versions(project: Path, ns: str) -> list[str]:
     engine, model = ns.split(".")
-    return sorted(p.name for p in (project / "data" / "06_models" / engine / model).iterdir() if not p.name.startswith("."))
+    return sorted(p.name for p in (project / "data" / "06_models" / engine / model).iterdir()
+                  if not p.name.startswith("."))
 
 
 @pytest.fixture(scope="module")
@@ -98,4 +99,5 @@ def test_inference_after_training_gives_a_signal_for_every_date(inferred):
         if engine == "direction":
             assert signals.groupby("date")["horizon_days"].nunique().nunique() == 1  # every horizon each day
     copies = sorted((out / "07_model_output" / "aegismatrix_payload.json").iterdir())
-    assert len(copies) == 1 and json.loads((copies[0] / "aegismatrix_payload.json").read_text()) == inferred["payload"]
+    assert (len(copies) == 1
+            and json.loads((copies[0] / "aegismatrix_payload.json").read_text()) == inferred["payload"])

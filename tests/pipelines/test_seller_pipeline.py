@@ -38,7 +38,8 @@ def _latest(tmp, pattern: str) -> str:
 
 def test_seller_run_writes_signals_with_the_contract_columns(trained_project):
     tmp, _, _ = trained_project
-    signals = pd.read_parquet(_latest(tmp, "data/07_model_output/seller_signals.parquet/*/seller_signals.parquet"))
+    signals = pd.read_parquet(_latest(tmp, "data/07_model_output/seller_signals.parquet/*/"
+                                           "seller_signals.parquet"))
     assert list(signals.columns[: len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS and len(signals) > 500
     assert signals["date"].is_monotonic_increasing and signals["date"].is_unique
     assert signals[SIGNAL_COLUMNS].notna().all().all()
@@ -50,7 +51,8 @@ def test_seller_run_writes_signals_with_the_contract_columns(trained_project):
     assert ((probabilities - 1).abs() < 1e-6).all()
     summary = pd.read_json(_latest(tmp, "data/08_reporting/seller_metrics_summary.json/*/*.json"))
     assert set(MODEL_NAMESPACES) <= set(summary["name"])
-    assert {"metric", "model_score", "baseline_score", "skill", "ci_low", "ci_high", "status"} <= set(summary.columns)
+    assert {"metric", "model_score", "baseline_score", "skill", "ci_low", "ci_high",
+            "status"} <= set(summary.columns)
     for ns in MODEL_NAMESPACES:
         engine, model = ns.split(".")
         assert list(tmp.glob(f"data/06_models/{engine}/{model}/*/*"))
@@ -58,14 +60,18 @@ def test_seller_run_writes_signals_with_the_contract_columns(trained_project):
 
 def test_seller_run_writes_the_strategy_backtest_and_a_null_chain_block(trained_project):
     tmp, _, _ = trained_project
-    trades = pd.read_parquet(_latest(tmp, "data/07_model_output/seller_strategy_backtest.parquet/*/*.parquet"))
+    trades = pd.read_parquet(_latest(tmp,
+                                     "data/07_model_output/seller_strategy_backtest.parquet/*/*.parquet"))
     assert list(trades.columns) == TRADE_COLUMNS and len(trades) > 100
     assert (trades.groupby("expiry").size() == 4).all() and (trades["decision_date"] < trades["expiry"]).all()
     assert (trades["put_strike"] < trades["spot"]).all() and (trades["call_strike"] > trades["spot"]).all()
-    report = json.loads(Path(_latest(tmp, "data/08_reporting/seller_strategy_backtest_summary.json/*/*.json")).read_text())
+    report = json.loads(Path(_latest(tmp, "data/08_reporting/seller_strategy_backtest_summary.json/*/*.json"))
+                        .read_text())
     assert "model premiums" in report["note"].lower() and len(report["summary"]) >= 4
-    chain = json.loads(Path(_latest(tmp, "data/07_model_output/seller_chain_analytics.json/*/*.json")).read_text())
-    assert chain["max_pain"] is None and chain["expiries"] == [] and "option_chain_snapshots" in chain["reason"]
+    chain = json.loads(Path(_latest(tmp, "data/07_model_output/seller_chain_analytics.json/*/*.json"))
+                       .read_text())
+    assert (chain["max_pain"] is None and chain["expiries"] == []
+            and "option_chain_snapshots" in chain["reason"])
 
 
 def test_inference_serves_signals_from_the_frozen_models(trained_project, run_engine_inference):
@@ -87,9 +93,11 @@ def test_expiry_ranges_cover_every_date_in_training_and_inference(trained_projec
     trained, served = pd.read_parquet(files[0]), pd.read_parquet(files[-1])
     market = pd.read_parquet(_latest(tmp, "data/03_primary/market_daily.parquet/*/*.parquet"))
     for frame in (trained, served):
-        assert set(frame["date"]) == set(market["date"])  # every date of the loaded window, three expiries each
+        # every date of the loaded window, three expiries each
+        assert set(frame["date"]) == set(market["date"])
         assert (frame.groupby("date").size() == 3).all() and frame["p_touch"].between(0, 1).all()
     ladder = pd.read_parquet(_latest(tmp, "data/07_model_output/seller_strike_ladder.parquet/*/*.parquet"))
     assert set(ladder["date"]) == {market["date"].max()} and len(ladder) == 3 * 21
-    report = json.loads(Path(_latest(tmp, "data/08_reporting/seller_expiry_range_calibration.json/*/*.json")).read_text())
+    report = json.loads(Path(_latest(tmp, "data/08_reporting/seller_expiry_range_calibration.json/*/*.json"))
+                        .read_text())
     assert report["expiries"]["weekly_1"]["n"] > 300

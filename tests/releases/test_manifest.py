@@ -12,12 +12,16 @@ from aegismatrix.releases.manifest import ReleaseError, latest_release_id, load_
 
 def test_release_merges_over_the_previous_one_and_moves_latest_last(tmp_path):
     assert load_release(None, tmp_path) is None
-    first = publish_release("2026-01-01T00.00.00.000Z", {"seller.trap.model": "2026-01-01T00.00.00.000Z"}, ["seller"], tmp_path)
-    second = publish_release("2026-01-02T00.00.00.000Z", {"buyer.theta.model": "2026-01-02T00.00.00.000Z"}, ["buyer"], tmp_path)
+    first = publish_release("2026-01-01T00.00.00.000Z", {"seller.trap.model": "2026-01-01T00.00.00.000Z"},
+                            ["seller"], tmp_path)
+    second = publish_release("2026-01-02T00.00.00.000Z", {"buyer.theta.model": "2026-01-02T00.00.00.000Z"},
+                             ["buyer"], tmp_path)
     assert first["parent"] is None and second["parent"] == first["release_id"]
-    assert second["models"] == {"seller.trap": "2026-01-01T00.00.00.000Z", "buyer.theta": "2026-01-02T00.00.00.000Z"}
+    assert second["models"] == {"seller.trap": "2026-01-01T00.00.00.000Z",
+                                "buyer.theta": "2026-01-02T00.00.00.000Z"}
     assert latest_release_id(tmp_path) == second["release_id"]
-    assert load_release(first["release_id"], tmp_path)["datasets"] == {"seller.trap.model": "2026-01-01T00.00.00.000Z"}
+    assert (load_release(first["release_id"], tmp_path)["datasets"]
+            == {"seller.trap.model": "2026-01-01T00.00.00.000Z"})
     assert not list(tmp_path.glob(".*.tmp"))  # atomic writes leave no temp files
 
 

@@ -27,12 +27,14 @@ def _csv_dir(folder: Path, scale: float, end: str) -> Path:
     sim = synthetic_market_daily(years=3, seed=5, end=end)
     folder.mkdir(parents=True)
     prices = ["open", "high", "low", "close"]
-    sim.assign(**{c: sim[c] * scale for c in prices})[["date", *prices, "volume"]].to_csv(folder / "nifty50.csv", index=False)
-    vix = pd.DataFrame({"date": sim["date"], "open": sim["vix_close"], "high": sim["vix_high"], "low": sim["vix_low"],
-                        "close": sim["vix_close"]})
+    sim.assign(**{c: sim[c] * scale for c in prices})[["date", *prices, "volume"]].to_csv(
+        folder / "nifty50.csv", index=False)
+    vix = pd.DataFrame({"date": sim["date"], "open": sim["vix_close"], "high": sim["vix_high"],
+                        "low": sim["vix_low"], "close": sim["vix_close"]})
     vix.to_csv(folder / "indiavix.csv", index=False)
     (folder / "us").mkdir()  # the overnight US session the default feature sets use
-    sim[["date", *prices, "volume"]].assign(**{c: sim[c] / 5 for c in prices}).to_csv(folder / "us" / "sp500.csv", index=False)
+    sim[["date", *prices, "volume"]].assign(**{c: sim[c] / 5 for c in prices}).to_csv(
+        folder / "us" / "sp500.csv", index=False)
     vix.to_csv(folder / "us" / "vix.csv", index=False)
     return folder
 
@@ -60,7 +62,8 @@ def _close_on(csv_dir: Path, day: str) -> float:
 
 def test_overlapping_inference_runs_publish_self_consistent_payloads(tmp_path, copy_project_to):
     project = copy_project_to(tmp_path / "project")
-    inputs = {"A": _csv_dir(tmp_path / "A", 1.0, "2022-12-30"), "B": _csv_dir(tmp_path / "B", 2.0, "2022-12-23")}
+    inputs = {"A": _csv_dir(tmp_path / "A", 1.0, "2022-12-30"),
+              "B": _csv_dir(tmp_path / "B", 2.0, "2022-12-23")}
     first = _start(project, *_inference(inputs["A"]))
     time.sleep(1.0)
     second = _start(project, *_inference(inputs["B"]))
@@ -73,7 +76,8 @@ def test_overlapping_inference_runs_publish_self_consistent_payloads(tmp_path, c
         source = inputs["A"] if payload["data_as_of"] == "2022-12-30" else inputs["B"]
         spot = payload["market"]["spot"]
         assert spot == pytest.approx(_close_on(source, payload["data_as_of"]))
-        for rng in payload["seller"]["safe_ranges"]:  # ranges from the same input as the spot (1747 vs 1810 in #1)
+        # ranges from the same input as the spot (1747 vs 1810 in #1)
+        for rng in payload["seller"]["safe_ranges"]:
             assert 0.7 * spot < rng["lower"] < spot < rng["upper"] < 1.3 * spot
         assert payload["data"]["provenance"]["nifty50"]["last_date"] == payload["data_as_of"]
         assert payload["data"]["provenance"]["nifty50"]["origin"] == "csv:nifty50.csv"
@@ -86,8 +90,8 @@ def _model_versions(project: Path, engine: str) -> set[str]:
 
 def test_killed_training_run_leaves_the_previous_release_served(tmp_path, copy_project_to):
     project = copy_project_to(tmp_path / "project")
-    trained = subprocess.run([KEDRO, "run", "--pipelines=buyer"], cwd=project, env=ENV, capture_output=True, text=True,
-                             timeout=900)
+    trained = subprocess.run([KEDRO, "run", "--pipelines=buyer"], cwd=project, env=ENV, capture_output=True,
+                             text=True, timeout=900)
     assert trained.returncode == 0, trained.stdout[-3000:] + trained.stderr[-3000:]
     releases = project / "data" / "06_models" / "releases"
     latest = json.loads((releases / "latest.json").read_text())["release_id"]
@@ -101,12 +105,13 @@ def test_killed_training_run_leaves_the_previous_release_served(tmp_path, copy_p
         time.sleep(0.2)
     os.killpg(killed.pid, signal.SIGKILL)  # midway: at least one new bundle saved, the run never finished
     killed.communicate(timeout=60)
-    assert _model_versions(project, "buyer") != before, "the second training run saved no bundle before the deadline"
+    assert _model_versions(project, "buyer") != before, (
+        "the second training run saved no bundle before the deadline")
     assert json.loads((releases / "latest.json").read_text())["release_id"] == release["release_id"]
     assert len(list(releases.glob("2*.json"))) == 1
 
-    served = subprocess.run([KEDRO, "run", "--pipelines=inference"], cwd=project, env=ENV, capture_output=True,
-                            text=True, timeout=900)
+    served = subprocess.run([KEDRO, "run", "--pipelines=inference"], cwd=project, env=ENV,
+                            capture_output=True, text=True, timeout=900)
     assert served.returncode == 0, served.stdout[-3000:] + served.stderr[-3000:]
     payload = json.loads((project / "data" / "07_model_output" / "aegismatrix.json").read_text())
     for ns, version in release["models"].items():

@@ -1,5 +1,5 @@
-"""Issue 12 findings 8 and 9 with real `kedro run` subprocesses: a run started from src/ writes under the project
-root, never src/data; a run that fails validation leaves no version behind for a later run to read."""
+"""Issue 12 findings 8 and 9 with real `kedro run` subprocesses: a run started from src/ writes under the
+project root, never src/data; a run that fails validation leaves no version behind for a later run to read."""
 
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ def test_failed_validation_leaves_no_version_behind(tmp_path, copy_project_to):
     index.loc[index.index[-5:], ["open", "high", "low", "close"]] /= 10  # a 1:10 split on the latest rows
     index.to_csv(csv / "nifty50.csv", index=False)
     params = f"data_ingestion.source=csv,data_ingestion.csv_dir={csv},data_ingestion.lookback_years=2"
-    run = subprocess.run([KEDRO, "run", "--pipelines=data_ingestion", "--params", params], cwd=project, env=ENV,
-                         capture_output=True, text=True, timeout=600)
+    run = subprocess.run([KEDRO, "run", "--pipelines=data_ingestion", "--params", params], cwd=project,
+                         env=ENV, capture_output=True, text=True, timeout=600)
     assert run.returncode != 0
     assert "check 'price_jump' failed" in run.stdout + run.stderr
     left = [p for p in (project / "data").rglob("*") if p.is_dir() and VERSION.match(p.name)]

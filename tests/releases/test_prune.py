@@ -22,12 +22,13 @@ def test_prune_keeps_newest_and_every_version_of_the_served_release(tmp_path):
         (metrics / _version(i)).mkdir(parents=True)
     releases = tmp_path / "data" / "06_models" / "releases"
     for i in (1, 2, 3):  # the served (latest) release is old: version 3 of the model
-        publish_release(_version(i), {"seller.trap.model": _version(i), "seller.trap.metrics": _version(i)}, ["seller"], releases)
-    dry = subprocess.run([sys.executable, "-m", "aegismatrix", "prune", "--keep", "2", "--dry-run"], cwd=tmp_path,
-                         capture_output=True, text=True, check=True)
+        publish_release(_version(i), {"seller.trap.model": _version(i), "seller.trap.metrics": _version(i)},
+                        ["seller"], releases)
+    dry = subprocess.run([sys.executable, "-m", "aegismatrix", "prune", "--keep", "2", "--dry-run"],
+                         cwd=tmp_path, capture_output=True, text=True, check=True)
     assert "would remove" in dry.stdout and len(list(model.iterdir())) == 8
-    subprocess.run([sys.executable, "-m", "aegismatrix", "prune", "--keep", "2"], cwd=model, capture_output=True,
-                   text=True, check=True)
+    subprocess.run([sys.executable, "-m", "aegismatrix", "prune", "--keep", "2"], cwd=model,
+                   capture_output=True, text=True, check=True)
     assert sorted(p.name for p in model.iterdir()) == [_version(3), _version(7), _version(8)]
     assert sorted(p.name for p in metrics.iterdir()) == [_version(3), _version(7), _version(8)]
     assert sorted(p.stem for p in releases.glob("2*.json")) == [_version(2), _version(3)]

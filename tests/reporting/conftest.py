@@ -31,15 +31,16 @@ def toy_market(n: int = 700, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]
                            "close": close, "volume": np.nan, "vix_high": 15.0, "vix_low": 15.0,
                            "vix_close": 100 * vol * np.sqrt(252), "vix_filled": False})
     features = pd.DataFrame({"date": dates, "planted_signal": signal, "noise": rng.normal(size=n),
-                             "trailing_vol": pd.Series(ret).rolling(10, min_periods=1).std().bfill().to_numpy()})
+                             "trailing_vol": pd.Series(ret).rolling(10, min_periods=1).std().bfill()
+                             .to_numpy()})
     return market, features
 
 
 COMMON = {"feature_set": "toy", "splits": {"n_folds": 3, "min_train": 200}, "bootstrap": {"n_boot": 100}}
 MODELS = {
     "direction.toy_up": {**COMMON, "label": {"name": "forward_return", "horizon": 1}, "horizon": 1,
-                         "label_bins": [0.5], "class_names": ["down", "up"], "estimator": {"kind": "logistic"},
-                         "features": ["planted_signal", "noise"],
+                         "label_bins": [0.5], "class_names": ["down", "up"],
+                         "estimator": {"kind": "logistic"}, "features": ["planted_signal", "noise"],
                          "baselines": [{"name": "prior", "kind": "class_prior"}], "primary_baseline": "prior",
                          "metric": "log_loss"},
     "direction.noise3": {**COMMON, "label": {"name": "forward_return", "horizon": 1}, "horizon": 1,
@@ -106,10 +107,12 @@ def strategy_backtest(market_daily) -> tuple[pd.DataFrame, dict]:
 
     dates = pd.DatetimeIndex(market_daily["date"])
     expiries = dates[dates.dayofweek == 3]
-    rows = [{"date": d, "expiry": e, "expiry_kind": "weekly", "trading_days": int(((dates > d) & (dates <= e)).sum()),
+    rows = [{"date": d, "expiry": e, "expiry_kind": "weekly",
+             "trading_days": int(((dates > d) & (dates <= e)).sum()),
              "strike_lower": np.floor(c * 0.97 / 50) * 50, "strike_upper": np.ceil(c * 1.03 / 50) * 50,
              "target_breach_probability": 0.1}
             for d, c in zip(dates, market_daily["close"]) for e in expiries[expiries > d][:1]]
     params = {"entry_trading_days": 5, "condor_wing_points": 200, "cost_points_per_leg": 1.0, "rate": 0.065,
-              "weekly_listed_from": "2019-02-11", "worst_weeks": 3, "lot_sizes": [{"from": "2000-01-01", "size": 50}]}
+              "weekly_listed_from": "2019-02-11", "worst_weeks": 3,
+              "lot_sizes": [{"from": "2000-01-01", "size": 50}]}
     return seller_strategy_backtest(pd.DataFrame(rows), market_daily, params, {"strike_step": 50})

@@ -13,13 +13,14 @@ from matplotlib.figure import Figure
 from aegismatrix.pipelines.reporting.nodes import signal_history_report
 from aegismatrix.pipelines.reporting.pipeline import create_pipeline
 
-NAMESPACES = {"direction": ["direction.toy_up", "direction.noise3"], "seller": ["seller.toy_vol"], "buyer": []}
+NAMESPACES = {"direction": ["direction.toy_up", "direction.noise3"], "seller": ["seller.toy_vol"],
+              "buyer": []}
 PARAMS = {"title": "Test report", "figure_dpi": 40, "max_table_rows": 50, "top_features": 5,
           "signal_history_days": 300, "volatility_horizon": 21,
           "safe_range": {"target_breach_probability": 0.10, "tenors": [5, 21], "rolling_window": 63}}
-SECTIONS = ["Data provenance and quality", "Model comparison", "Model direction.toy_up", "Model direction.noise3",
-            "Model seller.toy_vol", "Volatility forecast vs realised", "Safe-range backtest",
-            "Seller strategy backtest (weekly expiries)", "Signal history",
+SECTIONS = ["Data provenance and quality", "Model comparison", "Model direction.toy_up",
+            "Model direction.noise3", "Model seller.toy_vol", "Volatility forecast vs realised",
+            "Safe-range backtest", "Seller strategy backtest (weekly expiries)", "Signal history",
             "Track record (served signals vs what happened)"]
 
 
@@ -33,13 +34,16 @@ def report_run(model_outputs, market_daily, engine_signals, strategy_backtest):
     pipeline = create_pipeline(namespaces=NAMESPACES)
     inputs = {"market_daily": market_daily, "params:reporting": PARAMS,
               "data_provenance": {"source": "synthetic", "symbols": {"nifty50": {
-                  "ticker": "^NSEI", "source": "synthetic", "rows": len(market_daily), "warnings": ["w1", "w2"]}}},
+                  "ticker": "^NSEI", "source": "synthetic", "rows": len(market_daily),
+                  "warnings": ["w1", "w2"]}}},
               "data_quality_report": pd.DataFrame({"symbol": ["nifty50"], "check": ["ohlc_consistency"],
                                                    "action": ["repaired"], "n_rows": [2],
-                                                   "example_dates": ["2020-01-02"], "message": ["high < close"]}),
+                                                   "example_dates": ["2020-01-02"],
+                                                   "message": ["high < close"]}),
               "seller_signals": engine_signals["seller_signals"],
               "direction_signals": engine_signals["direction_signals"],
-              "seller_strategy_backtest": strategy_backtest[0], "seller_strategy_backtest_summary": strategy_backtest[1]}
+              "seller_strategy_backtest": strategy_backtest[0],
+              "seller_strategy_backtest_summary": strategy_backtest[1]}
     for ns, outputs in model_outputs.items():
         inputs.update({f"{ns}.{k}": v for k, v in outputs.items()})
     inputs["scorecard"] = {}  # no scorecard yet: the track-record section says so
@@ -88,7 +92,8 @@ def test_every_figure_is_a_dataset(report_run):
             assert f"{ns}.{kind}" in figures
     assert {"model_comparison_plot", "volatility_forecast_plot", "safe_range_backtest_plot",
             "signal_history_plot", "seller_strategy_backtest_plot"} <= set(figures)
-    per_model = [name for name in figures if name.count(".") == 2]  # rendered once: PNG bytes for file and page
+    # rendered once: PNG bytes for file and page
+    per_model = [name for name in figures if name.count(".") == 2]
     assert all(out[name].startswith(b"\x89PNG") for name in per_model)
     assert all(isinstance(out[name], Figure) for name in set(figures) - set(per_model))
 
@@ -107,7 +112,8 @@ def test_tables_match_metrics(report_run, model_outputs):
 def test_pipeline_is_wired_to_stored_outputs_only(report_run):
     pipeline, _ = report_run
     assert "buyer_signals" not in pipeline.inputs()  # an engine without models is not read
-    assert {"direction.toy_up.metrics", "seller.toy_vol.oos_predictions", "seller_signals"} <= pipeline.inputs()
+    assert ({"direction.toy_up.metrics", "seller.toy_vol.oos_predictions", "seller_signals"}
+            <= pipeline.inputs())
     assert {n.namespace for n in pipeline.nodes if n.name.endswith("model_report")} == {
         "direction.toy_up", "direction.noise3", "seller.toy_vol"}
 

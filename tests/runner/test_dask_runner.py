@@ -1,5 +1,5 @@
-"""Kedro's documented DaskRunner on a dask.distributed LocalCluster (2 worker processes) gives the same outputs
-as the SequentialRunner for two independent template instances (a LightGBM and a CatBoost model)."""
+"""Kedro's documented DaskRunner on a dask.distributed LocalCluster (2 worker processes) gives the same
+outputs as the SequentialRunner for two independent template instances (a LightGBM and a CatBoost model)."""
 
 from __future__ import annotations
 
@@ -25,10 +25,12 @@ MODELS = {"toy.lgbm": {"kind": "lgbm_classifier", "params": {"n_estimators": 30}
 def _inputs(n: int = 700, seed: int = 3) -> dict:
     rng = np.random.default_rng(seed)
     signal = rng.normal(size=n)
-    close = 10000 * np.exp(np.cumsum(0.004 * np.sign(np.r_[0.0, signal[:-1]]) + rng.normal(scale=0.004, size=n)))
+    close = 10000 * np.exp(np.cumsum(0.004 * np.sign(np.r_[0.0, signal[:-1]])
+                                     + rng.normal(scale=0.004, size=n)))
     dates = pd.bdate_range("2015-01-01", periods=n)
-    market = pd.DataFrame({"date": dates, "open": close, "high": close * 1.003, "low": close * 0.997, "close": close,
-                           "volume": np.nan, "vix_high": 15.0, "vix_low": 15.0, "vix_close": 15.0, "vix_filled": False})
+    market = pd.DataFrame({"date": dates, "open": close, "high": close * 1.003, "low": close * 0.997,
+                           "close": close, "volume": np.nan, "vix_high": 15.0, "vix_low": 15.0,
+                           "vix_close": 15.0, "vix_filled": False})
     features = pd.DataFrame({"date": dates, "planted_signal": signal, "noise": rng.normal(size=n)})
     return {"toy_features": features, "market_daily": market, "data_provenance": {"source": "synthetic"},
             "feature_manifest": {"toy": {"fingerprint": "f1", "features": ["planted_signal", "noise"]}}}
@@ -36,7 +38,8 @@ def _inputs(n: int = 700, seed: int = 3) -> dict:
 
 def _params(ns: str, tmp) -> dict:
     return {"feature_set": "toy", "label": {"name": "forward_return", "horizon": 1}, "horizon": 1,
-            "label_bins": [0.5], "class_names": ["below", "above"], "estimator": MODELS[ns], "calibration": "none",
+            "label_bins": [0.5], "class_names": ["below", "above"], "estimator": MODELS[ns],
+            "calibration": "none",
             "baselines": [{"name": "prior", "kind": "class_prior"}], "primary_baseline": "prior",
             "metric": "log_loss", "splits": {"n_folds": 2, "min_train": 200}, "tuning": {"n_trials": 2,
             "storage_dir": str(tmp / "optuna")}, "bootstrap": {"n_boot": 50}}
@@ -61,8 +64,9 @@ def _outputs(root) -> dict:
         out[f"{ns}.shap_importance"] = pd.read_parquet(root / f"{ns}.shap_importance.parquet")
         out[f"{ns}.metrics"] = json.loads((root / f"{ns}.metrics.json").read_text())
         meta = json.loads((root / f"{ns}.model" / "meta.json").read_text())
-        # meta_sha256 covers trained_at; CatBoost writes a random model_guid into every .cbm, so its blob checksum
-        # differs run to run (its predictions, compared above, do not); LightGBM's text model must match byte for byte
+        # meta_sha256 covers trained_at; CatBoost writes a random model_guid into every .cbm, so its blob
+        # checksum differs run to run (its predictions, compared above, do not); LightGBM's text model must
+        # match byte for byte
         skip = ("trained_at", "version", "meta_sha256", *(("blob_sha256",) if "catboost" in ns else ()))
         out[f"{ns}.model"] = {k: v for k, v in meta.items() if k not in skip}
     return out
@@ -107,7 +111,8 @@ def test_in_memory_intermediates_cross_worker_processes(tmp_path):
 
     pipeline = Pipeline([Node(_log, "params:rows", "fetch_log", name="produce"),
                          Node(_use, ["frame", "fetch_log"], "out", name="consume")])
-    catalog = DataCatalog({"params:rows": MemoryDataset(7), "frame": MemoryDataset(pd.DataFrame({"a": [1, 2]})),
+    catalog = DataCatalog({"params:rows": MemoryDataset(7),
+                           "frame": MemoryDataset(pd.DataFrame({"a": [1, 2]})),
                            "out": ParquetDataset(filepath=str(tmp_path / "out.parquet"))})
     runner = DaskRunner(client_args={"n_workers": 2, "threads_per_worker": 1, "processes": True,
                                      "dashboard_address": None})

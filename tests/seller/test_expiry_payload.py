@@ -15,8 +15,8 @@ from tests.payload.example import example_payload
 PARAMS = {
     "safe_range": {"target_breach_probability": 0.10},
     "expiry_ranges": {"underlying": "NIFTY", "n_weekly": 2, "include_monthly": True, "strike_step": 50,
-                      "dte_buckets": [1, 2, 3, 4, 5, 6, 8, 11, 16, 21], "min_history": 60, "prior_multiplier": 1.5,
-                      "ladder_strikes": 4},
+                      "dte_buckets": [1, 2, 3, 4, 5, 6, 8, 11, 16, 21], "min_history": 60,
+                      "prior_multiplier": 1.5, "ladder_strikes": 4},
 }
 
 
@@ -42,7 +42,8 @@ def test_expiries_section_lists_latest_rows_with_ladder_and_events(built):
 
 def test_expiries_section_gives_a_reason_when_absent_or_stale(built):
     _, ranges, ladder = built
-    assert expiries_section(None, None, pd.Timestamp("2025-01-02"))["expiries_reason"].startswith("no seller_expiry_ranges")
+    assert expiries_section(None, None, pd.Timestamp("2025-01-02"))["expiries_reason"].startswith(
+        "no seller_expiry_ranges")
     later = pd.Timestamp(ranges["date"].max()) + pd.Timedelta(days=3)
     stale = expiries_section(ranges, ladder, later)
     assert stale["expiries"] == [] and "before the data date" in stale["expiries_reason"]

@@ -1,4 +1,5 @@
-"""Ranges per expiry: the label window to expiry, causality of the calibration, the dataset contract, real-data check."""
+"""Ranges per expiry: the label window to expiry, causality of the calibration, the dataset contract,
+real-data check."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from aegismatrix.pipelines.seller.expiry_ranges import RANGE_COLUMNS, build_expi
 PARAMS = {
     "safe_range": {"target_breach_probability": 0.10},
     "expiry_ranges": {"underlying": "NIFTY", "n_weekly": 2, "include_monthly": True, "strike_step": 50,
-                      "dte_buckets": [1, 2, 3, 4, 5, 6, 8, 11, 16, 21], "min_history": 60, "prior_multiplier": 1.5,
-                      "ladder_strikes": 4},
+                      "dte_buckets": [1, 2, 3, 4, 5, 6, 8, 11, 16, 21], "min_history": 60,
+                      "prior_multiplier": 1.5, "ladder_strikes": 4},
 }
 
 
@@ -67,7 +68,8 @@ def test_expiry_rows_contract(synthetic_ranges):
     assert (per_date["weekly"] == 2).all() and (per_date["monthly"] == 1).all()
     assert (ranges["expiry"] > ranges["date"]).all() and (ranges["trading_days"] >= 1).all()
     assert (ranges["strike_lower"] % 50 == 0).all() and (ranges["strike_upper"] % 50 == 0).all()
-    assert (ranges["strike_lower"] <= ranges["lower"]).all() and (ranges["strike_upper"] >= ranges["upper"]).all()
+    assert ((ranges["strike_lower"] <= ranges["lower"]).all()
+            and (ranges["strike_upper"] >= ranges["upper"]).all())
     for column in ("p_touch", "p_expire_beyond"):
         assert ranges[column].between(0, 1).all()
     assert (ranges["p_expire_beyond"] <= ranges["p_touch"] + 1e-12).all()  # expiring beyond implies a touch
@@ -81,14 +83,16 @@ def test_ladder_probabilities_fall_with_distance(synthetic_ranges):
     _, ladder = synthetic_ranges
     for (_, _side), rows in ladder.groupby(["expiry", "side"]):
         ordered = rows.sort_values("distance_points", key=np.abs)
-        assert ordered["p_touch"].is_monotonic_decreasing and ordered["p_expire_beyond"].is_monotonic_decreasing
+        assert (ordered["p_touch"].is_monotonic_decreasing
+                and ordered["p_expire_beyond"].is_monotonic_decreasing)
 
 
 def test_events_listed_inside_the_expiry_window():
     market = synthetic_market_daily(years=2, seed=2)
     market = market[market["date"] <= "2025-02-03"].reset_index(drop=True)
     ranges, _ = build_expiry_ranges(market, PARAMS)
-    row = ranges[(ranges["date"] == "2025-01-28") & (ranges["expiry_kind"] == "weekly") & (ranges["expiry_rank"] == 1)]
+    row = ranges[(ranges["date"] == "2025-01-28") & (ranges["expiry_kind"] == "weekly")
+                 & (ranges["expiry_rank"] == 1)]
     assert row["expiry"].item() == pd.Timestamp("2025-01-30")
     assert "fomc 2025-01-30" in row["events"].item()  # FOMC of 29 Jan (US) lands on the NSE session of 30 Jan
     week2 = ranges[(ranges["date"] == "2025-01-28") & (ranges["expiry_rank"] == 2)]["events"].item()

@@ -1,4 +1,5 @@
-"""Seller engine: the excursion-ratio label window, causal safe-range calibration, max pain, volatility choice."""
+"""Seller engine: the excursion-ratio label window, causal safe-range calibration, max pain, volatility
+choice."""
 
 from __future__ import annotations
 
@@ -77,8 +78,10 @@ def test_breach_models_must_match_the_target():
 
 
 def test_max_pain_hand_computed(tmp_path):
-    chain = pd.DataFrame({"strike": [90.0, 100.0, 110.0], "call_oi": [10.0, 50.0, 100.0], "put_oi": [100.0, 50.0, 10.0]})
-    # settle 90: puts 50x10 + 10x20 = 700; settle 100: calls 10x10 + puts 10x10 = 200; settle 110: 10x20 + 50x10 = 700
+    chain = pd.DataFrame({"strike": [90.0, 100.0, 110.0], "call_oi": [10.0, 50.0, 100.0],
+                          "put_oi": [100.0, 50.0, 10.0]})
+    # settle 90: puts 50x10 + 10x20 = 700; settle 100: calls 10x10 + puts 10x10 = 200;
+    # settle 110: 10x20 + 50x10 = 700
     assert max_pain_strike(chain) == 100.0
     path = tmp_path / "2024-01-03.csv"
     chain.to_csv(path, index=False)
@@ -90,27 +93,33 @@ def test_max_pain_hand_computed(tmp_path):
 
 def _metrics(edge: bool, wf: float, test: float) -> dict:
     return {"edge": edge, "metric": "qlike", "status": "edge" if edge else "no_edge",
-            "walk_forward": {"model": {"qlike": wf}}, "test": {"model": {"qlike": test}}, "primary_baseline": "vix"}
+            "walk_forward": {"model": {"qlike": wf}}, "test": {"model": {"qlike": test}},
+            "primary_baseline": "vix"}
 
 
 def test_volatility_choice_uses_walk_forward_not_test():
-    chosen = choose_candidate(["a", "b", "c"], {"a": _metrics(True, 0.20, 0.01), "b": _metrics(True, 0.10, 0.9),
+    chosen = choose_candidate(["a", "b", "c"], {"a": _metrics(True, 0.20, 0.01),
+                                                "b": _metrics(True, 0.10, 0.9),
                                                 "c": _metrics(False, 0.01, 0.01)})
     assert chosen == "b"
-    assert choose_candidate(["a", "b"], {"a": _metrics(False, 0.2, 0.2), "b": _metrics(False, 0.1, 0.1)}) == "a"
+    assert choose_candidate(["a", "b"], {"a": _metrics(False, 0.2, 0.2),
+                                         "b": _metrics(False, 0.1, 0.1)}) == "a"
 
 
 def test_assembly_contract_and_model_source():
     dates = pd.bdate_range("2024-01-01", periods=4)
     src = ["model", "model", "baseline", "model"]
     base = pd.DataFrame({"date": dates, "model_source": src})
-    vol = pd.DataFrame({"date": dates, "vol_forecast_21d": 0.12, "vol_model_source": "model", "vol_model": "vol_har"})
+    vol = pd.DataFrame({"date": dates, "vol_forecast_21d": 0.12, "vol_model_source": "model",
+                        "vol_model": "vol_har"})
     regime = base.assign(p_low=[0.6, 0.1, 0.2, 0.3], p_medium=0.2, p_high=[0.2, 0.7, 0.6, 0.5])
     trap = base.assign(p_no_touch=0.7, p_touch=0.3).assign(model_source="model")
     breach = base.assign(p_inside=0.9, p_breach=0.1).assign(model_source="model")
-    ranges = pd.DataFrame({"date": dates, **{f"safe_{s}_{h}d": v for h in (5, 21) for s, v in (("lower", 90.0), ("upper", 110.0))}})
-    out = assemble_seller_signals(vol, ranges, {"max_pain": 100.0, "reason": None}, vol_regime__predictions=regime,
-                                  trap__predictions=trap, breach_5d__predictions=breach, breach_21d__predictions=breach)
+    ranges = pd.DataFrame({"date": dates, **{f"safe_{s}_{h}d": v for h in (5, 21)
+                                             for s, v in (("lower", 90.0), ("upper", 110.0))}})
+    out = assemble_seller_signals(vol, ranges, {"max_pain": 100.0, "reason": None},
+                                  vol_regime__predictions=regime, trap__predictions=trap,
+                                  breach_5d__predictions=breach, breach_21d__predictions=breach)
     assert list(out.columns[: len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS
     assert out["vol_regime"].tolist() == ["low", "high", "high", "high"]
     assert out["model_source"].tolist() == src
