@@ -84,8 +84,14 @@ def load_calendar_overrides(path: str | None = None) -> pd.DataFrame:
 
 def library_holidays(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
     """Weekday closures from the `holidays` package's XNSE calendar (it covers 2001 onward)."""
-    calendar = holidays.financial_holidays("XNSE", years=range(start.year, end.year + 1))
-    return pd.DatetimeIndex(sorted(pd.Timestamp(d) for d in calendar))
+    days = [d for year in range(start.year, end.year + 1) for d in _xnse_year(year)]
+    return pd.DatetimeIndex(sorted(days))
+
+
+@lru_cache(maxsize=256)
+def _xnse_year(year: int) -> tuple[pd.Timestamp, ...]:
+    # once per year and process: a serving run asks for overlapping ranges ~8 times (expiries, events)
+    return tuple(pd.Timestamp(d) for d in holidays.financial_holidays("XNSE", years=year))
 
 
 def nse_trading_days(start, end, include_special_sessions: bool = True,

@@ -42,6 +42,12 @@ def _load_table(path: str | None) -> tuple[pd.DataFrame, pd.Timestamp]:
 
 def load_events(path: str | None = None) -> pd.DataFrame:
     """The committed event table with effective NSE sessions (copy; safe to modify)."""
+    return _events_with_sessions(path).copy()
+
+
+@lru_cache(maxsize=8)
+def _events_with_sessions(path: str | None) -> pd.DataFrame:
+    # computed once per process: features, expiry ranges and the payload each ask for it
     table, _ = _load_table(path)
     table = table.copy()
     sessions = nse_trading_days(table["date"].min() - pd.Timedelta(days=10),
