@@ -53,9 +53,8 @@ def _example_expiries() -> list[dict[str, Any]]:
     ]
 
 
-def example_payload() -> dict[str, Any]:
-    """A realistic valid payload (synthetic source, one no-edge direction horizon and spike model)."""
-    spot = 24718.6
+def _example_horizons(spot: float) -> list[dict[str, Any]]:
+    """Direction horizons: one baseline-served (h=1), the others served by stacks."""
     horizons = []
     # (h, p_down, p_neutral, p_up, label, source)
     rows = [(1, 0.31, 0.28, 0.41, "UP", "baseline"), (2, 0.30, 0.25, 0.45, "UP", "model"),
@@ -76,6 +75,11 @@ def example_payload() -> dict[str, Any]:
             **({} if source == "baseline"
                else {"served_by": f"stack_h{h}", "drivers_from": f"direction.xgb_h{h}"}),
         })
+    return horizons
+
+
+def _example_models() -> dict[str, dict[str, Any]]:
+    """The `models` block: stacks per horizon and each engine's models."""
     models = {f"direction.stack_h{h}": _model(f"Stacked BiLSTM+XGBoost, {h}d", "log_loss", s, "class_prior",
                                               1.0852)
               for h, s in [(1, 1.0871), (2, 1.0794), (3, 1.0801), (5, 1.0766), (10, 1.0703), (20, 1.0655)]}
@@ -91,6 +95,70 @@ def example_payload() -> dict[str, Any]:
         "buyer.spike_direction": _model("Logistic spike direction", "log_loss", 0.7013, "base_rate", 0.6898),
         "buyer.theta": _model("XGBoost theta ratio", "rmse", 0.3411, "trailing_median", 0.3598),
     })
+    return models
+
+
+def _example_seller() -> dict[str, Any]:
+    """The seller section: vol, regime, trap, safe ranges, chain (none), backtest, expiries."""
+    return {
+        "vol_forecast_21d": 0.1184, "vol_regime": "medium",
+        "p_vol_low": 0.27, "p_vol_medium": 0.58, "p_vol_high": 0.15, "trap_probability": 0.21,
+        "safe_ranges": [
+            {"tenor_days": 5, "lower": 23950.0, "upper": 25480.0, "breach_probability": 0.09,
+             "target_breach_probability": 0.10, "model_source": "model"},
+            {"tenor_days": 21, "lower": 23020.0, "upper": 26390.0, "breach_probability": 0.11,
+             "target_breach_probability": 0.10, "model_source": "model"},
+        ],
+        "max_pain": {"value": None, "reason": "no option-chain CSV supplied"},
+        "option_chain": {"snapshot_date": None, "source": None, "expiry": None, "snapshots": 0,
+                         "reason": "no option-chain CSV supplied", "expiries": []},
+        "strategy_backtest": {
+            "reason": None,
+            "note": "Model premiums (Black-Scholes, India VIX, skew ignored), not traded prices.",
+            "summary": [{"period": "all", "range_source": "calibrated", "strategy": "iron_condor",
+                         "weeks": 3, "win_rate": 0.67, "touch_rate": 0.33, "mean_pnl_per_lot": 412.0,
+                         "max_drawdown_per_lot": -2150.0}],
+            "equity_curves": [{"range_source": "calibrated", "strategy": "iron_condor",
+                               "expiries": ["2025-05-22", "2025-05-29", "2025-06-05"],
+                               "equity_per_lot": [1650.0, -500.0, 1236.0],
+                               "drawdown_per_lot": [0.0, -2150.0, -414.0]}],
+            "worst_weeks": []},
+        "expiries": _example_expiries(),
+        "expiries_reason": None,
+        "model_source": {"vol_forecast_21d": "model", "vol_regime": "model", "trap_probability": "model",
+                         "safe_ranges": "model"},
+        "top_drivers": {
+            "vol_forecast_21d": _drivers(("realised_vol_21d", 0.104, 0.0061),
+                                         ("vix_close", 14.12, 0.0042)),
+            "trap_probability": _drivers(("iv_rv_spread", 0.037, -0.031), ("atr_14_pct", 0.0082, 0.019)),
+        },
+    }
+
+
+def _example_buyer() -> dict[str, Any]:
+    """The buyer section: breakout split, theta, gamma windows."""
+    return {
+        "breakout_probability": 0.07, "spike_bias": "call", "p_breakout_up": 0.04,
+        "p_breakout_down": 0.03,
+        "spike_up_probability": 0.55, "theta_ratio_forecast": 0.78, "theta_edge": 0.22,
+        "gamma_windows": [
+            {"start": "09:15", "end": "09:45", "typical_abs_move_points": 62.5},
+            {"start": "14:45", "end": "15:30", "typical_abs_move_points": 41.0},
+        ],
+        "gamma_windows_reason": None,
+        "model_source": {"breakout_probability": "model", "spike_up_probability": "baseline",
+                         "theta_ratio_forecast": "model", "gamma_windows": "heuristic"},
+        "top_drivers": {
+            "breakout_probability": _drivers(("range_compression_10d", 0.61, 0.012),
+                                             ("vix_change_5d", -0.8, -0.004)),
+            "theta_ratio_forecast": _drivers(("vix_rv_ratio", 1.36, -0.09)),
+        },
+    }
+
+
+def example_payload() -> dict[str, Any]:
+    """A realistic valid payload (synthetic source, one no-edge direction horizon and spike model)."""
+    spot = 24718.6
     prov = {
         key: {"ticker": ticker, "source": "synthetic", "rows": 1243, "first_date": "2020-06-15",
               "last_date": "2025-06-13", "fetched_at": "2025-06-13T10:05:41Z", "cache_age_hours": 0.0,
@@ -103,60 +171,12 @@ def example_payload() -> dict[str, Any]:
         "data_as_of": "2025-06-13",
         "data": {"source": "synthetic", "stale": False,
                  "warnings": ["network unavailable: served synthetic data"], "provenance": prov},
-        "models": models,
+        "models": _example_models(),
         "market": {"spot": spot, "change": -105.3, "change_pct": -0.42, "vix": 14.12, "vol_regime": "medium",
                    "iv_context": {"sessions": 252, "vix_rank": 0.18, "vix_percentile": 0.31,
                                   "realised_vol_21d": 0.102, "implied_minus_realised": 0.0392,
                                   "reason": None}},
-        "direction": {"horizons": horizons},
-        "seller": {
-            "vol_forecast_21d": 0.1184, "vol_regime": "medium",
-            "p_vol_low": 0.27, "p_vol_medium": 0.58, "p_vol_high": 0.15, "trap_probability": 0.21,
-            "safe_ranges": [
-                {"tenor_days": 5, "lower": 23950.0, "upper": 25480.0, "breach_probability": 0.09,
-                 "target_breach_probability": 0.10, "model_source": "model"},
-                {"tenor_days": 21, "lower": 23020.0, "upper": 26390.0, "breach_probability": 0.11,
-                 "target_breach_probability": 0.10, "model_source": "model"},
-            ],
-            "max_pain": {"value": None, "reason": "no option-chain CSV supplied"},
-            "option_chain": {"snapshot_date": None, "source": None, "expiry": None, "snapshots": 0,
-                             "reason": "no option-chain CSV supplied", "expiries": []},
-            "strategy_backtest": {
-                "reason": None,
-                "note": "Model premiums (Black-Scholes, India VIX, skew ignored), not traded prices.",
-                "summary": [{"period": "all", "range_source": "calibrated", "strategy": "iron_condor",
-                             "weeks": 3, "win_rate": 0.67, "touch_rate": 0.33, "mean_pnl_per_lot": 412.0,
-                             "max_drawdown_per_lot": -2150.0}],
-                "equity_curves": [{"range_source": "calibrated", "strategy": "iron_condor",
-                                   "expiries": ["2025-05-22", "2025-05-29", "2025-06-05"],
-                                   "equity_per_lot": [1650.0, -500.0, 1236.0],
-                                   "drawdown_per_lot": [0.0, -2150.0, -414.0]}],
-                "worst_weeks": []},
-            "expiries": _example_expiries(),
-            "expiries_reason": None,
-            "model_source": {"vol_forecast_21d": "model", "vol_regime": "model", "trap_probability": "model",
-                             "safe_ranges": "model"},
-            "top_drivers": {
-                "vol_forecast_21d": _drivers(("realised_vol_21d", 0.104, 0.0061),
-                                             ("vix_close", 14.12, 0.0042)),
-                "trap_probability": _drivers(("iv_rv_spread", 0.037, -0.031), ("atr_14_pct", 0.0082, 0.019)),
-            },
-        },
-        "buyer": {
-            "breakout_probability": 0.07, "spike_bias": "call", "p_breakout_up": 0.04,
-            "p_breakout_down": 0.03,
-            "spike_up_probability": 0.55, "theta_ratio_forecast": 0.78, "theta_edge": 0.22,
-            "gamma_windows": [
-                {"start": "09:15", "end": "09:45", "typical_abs_move_points": 62.5},
-                {"start": "14:45", "end": "15:30", "typical_abs_move_points": 41.0},
-            ],
-            "gamma_windows_reason": None,
-            "model_source": {"breakout_probability": "model", "spike_up_probability": "baseline",
-                             "theta_ratio_forecast": "model", "gamma_windows": "heuristic"},
-            "top_drivers": {
-                "breakout_probability": _drivers(("range_compression_10d", 0.61, 0.012),
-                                                 ("vix_change_5d", -0.8, -0.004)),
-                "theta_ratio_forecast": _drivers(("vix_rv_ratio", 1.36, -0.09)),
-            },
-        },
+        "direction": {"horizons": _example_horizons(spot)},
+        "seller": _example_seller(),
+        "buyer": _example_buyer(),
     }
