@@ -21,6 +21,11 @@ def choose_candidate(candidates: list[str], metrics: dict[str, dict]) -> str:
     return min(scored)[1] if scored else candidates[0]
 
 
+def served_name(chosen: str, metrics: dict) -> str:
+    """What a signal records as its model: the chosen candidate, or `baseline:<primary>` without edge."""
+    return chosen if metrics["edge"] else f"baseline:{metrics['primary_baseline']}"
+
+
 def candidate_table(metrics: dict[str, dict]) -> dict[str, dict]:
     """Status and walk-forward loss of each candidate, for the selection record."""
     return {n: {"status": m["status"], "metric": m["metric"], "walk_forward_loss": walk_forward_loss(m),

@@ -78,6 +78,7 @@ class TrainingSet:
     X: pd.DataFrame
     y: np.ndarray
     row_weight: np.ndarray | None = None
+    pooled: pd.DataFrame | None = None  # the pooled rows it holds (None: the index's rows only)
 
 
 def _scale(frame: pd.DataFrame, rows: np.ndarray, target_scale: str | None) -> np.ndarray | float:
@@ -101,7 +102,7 @@ def training_set(frame: pd.DataFrame, feature_cols: list[str], scaler: Scaler | 
     X_pool = scaler.transform(extra[feature_cols]) if scaler is not None else extra[feature_cols]
     y_pool = encode_label(extra["label"], thresholds) / _scale(extra, np.arange(len(extra)), cfg.target_scale)
     weight = np.r_[np.ones(len(X)), np.full(len(extra), float(cfg.pool["weight"]))]
-    return TrainingSet(pd.concat([X, X_pool], ignore_index=True), np.r_[y, y_pool], weight)
+    return TrainingSet(pd.concat([X, X_pool], ignore_index=True), np.r_[y, y_pool], weight, extra)
 
 
 def _fit_estimator(cfg: ModelConfig, params: dict, data: TrainingSet, on_epoch=None) -> Estimator:
@@ -183,10 +184,9 @@ def _train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndar
     baseline_frame = train.assign(label=y_all[train_pos])
     states = {b["name"]: fit_baseline(b, baseline_frame, cfg.n_classes) for b in cfg.baselines}
     dates = (str(train["date"].iloc[0].date()), str(train["date"].iloc[-1].date()))
-    pooled = eligible_pool(pool, frame, train_pos, cfg.horizon) if cfg.pool else None
     return FittedModel(estimator, scaler, calibrator, states, thresholds, best, dates, len(train_pos),
                        summary, feature_cols, selection, cfg.target_scale,
-                       pool_summary(pooled) if cfg.pool else {})
+                       pool_summary(train_set.pooled) if cfg.pool else {})
 
 
 def predict_rows(fitted: FittedModel, frame: pd.DataFrame, feature_cols: list[str],

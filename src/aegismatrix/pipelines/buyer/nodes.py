@@ -11,7 +11,7 @@ import pandas as pd
 from aegismatrix.features.intraday import time_of_day_profile
 from aegismatrix.market.calendar import next_session, nse_trading_days
 from aegismatrix.modelling.headline import headline
-from aegismatrix.modelling.selection import choose_candidate
+from aegismatrix.modelling.selection import choose_candidate, served_name
 from aegismatrix.modelling.template import template_outputs
 
 # Break-even theta ratio per unit of implied sigma for a Brownian path: E[high - low] = sqrt(8/pi) sigma,
@@ -58,9 +58,7 @@ def served_breakout(candidates: list[str], outputs: dict) -> tuple[pd.DataFrame,
     """The breakout candidate served (NIFTY-only or pooled: edge and lowest walk-forward loss) and its name,
     or `baseline:<name>` when none has edge (the first candidate then serves its baseline)."""
     chosen = choose_candidate(candidates, {n: outputs[f"{n}__metrics"] for n in candidates})
-    metrics = outputs[f"{chosen}__metrics"]
-    return (outputs[f"{chosen}__predictions"],
-            chosen if metrics["edge"] else f"baseline:{metrics['primary_baseline']}")
+    return outputs[f"{chosen}__predictions"], served_name(chosen, outputs[f"{chosen}__metrics"])
 
 
 def assemble_buyer_signals(params: dict, **outputs) -> pd.DataFrame:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from aegismatrix.labels import TRADING_DAYS_PER_YEAR, forward_max_excursion
 from aegismatrix.market.implied import implied_move_fraction
-from aegismatrix.modelling.selection import RULE, candidate_table, choose_candidate
+from aegismatrix.modelling.selection import RULE, candidate_table, choose_candidate, served_name
 from aegismatrix.modelling.template import template_outputs
 
 from .causal import causal_quantile
@@ -43,7 +43,7 @@ def select_volatility_forecast(candidates: list[str], **outputs) -> tuple[pd.Dat
     metrics, predictions = pairs[chosen]
     frame = predictions[["date", "prediction", "model_source"]].rename(
         columns={"prediction": "vol_forecast_21d", "model_source": "vol_model_source"})
-    frame["vol_model"] = chosen if metrics["edge"] else f"baseline:{metrics['primary_baseline']}"
+    frame["vol_model"] = served_name(chosen, metrics)
     selection = {
         "chosen": chosen, "served": frame["vol_model"].iloc[-1] if len(frame) else None,
         "rule": RULE, "candidates": candidate_table({n: m for n, (m, _) in pairs.items()}),
