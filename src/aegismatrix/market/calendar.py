@@ -5,10 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import holidays
 import numpy as np
 import pandas as pd
 import yaml
+
+from aegismatrix.optional_imports import submodule_without_package_init
 
 
 def weekday_sessions(start: pd.Timestamp, end: pd.Timestamp,
@@ -91,7 +92,15 @@ def library_holidays(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex
 @lru_cache(maxsize=256)
 def _xnse_year(year: int) -> tuple[pd.Timestamp, ...]:
     # once per year and process: a serving run asks for overlapping ranges ~8 times (expiries, events)
-    return tuple(pd.Timestamp(d) for d in holidays.financial_holidays("XNSE", years=year))
+    return tuple(pd.Timestamp(d) for d in _xnse_calendar()(years=year))
+
+
+@lru_cache(maxsize=1)
+def _xnse_calendar() -> type:
+    """`holidays`' XNSE class (the same as `holidays.financial_holidays("XNSE")`)."""
+    # the `holidays.financial` package imports every exchange and, through Colombia's, every country (~0.1 s)
+    module = submodule_without_package_init("holidays.financial.national_stock_exchange_of_india")
+    return module.NationalStockExchangeOfIndia
 
 
 def nse_trading_days(start, end, include_special_sessions: bool = True,
