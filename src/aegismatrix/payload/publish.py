@@ -89,9 +89,33 @@ def _path(parts: Any) -> str:
     return out
 
 
+_ANNOTATIONS = {"description", "title", "$comment", "examples"}  # the referring node's own text wins
+
+
+def _inline_refs(node: Any, defs: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
+    """The schema with each local `#/$defs/x` reference replaced by a copy of x (cycles stay references)."""
+    if isinstance(node, list):
+        return [_inline_refs(v, defs, seen) for v in node]
+    if not isinstance(node, dict):
+        return node
+    ref, rest = node.get("$ref"), {k: _inline_refs(v, defs, seen) for k, v in node.items() if k != "$ref"}
+    name = ref.removeprefix("#/$defs/") if isinstance(ref, str) else None
+    if name is None or name in seen or name not in defs or (set(rest) & set(defs[name])) - _ANNOTATIONS:
+        return {**rest, "$ref": ref} if ref is not None else rest
+    return {**_inline_refs(defs[name], defs, (*seen, name)), **rest}
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    # resolving a $ref per array element (equity curves: ~2,700 dates) was half of a payload's validation
+    schema = load_schema()
+    return Draft202012Validator(_inline_refs(schema, schema.get("$defs", {})),
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 def _schema_errors(payload: dict[str, Any]) -> list[tuple[str, str]]:
     """Schema violations as (json_path, message), one per missing key."""
-    validator = Draft202012Validator(load_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = _validator()
     errors: list[tuple[str, str]] = []
     for err in validator.iter_errors(payload):
         if err.validator == "required" and isinstance(err.instance, dict):

@@ -7,7 +7,9 @@ a numeric day/month date without a format is refused instead of guessed.
 
 from __future__ import annotations
 
+import copy
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -53,7 +55,14 @@ def parse_dates(text: pd.Series, where: str, date_format: str | None = None) -> 
 
 def read_symbol_csv(path: str | Path, date_format: str | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """Parse one CSV into typed columns; returns the frame and notes on values that could not be parsed."""
-    path = Path(path)
+    stat = Path(path).stat()
+    frame, notes = _parse_symbol_csv(Path(path), stat.st_mtime_ns, stat.st_size, date_format)
+    return frame.copy(), copy.deepcopy(notes)
+
+
+@lru_cache(maxsize=16)  # the window (index file's last date) and the read itself parse a file once a run
+def _parse_symbol_csv(path: Path, mtime_ns: int, size: int,
+                      date_format: str | None) -> tuple[pd.DataFrame, list[dict]]:
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

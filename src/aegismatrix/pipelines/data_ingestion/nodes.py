@@ -69,7 +69,8 @@ def validate_market_data(raw: pd.DataFrame, fetch_log: dict[str, Any],
                          params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate each symbol with the configured check actions; return validated frames and findings."""
     parts, findings = [], []
-    absent = [k for k in fetch_log["symbols"] if k not in set(raw["symbol"])]
+    present = set(raw["symbol"].unique())
+    absent = [k for k in fetch_log["symbols"] if k not in present]
     if absent:
         entry = fetch_log["symbols"][absent[0]]
         raise DataValidationError(entry.get("origin") or absent[0], "empty",

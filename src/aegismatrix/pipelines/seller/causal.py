@@ -53,15 +53,30 @@ def causal_exceedance(
     Pass z = +inf to ignore a side. Thresholds are per query, so each query is its own out-of-sample
     frequency.
     """
+    either, _, _, counts = causal_exceedance_sides(known_at, sample_up, sample_down, query_at, z_up, z_down)
+    return either, counts
+
+
+def causal_exceedance_sides(
+    known_at, sample_up, sample_down, query_at, z_up, z_down
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`causal_exceedance` of either side, of the up side alone and of the down side alone, in one pass."""
     known, up, down = _sorted_samples(known_at, sample_up, sample_down)
     counts = known_counts(known, query_at)
     z_up, z_down = np.asarray(z_up, dtype=float), np.asarray(z_down, dtype=float)
-    rate = np.full(len(counts), np.nan)
+    hits = np.zeros((3, len(counts)), dtype=np.int64)
     positions = np.arange(len(up))
+    by_count = np.argsort(counts, kind="stable")  # blocks of similar counts compare only the samples they know
     for start in range(0, len(counts), QUERY_CHUNK):
-        block = slice(start, start + QUERY_CHUNK)
-        usable = positions[None, :] < counts[block, None]
-        hits = (up[None, :] > z_up[block, None]) | (down[None, :] > z_down[block, None])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rate[block] = (hits & usable).sum(axis=1) / counts[block]
-    return np.where(counts > 0, rate, np.nan), counts
+        block = by_count[start:start + QUERY_CHUNK]
+        known_here = int(counts[block[-1]])
+        if known_here == 0:
+            continue
+        usable = positions[None, :known_here] < counts[block, None]
+        up_hit = (up[None, :known_here] > z_up[block, None]) & usable
+        down_hit = (down[None, :known_here] > z_down[block, None]) & usable
+        hits[:, block] = [np.count_nonzero(up_hit | down_hit, axis=1), np.count_nonzero(up_hit, axis=1),
+                          np.count_nonzero(down_hit, axis=1)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rates = np.where(counts > 0, hits / counts, np.nan)
+    return rates[0], rates[1], rates[2], counts

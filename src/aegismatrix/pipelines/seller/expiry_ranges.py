@@ -21,7 +21,7 @@ from aegismatrix.market.events import EXPIRY_KINDS, events_between, load_events
 from aegismatrix.market.expiries import next_expiries
 from aegismatrix.market.implied import implied_move_fraction
 
-from .causal import causal_exceedance, causal_quantile
+from .causal import causal_exceedance, causal_exceedance_sides, causal_quantile
 
 logger = logging.getLogger(__name__)
 
@@ -93,13 +93,8 @@ def _calibrate(rows: pd.DataFrame, pool: pd.DataFrame, target: float, params: di
     out["strike_upper"] = np.ceil(out["upper"] / step) * step
     z_up = (out["strike_upper"] / rows["spot"] - 1.0) / rows["move"]
     z_down = (1.0 - out["strike_lower"] / rows["spot"]) / rows["move"]
-    never = np.full(len(rows), np.inf)
-    p_touch, _ = causal_exceedance(pool["expiry"], pool["up_ratio"], pool["down_ratio"], rows["date"],
-                                   z_up, z_down)
-    out["p_touch_upper"], _ = causal_exceedance(pool["expiry"], pool["up_ratio"], pool["down_ratio"],
-                                                rows["date"], z_up, never)
-    out["p_touch_lower"], _ = causal_exceedance(pool["expiry"], pool["up_ratio"], pool["down_ratio"],
-                                                rows["date"], never, z_down)
+    p_touch, out["p_touch_upper"], out["p_touch_lower"], _ = causal_exceedance_sides(
+        pool["expiry"], pool["up_ratio"], pool["down_ratio"], rows["date"], z_up, z_down)
     p_expire, _ = causal_exceedance(pool["expiry"], pool["terminal_ratio"], -pool["terminal_ratio"],
                                     rows["date"], z_up, z_down)
     prior_touch, prior_expire = _prior_probabilities(z_up.to_numpy(), z_down.to_numpy())
