@@ -66,7 +66,7 @@ def causal_exceedance_sides(
     z_up, z_down = np.asarray(z_up, dtype=float), np.asarray(z_down, dtype=float)
     hits = np.zeros((3, len(counts)), dtype=np.int64)
     positions = np.arange(len(up))
-    by_count = np.argsort(counts, kind="stable")  # blocks of similar counts compare only the samples they know
+    by_count = np.argsort(counts, kind="stable")  # a block of similar counts compares only what it knows
     for start in range(0, len(counts), QUERY_CHUNK):
         block = by_count[start:start + QUERY_CHUNK]
         known_here = int(counts[block[-1]])
