@@ -18,9 +18,9 @@ from .conftest import make_rows
 CHILD = textwrap.dedent("""
     import sys, time
     import pandas as pd
-    import sqlalchemy as sa
     sys.path.insert(0, {tests!r})
     from ledger.conftest import make_rows
+    from aegismatrix.ledger import db
     from aegismatrix.ledger.store import SignalLedger
 
     ledger = SignalLedger({url!r})
@@ -28,12 +28,16 @@ CHILD = textwrap.dedent("""
                   make_rows(pd.bdate_range("2021-01-04", periods=20)))
     print("RUN-1-COMMITTED", flush=True)
 
-    def stall(conn, cursor, statement, params, context, executemany):
-        if statement.startswith("INSERT INTO ledger_signals"):
+    execute = db.Connection.execute
+
+    def stall(self, sql, params=()):
+        rows = execute(self, sql, params)
+        if sql.startswith("INSERT INTO ledger_signals"):
             print("RUN-2-ROWS-WRITTEN", flush=True)  # rows are in the open transaction, not committed
             time.sleep(120)
+        return rows
 
-    sa.event.listen(ledger.engine, "after_cursor_execute", stall)
+    db.Connection.execute = stall
     ledger.append({{"run_id": "killed", "kind": "inference"}},
                   make_rows(pd.bdate_range("2021-06-01", periods=30)))
 """)

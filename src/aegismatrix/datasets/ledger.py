@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 class SignalLedgerDataset(AbstractDataset[dict, pd.DataFrame]):
-    """Kedro dataset over `aegismatrix.ledger.SignalLedger` (imports SQLAlchemy only when used)."""
+    """Kedro dataset over `aegismatrix.ledger.SignalLedger` (imports the ledger only when used)."""
 
     def __init__(
         self,
@@ -71,9 +71,9 @@ class SignalLedgerDataset(AbstractDataset[dict, pd.DataFrame]):
 
 def _safe(url: str) -> str:
     """The URL without its password, for logs."""
-    from sqlalchemy import make_url
+    from aegismatrix.ledger.db import safe_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    return safe_url(url)
 
 
 class OptionalJSONDataset(AbstractDataset[Any, Any]):

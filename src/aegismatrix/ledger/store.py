@@ -1,7 +1,9 @@
 """The signal ledger: an append-only table of every served signal, on DuckDB (default) or PostgreSQL by URL.
 
-One SQLAlchemy Core code path serves both databases. Each append is ONE transaction (run record, new rows and
-refused re-serves together), so a crash mid-write leaves the ledger exactly as it was before that run.
+One code path and one SQL text serve both databases, on plain DB-API connections (`aegismatrix.ledger.db`:
+importing SQLAlchemy and building an engine cost every inference run ~0.3 s). Each append is ONE transaction
+(run record, new rows and refused re-serves together), so a crash mid-write leaves the ledger exactly as it
+was before that run.
 
 Idempotency rule, "keep the first": a row's key is (as_of_date, decision_time, signal, horizon). A key already
 in the ledger is never replaced. Offered again with the same values it is skipped silently (a rerun); offered
@@ -15,31 +17,22 @@ import json
 import logging
 import math
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 from aegismatrix.ledger import schema as S
+from aegismatrix.ledger.db import Connection, Database
 
 logger = logging.getLogger(__name__)
 
-ROW_COLUMNS = [c.name for c in S.signals.columns if c.name not in ("kind", "run_id")]
+ROW_COLUMNS = [c for c in S.columns(S.SIGNALS) if c not in ("kind", "run_id")]
 FLOAT_COLUMNS = ("value", "lower", "upper", "probability")
 DEFAULT_URL = "duckdb:///data/09_ledger/ledger.duckdb"
 
 
 class LedgerError(ValueError):
     """Rows offered to the ledger break its contract (duplicate keys, missing columns)."""
-
-
-def make_engine(url: str) -> sa.Engine:
-    """An engine for `url`; a DuckDB file's folder is created on first use."""
-    parsed = sa.make_url(url)
-    if parsed.get_backend_name() == "duckdb" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    return sa.create_engine(parsed, poolclass=sa.pool.NullPool)  # no pooled handle keeps a DuckDB file locked
 
 
 def _plain(value):
@@ -93,21 +86,23 @@ class SignalLedger:
 
     def __init__(self, url: str = DEFAULT_URL):
         self.url = url
-        self.engine = make_engine(url)
+        self._db = Database(url)
 
     def migrate(self) -> int:
         """Create or upgrade the tables; returns the schema version."""
-        with self.engine.begin() as conn:
+        with self._db.begin() as conn:
             return S.migrate(conn)
 
-    def _stored(self, conn: sa.Connection, offered: pd.DataFrame) -> pd.DataFrame:
-        t = S.signals
-        query = sa.select(*[t.c[c] for c in S.KEY + S.VALUE_COLUMNS]).where(
-            t.c.as_of_date.between(offered["as_of_date"].min().date(), offered["as_of_date"].max().date()),
-            t.c.signal.in_(sorted(offered["signal"].unique())),
-            t.c.decision_time.in_(sorted(offered["decision_time"].unique())),
+    def _stored(self, conn: Connection, offered: pd.DataFrame) -> pd.DataFrame:
+        names, times = sorted(offered["signal"].unique()), sorted(offered["decision_time"].unique())
+        wanted = list(S.KEY + S.VALUE_COLUMNS)
+        query = (
+            f"SELECT {', '.join(wanted)} FROM {S.SIGNALS} WHERE as_of_date BETWEEN ? AND ?"
+            f" AND signal IN ({', '.join('?' * len(names))})"
+            f" AND decision_time IN ({', '.join('?' * len(times))})"
         )
-        stored = pd.DataFrame(conn.execute(query).fetchall(), columns=list(S.KEY + S.VALUE_COLUMNS))
+        span = [offered["as_of_date"].min().date(), offered["as_of_date"].max().date()]
+        stored = pd.DataFrame(conn.execute(query, span + names + times), columns=wanted)
         stored["as_of_date"] = pd.to_datetime(stored["as_of_date"])
         return stored
 
@@ -116,7 +111,7 @@ class SignalLedger:
         conflicts}."""
         offered = _check_offer(rows)
         counts = {"offered": len(offered), "inserted": 0, "unchanged": 0, "conflicts": 0}
-        with self.engine.begin() as conn:
+        with self._db.begin() as conn:
             S.migrate(conn)
             if offered.empty:
                 return counts
@@ -134,14 +129,14 @@ class SignalLedger:
             counts.update(inserted=len(new), unchanged=int(same.sum()), conflicts=len(refused))
             if not len(new) and not len(refused):
                 return counts
-            conn.execute(S.runs.insert().values(**_run_record(run, offered, counts)))
+            conn.insert(S.RUNS, [_run_record(run, offered, counts)])
             if len(new):
-                conn.execute(
-                    S.signals.insert(),
+                conn.insert(
+                    S.SIGNALS,
                     [{**r, "kind": run["kind"], "run_id": run["run_id"]} for r in _records(new, ROW_COLUMNS)],
                 )
             if len(refused):
-                conn.execute(S.conflicts.insert(), _conflict_records(refused, run["run_id"]))
+                conn.insert(S.CONFLICTS, _conflict_records(refused, run["run_id"]))
         if counts["conflicts"]:
             logger.warning(
                 "ledger: %d rows already served with other values were kept (first wins); see "
@@ -153,13 +148,13 @@ class SignalLedger:
 
     def read_signals(self, signal: str | None = None) -> pd.DataFrame:
         """Every ledger row (optionally of one signal), dates as Timestamps, ordered by key."""
-        with self.engine.connect() as conn:
+        names = S.columns(S.SIGNALS)
+        with self._db.begin() as conn:
             if S.current_version(conn) == 0:
-                return pd.DataFrame(columns=[c.name for c in S.signals.columns])
-            query = sa.select(S.signals).order_by(*[S.signals.c[c] for c in S.KEY])
-            if signal:
-                query = query.where(S.signals.c.signal == signal)
-            frame = pd.DataFrame(conn.execute(query).fetchall(), columns=[c.name for c in S.signals.columns])
+                return pd.DataFrame(columns=names)
+            where, params = ("WHERE signal = ?", [signal]) if signal else ("", [])
+            query = f"SELECT {', '.join(names)} FROM {S.SIGNALS} {where} ORDER BY {', '.join(S.KEY)}"
+            frame = pd.DataFrame(conn.execute(query, params), columns=names)
         for col in ("as_of_date", "expiry"):
             frame[col] = pd.to_datetime(frame[col])
         for col in FLOAT_COLUMNS:
@@ -168,22 +163,20 @@ class SignalLedger:
 
     def read_table(self, table: str) -> pd.DataFrame:
         """A whole ledger table (`ledger_runs`, `ledger_conflicts`, `ledger_schema`) as a frame."""
-        target = S.metadata.tables[table]
-        with self.engine.connect() as conn:
-            if not sa.inspect(conn).has_table(table):
-                return pd.DataFrame(columns=[c.name for c in target.columns])
-            return pd.DataFrame(
-                conn.execute(sa.select(target)).fetchall(), columns=[c.name for c in target.columns]
-            )
+        names = S.columns(table)
+        with self._db.begin() as conn:
+            if not conn.has_table(table):
+                return pd.DataFrame(columns=names)
+            return pd.DataFrame(conn.execute(f"SELECT {', '.join(names)} FROM {table}"), columns=names)
 
     def count(self) -> int:
-        with self.engine.connect() as conn:
+        with self._db.begin() as conn:
             if S.current_version(conn) == 0:
                 return 0
-            return int(conn.execute(sa.select(sa.func.count()).select_from(S.signals)).scalar())
+            return int(conn.execute(f"SELECT count(*) FROM {S.SIGNALS}")[0][0])
 
     def close(self) -> None:
-        self.engine.dispose()
+        self._db.close()
 
 
 def _run_record(run: dict, offered: pd.DataFrame, counts: dict) -> dict:

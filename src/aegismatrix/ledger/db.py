@@ -1,0 +1,138 @@
+"""The ledger's database layer: plain PEP 249 (DB-API) connections to DuckDB or PostgreSQL, chosen by URL.
+
+One code path and one SQL text serve both databases. Statements use `?` placeholders, which DuckDB binds as
+written; for psycopg (3) the shim swaps them for `%s` (the ledger's SQL has no literal `?` or `%`). URLs are
+split with urllib.parse: `duckdb:///relative/file.duckdb`, `duckdb:////absolute/file.duckdb`,
+`duckdb:///:memory:`; `postgresql+psycopg://user:pass@host:port/db` or `postgresql://...` (query options such
+as `?sslmode=require` pass to libpq).
+
+`Database.begin()` opens a connection, runs one transaction (COMMIT on success, ROLLBACK on any error) and
+closes the connection, so no handle keeps a DuckDB file locked between runs. Only `duckdb:///:memory:` keeps
+its one connection until `close()`, since every new connection to it would be a new, empty database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
+
+MEMORY = ":memory:"
+BATCH_ROWS = 500  # rows per INSERT: 18 columns x 500 stays far below PostgreSQL's 65,535 bind parameters
+
+
+def dialect_of(url: str) -> str:
+    """`duckdb` or `postgresql` for a ledger URL (any `+driver` suffix is accepted; psycopg 3 is used)."""
+    scheme = urlsplit(url).scheme.split("+", 1)[0].lower()
+    if scheme == "duckdb":
+        return "duckdb"
+    if scheme in ("postgresql", "postgres"):
+        return "postgresql"
+    raise ValueError(f"ledger URL {safe_url(url)!r}: expected duckdb:///<file> or postgresql://...")
+
+
+def duckdb_target(url: str) -> tuple[str, dict[str, str]]:
+    """(database path or ':memory:', DuckDB config from the query string) of a `duckdb:///` URL."""
+    parts = urlsplit(url)
+    path = parts.path[1:] if parts.path.startswith("/") else parts.path  # duckdb:///x -> "x", ////x -> "/x"
+    return unquote(path) or MEMORY, dict(parse_qsl(parts.query))
+
+
+def postgres_conninfo(url: str) -> str:
+    """A libpq URI: only the driver tag goes; libpq itself decodes escapes, the port and query options."""
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password replaced by *** (for logs)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{userinfo.split(':', 1)[0]}:***@{hostport}"))
+
+
+class Connection:
+    """One DB-API cursor inside a transaction, with the three calls the ledger makes."""
+
+    def __init__(self, cursor, dialect: str):
+        self.cursor, self.dialect = cursor, dialect
+
+    def execute(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        """Run one statement; returns its rows ([] for statements without a result)."""
+        if self.dialect == "postgresql":
+            sql = sql.replace("?", "%s")
+        self.cursor.execute(sql, list(params) or None)
+        return self.cursor.fetchall() if self.cursor.description else []
+
+    def insert(self, table: str, records: Sequence[dict]) -> None:
+        """Insert dicts (same keys in the same order) as multi-row VALUES: DuckDB's executemany is ~10x
+        slower."""
+        columns = list(records[0])
+        row = f"({', '.join('?' * len(columns))})"
+        for start in range(0, len(records), BATCH_ROWS):
+            chunk = records[start : start + BATCH_ROWS]
+            self.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * len(chunk))}",
+                [r[c] for r in chunk for c in columns],
+            )
+
+    def has_table(self, name: str) -> bool:
+        found = self.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_name = ?",
+            [name],
+        )
+        return bool(found[0][0])
+
+
+class Database:
+    """Connections for one ledger URL; see the module docstring for their life cycle."""
+
+    def __init__(self, url: str):
+        self.url, self.dialect = url, dialect_of(url)
+        self._kept = None
+        if self.dialect == "duckdb":
+            path, _ = duckdb_target(url)
+            if path != MEMORY:  # a DuckDB file's folder is created on first use
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+    def _connect(self):
+        if self.dialect == "postgresql":
+            import psycopg
+
+            # transactions are begun and ended by the SQL below, identically on both databases
+            return psycopg.connect(postgres_conninfo(self.url), autocommit=True)
+        import duckdb
+
+        path, config = duckdb_target(self.url)
+        if path != MEMORY:
+            return duckdb.connect(path, config=config)
+        if self._kept is None:
+            self._kept = duckdb.connect(MEMORY, config=config)
+        return self._kept
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One transaction on a fresh connection, committed when the block ends, rolled back on error."""
+        raw = self._connect()
+        cursor = raw.cursor()  # one cursor for all: a DuckDB cursor is its own transaction context
+        try:
+            cursor.execute("BEGIN")
+            yield Connection(cursor, self.dialect)
+            cursor.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(Exception):  # a dead connection rolls back on its own
+                cursor.execute("ROLLBACK")
+            raise
+        finally:
+            cursor.close()
+            if raw is not self._kept:
+                raw.close()
+
+    def close(self) -> None:
+        if self._kept is not None:
+            self._kept.close()
+            self._kept = None
