@@ -10,7 +10,6 @@ import random
 import numpy as np
 from kedro.framework.hooks import hook_impl
 
-
 # At exit, CPython's final collections walk every object left (torch, xgboost, pandas...): 0.5-1 s of a 3-7 s
 # `kedro run`. Frozen first, they are skipped; memory goes back to the OS with the process as always.
 atexit.register(gc.freeze)
