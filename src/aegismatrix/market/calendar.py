@@ -110,7 +110,13 @@ def nse_trading_days(start, end, include_special_sessions: bool = True,
     `include_special_sessions=False` drops the Muhurat evening sessions (for expiry rules and option decay).
     Before 2001 the library has no holidays, so the result is weekdays plus override rows there.
     """
-    start_ts, end_ts = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    return _sessions(pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize(), include_special_sessions,
+                     overrides_path)
+
+
+@lru_cache(maxsize=64)  # a serving run asks for the same windows from expiries, events and features
+def _sessions(start_ts: pd.Timestamp, end_ts: pd.Timestamp, include_special_sessions: bool,
+              overrides_path: str | None) -> pd.DatetimeIndex:
     days = pd.bdate_range(start_ts, end_ts).difference(library_holidays(start_ts, end_ts))
     table = load_calendar_overrides(overrides_path)
     table = table[(table["date"] >= start_ts) & (table["date"] <= end_ts)]

@@ -60,7 +60,9 @@ def _weekly_nominal(rules: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp)
         lo, hi = max(start, rule["expiries_from"]), min(end, rule["expiries_to"])
         if lo <= hi:
             parts.append(pd.date_range(lo, hi, freq=f"W-{rule['weekday']}"))
-    return pd.DatetimeIndex(sorted(set().union(*parts))) if parts else pd.DatetimeIndex([])
+    if not parts:
+        return pd.DatetimeIndex([])
+    return pd.DatetimeIndex(np.unique(np.concatenate([p.values for p in parts])))  # sorted, each day once
 
 
 def expiry_dates(start, end, underlying: str = "NIFTY", kind: str = "weekly",
@@ -80,7 +82,7 @@ def expiry_dates(start, end, underlying: str = "NIFTY", kind: str = "weekly",
         nominal = pd.DatetimeIndex(pd.Series(nominal).groupby(nominal.to_period("M")).max().values)
     days = _roll_back(nominal, sessions)
     days = days[(days >= start_ts) & (days <= end_ts)]
-    return pd.DatetimeIndex(sorted(set(days))).rename(None)
+    return pd.DatetimeIndex(np.unique(days.values))  # sorted, each expiry once (two rules may roll to a day)
 
 
 def next_expiries(dates, count: int, underlying: str = "NIFTY", kind: str = "weekly",

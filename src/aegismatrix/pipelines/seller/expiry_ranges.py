@@ -86,26 +86,25 @@ def _calibrate(rows: pd.DataFrame, pool: pd.DataFrame, target: float, params: di
     step, min_history = float(params["strike_step"]), int(params["min_history"])
     k, n = causal_quantile(pool["max_ratio"], pool["expiry"], rows["date"], 1.0 - target, min_history,
                            float(params["prior_multiplier"]))
-    half = k * rows["move"].to_numpy() * rows["spot"].to_numpy()
-    out = pd.DataFrame({"range_multiplier": k, "calibration_samples": n}, index=rows.index)
-    out["lower"], out["upper"] = rows["spot"] - half, rows["spot"] + half
-    out["strike_lower"] = np.floor(out["lower"] / step) * step
-    out["strike_upper"] = np.ceil(out["upper"] / step) * step
-    z_up = (out["strike_upper"] / rows["spot"] - 1.0) / rows["move"]
-    z_down = (1.0 - out["strike_lower"] / rows["spot"]) / rows["move"]
-    p_touch, out["p_touch_upper"], out["p_touch_lower"], _ = causal_exceedance_sides(
+    spot, move = rows["spot"].to_numpy(), rows["move"].to_numpy()  # arrays: ~25 column ops per bucket
+    lower, upper = spot - k * move * spot, spot + k * move * spot
+    strike_lower, strike_upper = np.floor(lower / step) * step, np.ceil(upper / step) * step
+    z_up, z_down = (strike_upper / spot - 1.0) / move, (1.0 - strike_lower / spot) / move
+    touch, touch_upper, touch_lower, _ = causal_exceedance_sides(
         pool["expiry"], pool["up_ratio"], pool["down_ratio"], rows["date"], z_up, z_down)
-    p_expire, _ = causal_exceedance(pool["expiry"], pool["terminal_ratio"], -pool["terminal_ratio"],
-                                    rows["date"], z_up, z_down)
-    prior_touch, prior_expire = _prior_probabilities(z_up.to_numpy(), z_down.to_numpy())
+    expire, _ = causal_exceedance(pool["expiry"], pool["terminal_ratio"], -pool["terminal_ratio"],
+                                  rows["date"], z_up, z_down)
+    prior_touch, prior_expire = _prior_probabilities(z_up, z_down)
     calibrated = n >= min_history
-    out["p_touch"] = np.where(calibrated, p_touch, prior_touch)
-    out["p_expire_beyond"] = np.where(calibrated, p_expire, prior_expire)
-    for side, z in (("upper", z_up), ("lower", z_down)):
-        out[f"p_touch_{side}"] = np.where(calibrated, out[f"p_touch_{side}"],
-                                          np.minimum(2.0 * (1.0 - ndtr(z)), 1.0))
-    out["model_source"] = np.where(calibrated, "calibrated", "prior")
-    return out
+    return pd.DataFrame({
+        "range_multiplier": k, "calibration_samples": n, "lower": lower, "upper": upper,
+        "strike_lower": strike_lower, "strike_upper": strike_upper,
+        "p_touch": np.where(calibrated, touch, prior_touch),
+        "p_touch_upper": np.where(calibrated, touch_upper, np.minimum(2.0 * (1.0 - ndtr(z_up)), 1.0)),
+        "p_touch_lower": np.where(calibrated, touch_lower, np.minimum(2.0 * (1.0 - ndtr(z_down)), 1.0)),
+        "p_expire_beyond": np.where(calibrated, expire, prior_expire),
+        "model_source": np.where(calibrated, "calibrated", "prior"),
+    }, index=rows.index)
 
 
 def _pool(frame: pd.DataFrame) -> pd.DataFrame:
@@ -120,8 +119,9 @@ def _table_ends(frame: pd.DataFrame) -> list[str]:
     table = load_events()
     last = table[table["kind"].isin(REGULAR_EVENT_KINDS)].groupby("kind")["effective_session"].max()
     stale = [(kind, day) for kind, day in last.items()]
-    ends = ["; ".join(f"{kind} {day.date()}" for kind, day in stale if expiry > day)
-            for expiry in frame["expiry"]]
+    per_expiry = {expiry: "; ".join(f"{kind} {day.date()}" for kind, day in stale if expiry > day)
+                  for expiry in frame["expiry"].unique()}  # ~9,700 rows share a few hundred expiries
+    ends = [per_expiry[expiry] for expiry in frame["expiry"]]
     if any(ends):
         logger.warning("seller_expiry_ranges: the event table ends before some expiries (%s); extend "
                        "conf/base/calendar/events.yml", next(e for e in ends if e))
