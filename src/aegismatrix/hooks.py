@@ -40,6 +40,6 @@ class ProjectHooks:
 
 
 def _restore_gc() -> None:
-    """A long-lived process (a notebook, the test suite) collects start-up objects again, at the usual pace."""
+    """A long-lived process (a notebook, the test suite) collects start-up objects again, as usual."""
     gc.unfreeze()
     gc.set_threshold(*_DEFAULT_GC_THRESHOLD)
