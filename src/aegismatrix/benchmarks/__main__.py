@@ -47,7 +47,7 @@ def targets_table(variants: list[speed.Variant], scale_results: list[dict], quic
     rows = []
     for v in variants:
         d, s = v.median("default"), v.median("seller")
-        floor, inf = v.median(speed.FLOOR_PIPELINE), v.median("inference")
+        floor, inf, gap = v.inference_floor(), v.median("inference"), v.inference_gap()
         rows += [
             {"target": f"full default `kedro run` ({v.name})", "limit": f"<= {TARGETS['default_s']:.0f} s",
              "measured": f"{d:.1f} s" if d == d else v.errors.get("default", "-"),
@@ -58,9 +58,9 @@ def targets_table(variants: list[speed.Variant], scale_results: list[dict], quic
              "verdict": _verdict(s, TARGETS["seller_s"])},
             {"target": f"inference above the framework floor ({v.name})",
              "limit": f"<= {TARGETS['inference_above_floor_s']:.0f} s above floor",
-             "measured": (f"{inf - floor:.1f} s (inference {inf:.1f} s, floor {floor:.1f} s)" if inf == inf
-                          else v.errors.get("inference", "-")),
-             "verdict": _verdict(inf - floor, TARGETS["inference_above_floor_s"])},
+             "measured": (f"{gap:.1f} s (inference {inf:.1f} s, floor {floor:.1f} s, run alternately)"
+                          if inf == inf else v.errors.get("inference", "-")),
+             "verdict": _verdict(gap, TARGETS["inference_above_floor_s"])},
         ]
     big = [r for r in scale_results
            if r["kind"] == "features" and r["symbols"] == 500 and float(r["years"]) == 20.0]

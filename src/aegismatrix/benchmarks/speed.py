@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 SYNTHETIC_PARAMS = "data_ingestion.source=synthetic"
 # A run slower than this is not repeated (keeps the full benchmark within ~15 minutes on 2 cores).
 REPEAT_ONLY_BELOW_S = 30.0
+# Floor runs alternating with the inference runs: after minutes of training a shared 2-core machine can run
+# 20-40% slower than at the start, so a floor measured then would not be comparable.
+INTERLEAVED_FLOOR = "floor_interleaved"
+INFERENCE_PAIRS = 5
 
 
 def real_params(real_dir: Path) -> str:
@@ -44,6 +48,18 @@ class Variant:
 
     def median(self, pipeline: str) -> float:
         return median(self.walls.get(pipeline, []))
+
+    def inference_floor(self) -> float:
+        """The floor measured alternately with inference (else the first floor runs)."""
+        return self.median(INTERLEAVED_FLOOR) if self.walls.get(INTERLEAVED_FLOOR) else self.median(
+            FLOOR_PIPELINE)
+
+    def inference_gap(self) -> float:
+        """Median over the alternating pairs of inference minus the floor run right after it."""
+        pairs = list(zip(self.walls.get("inference", []), self.walls.get(INTERLEAVED_FLOOR, [])))
+        if not pairs:
+            return self.median("inference") - self.median(FLOOR_PIPELINE)
+        return median([inference - floor for inference, floor in pairs])
 
 
 def _run(variant: Variant, pipeline: str, repeats: int, extra: list[str] | None = None,
@@ -101,7 +117,9 @@ def measure_variant(variant: Variant, repeats: int, quick: bool) -> dict[str, bo
         _run(variant, "reporting", repeats)
     _run(variant, "__default__", repeats, key="default")
     if built["inference"]:
-        _run(variant, "inference", repeats)
+        for _ in range(max(repeats, INFERENCE_PAIRS)):
+            _run(variant, "inference", 1)
+            _run(variant, FLOOR_PIPELINE, 1, key=INTERLEAVED_FLOOR)
     return built
 
 
@@ -200,17 +218,20 @@ def import_cost(repeats: int) -> dict[str, float]:
 def inference_table(variants: list[Variant], imports: dict[str, float] | None = None) -> Table:
     rows = []
     for v in variants:
-        floor, inf, fe = v.median(FLOOR_PIPELINE), v.median("inference"), v.median("feature_engineering")
+        floor, inf, fe = v.inference_floor(), v.median("inference"), v.median("feature_engineering")
         rows.append({"data": v.name, "floor s": f"{floor:.2f}",
                      "inference s": (f"{inf:.2f}" if inf == inf
                                      else "failed: " + v.errors["inference"] if "inference" in v.errors
                                      else "not run"),
-                     "inference - floor s": f"{inf - floor:.2f}" if inf == inf else "",
+                     "inference - floor s": f"{v.inference_gap():.2f}" if inf == inf else "",
+                     "pairs": len(v.walls.get(INTERLEAVED_FLOOR, [])),
                      "inference / floor": f"{inf / floor:.2f}" if inf == inf else "",
                      "inference - `feature_engineering` s": (f"{inf - fe:.2f}"
                                                              if inf == inf and fe == fe else "")})
     notes = ["Latency as process wall time of `kedro run --pipeline=inference` (ingestion, features, frozen "
-             "models, signals) after a training run in the same temp project. Floor: `kedro run "
+             "models, signals) after a training run in the same temp project, each inference run followed "
+             "by a floor run (`pairs`); `floor s` is the median of those floor runs and `inference - floor "
+             "s` the median of the pairwise differences. Floor: `kedro run "
              "--pipeline=benchmark_floor`, a one-node no-op pipeline added to the temp copy only: CLI "
              "start-up, settings, config, catalog and the pipeline registry (which imports every pipeline "
              "package), i.e. what any `kedro run` of this project pays. Inference includes ingestion and "
