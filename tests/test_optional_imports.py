@@ -44,3 +44,11 @@ def test_submodule_loads_without_running_its_package_init():
 
 def test_submodule_of_an_unknown_layout_falls_back_to_a_plain_import():
     assert submodule_without_package_init("json.decoder").JSONDecoder
+
+
+def test_pandas_datasets_load_without_sqlalchemy_and_sql_datasets_still_resolve():
+    out = _fresh("import sys\nfrom aegismatrix.optional_imports import import_pandas_datasets\n"
+                 "import_pandas_datasets()\nimport kedro_datasets.pandas as p\n"
+                 "print(p.ParquetDataset.__name__, 'sqlalchemy' in sys.modules)\n"
+                 "print(p.SQLTableDataset.__name__, 'sqlalchemy' in sys.modules)")
+    assert out.split() == ["ParquetDataset", "False", "SQLTableDataset", "True"]

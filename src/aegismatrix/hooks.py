@@ -10,6 +10,8 @@ import random
 import numpy as np
 from kedro.framework.hooks import hook_impl
 
+from aegismatrix.optional_imports import import_pandas_datasets
+
 # At exit, CPython's final collections walk every object left (torch, xgboost, pandas...): 0.5-1 s of a 3-7 s
 # `kedro run`. Frozen first, they are skipped; memory goes back to the OS with the process as always.
 atexit.register(gc.freeze)
@@ -18,6 +20,11 @@ GC_YOUNG_THRESHOLD = 20_000  # allocations between young collections during a ru
 
 
 class ProjectHooks:
+    @hook_impl
+    def after_catalog_created(self, catalog) -> None:
+        """Before any `pandas.*` dataset is resolved: import them without the SQL datasets' SQLAlchemy."""
+        import_pandas_datasets()
+
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
         """Seed every RNG so that two runs give the same metrics; exempt start-up objects from the GC."""

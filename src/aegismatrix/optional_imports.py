@@ -2,9 +2,10 @@
 
 Every serving run pays for its imports (`python -m aegismatrix.benchmarks`, inference vs the framework floor):
 CatBoost imports its Jupyter training widget (IPython, ~0.3 s) and pandera its hypothesis data-synthesis
-strategies (~0.15 s) whenever those packages are installed, as they are in the dev extras. Both libraries
-guard these imports with `try/except ImportError`, so hiding the module for the duration of the import makes
-them skip it; nothing else changes.
+strategies (~0.15 s) whenever those packages are installed, as they are in the dev extras, and
+`kedro_datasets.pandas` imports its SQL datasets, i.e. SQLAlchemy (~0.2 s), for any `pandas.*` dataset.
+These libraries guard such imports with `try/except ImportError`, so hiding the module for the duration of the import
+makes them skip it; nothing else changes (kedro_datasets still loads its SQL datasets on first use).
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ def hidden_modules(*names: str) -> Iterator[None]:
         for name in hidden:
             if sys.modules.get(name, False) is None:
                 del sys.modules[name]  # a later explicit import (a notebook's) works as usual
+
+
+def import_pandas_datasets() -> None:
+    """`kedro_datasets.pandas` without SQLAlchemy (its SQL datasets load lazily if a catalog names one)."""
+    with hidden_modules("sqlalchemy"):
+        import kedro_datasets.pandas  # noqa: F401
 
 
 def submodule_without_package_init(qualified: str) -> ModuleType:
