@@ -4,8 +4,8 @@ Every serving run pays for its imports (`python -m aegismatrix.benchmarks`, infe
 CatBoost imports its Jupyter training widget (IPython, ~0.3 s) and pandera its hypothesis data-synthesis
 strategies (~0.15 s) whenever those packages are installed, as they are in the dev extras, and
 `kedro_datasets.pandas` imports its SQL datasets, i.e. SQLAlchemy (~0.2 s), for any `pandas.*` dataset.
-These libraries guard such imports with `try/except ImportError`, so hiding the module for the duration of the import
-makes them skip it; nothing else changes (kedro_datasets still loads its SQL datasets on first use).
+These libraries guard such imports with `try/except ImportError`, so hiding the module for the duration of
+the import makes them skip it; nothing else changes (kedro_datasets loads its SQL datasets on first use).
 """
 
 from __future__ import annotations
