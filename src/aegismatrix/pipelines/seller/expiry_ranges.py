@@ -75,9 +75,14 @@ def _outcomes(market: pd.DataFrame, schedule: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts).loc[schedule.index]
 
 
+def _reflection_touch(z) -> np.ndarray:
+    """P(a driftless walk touches z sigmas on one side), by the reflection principle (uncapped)."""
+    return 2.0 * (1.0 - ndtr(z))
+
+
 def _prior_probabilities(z_up: np.ndarray, z_down: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Touch (reflection principle) and expiry probabilities of a driftless walk at the VIX-implied scale."""
-    touch = np.minimum(2.0 * (1.0 - ndtr(z_up)) + 2.0 * (1.0 - ndtr(z_down)), 1.0)
+    touch = np.minimum(_reflection_touch(z_up) + _reflection_touch(z_down), 1.0)
     return touch, (1.0 - ndtr(z_up)) + (1.0 - ndtr(z_down))
 
 
@@ -100,8 +105,8 @@ def _calibrate(rows: pd.DataFrame, pool: pd.DataFrame, target: float, params: di
         "range_multiplier": k, "calibration_samples": n, "lower": lower, "upper": upper,
         "strike_lower": strike_lower, "strike_upper": strike_upper,
         "p_touch": np.where(calibrated, touch, prior_touch),
-        "p_touch_upper": np.where(calibrated, touch_upper, np.minimum(2.0 * (1.0 - ndtr(z_up)), 1.0)),
-        "p_touch_lower": np.where(calibrated, touch_lower, np.minimum(2.0 * (1.0 - ndtr(z_down)), 1.0)),
+        "p_touch_upper": np.where(calibrated, touch_upper, np.minimum(_reflection_touch(z_up), 1.0)),
+        "p_touch_lower": np.where(calibrated, touch_lower, np.minimum(_reflection_touch(z_down), 1.0)),
         "p_expire_beyond": np.where(calibrated, expire, prior_expire),
         "model_source": np.where(calibrated, "calibrated", "prior"),
     }, index=rows.index)
