@@ -31,8 +31,10 @@ _VIX_PHI, _VIX_NOISE, _VIX_RET_CORR = 0.9, 0.035, 0.6
 
 
 def trading_calendar(n_days: int, end: str | pd.Timestamp | None = None) -> pd.DatetimeIndex:
-    """Return the last `n_days` weekdays ending at `end` (default: the last weekday up to today)."""
-    last = pd.Timestamp(end).normalize() if end is not None else pd.Timestamp.today().normalize()
+    """Return the last `n_days` weekdays ending at `end` (default: the last weekday up to today in IST)."""
+    from aegismatrix.market.session import today_ist
+
+    last = pd.Timestamp(end).normalize() if end is not None else today_ist()
     return pd.bdate_range(end=last, periods=n_days)
 
 

@@ -195,8 +195,10 @@ class _Validator:
 
 
 def today_ist() -> pd.Timestamp:
-    """Today's date at NSE (Asia/Kolkata), naive: no bar can be dated after it."""
-    return pd.Timestamp.now(tz="Asia/Kolkata").normalize().tz_localize(None)
+    """Today's date at NSE (Asia/Kolkata) by the session clock, naive: no bar can be dated after it."""
+    from aegismatrix.market import session  # the one clock read (session imports calendar, as this does)
+
+    return session.today_ist()
 
 
 def _fill_from_close(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
