@@ -88,8 +88,9 @@ def _params(tmp_path, source="auto") -> dict:
                          "backoff_seconds": 0.0}}
 
 
-def test_dns_failure_falls_back_to_stale_cache(tmp_path):
-    cached = pd.DataFrame({"date": pd.bdate_range(START, END).as_unit("ns"), "open": 1.0, "high": 2.0,
+@pytest.mark.parametrize(("last", "stale"), [("2024-01-31", False), ("2024-01-24", True)])
+def test_dns_failure_falls_back_to_cache_stale_only_without_the_needed_session(tmp_path, last, stale):
+    cached = pd.DataFrame({"date": pd.bdate_range(START, last).as_unit("ns"), "open": 1.0, "high": 2.0,
                            "low": 0.5, "close": 1.5, "volume": 1.0})
     ParquetCache(tmp_path / "cache").write("^NSEI", "1d", cached,
                                            pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=10))
@@ -97,7 +98,10 @@ def test_dns_failure_falls_back_to_stale_cache(tmp_path):
     got = Resolver(_params(tmp_path), START, END, session=session,
                    sleep=lambda s: None).daily("nifty50", "^NSEI")
     assert got.source == "cache" and len(got.frame) == len(cached)
-    assert got.cache_age_hours > 200 and "stale cache" in got.warnings[0]
+    assert got.cache_age_hours > 200 and "using cache 240.0 hours old" in got.warnings[0]
+    assert got.stale is stale  # by market time: does it hold 2024-01-31, the window's last session?
+    reason = got.stale_reason or ""
+    assert (reason == "") if not stale else "last completed session is 2024-01-31" in reason
 
 
 def test_dns_failure_without_cache_returns_none_in_auto_and_raises_in_yfinance_mode(tmp_path):

@@ -1,7 +1,10 @@
-"""Atomic Parquet cache of raw downloads with a TTL, incremental merge and stale fallback."""
+"""Atomic Parquet cache of raw downloads: incremental merge, stale fallback, and what a daily series needs to
+be judged fresh by market time (its exchange's zone and the live price seen at fetch, in the file's metadata).
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -13,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 _META_KEY = b"aegismatrix.fetched_at"
+_EXTRA_KEY = b"aegismatrix.extra"  # JSON: exchange_tz, live price (never a row: a developing bar is no close)
 
 
 @dataclass(frozen=True)
@@ -22,10 +26,13 @@ class CacheEntry:
     frame: pd.DataFrame
     fetched_at: pd.Timestamp
     path: Path
+    extra: dict | None = None
 
     def age_hours(self, now: pd.Timestamp | None = None) -> float:
         """Hours since the data was fetched."""
-        now = now if now is not None else pd.Timestamp.now(tz="UTC")
+        from aegismatrix.market.session import now_utc
+
+        now = now if now is not None else now_utc()
         return (now - self.fetched_at).total_seconds() / 3600.0
 
     def is_fresh(self, ttl_hours: float, now: pd.Timestamp | None = None) -> bool:
@@ -59,17 +66,21 @@ class ParquetCache:
         meta = table.schema.metadata or {}
         fetched = (pd.Timestamp(meta[_META_KEY].decode()) if _META_KEY in meta
                    else pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC"))
-        return CacheEntry(table.to_pandas(), fetched, path)
+        extra = json.loads(meta[_EXTRA_KEY].decode()) if _EXTRA_KEY in meta else {}
+        return CacheEntry(table.to_pandas(), fetched, path, extra)
 
     def write(self, ticker: str, interval: str, frame: pd.DataFrame,
-              fetched_at: pd.Timestamp | None = None) -> Path:
+              fetched_at: pd.Timestamp | None = None, extra: dict | None = None) -> Path:
         """Write to a temp file in the same folder, fsync, then os.replace over the old file."""
+        from aegismatrix.market.session import now_utc
+
         path = self.path(ticker, interval)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fetched_at = fetched_at if fetched_at is not None else pd.Timestamp.now(tz="UTC")
+        fetched_at = fetched_at if fetched_at is not None else now_utc()
         table = pa.Table.from_pandas(frame, preserve_index=False)
         table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                               _META_KEY: fetched_at.isoformat().encode()})
+                                               _META_KEY: fetched_at.isoformat().encode(),
+                                               _EXTRA_KEY: json.dumps(extra or {}).encode()})
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:

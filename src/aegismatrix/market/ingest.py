@@ -1,5 +1,6 @@
 """Source resolution: csv | yfinance | synthetic | auto (fresh cache -> yfinance -> stale cache ->
-synthetic)."""
+synthetic). Fresh means by market time (market/freshness.py): the cache holds the session the decision
+needs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pandas as pd
 
 from aegismatrix.market.cache import ParquetCache, merge_frames
 from aegismatrix.market.errors import DataValidationError, SourceError
+from aegismatrix.market.freshness import staleness
+from aegismatrix.market.session import now_utc
 from aegismatrix.market.sources import csv as csv_source
 from aegismatrix.market.sources.yahoo import YahooSource
 from aegismatrix.market.synthetic import synthetic_market_daily, synthetic_universe
@@ -35,6 +38,9 @@ class Fetched:
     cache_age_hours: float | None = None
     warnings: list[str] = field(default_factory=list)
     notes: list[dict] = field(default_factory=list)
+    live: dict | None = None  # today's developing bar as a live price (never a row of `frame`)
+    stale: bool = False
+    stale_reason: str | None = None
 
 
 def _window(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, col: str = "date") -> pd.DataFrame:
@@ -53,7 +59,8 @@ class Resolver:
             raise ValueError(f"data_ingestion.source must be one of {sorted(SOURCES)}, got '{self.mode}'")
         cache_cfg = params.get("cache", {})
         self.cache = ParquetCache(cache_cfg.get("dir", "data/01_raw/market_cache"))
-        self.ttl_daily = float(cache_cfg.get("daily_ttl_hours", 72))
+        self.ttl_daily = float(cache_cfg.get("daily_ttl_hours", 72))  # revalidation only, never staleness
+        self.live_max_age = float(cache_cfg.get("live_max_age_minutes", 15))
         self.ttl_intraday = float(cache_cfg.get("intraday_ttl_hours", 1))
         self.session, self.sleep = session, sleep
         self._yahoo: YahooSource | None = None
@@ -88,39 +95,66 @@ class Resolver:
 
     def daily(self, key: str, ticker: str) -> Fetched | None:
         """Daily bars via the cache/yfinance chain; None when every network-backed step failed (auto mode)."""
-        entry = self.cache.read(ticker, "1d")
-        if entry is not None and entry.is_fresh(self.ttl_daily) and entry.covers(self.start):
-            log.info("%s: fresh cache (%.1f h old) at %s", key, entry.age_hours(), entry.path)
-            return Fetched(key, ticker, _window(entry.frame, self.start, self.end), "cache", str(entry.path),
-                           entry.fetched_at, round(entry.age_hours(), 2))
-        try:
-            return self._download_daily(key, ticker, entry)
-        except SourceError as exc:
-            log.warning("%s: yfinance failed: %s", key, exc.reason)
-            self.failures[key] = exc.reason
-            if entry is not None:
-                age = entry.age_hours()
-                msg = f"network failed ({exc.reason[:120]}); using stale cache {age:.1f} hours old"
-                log.warning("%s: %s", key, msg)
+        entry, now = self.cache.read(ticker, "1d"), now_utc()
+        if entry is not None and entry.covers(self.start):
+            why = self._staleness(ticker, entry.frame, entry.fetched_at, entry.extra, now)
+            if why is None and entry.is_fresh(self.ttl_daily, now):
+                log.info("%s: fresh cache (holds the needed session; %.1f h old) at %s", key,
+                         entry.age_hours(now), entry.path)
                 return Fetched(key, ticker, _window(entry.frame, self.start, self.end), "cache",
-                               str(entry.path), entry.fetched_at, round(age, 2), [msg])
+                               str(entry.path), entry.fetched_at, round(entry.age_hours(now), 2),
+                               live=entry.extra.get("live"))
+            log.info("%s: cache needs a refresh: %s", key, why or f"revalidated after {self.ttl_daily:g} h")
+        try:
+            fetched = self._download_daily(key, ticker, entry, now)
+        except SourceError as exc:
+            return self._after_failure(key, ticker, entry, exc, now)
+        why = self._staleness(ticker, fetched.frame, now, {"live": fetched.live, **fetched.frame.attrs}, now)
+        if why is not None:  # Yahoo itself lags the calendar
+            fetched.stale, fetched.stale_reason = True, f"fetched from yfinance, but {why}"
+            fetched.warnings.append(fetched.stale_reason)
+        return fetched
+
+    def _staleness(self, ticker: str, frame: pd.DataFrame, fetched_at, extra: dict | None,
+                   now: pd.Timestamp) -> str | None:
+        last = frame["date"].max() if len(frame) else None
+        return staleness(ticker, last, fetched_at, extra, now, self.end, self.live_max_age)
+
+    def _after_failure(self, key: str, ticker: str, entry: Any, exc: SourceError,
+                       now: pd.Timestamp) -> Fetched | None:
+        """Serve the cache when the network failed: stale (with the reason) unless it holds the session."""
+        log.warning("%s: yfinance failed: %s", key, exc.reason)
+        self.failures[key] = exc.reason
+        if entry is None:
             if self.mode == "yfinance":
-                raise
+                raise exc
             log.warning("%s: no cache to fall back on", key)
             return None
+        age = entry.age_hours(now)
+        why = self._staleness(ticker, entry.frame, entry.fetched_at, entry.extra, now)
+        msg = (f"network failed ({exc.reason[:120]}); using cache {age:.1f} hours old"
+               + (f": STALE, {why}" if why else ", which still holds the session the decision needs"))
+        log.warning("%s: %s", key, msg)
+        return Fetched(key, ticker, _window(entry.frame, self.start, self.end), "cache", str(entry.path),
+                       entry.fetched_at, round(age, 2), [msg], live=entry.extra.get("live"),
+                       stale=why is not None, stale_reason=msg if why else None)
 
-    def _download_daily(self, key: str, ticker: str, entry: Any) -> Fetched:
+    def _download_daily(self, key: str, ticker: str, entry: Any, now: pd.Timestamp) -> Fetched:
         """Full download, or only the missing days when the cache already covers the start."""
-        now = pd.Timestamp.now(tz="UTC")
         incremental = entry is not None and entry.covers(self.start)
         since = entry.frame["date"].max() - pd.Timedelta(days=_OVERLAP_DAYS) if incremental else self.start
         log.info("%s: fetching %s from yfinance (%s from %s)", key, ticker,
                  "incremental" if incremental else "full", since.date())
-        fresh = self.yahoo.daily(ticker, since, self.end)
+        fresh = self.yahoo.daily(ticker, since, self.end, now)
+        attrs = dict(fresh.attrs)
         merged = merge_frames(entry.frame if incremental else None, fresh)
-        self.cache.write(ticker, "1d", merged, now)  # atomic: a failure above leaves the old file intact
-        return Fetched(key, ticker, _window(merged, self.start, self.end), "yfinance", f"yfinance:{ticker}",
-                       now, 0.0)
+        # a cache written before the session clock may hold a developing bar as a row: never keep it
+        merged = merged.loc[merged["date"] <= pd.Timestamp(attrs["completed_through"])].reset_index(drop=True)
+        # atomic: a failure above leaves the old file intact
+        self.cache.write(ticker, "1d", merged, now, extra={k: attrs.get(k) for k in ("exchange_tz", "live")})
+        frame = _window(merged, self.start, self.end)
+        frame.attrs = attrs
+        return Fetched(key, ticker, frame, "yfinance", f"yfinance:{ticker}", now, 0.0, live=attrs.get("live"))
 
     def intraday(self, ticker: str, interval: str, days: int) -> tuple[pd.DataFrame, str, list[str]]:
         """Intraday bars via cache/yfinance; returns (frame, source, warnings); empty frame when

@@ -148,10 +148,32 @@ def data_section(provenance: dict, market: pd.DataFrame, params: dict) -> dict:
     warnings = sorted({w for s in symbols.values() for w in s["warnings"]}
                       | set(provenance.get("intraday_warnings") or [])
                       | set(provenance.get("warnings") or []))
+    stale, reasons = _staleness(provenance, symbols, params)
+    return {"source": provenance.get("source") or "unknown", "stale": stale, "stale_reasons": reasons,
+            "warnings": warnings, "provenance": symbols, **_session_block(provenance)}
+
+
+def _staleness(provenance: dict, symbols: dict, params: dict) -> tuple[bool, list[str]]:
+    """Stale by market time when ingestion judged it (a symbol lacks the session the decision needs, or the
+    live price is too old); by cache age only for provenance written before the session clock."""
+    if provenance.get("session"):
+        reasons = [f"{key}: {entry['stale_reason']}" for key, entry in symbols.items()
+                   if entry.get("stale") and entry.get("stale_reason")]
+        return any(entry.get("stale") for entry in symbols.values()), reasons
     ages = [s.get("cache_age_hours") for s in symbols.values() if s.get("cache_age_hours") is not None]
-    stale = bool(ages) and max(ages) > float(params.get("stale_after_hours", 24))
-    return {"source": provenance.get("source") or "unknown", "stale": stale, "warnings": warnings,
-            "provenance": symbols}
+    limit = float(params.get("stale_after_hours", 24))
+    stale = bool(ages) and max(ages) > limit
+    return stale, [f"a cache is {max(ages):.1f} hours old (limit {limit:g})"] if stale else []
+
+
+def _session_block(provenance: dict) -> dict:
+    """`session` (the NSE session clock at the fetch), `last_completed_session` and `live` (the index's
+    developing bar: price and time) for the data block; absent for provenance without a session clock."""
+    session = provenance.get("session")
+    if not session:
+        return {}
+    return {"session": session, "last_completed_session": session.get("last_completed_session"),
+            "live": provenance.get("live")}
 
 
 def assemble_payload(market_daily: pd.DataFrame, data_provenance: dict,

@@ -13,11 +13,16 @@ import pandas as pd
 import requests
 
 from aegismatrix.market.errors import SourceError
+from aegismatrix.market.session import completed_through, now_utc
 
 log = logging.getLogger(__name__)
 OHLCV = ["open", "high", "low", "close", "volume"]
 _RENAME = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Volume": "volume",
            "Adj Close": "adj_close"}
+# regular-session close (local time) of exchanges whose daily bars the project reads besides NSE; a bar dated
+# local today of an exchange not listed counts as developing until the local day ends
+EXCHANGE_CLOSES = {"America/New_York": "16:00", "America/Chicago": "15:00", "Europe/London": "16:30",
+                   "Asia/Tokyo": "15:30", "Asia/Hong_Kong": "16:00"}
 
 
 @contextlib.contextmanager
@@ -68,15 +73,33 @@ class YahooSource:
 
         yf.set_tz_cache_location(str(yf_cache_dir))  # keeps yfinance's SQLite caches out of $HOME
 
-    def daily(self, ticker: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-        """Daily bars in [start, end] as `date, open, high, low, close, volume, adj_close`."""
+    def daily(self, ticker: str, start: pd.Timestamp, end: pd.Timestamp, instant=None) -> pd.DataFrame:
+        """Completed daily bars in [start, end] as `date, open, high, low, close, volume, adj_close`.
+
+        A bar of a session that has not closed at `instant` (default: the session clock's now) is never a
+        daily close: it is dropped from the frame and described in `frame.attrs["live"]` (the live price with
+        its time). `frame.attrs` also has `exchange_tz` and `completed_through` (last complete date).
+        """
+        instant = now_utc() if instant is None else instant
         kwargs = {"start": start.strftime("%Y-%m-%d"),
                   "end": (end + pd.Timedelta(days=1)).strftime("%Y-%m-%d"), "interval": "1d"}
         raw = self._with_retries(ticker, kwargs)
+        meta = raw.attrs.get("yahoo_meta") or {}
+        index = pd.DatetimeIndex(raw.index)
+        exchange_tz = str(index.tz) if index.tz is not None else meta.get("exchangeTimezoneName")
         frame = raw.rename(columns=_RENAME)
-        frame.insert(0, "date", pd.DatetimeIndex(raw.index).tz_localize(None).normalize().as_unit("ns"))
+        frame.insert(0, "date", index.tz_localize(None).normalize().as_unit("ns"))
         cols = ["date", *OHLCV] + (["adj_close"] if "adj_close" in frame else [])
-        return frame[cols].reset_index(drop=True).astype(dict.fromkeys(cols[1:], "float64"))
+        frame = frame[cols].reset_index(drop=True).astype(dict.fromkeys(cols[1:], "float64"))
+        complete = completed_through(exchange_tz, instant, EXCHANGE_CLOSES.get(exchange_tz or ""))
+        developing = frame.loc[frame["date"] > complete]
+        frame = frame.loc[frame["date"] <= complete].reset_index(drop=True)
+        frame.attrs = {"exchange_tz": exchange_tz, "completed_through": str(complete.date()),
+                       "live": live_price(developing, meta, instant)}
+        if len(developing):
+            log.info("%s: developing bar of %s kept as the live price, not as a daily close", ticker,
+                     developing["date"].iloc[-1].date())
+        return frame
 
     def intraday(self, ticker: str, interval: str, days: int) -> pd.DataFrame:
         """Intraday bars for the last `days` days in exchange-local time (tz-naive)."""
@@ -120,10 +143,37 @@ class YahooSource:
     def _history_once(self, ticker: str, kwargs: dict[str, Any]) -> pd.DataFrame:
         """One Ticker.history call; an empty or all-NaN frame is a failure, not data."""
         with _raising_yfinance() as yf:
-            raw = yf.Ticker(ticker, session=self.session).history(
-                **kwargs, auto_adjust=False, actions=False, timeout=self.timeout
-            )
+            handle = yf.Ticker(ticker, session=self.session)
+            raw = handle.history(**kwargs, auto_adjust=False, actions=False, timeout=self.timeout)
         prices = raw.reindex(columns=["Open", "High", "Low", "Close"])
         if raw.empty or prices.isna().all().all():
             raise SourceError(self.name, ticker, "Yahoo returned an empty or all-NaN frame")
-        return raw.dropna(how="all", subset=list(prices.columns))
+        kept = raw.dropna(how="all", subset=list(prices.columns))
+        kept.attrs["yahoo_meta"] = _metadata(handle)
+        return kept
+
+
+def _metadata(handle: Any) -> dict:
+    """The chart response's `meta` (regularMarketTime, exchange zone) from the history call just made."""
+    try:
+        return dict(handle.get_history_metadata() or {})
+    except Exception:  # noqa: BLE001 - metadata is optional context, never a reason to fail a fetch
+        return {}
+
+
+def live_price(developing: pd.DataFrame, meta: dict, instant: pd.Timestamp) -> dict | None:
+    """The developing bar as a live price: its date, open/high/low so far, last price and that price's time
+    (Yahoo's regularMarketTime when it falls on the bar's date, else the fetch instant, said so)."""
+    if developing.empty:
+        return None
+    bar = developing.iloc[-1]
+    stamp = meta.get("regularMarketTime")
+    # yfinance formats the metadata into an aware Timestamp; the raw chart JSON has epoch seconds
+    when = (pd.Timestamp(stamp, unit="s", tz="UTC") if isinstance(stamp, int | float)
+            else pd.Timestamp(stamp).tz_convert("UTC") if stamp is not None else None)
+    timed_by = "yahoo_regular_market_time"
+    if when is None or when < pd.Timestamp(bar["date"]).tz_localize("UTC") - pd.Timedelta(hours=12):
+        when, timed_by = pd.Timestamp(instant).tz_convert("UTC"), "fetch_instant"
+    return {"date": str(pd.Timestamp(bar["date"]).date()), "price": float(bar["close"]),
+            "open": float(bar["open"]), "high": float(bar["high"]), "low": float(bar["low"]),
+            "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "timed_by": timed_by}

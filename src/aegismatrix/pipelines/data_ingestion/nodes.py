@@ -10,9 +10,11 @@ import pandas as pd
 from aegismatrix.market.alignment import align_index_vix
 from aegismatrix.market.collect import collect_core, collect_universe, empty_intraday
 from aegismatrix.market.errors import DataValidationError, format_dates
+from aegismatrix.market.freshness import live_age_minutes
 from aegismatrix.market.ingest import Fetched
 from aegismatrix.market.overnight import align_us_daily
 from aegismatrix.market.sector import join_sector
+from aegismatrix.market.session import now_utc, session_state
 from aegismatrix.market.synthetic import INTRADAY_COLUMNS
 from aegismatrix.market.universe import NO_VOLUME_TICKERS
 from aegismatrix.market.validation import REPORT_COLUMNS, finding, report_frame, validate_symbol
@@ -28,7 +30,8 @@ def _entry(f: Fetched) -> dict[str, Any]:
             "raw_last_date": (str(pd.Timestamp(last).date())
                               if last is not None and not pd.isna(last) else None),
             "fetched_at": f.fetched_at.isoformat() if f.fetched_at is not None else None,
-            "cache_age_hours": f.cache_age_hours, "warnings": list(f.warnings), "notes": notes}
+            "cache_age_hours": f.cache_age_hours, "warnings": list(f.warnings), "notes": notes,
+            "live": f.live, "stale": bool(f.stale), "stale_reason": f.stale_reason}
 
 
 def _long(fetched: dict[str, Fetched]) -> pd.DataFrame:
@@ -41,9 +44,11 @@ def _long(fetched: dict[str, Fetched]) -> pd.DataFrame:
 
 
 def fetch_market_data(params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Fetch the index and VIX daily bars and intraday bars through the configured source chain."""
+    """Fetch the index and VIX daily bars and intraday bars through the configured source chain; the log keeps
+    the session clock's state at the fetch (the payload's `data.session`)."""
+    now = now_utc()
     c = collect_core(params)
-    fetch_log = {"source_mode": params.get("source", "auto"),
+    fetch_log = {"source_mode": params.get("source", "auto"), "session": session_state(now).as_dict(),
                  "window": {"start": str(c.start.date()), "end": str(c.end.date())},
                  "symbols": {k: _entry(f) for k, f in c.fetched.items()},
                  "intraday_warnings": c.intraday_warnings}
@@ -192,10 +197,25 @@ def build_data_provenance(fetch_log: dict[str, Any], validated: pd.DataFrame, ma
         symbols[key] = {"ticker": entry["ticker"], "source": entry["source"], **_span(clean),
                         "fetched_at": entry["fetched_at"],
                         "cache_age_hours": entry["cache_age_hours"], "origin": entry["origin"],
-                        "warnings": [*entry["warnings"], *_finding_warnings(quality_report, key)]}
+                        "warnings": [*entry["warnings"], *_finding_warnings(quality_report, key)],
+                        **{k: entry.get(k) for k in ("live", "stale", "stale_reason") if k in entry}}
     used = {s["source"] for s in symbols.values()}
     return {"source": used.pop() if len(used) == 1 else "mixed", "symbols": symbols,
+            **_session_fields(fetch_log, params or {}),
             "window": fetch_log["window"], "market_daily": _span(market_daily),
             "intraday_warnings": fetch_log.get("intraday_warnings", []), "universe": universe_log,
             "warnings": _as_of_warnings(fetch_log, market_daily, params or {}),
-            "generated_at": pd.Timestamp.now(tz="UTC").isoformat()}
+            "generated_at": now_utc().isoformat()}
+
+
+def _session_fields(fetch_log: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """The session clock at the fetch and the index's live price (its developing bar, never a daily row)."""
+    session = fetch_log.get("session")
+    if not session:  # a fetch log from before the session clock
+        return {}
+    index = fetch_log["symbols"].get(params.get("index_key", "nifty50")) or {}
+    live = index.get("live")
+    if live:
+        live = {**live, "symbol": params.get("index_key", "nifty50"),
+                "age_minutes": live_age_minutes(live, pd.Timestamp(session["instant"]))}
+    return {"session": session, "live": live}
