@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import logging
 import os
 import random
 
@@ -22,8 +23,10 @@ GC_YOUNG_THRESHOLD = 20_000  # allocations between young collections during a ru
 class ProjectHooks:
     @hook_impl
     def after_catalog_created(self, catalog) -> None:
-        """Before any `pandas.*` dataset is resolved: import them without the SQL datasets' SQLAlchemy."""
+        """Before any `pandas.*` dataset is resolved: import them without the SQL datasets' SQLAlchemy;
+        `decision_time: auto` becomes the decision time due now by the NSE session clock."""
         import_pandas_datasets()
+        _resolve_auto_decision_time(catalog)
 
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
@@ -44,6 +47,21 @@ class ProjectHooks:
     @hook_impl
     def on_pipeline_error(self, error, run_params, pipeline, catalog) -> None:
         _restore_gc()
+
+
+def _resolve_auto_decision_time(catalog) -> None:
+    """Replace `params:decision_time` = auto by preopen / intraday / close from the session clock (once a run,
+    so every node sees the same value)."""
+    if "params:decision_time" not in catalog or catalog.load("params:decision_time") != "auto":
+        return
+    from aegismatrix.market.session import resolve_decision_time, session_state
+
+    resolved = resolve_decision_time("auto")
+    logging.getLogger(__name__).info("decision_time auto -> %s (NSE session %s)", resolved,
+                                     session_state().state)
+    catalog["params:decision_time"] = resolved
+    if "parameters" in catalog:
+        catalog["parameters"] = {**catalog.load("parameters"), "decision_time": resolved}
 
 
 def _restore_gc() -> None:

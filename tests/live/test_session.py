@@ -16,6 +16,7 @@ from aegismatrix.market.session import (
     completed_through,
     last_completed_session,
     now_utc,
+    resolve_decision_time,
     session_state,
 )
 from aegismatrix.market.validation import today_ist
@@ -89,3 +90,20 @@ def test_environment_override_is_the_replay_clock(monkeypatch):
     with pytest.raises(ValueError, match="offset"):
         now_utc()
     assert os.environ[NOW_ENV]
+
+
+@pytest.mark.parametrize(("when", "expected"), [
+    ("2024-01-31 08:55", "preopen"), ("2024-01-31 15:45", "close"), ("2024-01-27 11:00", "close"),
+])
+def test_auto_decision_time_follows_the_clock(when, expected):
+    assert resolve_decision_time("auto", ist(when)) == expected
+    assert resolve_decision_time("preopen", ist(when)) == "preopen"  # explicit values are kept
+
+
+def test_auto_in_session_is_intraday_only_where_served(monkeypatch):
+    from aegismatrix.market import overnight
+
+    monkeypatch.setattr(overnight, "DECISION_TIMES", ("close", "preopen"))
+    assert resolve_decision_time("auto", ist("2024-01-31 11:00")) == "close"
+    monkeypatch.setattr(overnight, "DECISION_TIMES", ("close", "preopen", "intraday"))
+    assert resolve_decision_time("auto", ist("2024-01-31 11:00")) == "intraday"

@@ -175,3 +175,18 @@ def completed_through(exchange_tz: str | None, instant=None, close_time: str | N
     today = local.tz_localize(None).normalize()
     closes = today + (pd.Timedelta(f"{close_time}:00") if close_time else pd.Timedelta(days=1))
     return today if local.tz_localize(None) >= closes + CLOSE_SETTLE else today - pd.Timedelta(days=1)
+
+
+def resolve_decision_time(value: str, instant=None) -> str:
+    """`auto` -> the decision time due now (auto_decision_time); any other value is returned unchanged.
+
+    While the session runs, `auto` gives `intraday` when this build serves it, else `close` (then the signals
+    are the last completed session's close signals, dated so)."""
+    if value != "auto":
+        return value
+    due = auto_decision_time(session_state(instant))
+    if due == "intraday":
+        from aegismatrix.market.overnight import DECISION_TIMES  # the decision times the pipelines serve
+
+        due = due if due in DECISION_TIMES else "close"
+    return due
