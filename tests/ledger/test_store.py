@@ -83,7 +83,7 @@ def test_an_older_schema_is_migrated_in_place(ledger_url):
         _run("a"), make_rows(DATES[:3])
     )  # an append migrates first (version 2 adds ledger_conflicts)
     history = ledger.read_table("ledger_schema")
-    assert sorted(history["version"]) == [1, 2] and ledger.count() == 3
+    assert sorted(history["version"]) == list(range(1, S.SCHEMA_VERSION + 1)) and ledger.count() == 3
     assert ledger.migrate() == S.SCHEMA_VERSION
     with database.begin() as conn:
         conn.execute("INSERT INTO ledger_schema VALUES (?, ?, ?)", [99, "from the future", "x"])

@@ -14,8 +14,11 @@ from datetime import UTC, datetime
 from aegismatrix.ledger.db import Connection
 
 HISTORY, RUNS, SIGNALS, CONFLICTS = "ledger_schema", "ledger_runs", "ledger_signals", "ledger_conflicts"
+SNAPSHOTS = "ledger_snapshots"  # intraday snapshots: kept, never scored (the scorecard reads ledger_signals)
 
 KEY = ("as_of_date", "decision_time", "signal", "horizon")
+SNAPSHOT_KEY = ("as_of_date", "decision_time", "snapshot_at", "signal", "horizon")
+SCORED_DECISION_TIMES = ("close", "preopen")  # ledger_signals holds only these; intraday goes to snapshots
 VALUE_COLUMNS = ("value", "lower", "upper", "probability", "label", "extra", "model_source")
 
 # (column, type and constraint) per table, in table order; PRIMARY_KEYS adds each table's key clause
@@ -43,7 +46,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     SIGNALS: (
         ("as_of_date", "DATE NOT NULL"),
-        ("decision_time", "TEXT NOT NULL"),  # close | preopen
+        ("decision_time", "TEXT NOT NULL"),  # close | preopen (SCORED_DECISION_TIMES)
         ("signal", "TEXT NOT NULL"),  # e.g. seller.safe_range
         ("horizon", "TEXT NOT NULL"),  # "5d", "21d" or "expiry:2023-01-26"
         ("horizon_days", "INTEGER"),
@@ -71,7 +74,9 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("reason", "TEXT NOT NULL"),
     ),
 }
-PRIMARY_KEYS = {HISTORY: ("version",), RUNS: ("run_id",), SIGNALS: KEY}
+# a snapshot: the signal row plus the instant (UTC, ISO) it was computed at, as of its session date
+COLUMNS[SNAPSHOTS] = (*COLUMNS[SIGNALS][:2], ("snapshot_at", "TEXT NOT NULL"), *COLUMNS[SIGNALS][2:])
+PRIMARY_KEYS = {HISTORY: ("version",), RUNS: ("run_id",), SIGNALS: KEY, SNAPSHOTS: SNAPSHOT_KEY}
 
 
 def columns(table: str) -> list[str]:
@@ -96,9 +101,37 @@ def _v2(conn: Connection) -> None:
     conn.execute("CREATE INDEX ix_ledger_signals_signal ON ledger_signals (signal, horizon, as_of_date)")
 
 
+def _v3(conn: Connection) -> None:
+    """ledger_snapshots, and close/preopen rows an inference run recorded before that session's closing
+    price was final (a developing bar, before the session clock) moved there: kept, no longer scored."""
+    create_table(conn, SNAPSHOTS)
+    _move_developing_rows(conn)
+
+
+def _move_developing_rows(conn: Connection) -> None:
+    """Per (inference run, as_of_date): recorded before that session's closing price was final -> snapshot."""
+    import pandas as pd
+
+    from aegismatrix.market.session import CLOSE_SETTLE, session_hours
+
+    recorded = {run_id: pd.Timestamp(at) for run_id, at in
+                conn.execute(f"SELECT run_id, recorded_at FROM {RUNS} WHERE kind = 'inference'")}
+    pairs = conn.execute(f"SELECT DISTINCT run_id, as_of_date FROM {SIGNALS} WHERE kind = 'inference'")
+    names = ", ".join(columns(SIGNALS))
+    for run_id, day in pairs:
+        at = recorded.get(run_id)
+        at = at.tz_localize("UTC") if at is not None and at.tzinfo is None else at
+        if at is None or at >= session_hours(pd.Timestamp(day))[1] + CLOSE_SETTLE:
+            continue
+        conn.execute(f"INSERT INTO {SNAPSHOTS} ({names}, snapshot_at) SELECT {names}, ? FROM {SIGNALS} "
+                     "WHERE run_id = ? AND as_of_date = ?", [at.strftime("%Y-%m-%dT%H:%M:%SZ"), run_id, day])
+        conn.execute(f"DELETE FROM {SIGNALS} WHERE run_id = ? AND as_of_date = ?", [run_id, day])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "ledger_runs and ledger_signals (key: as_of_date, decision_time, signal, horizon)", _v1),
     (2, "ledger_conflicts (refused re-serves, keep-first rule) and an index by signal", _v2),
+    (3, "ledger_snapshots (intraday, never scored); rows recorded from a developing bar moved there", _v3),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

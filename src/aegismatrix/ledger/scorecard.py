@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from aegismatrix.ledger import outcomes as O
+from aegismatrix.ledger.schema import SCORED_DECISION_TIMES
 
 CLASS_NAMES = {"DOWN": 0, "NEUTRAL": 1, "UP": 2}
 
@@ -252,6 +253,7 @@ def build_scorecard(
     """Every scored block from the ledger rows and the market, plus the headline numbers and the drift
     flags."""
     market = market_daily.sort_values("date").reset_index(drop=True)
+    rows = rows[rows["decision_time"].isin(SCORED_DECISION_TIMES)]  # never an intraday snapshot
     ranges = {}
     for key, group in _range_groups(rows).items():
         scored = group.assign(state=O.maturity(market, group)).join(O.range_outcomes(market, group))

@@ -9,6 +9,12 @@ Idempotency rule, "keep the first": a row's key is (as_of_date, decision_time, s
 in the ledger is never replaced. Offered again with the same values it is skipped silently (a rerun); offered
 with different values it is refused, logged as a warning and kept in `ledger_conflicts` with the reason and
 the values that were refused. A run that adds nothing and conflicts with nothing writes nothing at all.
+
+Decision times: `ledger_signals` holds close and preopen signals only, the rows the scorecard scores. Intraday
+rows are snapshots (`ledger_snapshots`, key + `snapshot_at`, the instant they were computed): kept, never
+scored. A close/preopen row dated after the last session completed at its run (an inference run whose
+provenance carries the session clock, on live data) would be a developing bar's number: it is kept as a
+snapshot too, with a warning, never as a close signal.
 """
 
 from __future__ import annotations
@@ -16,17 +22,18 @@ from __future__ import annotations
 import json
 import logging
 import math
-from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 
 from aegismatrix.ledger import schema as S
 from aegismatrix.ledger.db import Connection, Database
+from aegismatrix.market.session import now_utc
 
 logger = logging.getLogger(__name__)
 
 ROW_COLUMNS = [c for c in S.columns(S.SIGNALS) if c not in ("kind", "run_id")]
+SNAPSHOT_COLUMNS = [c for c in S.columns(S.SNAPSHOTS) if c not in ("kind", "run_id")]
 FLOAT_COLUMNS = ("value", "lower", "upper", "probability")
 DEFAULT_URL = "duckdb:///data/09_ledger/ledger.duckdb"
 
@@ -56,16 +63,43 @@ def _check_offer(rows: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in S.KEY + ("model_source",) if c not in rows]
     if missing:
         raise LedgerError(f"ledger rows lack columns {missing}")
-    frame = rows.reindex(columns=ROW_COLUMNS).copy()
+    key = list(S.KEY) + (["snapshot_at"] if "snapshot_at" in rows else [])
+    frame = rows.reindex(columns=ROW_COLUMNS + key[len(S.KEY):]).copy()
     frame["as_of_date"] = pd.to_datetime(frame["as_of_date"]).dt.normalize()
     frame["expiry"] = pd.to_datetime(frame["expiry"]).dt.normalize()
-    dup = frame.duplicated(list(S.KEY), keep=False)
+    dup = frame.duplicated(key, keep=False)
     if dup.any():
         raise LedgerError(
             f"{int(dup.sum())} offered rows share a key, e.g. "
-            f"{frame.loc[dup, list(S.KEY)].head(2).to_dict('records')}"
+            f"{frame.loc[dup, key].head(2).to_dict('records')}"
         )
     return frame
+
+
+def _completed_through(run: dict) -> pd.Timestamp | None:
+    """The last completed session at a live inference run's fetch (None: backfill, csv, synthetic, older)."""
+    provenance = run.get("provenance") or {}
+    session = provenance.get("session") or {}
+    live = run.get("kind") == "inference" and provenance.get("source") not in ("csv", "synthetic", None)
+    return pd.Timestamp(session["last_completed_session"]) if live and session else None
+
+
+def split_snapshots(offered: pd.DataFrame, run: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(scored close/preopen rows, snapshots): intraday rows, and rows of a session not completed at run."""
+    snapshot = ~offered["decision_time"].isin(S.SCORED_DECISION_TIMES).to_numpy()
+    completed = _completed_through(run)
+    if completed is not None:
+        developing = (offered["as_of_date"] > completed).to_numpy() & ~snapshot
+        if developing.any():
+            logger.warning("ledger: %d %s rows dated after the last completed session %s kept as snapshots, "
+                           "never as close signals", int(developing.sum()), run.get("decision_time"),
+                           completed.date())
+        snapshot |= developing
+    snaps = offered[snapshot].copy()
+    session = (run.get("provenance") or {}).get("session") or {}
+    at = session.get("instant") or now_utc().strftime("%Y-%m-%dT%H:%M:%SZ")
+    snaps["snapshot_at"] = snaps["snapshot_at"].fillna(at) if "snapshot_at" in snaps else at
+    return offered[~snapshot].drop(columns="snapshot_at", errors="ignore"), snaps
 
 
 def _same(offered: pd.DataFrame, stored: pd.DataFrame) -> np.ndarray:
@@ -93,11 +127,12 @@ class SignalLedger:
         with self._db.begin() as conn:
             return S.migrate(conn)
 
-    def _stored(self, conn: Connection, offered: pd.DataFrame) -> pd.DataFrame:
+    @staticmethod
+    def _stored(conn: Connection, offered: pd.DataFrame, table: str, key: tuple[str, ...]) -> pd.DataFrame:
         names, times = sorted(offered["signal"].unique()), sorted(offered["decision_time"].unique())
-        wanted = list(S.KEY + S.VALUE_COLUMNS)
+        wanted = list(key + S.VALUE_COLUMNS)
         query = (
-            f"SELECT {', '.join(wanted)} FROM {S.SIGNALS} WHERE as_of_date BETWEEN ? AND ?"
+            f"SELECT {', '.join(wanted)} FROM {table} WHERE as_of_date BETWEEN ? AND ?"
             f" AND signal IN ({', '.join('?' * len(names))})"
             f" AND decision_time IN ({', '.join('?' * len(times))})"
         )
@@ -106,37 +141,44 @@ class SignalLedger:
         stored["as_of_date"] = pd.to_datetime(stored["as_of_date"])
         return stored
 
+    def _compare(self, conn: Connection, offered: pd.DataFrame, table: str,
+                 key: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+        """(new rows, refused rows, number unchanged) of an offer against one table's keep-first rule."""
+        if offered.empty:
+            return offered, offered, 0
+        joined = offered.merge(self._stored(conn, offered, table, key), on=list(key), how="left",
+                               suffixes=("", "_stored"), indicator=True)
+        known = (joined["_merge"] == "both").to_numpy()
+        stored = joined[[f"{c}_stored" for c in S.VALUE_COLUMNS]].set_axis(list(S.VALUE_COLUMNS), axis=1)
+        same = known & _same(joined, stored)
+        return joined[~known], joined[known & ~same], int(same.sum())
+
     def append(self, run: dict, rows: pd.DataFrame) -> dict:
         """Add the run's new rows in one transaction; returns counts {offered, inserted, unchanged,
-        conflicts}."""
+        conflicts}, plus `snapshots` (new snapshot rows, counted in inserted) when the offer had any."""
         offered = _check_offer(rows)
+        scored, snaps = split_snapshots(offered, run)
         counts = {"offered": len(offered), "inserted": 0, "unchanged": 0, "conflicts": 0}
         with self._db.begin() as conn:
             S.migrate(conn)
             if offered.empty:
                 return counts
-            joined = offered.merge(
-                self._stored(conn, offered),
-                on=list(S.KEY),
-                how="left",
-                suffixes=("", "_stored"),
-                indicator=True,
-            )
-            known = (joined["_merge"] == "both").to_numpy()
-            stored = joined[[f"{c}_stored" for c in S.VALUE_COLUMNS]].set_axis(list(S.VALUE_COLUMNS), axis=1)
-            same = known & _same(joined, stored)
-            new, refused = joined[~known], joined[known & ~same]
-            counts.update(inserted=len(new), unchanged=int(same.sum()), conflicts=len(refused))
-            if not len(new) and not len(refused):
+            new, refused, same = self._compare(conn, scored, S.SIGNALS, S.KEY)
+            new_snaps, refused_snaps, same_snaps = self._compare(conn, snaps, S.SNAPSHOTS, S.SNAPSHOT_KEY)
+            counts.update(inserted=len(new) + len(new_snaps), unchanged=same + same_snaps,
+                          conflicts=len(refused) + len(refused_snaps))
+            counts.update({"snapshots": len(new_snaps)} if len(snaps) else {})
+            if not counts["inserted"] and not counts["conflicts"]:
                 return counts
             conn.insert(S.RUNS, [_run_record(run, offered, counts)])
+            tag = {"kind": run["kind"], "run_id": run["run_id"]}
             if len(new):
-                conn.insert(
-                    S.SIGNALS,
-                    [{**r, "kind": run["kind"], "run_id": run["run_id"]} for r in _records(new, ROW_COLUMNS)],
-                )
-            if len(refused):
-                conn.insert(S.CONFLICTS, _conflict_records(refused, run["run_id"]))
+                conn.insert(S.SIGNALS, [{**r, **tag} for r in _records(new, ROW_COLUMNS)])
+            if len(new_snaps):
+                conn.insert(S.SNAPSHOTS, [{**r, **tag} for r in _records(new_snaps, SNAPSHOT_COLUMNS)])
+            if counts["conflicts"]:
+                refused_all = pd.concat([refused, refused_snaps])
+                conn.insert(S.CONFLICTS, _conflict_records(refused_all, run["run_id"]))
         if counts["conflicts"]:
             logger.warning(
                 "ledger: %d rows already served with other values were kept (first wins); see "
@@ -161,6 +203,13 @@ class SignalLedger:
             frame[col] = frame[col].astype(float)
         return frame
 
+    def read_snapshots(self) -> pd.DataFrame:
+        """Every intraday snapshot (never scored), dates as Timestamps, ordered by key."""
+        frame = self.read_table(S.SNAPSHOTS)
+        for col in ("as_of_date", "expiry"):
+            frame[col] = pd.to_datetime(frame[col])
+        return frame.sort_values(list(S.SNAPSHOT_KEY)).reset_index(drop=True)
+
     def read_table(self, table: str) -> pd.DataFrame:
         """A whole ledger table (`ledger_runs`, `ledger_conflicts`, `ledger_schema`) as a frame."""
         names = S.columns(table)
@@ -184,7 +233,7 @@ def _run_record(run: dict, offered: pd.DataFrame, counts: dict) -> dict:
     return {
         "run_id": run["run_id"],
         "kind": run["kind"],
-        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "recorded_at": now_utc().to_pydatetime().isoformat(timespec="seconds"),
         "data_as_of": pd.Timestamp(as_of).date() if as_of else offered["as_of_date"].max().date(),
         "decision_time": run.get("decision_time", "close"),
         "data_source": run.get("data_source"),
@@ -201,14 +250,16 @@ def _run_record(run: dict, offered: pd.DataFrame, counts: dict) -> dict:
 
 def _conflict_records(refused: pd.DataFrame, run_id: str) -> list[dict]:
     out = []
-    for record in _records(refused, list(S.KEY) + list(S.VALUE_COLUMNS)):
+    snapshot_at = refused["snapshot_at"] if "snapshot_at" in refused else pd.Series(index=refused.index)
+    for record, at in zip(_records(refused, list(S.KEY) + list(S.VALUE_COLUMNS)), snapshot_at):
         offered = {c: record.pop(c) for c in S.VALUE_COLUMNS}
+        where = f" (snapshot at {at})" if isinstance(at, str) else ""
         out.append(
             {
                 **record,
                 "run_id": run_id,
                 "offered": json.dumps(offered, sort_keys=True, default=str),
-                "reason": "key already served with other values; the first served values are kept",
+                "reason": f"key already served with other values{where}; the first served values are kept",
             }
         )
     return out
