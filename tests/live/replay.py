@@ -4,10 +4,10 @@ under a fake clock (time-machine).
 
 At an instant the answer holds every session completed before it and, while a session runs, a DEVELOPING
 bar of today: open so far, high/low so far, the last price as close (moving from the open to the recorded
-close over the session, 5 points off it), `regularMarketTime` = the instant. After the closing price is out
-it is the recorded bar. The fixture's weekdays are cut to NSE sessions (no bar on the 22nd or the 26th) and
-the Saturday special session of 20 January 2024 gets a bar made from the 19th's close. India VIX is the
-same path / 1500.
+close over the session, 5 points off it), `regularMarketTime` = a minute before the instant. After the
+closing price is out it is the recorded bar. The fixture's weekdays are cut to NSE sessions (no bar on the
+22nd or the 26th) and the Saturday special session of 20 January 2024 gets a bar made from the 19th's
+close. India VIX and the overnight US symbols (on New York time) follow the same path, scaled.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from aegismatrix.market.session import session_state
 from tests.market.conftest import chart_json, make_session
 
 IST = "Asia/Kolkata"
-SCALE = {"^NSEI": 1.0, "^INDIAVIX": 1 / 1500}
+SCALE = {"^NSEI": 1.0, "^INDIAVIX": 1 / 1500, "^GSPC": 1 / 4.5, "^VIX": 1 / 1600}
+US = {"^GSPC", "^VIX"}  # the overnight US session: New York bars, complete after 16:00 there
 
 
 @functools.lru_cache(maxsize=1)
@@ -44,10 +45,25 @@ def recorded_bars() -> pd.DataFrame:
     return bars.loc[bars.index.isin(sessions)].sort_index()
 
 
-def bar_at(date: pd.Timestamp, instant: pd.Timestamp) -> dict | None:
+@functools.lru_cache(maxsize=2)
+def bars_with_history(years: float) -> pd.DataFrame:
+    """The recorded bars after `years` of synthetic NSE sessions (for a full inference run's feature windows),
+    scaled to end at the recorded first open."""
+    from aegismatrix.market.synthetic import synthetic_market_daily
+
+    recorded = recorded_bars()
+    sim = synthetic_market_daily(years=years + 0.2, seed=11, end="2023-12-29").set_index("date")
+    sim = sim.loc[sim.index.isin(nse_trading_days("2015-01-01", "2023-12-29"))].iloc[-int(years * 248):]
+    scale = recorded["open"].iloc[0] / sim["close"].iloc[-1]
+    history = sim[["open", "high", "low", "close"]] * scale
+    history["volume"] = 200000.0
+    return pd.concat([history, recorded])
+
+
+def bar_at(date: pd.Timestamp, instant: pd.Timestamp, bars: pd.DataFrame | None = None) -> dict | None:
     """The bar of `date` as Yahoo shows it at `instant`: None before the open, developing, then final."""
     state = session_state(instant)
-    final = recorded_bars().loc[date]
+    final = (recorded_bars() if bars is None else bars).loc[date]
     if state.session_date != date or state.state == "closed_after":
         return dict(final)
     if state.state in ("closed_before", "pre_open"):
@@ -59,30 +75,36 @@ def bar_at(date: pd.Timestamp, instant: pd.Timestamp) -> dict | None:
             "close": last, "volume": final["volume"] * done}
 
 
-def chart_at(symbol: str, instant: pd.Timestamp) -> dict:
+def chart_at(symbol: str, instant: pd.Timestamp, history_years: float = 0.0) -> dict:
     """A chart-API answer for `symbol` at `instant` (the recorded response's shape and meta)."""
     body = chart_json("chart_nsei_1d.json")
     result = body["chart"]["result"][0]
     rows, stamps = [], []
-    today = instant.tz_convert(IST).tz_localize(None).normalize()
-    for date in recorded_bars().index[recorded_bars().index <= today]:
-        bar = bar_at(date, instant)
-        if bar is not None:
+    zone = "America/New_York" if symbol in US else IST
+    today = instant.tz_convert(zone).tz_localize(None).normalize()
+    bars = bars_with_history(history_years) if history_years else recorded_bars()
+    for date in bars.index[bars.index <= today]:
+        # the US path reuses the NSE dates; every replayed instant is outside New York's session
+        bar = dict(bars.loc[date]) if symbol in US else bar_at(date, instant, bars)
+        if bar is not None and not (symbol in US and date == today):
             rows.append({k: (v * SCALE[symbol] if k != "volume" else v) for k, v in bar.items()})
-            stamps.append(int((date + pd.Timedelta(hours=9, minutes=15)).tz_localize(IST).timestamp()))
+            opens = pd.Timedelta(hours=9, minutes=30) if symbol in US else pd.Timedelta(hours=9, minutes=15)
+            stamps.append(int((date + opens).tz_localize(zone).timestamp()))
     quote = {k: [r[k] for r in rows] for k in ("open", "high", "low", "close", "volume")}
     result["timestamp"], result["indicators"]["quote"] = stamps, [quote]
     result["indicators"]["adjclose"] = [{"adjclose": quote["close"]}]
-    result["meta"].update(symbol=symbol, regularMarketTime=int(instant.timestamp()),
-                          regularMarketPrice=quote["close"][-1])
+    # Yahoo's quotes arrive with a delay: the last price is a minute old
+    result["meta"].update(symbol=symbol, regularMarketTime=int(instant.timestamp()) - 60,
+                          regularMarketPrice=quote["close"][-1], exchangeTimezoneName=zone,
+                          gmtoffset=int(pd.Timestamp(instant).tz_convert(zone).utcoffset().total_seconds()))
     return body
 
 
 class FakeYahoo:
     """A requests.Session answering chart requests for the fake clock's instant; `down` = no network."""
 
-    def __init__(self) -> None:
-        self.down = False
+    def __init__(self, history_years: float = 0.0) -> None:
+        self.down, self.history_years = False, history_years
         self.session, self.adapter = make_session(self._answer)
 
     def _answer(self, request):
@@ -91,7 +113,7 @@ class FakeYahoo:
 
             return requests.ConnectionError("connection reset by peer (replayed outage)")
         symbol = unquote(request.url.split("/v8/finance/chart/")[1].split("?")[0])
-        return 200, chart_at(symbol, pd.Timestamp.now(tz="UTC"))
+        return 200, chart_at(symbol, pd.Timestamp.now(tz="UTC"), self.history_years)
 
 
 @contextlib.contextmanager

@@ -98,11 +98,12 @@ def test_a_replayed_day(live, server_tz):
             assert live_price["date"] == "2024-01-31"
             assert live_price["price"] != bars.loc["2024-01-31", "close"]
             fetched = ist("2024-01-31 11:00") if when.endswith("13:00") else ist(when)
-            assert pd.Timestamp(live_price["time"]) == fetched
+            assert pd.Timestamp(live_price["time"]) == fetched - pd.Timedelta(minutes=1)  # Yahoo's quote time
+            assert live_price["timed_by"] == "yahoo_regular_market_time"
         else:
             assert data["live"] is None
         if when.endswith("13:00"):
-            assert "live price is 120 minutes old" in " ".join(data["stale_reasons"])
+            assert "live price is 121 minutes old" in " ".join(data["stale_reasons"])
         if when.endswith("11:00"):  # a close run in session serves the last completed session's close
             got = run_at(live, ist(when), server_tz, decision_time="close")
             assert got["data_as_of"] == "2024-01-30" and got["counts"]["inserted"] == 1

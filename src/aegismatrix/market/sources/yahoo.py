@@ -155,8 +155,9 @@ class YahooSource:
 
 def _metadata(handle: Any) -> dict:
     """The chart response's `meta` (regularMarketTime, exchange zone) from the history call just made."""
-    try:
-        return dict(handle.get_history_metadata() or {})
+    try:  # named keys only: yfinance's metadata mapping loads `tradingPeriods` lazily, with another request
+        meta = handle.get_history_metadata() or {}
+        return {key: meta.get(key) for key in ("regularMarketTime", "exchangeTimezoneName")}
     except Exception:  # noqa: BLE001 - metadata is optional context, never a reason to fail a fetch
         return {}
 
