@@ -96,7 +96,7 @@ def test_tables_keep_the_portable_types_key_and_index(ledger_url):
     }
     assert (types[("ledger_signals", "as_of_date")], types[("ledger_runs", "data_as_of")]) == ("date", "date")
     assert types[("ledger_signals", "horizon_days")] == types[("ledger_schema", "version")] == "integer"
-    assert set(types.values()) == {"date", "text", "integer", "double precision"} and len(types) == 42
+    assert set(types.values()) == {"date", "text", "integer", "double precision"} and len(types) == 61
     keys = _query(
         ledger_url,
         "SELECT k.table_name, k.column_name FROM information_schema.key_column_usage k JOIN "
@@ -105,7 +105,7 @@ def test_tables_keep_the_portable_types_key_and_index(ledger_url):
         "AND k.table_name LIKE 'ledger_%' ORDER BY k.table_name, k.ordinal_position",
     )
     assert [c for t, c in keys if t == "ledger_signals"] == list(KEY)
-    assert {t for t, _ in keys} == {"ledger_schema", "ledger_runs", "ledger_signals"}
+    assert {t for t, _ in keys} == {"ledger_schema", "ledger_runs", "ledger_signals", "ledger_snapshots"}
     indexes = (
         "SELECT sql FROM duckdb_indexes() WHERE index_name = 'ix_ledger_signals_signal'"
         if ledger_url.startswith("duckdb")
@@ -120,7 +120,7 @@ def test_a_ledger_written_by_the_sqlalchemy_release_opens_and_appends(ledger_url
         conn.execute(statement)
     conn.close()
     ledger = SignalLedger(ledger_url)
-    assert ledger.migrate() == 2 and ledger.count() == 1
+    assert ledger.migrate() == 3 and ledger.count() == 1
     counts = ledger.append({"run_id": "new", "kind": "inference"}, make_rows(DATES))
     assert counts == {"offered": 5, "inserted": 4, "unchanged": 1, "conflicts": 0}
     conflict = ledger.append({"run_id": "newer", "kind": "inference"}, make_rows(DATES[:1], lower=1.0))

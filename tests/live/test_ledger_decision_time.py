@@ -87,3 +87,18 @@ def test_migration_moves_rows_recorded_from_a_developing_bar(ledger_url):
     assert list(ledger.read_signals()["run_id"]) == ["final"]  # recorded at 15:45 IST of its session
     snaps = ledger.read_snapshots()  # recorded at 11:00 IST while its session was open
     assert list(snaps["run_id"]) == ["early"] and list(snaps["snapshot_at"]) == ["2024-01-31T05:30:00Z"]
+
+
+def test_an_intraday_frame_names_its_instants(ledger_url):
+    from aegismatrix.ledger.rows import ledger_rows
+
+    times = pd.to_datetime(["2024-01-31 11:00", "2024-01-31 13:00"]).tz_localize("Asia/Kolkata")
+    frame = pd.DataFrame({"date": [DAY, DAY], "lower": [95.0, 96.0], "upper": [105.0, 104.0],
+                          "p": [0.1, 0.1], "model_source": "heuristic", "at": times})
+    spec = {"signal": "seller.intraday_range", "frame": "intraday_signals", "lower": "lower",
+            "upper": "upper", "probability": "p", "horizon_days": 1, "snapshot_column": "at"}
+    rows = ledger_rows({"intraday_signals": frame}, [spec], [DAY], "intraday")
+    counts = SignalLedger(ledger_url).append(_run("a", "intraday"), rows)  # a backfill of two times a day
+    assert counts["snapshots"] == 2
+    snaps = SignalLedger(ledger_url).read_snapshots()
+    assert list(snaps["snapshot_at"]) == ["2024-01-31T05:30:00Z", "2024-01-31T07:30:00Z"]

@@ -5,7 +5,8 @@ A spec names a frame and which of its columns are the served value, lower/upper 
 extra numbers, and how its horizon is known: a fixed `horizon_days`, a `horizon_days_column` (one row per
 horizon), or an `expiry_column` (one row per expiry, `key_columns` telling apart rows of one expiry;
 `horizon_days_column` then gives the trading days to it). Any new signal fits by adding a spec; no code
-changes. Look-ahead columns (`realised_*`) are never recorded.
+changes. Look-ahead columns (`realised_*`) are never recorded. An intraday frame names the instant of each
+row with `snapshot_column` (aware or UTC timestamps): its rows become snapshots keyed by it (store.py).
 """
 
 from __future__ import annotations
@@ -67,11 +68,17 @@ def _horizon(frame: pd.DataFrame, spec: dict) -> tuple[pd.Series, pd.Series, pd.
     return key, days, pd.Series(pd.NaT, index=frame.index)
 
 
+def _utc_text(stamps: pd.Series) -> list[str]:
+    """ISO UTC text of each instant (naive values are taken as UTC)."""
+    values = pd.to_datetime(stamps.reset_index(drop=True))
+    values = values.dt.tz_localize("UTC") if values.dt.tz is None else values.dt.tz_convert("UTC")
+    return list(values.dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
 def _check_columns(frame: pd.DataFrame, spec: dict) -> None:
     named = [spec[s] for s in SLOTS if spec.get(s)] + list(spec.get("extra") or [])
-    named += [spec[k] for k in ("horizon_days_column", "expiry_column") if spec.get(k)] + list(
-        spec.get("key_columns") or []
-    )
+    located = ("horizon_days_column", "expiry_column", "snapshot_column")
+    named += [spec[k] for k in located if spec.get(k)] + list(spec.get("key_columns") or [])
     missing = [c for c in named if c not in frame]
     if missing:
         raise LedgerSpecError(
@@ -117,6 +124,8 @@ def frame_rows(
     )
     for slot in SLOTS:
         out[slot] = frame[spec[slot]] if spec.get(slot) else None
+    if spec.get("snapshot_column"):
+        out["snapshot_at"] = _utc_text(frame[spec["snapshot_column"]])
     for slot in ("value", "lower", "upper", "probability"):
         out[slot] = pd.to_numeric(out[slot], errors="raise").astype(float)
     return out.reset_index(drop=True)
