@@ -31,12 +31,14 @@ class FakeKedro:
         self.calls: list[tuple[str, str]] = []
         self.fail = fail or set()
         self.live_high = 22000.0
+        self.lagging = False  # Yahoo has not published the session's bar: the payload is a session behind
 
     def __call__(self, job, root: Path) -> int:
         self.calls.append((job.name, job.slot))
         if job.name in self.fail:
             return 2
-        payload = {"data_as_of": job.slot[:10], "data": {"stale": False}, "market": {"spot": 21800.0},
+        as_of = "2024-01-30" if self.lagging else job.slot[:10]
+        payload = {"data_as_of": as_of, "data": {"stale": self.lagging}, "market": {"spot": 21800.0},
                    "seller": {"safe_ranges": [{"tenor_days": 5, "lower": 21000.0, "upper": 22500.0}]}}
         if job.kind == "intraday":
             payload["data"]["live"] = {"date": job.slot[:10], "price": 21900.0, "high": self.live_high,
@@ -101,6 +103,16 @@ def test_a_failed_job_is_retried_and_told_once(tmp_path, config):
     assert run_due(tmp_path, config, runner=kedro, notifier=notifier, instant=ist("2024-01-31 16:00")) == 0
     assert run_due(tmp_path, config, runner=kedro, notifier=notifier, instant=ist("2024-01-31 16:05")) == 0
     assert kedro.calls[-1] == ("close", "2024-01-31") and len(kedro.calls) == 3
+
+
+def test_a_close_published_before_yahoo_has_the_bar_stays_due(tmp_path, config):
+    kedro = FakeKedro()
+    kedro.lagging = True
+    assert run_due(tmp_path, config, runner=kedro, instant=ist("2024-01-31 15:45")) == 0
+    kedro.lagging = False
+    run_due(tmp_path, config, runner=kedro, instant=ist("2024-01-31 15:50"))
+    run_due(tmp_path, config, runner=kedro, instant=ist("2024-01-31 15:55"))
+    assert kedro.calls == [("close", "2024-01-31")] * 2  # retried once, then done
 
 
 def test_a_second_run_due_waits_for_the_lock(tmp_path, config):

@@ -2,7 +2,8 @@
 and notify (notify.py).
 
 Exit status: 0 when every due job succeeded (or none was due), 1 when one failed (the others still ran; a
-failed job stays due and is retried by the next call), 75 when another run-due holds the lock."""
+failed job stays due and is retried by the next call), 75 when another run-due holds the lock. A close job
+whose payload is not of its session yet (Yahoo lags) also stays due."""
 
 from __future__ import annotations
 
@@ -71,9 +72,15 @@ def _run_locked(root: Path, config: dict, runner: Runner, notifier: Notifier, in
     for job in due:
         rc = runner(job, root)
         record = state.setdefault("jobs", {}).setdefault(job.name, {})
-        if rc == 0:
+        payload = _published(root, config, job) if rc == 0 else None
+        if rc == 0 and job.kind == "close" and (payload or {}).get("data_as_of") != job.slot:
+            # Yahoo has not published the session's bar yet: the close stays due (retried next call)
+            log.warning("run-due: close for %s published data_as_of %s; retried by the next call", job.slot,
+                        (payload or {}).get("data_as_of"))
+            _notify(job, payload, state, notifier)
+        elif rc == 0:
             record.update(slot=job.slot, at=clock.instant.isoformat(), rc=0)
-            _after_success(root, config, job, state, notifier)
+            _notify(job, payload, state, notifier)
         else:
             failed = True
             if record.get("failed_slot") != job.slot:
@@ -85,15 +92,21 @@ def _run_locked(root: Path, config: dict, runner: Runner, notifier: Notifier, in
     return 1 if failed else 0
 
 
-def _after_success(root: Path, config: dict, job: DueJob, state: dict, notifier: Notifier) -> None:
-    """Notifications from the payload an inference job published."""
+def _published(root: Path, config: dict, job: DueJob) -> dict | None:
+    """The payload an inference job published (None for other jobs, or when it cannot be read)."""
     if job.kind not in ("close", "preopen", "intraday"):
-        return
+        return None
     path = root / config.get("payload_path", "data/07_model_output/aegismatrix.json")
     try:
-        payload = json.loads(path.read_text())
+        return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         log.warning("run-due: %s ran but its payload %s could not be read (%s)", job.name, path, exc)
+        return None
+
+
+def _notify(job: DueJob, payload: dict | None, state: dict, notifier: Notifier) -> None:
+    """Notifications from a published payload (what was told is kept in the state)."""
+    if payload is None:
         return
     for event, title, body in payload_events(job.kind, job.slot, payload, state.setdefault("notified", {})):
         notifier.send(event, title, body)
