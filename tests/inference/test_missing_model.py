@@ -109,3 +109,20 @@ def test_serving_run_keeps_per_model_intermediates_in_memory_and_reads_saved_one
     ServingMemoryHooks().before_pipeline_run({}, serving + Pipeline([Node(lambda: 0, None, "toy.m.model")]),
                                              training)
     assert isinstance(training.get("toy.m.predictions"), ParquetDataset)  # a run that trains saves everything
+
+
+def test_a_release_naming_a_missing_model_version_fails_instead_of_serving_a_baseline(tmp_path, monkeypatch):
+    """Issue 26 defect 5: like --load-versions, a release naming a version not on disk stops the run."""
+    from aegismatrix.releases.hooks import ReleaseError, ReleaseHooks
+    from aegismatrix.releases.manifest import publish_release
+
+    monkeypatch.chdir(tmp_path)
+    version = "2026-01-01T00.00.00.000Z"
+    publish_release(version, {"toy.m.model": version}, ["toy"])  # its bundle was deleted afterwards
+    catalog = DataCatalog({f"toy.{m}.model": ModelBundleDataset(filepath=str(tmp_path / "models" / m),
+                                                                version=Version(None, None)) for m in "mn"})
+    pipeline = _uses("toy.m.model", "toy.n.model", VERSIONS_DATASET)
+    run_params = {"load_versions": {}, "run_id": "2026-02-01T00.00.00.000Z"}
+    ReleaseHooks().before_pipeline_run(run_params, pipeline, catalog)
+    with pytest.raises(ReleaseError, match=f"release {version} names toy.m.model version {version}"):
+        MissingModelHooks().before_pipeline_run(run_params, pipeline, catalog)

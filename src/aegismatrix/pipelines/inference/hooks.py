@@ -4,8 +4,10 @@ Before a run, every free input `<engine>.<model>.model` (loaded, not produced by
 version is replaced by a dataset that loads `None`; the template's `predict_frozen` then serves that model's
 primary baseline and says so (`model_source: baseline`). A missing `<engine>.<model>.metrics` loads as a
 `no_edge` stub. Versions pinned with `--load-versions` are never replaced: a pinned version that does not
-exist still fails loudly. The resolved version of every frozen model is offered to the run as
-`inference_model_versions` ({namespace: Kedro version timestamp or None}) when the pipeline asks for it.
+exist still fails loudly; so does a version the served release names (`ReleaseError`): a release that cannot
+be served as named stops the run instead of degrading to baselines. The resolved version of every frozen
+model is offered to the run as `inference_model_versions` ({namespace: Kedro version timestamp or None})
+when the pipeline asks for it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from kedro.framework.hooks import hook_impl
 from kedro.io import AbstractDataset, CachedDataset, MemoryDataset
 
 from aegismatrix.datasets.replace import replace_dataset
+from aegismatrix.releases.hooks import release_param
+from aegismatrix.releases.manifest import ReleaseError, load_release
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +78,23 @@ def _version(catalog, name: str) -> str | None:
         return None
 
 
+def _refuse_missing_released(release: dict | None, name: str) -> None:
+    """A dataset the served release names must be on disk: never serve a baseline in its place."""
+    released = (release or {}).get("datasets") or {}
+    if name in released:
+        raise ReleaseError(
+            f"release {release['release_id']} names {name} version {released[name]}, which is not on disk: "
+            "refusing to serve a baseline in its place; restore that version, retrain, or serve another "
+            "release (--params release=<id>, data/06_models/releases)")
+
+
 class MissingModelHooks:
     """Lets inference and reporting run when some models were never trained (see the module docstring)."""
 
     @hook_impl
     def before_pipeline_run(self, run_params: dict, pipeline, catalog) -> None:
         pinned = run_params.get("load_versions") or {}
+        release = load_release(release_param(catalog))  # ReleaseHooks (run before) pinned its versions
         versions: dict[str, str | None] = {}
         for name in sorted(pipeline.inputs()):
             match = FROZEN.match(name)
@@ -91,6 +106,7 @@ class MissingModelHooks:
                 versions[ns] = pinned.get(name) or (_version(catalog, name) if present else None)
             if present:
                 continue
+            _refuse_missing_released(release, name)
             params = catalog.load(f"params:{ns}") if f"params:{ns}" in catalog else {}
             logger.warning("%s has no stored version (never trained?): %s", name,
                            "its baseline is served" if kind == "model" else "treated as no_edge")
@@ -98,6 +114,7 @@ class MissingModelHooks:
                                                    else _missing_metrics(ns, params))
         for name in sorted(set(UNTRAINED) & pipeline.inputs()):
             if name not in pinned and not catalog.exists(name):
+                _refuse_missing_released(release, name)
                 logger.warning("%s has no stored version (never trained?): serving baselines without it",
                                name)
                 catalog[name] = MissingArtifactDataset(name, UNTRAINED[name](catalog))
