@@ -14,10 +14,11 @@ its one connection until `close()`, since every new connection to it would be a 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 MEMORY = ":memory:"
 BATCH_ROWS = 500  # rows per INSERT: 18 columns x 500 stays far below PostgreSQL's 65,535 bind parameters
@@ -45,13 +46,19 @@ def postgres_conninfo(url: str) -> str:
     return "postgresql://" + url.split("://", 1)[1]
 
 
+_USERINFO_PASSWORD = re.compile(r"(\w[\w+.-]*://[^:/@\s]*):([^@/\s]*)@")
+_SECRET_OPTION = re.compile(r"(?i)\b(password|passwd|pwd|secret|token|api_?key|access_key)=([^&\s'\"]+)")
+
+
+def redact(text: str) -> str:
+    """Text (a URL, an error message quoting one) with every password replaced by ***: `user:pw@` and
+    options such as `?password=` (no secret may reach a log line)."""
+    return _SECRET_OPTION.sub(r"\1=***", _USERINFO_PASSWORD.sub(r"\1:***@", text))
+
+
 def safe_url(url: str) -> str:
     """The URL with its password replaced by *** (for logs)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    return urlunsplit(parts._replace(netloc=f"{userinfo.split(':', 1)[0]}:***@{hostport}"))
+    return redact(url)
 
 
 class Connection:
