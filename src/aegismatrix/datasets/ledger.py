@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +76,8 @@ def _safe(url: str) -> str:
 
 
 class OptionalJSONDataset(AbstractDataset[Any, Any]):
-    """A plain (unversioned) JSON file that loads None while it does not exist; saves are temp file +
-    os.replace.
+    """A plain (unversioned) JSON file that loads None while it does not exist; saves are atomic
+    (`write_text_atomic`: a unique temp file in the same folder, fsync, os.replace).
 
     Not a versioned dataset on purpose: a live report (the scorecard) or an index (MLflow releases) is one
     file that every run reads at its newest, never pinned to a training release.
@@ -95,10 +94,10 @@ class OptionalJSONDataset(AbstractDataset[Any, Any]):
         return json.loads(self._path.read_text())
 
     def save(self, data: Any) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._path.with_name(f".{self._path.name}.tmp")
-        tmp.write_text(json.dumps(data, indent=self._indent, allow_nan=False, default=str))
-        os.replace(tmp, self._path)
+        from aegismatrix.releases.manifest import write_text_atomic
+
+        # serialised first (NaN refused: nothing written); then a unique temp name, fsync, os.replace
+        write_text_atomic(self._path, json.dumps(data, indent=self._indent, allow_nan=False, default=str))
 
     def _exists(self) -> bool:
         return self._path.exists()

@@ -26,6 +26,8 @@ from kedro.io.core import (
     get_protocol_and_path,
 )
 
+from aegismatrix.releases.manifest import remove_stale_temps
+
 META_FILE = "meta.json"
 META_CHECKSUM = "meta_sha256"
 
@@ -100,6 +102,7 @@ class ModelBundleDataset(AbstractVersionedDataset[dict, dict]):
         # the digest covers what load will read back
         meta = json.loads(json.dumps(meta, default=_json_default))
         meta[META_CHECKSUM] = _meta_digest(meta)
+        remove_stale_temps(folder.parent, ".staging-*")  # what killed saves left
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder.parent))
         try:
             (staging / META_FILE).write_text(json.dumps(meta, indent=2, default=_json_default))
