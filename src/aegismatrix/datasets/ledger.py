@@ -3,7 +3,8 @@
 `SignalLedgerDataset` loads every ledger row as a frame and saves `{"run": {...}, "rows": frame}` as one
 transactional, keep-first append (rules in `aegismatrix.ledger.store`). `filepath` names a DuckDB file
 (default); `url` (or `credentials: {url}`) a database instead, e.g.
-`postgresql+psycopg://user:pass@host:port/db`.
+`postgresql+psycopg://user:pass@host:port/db`. `lock_timeout_s`: how long a DuckDB file held by another
+process is waited for before the run fails naming it (default 30 s).
 """
 
 from __future__ import annotations
@@ -28,17 +29,19 @@ class SignalLedgerDataset(AbstractDataset[dict, pd.DataFrame]):
         url: str | None = None,
         credentials: dict | None = None,
         metadata: dict | None = None,
+        lock_timeout_s: float | None = None,
     ):
         # `filepath` (a DuckDB file, made absolute by Kedro) unless a database URL is given
         self._url = (credentials or {}).get("url") or url or f"duckdb:///{filepath}"
         if not (credentials or {}).get("url") and not url and not filepath:
             raise ValueError("signal_ledger needs a DuckDB `filepath` or a database `url`")
         self.metadata = metadata
+        self._lock_timeout_s = lock_timeout_s  # how long a DuckDB file held by another process is waited for
 
     def _ledger(self):
         from aegismatrix.ledger.store import SignalLedger
 
-        return SignalLedger(self._url)
+        return SignalLedger(self._url, self._lock_timeout_s)
 
     def load(self) -> pd.DataFrame:
         ledger = self._ledger()
