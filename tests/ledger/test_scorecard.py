@@ -244,3 +244,15 @@ def test_no_scorecard_number_is_nan_when_served_probabilities_are_null(market):
     card = build_scorecard(rows, market, PARAMS, range_target=None)
     json.dumps(card, allow_nan=False)
     assert card["ranges"]["seller.safe_range/5d"]["mean_breach_probability"] is None
+
+
+def test_in_sample_rows_are_counted_never_scored(market):
+    """Issue 26 defect 4: inference rows inside the training data were scored like live ones."""
+    frame = _seller_frame(market, 0.012)
+    rows = ledger_rows({"seller_signals": frame}, SPECS, market["date"], "close")
+    live = build_scorecard(rows.assign(kind="inference"), market, PARAMS, range_target=0.1)
+    early = rows["as_of_date"] < market["date"].iloc[100]
+    flagged = rows.assign(kind=np.where(early, "in_sample", "backfill"))
+    card = build_scorecard(flagged, market, PARAMS, range_target=0.1)
+    assert card["in_sample_rows"] == 3 * 100 and card["ledger_rows"] == len(rows)
+    assert card["n_matured_5d"] == live["n_matured_5d"] - 100

@@ -93,6 +93,12 @@ class ModelBundleDataset(AbstractVersionedDataset[dict, dict]):
         verify_bundle(folder, meta, blobs)
         return {"meta": meta, "blobs": blobs}
 
+    def load_meta(self) -> dict:
+        """The bundle's metadata alone (no blobs, no checksum verification: `load` does that before
+        serving); for checks that need only dates, before a run."""
+        folder = Path(get_filepath_str(self._get_load_path(), self._protocol))
+        return json.loads((folder / META_FILE).read_text())
+
     def save(self, data: dict) -> None:
         folder = Path(get_filepath_str(self._get_save_path(), self._protocol))
         folder.parent.mkdir(parents=True, exist_ok=True)

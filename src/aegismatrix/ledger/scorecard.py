@@ -19,6 +19,7 @@ from scipy.special import ndtri
 
 from aegismatrix.labels import forward_return
 from aegismatrix.ledger import outcomes as O
+from aegismatrix.ledger.serve import IN_SAMPLE
 
 CLASS_NAMES = {"DOWN": 0, "NEUTRAL": 1, "UP": 2}
 CLASS_KEYS = ("p_down", "p_neutral", "p_up")
@@ -300,6 +301,8 @@ def build_scorecard(
     """Every scored block from the ledger rows and the market, plus the headline numbers and the drift
     flags."""
     market = market_daily.sort_values("date").reset_index(drop=True)
+    in_sample = (rows["kind"] == IN_SAMPLE).to_numpy() if "kind" in rows else np.zeros(len(rows), bool)
+    rows = rows[~in_sample]  # predictions on their own training data are recorded, never scored
     # a move interval bounds the size of the move in points, not the price: scored as a move, not a range
     is_move = rows["signal"].isin(params.get("move_signals", DEFAULT_MOVE_SIGNALS))
     moves, rows_ranged = _moves(rows[is_move], market), rows[~is_move]
@@ -316,7 +319,8 @@ def build_scorecard(
     flags = [b["drift"] for b in [*ranges.values(), *events.values()] if b.get("drift")]
     card = {
         "generated_at": generated_at(),
-        "ledger_rows": len(rows),
+        "ledger_rows": len(rows) + int(in_sample.sum()),
+        "in_sample_rows": int(in_sample.sum()),
         "market_last_date": str(market["date"].iloc[-1].date()) if len(market) else None,
         "first_as_of": str(rows["as_of_date"].min().date()) if len(rows) else None,
         "last_as_of": str(rows["as_of_date"].max().date()) if len(rows) else None,

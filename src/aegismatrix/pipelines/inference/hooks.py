@@ -7,7 +7,9 @@ primary baseline and says so (`model_source: baseline`). A missing `<engine>.<mo
 exist still fails loudly; so does a version the served release names (`ReleaseError`): a release that cannot
 be served as named stops the run instead of degrading to baselines. The resolved version of every frozen
 model is offered to the run as `inference_model_versions` ({namespace: Kedro version timestamp or None})
-when the pipeline asks for it.
+when the pipeline asks for it, and the end of the served models' training data as `served_training_end`
+({date, namespace}, from each bundle's meta.json): inference flags rows inside it as in-sample, and a
+backfill's `backfill.start` is checked against it before the run starts (issue 26).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from typing import Any
 from kedro.framework.hooks import hook_impl
 from kedro.io import AbstractDataset, CachedDataset, MemoryDataset
 
+from aegismatrix.datasets.model_bundle import ModelBundleDataset
 from aegismatrix.datasets.replace import replace_dataset
+from aegismatrix.ledger.serve import check_backfill_window, training_data_end
 from aegismatrix.releases.hooks import release_param
 from aegismatrix.releases.manifest import ReleaseError, load_release
 
@@ -28,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 FROZEN = re.compile(r"^(?P<ns>[^.]+\.[^.]+)\.(?P<kind>model|metrics)$")
 VERSIONS_DATASET = "inference_model_versions"
+TRAINING_END_DATASET = "served_training_end"
 
 
 def _untrained_direction_ensemble(catalog) -> dict:
@@ -120,6 +125,27 @@ class MissingModelHooks:
                 catalog[name] = MissingArtifactDataset(name, UNTRAINED[name](catalog))
         if VERSIONS_DATASET in pipeline.inputs():
             catalog[VERSIONS_DATASET] = MemoryDataset(versions)
+        _training_end_checks(pipeline, catalog)
+
+
+def _training_end_checks(pipeline, catalog) -> None:
+    """Offer the served models' training end to the run; check `backfill.start` against it up front."""
+    inputs = pipeline.inputs()
+    backfill = "params:backfill" in inputs
+    if TRAINING_END_DATASET not in inputs and not backfill:
+        return
+    metas = {}
+    for name in sorted(inputs):
+        match = FROZEN.match(name)
+        dataset = catalog.get(name) if match and match["kind"] == "model" else None
+        if isinstance(dataset, ModelBundleDataset):  # never-trained models load None: no training data
+            metas[match["ns"]] = {"meta": dataset.load_meta()}
+    trained_to, ns = training_data_end(metas)
+    if backfill:  # minutes before the backfill node would refuse it
+        check_backfill_window(catalog.load("params:backfill") or {}, trained_to, ns)
+    if TRAINING_END_DATASET in inputs:
+        catalog[TRAINING_END_DATASET] = MemoryDataset(
+            {"date": None if trained_to is None else str(trained_to.date()), "namespace": ns})
 
 
 def _saves_models(pipeline) -> bool:
