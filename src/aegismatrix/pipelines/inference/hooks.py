@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
-from kedro.io import AbstractDataset, CachedDataset, MemoryDataset
+from kedro.io import AbstractDataset, CachedDataset, DatasetError, MemoryDataset
 
 from aegismatrix.datasets.model_bundle import ModelBundleDataset
 from aegismatrix.datasets.replace import replace_dataset
@@ -139,7 +139,10 @@ def _training_end_checks(pipeline, catalog) -> None:
         match = FROZEN.match(name)
         dataset = catalog.get(name) if match and match["kind"] == "model" else None
         if isinstance(dataset, ModelBundleDataset):  # never-trained models load None: no training data
-            metas[match["ns"]] = {"meta": dataset.load_meta()}
+            try:
+                metas[match["ns"]] = {"meta": dataset.load_meta()}
+            except (OSError, ValueError, DatasetError):  # a missing pinned version fails at its load, loudly
+                continue
     trained_to, ns = training_data_end(metas)
     if backfill:  # minutes before the backfill node would refuse it
         check_backfill_window(catalog.load("params:backfill") or {}, trained_to, ns)
