@@ -103,7 +103,7 @@ class Resolver:
                          entry.age_hours(now), entry.path)
                 return Fetched(key, ticker, _window(entry.frame, self.start, self.end), "cache",
                                str(entry.path), entry.fetched_at, round(entry.age_hours(now), 2),
-                               live=entry.extra.get("live"))
+                               live=(entry.extra or {}).get("live"))
             log.info("%s: cache needs a refresh: %s", key, why or f"revalidated after {self.ttl_daily:g} h")
         try:
             fetched = self._download_daily(key, ticker, entry, now)
@@ -136,7 +136,7 @@ class Resolver:
                + (f": STALE, {why}" if why else ", which still holds the session the decision needs"))
         log.warning("%s: %s", key, msg)
         return Fetched(key, ticker, _window(entry.frame, self.start, self.end), "cache", str(entry.path),
-                       entry.fetched_at, round(age, 2), [msg], live=entry.extra.get("live"),
+                       entry.fetched_at, round(age, 2), [msg], live=(entry.extra or {}).get("live"),
                        stale=why is not None, stale_reason=msg if why else None)
 
     def _download_daily(self, key: str, ticker: str, entry: Any, now: pd.Timestamp) -> Fetched:
