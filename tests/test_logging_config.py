@@ -55,7 +55,7 @@ def _run(hooks: LoggingHooks) -> None:
     pipeline = Pipeline([node(lambda x: x + 1, "a", "b", name="add_one"),
                          node(lambda x: x * 2, "b", "c", name="double")])
     catalog = DataCatalog({"a": MemoryDataset(1), "b": MemoryDataset(), "c": MemoryDataset()})
-    hooks.before_pipeline_run({"pipeline_name": "tiny"}, pipeline, catalog)
+    hooks.before_pipeline_run({"pipeline_names": ["tiny"]}, pipeline, catalog)
     SequentialRunner().run(pipeline, catalog)
     for item in pipeline.nodes:
         hooks.after_node_run(item)
@@ -73,7 +73,7 @@ def test_load_and_save_lines_are_debug_and_nothing_per_node_reaches_the_console(
     console = project_logging.console.getvalue()
     assert "Loading data" not in console and "Saving data" not in console
     assert "Running node" not in console and "Completed" not in console
-    assert "kedro run --pipeline=tiny: 2 nodes" in console and "progress 2/2 nodes (100%)" in console
+    assert "kedro run --pipelines=tiny: 2 nodes" in console and "progress 2/2 nodes (100%)" in console
 
 
 def test_aegis_log_data_io_shows_them_at_info(project_logging, monkeypatch):

@@ -90,8 +90,9 @@ class LoggingHooks:
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
         self._total, self._done, self._started = len(pipeline.nodes), 0, time.monotonic()
-        name = (run_params or {}).get("pipeline_name") or "__default__"
-        logging.getLogger(__name__).info("kedro run --pipeline=%s: %d nodes", name, self._total)
+        params = run_params or {}
+        names = params.get("pipeline_names") or [params.get("pipeline_name") or "__default__"]
+        logging.getLogger(__name__).info("kedro run --pipelines=%s: %d nodes", ",".join(names), self._total)
 
     @hook_impl
     def after_node_run(self, node) -> None:
