@@ -8,6 +8,7 @@ import logging
 import pandas as pd
 import pytest
 
+from aegismatrix.market import observed
 from aegismatrix.market.calendar import forget_observed_sessions, nse_trading_days, observe_sessions
 from aegismatrix.market.events import load_events
 from aegismatrix.market.expiries import expiry_dates, next_expiries
@@ -96,3 +97,31 @@ def test_the_real_history_is_the_calendar_before_2001_too(real_data_dir, caplog)
         found = observe_sessions(pd.Series(real), "nifty50 index history (csv)")
     assert (found["date"] < "2001-01-01").all() and len(found) > 0  # 2001-2022: the table agrees
     assert nse_trading_days(real[0], real[-1]).equals(real)
+
+
+@pytest.mark.real_data
+def test_a_kedro_run_on_a_real_index_logs_the_disagreement(real_data_dir, tmp_path, copy_project_to,
+                                                           monkeypatch):
+    """The hook is wired (settings.HOOKS): a csv index missing one session makes that day a holiday."""
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    csv_dir = tmp_path / "csv"
+    csv_dir.mkdir()
+    for name in ("nifty50", "indiavix"):
+        frame = pd.read_csv(real_data_dir / f"{name}.csv")
+        frame = frame[(frame["date"] >= "2022-01-03") & (frame["date"] != "2022-06-15")]
+        frame.to_csv(csv_dir / f"{name}.csv", index=False)
+    project = copy_project_to(tmp_path / "project")
+    runtime = {"data_ingestion": {"source": "csv", "csv_dir": str(csv_dir), "start": "2022-01-03",
+                                  "end": "2022-12-30", "overnight": {}, "universe": None,
+                                  "intraday": {"enabled": False}}}
+    seen = []
+    monkeypatch.setattr(observed, "observe_sessions",
+                        lambda dates, source: seen.append((source, observe_sessions(dates, source))))
+    bootstrap_project(project)
+    with KedroSession.create(project_path=project, runtime_params=runtime) as session:
+        session.run(pipeline_names=["data_ingestion"])
+    assert seen and seen[-1][0] == "nifty50 index history (csv)"
+    assert seen[-1][1]["date"].dt.strftime("%Y-%m-%d").tolist() == ["2022-06-15"]
+    assert pd.Timestamp("2022-06-15") in nse_trading_days("2022-06-13", "2022-06-17")  # forgotten at the end
