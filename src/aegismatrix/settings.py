@@ -4,6 +4,7 @@ from kedro.config import OmegaConfigLoader
 
 from aegismatrix.hooks import ProjectHooks
 from aegismatrix.logs import LoggingHooks, filter_known_upstream_warnings
+from aegismatrix.market.observed import ObservedSessionsHooks
 from aegismatrix.parameters.context import AegisContext
 from aegismatrix.pipelines.inference.hooks import MissingModelHooks, ServingMemoryHooks
 from aegismatrix.releases.hooks import ReleaseHooks
@@ -13,6 +14,7 @@ from aegismatrix.tracking import MlflowTrackingHooks
 # at them. MissingModelHooks: never-trained models serve baselines
 HOOKS = (ProjectHooks(), MissingModelHooks(), ReleaseHooks())
 HOOKS += (ServingMemoryHooks(),)  # inference/backfill: per-model intermediates stay in memory
+HOOKS += (ObservedSessionsHooks(),)  # a real index history's sessions are the NSE calendar of its span
 HOOKS += (LoggingHooks(),)  # kedro.io switch, the model comparison printed after a training run
 filter_known_upstream_warnings()  # before Kedro builds its config loader
 HOOKS += (MlflowTrackingHooks(),)  # training runs -> MLflow; mlflow is imported only after a training run

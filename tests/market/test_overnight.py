@@ -89,3 +89,29 @@ def test_real_us_files_load_validate_and_join_on_the_sp500_calendar(real_data_di
     dropped = next(f for f in findings if f["check"] == "alignment")
     assert "2022-07-04" in str(dropped["example_dates"]) or "2022-05-30" in str(dropped["example_dates"])
     assert us.loc[us["date"] == "2020-03-16", "vix_close"].item() == pytest.approx(82.69)
+
+
+def test_a_us_feed_that_ends_early_is_warned_about_not_read_as_holidays(caplog) -> None:
+    """Issue 26 (8): two weeks without US rows are a stopped feed, not ten US holidays."""
+    nse = pd.bdate_range("2022-06-01", "2022-06-30")
+    market = pd.DataFrame({"date": nse, "close": 1.0})
+    us = pd.DataFrame({"date": nse[nse <= "2022-06-15"], "close": 4000.0, "vix_close": 25.0})
+    with caplog.at_level("WARNING", logger="aegismatrix.market.overnight"):
+        out = with_us_sessions(market, us, "close")
+    assert "the US feed (S&P 500 / Cboe VIX) ends on 2022-06-15, 11 NIFTY sessions before" in caplog.text
+    after = out["date"] > "2022-06-16"
+    assert out.loc[after, "us_sessions_new"].isna().all() and out.loc[after, "us_close"].isna().all()
+    assert out.loc[out["date"] == "2022-06-16", "us_sessions_new"].tolist() == [1.0]  # saw the 15th's close
+    assert out.loc[~after, "us_close"].iloc[1:].notna().all()  # 1 June: no US session before it
+    from aegismatrix.payload.overnight import us_inputs
+
+    assert us_inputs(market, us, "close") is None  # no stale US block served as "holiday"
+
+
+def test_a_short_gap_at_the_end_is_still_a_holiday(caplog) -> None:
+    nse = pd.bdate_range("2022-06-01", "2022-06-21")
+    us = pd.DataFrame({"date": nse[nse <= "2022-06-17"], "close": 4000.0, "vix_close": 25.0})  # Juneteenth
+    with caplog.at_level("WARNING", logger="aegismatrix.market.overnight"):
+        out = with_us_sessions(pd.DataFrame({"date": nse, "close": 1.0}), us, "close")
+    assert caplog.text == "" and out["us_close"].iloc[1:].notna().all()
+    assert out["us_sessions_new"].tolist()[-2:] == [1.0, 0.0]

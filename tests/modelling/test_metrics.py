@@ -22,3 +22,24 @@ def test_same_seed_same_interval():
     rng = np.random.default_rng(1)
     a, b = rng.random(500), rng.random(500)
     assert block_bootstrap_skill(a, b, seed=3) == block_bootstrap_skill(a, b, seed=3)
+
+
+def test_balanced_accuracy_with_a_class_absent_from_the_test_window_is_silent():
+    """Issue 26 (9): sklearn's "y_pred contains classes not in y_true" printed once per fold."""
+    import warnings
+
+    import numpy as np
+    import pytest
+    from sklearn.metrics import balanced_accuracy_score
+
+    from aegismatrix.modelling.metrics import classification_metrics
+
+    y = np.array([0, 0, 2, 2, 2])
+    proba = np.array([[.1, .8, .1], [.7, .2, .1], [.1, .1, .8], [.1, .1, .8], [.6, .3, .1]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = classification_metrics(y, proba, ["down", "neutral", "up"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = balanced_accuracy_score(y, proba.argmax(axis=1))
+    assert out["balanced_accuracy"] == pytest.approx(expected) == pytest.approx((1 / 2 + 2 / 3) / 2)

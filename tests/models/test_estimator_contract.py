@@ -112,3 +112,16 @@ def test_bundle_round_trip_is_identical_and_never_pickle(kind, tmp_path):
     # the payload's path (no shap import)
     native = restored.estimator.tree_contributions(frame[cols].iloc[rows])
     np.testing.assert_allclose(native, shap.to_numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_torch_estimators_hand_torch_writable_arrays(monkeypatch):
+    """Issue 26 (9): predict on a float32 frame passed a read-only view to torch.from_numpy (UserWarning)."""
+    torch = pytest.importorskip("torch")
+    frame = _frame(n=200)
+    X = frame[["signal", "noise_a", "noise_b"]].astype("float32")
+    est = get_estimator("mlp_regressor")({"epochs": 2, "hidden": [4]}, seed=1).fit(X, frame["label_value"]
+                                                                                    .to_numpy())
+    seen, original = [], torch.from_numpy
+    monkeypatch.setattr(torch, "from_numpy", lambda a: seen.append(a.flags.writeable) or original(a))
+    est.predict(X)
+    assert seen and all(seen)

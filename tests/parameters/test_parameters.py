@@ -107,3 +107,15 @@ def test_a_partial_override_of_one_horizon_is_laid_over_its_family(project_root)
     with pytest.raises(ParameterError, match=r"direction\.xgb_h1\.tuning\.n_trialz"):
         load_project_parameters(project_root,
                                 runtime_params={"direction": {"xgb_h1": {"tuning": {"n_trialz": 0}}}})
+
+
+@pytest.mark.parametrize("key, value", [("safe_range.target_breach_probability", "abc"),
+                                        ("base_band", "wide")])
+def test_a_non_numeric_derivation_input_fails_naming_the_key(project_root, key, value):
+    """Issue 26 (8): `target_breach_probability=abc` used to fail in float() without the key."""
+    engine = "seller" if key.startswith("safe_range") else "direction"
+    head, *rest = key.split(".")
+    runtime = {engine: {head: {rest[0]: value}} if rest else {head: value}}
+    with pytest.raises(ParameterError) as err:
+        load_project_parameters(project_root, runtime_params=runtime)
+    assert f"{engine}.{key} = '{value}'" in str(err.value)

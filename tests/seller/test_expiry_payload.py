@@ -62,3 +62,20 @@ def test_iv_context_rank_percentile_and_spread():
     assert context["implied_minus_realised"] == pytest.approx(0.125 - context["realised_vol_21d"])
     short = iv_context(pd.DataFrame({"date": dates[:30], "close": close[:30], "vix_close": vix[:30]}))
     assert "only 30 of 252" in short["reason"]
+
+
+def test_a_monthly_expiry_on_a_listed_weekly_day_is_marked_once(built):
+    """Issue 26 (9): the next monthly expiry repeated the second weekly one when they fell on one day."""
+    _, ranges, ladder = built
+    schedule = ranges[["date", "expiry", "expiry_kind", "expiry_rank"]]
+    monthly = schedule[schedule["expiry_kind"] == "monthly"].merge(
+        schedule[schedule["expiry_kind"] == "weekly"], on=["date", "expiry"], suffixes=("", "_weekly"))
+    day = monthly.iloc[-1]
+    entries = expiries_section(ranges, ladder, pd.Timestamp(day["date"]))["expiries"]
+    month = next(e for e in entries if e["expiry_kind"] == "monthly")
+    assert month["same_expiry_as"] == f"weekly #{int(day['expiry_rank_weekly'])}"
+    assert [e["same_expiry_as"] for e in entries if e["expiry_kind"] == "weekly"] == [None, None]
+    apart = schedule[schedule["expiry_kind"] == "monthly"].merge(
+        schedule[schedule["expiry_kind"] == "weekly"], on=["date", "expiry"], how="left", indicator=True)
+    other = pd.Timestamp(apart.loc[apart["_merge"] == "left_only", "date"].iloc[-1])
+    assert [e["same_expiry_as"] for e in expiries_section(ranges, ladder, other)["expiries"]] == [None] * 3

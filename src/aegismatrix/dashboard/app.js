@@ -54,8 +54,31 @@ function renderHeader(d) {
   const maxAge = ages.length ? Math.max(...ages) : 0;
   if (d.data.stale === true || maxAge > STALE_CACHE_HOURS)
     badges.push(el("span", { class: "warn" }, "⚠ STALE CACHE: data " + num(maxAge, 1) + " h old"));
-  for (const w of d.data.warnings || []) badges.push(el("span", { class: "note" }, w));
+  for (const w of splitWarnings(d).served) badges.push(el("span", { class: "note" }, w));
   document.getElementById("badges").replaceChildren(...badges);
+}
+
+// A validation finding of one symbol ("<key> <check> (<action>, <n> rows, e.g. <dates>): <message>", from the
+// data-quality report) is about history rows; unless its dates reach data_as_of no served signal rests on it, so
+// it goes to the data-quality section at the bottom. Everything else (baselines served, values unavailable,
+// synthetic fallback, data_as_of behind the index) stays above the signals.
+const FINDING = /^\S+ \S+ \((warn|drop|repair|fail)\w*, \d+ rows/;
+
+function splitWarnings(d) {
+  const perSymbol = new Set(Object.values(d.data.provenance || {}).flatMap(p => p.warnings || []));
+  const served = [], quality = [];
+  for (const w of d.data.warnings || []) {
+    const history = perSymbol.has(w) && FINDING.test(w) && !w.includes(String(d.data_as_of));
+    (history ? quality : served).push(w);
+  }
+  return { served, quality };
+}
+
+function renderDataQuality(d) {
+  const quality = splitWarnings(d).quality;
+  if (!quality.length) return el("p", { class: "muted" }, "No data-quality notices.");
+  return [el("p", { class: "muted small" }, "Findings on history rows that no served signal uses (full list: the data quality report)."),
+    el("ul", { class: "quality" }, quality.map(w => el("li", {}, w)))];
 }
 
 const DECISION_TIMES = { close: "after the NSE close", preopen: "pre-open, 09:00 IST next session" };
@@ -95,10 +118,11 @@ function ivContextRows(iv) {
 
 const EVENT_NAMES = { union_budget: "Budget", rbi_policy: "RBI", election_result: "Election result", fomc: "FOMC" };
 
-function expiryRow(x) {
+function expiryRow(x, alsoMonthly) {
   const events = x.events.length ? x.events.map(e => (EVENT_NAMES[e.kind] || e.kind) + " " + e.session.slice(5)).join(", ") : "none";
+  const kind = x.expiry_kind + (x.expiry_rank > 1 ? " #" + x.expiry_rank : "") + (alsoMonthly ? " · monthly" : "");
   return el("tr", { class: "expiry" },
-    el("td", {}, x.expiry), el("td", {}, x.expiry_kind + (x.expiry_rank > 1 ? " #" + x.expiry_rank : "")),
+    el("td", {}, x.expiry), el("td", {}, kind),
     el("td", {}, x.trading_days + "d / " + x.calendar_days + "cd"),
     el("td", {}, num(x.lower, 0) + " – " + num(x.upper, 0)),
     el("td", {}, num(x.strike_lower, 0) + " PE / " + num(x.strike_upper, 0) + " CE"),
@@ -106,11 +130,18 @@ function expiryRow(x) {
     el("td", {}, el("span", { class: "badge src-" + (x.model_source === "calibrated" ? "model" : "heuristic") }, x.model_source)));
 }
 
+// A monthly expiry on the day of a listed weekly one is the same contract day: one row, "weekly #2 · monthly".
+function expiryRows(expiries) {
+  const merged = new Set(expiries.filter(x => x.expiry_kind === "monthly" && x.same_expiry_as).map(x => x.expiry));
+  return expiries.filter(x => !(x.expiry_kind === "monthly" && x.same_expiry_as))
+    .map(x => expiryRow(x, x.expiry_kind === "weekly" && merged.has(x.expiry)));
+}
+
 function renderExpiries(s) {
   if (!s.expiries || !s.expiries.length) return el("p", { class: "muted" }, "Expiries n/a: " + (s.expiries_reason || "none"));
   const head = ["Expiry", "Kind", "Sessions / cal. days", "Range", "Strikes", "P(touch)", "P(expire beyond)", "Events", "Source"];
   const table = el("table", { class: "grid" }, el("thead", {}, el("tr", {}, head.map(h => el("th", {}, h)))),
-    el("tbody", {}, s.expiries.map(expiryRow)));
+    el("tbody", {}, expiryRows(s.expiries)));
   const first = s.expiries.find(x => x.strike_ladder && x.strike_ladder.length);
   if (!first) return table;
   const ladder = el("table", { class: "grid ladder" },
@@ -207,6 +238,7 @@ function render(d) {
   put("expiries", renderExpiries(d.seller));
   put("buyer", renderBuyer(d.buyer));
   put("models", renderModels(d.models || {}));
+  put("data-quality", renderDataQuality(d));
   put("track-record", renderTrackRecord(d.track_record));  // track_record.js (issue 15)
   markDrift(d.track_record);
   document.getElementById("error").hidden = true;

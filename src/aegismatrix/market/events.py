@@ -14,7 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from aegismatrix.market.calendar import conf_base_dir, nse_trading_days, read_conf_yaml
+from aegismatrix.market.calendar import (
+    conf_base_dir,
+    conf_date,
+    conf_dates,
+    nse_trading_days,
+    observed_version,
+    read_conf_yaml,
+)
 from aegismatrix.market.expiries import expiry_dates
 
 EVENT_KINDS = ("union_budget", "rbi_policy", "election_result", "fomc")
@@ -31,22 +38,24 @@ def _load_table(path: str | None) -> tuple[pd.DataFrame, pd.Timestamp]:
     bad = table[~table["kind"].isin(EVENT_KINDS) | table["source"].fillna("").str.strip().eq("")]
     if len(bad):
         raise ValueError(f"{file}: rows {bad.index.tolist()[:5]} need kind in {EVENT_KINDS} and a source")
-    table["date"] = pd.to_datetime(table["date"])
+    names = table["name"].tolist() if "name" in table else None
+    table["date"] = conf_dates(table["date"], file, "events", "date", names).to_numpy()
     if "known_from" not in table:
-        table["known_from"] = pd.NaT
+        table["known_from"] = None
     advance = table["date"] - pd.Timedelta(days=SCHEDULE_KNOWN_DAYS)
-    table["known_from"] = pd.to_datetime(table["known_from"]).fillna(advance.where(table["scheduled"],
+    known = conf_dates(table["known_from"], file, "events", "known_from", names).to_numpy()
+    table["known_from"] = pd.Series(known, index=table.index).fillna(advance.where(table["scheduled"],
                                                                                    table["date"]))
-    return table, pd.Timestamp(content["coverage_from"])
+    return table, conf_date(content["coverage_from"], f"{file}: coverage_from")
 
 
 def load_events(path: str | None = None) -> pd.DataFrame:
     """The committed event table with effective NSE sessions (copy; safe to modify)."""
-    return _events_with_sessions(path).copy()
+    return _events_with_sessions(path, observed_version()).copy()
 
 
 @lru_cache(maxsize=8)
-def _events_with_sessions(path: str | None) -> pd.DataFrame:
+def _events_with_sessions(path: str | None, observed_key: int) -> pd.DataFrame:
     # computed once per process: features, expiry ranges and the payload each ask for it
     table, _ = _load_table(path)
     table = table.copy()

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from aegismatrix.market.calendar import conf_base_dir, nse_trading_days, read_conf_yaml
+from aegismatrix.market.calendar import conf_base_dir, conf_dates, nse_trading_days, read_conf_yaml
 
 WEEKDAYS = {"MON": 0, "TUE": 1, "WED": 2, "THU": 3, "FRI": 4}
 KINDS = ("weekly", "monthly")
@@ -31,8 +31,9 @@ def load_expiry_rules(path: str | None = None) -> pd.DataFrame:
                 or not str(row.get("source") or "").strip()):
             raise ValueError(f"{file}: rule {i} needs weekday in {sorted(WEEKDAYS)}, kind in {KINDS} "
                              "and a source")
-    table["expiries_from"] = pd.to_datetime(table["expiries_from"])
-    table["expiries_to"] = pd.to_datetime(table["expiries_to"]).fillna(OPEN_ENDED)
+    table["expiries_from"] = conf_dates(table["expiries_from"], file, "rules", "expiries_from").to_numpy()
+    until = conf_dates(table["expiries_to"], file, "rules", "expiries_to")
+    table["expiries_to"] = until.fillna(OPEN_ENDED).to_numpy()
     return table
 
 

@@ -68,6 +68,35 @@ def available_us_session(nse_dates: pd.Series, us_dates: pd.Series, decision_tim
     return np.minimum(closed, dated)
 
 
+US_FEED_MAX_LAG_SESSIONS = 3  # a US holiday weekend leaves NIFTY at most ~2 sessions past the US feed
+_WARNED_FEED_ENDS: set[tuple[str, str]] = set()
+
+
+def rows_past_us_feed_end(nse_dates: pd.Series, us_dates: pd.Series) -> np.ndarray:
+    """NIFTY rows without US input because the US feed ended early (more than US_FEED_MAX_LAG_SESSIONS
+    sessions before NIFTY's last date): every row after the first NSE session past its last date.
+
+    A feed that stops two weeks early would otherwise read as a string of US holidays (no new session,
+    forward-filled closes); these rows get no US session instead, and the run logs a warning once.
+    """
+    nse = pd.DatetimeIndex(pd.to_datetime(nse_dates)).normalize()
+    us_last = pd.Timestamp(pd.to_datetime(us_dates).max()).normalize()
+    lag = int((nse > us_last).sum())
+    if lag <= US_FEED_MAX_LAG_SESSIONS:
+        return np.zeros(len(nse), dtype=bool)
+    key = (str(us_last.date()), str(nse.max().date()))
+    if key not in _WARNED_FEED_ENDS:
+        _WARNED_FEED_ENDS.add(key)
+        log.warning("overnight: the US feed (S&P 500 / Cboe VIX) ends on %s, %d NIFTY sessions before "
+                    "NIFTY's last date %s (more than %d): not US holidays but a feed that stopped; the rows "
+                    "after %s get no US session (NaN overnight inputs, no overnight block served). Refresh "
+                    "the US data.", key[0], lag, key[1], US_FEED_MAX_LAG_SESSIONS, key[0])
+    after = np.flatnonzero(np.asarray(nse > us_last))
+    mask = np.zeros(len(nse), dtype=bool)
+    mask[after[1:]] = True  # the first session after us_last may still see that last US close (close mode)
+    return mask
+
+
 def with_us_sessions(market_daily: pd.DataFrame, us_daily: pd.DataFrame | None,
                      decision_time: str) -> pd.DataFrame:
     """market_daily plus the US session available to each row: us_date, us_close, us_vix_close,
@@ -81,6 +110,7 @@ def with_us_sessions(market_daily: pd.DataFrame, us_daily: pd.DataFrame | None,
         return market.assign(us_date=pd.NaT, us_close=np.nan, us_vix_close=np.nan, us_sessions_new=np.nan)
     us = us_daily.sort_values("date").reset_index(drop=True)
     pos = available_us_session(market["date"], us["date"], decision_time)
+    pos[rows_past_us_feed_end(market["date"], us["date"])] = -1  # unknown, not a US holiday
     known = pos >= 0
     take = np.where(known, pos, 0)
     pick = lambda c: np.where(known, us[c].to_numpy(dtype="float64")[take], np.nan)  # noqa: E731

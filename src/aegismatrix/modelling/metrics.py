@@ -36,7 +36,7 @@ ROW_LOSSES = {"log_loss": row_log_loss, "brier": row_brier, "rmse": row_squared_
 def classification_metrics(y: np.ndarray, proba: np.ndarray, class_names: list[str]) -> dict:
     """Log-loss, Brier, accuracy, balanced accuracy, ROC-AUC/PR-AUC (binary) or macro ROC-AUC."""
     # lazy: ~1.2 s
-    from sklearn.metrics import average_precision_score, balanced_accuracy_score, roc_auc_score
+    from sklearn.metrics import average_precision_score, recall_score, roc_auc_score
 
     y = y.astype(int)
     pred = proba.argmax(axis=1)
@@ -45,7 +45,10 @@ def classification_metrics(y: np.ndarray, proba: np.ndarray, class_names: list[s
         "log_loss": float(row_log_loss(y, proba).mean()),
         "brier": float(row_brier(y, proba).mean()),
         "accuracy": float((pred == y).mean()),
-        "balanced_accuracy": float(balanced_accuracy_score(y, pred)) if len(np.unique(y)) > 1 else None,
+        # balanced accuracy = macro recall over the classes present in y (sklearn's definition); labels= keeps
+        # a class the model predicts but the test window lacks out of it without a warning per fold
+        "balanced_accuracy": (float(recall_score(y, pred, labels=np.unique(y), average="macro",
+                                                 zero_division=0)) if len(np.unique(y)) > 1 else None),
         "base_rates": {name: float((y == k).mean()) for k, name in enumerate(class_names)},
     }
     if len(np.unique(y)) > 1:

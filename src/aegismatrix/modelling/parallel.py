@@ -25,6 +25,21 @@ def workers(n_jobs: int) -> int:
     return 1 if in_child else max(1, min(count, n_jobs))
 
 
+# loky restarts a worker whose memory grew by 300 MB since its first job, taking it for a leak, and warns "A
+# worker stopped while some jobs were given to the executor": importing torch and training a sequence model
+# grows a fold worker by that much once, and each restart re-imports the whole stack in a new process.
+WORKER_MEMORY_GROWTH_BYTES = int(3e9)
+
+
+def _run_in_worker(func: Callable[..., Any], job: tuple) -> Any:
+    from joblib.externals.loky import process_executor
+
+    if getattr(process_executor, "_MAX_MEMORY_LEAK_SIZE", None) is not None:  # private; read per check
+        process_executor._MAX_MEMORY_LEAK_SIZE = max(process_executor._MAX_MEMORY_LEAK_SIZE,
+                                                     WORKER_MEMORY_GROWTH_BYTES)
+    return func(*job)
+
+
 def parallel_map(func: Callable[..., Any], jobs: Sequence[tuple]) -> list[Any]:
     """[func(*job) for job in jobs], in up to `workers(len(jobs))` processes."""
     n = workers(len(jobs))
@@ -32,4 +47,4 @@ def parallel_map(func: Callable[..., Any], jobs: Sequence[tuple]) -> list[Any]:
         return [func(*job) for job in jobs]
     from joblib import Parallel, delayed
 
-    return Parallel(n_jobs=n, backend="loky")(delayed(func)(*job) for job in jobs)
+    return Parallel(n_jobs=n, backend="loky")(delayed(_run_in_worker)(func, job) for job in jobs)

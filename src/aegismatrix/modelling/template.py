@@ -52,7 +52,7 @@ def build_model_input(features: pd.DataFrame, market_daily: pd.DataFrame, params
     context = market[["date", *[c for c in CONTEXT_COLUMNS if c not in features.columns]]].assign(
         label=label.to_numpy())
     frame = features.merge(context, on="date", how="inner").sort_values("date").reset_index(drop=True)
-    logger.info("model input %s: %d rows, %d labelled", cfg.label["name"], len(frame),
+    logger.debug("model input %s: %d rows, %d labelled", cfg.label["name"], len(frame),
                 frame["label"].notna().sum())
     return frame
 

@@ -88,7 +88,9 @@ class MLPRegressorModel(TorchEstimator):
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         with torch.no_grad():
-            out = self.net(torch.from_numpy(X.to_numpy(dtype=np.float32))).squeeze(-1).numpy().astype(float)
+            # a float32 frame hands out a read-only view (copy-on-write); torch warns on non-writable arrays
+            values = np.require(X.to_numpy(dtype=np.float32), requirements="W")
+            out = self.net(torch.from_numpy(values)).squeeze(-1).numpy().astype(float)
         pred = out * self.y_scale_ + self.y_mean_
         floor = self.p["floor"]
         return np.maximum(pred, float(floor)) if floor is not None else pred

@@ -69,8 +69,9 @@ def _derive_horizon(block: dict, section: dict) -> None:
 
 def _derive_neutral_band(block: dict, section: dict) -> None:
     label = block["label"]
-    if label.get("name") == "direction_class" and "neutral_band" not in label and "base_band" in section:
-        label["neutral_band"] = float(section["base_band"]) * math.sqrt(int(label["horizon"]))
+    band = _number(section.get("base_band"))
+    if label.get("name") == "direction_class" and "neutral_band" not in label and band is not None:
+        label["neutral_band"] = band * math.sqrt(int(label["horizon"]))
 
 
 def _derive_estimator_horizon(block: dict, section: dict) -> None:
@@ -88,10 +89,22 @@ def _derive_baseline_horizon(block: dict, section: dict) -> None:
             baseline.setdefault("horizon", int(block.get("horizon", 1)))
 
 
+def _number(value: object) -> float | None:
+    """`value` as a float, or None when it is not a number: nothing is derived from it, and the validator
+    then refuses it naming the key, the value and where it was set (a bare float('abc') named none)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _derive_breach_bins(block: dict, section: dict) -> None:
-    target = (section.get("safe_range") or {}).get("target_breach_probability")
+    target = _number((section.get("safe_range") or {}).get("target_breach_probability"))
     if block["label"].get("name") == "forward_excursion_ratio" and target is not None:
-        block.setdefault("label_bins", [round(1.0 - float(target), 10)])
+        block.setdefault("label_bins", [round(1.0 - target, 10)])
 
 
 RULES = (_derive_horizon, _derive_neutral_band, _derive_estimator_horizon, _derive_baseline_horizon,
@@ -131,5 +144,6 @@ def derive_parameters(params: dict) -> dict:
 
 def _derive_universe_band(section: dict) -> None:
     universe = section.get("universe")
-    if isinstance(universe, dict) and "neutral_band" not in universe and "base_band" in section:
-        universe["neutral_band"] = float(section["base_band"]) * math.sqrt(int(universe["horizon"]))
+    band = _number(section.get("base_band"))
+    if isinstance(universe, dict) and "neutral_band" not in universe and band is not None:
+        universe["neutral_band"] = band * math.sqrt(int(universe["horizon"]))

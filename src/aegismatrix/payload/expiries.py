@@ -60,7 +60,17 @@ def expiries_section(ranges: pd.DataFrame | None, ladder: pd.DataFrame | None,
                       "events_incomplete": _events(getattr(row, "events_table_ends", "")),
                       "strike_ladder": _ladder(ladder, row.expiry, row.expiry_kind, row.expiry_rank)})
         out.append(entry)
+    _mark_same_day(out)
     return {"expiries": out, "expiries_reason": None if out else f"no expiry rows for {as_of.date()}"}
+
+
+def _mark_same_day(entries: list[dict]) -> None:
+    """`same_expiry_as` on a monthly row whose expiry is also a listed weekly one ('weekly #2'; else null):
+    one contract day, which the dashboard shows once ('weekly #2 · monthly')."""
+    weekly = {e["expiry"]: e["expiry_rank"] for e in entries if e["expiry_kind"] == "weekly"}
+    for entry in entries:
+        rank = weekly.get(entry["expiry"]) if entry["expiry_kind"] == "monthly" else None
+        entry["same_expiry_as"] = f"weekly #{rank}" if rank is not None else None
 
 
 def iv_context(market: pd.DataFrame, lookback: int = 252, realised_window: int = 21) -> dict:

@@ -1,8 +1,9 @@
 """CSV folder source: one `<key>.csv` per symbol with `date,open,high,low,close[,volume][,adj_close]`.
 
-Keys are file names inside `csv_dir` (never paths out of it). Dates must be ISO (`YYYY-MM-DD`, optionally with
-a time) or parse with the explicit `data_ingestion.date_format`: `05-01-2024` could be 5 January or 1 May, so
-a numeric day/month date without a format is refused instead of guessed.
+Keys are file names inside `csv_dir` (never paths out of it; a symlink that resolves outside it is refused,
+saying so). Dates must be ISO (`YYYY-MM-DD`, optionally with a time) or parse with the explicit
+`data_ingestion.date_format`, which applies to files that are not all ISO: `05-01-2024` could be 5 January or
+1 May, so a numeric day/month date without a format is refused instead of guessed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from aegismatrix.market.errors import DataValidationError
 REQUIRED = ["date", "open", "high", "low", "close"]
 OPTIONAL = ["volume", "adj_close"]
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.^=-]*$")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?)?$")
 _AMBIGUOUS = re.compile(r"^\d{1,2}[-/. ]\d{1,2}[-/. ]\d{2,4}")  # dd-mm-yyyy or mm-dd-yyyy: order unknown
 
 
@@ -29,8 +31,15 @@ def locate(csv_dir: str | Path, key: str) -> Path:
         raise ValueError(f"symbol key {key!r} is not a plain file name (letters, digits, _ . ^ = -): "
                          f"refusing to read outside csv_dir {root}")
     for candidate in (root / f"{key}.csv", root / "us" / f"{key}.csv"):
-        if candidate.exists() and candidate.resolve().is_relative_to(root):
-            return candidate
+        if not candidate.exists():
+            continue
+        target = candidate.resolve()
+        if not target.is_relative_to(root):
+            # refused, not followed: provenance is a path inside csv_dir, and nothing is read from elsewhere
+            raise FileNotFoundError(f"{candidate} is a symlink that resolves to {target}, outside csv_dir "
+                                    f"{root}: copy the file into csv_dir or point data_ingestion.csv_dir at "
+                                    "the folder that holds it")
+        return candidate
     raise FileNotFoundError(f"no CSV for symbol '{key}': looked for {root / f'{key}.csv'} and "
                             f"{root / 'us' / f'{key}.csv'}")
 
@@ -41,8 +50,12 @@ def relative_origin(path: str | Path, csv_dir: str | Path) -> str:
 
 
 def parse_dates(text: pd.Series, where: str, date_format: str | None = None) -> pd.Series:
-    """ISO dates, or `date_format` when given; a numeric day/month order without a format is refused."""
-    if date_format:
+    """ISO dates, or `date_format` when given; a numeric day/month order without a format is refused.
+
+    A file whose dates are all ISO is read as ISO even when `date_format` is set: the format is for the
+    files that need it (e.g. an NSE export in dd-mm-yyyy), not for the ISO `us/*.csv` files beside them.
+    """
+    if date_format and not text.str.match(_ISO).all():
         return pd.to_datetime(text, errors="coerce", format=date_format)
     ambiguous = text[text.str.match(_AMBIGUOUS)]
     if len(ambiguous):

@@ -171,7 +171,9 @@ def summarise_direction_metrics(direction_ensemble: dict, layout: dict, **frames
             row["own_status"] = stack.get("own_status", stack["status"])
         rows.append(row)
     for row in rows:
-        logger.info("direction %-18s %-8s model %s vs %s -> skill %s (%s)", row["name"], row["metric"],
+        # members had their own skill line and comparison-table row already; the served stacks had not
+        level = logging.INFO if str(row["name"]).startswith("stack") else logging.DEBUG
+        logger.log(level, "direction %-18s %-8s model %s vs %s -> skill %s (%s)", row["name"], row["metric"],
                     _fmt(row.get("model_score")), _fmt(row.get("baseline_score")), _fmt(row.get("skill")),
                     row["status"])
     return rows
