@@ -51,6 +51,7 @@ def daily(bars) -> pd.DataFrame:
 @pytest.fixture
 def seller_params() -> dict:
     return {"safe_range": {"target_breach_probability": 0.10},
-            "expiry_ranges": {"underlying": "NIFTY", "n_weekly": 2, "include_monthly": True, "strike_step": 50,
+            "expiry_ranges": {"underlying": "NIFTY", "n_weekly": 2, "include_monthly": True,
+                              "strike_step": 50,
                               "dte_buckets": [1, 2, 3, 4, 5, 6, 8, 11, 16, 21], "min_history": 5,
                               "prior_multiplier": 1.5, "ladder_strikes": 4}}

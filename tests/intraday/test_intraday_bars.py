@@ -1,4 +1,4 @@
-"""CSV intraday bars: the shared files' layout, and clear refusals naming the file, the check and the lines."""
+"""CSV intraday bars: the shared files' layout, and refusals naming the file, the check and the lines."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Intraday expiry ranges: centred on the live spot, fractional time to expiry, causal calibration, outcomes."""
+"""Intraday expiry ranges: centred on the live spot, fractional time to expiry, causal calibration,
+outcomes."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from aegismatrix.pipelines.seller.intraday_ranges import (
 
 
 def test_session_fraction_left():
-    got = _session_fraction_left(pd.to_timedelta(["09:00:00", "09:15:00", "11:00:00", "15:30:00", "16:00:00"]))
+    times = pd.to_timedelta(["09:00:00", "09:15:00", "11:00:00", "15:30:00", "16:00:00"])
+    got = _session_fraction_left(times)
     assert got == pytest.approx([1.0, 1.0, 270 / 375, 0.0, 0.0])
 
 
@@ -50,7 +52,8 @@ def test_ranges_are_centred_on_the_live_spot_with_fractional_time(bars, daily, s
     assert "IST windows" in row["calibration"] and row["model_source"] in ("calibrated", "prior")
     # the latest instant's ladder: strikes around its spot, probabilities shrinking away from it
     assert ladder["date"].nunique() == 1 and ladder["date"].iloc[0] == signals["date"].max()
-    calls = ladder[(ladder["side"] == "call") & (ladder["expiry_rank"] == 1) & (ladder["expiry_kind"] == "weekly")]
+    calls = ladder[(ladder["side"] == "call") & (ladder["expiry_rank"] == 1)
+                   & (ladder["expiry_kind"] == "weekly")]
     assert calls["p_touch"].is_monotonic_decreasing
 
 
@@ -70,7 +73,8 @@ def test_calibration_is_causal(bars, daily, seller_params):
     """Rows decided before a cut are identical whether or not the later sessions exist."""
     full, _ = intraday_ranges(daily, bars, seller_params, ["11:00"])
     cut = pd.Timestamp("2022-04-20")
-    short, _ = intraday_ranges(daily[daily["date"] <= cut], bars[bars["date"] <= cut], seller_params, ["11:00"])
+    short, _ = intraday_ranges(daily[daily["date"] <= cut], bars[bars["date"] <= cut], seller_params,
+                               ["11:00"])
     columns = ["range_multiplier", "lower", "upper", "p_touch", "p_expire_beyond", "calibration_samples"]
     key = ["decision_at", "expiry", "expiry_kind", "expiry_rank"]
     merged = short.merge(full, on=key, suffixes=("_short", "_full"))
