@@ -154,3 +154,9 @@ def csv_intraday(csv_dir: str | Path, key: str, intervals, start: pd.Timestamp,
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         {c: pd.Series(dtype="float64") for c in INTRADAY_COLUMNS})
     return frame, warnings
+
+
+def daily_decision_time(decision_time: str) -> str:
+    """The decision time the DAILY features and models use: an intraday decision keeps those of the last
+    completed session, i.e. its close (no new training); close and preopen are unchanged."""
+    return "close" if decision_time == "intraday" else decision_time

@@ -206,3 +206,62 @@ def intraday_range_calibration(signals: pd.DataFrame, seller_params: dict) -> di
     if not result["times"]:
         result["reason"] = "fewer than 20 calibrated intraday rows with a closed expiry"
     return result
+
+
+def decision_instant(market_intraday: pd.DataFrame, inference_params: dict,
+                     interval: str | None = None) -> pd.Timestamp:
+    """The intraday decision instant in IST (tz-naive, to the minute): `inference.decision_at` (ISO with a
+    zone), else the end of the last intraday bar; never the server's clock."""
+    text = (inference_params or {}).get("decision_at")
+    if text:
+        stamp = pd.Timestamp(str(text))
+        if stamp.tzinfo is None:
+            raise ValueError(f"inference.decision_at {text!r} needs a zone, e.g. 2022-12-30T11:00:00+05:30")
+        return stamp.tz_convert(IST).tz_localize(None).floor("min")
+    bars, _ = _bars_of(market_intraday, interval)
+    return pd.Timestamp(bars["end"].max()).floor("min")
+
+
+def _context(row: pd.Series, instant: pd.Timestamp, interval: str, last_bar_end) -> dict:
+    """The live market at the instant: spot, move since the last close, the day's range so far."""
+    return {
+        "decision_at": instant.tz_localize(IST).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "decision_at_ist": instant.strftime("%Y-%m-%dT%H:%M:%S+05:30"),
+        "session": str(instant.date()), "last_completed_session": str(row["last_completed_session"].date()),
+        "spot": float(row["spot"]), "previous_close": float(row["prev_close"]),
+        "move_since_close": round(float(row["move_since_close"]), 2),
+        "move_since_close_pct": round(100.0 * float(row["move_since_close"]) / float(row["prev_close"]), 4),
+        "day_open": float(row["day_open"]), "day_high": float(row["day_high"]),
+        "day_low": float(row["day_low"]),
+        "day_range_points": round(float(row["day_high"] - row["day_low"]), 2),
+        "session_fraction_left": round(float(row["session_fraction_left"]), 4),
+        "bar_interval": interval, "last_bar_end": pd.Timestamp(last_bar_end).strftime("%H:%M"),
+    }
+
+
+def intraday_snapshot(market_daily: pd.DataFrame, market_intraday: pd.DataFrame, seller_params: dict,
+                      inference_params: dict, decision_time: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """decision_time=intraday: the expiry ranges and ladder of the decision instant and the live context;
+    other decision times: empty frames and {}. Only bars completed by the instant and daily rows before its
+    session are used (a CSV replay may hold the rest of the day)."""
+    if decision_time != "intraday":
+        return pd.DataFrame(columns=INTRADAY_COLUMNS), pd.DataFrame(), {}
+    if market_intraday is None or market_intraday.empty:
+        raise ValueError("decision_time=intraday needs intraday bars and market_intraday is empty (csv: "
+                         "<csv_dir>/intraday/<index_key>_<interval>.csv[.gz], "
+                         "data_ingestion.intraday.csv_intervals)")
+    interval = (seller_params.get("intraday") or {}).get("interval")
+    instant = decision_instant(market_intraday, inference_params, interval)
+    bars, length = _bars_of(market_intraday, interval)
+    bars = bars[bars["end"] <= instant].drop(columns=["end"])
+    session = instant.normalize()
+    if not (bars["date"] == session).any():
+        raise ValueError(f"no {bars['interval'].iloc[0] if len(bars) else interval} bar of {session.date()} "
+                         f"completed by {instant} IST: the session is not open yet, or is not a session")
+    daily = market_daily[market_daily["date"] < session]
+    signals, ladder = intraday_ranges(daily, bars, seller_params, [instant.strftime("%H:%M")],
+                                      str(bars["interval"].iloc[0]))
+    now = signals[signals["date"] == session].reset_index(drop=True)
+    context = _context(now.iloc[0], instant, str(bars["interval"].iloc[0]),
+                       bars["timestamp"].max() + length)
+    return now, ladder, context
