@@ -14,6 +14,8 @@ each window usable once E has closed (15:30 IST of E) before the decision instan
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -265,3 +267,40 @@ def intraday_snapshot(market_daily: pd.DataFrame, market_intraday: pd.DataFrame,
     context = _context(now.iloc[0], instant, str(bars["interval"].iloc[0]),
                        bars["timestamp"].max() + length)
     return now, ladder, context
+
+
+def clock_times(times) -> list[str]:
+    """'HH:MM' per entry of a list or a ';'/space separated string (kedro's --params splits on commas); an
+    integer is YAML 1.1's reading of an unquoted 11:00 (sexagesimal minutes: 660)."""
+    items = times if isinstance(times, list | tuple) else [times] if times is not None else []
+    out = []
+    for value in items:
+        parts = ([f"{value // 60:02d}:{value % 60:02d}"] if isinstance(value, int)
+                 else re.split(r"[;\s]+", str(value).strip()))
+        for text in filter(None, parts):
+            if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", text):
+                raise ValueError(f"backfill.times entry {value!r} is not an IST clock time HH:MM")
+            out.append(text)
+    return out
+
+
+def backfill_intraday_signals(market_daily: pd.DataFrame, market_intraday: pd.DataFrame, seller_params: dict,
+                              backfill_params: dict, decision_time: str) -> tuple[pd.DataFrame, dict]:
+    """decision_time=intraday: `intraday_signals` at every `backfill.times` of every session with bars in
+    [backfill.start, backfill.end] (calibrated on all earlier windows) and their out-of-sample calibration;
+    other decision times: an empty frame and the reason."""
+    if decision_time != "intraday":
+        return pd.DataFrame(columns=INTRADAY_COLUMNS), {"reason": f"decision_time is {decision_time}"}
+    times = clock_times(backfill_params.get("times"))
+    if not times:
+        raise ValueError('decision_time=intraday backfills at backfill.times, e.g. ["11:00", "13:00"] (IST)')
+    if market_intraday is None or market_intraday.empty:
+        raise ValueError("decision_time=intraday needs intraday bars and market_intraday is empty")
+    interval = (seller_params.get("intraday") or {}).get("interval")
+    signals, _ = intraday_ranges(market_daily, market_intraday, seller_params, times, interval)
+    start, end = backfill_params.get("start"), backfill_params.get("end")
+    keep = signals["date"] >= pd.Timestamp(start) if start else pd.Series(True, index=signals.index)
+    if end:
+        keep &= signals["date"] <= pd.Timestamp(end)
+    signals = signals[keep].reset_index(drop=True)
+    return signals, intraday_range_calibration(signals, seller_params)
