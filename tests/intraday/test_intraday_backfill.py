@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from aegismatrix.pipelines.seller.intraday_ranges import backfill_intraday_signals, clock_times
@@ -18,15 +17,16 @@ def test_clock_times_from_yaml_and_the_command_line():
 
 
 def test_every_session_with_bars_at_every_time(bars, daily, seller_params):
-    backfill = {"start": "2022-03-01", "end": "2022-05-31", "times": ["11:00", "13:00"]}
+    backfill = {"start": "2022-03-01", "times": ["11:00", "13:00"]}  # start bounds the ledger rows only
     signals, calibration = backfill_intraday_signals(daily, bars, seller_params, backfill, "intraday")
-    sessions = bars.loc[bars["date"].between("2022-03-01", "2022-05-31"), "date"].unique()
+    sessions = bars.loc[bars["date"] > bars["date"].min(), "date"].unique()  # the first has no last close
     per_instant = signals.groupby(["date", "time"]).size()
     assert len(per_instant) == 2 * len(sessions) and (per_instant == 3).all()  # two weeklies + the monthly
     wanted = ["date", "time", "spot", "expiry", "lower", "upper", "strike_lower", "strike_upper", "p_touch",
               "p_expire_beyond", "target_breach_probability", "touched", "expired_beyond"]
     assert set(wanted) <= set(signals.columns)
-    assert signals.loc[signals["expiry"] <= pd.Timestamp("2022-05-31"), "touched"].notna().all()
+    assert signals.loc[signals["expiry"] <= bars["date"].max(), "touched"].notna().all()
+    assert signals.loc[signals["expiry"] > bars["date"].max(), "touched"].isna().all()
     assert calibration["target_breach_probability"] == 0.10
     assert set(calibration["times"]) <= {"11:00", "13:00"}
 

@@ -286,9 +286,10 @@ def clock_times(times) -> list[str]:
 
 def backfill_intraday_signals(market_daily: pd.DataFrame, market_intraday: pd.DataFrame, seller_params: dict,
                               backfill_params: dict, decision_time: str) -> tuple[pd.DataFrame, dict]:
-    """decision_time=intraday: `intraday_signals` at every `backfill.times` of every session with bars in
-    [backfill.start, backfill.end] (calibrated on all earlier windows) and their out-of-sample calibration;
-    other decision times: an empty frame and the reason."""
+    """decision_time=intraday: `intraday_signals` at every `backfill.times` of every session with bars (each
+    row calibrated on the windows closed before it; no trained model is involved, so backfill.start, which
+    bounds the ledger's rows, does not apply) and their out-of-sample calibration; other decision times: an
+    empty frame and the reason."""
     if decision_time != "intraday":
         return pd.DataFrame(columns=INTRADAY_COLUMNS), {"reason": f"decision_time is {decision_time}"}
     times = clock_times(backfill_params.get("times"))
@@ -298,9 +299,4 @@ def backfill_intraday_signals(market_daily: pd.DataFrame, market_intraday: pd.Da
         raise ValueError("decision_time=intraday needs intraday bars and market_intraday is empty")
     interval = (seller_params.get("intraday") or {}).get("interval")
     signals, _ = intraday_ranges(market_daily, market_intraday, seller_params, times, interval)
-    start, end = backfill_params.get("start"), backfill_params.get("end")
-    keep = signals["date"] >= pd.Timestamp(start) if start else pd.Series(True, index=signals.index)
-    if end:
-        keep &= signals["date"] <= pd.Timestamp(end)
-    signals = signals[keep].reset_index(drop=True)
     return signals, intraday_range_calibration(signals, seller_params)
