@@ -74,3 +74,19 @@ def test_missing_files_and_bad_names(tmp_path):
                                    pd.Timestamp("2022-06-02"))
     assert len(frame) == 1 and frame["date"].iloc[0] == pd.Timestamp("2022-06-02")
     assert warnings == ["no intraday CSV for nifty50 1m (looked for intraday/nifty50_1m.csv[.gz])"]
+
+
+def test_the_csv_source_serves_the_shared_intraday_file(real_data_dir, tmp_path):
+    from aegismatrix.market.collect import collect_core
+
+    params = {"source": "csv", "csv_dir": str(real_data_dir), "start": "2022-12-01", "end": "2022-12-30",
+              "symbols": {"nifty50": "^NSEI", "indiavix": "^INDIAVIX"}, "overnight": {}, "sector": {},
+              "cache": {"dir": str(tmp_path / "cache")}, "yfinance": {"cache_dir": str(tmp_path / "yf")},
+              "intraday": {"csv_intervals": ["15m"]}}
+    collected = collect_core(params)
+    bars = collected.intraday
+    assert set(bars["interval"]) == {"15m"} and bars["date"].min() == pd.Timestamp("2022-12-01")
+    assert bars["date"].nunique() == 22 and len(bars) == 22 * 25
+    assert collected.intraday_warnings == []
+    off = collect_core({**params, "intraday": {"enabled": False}})
+    assert off.intraday.empty
