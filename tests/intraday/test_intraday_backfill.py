@@ -9,7 +9,7 @@ from aegismatrix.pipelines.seller.intraday_ranges import backfill_intraday_signa
 
 def test_clock_times_from_yaml_and_the_command_line():
     assert clock_times(["11:00", "13:00"]) == ["11:00", "13:00"]
-    assert clock_times("11:00;13:00") == ["11:00", "13:00"]  # kedro --params splits on commas
+    assert clock_times(["11:00;13:00"]) == ["11:00", "13:00"]  # kedro --params splits on commas
     assert clock_times(660) == ["11:00"]  # YAML 1.1 reads an unquoted 11:00 as 660 minutes
     assert clock_times(None) == []
     with pytest.raises(ValueError, match="HH:MM"):
