@@ -55,3 +55,15 @@ def seller_params() -> dict:
                               "strike_step": 50,
                               "dte_buckets": [1, 2, 3, 4, 5, 6, 8, 11, 16, 21], "min_history": 5,
                               "prior_multiplier": 1.5, "ladder_strikes": 4}}
+
+
+@pytest.fixture(scope="session")
+def ranges_11_13(bars, daily) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """intraday_ranges at 11:00 and 13:00 on the synthetic sessions (computed once for the tests)."""
+    from aegismatrix.pipelines.seller.intraday_ranges import intraday_ranges
+
+    params = {"safe_range": {"target_breach_probability": 0.10},
+              "expiry_ranges": {"underlying": "NIFTY", "n_weekly": 2, "include_monthly": True,
+                                "strike_step": 50, "dte_buckets": [1, 2, 3, 4, 5, 6, 8, 11, 16, 21],
+                                "min_history": 5, "prior_multiplier": 1.5, "ladder_strikes": 4}}
+    return intraday_ranges(daily, bars, params, ["11:00", "13:00"])

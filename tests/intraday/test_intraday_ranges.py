@@ -37,8 +37,8 @@ def test_spot_is_the_last_completed_bar_and_daily_inputs_the_last_completed_sess
     assert later["spot"] == one["spot"] and later["rest_high"] == one["rest_high"]
 
 
-def test_ranges_are_centred_on_the_live_spot_with_fractional_time(bars, daily, seller_params):
-    signals, ladder = intraday_ranges(daily, bars, seller_params, ["11:00", "13:00"])
+def test_ranges_are_centred_on_the_live_spot_with_fractional_time(ranges_11_13):
+    signals, ladder = ranges_11_13
     row = signals[(signals["date"] == "2022-03-15") & (signals["time"] == "11:00")
                   & (signals["expiry_kind"] == "weekly") & (signals["expiry_rank"] == 1)].iloc[0]
     assert row["expiry"] == pd.Timestamp("2022-03-17") and row["trading_days"] == 3
@@ -57,10 +57,11 @@ def test_ranges_are_centred_on_the_live_spot_with_fractional_time(bars, daily, s
     assert calls["p_touch"].is_monotonic_decreasing
 
 
-def test_expiry_day_outcomes_come_from_the_rest_of_the_day(bars, daily, seller_params):
-    signals, _ = intraday_ranges(daily, bars, seller_params, ["13:00"])
+def test_expiry_day_outcomes_come_from_the_rest_of_the_day(bars, daily, ranges_11_13):
+    signals, _ = ranges_11_13
     day = pd.Timestamp("2022-03-17")  # a Thursday weekly expiry
-    row = signals[(signals["date"] == day) & (signals["expiry"] == day)].iloc[0]
+    at_13 = signals[signals["time"] == "13:00"]
+    row = at_13[(at_13["date"] == day) & (at_13["expiry"] == day)].iloc[0]
     assert row["remaining_sessions"] == pytest.approx(150 / 375) and row["trading_days"] == 1
     rest = bars[(bars["date"] == day) & (bars["timestamp"] >= day + pd.Timedelta("13:00:00"))]
     touched = rest["high"].max() > row["upper"] or rest["low"].min() < row["lower"]
@@ -85,8 +86,8 @@ def test_calibration_is_causal(bars, daily, seller_params):
     assert short.loc[short["expiry"] > cut, "touched"].isna().all()
 
 
-def test_calibration_summary_per_time_and_expiry(bars, daily, seller_params):
-    signals, _ = intraday_ranges(daily, bars, seller_params, ["11:00", "13:00"])
+def test_calibration_summary_per_time_and_expiry(ranges_11_13, seller_params):
+    signals, _ = ranges_11_13
     summary = intraday_range_calibration(signals, seller_params)
     weekly = summary["times"]["11:00"]["weekly_1"]
     closed = signals[(signals["time"] == "11:00") & (signals["expiry_kind"] == "weekly")

@@ -172,8 +172,10 @@ def intraday_ranges(market_daily: pd.DataFrame, market_intraday: pd.DataFrame, s
     target = float(seller_params["safe_range"]["target_breach_probability"])
     rows = _with_ratios(instants(market_intraday, market_daily, times, interval), market_daily, params)
     calibrate = {"known": "known_at", "query": "decision_at"}
+    slim = rows[["time", "dte_bucket", "decision_at", "expiry", "known_at", "spot", "move", "max_ratio",
+                 "up_ratio", "down_ratio", "terminal_ratio"]]  # the calibration's columns: ~3x faster groups
     parts = [_calibrate(group, _pool(group, ("decision_at", "expiry")), target, params, **calibrate)
-             for _, group in rows.groupby(["time", "dte_bucket"])]
+             for _, group in slim.groupby(["time", "dte_bucket"])]
     out = rows.join(pd.concat(parts))
     out["implied_move_points"] = rows["move"] * rows["spot"]
     out["move_since_close"] = rows["spot"] - rows["prev_close"]
