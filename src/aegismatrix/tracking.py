@@ -8,6 +8,11 @@ to the MLflow run id, so inference and backfill record in the ledger which MLflo
 served. mlflow is imported only after a training run (never on the inference path). kedro-mlflow was not used:
 it works with Kedro 1.7 but its entry-point hook and CLI import mlflow at every Kedro start
 (docs/track_record.md).
+
+Tracking is best-effort: it never blocks or fails a release. A server URI is probed first
+(`tracking.timeout_s`, default 5 s) and MLflow's own HTTP client gets that timeout and no retries (its
+defaults retried for minutes); any failure is logged as a warning (URL without its password) and the run
+goes on, without an index entry.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ import json
 import logging
 import os
 import re
+import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 from kedro.framework.hooks import hook_impl
 
@@ -25,6 +32,11 @@ logger = logging.getLogger(__name__)
 MODEL = re.compile(r"^(?P<ns>[^.]+\.[^.]+)\.model$")
 METRICS = re.compile(r"^(?P<ns>[^.]+\.[^.]+)\.metrics$")
 MAX_PARAM_LENGTH = 6000  # MLflow's limit per parameter value
+DEFAULT_TIMEOUT_S = 5.0
+
+
+class TrackingUnavailable(RuntimeError):
+    """The tracking server cannot be reached within the timeout."""
 
 
 def flatten(tree: Any, prefix: str = "") -> dict[str, str]:
@@ -96,7 +108,12 @@ class MlflowTrackingHooks:
         uri = config["tracking_uri"]
         if "://" not in uri and run_params.get("project_path"):  # a relative folder lives in the project
             config = {**config, "tracking_uri": os.path.join(run_params["project_path"], uri)}
-        run_id = log_training_run(config, run_params, self._params, self._metrics, sorted(self._models))
+        try:
+            run_id = log_training_run(config, run_params, self._params, self._metrics, sorted(self._models))
+        except Exception as error:  # best-effort: an outage never blocks the release (issue 26 defect 3)
+            logger.warning("tracking: MLflow run not logged in %s (%s: %s); the run and its release go on",
+                           _safe(config["tracking_uri"]), type(error).__name__, _safe(str(error)))
+            return
         _update_index(
             catalog,
             run_params["run_id"],
@@ -134,6 +151,11 @@ def log_training_run(
     ):  # a local folder: MLflow 3.17's file store is in maintenance mode and refuses without this
         os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
         os.makedirs(uri, exist_ok=True)
+    timeout = float(config.get("timeout_s") or DEFAULT_TIMEOUT_S)
+    check_reachable(uri, timeout)
+    # MLflow's HTTP client retries with backoff for minutes by default
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(int(max(timeout, 1))))
     import mlflow
 
     mlflow.set_tracking_uri(uri)
@@ -163,6 +185,26 @@ def log_training_run(
         uri,
     )
     return run.info.run_id
+
+
+def check_reachable(uri: str, timeout: float) -> None:
+    """For an http(s) tracking server: one TCP connection within `timeout` s, else TrackingUnavailable."""
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https"):
+        return
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=timeout).close()
+    except OSError as error:
+        raise TrackingUnavailable(f"{parts.hostname}:{port} unreachable within {timeout:g} s ({error})") \
+            from None
+
+
+def _safe(text: str) -> str:
+    """A URL (or a message holding one) without passwords, for logs."""
+    from aegismatrix.ledger.db import redact
+
+    return redact(text)
 
 
 def _update_index(catalog, save_version: str, entry: dict) -> None:

@@ -109,3 +109,58 @@ def test_serving_run_keeps_per_model_intermediates_in_memory_and_reads_saved_one
     ServingMemoryHooks().before_pipeline_run({}, serving + Pipeline([Node(lambda: 0, None, "toy.m.model")]),
                                              training)
     assert isinstance(training.get("toy.m.predictions"), ParquetDataset)  # a run that trains saves everything
+
+
+def test_a_release_naming_a_missing_model_version_fails_instead_of_serving_a_baseline(tmp_path, monkeypatch):
+    """Issue 26 defect 5: like --load-versions, a release naming a version not on disk stops the run."""
+    from aegismatrix.releases.hooks import ReleaseError, ReleaseHooks
+    from aegismatrix.releases.manifest import publish_release
+
+    monkeypatch.chdir(tmp_path)
+    version = "2026-01-01T00.00.00.000Z"
+    publish_release(version, {"toy.m.model": version}, ["toy"])  # its bundle was deleted afterwards
+    catalog = DataCatalog({f"toy.{m}.model": ModelBundleDataset(filepath=str(tmp_path / "models" / m),
+                                                                version=Version(None, None)) for m in "mn"})
+    pipeline = _uses("toy.m.model", "toy.n.model", VERSIONS_DATASET)
+    run_params = {"load_versions": {}, "run_id": "2026-02-01T00.00.00.000Z"}
+    ReleaseHooks().before_pipeline_run(run_params, pipeline, catalog)
+    with pytest.raises(ReleaseError, match=f"release {version} names toy.m.model version {version}"):
+        MissingModelHooks().before_pipeline_run(run_params, pipeline, catalog)
+
+
+def _trained_bundle(tmp_path, last_date: str) -> ModelBundleDataset:
+    folder = str(tmp_path / "models" / "t")
+    meta = {"data_provenance": {"symbols": {"nifty50": {"last_date": last_date}}}}
+    ModelBundleDataset(filepath=folder, version=Version(None, "2026-01-01T00.00.00.000Z")).save(
+        {"meta": meta, "blobs": {}})
+    return ModelBundleDataset(filepath=folder, version=Version(None, None))
+
+
+@pytest.mark.parametrize("start, message", [
+    (None, "backfill.start is required"),
+    ("01-02-2023", "backfill.start='01-02-2023' is not an ISO date"),
+    ("2022-12-30", "backfill.start=2022-12-30 is inside the training data of toy.t"),
+])
+def test_backfill_start_is_checked_before_the_run(tmp_path, start, message):
+    """Issue 26 item 8: a bad or in-sample backfill.start failed only after every engine had run."""
+    from aegismatrix.ledger.serve import BackfillRefused
+
+    catalog = DataCatalog({"toy.t.model": _trained_bundle(tmp_path, "2022-12-30"),
+                           "params:backfill": MemoryDataset({"start": start, "end": None})})
+    with pytest.raises(BackfillRefused, match=message):
+        MissingModelHooks().before_pipeline_run({"load_versions": {}},
+                                                _uses("toy.t.model", "params:backfill"), catalog)
+    catalog["params:backfill"] = MemoryDataset({"start": "2023-01-02", "end": None})
+    MissingModelHooks().before_pipeline_run({"load_versions": {}}, _uses("toy.t.model", "params:backfill"),
+                                            catalog)
+
+
+def test_inference_is_offered_the_end_of_the_served_models_training_data(tmp_path):
+    from aegismatrix.pipelines.inference.hooks import TRAINING_END_DATASET
+
+    catalog = DataCatalog({"toy.t.model": _trained_bundle(tmp_path, "2022-12-30"),
+                           "toy.u.model": ModelBundleDataset(filepath=str(tmp_path / "u"),
+                                                             version=Version(None, None))})
+    pipeline = _uses("toy.t.model", "toy.u.model", TRAINING_END_DATASET)
+    MissingModelHooks().before_pipeline_run({"load_versions": {}}, pipeline, catalog)
+    assert catalog.load(TRAINING_END_DATASET) == {"date": "2022-12-30", "namespace": "toy.t"}

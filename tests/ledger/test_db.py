@@ -181,3 +181,20 @@ def test_a_ledger_write_imports_no_sqlalchemy(tmp_path):
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split("\n")[:2] == ["1 1", "[]"]
+
+
+def test_a_password_in_the_url_query_never_reaches_a_log_line(caplog):
+    """Issue 26 item 8: `?password=` was logged in clear (only user:password@ was masked)."""
+    from kedro.io.core import DatasetError
+
+    from aegismatrix.datasets.ledger import SignalLedgerDataset
+
+    url = "postgresql+psycopg://aegis@127.0.0.1:1/aegis?sslmode=disable&password=s3cret&connect_timeout=1"
+    assert _safe(url) == (
+        "postgresql+psycopg://aegis@127.0.0.1:1/aegis?sslmode=disable&password=***&connect_timeout=1"
+    )
+    assert "s3cret" not in db.redact(f"could not open {url} (PGPASSWORD=x)")
+    dataset = SignalLedgerDataset(url=url)
+    with caplog.at_level("DEBUG"), pytest.raises(DatasetError) as failed:
+        dataset.save({"run": {"run_id": "r", "kind": "inference"}, "rows": make_rows(DATES)})
+    assert "s3cret" not in str(dataset) + str(failed.value) + caplog.text

@@ -212,3 +212,47 @@ def test_direction_and_breakout_scores_against_their_baselines(market):
         0.01 + 0.8 * events["event_rate"]
     )  # mean((0.1 - y)^2) with y in {0, 1}
     assert events["auc"] == 0.5  # a constant probability ranks nothing
+
+
+def test_a_matured_move_interval_without_probability_scores_without_nan(market):
+    """Issue 26 defect 1: direction.move rows (no probability) once matured made the scorecard NaN."""
+    close = market["close"]
+    move = pd.DataFrame({"date": market["date"], "horizon_days": 1, "model_source": "baseline",
+                         "expected_abs_move_points": close * 0.006, "move_lower_points": close * 0.001,
+                         "move_upper_points": close * 0.012})
+    spec = {"frame": "direction_signals", "signal": "direction.move", "horizon_days_column": "horizon_days",
+            "value": "expected_abs_move_points", "lower": "move_lower_points", "upper": "move_upper_points"}
+    rows = ledger_rows({"direction_signals": move}, [spec], market["date"], "close")
+    card = build_scorecard(rows, market, PARAMS, range_target=0.1)
+    json.dumps(card, allow_nan=False)
+    assert "direction.move/1d" not in card["ranges"] and card["drift_flags"] == []
+    block = card["moves"]["direction.move/1d"]
+    realised = (close.shift(-1) - close).abs().iloc[:-1]
+    served = move.iloc[:-1]
+    inside = (realised >= served["move_lower_points"]) & (realised <= served["move_upper_points"])
+    assert block["n_matured"] == len(market) - 1 and block["n_pending"] == 1
+    assert block["coverage"] == pytest.approx(inside.mean(), rel=1e-12)
+    assert block["mean_abs_error_points"] == pytest.approx(
+        (realised - move["expected_abs_move_points"].iloc[:-1]).abs().mean(), rel=1e-9)
+    assert "mean_probability" not in block and "brier" not in block
+
+
+def test_no_scorecard_number_is_nan_when_served_probabilities_are_null(market):
+    """A range row served with a null probability is scored without NaN (never a silent number)."""
+    frame = _seller_frame(market, 0.012).assign(p5=np.nan)
+    rows = ledger_rows({"seller_signals": frame}, SPECS, market["date"], "close")
+    card = build_scorecard(rows, market, PARAMS, range_target=None)
+    json.dumps(card, allow_nan=False)
+    assert card["ranges"]["seller.safe_range/5d"]["mean_breach_probability"] is None
+
+
+def test_in_sample_rows_are_counted_never_scored(market):
+    """Issue 26 defect 4: inference rows inside the training data were scored like live ones."""
+    frame = _seller_frame(market, 0.012)
+    rows = ledger_rows({"seller_signals": frame}, SPECS, market["date"], "close")
+    live = build_scorecard(rows.assign(kind="inference"), market, PARAMS, range_target=0.1)
+    early = rows["as_of_date"] < market["date"].iloc[100]
+    flagged = rows.assign(kind=np.where(early, "in_sample", "backfill"))
+    card = build_scorecard(flagged, market, PARAMS, range_target=0.1)
+    assert card["in_sample_rows"] == 3 * 100 and card["ledger_rows"] == len(rows)
+    assert card["n_matured_5d"] == live["n_matured_5d"] - 100

@@ -88,3 +88,55 @@ def test_runs_without_models_are_not_tracked(tmp_path):
     hooks.after_dataset_saved("seller.trap.metrics", METRICS, None)
     hooks.after_pipeline_run(run_params, None, None, catalog)
     assert "mlflow_releases" not in dict(catalog) and not (tmp_path / "mlruns").exists()
+
+
+def _failed_tracking(tmp_path, uri: str, caplog) -> tuple[_Catalog, float]:
+    """Run the hook against a tracking URI that cannot take the run; returns the catalog and the seconds."""
+    import threading
+    import time
+
+    hooks, catalog = MlflowTrackingHooks(), _Catalog()
+    context = _Context()
+    context.params = {**_Context.params, "tracking": {**_Context.params["tracking"], "tracking_uri": uri,
+                                                      "timeout_s": 2}}
+    hooks.after_context_created(context)
+    run_params = {"run_id": "v1", "pipeline_names": ["seller"], "project_path": str(tmp_path)}
+    hooks.before_pipeline_run(run_params, None, catalog)
+    hooks.after_dataset_saved("seller.trap.model", {"meta": {}}, None)
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            hooks.after_pipeline_run(run_params, None, None, catalog)
+        except BaseException as error:  # noqa: BLE001 - the test reports whatever escaped the hook
+            errors.append(error)
+
+    start = time.monotonic()
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive(), "the tracking hook blocked the run for more than 30 s"
+    assert not errors, f"the tracking hook failed the run: {errors[0]!r}"
+    return catalog, time.monotonic() - start
+
+
+def test_an_unreachable_tracking_server_costs_seconds_and_never_fails_the_run(tmp_path, caplog):
+    """Issue 26 defect 3: an MLflow outage cost 4.5 minutes of retries, then exit 1 and no release."""
+    pytest.importorskip("mlflow")
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with caplog.at_level("WARNING", logger="aegismatrix.tracking"):
+        catalog, seconds = _failed_tracking(tmp_path, f"http://user:secret@127.0.0.1:{port}", caplog)
+    assert seconds < 10 and "mlflow_releases" not in dict(catalog)
+    assert "not logged" in caplog.text and "secret" not in caplog.text
+
+
+def test_an_unwritable_tracking_folder_never_fails_the_run(tmp_path, caplog):
+    pytest.importorskip("mlflow")
+    (tmp_path / "a_file").write_text("not a folder")
+    with caplog.at_level("WARNING", logger="aegismatrix.tracking"):
+        catalog, _ = _failed_tracking(tmp_path, str(tmp_path / "a_file" / "mlruns"), caplog)
+    assert "not logged" in caplog.text and "mlflow_releases" not in dict(catalog)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from aegismatrix.ledger.store import SignalLedger
 from aegismatrix.market.synthetic import synthetic_market_daily
 
 pytestmark = pytest.mark.e2e
@@ -81,6 +82,15 @@ def test_overlapping_inference_runs_publish_self_consistent_payloads(tmp_path, c
             assert 0.7 * spot < rng["lower"] < spot < rng["upper"] < 1.3 * spot
         assert payload["data"]["provenance"]["nifty50"]["last_date"] == payload["data_as_of"]
         assert payload["data"]["provenance"]["nifty50"]["origin"] == "csv:nifty50.csv"
+    # issue 26: whichever run finishes last, the newer data stays published and both runs are recorded
+    published = json.loads((project / "data" / "07_model_output" / "aegismatrix.json").read_text())
+    assert published["data_as_of"] == "2022-12-30"
+    ledger = SignalLedger(f"duckdb:///{project / 'data' / '09_ledger' / 'ledger.duckdb'}")
+    try:
+        recorded = set(ledger.read_table("ledger_runs")["data_as_of"].astype(str))
+    finally:
+        ledger.close()
+    assert recorded == {"2022-12-30", "2022-12-23"}
 
 
 def _model_versions(project: Path, engine: str) -> set[str]:

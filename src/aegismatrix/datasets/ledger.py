@@ -3,14 +3,14 @@
 `SignalLedgerDataset` loads every ledger row as a frame and saves `{"run": {...}, "rows": frame}` as one
 transactional, keep-first append (rules in `aegismatrix.ledger.store`). `filepath` names a DuckDB file
 (default); `url` (or `credentials: {url}`) a database instead, e.g.
-`postgresql+psycopg://user:pass@host:port/db`.
+`postgresql+psycopg://user:pass@host:port/db`. `lock_timeout_s`: how long a DuckDB file held by another
+process is waited for before the run fails naming it (default 30 s).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +29,19 @@ class SignalLedgerDataset(AbstractDataset[dict, pd.DataFrame]):
         url: str | None = None,
         credentials: dict | None = None,
         metadata: dict | None = None,
+        lock_timeout_s: float | None = None,
     ):
         # `filepath` (a DuckDB file, made absolute by Kedro) unless a database URL is given
         self._url = (credentials or {}).get("url") or url or f"duckdb:///{filepath}"
         if not (credentials or {}).get("url") and not url and not filepath:
             raise ValueError("signal_ledger needs a DuckDB `filepath` or a database `url`")
         self.metadata = metadata
+        self._lock_timeout_s = lock_timeout_s  # how long a DuckDB file held by another process is waited for
 
     def _ledger(self):
         from aegismatrix.ledger.store import SignalLedger
 
-        return SignalLedger(self._url)
+        return SignalLedger(self._url, self._lock_timeout_s)
 
     def load(self) -> pd.DataFrame:
         ledger = self._ledger()
@@ -77,8 +79,8 @@ def _safe(url: str) -> str:
 
 
 class OptionalJSONDataset(AbstractDataset[Any, Any]):
-    """A plain (unversioned) JSON file that loads None while it does not exist; saves are temp file +
-    os.replace.
+    """A plain (unversioned) JSON file that loads None while it does not exist; saves are atomic
+    (`write_text_atomic`: a unique temp file in the same folder, fsync, os.replace).
 
     Not a versioned dataset on purpose: a live report (the scorecard) or an index (MLflow releases) is one
     file that every run reads at its newest, never pinned to a training release.
@@ -95,10 +97,10 @@ class OptionalJSONDataset(AbstractDataset[Any, Any]):
         return json.loads(self._path.read_text())
 
     def save(self, data: Any) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._path.with_name(f".{self._path.name}.tmp")
-        tmp.write_text(json.dumps(data, indent=self._indent, allow_nan=False, default=str))
-        os.replace(tmp, self._path)
+        from aegismatrix.releases.manifest import write_text_atomic
+
+        # serialised first (NaN refused: nothing written); then a unique temp name, fsync, os.replace
+        write_text_atomic(self._path, json.dumps(data, indent=self._indent, allow_nan=False, default=str))
 
     def _exists(self) -> bool:
         return self._path.exists()

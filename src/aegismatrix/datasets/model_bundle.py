@@ -26,6 +26,8 @@ from kedro.io.core import (
     get_protocol_and_path,
 )
 
+from aegismatrix.releases.manifest import remove_stale_temps
+
 META_FILE = "meta.json"
 META_CHECKSUM = "meta_sha256"
 
@@ -91,6 +93,12 @@ class ModelBundleDataset(AbstractVersionedDataset[dict, dict]):
         verify_bundle(folder, meta, blobs)
         return {"meta": meta, "blobs": blobs}
 
+    def load_meta(self) -> dict:
+        """The bundle's metadata alone (no blobs, no checksum verification: `load` does that before
+        serving); for checks that need only dates, before a run."""
+        folder = Path(get_filepath_str(self._get_load_path(), self._protocol))
+        return json.loads((folder / META_FILE).read_text())
+
     def save(self, data: dict) -> None:
         folder = Path(get_filepath_str(self._get_save_path(), self._protocol))
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -100,6 +108,7 @@ class ModelBundleDataset(AbstractVersionedDataset[dict, dict]):
         # the digest covers what load will read back
         meta = json.loads(json.dumps(meta, default=_json_default))
         meta[META_CHECKSUM] = _meta_digest(meta)
+        remove_stale_temps(folder.parent, ".staging-*")  # what killed saves left
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder.parent))
         try:
             (staging / META_FILE).write_text(json.dumps(meta, indent=2, default=_json_default))

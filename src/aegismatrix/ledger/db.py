@@ -9,17 +9,27 @@ as `?sslmode=require` pass to libpq).
 `Database.begin()` opens a connection, runs one transaction (COMMIT on success, ROLLBACK on any error) and
 closes the connection, so no handle keeps a DuckDB file locked between runs. Only `duckdb:///:memory:` keeps
 its one connection until `close()`, since every new connection to it would be a new, empty database.
+
+A DuckDB file is locked by the one process that has it open and DuckDB does not wait for that lock: a
+connection is retried with backoff up to `lock_timeout_s` (the `signal_ledger` catalog entry, default 30 s),
+then `LedgerLockTimeout` names the file, the holder and the timeout.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+logger = logging.getLogger(__name__)
 
 MEMORY = ":memory:"
+DEFAULT_LOCK_TIMEOUT_S = 30.0
 BATCH_ROWS = 500  # rows per INSERT: 18 columns x 500 stays far below PostgreSQL's 65,535 bind parameters
 
 
@@ -45,13 +55,19 @@ def postgres_conninfo(url: str) -> str:
     return "postgresql://" + url.split("://", 1)[1]
 
 
+_USERINFO_PASSWORD = re.compile(r"(\w[\w+.-]*://[^:/@\s]*):([^@/\s]*)@")
+_SECRET_OPTION = re.compile(r"(?i)\b(password|passwd|pwd|secret|token|api_?key|access_key)=([^&\s'\"]+)")
+
+
+def redact(text: str) -> str:
+    """Text (a URL, an error message quoting one) with every password replaced by ***: `user:pw@` and
+    options such as `?password=` (no secret may reach a log line)."""
+    return _SECRET_OPTION.sub(r"\1=***", _USERINFO_PASSWORD.sub(r"\1:***@", text))
+
+
 def safe_url(url: str) -> str:
     """The URL with its password replaced by *** (for logs)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    return urlunsplit(parts._replace(netloc=f"{userinfo.split(':', 1)[0]}:***@{hostport}"))
+    return redact(url)
 
 
 class Connection:
@@ -88,11 +104,39 @@ class Connection:
         return bool(found[0][0])
 
 
+class LedgerLockTimeout(RuntimeError):
+    """Another process held the DuckDB ledger file for longer than the lock timeout."""
+
+
+def connect_waiting(path: str, config: dict, timeout_s: float):
+    """duckdb.connect, retried with backoff while another process holds the file's lock."""
+    import duckdb
+
+    deadline, pause, waited = time.monotonic() + timeout_s, 0.05, False
+    while True:
+        try:
+            return duckdb.connect(path, config=config)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            if time.monotonic() + pause > deadline:
+                raise LedgerLockTimeout(
+                    f"ledger {path}: another process still holds its lock after {timeout_s:g} s "
+                    f"(lock_timeout_s of the signal_ledger catalog entry): {error}"
+                ) from None
+            if not waited:
+                logger.info("ledger %s is locked by another process: waiting up to %g s", path, timeout_s)
+                waited = True
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+
+
 class Database:
     """Connections for one ledger URL; see the module docstring for their life cycle."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, lock_timeout_s: float | None = None):
         self.url, self.dialect = url, dialect_of(url)
+        self.lock_timeout_s = DEFAULT_LOCK_TIMEOUT_S if lock_timeout_s is None else float(lock_timeout_s)
         self._kept = None
         if self.dialect == "duckdb":
             path, _ = duckdb_target(url)
@@ -109,7 +153,7 @@ class Database:
 
         path, config = duckdb_target(self.url)
         if path != MEMORY:
-            return duckdb.connect(path, config=config)
+            return connect_waiting(path, config, self.lock_timeout_s)
         if self._kept is None:
             self._kept = duckdb.connect(MEMORY, config=config)
         return self._kept

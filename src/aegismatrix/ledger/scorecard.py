@@ -17,9 +17,13 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
+from aegismatrix.labels import forward_return
 from aegismatrix.ledger import outcomes as O
+from aegismatrix.ledger.serve import IN_SAMPLE
 
 CLASS_NAMES = {"DOWN": 0, "NEUTRAL": 1, "UP": 2}
+CLASS_KEYS = ("p_down", "p_neutral", "p_up")
+DEFAULT_MOVE_SIGNALS = ("direction.move",)  # lower/upper are move sizes in points (params: move_signals)
 
 
 def wilson(successes: float, n: int, level: float = 0.95) -> list[float] | None:
@@ -93,7 +97,7 @@ def range_block(
         "breach_rate": breaches / n if n else None,
         "breach_rate_ci95": wilson(breaches, n),
         "expire_beyond_rate": float(matured["expire_beyond"].mean()) if n else None,
-        "mean_breach_probability": float(matured["probability"].mean()) if n else None,
+        "mean_breach_probability": _mean_or_none(matured["probability"]),
         "target": target,
         "rolling": {
             str(w): rolling_series(matured["as_of_date"], matured["breach"], w) for w in params["windows"]
@@ -103,6 +107,39 @@ def range_block(
         name, matured["breach"], target if target is not None else block["mean_breach_probability"], params
     )
     return block
+
+
+def _mean_or_none(values: pd.Series) -> float | None:
+    """The mean of the known values; None when there are none (an all-null mean is NaN, never served)."""
+    known = pd.to_numeric(values, errors="coerce").dropna()
+    return float(known.mean()) if len(known) else None
+
+
+def move_block(scored: pd.DataFrame) -> dict:
+    """A move-size interval (points of |close(t+h) - close(t)|): how often the realised move fell inside it
+    and the mean absolute error of the expected move. No probability is served, so none is scored."""
+    m = scored[scored["state"] == "matured"].dropna(subset=["realised_move"]).sort_values("as_of_date")
+    n, realised = len(m), m["realised_move"]
+    inside = ((realised >= m["lower"]) & (realised <= m["upper"])).astype(float)
+    return {
+        "n_matured": n,
+        "n_pending": int((scored["state"] == "pending").sum()),
+        "coverage": float(inside.mean()) if n else None,
+        "coverage_ci95": wilson(float(inside.sum()), n),
+        "mean_abs_error_points": _mean_or_none((m["value"] - realised).abs()),
+    }
+
+
+def realised_moves(market: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
+    """Per row: |close(t+h) - close(t)| in index points (labels.forward_return); NaN while pending."""
+    out = pd.Series(np.nan, index=rows.index)
+    pos = pd.DatetimeIndex(market["date"]).normalize().get_indexer(pd.DatetimeIndex(rows["as_of_date"]))
+    days = pd.to_numeric(rows["horizon_days"], errors="coerce")
+    for h in sorted(days.dropna().unique()):
+        pick = ((days == h) & (pos >= 0)).to_numpy()
+        points = (market["close"] * forward_return(market, int(h))).abs().to_numpy()
+        out[pick] = points[pos[pick]]
+    return out
 
 
 def _qlike(forecast: np.ndarray, realised: np.ndarray) -> float:
@@ -160,13 +197,14 @@ def vol_block(scored: pd.DataFrame, params: dict) -> dict:
 def direction_block(scored: pd.DataFrame) -> dict:
     """Log-loss and accuracy of the served class probabilities next to the class prior of the matured rows."""
     m = scored[(scored["state"] == "matured")].dropna(subset=["realised_class"])
-    if not len(m):
-        return {"n_matured": 0, "n_pending": int((scored["state"] == "pending").sum())}
     served = m["extra"].map(json.loads)
     probs = np.stack(
-        [served.map(lambda e, key=k: e[key]).to_numpy(dtype=float) for k in ("p_down", "p_neutral", "p_up")],
-        1,
-    )
+        [served.map(lambda e, key=k: e.get(key)).to_numpy(dtype=float) for k in CLASS_KEYS], 1
+    ).reshape(len(m), 3)
+    known = np.isfinite(probs).all(axis=1)  # a row served without class probabilities is not scored
+    m, probs = m[known], probs[known]
+    if not len(m):
+        return {"n_matured": 0, "n_pending": int((scored["state"] == "pending").sum())}
     y = m["realised_class"].to_numpy(dtype=int)
     prior = np.bincount(y, minlength=3) / len(y)
     eps = 1e-12
@@ -219,8 +257,19 @@ def generated_at() -> str:
 def _range_groups(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Range rows by `signal/horizon`; expiry rows of a signal pooled as `signal/expiry`."""
     ranged = rows[rows["lower"].notna() & rows["upper"].notna()]
+    if ranged.empty:
+        return {}
     key = ranged["signal"] + "/" + np.where(ranged["expiry"].notna(), "expiry", ranged["horizon"])
     return dict(list(ranged.groupby(key)))
+
+
+def _moves(rows: pd.DataFrame, market: pd.DataFrame) -> dict:
+    return {
+        key: move_block(
+            group.assign(state=O.maturity(market, group), realised_move=realised_moves(market, group))
+        )
+        for key, group in _range_groups(rows).items()
+    }
 
 
 def _events(rows: pd.DataFrame, market: pd.DataFrame, params: dict) -> dict:
@@ -252,8 +301,13 @@ def build_scorecard(
     """Every scored block from the ledger rows and the market, plus the headline numbers and the drift
     flags."""
     market = market_daily.sort_values("date").reset_index(drop=True)
+    in_sample = (rows["kind"] == IN_SAMPLE).to_numpy() if "kind" in rows else np.zeros(len(rows), bool)
+    rows = rows[~in_sample]  # predictions on their own training data are recorded, never scored
+    # a move interval bounds the size of the move in points, not the price: scored as a move, not a range
+    is_move = rows["signal"].isin(params.get("move_signals", DEFAULT_MOVE_SIGNALS))
+    moves, rows_ranged = _moves(rows[is_move], market), rows[~is_move]
     ranges = {}
-    for key, group in _range_groups(rows).items():
+    for key, group in _range_groups(rows_ranged).items():
         scored = group.assign(state=O.maturity(market, group)).join(O.range_outcomes(market, group))
         ranges[key] = range_block(key, group, scored, range_target, params)
     vol_rows = rows[rows["signal"] == params["vol_signal"]]
@@ -265,7 +319,8 @@ def build_scorecard(
     flags = [b["drift"] for b in [*ranges.values(), *events.values()] if b.get("drift")]
     card = {
         "generated_at": generated_at(),
-        "ledger_rows": len(rows),
+        "ledger_rows": len(rows) + int(in_sample.sum()),
+        "in_sample_rows": int(in_sample.sum()),
         "market_last_date": str(market["date"].iloc[-1].date()) if len(market) else None,
         "first_as_of": str(rows["as_of_date"].min().date()) if len(rows) else None,
         "last_as_of": str(rows["as_of_date"].max().date()) if len(rows) else None,
@@ -279,9 +334,27 @@ def build_scorecard(
     card.update(
         ranges=ranges,
         volatility=vol,
+        moves=moves,
         direction=_direction(rows, market, params),
         events=events,
         drift_flags=flags,
         drifting=[f["signal"] for f in flags if f["drifting"]],
     )
+    check_finite(card)
     return card
+
+
+class ScorecardError(ValueError):
+    """A scorecard number is NaN or infinite (a bug upstream: never saved, never served)."""
+
+
+def check_finite(tree, path: str = "scorecard") -> None:
+    """Raise ScorecardError naming the first non-finite number, before the JSON save fails without a name."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            check_finite(value, f"{path}.{key}")
+    elif isinstance(tree, list):
+        for i, value in enumerate(tree):
+            check_finite(value, f"{path}[{i}]")
+    elif isinstance(tree, float) and not np.isfinite(tree):
+        raise ScorecardError(f"{path} is {tree}: the scorecard never stores a non-finite number")

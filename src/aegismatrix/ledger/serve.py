@@ -1,10 +1,17 @@
 """Nodes shared by `inference` and `backfill`: what was served becomes a ledger append (saved by
-`signal_ledger`)."""
+`signal_ledger`).
+
+Inference records BEFORE it publishes (issue 26 defect 2): `record_served` also returns a receipt that the
+publish node waits for, so a payload is published only once the ledger holds it. Rows dated inside a served
+model's training data are in-sample (issue 26 defect 4): an inference run records them as
+`kind = in_sample` with a warning, and the scorecard never scores them; a backfill refuses them.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from datetime import date
 
 import pandas as pd
 
@@ -14,6 +21,9 @@ logger = logging.getLogger(__name__)
 
 FRAME_SUFFIXES = ("_signals",)
 EXTRA_FRAMES = ("seller_expiry_ranges",)  # per-expiry frames are ledgered too when the engine produces them
+
+
+IN_SAMPLE = "in_sample"  # ledger kind of inference rows dated inside a served model's training data
 
 
 class BackfillRefused(ValueError):
@@ -51,14 +61,48 @@ def record_served(
     mlflow_releases: dict | None,
     params: dict,
     decision_time: str,
+    training_end: dict | None = None,
     **frames: pd.DataFrame,
-) -> dict:
-    """The latest row of every signal frame (what the published payload served) as one ledger append."""
+) -> tuple[dict, dict]:
+    """(the ledger append of the latest row of every signal frame, i.e. what the payload serves; a receipt
+    the publish node waits for). `training_end`: {date, namespace} of the served models' training data."""
     versions = model_versions or {}
     rows = ledger_rows(frames, params["signals"], "latest", decision_time, versions, mlflow_releases)
-    logger.info("ledger: %d served rows for %s", len(rows), payload["data_as_of"])
-    run = _run("inference", payload["data_as_of"], data_provenance, versions, mlflow_releases, decision_time)
-    return {"run": {**run, "release": _release_id(payload)}, "rows": rows}
+    kind, rows = _in_sample_check(rows, payload["data_as_of"], training_end or {})
+    logger.info("ledger: %d served rows for %s (%s)", len(rows), payload["data_as_of"], kind)
+    run = _run(kind, payload["data_as_of"], data_provenance, versions, mlflow_releases, decision_time)
+    receipt = {"run_id": run["run_id"], "kind": kind, "rows": len(rows), "data_as_of": payload["data_as_of"]}
+    return {"run": {**run, "release": _release_id(payload)}, "rows": rows}, receipt
+
+
+def _in_sample_check(rows: pd.DataFrame, as_of, training_end: dict) -> tuple[str, pd.DataFrame]:
+    """(`inference` or `in_sample`, rows): a run dated inside the training data is recorded flagged; rows of
+    an out-of-sample run that are older (a stale frame) and in-sample are left out."""
+    trained_to, ns = (
+        pd.Timestamp(training_end["date"]) if training_end.get("date") else None,
+        training_end.get("namespace"),
+    )
+    if trained_to is None or rows.empty:
+        return "inference", rows
+    if pd.Timestamp(as_of) <= trained_to:
+        logger.warning(
+            "ledger: inference for %s is inside the training data of %s (trained on data to %s): recorded "
+            "as kind=%s, never scored; serve models trained before the dates you infer on",
+            pd.Timestamp(as_of).date(),
+            ns,
+            trained_to.date(),
+            IN_SAMPLE,
+        )
+        return IN_SAMPLE, rows
+    inside = pd.to_datetime(rows["as_of_date"]) <= trained_to
+    if inside.any():
+        logger.warning(
+            "ledger: %d served rows dated up to %s are inside the training data of %s: not recorded",
+            int(inside.sum()),
+            trained_to.date(),
+            ns,
+        )
+    return "inference", rows[~inside.to_numpy()].reset_index(drop=True)
 
 
 def _release_id(payload: dict) -> str | None:
@@ -82,6 +126,39 @@ def training_data_end(models: dict[str, dict | None]) -> tuple[pd.Timestamp | No
     return max(ends) if ends else (None, None)
 
 
+def _iso_date(params: dict, key: str) -> pd.Timestamp | None:
+    """`backfill.<key>` as a date; BackfillRefused naming the parameter and value unless it is ISO."""
+    value = params.get(key)
+    if value is None or value == "":
+        return None
+    text = value.isoformat()[:10] if isinstance(value, date) else str(value)  # YAML reads dates as dates
+    try:
+        return pd.Timestamp(date.fromisoformat(text))
+    except ValueError:
+        raise BackfillRefused(
+            f"backfill.{key}={value!r} is not an ISO date (YYYY-MM-DD), "
+            f"e.g. --params backfill.{key}=2021-01-04"
+        ) from None
+
+
+def check_backfill_window(
+    params: dict, trained_to: pd.Timestamp | None, ns: str | None
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(start, end) of a backfill: ISO dates, start required and after every served model's training data
+    (checked before the run by the inference hooks and again by the backfill node)."""
+    start, end = _iso_date(params, "start"), _iso_date(params, "end")
+    if start is None:
+        raise BackfillRefused("backfill.start is required, e.g. --params backfill.start=2021-01-04")
+    if trained_to is not None and start <= trained_to:
+        raise BackfillRefused(
+            f"backfill.start={start.date()} is inside the training data of {ns} (trained on data to "
+            f"{trained_to.date()}): those predictions are in-sample; start after {trained_to.date()}"
+        )
+    if end is not None and end < start:
+        raise BackfillRefused(f"backfill.end={end.date()} is before backfill.start={start.date()}")
+    return start, end if end is not None else pd.Timestamp.max
+
+
 def backfill_rows(
     model_versions: dict,
     data_provenance: dict,
@@ -94,16 +171,7 @@ def backfill_rows(
 ) -> dict:
     """Every date from `backfill.start` (to `backfill.end`) after all served models' training data, as one
     append."""
-    start = pd.Timestamp(params["start"]) if params.get("start") else None
-    if start is None:
-        raise BackfillRefused("backfill.start is required, e.g. --params backfill.start=2021-01-01")
-    trained_to, ns = training_data_end(models)
-    if trained_to is not None and start <= trained_to:
-        raise BackfillRefused(
-            f"backfill.start {start.date()} is inside the training data of {ns} (trained on data to "
-            f"{trained_to.date()}): those predictions are in-sample; start after {trained_to.date()}"
-        )
-    end = pd.Timestamp(params["end"]) if params.get("end") else pd.Timestamp.max
+    start, end = check_backfill_window(params, *training_data_end(models))
     dates = sorted(
         {d for f in frames.values() if f is not None for d in pd.to_datetime(f["date"]) if start <= d <= end}
     )

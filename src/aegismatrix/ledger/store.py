@@ -84,9 +84,9 @@ def _same(offered: pd.DataFrame, stored: pd.DataFrame) -> np.ndarray:
 class SignalLedger:
     """Append-only store of served signals; see the module docstring for the keep-first rule."""
 
-    def __init__(self, url: str = DEFAULT_URL):
+    def __init__(self, url: str = DEFAULT_URL, lock_timeout_s: float | None = None):
         self.url = url
-        self._db = Database(url)
+        self._db = Database(url, lock_timeout_s)
 
     def migrate(self) -> int:
         """Create or upgrade the tables; returns the schema version."""

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import math
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -170,8 +174,43 @@ def validate_payload(payload: dict[str, Any]) -> None:
         raise PayloadValidationError(errors)
 
 
-def publish_payload(payload: dict[str, Any], path: str | Path) -> Path:
+class OlderPayloadRefused(RuntimeError):
+    """The published file already holds a newer `data_as_of` than the payload offered."""
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Exclusive flock on the folder itself (no lock file beside the payload): check-then-replace is one
+    step for overlapping runs."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _published_as_of(path: Path) -> str | None:
+    """data_as_of of the published file; None when there is none (or it cannot be read: replace it)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("data_as_of")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def publish_payload(payload: dict[str, Any], path: str | Path, validate: bool = True) -> Path:
     """Validate, then write atomically (temp file in the same folder + os.replace); the old file survives
-    failures."""
-    validate_payload(payload)
-    return write_text_atomic(path, dumps(payload))
+    failures. A payload older (data_as_of) than the published one raises OlderPayloadRefused: a late
+    overlapping run never replaces newer data."""
+    if validate:
+        validate_payload(payload)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _folder_lock(target.parent):
+        published, offered = _published_as_of(target), to_jsonable(payload.get("data_as_of"))
+        if published and offered and str(offered) < str(published):
+            raise OlderPayloadRefused(
+                f"{target} already serves data_as_of {published}; this run's payload is for {offered} "
+                "(older): not published, the newer payload stays"
+            )
+        return write_text_atomic(target, dumps(payload))

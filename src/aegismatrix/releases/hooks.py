@@ -48,7 +48,7 @@ def _pin(catalog, name: str, dataset: AbstractVersionedDataset, load: str, save:
     dataset._clear_version_cache()
 
 
-def _release_param(catalog) -> str | None:
+def release_param(catalog) -> str | None:
     try:
         return catalog.load("params:release") if "params:release" in catalog else None
     except Exception:  # no parameters in a bare catalog
@@ -84,7 +84,7 @@ class ReleaseHooks:
         save_version = run_params.get("run_id")
         pinned = run_params.get("load_versions") or {}
         outputs = pipeline.all_outputs()
-        self._release = load_release(_release_param(catalog))
+        self._release = load_release(release_param(catalog))
         released = (self._release or {}).get("datasets") or {}
         for name in sorted(pipeline.datasets()):
             dataset = _versioned(catalog, name)

@@ -10,10 +10,13 @@ the new one, never half of one, and two training runs that finish together canno
 from __future__ import annotations
 
 import fcntl
+import glob
 import json
 import os
 import re
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,6 +26,7 @@ from typing import Any
 RELEASES_DIR = Path("data/06_models/releases")
 LATEST = "latest.json"
 VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}\.\d{2}\.\d{2}\.\d{3}Z$")
+STALE_TEMP_AGE_S = 600.0  # a temp file or staging folder this old belongs to a writer that was killed
 
 
 class ReleaseError(RuntimeError):
@@ -34,11 +38,30 @@ def write_json_atomic(path: str | Path, data: Any, indent: int | None = 2) -> Pa
     return write_text_atomic(path, json.dumps(data, indent=indent, default=str))
 
 
+def remove_stale_temps(folder: Path, pattern: str, max_age_s: float = STALE_TEMP_AGE_S) -> list[Path]:
+    """Remove what a killed writer left (temp files, staging folders) matching `pattern` in `folder`, once
+    older than `max_age_s` (a younger one may belong to a run writing now)."""
+    removed, now = [], time.time()
+    for leftover in folder.glob(pattern):
+        try:
+            if now - leftover.lstat().st_mtime < max_age_s:
+                continue
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink()
+        except FileNotFoundError:  # another run cleaned it first
+            continue
+        removed.append(leftover)
+    return removed
+
+
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write text to a temp file in the same folder, fsync, then os.replace (the old file survives
-    failures)."""
+    failures); temp files of killed earlier writers of the same file are removed."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(target.parent, f".{glob.escape(target.name)}.*.tmp")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -4,8 +4,12 @@ Before a run, every free input `<engine>.<model>.model` (loaded, not produced by
 version is replaced by a dataset that loads `None`; the template's `predict_frozen` then serves that model's
 primary baseline and says so (`model_source: baseline`). A missing `<engine>.<model>.metrics` loads as a
 `no_edge` stub. Versions pinned with `--load-versions` are never replaced: a pinned version that does not
-exist still fails loudly. The resolved version of every frozen model is offered to the run as
-`inference_model_versions` ({namespace: Kedro version timestamp or None}) when the pipeline asks for it.
+exist still fails loudly; so does a version the served release names (`ReleaseError`): a release that cannot
+be served as named stops the run instead of degrading to baselines. The resolved version of every frozen
+model is offered to the run as `inference_model_versions` ({namespace: Kedro version timestamp or None})
+when the pipeline asks for it, and the end of the served models' training data as `served_training_end`
+({date, namespace}, from each bundle's meta.json): inference flags rows inside it as in-sample, and a
+backfill's `backfill.start` is checked against it before the run starts (issue 26).
 """
 
 from __future__ import annotations
@@ -16,14 +20,19 @@ import re
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
-from kedro.io import AbstractDataset, CachedDataset, MemoryDataset
+from kedro.io import AbstractDataset, CachedDataset, DatasetError, MemoryDataset
 
+from aegismatrix.datasets.model_bundle import ModelBundleDataset
 from aegismatrix.datasets.replace import replace_dataset
+from aegismatrix.ledger.serve import check_backfill_window, training_data_end
+from aegismatrix.releases.hooks import release_param
+from aegismatrix.releases.manifest import ReleaseError, load_release
 
 logger = logging.getLogger(__name__)
 
 FROZEN = re.compile(r"^(?P<ns>[^.]+\.[^.]+)\.(?P<kind>model|metrics)$")
 VERSIONS_DATASET = "inference_model_versions"
+TRAINING_END_DATASET = "served_training_end"
 
 
 def _untrained_direction_ensemble(catalog) -> dict:
@@ -74,12 +83,23 @@ def _version(catalog, name: str) -> str | None:
         return None
 
 
+def _refuse_missing_released(release: dict | None, name: str) -> None:
+    """A dataset the served release names must be on disk: never serve a baseline in its place."""
+    released = (release or {}).get("datasets") or {}
+    if name in released:
+        raise ReleaseError(
+            f"release {release['release_id']} names {name} version {released[name]}, which is not on disk: "
+            "refusing to serve a baseline in its place; restore that version, retrain, or serve another "
+            "release (--params release=<id>, data/06_models/releases)")
+
+
 class MissingModelHooks:
     """Lets inference and reporting run when some models were never trained (see the module docstring)."""
 
     @hook_impl
     def before_pipeline_run(self, run_params: dict, pipeline, catalog) -> None:
         pinned = run_params.get("load_versions") or {}
+        release = load_release(release_param(catalog))  # ReleaseHooks (run before) pinned its versions
         versions: dict[str, str | None] = {}
         for name in sorted(pipeline.inputs()):
             match = FROZEN.match(name)
@@ -91,6 +111,7 @@ class MissingModelHooks:
                 versions[ns] = pinned.get(name) or (_version(catalog, name) if present else None)
             if present:
                 continue
+            _refuse_missing_released(release, name)
             params = catalog.load(f"params:{ns}") if f"params:{ns}" in catalog else {}
             logger.warning("%s has no stored version (never trained?): %s", name,
                            "its baseline is served" if kind == "model" else "treated as no_edge")
@@ -98,11 +119,36 @@ class MissingModelHooks:
                                                    else _missing_metrics(ns, params))
         for name in sorted(set(UNTRAINED) & pipeline.inputs()):
             if name not in pinned and not catalog.exists(name):
+                _refuse_missing_released(release, name)
                 logger.warning("%s has no stored version (never trained?): serving baselines without it",
                                name)
                 catalog[name] = MissingArtifactDataset(name, UNTRAINED[name](catalog))
         if VERSIONS_DATASET in pipeline.inputs():
             catalog[VERSIONS_DATASET] = MemoryDataset(versions)
+        _training_end_checks(pipeline, catalog)
+
+
+def _training_end_checks(pipeline, catalog) -> None:
+    """Offer the served models' training end to the run; check `backfill.start` against it up front."""
+    inputs = pipeline.inputs()
+    backfill = "params:backfill" in inputs
+    if TRAINING_END_DATASET not in inputs and not backfill:
+        return
+    metas = {}
+    for name in sorted(inputs):
+        match = FROZEN.match(name)
+        dataset = catalog.get(name) if match and match["kind"] == "model" else None
+        if isinstance(dataset, ModelBundleDataset):  # never-trained models load None: no training data
+            try:
+                metas[match["ns"]] = {"meta": dataset.load_meta()}
+            except (OSError, ValueError, DatasetError):  # a missing pinned version fails at its load, loudly
+                continue
+    trained_to, ns = training_data_end(metas)
+    if backfill:  # minutes before the backfill node would refuse it
+        check_backfill_window(catalog.load("params:backfill") or {}, trained_to, ns)
+    if TRAINING_END_DATASET in inputs:
+        catalog[TRAINING_END_DATASET] = MemoryDataset(
+            {"date": None if trained_to is None else str(trained_to.date()), "namespace": ns})
 
 
 def _saves_models(pipeline) -> bool:

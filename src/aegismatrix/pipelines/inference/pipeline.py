@@ -9,9 +9,10 @@ from kedro.pipeline import Node, Pipeline
 
 from aegismatrix.ledger.serve import ledger_frame_names, record_served
 from aegismatrix.modelling.template import template_inputs
+from aegismatrix.pipelines.inference.hooks import TRAINING_END_DATASET
 from aegismatrix.pipelines.seller.intraday_ranges import intraday_snapshot
 
-from . import nodes
+from . import nodes, publishing
 
 ENGINES = ("direction", "seller", "buyer")
 
@@ -44,9 +45,13 @@ def create_pipeline(**kwargs) -> Pipeline:
              name="intraday_snapshot"),  # issue 24: empty unless decision_time=intraday
         Node(nodes.assemble_inference_payload, _payload_inputs(pipe, engines, namespaces),
              "aegismatrix_payload_candidate", name="assemble_payload"),
-        Node(nodes.publish, ["aegismatrix_payload_candidate", "params:inference"], "aegismatrix_payload",
-             name="publish_payload"),
+        # record first, then publish (issue 26 defect 2, docs/track_record.md)
+        Node(publishing.check_for_publishing, "aegismatrix_payload_candidate", "aegismatrix_payload_checked",
+             name="check_payload"),
         _ledger_node(pipe),
+        Node(publishing.publish_recorded,
+             ["aegismatrix_payload_checked", "ledger_receipt", "params:inference"], "aegismatrix_payload",
+             name="publish_payload"),
     ])
 
 
@@ -79,11 +84,11 @@ def _payload_inputs(pipe: Pipeline, engines: dict, namespaces: list[str]) -> dic
 
 
 def _ledger_node(pipe: Pipeline) -> Node:
-    """After publishing: what was served becomes one keep-first ledger append (issue 15,
-    docs/track_record.md)."""
-    inputs = {"payload": "aegismatrix_payload", "model_versions": "inference_model_versions",
+    """Before publishing: what will be served becomes one keep-first ledger append (issue 15,
+    docs/track_record.md); its receipt gates the publish node."""
+    inputs = {"payload": "aegismatrix_payload_checked", "model_versions": "inference_model_versions",
               "data_provenance": "data_provenance", "mlflow_releases": "mlflow_releases",
-              "params": "params:ledger",
-              "decision_time": "params:decision_time"}
+              "params": "params:ledger", "decision_time": "params:decision_time",
+              "training_end": TRAINING_END_DATASET}
     inputs.update({name: name for name in ledger_frame_names(pipe.all_outputs())})
-    return Node(record_served, inputs, "signal_ledger", name="record_served_signals")
+    return Node(record_served, inputs, ["signal_ledger", "ledger_receipt"], name="record_served_signals")
