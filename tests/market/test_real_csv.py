@@ -63,4 +63,5 @@ def test_market_daily_spot_checks_and_provenance(ingested):
     # the index rows before the first VIX day are dropped
     assert market["date"].iloc[0] == pd.Timestamp("2008-03-04")
     assert prov["source"] == "csv" and prov["symbols"]["nifty50"]["last_date"] == "2022-12-30"
-    assert prov["symbols"]["nifty50"]["rows"] == 6511 and intraday.empty
+    assert prov["symbols"]["nifty50"]["rows"] == 6511
+    assert set(intraday["interval"]) == {"15m"}  # intraday/nifty50_15m.csv.gz (issue 24)

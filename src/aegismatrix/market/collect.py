@@ -10,6 +10,7 @@ import pandas as pd
 
 from aegismatrix.market.calendar import resolve_window
 from aegismatrix.market.ingest import Fetched, Resolver, synthetic_core, synthetic_symbols
+from aegismatrix.market.intraday_bars import csv_intraday
 from aegismatrix.market.overnight import collect_overnight
 from aegismatrix.market.sector import collect_sector
 from aegismatrix.market.sources import csv as csv_source
@@ -75,8 +76,8 @@ def _collect_index_pair(params: dict[str, Any], session: Any = None, sleep: Any 
     mode, seed = resolver.mode, resolver.seed
     log.info("data_ingestion: source=%s window %s .. %s", mode, start.date(), end.date())
     if mode == "csv":
-        return Collected({k: resolver.csv(k, t) for k, t in symbols.items()}, empty_intraday(),
-                         ["csv source has no intraday bars"], start, end)
+        return Collected({k: resolver.csv(k, t) for k, t in symbols.items()},
+                         *_csv_intraday(params, index_key, start, end), start, end)
     fetched = {} if mode == "synthetic" else {k: resolver.daily(k, t) for k, t in symbols.items()}
     if mode == "synthetic" or fetched[index_key] is None or fetched[vix_key] is None:
         core = synthetic_core(symbols, index_key, vix_key, start, end, seed)
@@ -101,6 +102,15 @@ def _fallback_warning(core: dict[str, Fetched], failures: dict[str, str], seed: 
     log.warning("data_ingestion: %s", message)
     for fetched in core.values():
         fetched.warnings.append(message)
+
+
+def _csv_intraday(params: dict[str, Any], index_key: str, start: pd.Timestamp,
+                  end: pd.Timestamp) -> tuple[pd.DataFrame, list[str]]:
+    """The index's `<csv_dir>/intraday/<key>_<interval>.csv[.gz]` bars (market/intraday_bars.py, issue 24)."""
+    if not _intraday_on(params):
+        return empty_intraday(), []
+    intervals = params.get("intraday", {}).get("csv_intervals") or ["15m"]
+    return csv_intraday(params["csv_dir"], index_key, intervals, start, end)
 
 
 def _intraday_on(params: dict[str, Any]) -> bool:

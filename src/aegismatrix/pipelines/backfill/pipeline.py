@@ -8,6 +8,7 @@ from kedro.pipeline import Node, Pipeline
 from aegismatrix.ledger.serve import ledger_frame_names
 from aegismatrix.modelling.template import template_inputs
 from aegismatrix.pipelines.inference import pipeline as inference
+from aegismatrix.pipelines.seller.intraday_ranges import backfill_intraday_signals
 
 from . import nodes
 
@@ -28,4 +29,12 @@ def create_pipeline(**kwargs) -> Pipeline:
     }
     inputs.update(template_inputs(None, namespaces, ("model",)))
     inputs.update({name: name for name in ledger_frame_names(pipe.all_outputs())})
-    return pipe + Pipeline([Node(nodes.backfill_ledger, inputs, "signal_ledger", name="backfill_ledger")])
+    return pipe + Pipeline([Node(nodes.backfill_ledger, inputs, "signal_ledger", name="backfill_ledger"),
+                            _intraday_node()])
+
+
+def _intraday_node() -> Node:
+    """decision_time=intraday (issue 24): intraday_signals at backfill.times of every session with bars."""
+    return Node(backfill_intraday_signals, ["market_daily", "market_intraday", "params:seller",
+                                            "params:backfill", "params:decision_time"],
+                ["intraday_signals", "intraday_range_calibration"], name="backfill_intraday_signals")

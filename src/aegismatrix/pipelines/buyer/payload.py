@@ -64,3 +64,12 @@ def buyer_section(signals: pd.DataFrame | None, as_of: pd.Timestamp, market: pd.
     section["gamma_windows_reason"] = reason if windows is None else None
     section["model_source"]["gamma_windows"] = "heuristic"
     return section
+
+
+def mark_windows_ahead(windows: list[dict] | None, time_of_day: str) -> list[dict] | None:
+    """Intraday decisions (issue 24): each gamma window says whether it is still ahead of `time_of_day`
+    ('HH:MM' IST; `ahead` = not yet ended) and whether it is under way now."""
+    if windows is None:
+        return None
+    return [{**w, "ahead": w["end"] > time_of_day, "in_progress": w["start"] <= time_of_day < w["end"]}
+            for w in windows]

@@ -9,12 +9,14 @@ import pandas as pd
 from aegismatrix.features import build_engine_features
 from aegismatrix.features.intraday import intraday_features
 from aegismatrix.features.universe import build_universe_panel
+from aegismatrix.market.intraday_bars import daily_decision_time
 from aegismatrix.market.overnight import check_decision_time, with_us_sessions
 
 
 def _engine_features(market_daily: pd.DataFrame, us_daily: pd.DataFrame, engine: str, params: dict,
                      decision_time: str) -> tuple[pd.DataFrame, dict]:
     """Engine features on market_daily plus the US session each row may see at `decision_time`."""
+    decision_time = daily_decision_time(decision_time)  # intraday: the last completed session's features
     daily = with_us_sessions(market_daily, us_daily, check_decision_time(decision_time))
     return build_engine_features(daily, engine, {**(params or {}), "decision_time": decision_time})
 

@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from aegismatrix.market.intraday_bars import daily_decision_time
 from aegismatrix.modelling.template import template_outputs
 from aegismatrix.payload.assemble import assemble_payload, describe_served_model
+from aegismatrix.payload.expiries import expiries_section
 from aegismatrix.payload.overnight import overnight_market_fields
 from aegismatrix.payload.publish import PayloadValidationError, publish_payload
 from aegismatrix.payload.track_record import track_record_block
 from aegismatrix.payload.unavailable import mark_unavailable
+from aegismatrix.pipelines.buyer.payload import mark_windows_ahead
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +35,9 @@ def assemble_inference_payload(market_daily: pd.DataFrame, data_provenance: dict
 
     `inputs`: `<engine>__<model>__payload_entry` (template_inputs with engine=None), `<engine>__params`,
     `<engine>_signals` and the optional frames named below."""
+    intraday = inputs.get("intraday_context") or {}
+    if intraday:  # the daily part is as of the last completed session (a CSV replay may hold the live day)
+        market_daily = market_daily[market_daily["date"] < pd.Timestamp(intraday["session"])]
     entries = template_outputs(inputs, "payload_entry")
     signals = {key[: -len(SIGNAL_SUFFIX)]: value for key, value in inputs.items()
                if key.endswith(SIGNAL_SUFFIX)}
@@ -45,10 +51,32 @@ def assemble_inference_payload(market_daily: pd.DataFrame, data_provenance: dict
                                               inputs.get("seller_strike_ladder")))
     # decision time and the US session it could see (issue 14)
     payload["market"].update(overnight_market_fields(
-        market_daily, inputs.get("us_daily"), inputs.get("decision_time", "close"),
+        market_daily, inputs.get("us_daily"), daily_decision_time(inputs.get("decision_time", "close")),
         inputs.get("gap_predictions"), inputs.get("gap_model")))
+    if intraday:
+        intraday_payload(payload, intraday, inputs.get("seller_intraday_ranges"),
+                         inputs.get("seller_intraday_ladder"))
     payload["track_record"] = track_record_block(inputs.get("scorecard"))  # issue 15: the live record
     return payload
+
+
+def intraday_payload(payload: dict, context: dict, ranges: pd.DataFrame, ladder: pd.DataFrame) -> None:
+    """decision_time=intraday (issue 24): the live context, the expiry ranges around the live spot with their
+    fractional time and calibration, and which gamma windows are still ahead."""
+    as_of = pd.Timestamp(payload["data_as_of"])
+    payload["market"].update({"decision_time": "intraday", "decision_at": context["decision_at"],
+                              "intraday": context})
+    section = expiries_section(ranges.assign(date=as_of), ladder, as_of)
+    extra = ranges.set_index(["expiry", "expiry_kind", "expiry_rank"])
+    for entry in section["expiries"]:
+        row = extra.loc[(pd.Timestamp(entry["expiry"]), entry["expiry_kind"], entry["expiry_rank"])]
+        entry.update({"decision_at": context["decision_at"],
+                      "remaining_sessions": float(row["remaining_sessions"]),
+                      "effective_calendar_days": float(row["effective_calendar_days"]),
+                      "calibration": str(row["calibration"]), "calibration_time": str(row["time"])})
+    payload["seller"].update(section)
+    buyer = payload["buyer"]
+    buyer["gamma_windows"] = mark_windows_ahead(buyer.get("gamma_windows"), context["decision_at_ist"][11:16])
 
 
 def publish(payload: dict, params: dict) -> dict:

@@ -10,6 +10,7 @@ from kedro.pipeline import Node, Pipeline
 from aegismatrix.ledger.serve import ledger_frame_names, record_served
 from aegismatrix.modelling.template import template_inputs
 from aegismatrix.pipelines.inference.hooks import TRAINING_END_DATASET
+from aegismatrix.pipelines.seller.intraday_ranges import intraday_snapshot
 
 from . import nodes, publishing
 
@@ -38,6 +39,10 @@ def create_pipeline(**kwargs) -> Pipeline:
     ]
     return pipe + Pipeline([
         *describe,
+        Node(intraday_snapshot, ["market_daily", "market_intraday", "params:seller", "params:inference",
+                                 "params:decision_time"],
+             ["seller_intraday_ranges", "seller_intraday_ladder", "intraday_context"],
+             name="intraday_snapshot"),  # issue 24: empty unless decision_time=intraday
         Node(nodes.assemble_inference_payload, _payload_inputs(pipe, engines, namespaces),
              "aegismatrix_payload_candidate", name="assemble_payload"),
         # record first, then publish (issue 26 defect 2, docs/track_record.md)
@@ -68,6 +73,9 @@ def _payload_inputs(pipe: Pipeline, engines: dict, namespaces: list[str]) -> dic
     inputs.update({name: name for engine in engines for name in ENGINE_ARTIFACTS.get(engine, ())})
     # issue 14: overnight inputs
     inputs.update({"us_daily": "us_daily", "decision_time": "params:decision_time"})
+    # issue 24: the intraday decision's ranges, ladder and live context
+    inputs.update({name: name for name in ("seller_intraday_ranges", "seller_intraday_ladder",
+                                           "intraday_context")})
     # issue 15: the latest scorecard (None before the first) -> track_record
     inputs["scorecard"] = "scorecard"
     if "direction.gap.predictions" in pipe.all_outputs():

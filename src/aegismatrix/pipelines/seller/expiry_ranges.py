@@ -86,19 +86,23 @@ def _prior_probabilities(z_up: np.ndarray, z_down: np.ndarray) -> tuple[np.ndarr
     return touch, (1.0 - ndtr(z_up)) + (1.0 - ndtr(z_down))
 
 
-def _calibrate(rows: pd.DataFrame, pool: pd.DataFrame, target: float, params: dict) -> pd.DataFrame:
-    """Multiplier, range, strikes and probabilities per row from the closed windows of its bucket."""
+def _calibrate(rows: pd.DataFrame, pool: pd.DataFrame, target: float, params: dict,
+               known: str = "expiry", query: str = "date") -> pd.DataFrame:
+    """Multiplier, range, strikes and probabilities per row from the closed windows of its bucket.
+
+    A pool window may serve a row once `pool[known]` <= `rows[query]` (daily: expiry <= decision date;
+    intraday: the expiry's close instant <= the decision instant)."""
     step, min_history = float(params["strike_step"]), int(params["min_history"])
-    k, n = causal_quantile(pool["max_ratio"], pool["expiry"], rows["date"], 1.0 - target, min_history,
+    k, n = causal_quantile(pool["max_ratio"], pool[known], rows[query], 1.0 - target, min_history,
                            float(params["prior_multiplier"]))
     spot, move = rows["spot"].to_numpy(), rows["move"].to_numpy()  # arrays: ~25 column ops per bucket
     lower, upper = spot - k * move * spot, spot + k * move * spot
     strike_lower, strike_upper = np.floor(lower / step) * step, np.ceil(upper / step) * step
     z_up, z_down = (strike_upper / spot - 1.0) / move, (1.0 - strike_lower / spot) / move
     touch, touch_upper, touch_lower, _ = causal_exceedance_sides(
-        pool["expiry"], pool["up_ratio"], pool["down_ratio"], rows["date"], z_up, z_down)
-    expire, _ = causal_exceedance(pool["expiry"], pool["terminal_ratio"], -pool["terminal_ratio"],
-                                  rows["date"], z_up, z_down)
+        pool[known], pool["up_ratio"], pool["down_ratio"], rows[query], z_up, z_down)
+    expire, _ = causal_exceedance(pool[known], pool["terminal_ratio"], -pool["terminal_ratio"],
+                                  rows[query], z_up, z_down)
     prior_touch, prior_expire = _prior_probabilities(z_up, z_down)
     calibrated = n >= min_history
     return pd.DataFrame({
@@ -112,10 +116,10 @@ def _calibrate(rows: pd.DataFrame, pool: pd.DataFrame, target: float, params: di
     }, index=rows.index)
 
 
-def _pool(frame: pd.DataFrame) -> pd.DataFrame:
-    """Closed (date, expiry) windows, one per pair (a monthly expiry that is also a weekly one counts
-    once)."""
-    return frame.dropna(subset=["max_ratio"]).drop_duplicates(["date", "expiry"])
+def _pool(frame: pd.DataFrame, keys: tuple[str, ...] = ("date", "expiry")) -> pd.DataFrame:
+    """Closed windows, one per (date, expiry) (intraday: per instant and expiry; a monthly expiry that is also
+    a weekly one counts once)."""
+    return frame.dropna(subset=["max_ratio"]).drop_duplicates(list(keys))
 
 
 def _table_ends(frame: pd.DataFrame) -> list[str]:
@@ -204,10 +208,11 @@ def build_expiry_ranges(market_daily: pd.DataFrame, seller_params: dict) -> tupl
     return frame.reset_index(drop=True), strike_ladder(rows, params)
 
 
-def strike_ladder(rows: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """Latest date: P(touch) and P(expire beyond) for strikes around spot on each expiry (one side per
-    strike)."""
-    latest = rows[rows["date"] == rows["date"].max()]
+def strike_ladder(rows: pd.DataFrame, params: dict, known: str = "expiry", query: str = "date",
+                  pool_keys: tuple[str, ...] = ("dte_bucket",)) -> pd.DataFrame:
+    """Latest date (or instant: `query`): P(touch) and P(expire beyond) for strikes around spot on each expiry
+    (one side per strike), from the closed windows that share the row's `pool_keys`."""
+    latest = rows[rows[query] == rows[query].max()]
     step, width, min_history = (float(params["strike_step"]), int(params["ladder_strikes"]),
                                 int(params["min_history"]))
     frames = []
@@ -216,10 +221,11 @@ def strike_ladder(rows: pd.DataFrame, params: dict) -> pd.DataFrame:
         call_side = strikes >= row["spot"]
         z = np.abs(strikes / row["spot"] - 1.0) / row["move"]
         z_up, z_down = np.where(call_side, z, np.inf), np.where(call_side, np.inf, z)
-        pool = _pool(rows[rows["dte_bucket"] == row["dte_bucket"]])
-        when = np.repeat(row["date"].to_datetime64(), len(strikes))
-        touch, n = causal_exceedance(pool["expiry"], pool["up_ratio"], pool["down_ratio"], when, z_up, z_down)
-        expire, _ = causal_exceedance(pool["expiry"], pool["terminal_ratio"], -pool["terminal_ratio"], when,
+        same = np.logical_and.reduce([rows[key] == row[key] for key in pool_keys])
+        pool = _pool(rows[same], ("date", "expiry") if query == "date" else (query, "expiry"))
+        when = np.repeat(pd.Timestamp(row[query]).to_datetime64(), len(strikes))
+        touch, n = causal_exceedance(pool[known], pool["up_ratio"], pool["down_ratio"], when, z_up, z_down)
+        expire, _ = causal_exceedance(pool[known], pool["terminal_ratio"], -pool["terminal_ratio"], when,
                                       z_up, z_down)
         prior_touch, prior_expire = _prior_probabilities(z_up, z_down)
         calibrated = n >= min_history
