@@ -57,6 +57,9 @@ def _resolve_auto_decision_time(catalog) -> None:
     from aegismatrix.market.session import resolve_decision_time, session_state
 
     resolved = resolve_decision_time("auto")
+    ingestion = catalog.load("params:data_ingestion") if "params:data_ingestion" in catalog else {}
+    if resolved == "intraday" and not (ingestion.get("intraday") or {}).get("enabled", True):
+        resolved = "close"  # no intraday bars in this run: the last completed session's close signals
     logging.getLogger(__name__).info("decision_time auto -> %s (NSE session %s)", resolved,
                                      session_state().state)
     catalog["params:decision_time"] = resolved

@@ -34,4 +34,4 @@ context.payload = payload;
 vm.runInContext("render(payload)", context);
 const sections = {}, rows = {};
 for (const [id, n] of Object.entries(byId)) if (id.startsWith("#")) { const key = id.slice(1).split(" ")[0]; sections[key] = n.text; rows[key] = n.rows(); }
-console.log(JSON.stringify({ badges: node("badges").children.map(c => c.text), sections, rows }));
+console.log(JSON.stringify({ badges: node("badges").children.map(c => c.text), meta: node("meta").text, sections, rows }));

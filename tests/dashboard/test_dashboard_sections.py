@@ -66,3 +66,15 @@ def test_a_monthly_expiry_on_the_second_weekly_day_is_one_row(tmp_path):
     rows = [r for r in _render(tmp_path, payload)["rows"]["expiries"] if r.startswith("20")]
     assert [r.split(" ")[0] for r in rows] == [weekly["expiry"], monthly["expiry"]]
     assert "weekly #2 · monthly" in rows[1]
+
+
+def test_the_header_shows_the_session_state_and_the_intraday_decision_instant(tmp_path):
+    payload = example_payload()
+    payload["data"]["session"] = {"state": "open", "instant": "2024-01-31T05:30:00Z",
+                                  "last_completed_session": "2024-01-30"}
+    payload["market"].update(decision_time="intraday", decision_at="2024-01-31T11:00:00+05:30")
+    page = _render(tmp_path, payload)
+    assert "NSE session open" in page["meta"] and "decided at 2024-01-31T11:00:00+05:30" in page["meta"]
+    assert "intraday (live spot" in page["sections"]["market"]
+    payload["data"]["session"]["state"] = "closed_after"
+    assert "NSE closed for the day" in _render(tmp_path, payload)["meta"]

@@ -100,10 +100,5 @@ def test_auto_decision_time_follows_the_clock(when, expected):
     assert resolve_decision_time("preopen", ist(when)) == "preopen"  # explicit values are kept
 
 
-def test_auto_in_session_is_intraday_only_where_served(monkeypatch):
-    from aegismatrix.market import overnight
-
-    monkeypatch.setattr(overnight, "DECISION_TIMES", ("close", "preopen"))
-    assert resolve_decision_time("auto", ist("2024-01-31 11:00")) == "close"
-    monkeypatch.setattr(overnight, "DECISION_TIMES", ("close", "preopen", "intraday"))
+def test_auto_in_session_is_intraday():
     assert resolve_decision_time("auto", ist("2024-01-31 11:00")) == "intraday"

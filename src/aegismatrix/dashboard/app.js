@@ -2,7 +2,7 @@
 // AegisMatrix dashboard: renders aegismatrix.json (contract: docs/payload.md) with plain DOM calls.
 
 const STALE_CACHE_HOURS = 24;
-const REFRESH_MS = 10 * 60 * 1000;
+const REFRESH_MS = 5 * 60 * 1000;  // while the session is live (refreshWhileOpen)
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -42,11 +42,19 @@ function probBar(p) {
   return el("div", { class: "pbar" }, seg("down", p.p_down, "DOWN"), seg("neutral", p.p_neutral, "NEUTRAL"), seg("up", p.p_up, "UP"));
 }
 
+function sessionMeta(d) {
+  // The session clock at the fetch and the decision instant (issue 24): never read from the browser's clock.
+  const st = d.data.session, at = d.market.decision_at;
+  const parts = st ? [" · ", el("span", { id: "session-state", "data-state": st.state }, SESSION_STATES[st.state] || st.state)] : [];
+  if (at) parts.push(" · ", el("span", {}, "decided at ", el("strong", { id: "decision-at" }, at)));
+  return parts;
+}
+
 function renderHeader(d) {
   document.getElementById("meta").replaceChildren(
     el("span", {}, "Data as of ", el("strong", { id: "data-as-of" }, d.data_as_of)), " · ",
     el("span", {}, "generated ", el("strong", {}, d.generated_at.replace("T", " ").replace(/(\.\d+)?(Z|\+00:00)$/, " UTC"))), " · ",
-    el("span", {}, "source ", el("strong", { id: "data-source" }, d.data.source)));
+    el("span", {}, "source ", el("strong", { id: "data-source" }, d.data.source)), ...sessionMeta(d));
   const badges = [];
   if (String(d.data.source).toLowerCase() === "synthetic")
     badges.push(el("span", { class: "warn" }, "⚠ SYNTHETIC DATA: not real market prices"));
@@ -81,7 +89,12 @@ function renderDataQuality(d) {
     el("ul", { class: "quality" }, quality.map(w => el("li", {}, w)))];
 }
 
-const DECISION_TIMES = { close: "after the NSE close", preopen: "pre-open, 09:00 IST next session" };
+const DECISION_TIMES = { close: "after the NSE close", preopen: "pre-open, 09:00 IST next session",
+  intraday: "intraday (live spot; daily signals of the last completed session)" };
+const SESSION_STATES = { open: "NSE session open", closing: "NSE closing (final close pending)",
+  pre_open: "NSE pre-open", closed_before: "NSE opens later today", closed_after: "NSE closed for the day",
+  holiday: "NSE holiday", weekend: "weekend" };
+const LIVE_STATES = ["pre_open", "open", "closing"];  // the page refreshes itself only in these (issue 24)
 
 function overnightRows(o) {
   // The US session the decision time allowed (issue 14); a US holiday is shown, never filled in.
@@ -270,5 +283,11 @@ async function load() {
   try { render(data); } catch (e) { showError(src + " does not match the payload contract: " + e.message, src); }
 }
 
-load();
-setInterval(load, REFRESH_MS);
+async function refreshWhileOpen() {
+  // Reload every REFRESH_MS while the payload says the NSE session is live; after the close it stays put.
+  await load();
+  const state = document.getElementById("session-state");
+  if (state && LIVE_STATES.includes(state.dataset.state)) setTimeout(refreshWhileOpen, REFRESH_MS);
+}
+
+refreshWhileOpen();

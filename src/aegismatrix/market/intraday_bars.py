@@ -21,9 +21,10 @@ import pandas as pd
 
 from aegismatrix.market.calendar import nse_trading_days
 from aegismatrix.market.errors import DataValidationError
+from aegismatrix.market.session import CLOSE, OPEN
 from aegismatrix.market.synthetic import INTRADAY_COLUMNS
 
-SESSION_OPEN, SESSION_CLOSE = pd.Timedelta(hours=9, minutes=15), pd.Timedelta(hours=15, minutes=30)
+SESSION_OPEN, SESSION_CLOSE = OPEN, CLOSE  # the NSE continuous session (market/session.py owns the hours)
 PRICES = ["open", "high", "low", "close"]
 # Sessions that ran past 15:30 (a fact of the tape, not of the calendar's rules); provenance per row
 EXTENDED_SESSIONS = {

@@ -178,15 +178,5 @@ def completed_through(exchange_tz: str | None, instant=None, close_time: str | N
 
 
 def resolve_decision_time(value: str, instant=None) -> str:
-    """`auto` -> the decision time due now (auto_decision_time); any other value is returned unchanged.
-
-    While the session runs, `auto` gives `intraday` when this build serves it, else `close` (then the signals
-    are the last completed session's close signals, dated so)."""
-    if value != "auto":
-        return value
-    due = auto_decision_time(session_state(instant))
-    if due == "intraday":
-        from aegismatrix.market.overnight import DECISION_TIMES  # the decision times the pipelines serve
-
-        due = due if due in DECISION_TIMES else "close"
-    return due
+    """`auto` -> the decision time due now (auto_decision_time); any other value is returned unchanged."""
+    return auto_decision_time(session_state(instant)) if value == "auto" else value

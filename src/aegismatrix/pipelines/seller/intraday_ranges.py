@@ -51,7 +51,7 @@ OUTCOMES = {"realised_touch_range": "touched", "realised_touch_strikes": "touche
 def _session_fraction_left(time_of_day) -> np.ndarray:
     """Share of the NSE continuous session (09:15-15:30 IST) still ahead at each time of day, in [0, 1].
 
-    The one session-clock rule this module needs (market/session.py replaces it once merged)."""
+    Regular sessions only (special sessions are excluded from intraday ranges); hours: market/session.py."""
     length = SESSION_CLOSE - SESSION_OPEN
     left = (SESSION_CLOSE - pd.to_timedelta(time_of_day)) / length
     return np.clip(np.asarray(left, dtype=float), 0.0, 1.0)
