@@ -85,9 +85,10 @@ def test_max_pain_hand_computed(tmp_path):
     assert max_pain_strike(chain) == 100.0
     path = tmp_path / "2024-01-03.csv"
     chain.to_csv(path, index=False)
-    none = pd.DataFrame(columns=["date", "expiry"])  # no option_chain_daily (options_dir null)
+    none = pd.DataFrame(columns=["date", "expiry"])  # no option_chain_daily (options_dir is null)
     market = pd.DataFrame({"date": [pd.Timestamp("2024-01-03")]})  # the chain is served for its own date only
-    history, block = option_chain_analytics({str(path): pd.read_csv(path, dtype=str)}, none, none, none, market)
+    snapshots = {str(path): pd.read_csv(path, dtype=str)}
+    history, block = option_chain_analytics(snapshots, none, none, none, market)
     assert block["max_pain"] == history["max_pain"].iloc[0] == 100.0
     _, missing = option_chain_analytics({}, none, none, none, market)
     assert missing["max_pain"] is None and "no option chain" in missing["reason"]
