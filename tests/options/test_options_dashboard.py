@@ -15,7 +15,8 @@ from aegismatrix.dashboard import PAGE_FILES
 DASHBOARD = Path(__file__).parents[2] / "src" / "aegismatrix" / "dashboard"
 STUB = """
 class N { constructor(t){this.t=t;this.kids=[];this.attrs={};} append(...c){this.kids.push(...c);}
-  setAttribute(k,v){this.attrs[k]=v;} get text(){return this.kids.map(k=>typeof k==="string"?k:k.text).join("");} }
+  setAttribute(k,v){this.attrs[k]=v;}
+  get text(){return this.kids.map(k=>typeof k==="string"?k:k.text).join("");} }
 globalThis.document = {createElement: t => new N(t), createElementNS: (_, t) => new N(t)};
 globalThis.Node = N;
 """
@@ -45,7 +46,8 @@ def _render(seller: dict) -> str:
 def test_market_view_and_reason():
     text = _render({"option_chain": {"reason": None, "market": MARKET}})
     assert "Chain of 2022-12-23" in text and "18,000" in text and "2.60" in text
-    reason = _render({"option_chain": {"reason": "no option chain for the decision date 2022-12-30", "market": None}})
+    why = "no option chain for the decision date 2022-12-30"
+    reason = _render({"option_chain": {"reason": why, "market": None}})
     assert "Option chain n/a: no option chain for the decision date 2022-12-30" in reason
 
 
