@@ -61,6 +61,7 @@ def test_traded_legs_costs_and_model_fallback():
     expected = sold * 0.0005 + exchange + sebi + 40 + 0.18 * (40 + exchange + sebi)
     assert strangle["costs_rupees"] == pytest.approx(expected)
     assert strangle["pnl_rupees"] == pytest.approx((72.9 - 0.0 - 2 * 0.5) * 50 - expected)
+    assert strangle["pnl_hold_rupees"] == pytest.approx(strangle["pnl_rupees"])  # held to expiry anyway
     condor = trades[(trades["strike_source"] == "range") & (trades["strategy"] == "iron_condor")].iloc[0]
     assert condor["premium_source"] == "model"  # the 17,300 wing is not in the fixture's chain
     reference = trades[trades["strike_source"] == "fixed_delta"].iloc[0]
@@ -77,3 +78,4 @@ def test_stop_loss_on_a_later_chain_day():
     strangle = trades[(trades["strike_source"] == "range") & (trades["strategy"] == "short_strangle")].iloc[0]
     assert strangle["exit"] == "stop_loss" and strangle["exit_date"] == pd.Timestamp("2022-12-26")
     assert strangle["exit_cost_points"] == pytest.approx(3 * 72.9)
+    assert strangle["pnl_rupees"] < 0 and strangle["pnl_hold_rupees"] != strangle["pnl_rupees"]

@@ -44,6 +44,7 @@ TRADE_COLUMNS = [
     "costs_rupees",
     "slippage_points",
     "pnl_rupees",
+    "pnl_hold_rupees",
     "pnl_model_rupees",
     "margin_rupees",
     "return_on_margin",
@@ -170,7 +171,10 @@ def _trade(
     ) * (2 if how != "expiry" else 1)  # closing orders cost alike
     margin = wing * lot if strategy == "iron_condor" else float(params["naked_margin_fraction"]) * spot * lot
     pnl = (premium - close_cost - slip) * lot - costs
-    pnl_model = (premium_model - payoff - float(params["slippage_points"]) * len(legs)) * lot - costs
+    hold_costs = cost_rupees(legs, prices, lot, costs_on(decision, params["costs"]), leg_payoff)
+    held = float(params["slippage_points"]) * len(legs)  # one fill: cash-settled at expiry
+    pnl_hold = (premium - payoff - held) * lot - hold_costs  # the same premium held to expiry
+    pnl_model = (premium_model - payoff - held) * lot - hold_costs
     return {
         "strategy": strategy, "expiry_kind": entry["expiry_kind"], "decision_date": decision,
         "expiry": expiry,
@@ -179,7 +183,8 @@ def _trade(
         "premium_points": premium, "premium_model_points": premium_model, "exit": how,
         "exit_date": pd.Timestamp(when), "exit_cost_points": close_cost, "settlement": settlement,
         "payoff_points": payoff, "lot_size": lot, "costs_rupees": costs, "slippage_points": slip,
-        "pnl_rupees": pnl, "pnl_model_rupees": pnl_model, "margin_rupees": margin,
+        "pnl_rupees": pnl, "pnl_hold_rupees": pnl_hold, "pnl_model_rupees": pnl_model,
+        "margin_rupees": margin,
         "return_on_margin": pnl / margin, "return_on_margin_model": pnl_model / margin,
     }
 
@@ -253,6 +258,10 @@ def summarise_traded(trades: pd.DataFrame) -> list[dict]:
                 "win_rate": float((g["pnl_rupees"] > 0).mean()),
                 "total_pnl_rupees": float(g["pnl_rupees"].sum()),
                 "total_pnl_model_rupees": float(g["pnl_model_rupees"].sum()),
+                # the trades priced at traded premiums: with exits, held to expiry, and at model premiums
+                "traded_trades_pnl_rupees": float(t["pnl_rupees"].sum()),
+                "traded_trades_pnl_hold_rupees": float(t["pnl_hold_rupees"].sum()),
+                "traded_trades_pnl_model_rupees": float(t["pnl_model_rupees"].sum()),
                 "mean_return_on_margin": float(g["return_on_margin"].mean()),
                 "mean_return_on_margin_model": float(g["return_on_margin_model"].mean()),
                 "exits": {k: int(v) for k, v in g["exit"].value_counts().items()},
