@@ -40,7 +40,7 @@ def _market(last: pd.Timestamp = DAY) -> pd.DataFrame:
 
 def _surface():
     rows, _ = read_options_dir(FIXTURE)
-    chain, _ = validate_option_rows(rows, pd.Series({DAY: 17806.8}), [{"from": "2000-01-01", "size": 50}], {})
+    chain, _ = validate_option_rows(rows, pd.Series({DAY: 17806.8}), {})
     return option_chain_surface(chain, _market(), PARAMS, 0.065)
 
 

@@ -16,8 +16,7 @@ from aegismatrix.options.nse_files import read_options_dir
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "option_chain_nse"
 NIFTY_CLOSE = pd.Series({pd.Timestamp("2022-12-23"): 17806.8})
-LOTS = [{"from": "2000-01-01", "size": 50}]
-COMPARED = KEY + VALUES + ["underlying", "lot_size", "traded"]
+COMPARED = KEY + VALUES + ["underlying", "traded"]
 
 
 def _shared_rows() -> pd.DataFrame:
@@ -86,7 +85,7 @@ def _udiff(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _validated(folder: Path) -> tuple[pd.DataFrame, list[dict]]:
     rows, findings = read_options_dir(folder)
-    chain, checks = validate_option_rows(rows, NIFTY_CLOSE, LOTS, {})
+    chain, checks = validate_option_rows(rows, NIFTY_CLOSE, {})
     return chain, findings + checks
 
 
@@ -119,6 +118,8 @@ def test_three_formats_give_identical_rows(tmp_path):
     assert reference["traded"].sum() == 36 and reference["open"].isna().sum() == 4
     for name, chain in chains.items():
         pd.testing.assert_frame_equal(chain[COMPARED], reference, check_dtype=False, obj=name)
+    # the lot size is what the file states: only the UDiFF bhavcopy carries it
+    assert chains["udiff"]["lot_size"].eq(50).all() and chains["legacy"]["lot_size"].isna().all()
 
 
 def test_udiff_sample_parses(real_data_dir):
@@ -192,6 +193,6 @@ def test_other_underlying_and_broken_files_are_skipped_with_reason(tmp_path):
 
 def test_options_dir_null_switches_option_data_off():
     chain, report = build_option_chain_daily(
-        pd.DataFrame({"date": [], "close": []}), {"options_dir": None}, LOTS
+        pd.DataFrame({"date": [], "close": []}), {"options_dir": None}
     )
     assert chain.empty and "null" in report["reason"] and list(chain.columns)[:4] == KEY

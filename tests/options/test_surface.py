@@ -42,7 +42,7 @@ def test_iv_price_iv_round_trip_and_vollib_agreement():
 
 def _surface(folder: Path, close: pd.Series):
     rows, _ = read_options_dir(folder)
-    chain, _ = validate_option_rows(rows, close, [{"from": "2000-01-01", "size": 50}], {})
+    chain, _ = validate_option_rows(rows, close, {})
     return chain_surface(chain, RATE, {})
 
 

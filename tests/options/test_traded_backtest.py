@@ -22,7 +22,7 @@ STRATEGY = {"rate": 0.065, "lot_sizes": [{"from": "2000-01-01", "size": 50}], "c
 
 def _strikes() -> pd.DataFrame:
     rows, _ = read_options_dir(ROOT / "tests" / "fixtures" / "option_chain_nse")
-    chain, _ = validate_option_rows(rows, pd.Series({DAY: 17806.8}), STRATEGY["lot_sizes"], {})
+    chain, _ = validate_option_rows(rows, pd.Series({DAY: 17806.8}), {})
     return chain_surface(chain, 0.065, {})[0]
 
 

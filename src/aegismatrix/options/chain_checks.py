@@ -15,7 +15,6 @@ import pandas as pd
 from aegismatrix.market.calendar import nse_trading_days
 from aegismatrix.market.expiries import _roll_back, expiry_dates, load_expiry_rules
 from aegismatrix.options.nse_files import finding
-from aegismatrix.options.pricing import lot_size_on
 
 CHAIN_COLUMNS = [
     "date",
@@ -211,7 +210,7 @@ def _row_checks(rows: pd.DataFrame, grid: float, out: list) -> pd.DataFrame:
 
 
 def validate_option_rows(
-    rows: pd.DataFrame, index_close: pd.Series, lot_sizes: list[dict], params: dict
+    rows: pd.DataFrame, index_close: pd.Series, params: dict
 ) -> tuple[pd.DataFrame, list[dict]]:
     """Clean `option_chain_daily` rows (CHAIN_COLUMNS, sorted) and the findings of every check."""
     out: list[dict] = []
@@ -222,6 +221,5 @@ def validate_option_rows(
     index_close.index = pd.to_datetime(index_close.index).normalize()
     rows = _underlying(rows, index_close, float(params.get("underlying_tolerance", 0.005)), out)
     rows = _one_sided(rows, out)
-    lots = {d: lot_size_on(d, lot_sizes) for d in rows["date"].unique()} if lot_sizes else {}
-    rows = rows.assign(lot_size=rows["lot_size"].fillna(rows["date"].map(lots)), traded=rows["contracts"] > 0)
+    rows = rows.assign(traded=rows["contracts"] > 0)  # lot_size: as the file states it (UDiFF), else null
     return rows.sort_values(KEY).reset_index(drop=True)[CHAIN_COLUMNS], out

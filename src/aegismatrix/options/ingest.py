@@ -26,7 +26,7 @@ def empty_chain() -> pd.DataFrame:
 
 
 def build_option_chain_daily(
-    market_daily: pd.DataFrame, ingestion_params: dict, lot_sizes: list[dict]
+    market_daily: pd.DataFrame, ingestion_params: dict
 ) -> tuple[pd.DataFrame, dict]:
     """Every NIFTY option row of the files under `options_dir`, checked (options/chain_checks.py), and a
     report: files, days, rows, and each finding with its file, rows, check and action."""
@@ -43,7 +43,7 @@ def build_option_chain_daily(
     started = time.perf_counter()
     rows, findings = read_options_dir(folder)
     index_close = market_daily.assign(date=pd.to_datetime(market_daily["date"])).set_index("date")["close"]
-    chain, checks = validate_option_rows(rows, index_close, lot_sizes, ingestion_params.get("options") or {})
+    chain, checks = validate_option_rows(rows, index_close, ingestion_params.get("options") or {})
     findings += checks
     chain = chain if len(chain) else empty_chain()
     for item in findings:

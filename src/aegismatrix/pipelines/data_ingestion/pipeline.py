@@ -36,7 +36,7 @@ def create_pipeline(universe: bool = True, **kwargs) -> Pipeline:
         Node(nodes.prepare_market_intraday, "raw_market_intraday", "market_intraday",
              name="prepare_market_intraday"),
         Node(build_option_chain_daily,  # NSE option files (options_dir; null = off) -> option_chain_daily
-             ["market_daily", "params:data_ingestion", "params:seller.strategy_backtest.lot_sizes"],
+             ["market_daily", "params:data_ingestion"],
              ["option_chain_daily", "option_chain_ingestion_report"], name="build_option_chain_daily"),
         _universe_node(universe),
         Node(nodes.build_data_quality_report,
