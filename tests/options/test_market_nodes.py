@@ -139,3 +139,14 @@ def test_a_bad_chain_file_gives_a_reason_not_a_failed_run():
     )
     assert block["max_pain"] is None and "2022-12-30.csv" in block["reason"] and "row 2" in block["reason"]
     _schema_check(option_chain_fields(block)["option_chain"])
+
+
+def test_an_unparseable_chain_file_loads_and_gives_a_reason(tmp_path):
+    from aegismatrix.datasets.option_chain import OptionChainSnapshotsDataset
+
+    (tmp_path / "2022-12-30.csv").write_bytes(b'strike,call_oi,put_oi\n"100,1,2\n')  # an unclosed quote
+    snapshots = OptionChainSnapshotsDataset(str(tmp_path)).load()
+    empty = pd.DataFrame(columns=["date", "expiry"])
+    _, block = option_chain_analytics(snapshots, empty, empty, pd.DataFrame(columns=["date"]),
+                                      _market(pd.Timestamp("2022-12-30")))
+    assert block["max_pain"] is None and "2022-12-30.csv: unreadable" in block["reason"]

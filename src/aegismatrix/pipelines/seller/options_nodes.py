@@ -7,6 +7,7 @@ import logging
 
 import pandas as pd
 
+from aegismatrix.datasets.option_chain import UNREADABLE_COLUMN
 from aegismatrix.options.backtest import run_backtest, summarise_backtest, worst_weeks
 from aegismatrix.options.chain import (
     HISTORY_COLUMNS,
@@ -119,6 +120,9 @@ def _snapshot_history(chain_snapshots: dict[str, pd.DataFrame]) -> tuple[pd.Data
     a bad chain file costs its own block, never the payload)."""
     good, problems = {}, []
     for source, frame in sorted(chain_snapshots.items()):
+        if UNREADABLE_COLUMN in frame.columns:
+            problems.append(f"option chain {source}: unreadable ({frame[UNREADABLE_COLUMN].iloc[0]})")
+            continue
         try:
             validate_chain(frame, source)
             good[source] = frame
