@@ -85,10 +85,13 @@ def test_max_pain_hand_computed(tmp_path):
     assert max_pain_strike(chain) == 100.0
     path = tmp_path / "2024-01-03.csv"
     chain.to_csv(path, index=False)
-    history, block = option_chain_analytics({str(path): pd.read_csv(path, dtype=str)})
+    none = pd.DataFrame(columns=["date", "expiry"])  # no option_chain_daily (options_dir is null)
+    market = pd.DataFrame({"date": [pd.Timestamp("2024-01-03")]})  # the chain is served for its own date only
+    snapshots = {str(path): pd.read_csv(path, dtype=str)}
+    history, block = option_chain_analytics(snapshots, none, none, none, market)
     assert block["max_pain"] == history["max_pain"].iloc[0] == 100.0
-    _, missing = option_chain_analytics({})
-    assert missing["max_pain"] is None and "no option-chain snapshot" in missing["reason"]
+    _, missing = option_chain_analytics({}, none, none, none, market)
+    assert missing["max_pain"] is None and "no option chain" in missing["reason"]
 
 
 def _metrics(edge: bool, wf: float, test: float) -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aegismatrix.releases.manifest import write_text_atomic
 
-PAGE_FILES = ("index.html", "app.js", "style.css", "track_record.js")
+PAGE_FILES = ("index.html", "app.js", "style.css", "track_record.js", "options.js")
 PAYLOAD_NAME = "aegismatrix.json"
 
 

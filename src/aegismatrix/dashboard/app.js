@@ -249,6 +249,7 @@ function render(d) {
   put("direction", renderDirection(d.direction));
   put("seller", renderSeller(d.seller));
   put("expiries", renderExpiries(d.seller));
+  put("options", renderOptions(d.seller));  // options.js (issue 22)
   put("buyer", renderBuyer(d.buyer));
   put("models", renderModels(d.models || {}));
   put("data-quality", renderDataQuality(d));

@@ -24,7 +24,7 @@ TRADE_COLUMNS = [
     "call_strike", "wing_points", "width_points", "premium_points", "settlement", "payoff_points",
     "cost_points", "pnl_points", "lot_size", "pnl_per_lot", "win", "touched", "max_excursion_points",
     "expiry_excursion_points", "equity_per_lot", "drawdown_per_lot", "target_breach_probability",
-    "premium_model",
+    "premium_model", "premium_source",
 ]
 REQUIRED_RANGE_COLUMNS = ("date", "expiry", "expiry_kind", "trading_days", "strike_lower", "strike_upper",
                           "target_breach_probability")
@@ -119,6 +119,7 @@ def _with_equity(trades: pd.DataFrame) -> pd.DataFrame:
     trades["drawdown_per_lot"] = (trades.groupby(["range_source", "strategy"])["equity_per_lot"]
                                   .transform(_drawdown))
     trades["premium_model"] = P.PREMIUM_MODEL
+    trades["premium_source"] = "model"  # traded premiums: the `backtest` pipeline (traded_backtest.py)
     return trades[TRADE_COLUMNS]
 
 

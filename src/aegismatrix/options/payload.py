@@ -26,10 +26,12 @@ def option_chain_section(block: dict | None) -> dict:
     if not block or block.get("reason"):
         empty = no_chain_block((block or {}).get("reason")
                                or "no option-chain analytics computed (seller engine not run)")
-        return {k: v for k, v in empty.items() if k != "max_pain"}
+        return {**{k: v for k, v in empty.items() if k != "max_pain"}, "market": None}
     return {"snapshot_date": block["snapshot_date"], "source": Path(str(block["source"])).name,
             "expiry": block["expiry"], "snapshots": int(block["snapshots"]), "reason": None,
-            "expiries": [{k: e.get(k) for k in CHAIN_FIELDS} for e in block["expiries"]]}
+            "expiries": [{k: e.get(k) for k in CHAIN_FIELDS} for e in block["expiries"]],
+            # the decision date's market view from option_chain_daily (smile, IV rank, ladder market columns)
+            "market": block.get("market")}
 
 
 def option_chain_fields(block: dict | None) -> dict:

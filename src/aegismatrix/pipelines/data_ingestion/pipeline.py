@@ -2,6 +2,8 @@
 
 from kedro.pipeline import Node, Pipeline
 
+from aegismatrix.options.ingest import build_option_chain_daily
+
 from . import nodes
 
 
@@ -33,6 +35,9 @@ def create_pipeline(universe: bool = True, **kwargs) -> Pipeline:
              ["us_daily", "data_ingestion_us_alignment_findings"], name="align_us_market_data"),
         Node(nodes.prepare_market_intraday, "raw_market_intraday", "market_intraday",
              name="prepare_market_intraday"),
+        Node(build_option_chain_daily,  # NSE option files (options_dir; null = off) -> option_chain_daily
+             ["market_daily", "params:data_ingestion"],
+             ["option_chain_daily", "option_chain_ingestion_report"], name="build_option_chain_daily"),
         _universe_node(universe),
         Node(nodes.build_data_quality_report,
              ["data_ingestion_validation_findings", "data_ingestion_alignment_findings",

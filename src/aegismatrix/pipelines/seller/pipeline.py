@@ -9,7 +9,12 @@ from aegismatrix.modelling.template import model_pipeline, template_inputs
 from .expiry_calibration import expiry_range_calibration
 from .expiry_ranges import build_expiry_ranges
 from .nodes import assemble_seller_signals, safe_ranges, select_volatility_forecast, seller_metrics_summary
-from .options_nodes import option_chain_analytics, seller_strategy_backtest
+from .options_nodes import (
+    market_beside_model,
+    option_chain_analytics,
+    option_chain_surface,
+    seller_strategy_backtest,
+)
 
 # model name -> feature set (GARCH needs the unscaled daily log return `ret_1d`, which only the direction
 # set has)
@@ -35,7 +40,18 @@ def _assembly(with_summary: bool) -> Pipeline:
              name="safe_ranges"),
         node(build_expiry_ranges, ["market_daily", "params:seller"],
              ["seller_expiry_ranges", "seller_strike_ladder"], name="expiry_ranges"),
-        node(option_chain_analytics, "option_chain_snapshots",
+        # Option data (issue 22): the chain's analytics per date and expiry, the market beside the model at
+        # the range strikes and the ladder (a step after expiry_ranges), the block served for the decision
+        # date.
+        node(option_chain_surface, ["option_chain_daily", "market_daily", "params:seller.option_chain",
+                                    "params:seller.strategy_backtest.rate"],
+             ["option_chain_strikes", "option_chain_expiries"], name="option_chain_surface"),
+        node(market_beside_model,
+             ["seller_expiry_ranges", "seller_strike_ladder", "option_chain_strikes"],
+             ["seller_expiry_ranges_market", "seller_strike_ladder_market"], name="market_beside_model"),
+        node(option_chain_analytics,
+             ["option_chain_snapshots", "option_chain_expiries", "option_chain_strikes",
+              "seller_strike_ladder_market", "market_daily"],
              ["seller_chain_history", "seller_chain_analytics"], name="option_chain_analytics"),
         node(assemble_seller_signals,
              {"vol_forecast": "seller_vol_forecast", "ranges": "seller_safe_ranges",

@@ -1,0 +1,29 @@
+"""Wiring only: `kedro run --pipeline=backtest --params "backtest.start=...,backtest.end=..."`.
+
+Reads the stored outputs of the last training run (seller_expiry_ranges_market: ranges whose multipliers and
+probabilities use only windows closed before each decision date; option_chain_strikes; market_daily), like the
+reporting pipeline: nothing is refitted, so the window can be any part of the history."""
+
+from kedro.pipeline import Node, Pipeline
+
+from .nodes import traded_premium_backtest
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                traded_premium_backtest,
+                [
+                    "seller_expiry_ranges_market",
+                    "option_chain_strikes",
+                    "market_daily",
+                    "params:backtest",
+                    "params:seller.strategy_backtest",
+                    "params:seller.expiry_ranges.strike_step",
+                ],
+                ["backtest_trades", "backtest_summary"],
+                name="traded_premium_backtest",
+            ),
+        ]
+    )
