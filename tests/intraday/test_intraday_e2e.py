@@ -45,6 +45,10 @@ def test_intraday_snapshot_in_a_kedro_run(csv_dir, tmp_path, copy_project_to):
             catalog[name] = MemoryDataset(copy_mode="assign")
         SequentialRunner().run(data_ingestion.create_pipeline() + Pipeline([snapshot]), catalog)
         ranges, context = catalog.load("seller_intraday_ranges"), catalog.load("intraday_context")
+        daily, bars = catalog.load("market_daily"), catalog.load("market_intraday")
+    # the file holds all of 2022-12-30; a 13:00 decision sees neither its close nor its later bars
+    assert str(daily["date"].max().date()) == "2022-12-29"
+    assert bars["timestamp"].max() == pd.Timestamp("2022-12-30 12:45")
     assert context["last_completed_session"] == "2022-12-29" and context["bar_interval"] == "15m"
     assert context["spot"] == pytest.approx(18217.45)  # the 12:45 bar's close in the shared file
     assert len(ranges) == 3 and (ranges["spot"] == context["spot"]).all()

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
 from aegismatrix.market.calendar import resolve_window
 from aegismatrix.market.ingest import Fetched, Resolver, synthetic_core, synthetic_symbols
-from aegismatrix.market.intraday_bars import csv_intraday
+from aegismatrix.market.intraday_bars import csv_intraday, interval_length
 from aegismatrix.market.overnight import collect_overnight
 from aegismatrix.market.sector import collect_sector
+from aegismatrix.market.session import IST, completed_through
 from aegismatrix.market.sources import csv as csv_source
 from aegismatrix.market.synthetic import INTRADAY_COLUMNS, synthetic_intraday
 from aegismatrix.market.universe import resolve_universe
@@ -159,3 +160,21 @@ def collect_universe(params: dict[str, Any], start: pd.Timestamp, end: pd.Timest
             continue
         out[key] = fetched
     return out
+
+
+def published_by(collected: Collected, instant: pd.Timestamp, params: dict[str, Any]) -> Collected:
+    """What had been published at `instant` (a replay's decision instant): daily bars of sessions already
+    closed (NSE by the session clock, the US keys at 16:00 New York) and intraday bars already ended. A CSV
+    file may hold the rest of the day; a replayed decision must not see it."""
+    us_keys = set(params.get("overnight") or {})
+    nse_done = completed_through(IST, instant)
+    us_done = completed_through("America/New_York", instant, "16:00")
+    fetched = {}
+    for key, f in collected.fetched.items():
+        done = us_done if key in us_keys else nse_done
+        fetched[key] = replace(f, frame=f.frame.loc[f.frame["date"] <= done].reset_index(drop=True))
+    bars = collected.intraday
+    if len(bars):
+        ends = bars["timestamp"] + bars["interval"].astype(str).map(interval_length)
+        bars = bars.loc[ends <= instant.tz_convert(IST).tz_localize(None)].reset_index(drop=True)
+    return replace(collected, fetched=fetched, intraday=bars)

@@ -68,6 +68,18 @@ def _instant(instant) -> pd.Timestamp:
     return stamp.tz_convert("UTC")
 
 
+def replay_instant(inference_params: dict | None) -> pd.Timestamp | None:
+    """`inference.decision_at` (ISO with a zone) as an aware UTC instant, or None: a replay's decision
+    instant, the one place a run's "now" comes from a parameter instead of the clock."""
+    text = (inference_params or {}).get("decision_at")
+    if not text:
+        return None
+    stamp = pd.Timestamp(str(text))
+    if stamp.tzinfo is None:
+        raise ValueError(f"inference.decision_at {text!r} needs a zone, e.g. 2022-12-30T11:00:00+05:30")
+    return stamp.tz_convert("UTC")
+
+
 @dataclass(frozen=True)
 class SessionState:
     """The NSE session at one instant (times are aware, Asia/Kolkata; dates are naive calendar dates)."""

@@ -8,13 +8,13 @@ from typing import Any
 import pandas as pd
 
 from aegismatrix.market.alignment import align_index_vix
-from aegismatrix.market.collect import collect_core, collect_universe, empty_intraday
+from aegismatrix.market.collect import collect_core, collect_universe, empty_intraday, published_by
 from aegismatrix.market.errors import DataValidationError, format_dates
 from aegismatrix.market.freshness import live_age_minutes
 from aegismatrix.market.ingest import Fetched
 from aegismatrix.market.overnight import align_us_daily
 from aegismatrix.market.sector import join_sector
-from aegismatrix.market.session import now_utc, session_state
+from aegismatrix.market.session import now_utc, replay_instant, session_state
 from aegismatrix.market.synthetic import INTRADAY_COLUMNS
 from aegismatrix.market.universe import NO_VOLUME_TICKERS
 from aegismatrix.market.validation import REPORT_COLUMNS, finding, report_frame, validate_symbol
@@ -43,11 +43,16 @@ def _long(fetched: dict[str, Fetched]) -> pd.DataFrame:
     return frame[cols]
 
 
-def fetch_market_data(params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+def fetch_market_data(params: dict[str, Any], inference_params: dict[str, Any] | None = None
+                      ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Fetch the index and VIX daily bars and intraday bars through the configured source chain; the log keeps
-    the session clock's state at the fetch (the payload's `data.session`)."""
-    now = now_utc()
+    the session clock's state at the fetch (the payload's `data.session`). A replay (`inference.decision_at`)
+    keeps only what was published by its instant, and the session state is the instant's."""
+    replay = replay_instant(inference_params)
+    now = replay if replay is not None else now_utc()
     c = collect_core(params)
+    if replay is not None:
+        c = published_by(c, replay, params)
     fetch_log = {"source_mode": params.get("source", "auto"), "session": session_state(now).as_dict(),
                  "window": {"start": str(c.start.date()), "end": str(c.end.date())},
                  "symbols": {k: _entry(f) for k, f in c.fetched.items()},

@@ -23,7 +23,7 @@ def create_pipeline(universe: bool = True, **kwargs) -> Pipeline:
     `universe=False` (serving runs: inference, backfill, scorecard) leaves the universe out: only training's
     pooled models and universe report read it, and serving should not fetch 26 symbols every 30 minutes."""
     return Pipeline([
-        Node(nodes.fetch_market_data, "params:data_ingestion",
+        Node(nodes.fetch_market_data, ["params:data_ingestion", "params:inference"],
              ["raw_market_daily", "raw_market_intraday", "data_ingestion_fetch_log"],
              name="fetch_market_data"),
         Node(nodes.validate_market_data,

@@ -23,6 +23,7 @@ from aegismatrix.labels import forward_excursion_to_expiry
 from aegismatrix.market.calendar import nse_trading_days
 from aegismatrix.market.implied import implied_move_fraction
 from aegismatrix.market.intraday_bars import SESSION_CLOSE, SESSION_OPEN, interval_length
+from aegismatrix.market.session import replay_instant
 
 from .expiry_calibration import _summary
 from .expiry_ranges import (
@@ -216,11 +217,8 @@ def decision_instant(market_intraday: pd.DataFrame, inference_params: dict,
                      interval: str | None = None) -> pd.Timestamp:
     """The intraday decision instant in IST (tz-naive, to the minute): `inference.decision_at` (ISO with a
     zone), else the end of the last intraday bar; never the server's clock."""
-    text = (inference_params or {}).get("decision_at")
-    if text:
-        stamp = pd.Timestamp(str(text))
-        if stamp.tzinfo is None:
-            raise ValueError(f"inference.decision_at {text!r} needs a zone, e.g. 2022-12-30T11:00:00+05:30")
+    stamp = replay_instant(inference_params)
+    if stamp is not None:
         return stamp.tz_convert(IST).tz_localize(None).floor("min")
     bars, _ = _bars_of(market_intraday, interval)
     return pd.Timestamp(bars["end"].max()).floor("min")
