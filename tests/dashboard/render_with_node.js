@@ -28,7 +28,7 @@ const context = {
 };
 vm.createContext(context);
 const [dir, payloadPath] = process.argv.slice(2);
-for (const file of ["track_record.js", "app.js"]) vm.runInContext(fs.readFileSync(path.join(dir, file), "utf8"), context, { filename: file });
+for (const file of ["track_record.js", "options.js", "app.js"]) vm.runInContext(fs.readFileSync(path.join(dir, file), "utf8"), context, { filename: file });
 const payload = JSON.parse(fs.readFileSync(payloadPath, "utf8"));
 context.payload = payload;
 vm.runInContext("render(payload)", context);

@@ -175,7 +175,7 @@ def test_render_dashboard_copies_page_next_to_payload(tmp_path):
     index = render_dashboard(payload_path, tmp_path)
     assert index == tmp_path / "index.html"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["aegismatrix.json", "app.js", "index.html",
-                                                          "style.css", "track_record.js"]
+                                                          "options.js", "style.css", "track_record.js"]
 
 
 @needs_browser
