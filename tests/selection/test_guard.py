@@ -64,3 +64,19 @@ def test_missing_losses_and_bad_settings_are_errors():
         guard_path(data, PARAMS)
     with pytest.raises(ValueError, match="restore_margin"):
         guard_path(_matured(50, 50), {"window": 10, "margin": 0.05, "restore_margin": 0.2})
+
+
+def test_causal_demotions_only_see_live_rows_matured_by_each_day():
+    from aegismatrix.ledger.guard import causal_demotions
+
+    n, h, trained = 400, 5, 99  # rows 0..99 are the model's training data
+    data = _matured(n, shift_at=250)
+    y = np.ones(n)
+    y[-h:] = np.nan  # the last h labels have not matured
+    out = causal_demotions(data["date"], y, data["model_loss"].to_numpy(),
+                           data["baseline_loss"].to_numpy(), h, data["date"].iloc[trained], PARAMS)
+    assert (out["guard_n"].iloc[: trained + 1 + h] == 0).all()  # nothing live has matured yet
+    first = int(np.flatnonzero(out["demoted"].to_numpy())[0])
+    # the shift at row 250 is seen from row 250 + h; demoted within the window after that, never before
+    assert 250 + h <= first <= 250 + h + WINDOW - 1
+    assert out["guard_n"].iloc[-1] == n - h - (trained + 1)

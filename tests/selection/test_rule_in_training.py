@@ -81,3 +81,22 @@ def test_unknown_rule_is_an_error_and_candidates_rank_by_blend_skill():
                "c": {**block, "edge": False}}
     assert choose_candidate(["c", "a", "b"], metrics) == "b"
     assert choose_candidate(["c"], metrics) == "c" and served_weight(metrics["c"]) == 0.0
+
+
+def test_inference_demotes_a_frozen_model_after_a_planted_regime_change(tmp_path):
+    frame, manifest, params = _toy(tmp_path)
+    train = frame.iloc[:450].reset_index(drop=True)
+    selection = {"rule": "dm", "rules": RULES, "guard": {"window": 30, "margin": 0.10, "restore_margin": 0.0}}
+    _, metrics = evaluate_walk_forward(train, manifest, params, namespace="toy.x", selection=selection)
+    assert metrics["edge"] and metrics["selection_rule"]["guard"]["window"] == 30
+    model = fit_frozen_model(train, manifest, metrics, {"source": "synthetic"}, params, namespace="toy.x")
+    shifted = frame.copy()
+    shifted.loc[500:, "planted_signal"] *= -1.0  # from row 500 the feature points the wrong way
+    served = predict_frozen(shifted, model, manifest, params)
+    demoted = served["demoted"].to_numpy()
+    first = int(np.flatnonzero(demoted)[0])
+    assert not demoted[:500].any() and 500 < first <= 500 + 1 + 30  # within the stated window of rows
+    assert (served.loc[demoted, "model_source"] == "baseline").all()
+    assert served["guard_ratio"].iloc[first] > 1.10
+    calm = predict_frozen(frame, model, manifest, params)
+    assert not calm["demoted"].any() and (calm["model_source"] == "model").all()

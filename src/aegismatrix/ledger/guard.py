@@ -95,3 +95,29 @@ def guard_state(matured: pd.DataFrame, params: dict | None = None) -> GuardState
 def serve_guarded(model_values: pd.Series, baseline_values: pd.Series, state: GuardState) -> pd.Series:
     """What inference serves: the baseline's values while demoted, the model's otherwise."""
     return baseline_values.copy() if state.demoted else model_values.copy()
+
+
+def causal_demotions(dates: pd.Series, y: np.ndarray, model_loss: np.ndarray, baseline_loss: np.ndarray,
+                     horizon: int, trained_to, params: dict | None = None) -> pd.DataFrame:
+    """Per row t of a served window: the guard's verdict from the live rows (after `trained_to`, the frozen
+    model's last training date) whose label window closed by t (i + horizon <= t), so a backfill over the
+    window replays what each day would have served. `y` NaN marks rows not yet matured."""
+    n = len(dates)
+    out = pd.DataFrame({"demoted": np.zeros(n, dtype=bool), "guard_ratio": np.nan,
+                        "guard_model_loss": np.nan, "guard_baseline_loss": np.nan, "guard_n": 0})
+    live = np.flatnonzero((pd.to_datetime(dates) > pd.Timestamp(trained_to)).to_numpy() & np.isfinite(y))
+    if not len(live):
+        return out
+    path = guard_path(pd.DataFrame({"date": pd.to_datetime(dates).to_numpy()[live],
+                                    "model_loss": model_loss[live], "baseline_loss": baseline_loss[live]}),
+                      params)
+    # the newest matured live row each row t may see: i + horizon <= t
+    seen = np.searchsorted(live + horizon, np.arange(n), side="right") - 1
+    has = seen >= 0
+    take = path.iloc[seen[has]]
+    out.loc[has, "demoted"] = take["demoted"].to_numpy(dtype=bool)
+    out.loc[has, "guard_ratio"] = take["ratio"].to_numpy()
+    out.loc[has, "guard_model_loss"] = take["model_loss_mean"].to_numpy()
+    out.loc[has, "guard_baseline_loss"] = take["baseline_loss_mean"].to_numpy()
+    out.loc[has, "guard_n"] = seen[has] + 1
+    return out

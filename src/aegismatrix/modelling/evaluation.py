@@ -133,15 +133,17 @@ def decide_edge(oos: pd.DataFrame, cfg: ModelConfig, overall: dict, test: dict,
     """`edge` by the configured `selection.rule` (modelling/selection.py); the original CI rule without
     one."""
     name, spec = configured_rule(selection)
+    guard = {"guard": selection["guard"]} if selection and selection.get("guard") else {}  # for inference
     if spec["kind"] == "ci":
-        return has_edge(overall["skill"]["ci_low"], test["skill"]["value"]), {"rule": name, "kind": "ci"}
+        edge = has_edge(overall["skill"]["ci_low"], test["skill"]["value"])
+        return edge, {"rule": name, "kind": "ci", **guard}
     if spec["kind"] == "shrink":
         edge, info = blend_edge(oos["label"].to_numpy(dtype=float), _predictions(oos, cfg),
                                 _predictions(oos, cfg, f"baseline_{cfg.primary_baseline}__"),
                                 ROW_LOSSES[cfg.metric], spec)
     else:
         edge, info = rule_edge(*row_losses(oos, cfg), cfg.horizon, spec)
-    return edge, {"rule": name, "kind": spec["kind"], **info}
+    return edge, {"rule": name, "kind": spec["kind"], **info, **guard}
 
 
 def summarise(oos: pd.DataFrame, cfg: ModelConfig, selection: dict | None = None) -> dict:

@@ -162,6 +162,39 @@ def signal_history(model_input: pd.DataFrame, oos_predictions: pd.DataFrame, mod
     return pd.concat(parts, ignore_index=True)
 
 
+def guarded(model_input: pd.DataFrame, model: dict, cfg: ModelConfig, served: pd.DataFrame) -> pd.DataFrame:
+    """Inference under the live guard (ledger/guard.py, `selection.guard` stored with the model): rows whose
+    guard, on live rows matured by then, demoted the model serve the baseline (`model_source` baseline,
+    `demoted` True) with the guard's numbers in `guard_*` columns."""
+    meta = model["meta"]
+    settings = (meta.get("selection_rule") or {}).get("guard")
+    if not settings or not meta["edge"]:
+        return served
+    from aegismatrix.ledger.guard import causal_demotions
+    from aegismatrix.modelling.metrics import ROW_LOSSES
+
+    cols, rows = prediction_columns(cfg), np.arange(len(model_input))
+    base = _baseline_values(model, model_input, cfg, rows)
+    values = served[cols].to_numpy(dtype=float)
+    values, base_m = (values, base) if cfg.is_classifier else (values[:, 0], base)
+    y = encode_label(model_input["label"], meta["label_thresholds"])
+    known = np.isfinite(y)
+    model_loss, base_loss = np.full(len(y), np.nan), np.full(len(y), np.nan)
+    y_known = y[known].astype(int) if cfg.is_classifier else y[known]
+    model_loss[known] = ROW_LOSSES[cfg.metric](y_known, values[known])
+    base_loss[known] = ROW_LOSSES[cfg.metric](y_known, base_m[known])
+    verdict = causal_demotions(model_input["date"], y, model_loss, base_loss, cfg.horizon,
+                               meta["training_window"][-1], settings)
+    out = pd.concat([served.reset_index(drop=True), verdict], axis=1)
+    demoted = out["demoted"].to_numpy()
+    if demoted.any():
+        out.loc[demoted, cols] = base.reshape(len(base), -1)[demoted]
+        out.loc[demoted, "model_source"] = "baseline"
+        logger.warning("%s: demoted to its baseline by the live guard on %d rows (latest ratio %.3f)",
+                       meta.get("name"), int(demoted.sum()), out["guard_ratio"].iloc[-1])
+    return out
+
+
 def _untrained_baseline(model_input: pd.DataFrame, cfg: ModelConfig) -> np.ndarray:
     """The primary baseline fitted on the labels already known in the window (for a model never trained)."""
     known = model_input["label"].notna().to_numpy()
@@ -187,7 +220,8 @@ def predict_frozen(model_input: pd.DataFrame, model: dict | None, feature_manife
         return _served_frame(model_input, rows, _untrained_baseline(model_input, cfg), cfg, "baseline")
     check_fingerprint(model["meta"], feature_manifest[cfg.feature_set]["fingerprint"])
     check_label_params(model["meta"], cfg)  # e.g. breach bins trained for target 0.2 served against 0.1
-    return serve(model_input, model, cfg, rows)  # builds the estimator only when it has edge
+    # builds the estimator only when it has edge; the live guard may demote it on matured live rows
+    return guarded(model_input, model, cfg, serve(model_input, model, cfg, rows))
 
 
 def _bind(func, namespace: str):
