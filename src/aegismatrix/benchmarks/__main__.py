@@ -231,7 +231,8 @@ def run(args: argparse.Namespace) -> tuple[str, Path]:
     if sections != ["selection"]:
         doc_sections.insert(0, ("Targets", [targets_table(variants, scale_results, args.quick)]))
     preamble = _preamble(args, started, time.perf_counter() - t0, load_start, repeats)
-    text = render_document("Benchmarks" + (" (quick)" if args.quick else ""), preamble, doc_sections)
+    title = "Benchmarks: the selection backtest" if sections == ["selection"] else "Benchmarks"
+    text = render_document(title + (" (quick)" if args.quick else ""), preamble, doc_sections)
     default_doc = "selection.md" if sections == ["selection"] else "benchmarks.md"
     output = args.output or (Path(tempfile.mkdtemp(prefix="aegis_bench_")) / "benchmarks_quick.md"
                              if args.quick else PROJECT_ROOT / "docs" / default_doc)
