@@ -38,6 +38,10 @@ SIGNALS: dict[str, list[str]] = {
     "direction.magnitude_h1": ["direction.magnitude_h1"],
     "buyer.theta": ["buyer.theta"],
     "buyer.breakout": ["buyer.breakout"],
+    "seller.vol_regime": ["seller.vol_regime"],
+    "seller.trap": ["seller.trap"],
+    "seller.breach_5d": ["seller.breach_5d"],
+    "seller.breach_21d": ["seller.breach_21d"],
 }
 
 
@@ -107,11 +111,16 @@ def rule_results(source: OosSource, signals: dict[str, list[str]] | None = None)
     return pd.concat(frames, ignore_index=True), pooled
 
 
+TIE = 0.001  # worst-signal skills within 0.1 point are a tie (then the mean decides); see docs/selection.md
+
+
 def best_rule(results: pd.DataFrame) -> tuple[str, pd.DataFrame]:
-    """Rules ranked by their worst signal's worse-of-backtest-and-hold-out skill, then by the mean of it."""
+    """Rules ranked by their worst signal's worse-of-backtest-and-hold-out skill (to the nearest 0.1 point),
+    then by the mean of it."""
     summary = results.groupby("rule", sort=False)["worse_first"].agg(
         worst_signal="min", mean="mean", signals_below_baseline=lambda s: int((s < -1e-12).sum()))
-    summary = summary.sort_values(["worst_signal", "mean"], ascending=False)
+    summary["worst_rounded"] = (summary["worst_signal"] / TIE).round() * TIE
+    summary = summary.sort_values(["worst_rounded", "mean"], ascending=False).drop(columns="worst_rounded")
     return str(summary.index[0]), summary.reset_index()
 
 
@@ -159,8 +168,8 @@ def tables(real_dir: Path, refresh: bool = False) -> list[Table]:
         f"rows (QLIKE for vol, log-loss, squared error); re-selection every {bt['step']} sessions on matured "
         f"rows only; pseudo-hold-out: one choice on rows matured before {bt['holdout_start']}, served "
         "unchanged to 2022-12-30.",
-        f"Ranking: the worst signal's 'worse of the two' first, then the mean. Best: `{best}`; configured "
-        f"default `selection.rule`: `{configured}`.",
+        "Ranking: the worst signal's 'worse of the two' first (to the nearest 0.1 point: smaller differences "
+        f"are ties), then the mean. Best: `{best}`; configured default `selection.rule`: `{configured}`.",
         f"Walk-forwards computed this run (s): {source.seconds or 'none (all cached)'}; section took "
         f"{time.perf_counter() - started:.0f} s.",
     ]
