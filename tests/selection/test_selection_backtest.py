@@ -106,3 +106,13 @@ def test_series_from_oos_joins_candidates_on_date_and_compare_lists_each_rule():
                           min_history=100, holdout_start="2016-01-01")
     assert list(table["rule"]) == ["dm", "baseline"]
     assert table.set_index("rule").loc["baseline", "backtest_skill"] == pytest.approx(0.0)
+
+
+def test_best_rule_ranks_the_worst_signal_first_with_ties_under_a_tenth_of_a_point():
+    from aegismatrix.benchmarks.selection import best_rule
+
+    results = pd.DataFrame({"rule": ["blend", "blend", "never", "never", "ci", "ci"],
+                            "worse_first": [-0.0003, 0.08, 0.0, 0.0, -0.02, 0.10]})
+    best, summary = best_rule(results)
+    assert best == "blend" and list(summary["rule"]) == ["blend", "never", "ci"]
+    assert summary.set_index("rule").loc["ci", "signals_below_baseline"] == 1
