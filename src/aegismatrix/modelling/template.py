@@ -70,7 +70,8 @@ def evaluate_walk_forward(model_input: pd.DataFrame, feature_manifest: dict, par
     if cfg.pool is not None:
         metrics["pool"] = pool_summary(pool_input)
     skill = metrics["overall"]["skill"]
-    logger.info("%s: skill %+.4f vs %s (%s), %.0f%% CI [%+.4f, %+.4f] -> %s", namespace, skill["value"],
+    # DEBUG: the run ends with the same numbers in one comparison table (logs.model_comparison)
+    logger.debug("%s: skill %+.4f vs %s (%s), %.0f%% CI [%+.4f, %+.4f] -> %s", namespace, skill["value"],
                 skill["vs"], skill["metric"], 100 * skill["level"], skill["ci_low"], skill["ci_high"],
                 metrics["status"])
     return oos, metrics
