@@ -13,6 +13,7 @@ from pathlib import Path
 import jsonschema
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 
 from aegismatrix.datasets.ledger import SignalLedgerDataset
@@ -99,3 +100,36 @@ def test_payload_entry_after_the_shift_says_demoted_with_the_numbers(monkeypatch
     assert before["guard"]["ratio"] < 1.0  # the guard ran and found the model better
     none = assemble.describe_served_model(model_input, model, {}, "buyer.theta", predictions=None)
     assert none["demoted"] is False and none["guard"] is None
+
+
+def test_the_scorecard_scores_demoted_rows_as_served_by_the_baseline():
+    """A demoted vol forecaster's rows hold the baseline's values: the scorecard's RMSE is that of the served
+    series (baseline values on demoted rows), and it counts the demoted rows."""
+    from aegismatrix.ledger.rows import ledger_rows
+    from aegismatrix.ledger.scorecard import build_scorecard
+    from tests.ledger.test_scorecard import PARAMS, SPECS, _seller_frame, synthetic_market_daily
+
+    market = synthetic_market_daily(years=2, seed=11)
+    frame = _seller_frame(market, 0.012).assign(vol_model="vol_combo")
+    model_vol, base_vol = frame["vol"].to_numpy(), np.full(len(frame), 0.13)
+    demoted = np.arange(len(frame)) >= len(frame) // 2
+    frame["vol"] = np.where(demoted, base_vol, model_vol)  # what inference served
+    frame["model_source"] = np.where(demoted, "baseline", "model")
+    verdict = pd.DataFrame({"date": frame["date"], "demoted": demoted, "guard_ratio": 1.5,
+                            "guard_model_loss": 0.3, "guard_baseline_loss": 0.2, "guard_n": 80,
+                            "guard_window": 63, "guard_margin": 0.1, "guard_since": None})
+    specs = [*SPECS[:2], {**SPECS[2], "guard": "seller.{vol_model}"}]
+    rows = ledger_rows({"seller_signals": frame}, specs, market["date"], "close",
+                       guards={"seller.vol_combo": verdict})
+    card = build_scorecard(rows, market, PARAMS, range_target=0.1)
+    assert card["demoted_rows"] == {"seller.vol_forecast": int(demoted.sum())}
+    vol_rows = rows[rows["signal"] == "seller.vol_forecast"]
+    assert np.allclose(vol_rows["value"].to_numpy(), frame["vol"].to_numpy())
+    log_ret = np.log(market["close"]).diff().to_numpy()
+    sq = []
+    for i in range(21, len(market) - 21):
+        realised = np.sqrt(np.mean(log_ret[i + 1 : i + 22] ** 2) * 252)
+        naive = np.sqrt(np.mean(log_ret[i - 20 : i + 1] ** 2) * 252)
+        sq.append(((frame["vol"].iloc[i] - realised) ** 2, (naive - realised) ** 2))
+    sq = np.array(sq)
+    assert card["vol_rmse_ratio_to_naive"] == pytest.approx(np.sqrt(sq[:, 0].mean() / sq[:, 1].mean()))

@@ -171,3 +171,11 @@ def guard_extra(rows: pd.DataFrame, frame: pd.DataFrame, spec: dict, guards: dic
         merged = {**json.loads(extra or "{}"), **guard_record(served.iloc[-1])}
         extras.append(json.dumps(merged, sort_keys=True))
     return pd.Series(extras, index=rows.index, dtype=object)
+
+
+def demoted_counts(rows: pd.DataFrame) -> dict[str, int]:
+    """{signal: ledger rows served by the baseline after a live-guard demotion}. The scorecard scores those
+    rows' recorded values, which are the baseline's: what was served, not the demoted model's forecast."""
+    flags = rows["extra"].map(lambda e: bool(e) and bool(json.loads(e).get("demoted", False)))
+    counts = rows.loc[flags.astype(bool), "signal"].value_counts().sort_index()
+    return {str(k): int(v) for k, v in counts.items()}
