@@ -176,6 +176,8 @@ def guard_extra(rows: pd.DataFrame, frame: pd.DataFrame, spec: dict, guards: dic
 def demoted_counts(rows: pd.DataFrame) -> dict[str, int]:
     """{signal: ledger rows served by the baseline after a live-guard demotion}. The scorecard scores those
     rows' recorded values, which are the baseline's: what was served, not the demoted model's forecast."""
-    flags = rows["extra"].map(lambda e: bool(e) and bool(json.loads(e).get("demoted", False)))
+    if rows.empty or "extra" not in rows:
+        return {}
+    flags = rows["extra"].map(lambda e: isinstance(e, str) and bool(json.loads(e).get("demoted", False)))
     counts = rows.loc[flags.astype(bool), "signal"].value_counts().sort_index()
     return {str(k): int(v) for k, v in counts.items()}
