@@ -31,7 +31,8 @@ def _run(tail, tmp_path, data_as_of: str, trained_to: str | None = None, lock_ti
     """Run the last three inference nodes on the example payload dated `data_as_of`; returns the paths."""
     payload = {**example_payload(), "data_as_of": data_as_of}
     paths = {"payload": tmp_path / "out" / "aegismatrix.json", "ledger": tmp_path / "ledger.duckdb"}
-    frames = {name: pd.DataFrame() for name in tail.inputs() if name.endswith(("_signals", "_ranges"))}
+    frames = {name: pd.DataFrame() for name in tail.inputs()
+              if name.endswith(("_signals", "_ranges", ".predictions"))}  # predictions: the live guard
     frames["buyer_signals"] = pd.DataFrame({"date": [pd.Timestamp(data_as_of)], "breakout_probability": [0.2],
                                             "model_source": ["baseline"]})
     free = {"aegismatrix_payload_candidate": payload, "inference_model_versions": {}, "data_provenance": {},

@@ -14,6 +14,7 @@ Inference then serves the baseline and says so: `demoted` in the payload block a
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -106,6 +107,8 @@ def causal_demotions(dates: pd.Series, y: np.ndarray, model_loss: np.ndarray, ba
     out = pd.DataFrame({"demoted": np.zeros(n, dtype=bool), "guard_ratio": np.nan,
                         "guard_model_loss": np.nan, "guard_baseline_loss": np.nan, "guard_n": 0})
     live = np.flatnonzero((pd.to_datetime(dates) > pd.Timestamp(trained_to)).to_numpy() & np.isfinite(y))
+    window, margin, _ = _settings(params)
+    out = out.assign(guard_since=None, guard_window=window, guard_margin=margin)
     if not len(live):
         return out
     path = guard_path(pd.DataFrame({"date": pd.to_datetime(dates).to_numpy()[live],
@@ -120,4 +123,61 @@ def causal_demotions(dates: pd.Series, y: np.ndarray, model_loss: np.ndarray, ba
     out.loc[has, "guard_model_loss"] = take["model_loss_mean"].to_numpy()
     out.loc[has, "guard_baseline_loss"] = take["baseline_loss_mean"].to_numpy()
     out.loc[has, "guard_n"] = seen[has] + 1
+    out["guard_since"] = demoted_since(pd.to_datetime(dates).reset_index(drop=True), out["demoted"])
     return out
+
+
+def demoted_since(dates: pd.Series, demoted: pd.Series) -> pd.Series:
+    """Per row: the first served date of the demotion it is in (ISO text), None where not demoted."""
+    flags = demoted.to_numpy(dtype=bool)
+    streak = np.cumsum(np.r_[True, flags[1:] != flags[:-1]])  # a new id at every switch
+    first = pd.Series(dates.to_numpy()).groupby(streak).transform("min")
+    return pd.Series([str(pd.Timestamp(d).date()) if f else None for d, f in zip(first, flags)], dtype=object)
+
+
+GUARD_FIELDS = {"guard_model_loss": "model_loss", "guard_baseline_loss": "baseline_loss",
+                "guard_ratio": "ratio", "guard_n": "n_matured", "guard_window": "window",
+                "guard_margin": "margin", "guard_since": "since"}
+
+
+def guard_record(row: pd.Series | dict) -> dict:
+    """The payload's and ledger's block of one served row: `demoted` and the guard's numbers (null when the
+    guard has not seen a full window yet)."""
+    block = {}
+    for column, key in GUARD_FIELDS.items():
+        value = row.get(column)
+        value = None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+        block[key] = value.item() if isinstance(value, np.generic) else value
+    return {"demoted": bool(row.get("demoted", False)), "guard": block}
+
+
+def guard_extra(rows: pd.DataFrame, frame: pd.DataFrame, spec: dict, guards: dict | None) -> pd.Series:
+    """Each ledger row's extra JSON with `demoted` and the guard's numbers added, read from the predictions
+    frame of the model that served it (`guard` in the spec, a template over {h} and the frame's columns,
+    default `model`); unchanged where that model ran no guard (no edge, no `selection.guard`)."""
+    template = spec.get("guard", spec.get("model"))
+    if not template or not guards:
+        return rows["extra"]
+    extras = []
+    for (_, row), days, extra in zip(frame.iterrows(), rows["horizon_days"], rows["extra"]):
+        predictions = guards.get(template.format(h=days, **row.to_dict()))
+        if predictions is None or "demoted" not in predictions:
+            extras.append(extra)
+            continue
+        served = predictions[pd.to_datetime(predictions["date"]) == pd.Timestamp(row["date"])]
+        if served.empty:
+            raise ValueError(f"guard: {template} has no prediction for {pd.Timestamp(row['date']).date()} "
+                             f"served by {spec['signal']}")
+        merged = {**json.loads(extra or "{}"), **guard_record(served.iloc[-1])}
+        extras.append(json.dumps(merged, sort_keys=True))
+    return pd.Series(extras, index=rows.index, dtype=object)
+
+
+def demoted_counts(rows: pd.DataFrame) -> dict[str, int]:
+    """{signal: ledger rows served by the baseline after a live-guard demotion}. The scorecard scores those
+    rows' recorded values, which are the baseline's: what was served, not the demoted model's forecast."""
+    if rows.empty or "extra" not in rows:
+        return {}
+    flags = rows["extra"].map(lambda e: isinstance(e, str) and bool(json.loads(e).get("demoted", False)))
+    counts = rows.loc[flags.astype(bool), "signal"].value_counts().sort_index()
+    return {str(k): int(v) for k, v in counts.items()}

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aegismatrix.ledger.guard import guard_extra
+
 SLOTS = ("value", "lower", "upper", "probability", "label")
 
 
@@ -100,7 +102,8 @@ def _model_version(
 
 
 def frame_rows(
-    frame: pd.DataFrame, spec: dict, decision_time: str, versions: dict, runs: dict
+    frame: pd.DataFrame, spec: dict, decision_time: str, versions: dict, runs: dict,
+    guards: dict | None = None,
 ) -> pd.DataFrame:
     """Ledger rows of one spec for every row of `frame` (the caller chooses the dates)."""
     _check_columns(frame, spec)
@@ -122,6 +125,7 @@ def frame_rows(
             "mlflow_run_id": run_id,
         }
     )
+    out["extra"] = guard_extra(out, frame, spec, guards)  # issue 23: `demoted` and the live guard's numbers
     for slot in SLOTS:
         out[slot] = frame[spec[slot]] if spec.get(slot) else None
     if spec.get("snapshot_column"):
@@ -138,9 +142,10 @@ def ledger_rows(
     decision_time: str,
     versions: dict | None = None,
     runs: dict | None = None,
+    guards: dict | None = None,
 ) -> pd.DataFrame:
     """Rows of every spec whose frame is present, restricted to `dates` ("latest" = each frame's last
-    date)."""
+    date). `guards`: {namespace: predictions frame} whose live-guard columns go into each row's extra."""
     parts = []
     for spec in specs:
         frame = frames.get(spec["frame"])
@@ -152,5 +157,6 @@ def ledger_rows(
             if isinstance(dates, str) and dates == "latest"
             else when.isin(pd.DatetimeIndex(dates).normalize())
         )
-        parts.append(frame_rows(frame[keep.to_numpy()], spec, decision_time, versions or {}, runs or {}))
+        chosen = frame[keep.to_numpy()]
+        parts.append(frame_rows(chosen, spec, decision_time, versions or {}, runs or {}, guards))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

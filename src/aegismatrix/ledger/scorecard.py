@@ -19,6 +19,7 @@ from scipy.special import ndtri
 
 from aegismatrix.labels import forward_return
 from aegismatrix.ledger import outcomes as O
+from aegismatrix.ledger.guard import demoted_counts
 from aegismatrix.ledger.schema import SCORED_DECISION_TIMES
 from aegismatrix.ledger.serve import IN_SAMPLE
 
@@ -323,6 +324,7 @@ def build_scorecard(
         "generated_at": generated_at(),
         "ledger_rows": len(rows) + int(in_sample.sum()),
         "in_sample_rows": int(in_sample.sum()),
+        "demoted_rows": demoted_counts(rows),  # issue 23: scored as served, i.e. the baseline's values
         "market_last_date": str(market["date"].iloc[-1].date()) if len(market) else None,
         "first_as_of": str(rows["as_of_date"].min().date()) if len(rows) else None,
         "last_as_of": str(rows["as_of_date"].max().date()) if len(rows) else None,

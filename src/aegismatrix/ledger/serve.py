@@ -16,6 +16,7 @@ from datetime import date
 import pandas as pd
 
 from aegismatrix.ledger.rows import ledger_rows
+from aegismatrix.modelling.template import template_outputs
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,9 @@ def record_served(
     """(the ledger append of the latest row of every signal frame, i.e. what the payload serves; a receipt
     the publish node waits for). `training_end`: {date, namespace} of the served models' training data."""
     versions = model_versions or {}
-    rows = ledger_rows(frames, params["signals"], "latest", decision_time, versions, mlflow_releases)
+    guards = template_outputs(frames, "predictions")  # each model's live-guard columns (issue 23)
+    frames = {k: v for k, v in frames.items() if not k.endswith("__predictions")}
+    rows = ledger_rows(frames, params["signals"], "latest", decision_time, versions, mlflow_releases, guards)
     kind, rows = _in_sample_check(rows, payload["data_as_of"], training_end or {})
     logger.info("ledger: %d served rows for %s (%s)", len(rows), payload["data_as_of"], kind)
     run = _run(kind, payload["data_as_of"], data_provenance, versions, mlflow_releases, decision_time)
@@ -172,11 +175,13 @@ def backfill_rows(
     """Every date from `backfill.start` (to `backfill.end`) after all served models' training data, as one
     append."""
     start, end = check_backfill_window(params, *training_data_end(models))
+    guards = template_outputs(frames, "predictions")  # each model's live-guard columns (issue 23)
+    frames = {k: v for k, v in frames.items() if not k.endswith("__predictions")}
     dates = sorted(
         {d for f in frames.values() if f is not None for d in pd.to_datetime(f["date"]) if start <= d <= end}
     )
     rows = ledger_rows(
-        frames, ledger_params["signals"], dates, decision_time, model_versions or {}, mlflow_releases
+        frames, ledger_params["signals"], dates, decision_time, model_versions or {}, mlflow_releases, guards
     )
     if rows.empty:
         logger.warning(

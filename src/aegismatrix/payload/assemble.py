@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aegismatrix.ledger.guard import guard_record
 from aegismatrix.modelling.selection import served_weight
 from aegismatrix.options.payload import strategy_backtest_section
 from aegismatrix.payload.expiries import expiries_section, iv_context
@@ -75,9 +76,9 @@ def top_drivers(model_input: pd.DataFrame, model: dict, row: int, k: int = 5) ->
 
 
 def describe_served_model(model_input: pd.DataFrame, model: dict | None, params: dict, namespace: str,
-                          n_drivers: int = 5) -> dict:
+                          n_drivers: int = 5, predictions: pd.DataFrame | None = None) -> dict:
     """What the payload says about one model: edge, out-of-sample skill, what is served, its latest
-    drivers."""
+    drivers, and the live guard's verdict on its latest served row (`predictions`)."""
     skill_metric = params.get("metric") or "unknown"
     entry: dict[str, Any] = {
         "name": namespace, "trained_at": None, "status": "no_edge", "model_source": "baseline",
@@ -113,7 +114,16 @@ def describe_served_model(model_input: pd.DataFrame, model: dict | None, params:
                     "test_skill": finite((meta.get("test_skill") or {}).get("value"))}
     if meta.get("edge") and len(model_input):
         entry["drivers"] = top_drivers(model_input, model, len(model_input) - 1, n_drivers)
-    return entry
+    return {**entry, **guard_block(predictions)}
+
+
+def guard_block(predictions: pd.DataFrame | None) -> dict:
+    """`demoted` (false where no guard ran: no edge, no `selection.guard`) and `guard` (its numbers, null
+    where none ran); a demoted model is served by its baseline (`model_source` baseline)."""
+    if predictions is None or predictions.empty or "demoted" not in predictions:
+        return {"demoted": False, "guard": None}
+    block = guard_record(predictions.iloc[-1])
+    return {**block, **({"model_source": "baseline"} if block["demoted"] else {})}
 
 
 # ---------------------------------------------------------------- helpers

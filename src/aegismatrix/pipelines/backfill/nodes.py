@@ -18,7 +18,8 @@ def backfill_ledger(
     """Ledger rows for every date from `backfill.start`, refused inside any served model's training data.
 
     `inputs`: every frozen model as `<engine>__<model>__model` (template_inputs with engine=None) and the
-    signal frames under their own dataset names."""
+    signal frames under their own dataset names, with each model's `__predictions` (read by the live
+    guard)."""
     models = template_outputs(inputs, "model")
     frames = {k: v for k, v in inputs.items() if not k.endswith("__model")}
     return backfill_rows(

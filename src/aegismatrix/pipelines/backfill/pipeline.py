@@ -27,7 +27,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         "ledger_params": "params:ledger",
         "decision_time": "params:decision_time",
     }
-    inputs.update(template_inputs(None, namespaces, ("model",)))
+    inputs.update(template_inputs(None, namespaces, ("model", "predictions")))  # predictions: the live guard
     inputs.update({name: name for name in ledger_frame_names(pipe.all_outputs())})
     return pipe + Pipeline([Node(nodes.backfill_ledger, inputs, "signal_ledger", name="backfill_ledger"),
                             _intraday_node()])

@@ -24,9 +24,11 @@ SIGNAL_SUFFIX = "_signals"
 
 
 def describe_model(model_input: pd.DataFrame, model: dict | None, model_params: dict, params: dict,
-                   namespace: str) -> dict:
-    """Edge, out-of-sample skill, served source and latest top drivers of one frozen model."""
-    return describe_served_model(model_input, model, model_params, namespace, int(params.get("n_drivers", 5)))
+                   predictions: pd.DataFrame | None = None, namespace: str = "") -> dict:
+    """Edge, out-of-sample skill, served source (after the live guard) and latest top drivers of one frozen
+    model."""
+    return describe_served_model(model_input, model, model_params, namespace, int(params.get("n_drivers", 5)),
+                                 predictions)
 
 
 def assemble_inference_payload(market_daily: pd.DataFrame, data_provenance: dict, model_versions: dict,

@@ -33,7 +33,7 @@ def create_pipeline(**kwargs) -> Pipeline:
     namespaces = [ns for module in engines.values() for ns in module.MODEL_NAMESPACES]
     describe = [
         Node(_bind(nodes.describe_model, ns),
-             [f"{ns}.model_input", f"{ns}.model", f"params:{ns}", "params:inference"],
+             [f"{ns}.model_input", f"{ns}.model", f"params:{ns}", "params:inference", f"{ns}.predictions"],
              f"{ns}.payload_entry", name=f"describe_{ns.replace('.', '_')}", namespace=ns)
         for ns in namespaces
     ]
@@ -91,4 +91,6 @@ def _ledger_node(pipe: Pipeline) -> Node:
               "params": "params:ledger", "decision_time": "params:decision_time",
               "training_end": TRAINING_END_DATASET}
     inputs.update({name: name for name in ledger_frame_names(pipe.all_outputs())})
+    namespaces = [ns for module in engine_modules().values() for ns in module.MODEL_NAMESPACES]
+    inputs.update(template_inputs(None, namespaces, ("predictions",)))  # the live guard's columns (issue 23)
     return Node(record_served, inputs, ["signal_ledger", "ledger_receipt"], name="record_served_signals")
