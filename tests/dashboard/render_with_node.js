@@ -1,5 +1,5 @@
 "use strict";
-// Renders a payload with the dashboard's own app.js + track_record.js on a minimal fake DOM (no browser) and
+// Renders a payload with the dashboard's own app.js + track_record.js + options.js on a minimal fake DOM (no browser) and
 // prints what a person would read: {badges, sections: {id: text}, rows: {id: [row text]}}.
 // usage: node render_with_node.js <dashboard dir> <payload.json>
 const fs = require("fs");
@@ -28,7 +28,7 @@ const context = {
 };
 vm.createContext(context);
 const [dir, payloadPath] = process.argv.slice(2);
-for (const file of ["track_record.js", "app.js"]) vm.runInContext(fs.readFileSync(path.join(dir, file), "utf8"), context, { filename: file });
+for (const file of ["track_record.js", "options.js", "app.js"]) vm.runInContext(fs.readFileSync(path.join(dir, file), "utf8"), context, { filename: file });
 const payload = JSON.parse(fs.readFileSync(payloadPath, "utf8"));
 context.payload = payload;
 vm.runInContext("render(payload)", context);
