@@ -9,9 +9,9 @@ Idempotency rule, "keep the first": a row's key is (as_of_date, decision_time, s
 in the ledger is never replaced. Offered again with the same values it is skipped silently (a rerun); offered
 with different values it is refused, logged as a warning and kept in `ledger_conflicts` with the reason and
 the values that were refused. A run that adds nothing and conflicts with nothing writes nothing at all. The
-`market` column (the option market's numbers beside the model's, issue 22) is not a served value: it is left out
-of that comparison, and a stored row without it is filled once when an unchanged re-offer brings it (a backfill
-replayed with option data); a stored one is never replaced.
+`market` column (the option market's numbers beside the model's, issue 22) is not a served value: it is left
+out of that comparison, and a stored row without it is filled once when an unchanged re-offer brings it (a
+backfill replayed with option data); a stored one is never replaced.
 
 Decision times: `ledger_signals` holds close and preopen signals only, the rows the scorecard scores. Intraday
 rows are snapshots (`ledger_snapshots`, key + `snapshot_at`, the instant they were computed): kept, never
