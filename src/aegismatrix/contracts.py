@@ -8,12 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
-from aegismatrix.optional_imports import hidden_modules
-
-with hidden_modules("hypothesis"):  # pandera's data-synthesis strategies import it (~0.15 s); never used
-    import pandera.pandas as pa
-    import pandera.strategies.pandas_strategies  # noqa: F401  (imported here, so later checks skip it)
+import pandera.pandas as pa
 
 
 def _bars_are_consistent(frame: pd.DataFrame) -> pd.Series:

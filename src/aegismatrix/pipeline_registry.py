@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
@@ -28,11 +26,27 @@ UPSTREAM["research"] = TRAINING
 
 
 def _own_pipeline(name: str, found: dict[str, Pipeline], serving: bool = False) -> Pipeline:
-    if serving and name in ("data_ingestion", "feature_engineering"):
-        return importlib.import_module(f"aegismatrix.pipelines.{name}").create_pipeline(universe=False)
-    if name in found:
+    if name in found and not (serving and name in ("data_ingestion", "feature_engineering")):
         return found[name]
-    return importlib.import_module(f"aegismatrix.pipelines.{name}").create_pipeline()
+    return _create_pipeline(name, serving)
+
+
+def _create_pipeline(name: str, serving: bool) -> Pipeline:
+    """An upstream pipeline `find_pipelines` did not load (`kedro run --pipeline=X` imports only X's package);
+    imported here, on demand, so a run imports only what it runs."""
+    if name == "data_ingestion":
+        from aegismatrix.pipelines import data_ingestion
+
+        return data_ingestion.create_pipeline(universe=not serving)
+    if name == "feature_engineering":
+        from aegismatrix.pipelines import feature_engineering
+
+        return feature_engineering.create_pipeline(universe=not serving)
+    # the training run in front of `research`
+    from aegismatrix.pipelines import buyer, direction, reporting, seller
+
+    return {"direction": direction, "seller": seller, "buyer": buyer,
+            "reporting": reporting}[name].create_pipeline()
 
 
 def register_pipelines() -> dict[str, Pipeline]:

@@ -1,5 +1,5 @@
 "use strict";
-// Renders a payload with the dashboard's own app.js + track_record.js + options.js on a minimal fake DOM (no browser) and
+// Renders a payload with the dashboard's own app.js + track_record.js on a minimal fake DOM (no browser) and
 // prints what a person would read: {badges, sections: {id: text}, rows: {id: [row text]}}.
 // usage: node render_with_node.js <dashboard dir> <payload.json>
 const fs = require("fs");

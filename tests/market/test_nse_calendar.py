@@ -110,11 +110,3 @@ def test_gamma_windows_skip_muhurat_evening_sessions():
     assert windows["n_sessions"] == 3 and windows["last_session"] == "2024-10-31"
     assert all(b["start"] < "12:00" for b in windows["profile"])  # no 18:15 bucket from the Muhurat hour
 
-
-def test_xnse_loaded_alone_equals_the_library_registry():
-    import holidays
-
-    from aegismatrix.market.calendar import _xnse_calendar
-
-    for year in (2001, 2016, 2023, 2025):
-        assert dict(_xnse_calendar()(years=year)) == dict(holidays.financial_holidays("XNSE", years=year))

@@ -106,6 +106,10 @@ def test_a_us_feed_that_ends_early_is_warned_about_not_read_as_holidays(caplog) 
     from aegismatrix.payload.overnight import us_inputs
 
     assert us_inputs(market, us, "close") is None  # no stale US block served as "holiday"
+    from aegismatrix.payload.overnight import us_feed_warning
+
+    assert us_feed_warning(market, us).startswith("us_feed_ended: the US session feed ends on 2022-06-15")
+    assert us_feed_warning(market, pd.DataFrame({"date": nse, "close": 1.0})) is None  # a live feed
 
 
 def test_a_short_gap_at_the_end_is_still_a_holiday(caplog) -> None:

@@ -92,6 +92,7 @@ def _run(tmp_path, market, features):
         "feature_manifest": MemoryDataset(manifest),
         "data_provenance": MemoryDataset({"source": "synthetic"}),
         "params:toy.planted": MemoryDataset(params), **{name: _Kept() for name in OUTPUTS},
+        "params:selection": MemoryDataset(None),  # None: the original CI rule (modelling/selection.py)
     })
     SequentialRunner().run(model_pipeline("toy.planted", "toy"), catalog)
     return {name: catalog[name].load() for name in OUTPUTS}

@@ -36,7 +36,7 @@ def _latest(tmp, pattern: str):
 
 
 def test_direction_run_writes_signals_with_the_contract_columns(trained_project):
-    tmp, _, seconds = trained_project
+    tmp, _, _ = trained_project
     signals = pd.read_parquet(_latest(tmp, "data/07_model_output/direction_signals.parquet/*/"
                                            "direction_signals.parquet"))
     assert list(signals.columns[: len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS
@@ -52,7 +52,6 @@ def test_direction_run_writes_signals_with_the_contract_columns(trained_project)
     late = signals.dropna(subset=["move_lower_points"])
     assert len(late) > 0 and (late["move_lower_points"] <= late["move_upper_points"]).all()
     assert (late["move_lower_points"] >= 0).all() and (late["expected_abs_move_points"] > 0).all()
-    assert seconds < 150
 
 
 def test_direction_run_reports_every_model_next_to_its_baseline(trained_project):

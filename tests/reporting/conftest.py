@@ -69,7 +69,8 @@ def model_outputs(tmp_path_factory) -> dict[str, dict]:
         catalog = DataCatalog({"toy_features": MemoryDataset(features), "market_daily": MemoryDataset(market),
                                "feature_manifest": MemoryDataset(manifest),
                                "data_provenance": MemoryDataset({"source": "synthetic"}),
-                               f"params:{ns}": MemoryDataset(params), **{n: _Kept() for n in names}})
+                               f"params:{ns}": MemoryDataset(params), **{n: _Kept() for n in names},
+                               "params:selection": MemoryDataset(None)})
         SequentialRunner().run(model_pipeline(ns, "toy"), catalog)
         out[ns] = {o: catalog[f"{ns}.{o}"].load() for o in OUTPUTS}
     return out

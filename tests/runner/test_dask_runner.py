@@ -48,6 +48,7 @@ def _params(ns: str, tmp) -> dict:
 def _catalog(root) -> DataCatalog:
     """Inputs in memory (pickled to the workers), every output on disk where all workers see it."""
     datasets = {name: MemoryDataset(value) for name, value in _inputs().items()}
+    datasets["params:selection"] = MemoryDataset(None)  # the original CI rule
     for ns in MODELS:
         datasets[f"params:{ns}"] = MemoryDataset(_params(ns, root))
         for frame in ("model_input", "oos_predictions", "predictions", "shap_importance"):

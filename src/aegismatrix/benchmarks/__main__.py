@@ -1,7 +1,8 @@
 """`python -m aegismatrix.benchmarks [--quick] [--output PATH]`: speed, scale, skill and parallelism tables.
 
 The full run writes docs/benchmarks.md; `--quick` runs a small version on tiny inputs and writes to `--output`
-(or a temp file), never to the docs.
+(or a temp file), never to the docs. `--sections selection` alone (the selection backtest, issue 23) writes
+docs/selection.md instead, so it never replaces the other sections.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import parallel, scale, skill, speed
+from . import parallel, scale, selection, skill, speed
 from .common import DEFAULT_REAL_DIR, OMP_WAIT_POLICY, PROJECT_ROOT, Table, TempProject, load_average
 from .report import render_document
 
 log = logging.getLogger("aegismatrix.benchmarks")
-SECTIONS = ("speed", "scale", "skill", "parallel")
+SECTIONS = ("speed", "scale", "skill", "parallel", "selection")
 TARGETS = {"default_s": 180.0, "seller_s": 60.0, "inference_above_floor_s": 3.0, "universe_s": 60.0,
            "universe_mb": 4096.0}
 
@@ -98,6 +99,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="comma-separated subset of " + ",".join(SECTIONS))
     parser.add_argument("--ref", help="benchmark this git ref (git archive) instead of the working tree")
     parser.add_argument("--keep-tmp", action="store_true", help="keep the temp project copies")
+    parser.add_argument("--refresh", action="store_true",
+                        help="selection: recompute the cached walk-forward predictions")
     return parser.parse_args(argv)
 
 
@@ -203,6 +206,8 @@ def _sections(args: argparse.Namespace, sections: list[str], repeats: int, varia
     if "scale" in sections:
         scale_results = scale.measure(args.quick)
         doc_sections.append(("Scale", scale.tables(scale_results)))
+    if "selection" in sections and not args.quick:  # real data only: the rules need years of history
+        doc_sections.append(("Selection", selection.tables(args.real_dir.resolve(), args.refresh)))
     return doc_sections, scale_results
 
 
@@ -223,11 +228,14 @@ def run(args: argparse.Namespace) -> tuple[str, Path]:
     finally:
         for v in variants:
             v.project.cleanup()
-    doc_sections.insert(0, ("Targets", [targets_table(variants, scale_results, args.quick)]))
+    if sections != ["selection"]:
+        doc_sections.insert(0, ("Targets", [targets_table(variants, scale_results, args.quick)]))
     preamble = _preamble(args, started, time.perf_counter() - t0, load_start, repeats)
-    text = render_document("Benchmarks" + (" (quick)" if args.quick else ""), preamble, doc_sections)
+    title = "Benchmarks: the selection backtest" if sections == ["selection"] else "Benchmarks"
+    text = render_document(title + (" (quick)" if args.quick else ""), preamble, doc_sections)
+    default_doc = "selection.md" if sections == ["selection"] else "benchmarks.md"
     output = args.output or (Path(tempfile.mkdtemp(prefix="aegis_bench_")) / "benchmarks_quick.md"
-                             if args.quick else PROJECT_ROOT / "docs" / "benchmarks.md")
+                             if args.quick else PROJECT_ROOT / "docs" / default_doc)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)
     return text, output

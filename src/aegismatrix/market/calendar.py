@@ -12,8 +12,6 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from aegismatrix.optional_imports import submodule_without_package_init
-
 
 def weekday_sessions(start: pd.Timestamp, end: pd.Timestamp,
                      holidays: list[str] | None = None) -> pd.DatetimeIndex:
@@ -145,15 +143,9 @@ def library_holidays(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex
 @lru_cache(maxsize=256)
 def _xnse_year(year: int) -> tuple[pd.Timestamp, ...]:
     # once per year and process: a serving run asks for overlapping ranges ~8 times (expiries, events)
-    return tuple(pd.Timestamp(d) for d in _xnse_calendar()(years=year))
+    import holidays as holiday_calendars  # `holidays` names a parameter in this module
 
-
-@lru_cache(maxsize=1)
-def _xnse_calendar() -> type:
-    """`holidays`' XNSE class (the same as `holidays.financial_holidays("XNSE")`)."""
-    # the `holidays.financial` package imports every exchange and, through Colombia's, every country (~0.1 s)
-    module = submodule_without_package_init("holidays.financial.national_stock_exchange_of_india")
-    return module.NationalStockExchangeOfIndia
+    return tuple(pd.Timestamp(d) for d in holiday_calendars.financial_holidays("XNSE", years=year))
 
 
 def nse_trading_days(start, end, include_special_sessions: bool = True,

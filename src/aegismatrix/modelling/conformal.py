@@ -19,9 +19,16 @@ def as_ns(dates) -> np.ndarray:
 
 
 def served_oos(oos: pd.DataFrame, metrics: dict, columns: list[str]) -> np.ndarray:
-    """What the template serves on OOS rows: the model's columns with edge, else the primary baseline's."""
-    prefix = "" if metrics["edge"] else f"baseline_{metrics['primary_baseline']}__"
-    return oos[[prefix + c for c in columns]].to_numpy(dtype=float)
+    """What the template serves on OOS rows: the model's columns with edge (blended with the primary
+    baseline's by a `shrink` rule's weight), else the primary baseline's."""
+    from aegismatrix.modelling.selection import served_weight
+
+    weight = served_weight(metrics)
+    model = oos[list(columns)].to_numpy(dtype=float) if weight > 0 else 0.0
+    if weight == 1.0:
+        return model
+    base = oos[[f"baseline_{metrics['primary_baseline']}__{c}" for c in columns]].to_numpy(dtype=float)
+    return weight * model + (1.0 - weight) * base
 
 
 def conformal_table(oos: pd.DataFrame, metrics: dict, horizon: int, coverage: float,

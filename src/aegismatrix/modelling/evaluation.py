@@ -21,6 +21,7 @@ from aegismatrix.modelling.metrics import (
     skill_score,
 )
 from aegismatrix.modelling.parallel import parallel_map
+from aegismatrix.modelling.selection import blend_edge, configured_rule, rule_edge
 from aegismatrix.modelling.splits import walk_forward_folds
 from aegismatrix.modelling.training import (
     data_hash,
@@ -120,12 +121,37 @@ def has_edge(ci_low: float, test_skill: float) -> bool:
     return bool(ci_low > 0 and test_skill > 0)
 
 
-def summarise(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
-    """Per fold, per year, walk-forward, final test and overall scores; `edge` needs both ci_low > 0 and test
-    skill > 0."""
+def row_losses(oos: pd.DataFrame, cfg: ModelConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row losses of the model and its primary baseline on labelled out-of-sample rows (time order)."""
+    y, loss = oos["label"].to_numpy(dtype=float), ROW_LOSSES[cfg.metric]
+    base = _predictions(oos, cfg, f"baseline_{cfg.primary_baseline}__")
+    return loss(y, _predictions(oos, cfg)), loss(y, base)
+
+
+def decide_edge(oos: pd.DataFrame, cfg: ModelConfig, overall: dict, test: dict,
+                selection: dict | None) -> tuple[bool, dict]:
+    """`edge` by the configured `selection.rule` (modelling/selection.py); the original CI rule without
+    one."""
+    name, spec = configured_rule(selection)
+    guard = {"guard": selection["guard"]} if selection and selection.get("guard") else {}  # for inference
+    if spec["kind"] == "ci":
+        edge = has_edge(overall["skill"]["ci_low"], test["skill"]["value"])
+        return edge, {"rule": name, "kind": "ci", **guard}
+    if spec["kind"] == "shrink":
+        edge, info = blend_edge(oos["label"].to_numpy(dtype=float), _predictions(oos, cfg),
+                                _predictions(oos, cfg, f"baseline_{cfg.primary_baseline}__"),
+                                ROW_LOSSES[cfg.metric], spec)
+    else:
+        edge, info = rule_edge(*row_losses(oos, cfg), cfg.horizon, spec)
+    return edge, {"rule": name, "kind": spec["kind"], **info, **guard}
+
+
+def summarise(oos: pd.DataFrame, cfg: ModelConfig, selection: dict | None = None) -> dict:
+    """Per fold, per year, walk-forward, final test and overall scores; `edge` by the `selection.rule` (by
+    default both ci_low > 0 and test skill > 0)."""
     is_test = oos["fold"] == "test"
     overall, test = score_block(oos, cfg), score_block(oos[is_test], cfg)
-    edge = has_edge(overall["skill"]["ci_low"], test["skill"]["value"])
+    edge, rule = decide_edge(oos, cfg, overall, test, selection)
     years = oos["date"].dt.year
     metrics = {
         "task": "classification" if cfg.is_classifier else "regression",
@@ -134,7 +160,7 @@ def summarise(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
         "per_year": {str(y): score_block(block, cfg) for y, block in oos.groupby(years) if len(block) >= 20},
         "walk_forward": score_block(oos[~is_test], cfg),
         "test": test, "overall": overall,
-        "edge": bool(edge), "status": "edge" if edge else "no_edge",
+        "edge": bool(edge), "status": "edge" if edge else "no_edge", "selection_rule": rule,
         "beats_all_baselines": bool(all(v > 0 for v in overall["skill_vs_each_baseline"].values())),
     }
     if cfg.is_classifier:

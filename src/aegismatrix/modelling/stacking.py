@@ -95,6 +95,14 @@ def _walk_forward_meta(X: np.ndarray, y: np.ndarray, horizon: int, cfg: dict, n_
     return stack
 
 
+def _as_served(oos: pd.DataFrame, metrics: dict, proba: list[str]) -> pd.DataFrame:
+    """A base's OOS probabilities as inference serves them (blended with its baseline under a `shrink`
+    selection rule), so the meta-learner is trained on what it will be fed."""
+    from aegismatrix.modelling.conformal import served_oos
+
+    return oos.assign(**dict(zip(proba, served_oos(oos, metrics, proba).T)))
+
+
 def stack_walk_forward(horizon: int, bases: dict[str, tuple[pd.DataFrame, dict]], cfg: dict,
                        class_names: list[str]) -> dict:
     """Evaluate (always) and freeze (with edge) a stack over the bases with edge of
@@ -105,7 +113,8 @@ def stack_walk_forward(horizon: int, bases: dict[str, tuple[pd.DataFrame, dict]]
     names = with_edge or candidates  # none with edge: evaluated over all for the report, never served
     out = {"bases": names, "candidates": candidates, "fallback": names[0], "status": "no_edge",
            "history": None, "meta": None}
-    merged = _merged_oos({b: bases[b][0] for b in names}, proba)
+    frames = {b: _as_served(*bases[b], proba) if with_edge else bases[b][0] for b in names}
+    merged = _merged_oos(frames, proba)
     X = meta_features([merged[[f"{b}__{c}" for c in proba]].to_numpy(dtype=float) for b in names])
     y = merged["label"].to_numpy(dtype=float)
     prior = merged[[f"baseline_class_prior__{c}" for c in proba]].to_numpy(dtype=float)

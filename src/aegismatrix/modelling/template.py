@@ -25,6 +25,7 @@ from aegismatrix.modelling.evaluation import prediction_columns, summarise, walk
 from aegismatrix.modelling.explain import contributions, global_importance
 from aegismatrix.modelling.headline import headline
 from aegismatrix.modelling.pooling import build_pool_input, pool_summary
+from aegismatrix.modelling.selection import served_weight
 from aegismatrix.modelling.training import data_hash, encode_label, predict_rows, train_fold
 
 logger = logging.getLogger(__name__)
@@ -58,17 +59,19 @@ def build_model_input(features: pd.DataFrame, market_daily: pd.DataFrame, params
 
 
 def evaluate_walk_forward(model_input: pd.DataFrame, feature_manifest: dict, params: dict,
-                          pool_input: pd.DataFrame | None = None, *,
-                          namespace: str) -> tuple[pd.DataFrame, dict]:
+                          pool_input: pd.DataFrame | None = None, *, namespace: str,
+                          selection: dict | None = None) -> tuple[pd.DataFrame, dict]:
     """Out-of-sample predictions of every fold and the metrics next to the baselines (`pool_input`: pooled
-    rows of other symbols, for instances with a `pool:` block; scoring stays on the index's own rows)."""
+    rows of other symbols, for instances with a `pool:` block; scoring stays on the index's own rows);
+    `selection`: the `selection` parameters, whose `rule` decides edge (modelling/selection.py)."""
     cfg = ModelConfig.from_params(params)
     oos = walk_forward(model_input, feature_columns(cfg, feature_manifest), cfg, namespace, pool_input)
-    metrics = {"name": namespace, **summarise(oos.dropna(subset=["label"]), cfg)}
+    metrics = {"name": namespace, **summarise(oos.dropna(subset=["label"]), cfg, selection)}
     if cfg.pool is not None:
         metrics["pool"] = pool_summary(pool_input)
     skill = metrics["overall"]["skill"]
-    logger.info("%s: skill %+.4f vs %s (%s), %.0f%% CI [%+.4f, %+.4f] -> %s", namespace, skill["value"],
+    # DEBUG: the run ends with the same numbers in one comparison table (logs.model_comparison)
+    logger.debug("%s: skill %+.4f vs %s (%s), %.0f%% CI [%+.4f, %+.4f] -> %s", namespace, skill["value"],
                 skill["vs"], skill["metric"], 100 * skill["level"], skill["ci_low"], skill["ci_high"],
                 metrics["status"])
     return oos, metrics
@@ -87,6 +90,8 @@ def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics:
         "name": namespace, "version": f"{__version__}+{trained_at}", "trained_at": trained_at,
         "code_version": __version__, "label": cfg.label, "horizon": cfg.horizon,
         "status": metrics["status"], "edge": metrics["edge"], "metric": cfg.metric,
+        # the model's weight in what is served, the rest its primary baseline's (selection rule `shrink`)
+        "blend_weight": served_weight(metrics), "selection_rule": metrics.get("selection_rule"),
         "oos_skill": metrics["overall"]["skill"], "test_skill": metrics["test"]["skill"],
         "headline": headline(metrics),
         # regressors: out-of-sample interval widths
@@ -126,8 +131,11 @@ def serve(model_input: pd.DataFrame, model: dict, cfg: ModelConfig, rows: np.nda
         return _served_frame(model_input, rows, _baseline_values(model, model_input, cfg, rows), cfg,
                              "baseline")
     fitted = from_bundle(model)
-    return _served_frame(model_input, rows,
-                         predict_rows(fitted, model_input, model["meta"]["features"], rows), cfg, "model")
+    values = predict_rows(fitted, model_input, model["meta"]["features"], rows)
+    weight = served_weight(model["meta"])
+    if weight < 1.0:  # a `shrink` rule serves the model blended with its baseline
+        values = weight * values + (1.0 - weight) * _baseline_values(model, model_input, cfg, rows)
+    return _served_frame(model_input, rows, values, cfg, "model")
 
 
 def signal_history(model_input: pd.DataFrame, oos_predictions: pd.DataFrame, model: dict,
@@ -138,6 +146,10 @@ def signal_history(model_input: pd.DataFrame, oos_predictions: pd.DataFrame, mod
     cols, edge = prediction_columns(cfg), model["meta"]["edge"]
     prefix = "" if edge else f"baseline_{cfg.primary_baseline}__"
     oos = oos_predictions[["date", *[prefix + c for c in cols]]].set_axis(["date", *cols], axis=1)
+    weight = served_weight(model["meta"])
+    if edge and weight < 1.0:  # the blend a `shrink` rule serves, on the out-of-sample rows too
+        base = oos_predictions[[f"baseline_{cfg.primary_baseline}__{c}" for c in cols]].to_numpy(dtype=float)
+        oos[cols] = weight * oos[cols].to_numpy(dtype=float) + (1.0 - weight) * base
     oos = oos.assign(model_source="model" if edge else "baseline")
     dates = model_input["date"]
     before = np.flatnonzero((dates < oos["date"].min()).to_numpy())
@@ -149,6 +161,39 @@ def signal_history(model_input: pd.DataFrame, oos_predictions: pd.DataFrame, mod
     if len(after):
         parts.append(serve(model_input, model, cfg, after))
     return pd.concat(parts, ignore_index=True)
+
+
+def guarded(model_input: pd.DataFrame, model: dict, cfg: ModelConfig, served: pd.DataFrame) -> pd.DataFrame:
+    """Inference under the live guard (ledger/guard.py, `selection.guard` stored with the model): rows whose
+    guard, on live rows matured by then, demoted the model serve the baseline (`model_source` baseline,
+    `demoted` True) with the guard's numbers in `guard_*` columns."""
+    meta = model["meta"]
+    settings = (meta.get("selection_rule") or {}).get("guard")
+    if not settings or not meta["edge"]:
+        return served
+    from aegismatrix.ledger.guard import causal_demotions
+    from aegismatrix.modelling.metrics import ROW_LOSSES
+
+    cols, rows = prediction_columns(cfg), np.arange(len(model_input))
+    base = _baseline_values(model, model_input, cfg, rows)
+    values = served[cols].to_numpy(dtype=float)
+    values, base_m = (values, base) if cfg.is_classifier else (values[:, 0], base)
+    y = encode_label(model_input["label"], meta["label_thresholds"])
+    known = np.isfinite(y)
+    model_loss, base_loss = np.full(len(y), np.nan), np.full(len(y), np.nan)
+    y_known = y[known].astype(int) if cfg.is_classifier else y[known]
+    model_loss[known] = ROW_LOSSES[cfg.metric](y_known, values[known])
+    base_loss[known] = ROW_LOSSES[cfg.metric](y_known, base_m[known])
+    verdict = causal_demotions(model_input["date"], y, model_loss, base_loss, cfg.horizon,
+                               meta["training_window"][-1], settings)
+    out = pd.concat([served.reset_index(drop=True), verdict], axis=1)
+    demoted = out["demoted"].to_numpy()
+    if demoted.any():
+        out.loc[demoted, cols] = base.reshape(len(base), -1)[demoted]
+        out.loc[demoted, "model_source"] = "baseline"
+        logger.warning("%s: demoted to its baseline by the live guard on %d rows (latest ratio %.3f)",
+                       meta.get("name"), int(demoted.sum()), out["guard_ratio"].iloc[-1])
+    return out
 
 
 def _untrained_baseline(model_input: pd.DataFrame, cfg: ModelConfig) -> np.ndarray:
@@ -176,7 +221,8 @@ def predict_frozen(model_input: pd.DataFrame, model: dict | None, feature_manife
         return _served_frame(model_input, rows, _untrained_baseline(model_input, cfg), cfg, "baseline")
     check_fingerprint(model["meta"], feature_manifest[cfg.feature_set]["fingerprint"])
     check_label_params(model["meta"], cfg)  # e.g. breach bins trained for target 0.2 served against 0.1
-    return serve(model_input, model, cfg, rows)  # builds the estimator only when it has edge
+    # builds the estimator only when it has edge; the live guard may demote it on matured live rows
+    return guarded(model_input, model, cfg, serve(model_input, model, cfg, rows))
 
 
 def _bind(func, namespace: str):
@@ -197,7 +243,9 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled
         nodes = [
             build,
             node(_bind(evaluate_walk_forward, namespace),
-                 ["model_input", "feature_manifest", "params:model", *pool],
+                 {"model_input": "model_input", "feature_manifest": "feature_manifest",
+                  "params": "params:model",
+                  **({"pool_input": "pool_input"} if pooled else {}), "selection": "params:selection"},
                  ["oos_predictions", "metrics"], name="evaluate_walk_forward"),
             node(_bind(fit_frozen_model, namespace),
                  ["model_input", "feature_manifest", "metrics", "data_provenance", "params:model", *pool],
@@ -217,8 +265,10 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled
         inputs = {features, "market_daily", "feature_manifest"}
     else:
         raise ValueError(f"mode must be 'train' or 'inference', got {mode!r}")
-    return Pipeline(nodes, namespace=namespace, inputs=inputs,
-                    parameters={"params:model": f"params:{namespace}"})
+    params = {"params:model": f"params:{namespace}"}
+    if mode == "train":
+        params["params:selection"] = "params:selection"  # one rule for every model: parameters_selection
+    return Pipeline(nodes, namespace=namespace, inputs=inputs, parameters=params)
 
 
 def template_inputs(engine: str | None, models, kinds) -> dict[str, str]:

@@ -9,16 +9,13 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import catboost
 import numpy as np
 import pandas as pd
 
 from aegismatrix.models.base import Estimator, pad_absent_classes, register
 from aegismatrix.models.defaults import CATBOOST_DEFAULTS as DEFAULTS
 from aegismatrix.models.defaults import CATBOOST_PARAM_NAMES as PARAM_NAMES
-from aegismatrix.optional_imports import hidden_modules
-
-with hidden_modules("catboost.widget"):  # its Jupyter training widget imports IPython (~0.3 s)
-    import catboost
 
 MODEL_FILE = "model.cbm"
 

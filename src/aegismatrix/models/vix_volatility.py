@@ -6,7 +6,10 @@ mapped back with the log-normal mean correction exp(mean + var/2).
 `vol_combination`: an in-fold convex combination of candidate forecasts (the scaled VIX, trailing realised
 vol, HAR-RV, the log regression): candidates are fitted on the inner training rows, the simplex weights
 minimise QLIKE on the inner validation rows after a purge of `purge` rows, then the candidates are refitted on
-all rows.
+all rows. With `shrink_to: k` and `penalty: lam` the weights minimise QLIKE + lam x ||w - e_k||^2, i.e. they
+shrink toward candidate k (the scaled VIX): a combination that cannot wander far from the VIX (issue 23).
+`rolling_scaled_column` (a candidate kind): the VIX x the median ratio realised / VIX over the last `window`
+matured labels (realised vol of t-h+1 .. t over the VIX of t-h), recomputed every day from the rows in order.
 """
 
 from __future__ import annotations
@@ -88,7 +91,7 @@ class _Candidate:
             self.state = {"coef": model.coef_.tolist(), "intercept": float(model.intercept_)}
         elif kind == "vix_log_regression":
             self.state = VixLogRegression(self.spec.get("params")).fit(X, y).state()[0]
-        elif kind != "column":
+        elif kind not in ("column", "rolling_scaled_column"):
             raise ValueError(f"vol_combination: unknown candidate kind {kind!r} in {self.spec}")
         return self
 
@@ -96,19 +99,38 @@ class _Candidate:
         kind, scale = self.spec["kind"], float(self.spec.get("scale", 1.0))
         if kind in ("column", "scaled_column"):
             return X[self.spec["column"]].to_numpy(float) * scale * self.state.get("ratio", 1.0)
+        if kind == "rolling_scaled_column":
+            return rolling_scaled(X, self.spec)
         if kind == "ridge":
             return (X[self.spec["columns"]].to_numpy(float) @ np.asarray(self.state["coef"])
                     + self.state["intercept"])
         return VixLogRegression.from_state(self.spec.get("params"), 0, None, self.state, {}).predict(X)
 
 
-def convex_weights(preds: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Simplex weights (>= 0, sum 1) of the candidate columns of `preds` minimising QLIKE against y."""
+def rolling_scaled(X: pd.DataFrame, spec: dict) -> np.ndarray:
+    """column x scale x the rolling median of realised(t) / (column(t-h) x scale) over `window` rows: only
+    ratios whose h-day window closed by t (rows are consecutive days, history first)."""
+    level = X[spec["column"]].to_numpy(float) * float(spec.get("scale", 1.0))
+    realised = X[spec.get("realised", "rv_cc_21")].to_numpy(float)
+    h = int(spec.get("horizon", 21))
+    ratio = pd.Series(realised / np.maximum(pd.Series(level).shift(h).to_numpy(), _FLOOR))
+    window = int(spec.get("window", 252))
+    median = ratio.rolling(window, min_periods=min(63, window)).median()
+    fallback = float(spec.get("prior_ratio", 0.75))  # India VIX over realised ~1.3 (docs DESIGN 5)
+    return level * median.fillna(fallback).to_numpy()
+
+
+def convex_weights(preds: np.ndarray, y: np.ndarray, shrink_to: int | None = None,
+                   penalty: float = 0.0) -> np.ndarray:
+    """Simplex weights (>= 0, sum 1) of the candidate columns of `preds` minimising QLIKE against y, plus
+    `penalty` x the squared distance to the one-hot weights of candidate `shrink_to`."""
     k = preds.shape[1]
+    anchor = np.eye(k)[shrink_to] if shrink_to is not None else np.zeros(k)
 
     def qlike(w: np.ndarray) -> float:
         ratio = np.maximum(y, _FLOOR) ** 2 / np.maximum(preds @ w, _FLOOR) ** 2
-        return float(np.mean(ratio - np.log(ratio) - 1.0))
+        pull = penalty * float(((w - anchor) ** 2).sum()) if shrink_to is not None else 0.0
+        return float(np.mean(ratio - np.log(ratio) - 1.0)) + pull
 
     # lazy: imported when fitting, not when a frozen model predicts
     from scipy.optimize import minimize
@@ -129,7 +151,7 @@ class VolCombination(Estimator):
 
     @classmethod
     def param_names(cls) -> frozenset[str]:
-        return frozenset({"candidates", "validation_fraction", "purge"})
+        return frozenset({"candidates", "validation_fraction", "purge", "shrink_to", "penalty"})
 
     def fit(self, X, y, sample_weight=None, on_epoch=None):
         specs = self.params["candidates"]
@@ -141,8 +163,11 @@ class VolCombination(Estimator):
             raise ValueError(f"vol_combination: {n} training rows leave {cut} before the validation block "
                              "(need 50)")
         inner = [_Candidate(s).fit(X.iloc[:cut], y[:cut]) for s in specs]
-        preds = np.column_stack([c.predict(X.iloc[n - n_val:]) for c in inner])
-        self.weights_ = convex_weights(preds, y[n - n_val:]).tolist()
+        # whole frame, then the validation rows: rolling members need the rows before them
+        preds = np.column_stack([c.predict(X)[n - n_val:] for c in inner])
+        shrink_to = self.params.get("shrink_to")
+        self.weights_ = convex_weights(preds, y[n - n_val:], None if shrink_to is None else int(shrink_to),
+                                       float(self.params.get("penalty", 0.0))).tolist()
         self.members_ = [_Candidate(s).fit(X, y).state for s in specs]  # refit on every training row
         return self
 

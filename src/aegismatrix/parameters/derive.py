@@ -15,7 +15,6 @@ Values written explicitly are kept; the validator then refuses inconsistent pair
 from __future__ import annotations
 
 import copy
-import importlib
 import math
 import re
 
@@ -31,7 +30,11 @@ def is_model_block(value: object) -> bool:
 def model_namespaces(engine: str) -> list[str]:
     """The template namespaces an engine's pipelines declare (its structure, fixed in pipeline.py), research
     included."""
-    module = importlib.import_module(f"aegismatrix.pipelines.{engine}.pipeline")
+    # imported on first use: settings.py imports this module, and a `kedro` command that loads no parameters
+    # needs no engine
+    from aegismatrix.pipelines import buyer, direction, seller
+
+    module = {"direction": direction, "seller": seller, "buyer": buyer}[engine]
     return list(getattr(module, "MODEL_NAMESPACES", [])) + list(getattr(module, "RESEARCH_NAMESPACES", []))
 
 

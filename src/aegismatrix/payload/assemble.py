@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aegismatrix.modelling.selection import served_weight
 from aegismatrix.options.payload import strategy_backtest_section
 from aegismatrix.payload.expiries import expiries_section, iv_context
 from aegismatrix.payload.fields import finite, iso_date, utc_stamp, vix_regime
@@ -100,6 +101,7 @@ def describe_served_model(model_input: pd.DataFrame, model: dict | None, params:
         "training_window": meta.get("training_window"),
         "feature_fingerprint": meta.get("feature_fingerprint"),
         "kind": meta.get("kind"),
+        "served_weight": served_weight(meta),  # the selection rule's weight on the model (rest: baseline)
     })
     scores = meta.get("headline") or {}  # bundles from before the headline record carry no scores
     entry["oos"] = {"metric": skill.get("metric", meta.get("metric") or skill_metric),

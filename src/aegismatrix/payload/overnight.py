@@ -13,7 +13,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aegismatrix.market.overnight import check_decision_time, decision_instants, with_us_sessions
+from aegismatrix.market.overnight import (
+    US_FEED_MAX_LAG_SESSIONS,
+    check_decision_time,
+    decision_instants,
+    rows_past_us_feed_end,
+    with_us_sessions,
+)
 
 GAP_INTERVAL_LEVEL = "0.8"  # the gap interval covers 80% of out-of-sample absolute errors
 
@@ -80,3 +86,17 @@ def overnight_market_fields(market_daily: pd.DataFrame, us_daily: pd.DataFrame |
         # after the close the expected gap is not served
         overnight["expected_gap"] = gap if decision_time == "preopen" else None
     return {"decision_time": decision_time, "decision_at": _iso_utc(int(instant)), "overnight": overnight}
+
+
+def us_feed_warning(market_daily: pd.DataFrame, us_daily: pd.DataFrame | None) -> str | None:
+    """The published warning for a US feed that stopped early (issue 26): the overnight block is then not
+    served, and the payload says why instead of reading the gap as US holidays."""
+    if us_daily is None or not len(us_daily) or not len(market_daily):
+        return None
+    if not rows_past_us_feed_end(market_daily["date"], us_daily["date"]).any():
+        return None
+    us_last = pd.Timestamp(us_daily["date"].max()).date()
+    nse_last = pd.Timestamp(market_daily["date"].max()).date()
+    return (f"us_feed_ended: the US session feed ends on {us_last}, more than {US_FEED_MAX_LAG_SESSIONS} "
+            f"NIFTY sessions before {nse_last}: no overnight inputs are served (not US holidays); refresh "
+            "the US data")

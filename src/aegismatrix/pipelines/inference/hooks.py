@@ -1,15 +1,18 @@
-"""Catalog-level tolerance for frozen models that were never trained (registered in settings.py).
+"""The one place where a run's catalog datasets are swapped (registered in settings.py; docs/inference.md).
 
-Before a run, every free input `<engine>.<model>.model` (loaded, not produced by the run) that has no stored
-version is replaced by a dataset that loads `None`; the template's `predict_frozen` then serves that model's
-primary baseline and says so (`model_source: baseline`). A missing `<engine>.<model>.metrics` loads as a
-`no_edge` stub. Versions pinned with `--load-versions` are never replaced: a pinned version that does not
-exist still fails loudly; so does a version the served release names (`ReleaseError`): a release that cannot
-be served as named stops the run instead of degrading to baselines. The resolved version of every frozen
-model is offered to the run as `inference_model_versions` ({namespace: Kedro version timestamp or None})
-when the pipeline asks for it, and the end of the served models' training data as `served_training_end`
-({date, namespace}, from each bundle's meta.json): inference flags rows inside it as in-sample, and a
-backfill's `backfill.start` is checked against it before the run starts (issue 26).
+`MissingModelHooks` (frozen models that were never trained): before a run, every free input
+`<engine>.<model>.model` (loaded, not produced by the run) that has no stored version is replaced by a dataset
+that loads `None`; the template's `predict_frozen` then serves that model's primary baseline and says so
+(`model_source: baseline`). A missing `<engine>.<model>.metrics` loads as a `no_edge` stub. Versions pinned
+with `--load-versions` are never replaced: a pinned version that does not exist still fails loudly; so does a
+version the served release names (`ReleaseError`): a release that cannot be served as named stops the run
+instead of degrading to baselines. The resolved version of every frozen model is offered to the run as
+`inference_model_versions` ({namespace: Kedro version timestamp or None}) when the pipeline asks for it, and
+the end of the served models' training data as `served_training_end` ({date, namespace}, from each bundle's
+meta.json): inference flags rows inside it as in-sample, and a backfill's `backfill.start` is checked against
+it before the run starts (issue 26).
+
+`ServingMemoryHooks`: a serving run keeps its intermediates in memory (see the class).
 """
 
 from __future__ import annotations

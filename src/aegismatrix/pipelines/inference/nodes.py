@@ -12,7 +12,7 @@ from aegismatrix.market.intraday_bars import daily_decision_time
 from aegismatrix.modelling.template import template_outputs
 from aegismatrix.payload.assemble import assemble_payload, describe_served_model
 from aegismatrix.payload.expiries import INTRADAY_NO_MARKET, expiries_section
-from aegismatrix.payload.overnight import overnight_market_fields
+from aegismatrix.payload.overnight import overnight_market_fields, us_feed_warning
 from aegismatrix.payload.publish import PayloadValidationError, publish_payload
 from aegismatrix.payload.track_record import track_record_block
 from aegismatrix.payload.unavailable import mark_unavailable
@@ -53,6 +53,9 @@ def assemble_inference_payload(market_daily: pd.DataFrame, data_provenance: dict
     payload["market"].update(overnight_market_fields(
         market_daily, inputs.get("us_daily"), daily_decision_time(inputs.get("decision_time", "close")),
         inputs.get("gap_predictions"), inputs.get("gap_model")))
+    feed_warning = us_feed_warning(market_daily, inputs.get("us_daily"))
+    if feed_warning:
+        payload["data"].setdefault("warnings", []).append(feed_warning)
     if intraday:
         intraday_payload(payload, intraday, inputs.get("seller_intraday_ranges"),
                          inputs.get("seller_intraday_ladder"))
@@ -79,13 +82,13 @@ def intraday_payload(payload: dict, context: dict, ranges: pd.DataFrame, ladder:
     buyer["gamma_windows"] = mark_windows_ahead(buyer.get("gamma_windows"), context["decision_at_ist"][11:16])
 
 
-def publish(payload: dict, params: dict) -> dict:
-    """Validate and atomically publish aegismatrix.json (an invalid payload fails the run; the last good
-    file stays)."""
+def publish(payload: dict, params: dict, validated: bool = False) -> dict:
+    """Validate (unless the caller just did) and atomically publish aegismatrix.json (an invalid payload fails
+    the run; the last good file stays)."""
     path = Path(params.get("payload_path", "data/07_model_output/aegismatrix.json"))
-    payload = mark_unavailable(payload)  # blocks added after assembly get the same no-silent-number rule
+    payload = payload if validated else mark_unavailable(payload)  # the no-silent-number rule, once
     try:
-        publish_payload(payload, path)
+        publish_payload(payload, path, validate=not validated)
     except PayloadValidationError as error:
         logger.error("aegismatrix.json NOT published, %s keeps the last good payload: %s", path, error)
         raise

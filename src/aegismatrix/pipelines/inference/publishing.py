@@ -33,7 +33,7 @@ def publish_recorded(payload: dict, recorded: dict, params: dict) -> dict:
     """Publish once the ledger holds the payload (`recorded`: the ledger node's receipt); a payload older
     than the published one is refused with a warning (it stays recorded)."""
     try:
-        return nodes.publish(payload, params)
+        return nodes.publish(payload, params, validated=True)  # check_for_publishing validated it
     except OlderPayloadRefused as refused:
         logger.warning("%s; its signals are recorded in the ledger (run %s, kind %s)", refused,
                        recorded["run_id"], recorded["kind"])

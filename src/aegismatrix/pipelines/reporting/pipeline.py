@@ -9,10 +9,11 @@ An engine whose pipeline exports no models yet contributes nothing (and its sign
 from __future__ import annotations
 
 import functools
-import importlib
 import warnings
 
 from kedro.pipeline import Pipeline, node
+
+from aegismatrix.pipelines import buyer, direction, seller
 
 from . import nodes
 
@@ -21,11 +22,8 @@ ENGINES = ["direction", "seller", "buyer"]
 
 def engine_namespaces() -> dict[str, list[str]]:
     """`MODEL_NAMESPACES` of every engine pipeline module (empty where an engine has none yet)."""
-    found = {}
-    for engine in ENGINES:
-        module = importlib.import_module(f"aegismatrix.pipelines.{engine}.pipeline")
-        found[engine] = list(getattr(module, "MODEL_NAMESPACES", []))
-    return found
+    modules = {"direction": direction, "seller": seller, "buyer": buyer}
+    return {engine: list(getattr(modules[engine], "MODEL_NAMESPACES", [])) for engine in ENGINES}
 
 
 def _key(namespace: str) -> str:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
-
 from kedro.pipeline import Pipeline
 
-ENGINES = ("direction", "seller", "buyer")
+from aegismatrix.pipelines import buyer, direction, seller
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Research-only template instances of every engine (walk-forward evaluated, frozen, compared; not
     served)."""
-    engines = [importlib.import_module(f"aegismatrix.pipelines.{name}") for name in ENGINES]
+    engines = (direction, seller, buyer)
     return sum((m.create_research_pipeline() for m in engines if hasattr(m, "create_research_pipeline")),
                Pipeline([]))
