@@ -182,12 +182,15 @@ def test_render_dashboard_copies_page_next_to_payload(tmp_path):
 def test_page_shows_expiry_table_strike_ladder_and_iv_context(tmp_path, serve):
     page = render(serve(_site(tmp_path, example_payload())) + "/index.html", tmp_path / "profile")
     assert _row(page, "2025-06-19").split() == ["2025-06-19", "weekly", "4d", "/", "6cd", "23,994", "–",
-                                                "25,443", "23,950", "PE", "/", "25,450", "CE", "6.8%", "3.2%",
-                                                "FOMC", "06-19", "calibrated"]
+                                                "25,443", "23,950", "PE", "/", "25,450", "CE", "6.8%", "·",
+                                                "mkt", "11.4%", "3.2%", "·", "mkt", "5.7%", "FOMC", "06-19",
+                                                "calibrated"]
     assert _row(page, "2025-06-26").split()[:2] == ["2025-06-26", "monthly"]
     assert "Strike ladder · 2025-06-19" in page.text
-    assert _row(page, "24,200").split() == ["24,200", "PE", "-519", "31.0%", "19.0%"]
-    assert _row(page, "25,250").split() == ["25,250", "CE", "+531", "8.0%", "4.0%"]
+    assert _row(page, "24,200").split() == ["24,200", "PE", "-519", "31.0%", "19.0%", "36.0%", "22.0%",
+                                            "41.5", "16.2%", "1.16"]  # the market beside the model (issue 22)
+    assert _row(page, "25,250").split() == ["25,250", "CE", "+531", "8.0%", "4.0%", "–", "–", "–", "–", "–"]
+    assert "Market columns n/a: this strike has no settlement price or IV" in page.text
     assert _row(page, "IV rank").endswith("18% / 31%")
     assert "+3.9 vol pts" in _row(page, "Implied − realised vol")
 

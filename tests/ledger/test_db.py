@@ -12,7 +12,7 @@ import pytest
 
 from aegismatrix.datasets.ledger import _safe
 from aegismatrix.ledger import db
-from aegismatrix.ledger.schema import KEY
+from aegismatrix.ledger.schema import KEY, SCHEMA_VERSION
 from aegismatrix.ledger.store import SignalLedger
 
 from .conftest import make_rows
@@ -96,7 +96,7 @@ def test_tables_keep_the_portable_types_key_and_index(ledger_url):
     }
     assert (types[("ledger_signals", "as_of_date")], types[("ledger_runs", "data_as_of")]) == ("date", "date")
     assert types[("ledger_signals", "horizon_days")] == types[("ledger_schema", "version")] == "integer"
-    assert set(types.values()) == {"date", "text", "integer", "double precision"} and len(types) == 61
+    assert set(types.values()) == {"date", "text", "integer", "double precision"} and len(types) == 63
     keys = _query(
         ledger_url,
         "SELECT k.table_name, k.column_name FROM information_schema.key_column_usage k JOIN "
@@ -120,7 +120,7 @@ def test_a_ledger_written_by_the_sqlalchemy_release_opens_and_appends(ledger_url
         conn.execute(statement)
     conn.close()
     ledger = SignalLedger(ledger_url)
-    assert ledger.migrate() == 3 and ledger.count() == 1
+    assert ledger.migrate() == SCHEMA_VERSION and ledger.count() == 1
     counts = ledger.append({"run_id": "new", "kind": "inference"}, make_rows(DATES))
     assert counts == {"offered": 5, "inserted": 4, "unchanged": 1, "conflicts": 0}
     conflict = ledger.append({"run_id": "newer", "kind": "inference"}, make_rows(DATES[:1], lower=1.0))
@@ -198,3 +198,24 @@ def test_a_password_in_the_url_query_never_reaches_a_log_line(caplog):
     with caplog.at_level("DEBUG"), pytest.raises(DatasetError) as failed:
         dataset.save({"run": {"run_id": "r", "kind": "inference"}, "rows": make_rows(DATES)})
     assert "s3cret" not in str(dataset) + str(failed.value) + caplog.text
+
+
+def test_an_older_ledger_gains_the_market_column_and_keeps_its_rows(ledger_url):
+    conn = _raw(ledger_url)
+    for statement in LEGACY_DDL:
+        conn.execute(statement)
+    conn.close()
+    ledger = SignalLedger(ledger_url)
+    assert ledger.migrate() == SCHEMA_VERSION == 4
+    columns = _query(
+        ledger_url, "SELECT table_name FROM information_schema.columns WHERE column_name = 'market'"
+    )
+    assert sorted(t for (t,) in columns) == ["ledger_signals", "ledger_snapshots"]
+    old = ledger.read_signals()
+    assert len(old) == 1 and old["market"].isna().all() and old["upper"].iloc[0] == 110.0
+    market = '{"p_expire_beyond_market": 0.07, "p_touch_market": 0.15}'
+    counts = ledger.append({"run_id": "new", "kind": "backfill"}, make_rows(DATES).assign(market=market))
+    assert counts == {"offered": 5, "inserted": 4, "unchanged": 1, "conflicts": 0, "market_filled": 1}
+    assert (ledger.read_signals()["market"] == market).all()  # the old row's blank filled, its values kept
+    history = ledger.read_table("ledger_schema").set_index("version")
+    assert ledger.migrate() == 4 and "market" in history.loc[4, "description"]

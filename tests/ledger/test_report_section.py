@@ -22,6 +22,13 @@ def test_section_shows_rates_intervals_scores_and_drift():
     html = section["html"]
     assert section["anchor"] == "track-record" and "seller.safe_range/21d" in html and "DRIFT" in html
     assert "RMSE ratio" in html and "trailing vol RMSE" in html and "data:image/png;base64," in html
+    assert "Model beside market" not in html  # no market numbers in this ledger
+    event = {"n": 643, "n_expiries": 48, "event_rate": 0.101, "base_rate_brier": 0.0909,
+             "model": {"mean_probability": 0.083, "brier": 0.0898, "calibration": []},
+             "market": {"mean_probability": 0.114, "brier": 0.0978, "calibration": []}}
+    market_card = {**card, "market_vs_model": {"seller.expiry_range": {"events": {"touch": event}}}}
+    priced = track_record_report({"figure_dpi": 40}, market_card)["html"]
+    assert "Model beside market" in priced and "643 (48)" in priced and "11.4%, 0.0978" in priced
     empty = track_record_report({"figure_dpi": 40}, None)
     assert "No scorecard yet" in empty["html"]
     blank = {"anchor": "a", "heading": "A", "html": ""}

@@ -1,11 +1,13 @@
-"""Done-when of issue 15 on real NIFTY/VIX: train the seller to 2020-12-31, infer to 2022-12-30, backfill from
-2021-01-01, score; the scorecard's breach rates equal a direct computation from the served ranges and the
+"""Done-when of issue 15 on real NIFTY/VIX: train the seller to 2020-12-31, infer to 2022-12-30, backfill
+from 2021-01-01, score; the scorecard's breach rates equal a direct computation from the served ranges and the
 realised highs and lows; reruns add no rows; the ledger names the MLflow run that trained the served
-models."""
+models. With December 2021's NSE option files in options_dir, the backfilled expiry ranges of those days keep
+the market's probabilities beside the model's and the scorecard scores both on the same strikes (issue 22)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -39,8 +41,12 @@ def record(tmp_path_factory, copy_project_to, small_models, real_data_dir):
     bootstrap_project(project)
     ingestion = {"source": "csv", "csv_dir": str(real_data_dir), "start": "2015-01-01", "end": "2020-12-31"}
     _run(project, "seller", {"data_ingestion": ingestion, "seller": small_models("seller", FAST)})
+    options = project / "options"  # one month of chains keeps ingestion to seconds
+    options.mkdir()
+    for path in (real_data_dir / "options" / "nse_contract_wise").glob("*02-Dec-2021_TO_31-Dec-2021*"):
+        shutil.copy(path, options / path.name)
     later = {
-        "data_ingestion": {**ingestion, "end": "2022-12-30"},
+        "data_ingestion": {**ingestion, "end": "2022-12-30", "options_dir": str(options)},
         "inference": {
             "payload_path": str(project / "data/07_model_output/aegismatrix.json"),
             "dashboard_dir": None,
@@ -116,3 +122,17 @@ def test_ledger_records_the_mlflow_run_of_the_served_models(record):
     payload = json.loads((project / "data/07_model_output/aegismatrix.json").read_text())
     assert payload["track_record"]["available"] is True
     assert payload["track_record"]["breach_rate_21d"] == record["scorecard"]["breach_rate_21d"]
+
+
+def test_backfilled_expiry_ranges_keep_the_market_beside_the_model(record):
+    rows = record["ledger"].read_signals("seller.expiry_range")
+    priced = rows[rows["market"].notna()]
+    assert len(priced) > 20 and set(priced["as_of_date"].dt.strftime("%Y-%m")) == {"2021-12"}
+    known = [v for v in (json.loads(m)["p_expire_beyond_market"] for m in priced["market"]) if v is not None]
+    assert len(known) > 20 and all(0 < v < 1 for v in known)  # null where a strike has a price but no IV
+    block = record["scorecard"]["market_vs_model"]["seller.expiry_range"]
+    assert block["n_matured_with_market"] == len(priced) and block["n_pending_with_market"] == 0
+    for event in ("touch", "expire_beyond"):
+        scored = block["events"][event]
+        assert scored["n"] > 20 and scored["n_expiries"] >= 4
+        assert 0 <= scored["model"]["brier"] <= 1 and 0 <= scored["market"]["brier"] <= 1

@@ -29,10 +29,16 @@ def _model(name: str, metric: str, score: float, baseline: str, base_score: floa
 
 def _example_expiries() -> list[dict[str, Any]]:
     """Two expiry rows of the example date (Friday 2025-06-13): next weekly and the June monthly."""
+    no_chain = {"p_touch_market": None, "p_expire_beyond_market": None, "premium": None, "traded": None,
+                "iv": None, "richness": None,
+                "market_reason": "this strike has no settlement price or IV in that date's chain"}
+    priced = {"p_touch_market": 0.36, "p_expire_beyond_market": 0.22, "premium": 41.5, "traded": 1.0,
+              "iv": 0.162, "richness": 1.158, "market_reason": None}  # the market beside the model (issue 22)
+
     def ladder(strikes: list[tuple[float, str, float, float]]) -> list[dict[str, Any]]:
         return [{"strike": k, "side": side, "distance_points": round(k - 24718.6, 1), "p_touch": t,
-                 "p_expire_beyond": e}
-                for k, side, t, e in strikes]
+                 "p_expire_beyond": e, **(priced if i == 0 else no_chain)}
+                for i, (k, side, t, e) in enumerate(strikes)]
     return [
         {"expiry": "2025-06-19", "expiry_kind": "weekly", "expiry_rank": 1, "trading_days": 4,
          "calendar_days": 6, "implied_move_points": 447.1, "range_multiplier": 1.62, "lower": 23994.3,
@@ -40,6 +46,8 @@ def _example_expiries() -> list[dict[str, Any]]:
          "strike_lower": 23950.0, "strike_upper": 25450.0, "p_touch": 0.068, "p_touch_lower": 0.045,
          "p_touch_upper": 0.024, "p_expire_beyond": 0.032, "target_breach_probability": 0.10,
          "calibration_samples": 312, "model_source": "calibrated",
+         "p_expire_beyond_market": 0.057, "p_touch_market": 0.114, "premium_lower": 18.5,
+         "premium_upper": 12.0, "iv_lower": 0.21, "iv_upper": 0.165, "market_reason": None,
          "events": [{"kind": "fomc", "session": "2025-06-19"}],
          "strike_ladder": ladder([(24200.0, "put", 0.31, 0.19), (24700.0, "put", 0.93, 0.49),
                                   (24750.0, "call", 0.89, 0.46), (25250.0, "call", 0.08, 0.04)])},

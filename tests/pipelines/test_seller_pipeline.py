@@ -13,6 +13,7 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
 from aegismatrix.options.backtest import TRADE_COLUMNS
+from aegismatrix.options.market_view import NO_CHAINS
 from aegismatrix.pipelines.seller import MODEL_NAMESPACES, create_inference_pipeline
 from aegismatrix.pipelines.seller.nodes import SIGNAL_COLUMNS
 
@@ -96,6 +97,7 @@ def test_expiry_ranges_cover_every_date_in_training_and_inference(trained_projec
         # every date of the loaded window, three expiries each
         assert set(frame["date"]) == set(market["date"])
         assert (frame.groupby("date").size() == 3).all() and frame["p_touch"].between(0, 1).all()
+        assert (frame["market_reason"] == NO_CHAINS).all() and frame["p_touch_market"].isna().all()
     ladder = pd.read_parquet(_latest(tmp, "data/07_model_output/seller_strike_ladder.parquet/*/*.parquet"))
     assert set(ladder["date"]) == {market["date"].max()} and len(ladder) == 3 * 21
     report = json.loads(Path(_latest(tmp, "data/08_reporting/seller_expiry_range_calibration.json/*/*.json"))

@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 
 from aegismatrix.market.synthetic import synthetic_market_daily
-from aegismatrix.payload.expiries import expiries_section, iv_context
+from aegismatrix.options.market_view import NO_CHAINS
+from aegismatrix.payload.expiries import INTRADAY_NO_MARKET, expiries_section, iv_context
 from aegismatrix.payload.publish import validate_payload
 from aegismatrix.pipelines.seller.expiry_ranges import build_expiry_ranges
+from aegismatrix.pipelines.seller.options_nodes import market_beside_model
 from tests.payload.example import example_payload
 
 PARAMS = {
@@ -38,6 +40,42 @@ def test_expiries_section_lists_latest_rows_with_ladder_and_events(built):
     payload = example_payload()
     payload["seller"].update(section)
     validate_payload(payload)
+
+
+def _chain_of_first_expiry(ranges: pd.DataFrame, ladder: pd.DataFrame) -> pd.DataFrame:
+    """option_chain_strikes-like rows for the latest date's first weekly expiry (range and ladder strikes)."""
+    first = ranges[ranges["date"] == ranges["date"].max()].iloc[0]
+    strikes = sorted({first["strike_lower"], first["strike_upper"],
+                      *ladder.loc[ladder["expiry"] == first["expiry"], "strike"]})
+    below = np.linspace(0.01, 0.99, len(strikes))
+    return pd.DataFrame({"date": first["date"], "expiry": first["expiry"], "strike": strikes,
+                         "put_settle": 10.0, "call_settle": 12.0, "put_traded": True, "call_traded": False,
+                         "p_below": below, "p_above": 1 - below,
+                         "p_touch_market": np.minimum(1, 2 * np.minimum(below, 1 - below)), "iv": 0.18})
+
+
+def test_expiries_carry_the_market_columns_beside_the_model(built):
+    market, model_ranges, model_ladder = built
+    as_of = pd.Timestamp(market["date"].iloc[-1])
+    chain = _chain_of_first_expiry(model_ranges, model_ladder)
+    ranges, ladder = market_beside_model(model_ranges, model_ladder, chain)
+    section = expiries_section(ranges, ladder, as_of)
+    priced, other = section["expiries"][0], section["expiries"][1]
+    assert priced["market_reason"] is None and priced["premium_lower"] == 10.0 and priced["iv_upper"] == 0.18
+    assert 0 < priced["p_expire_beyond_market"] <= 1 and priced["p_touch"] == ranges["p_touch"].iloc[-3]
+    rung = priced["strike_ladder"][0]
+    assert rung["market_reason"] is None and rung["premium"] == 10.0 and rung["traded"] == 1.0
+    assert rung["richness"] == pytest.approx(rung["p_expire_beyond_market"] / rung["p_expire_beyond"])
+    assert other["p_touch_market"] is None and "expiry is not priced" in other["market_reason"]
+    payload = example_payload()
+    payload["seller"].update(section)
+    validate_payload(payload)
+    empty, _ = market_beside_model(model_ranges, model_ladder, chain.iloc[0:0])
+    assert (empty["market_reason"] == NO_CHAINS).all()
+    pd.testing.assert_frame_equal(empty[model_ranges.columns], model_ranges)  # the model's columns untouched
+    intraday = expiries_section(model_ranges, model_ladder, as_of, market_absent=INTRADAY_NO_MARKET)
+    assert {e["market_reason"] for e in intraday["expiries"]} == {INTRADAY_NO_MARKET}
+    assert intraday["expiries"][0]["strike_ladder"][0]["p_touch_market"] is None
 
 
 def test_expiries_section_gives_a_reason_when_absent_or_stale(built):

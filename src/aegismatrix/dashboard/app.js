@@ -131,6 +131,14 @@ function ivContextRows(iv) {
 
 const EVENT_NAMES = { union_budget: "Budget", rbi_policy: "RBI", election_result: "Election result", fomc: "FOMC" };
 
+// the option market's probability beside the model's (issue 22), only where a chain priced it
+const marketPct = p => (p === null || p === undefined ? "" : " · mkt " + pct(p));
+
+function ladderNote(rungs) {
+  const reasons = [...new Set(rungs.map(r => r.market_reason).filter(r => r))];
+  return reasons.length ? el("p", { class: "muted small" }, "Market columns n/a: " + reasons.join("; ")) : [];
+}
+
 function expiryRow(x, alsoMonthly) {
   const events = x.events.length ? x.events.map(e => (EVENT_NAMES[e.kind] || e.kind) + " " + e.session.slice(5)).join(", ") : "none";
   const kind = x.expiry_kind + (x.expiry_rank > 1 ? " #" + x.expiry_rank : "") + (alsoMonthly ? " · monthly" : "");
@@ -139,7 +147,8 @@ function expiryRow(x, alsoMonthly) {
     el("td", {}, x.trading_days + "d / " + x.calendar_days + "cd"),
     el("td", {}, num(x.lower, 0) + " – " + num(x.upper, 0)),
     el("td", {}, num(x.strike_lower, 0) + " PE / " + num(x.strike_upper, 0) + " CE"),
-    el("td", {}, pct(x.p_touch)), el("td", {}, pct(x.p_expire_beyond)), el("td", {}, events),
+    el("td", {}, pct(x.p_touch) + marketPct(x.p_touch_market)),
+    el("td", {}, pct(x.p_expire_beyond) + marketPct(x.p_expire_beyond_market)), el("td", {}, events),
     el("td", {}, el("span", { class: "badge src-" + (x.model_source === "calibrated" ? "model" : "heuristic") }, x.model_source)));
 }
 
@@ -158,13 +167,18 @@ function renderExpiries(s) {
   const first = s.expiries.find(x => x.strike_ladder && x.strike_ladder.length);
   if (!first) return table;
   const ladder = el("table", { class: "grid ladder" },
-    el("thead", {}, el("tr", {}, ["Strike", "Side", "From spot", "P(touch)", "P(expire beyond)"].map(h => el("th", {}, h)))),
+    el("thead", {}, el("tr", {}, ["Strike", "Side", "From spot", "P(touch)", "P(expire beyond)", "Mkt P(touch)",
+      "Mkt P(expire beyond)", "Premium", "IV", "Richness"].map(h => el("th", {}, h)))),
     el("tbody", {}, first.strike_ladder.map(r => el("tr", { class: "ladder-row" },
       el("td", {}, num(r.strike, 0)), el("td", {}, r.side === "call" ? "CE" : "PE"),
-      el("td", {}, signed(r.distance_points, 0)), el("td", {}, pct(r.p_touch)), el("td", {}, pct(r.p_expire_beyond))))));
-  return [table, el("h3", {}, "Strike ladder · " + first.expiry), ladder,
+      el("td", {}, signed(r.distance_points, 0)), el("td", {}, pct(r.p_touch)), el("td", {}, pct(r.p_expire_beyond)),
+      el("td", {}, pct(r.p_touch_market)), el("td", {}, pct(r.p_expire_beyond_market)), el("td", {}, num(r.premium, 1)),
+      el("td", {}, pct(r.iv)), el("td", {}, num(r.richness, 2))))));
+  return [table, el("h3", {}, "Strike ladder · " + first.expiry), ladder, ladderNote(first.strike_ladder),
     el("p", { class: "muted small" }, "Touch: traded beyond the strike (highs/lows) by expiry; expire beyond: expiry close beyond it. " +
-      "Out-of-sample frequencies of past windows with the same sessions to expiry, scaled by India VIX.")];
+      "Out-of-sample frequencies of past windows with the same sessions to expiry, scaled by India VIX. " +
+      "Mkt: the option chain of the same date and expiry (risk-neutral; premium = settlement price); " +
+      "richness = market / model P(expire beyond).")];
 }
 
 function renderDirection(dir) {

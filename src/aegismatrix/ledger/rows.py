@@ -6,7 +6,9 @@ extra numbers, and how its horizon is known: a fixed `horizon_days`, a `horizon_
 horizon), or an `expiry_column` (one row per expiry, `key_columns` telling apart rows of one expiry;
 `horizon_days_column` then gives the trading days to it). Any new signal fits by adding a spec; no code
 changes. Look-ahead columns (`realised_*`) are never recorded. An intraday frame names the instant of each
-row with `snapshot_column` (aware or UTC timestamps): its rows become snapshots keyed by it (store.py).
+row with `snapshot_column` (aware or UTC timestamps): its rows become snapshots keyed by it (store.py). A
+spec's `market` columns (the option market's numbers beside the model's, issue 22) go to the `market` JSON
+column.
 """
 
 from __future__ import annotations
@@ -40,6 +42,16 @@ def _extra(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
         index=frame.index,
         dtype=object,
     )
+
+
+def _market(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Per row a JSON object of the option market's columns beside the model's (issue 22); null where the
+    row has none of them (no chain that date), so a later replay with a chain can fill it (store.py)."""
+    columns = [c for c in columns if c in frame]  # none: a frame made before issue 22 (checked above)
+    out = _extra(frame, columns)
+    if columns:
+        out[frame[columns].isna().all(axis=1).to_numpy()] = None
+    return out
 
 
 def _jsonable(values) -> list:
@@ -79,6 +91,8 @@ def _utc_text(stamps: pd.Series) -> list[str]:
 
 def _check_columns(frame: pd.DataFrame, spec: dict) -> None:
     named = [spec[s] for s in SLOTS if spec.get(s)] + list(spec.get("extra") or [])
+    market = list(spec.get("market") or [])
+    named += market if any(c in frame for c in market) else []  # a frame made before issue 22 has none
     located = ("horizon_days_column", "expiry_column", "snapshot_column")
     named += [spec[k] for k in located if spec.get(k)] + list(spec.get("key_columns") or [])
     missing = [c for c in named if c not in frame]
@@ -120,6 +134,7 @@ def frame_rows(
             "expiry": expiry,
             "model_source": frame[source] if source in frame else frame["model_source"],
             "extra": _extra(frame, list(spec.get("extra") or [])),
+            "market": _market(frame, list(spec.get("market") or [])),
             "model": model,
             "model_version": version,
             "mlflow_run_id": run_id,

@@ -63,6 +63,9 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("mlflow_run_id", "TEXT"),
         ("kind", "TEXT NOT NULL"),
         ("run_id", "TEXT NOT NULL"),
+        # JSON of the option market's numbers at the same strikes (issue 22), beside the model's; not a served
+        # value: outside the keep-first comparison, filled once where a row was recorded without them
+        ("market", "TEXT"),
     ),
     CONFLICTS: (
         ("run_id", "TEXT NOT NULL"),
@@ -117,7 +120,7 @@ def _move_developing_rows(conn: Connection) -> None:
     recorded = {run_id: pd.Timestamp(at) for run_id, at in
                 conn.execute(f"SELECT run_id, recorded_at FROM {RUNS} WHERE kind = 'inference'")}
     pairs = conn.execute(f"SELECT DISTINCT run_id, as_of_date FROM {SIGNALS} WHERE kind = 'inference'")
-    names = ", ".join(columns(SIGNALS))
+    names = ", ".join(c for c in columns(SIGNALS) if c != "market")  # the columns as of version 3
     for run_id, day in pairs:
         at = recorded.get(run_id)
         at = at.tz_localize("UTC") if at is not None and at.tzinfo is None else at
@@ -128,10 +131,23 @@ def _move_developing_rows(conn: Connection) -> None:
         conn.execute(f"DELETE FROM {SIGNALS} WHERE run_id = ? AND as_of_date = ?", [run_id, day])
 
 
+def _v4(conn: Connection) -> None:
+    """`market` on ledger_signals and ledger_snapshots (tables created by this release's _v1/_v3 have it)."""
+    for table in (SIGNALS, SNAPSHOTS):
+        present = conn.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ? AND column_name = 'market'",
+            [table],
+        )
+        if not present[0][0]:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN market TEXT")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "ledger_runs and ledger_signals (key: as_of_date, decision_time, signal, horizon)", _v1),
     (2, "ledger_conflicts (refused re-serves, keep-first rule) and an index by signal", _v2),
     (3, "ledger_snapshots (intraday, never scored); rows recorded from a developing bar moved there", _v3),
+    (4, "market: the option market's probabilities beside the model's at the same strikes (JSON)", _v4),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -20,6 +20,7 @@ from scipy.special import ndtri
 from aegismatrix.labels import forward_return
 from aegismatrix.ledger import outcomes as O
 from aegismatrix.ledger.guard import demoted_counts
+from aegismatrix.ledger.market_score import market_vs_model
 from aegismatrix.ledger.schema import SCORED_DECISION_TIMES
 from aegismatrix.ledger.serve import IN_SAMPLE
 
@@ -341,6 +342,7 @@ def build_scorecard(
         moves=moves,
         direction=_direction(rows, market, params),
         events=events,
+        market_vs_model=market_vs_model(rows_ranged, market, params),  # issue 22: same strikes, same rows
         drift_flags=flags,
         drifting=[f["signal"] for f in flags if f["drifting"]],
     )

@@ -8,7 +8,10 @@ was before that run.
 Idempotency rule, "keep the first": a row's key is (as_of_date, decision_time, signal, horizon). A key already
 in the ledger is never replaced. Offered again with the same values it is skipped silently (a rerun); offered
 with different values it is refused, logged as a warning and kept in `ledger_conflicts` with the reason and
-the values that were refused. A run that adds nothing and conflicts with nothing writes nothing at all.
+the values that were refused. A run that adds nothing and conflicts with nothing writes nothing at all. The
+`market` column (the option market's numbers beside the model's, issue 22) is not a served value: it is left
+out of that comparison, and a stored row without it is filled once when an unchanged re-offer brings it (a
+backfill replayed with option data); a stored one is never replaced.
 
 Decision times: `ledger_signals` holds close and preopen signals only, the rows the scorecard scores. Intraday
 rows are snapshots (`ledger_snapshots`, key + `snapshot_at`, the instant they were computed): kept, never
@@ -130,7 +133,7 @@ class SignalLedger:
     @staticmethod
     def _stored(conn: Connection, offered: pd.DataFrame, table: str, key: tuple[str, ...]) -> pd.DataFrame:
         names, times = sorted(offered["signal"].unique()), sorted(offered["decision_time"].unique())
-        wanted = list(key + S.VALUE_COLUMNS)
+        wanted = list(key + S.VALUE_COLUMNS + ("market",))
         query = (
             f"SELECT {', '.join(wanted)} FROM {table} WHERE as_of_date BETWEEN ? AND ?"
             f" AND signal IN ({', '.join('?' * len(names))})"
@@ -142,16 +145,27 @@ class SignalLedger:
         return stored
 
     def _compare(self, conn: Connection, offered: pd.DataFrame, table: str,
-                 key: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-        """(new rows, refused rows, number unchanged) of an offer against one table's keep-first rule."""
+                 key: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame, int, pd.DataFrame]:
+        """(new rows, refused rows, number unchanged, unchanged rows whose stored `market` is null and the
+        offer's is not) of an offer against one table's keep-first rule."""
         if offered.empty:
-            return offered, offered, 0
+            return offered, offered, 0, offered
         joined = offered.merge(self._stored(conn, offered, table, key), on=list(key), how="left",
                                suffixes=("", "_stored"), indicator=True)
         known = (joined["_merge"] == "both").to_numpy()
         stored = joined[[f"{c}_stored" for c in S.VALUE_COLUMNS]].set_axis(list(S.VALUE_COLUMNS), axis=1)
         same = known & _same(joined, stored)
-        return joined[~known], joined[known & ~same], int(same.sum())
+        # the market's numbers are not the model's served values: a replay with a chain fills a blank once
+        fill = same & joined["market_stored"].isna().to_numpy() & joined["market"].notna().to_numpy()
+        return joined[~known], joined[known & ~same], int(same.sum()), joined[fill]
+
+    @staticmethod
+    def _fill_market(conn: Connection, rows: pd.DataFrame, table: str, key: tuple[str, ...]) -> None:
+        """Set `market` on stored rows that have none (never replaces one)."""
+        where = " AND ".join(f"{k} = ?" for k in key)
+        for record in _records(rows, ["market", *key]):
+            conn.execute(f"UPDATE {table} SET market = ? WHERE {where} AND market IS NULL",
+                         [record[c] for c in ("market", *key)])
 
     def append(self, run: dict, rows: pd.DataFrame) -> dict:
         """Add the run's new rows in one transaction; returns counts {offered, inserted, unchanged,
@@ -163,14 +177,16 @@ class SignalLedger:
             S.migrate(conn)
             if offered.empty:
                 return counts
-            new, refused, same = self._compare(conn, scored, S.SIGNALS, S.KEY)
-            new_snaps, refused_snaps, same_snaps = self._compare(conn, snaps, S.SNAPSHOTS, S.SNAPSHOT_KEY)
+            new, refused, same, fill = self._compare(conn, scored, S.SIGNALS, S.KEY)
+            new_snaps, refused_snaps, same_snaps, _ = self._compare(conn, snaps, S.SNAPSHOTS, S.SNAPSHOT_KEY)
             counts.update(inserted=len(new) + len(new_snaps), unchanged=same + same_snaps,
                           conflicts=len(refused) + len(refused_snaps))
             counts.update({"snapshots": len(new_snaps)} if len(snaps) else {})
-            if not counts["inserted"] and not counts["conflicts"]:
+            counts.update({"market_filled": len(fill)} if len(fill) else {})
+            if not counts["inserted"] and not counts["conflicts"] and not len(fill):
                 return counts
             conn.insert(S.RUNS, [_run_record(run, offered, counts)])
+            self._fill_market(conn, fill, S.SIGNALS, S.KEY)
             tag = {"kind": run["kind"], "run_id": run["run_id"]}
             if len(new):
                 conn.insert(S.SIGNALS, [{**r, **tag} for r in _records(new, ROW_COLUMNS)])

@@ -20,6 +20,7 @@ RANGE_MARKET_COLUMNS = [
     "traded_upper",
     "market_reason",
 ]
+NO_CHAINS = "no option chain loaded (data_ingestion.options_dir is null or holds no NIFTY chain)"
 LADDER_MARKET_COLUMNS = [
     "p_touch_market",
     "p_expire_beyond_market",
@@ -119,7 +120,10 @@ def _lookup(surface: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
 
 
 def _reasons(keys: pd.DataFrame, surface: pd.DataFrame, found: np.ndarray) -> np.ndarray:
-    """Why a row has no market numbers: no chain that date, or that expiry/strike not in it."""
+    """Why a row has no market numbers: no chain at all, no chain that date, or that expiry/strike not in
+    it."""
+    if surface.empty:  # options_dir null (or holding no chain): one reason for every row
+        return np.asarray([None if ok else NO_CHAINS for ok in found], dtype=object)
     dates, pairs = set(surface["date"]), set(zip(surface["date"], surface["expiry"]))
     reasons = []
     for date, expiry, ok in zip(keys["date"], keys["expiry"], found):

@@ -14,6 +14,12 @@ EXPIRY_FIELDS = ["trading_days", "calendar_days", "spot", "implied_move_points",
                  "upper", "strike_lower", "strike_upper", "p_touch", "p_touch_lower", "p_touch_upper",
                  "p_expire_beyond", "target_breach_probability"]
 LADDER_FIELDS = ["strike", "side", "distance_points", "p_touch", "p_expire_beyond"]
+# the option market beside the model (issue 22): the chain of the same date and expiry (null: market_reason)
+RANGE_MARKET_FIELDS = ["p_expire_beyond_market", "p_touch_market", "premium_lower", "premium_upper",
+                       "iv_lower", "iv_upper"]
+LADDER_MARKET_FIELDS = ["p_touch_market", "p_expire_beyond_market", "premium", "traded", "iv", "richness"]
+NO_MARKET_COLUMNS = "seller_expiry_ranges carries no market columns (produced before issue 22)"
+INTRADAY_NO_MARKET = "no end-of-day chain for an intraday decision"  # intraday ranges meet no chain
 
 
 def _number(value) -> float | None:
@@ -28,20 +34,33 @@ def _events(text) -> list[dict]:
             for kind, day in (item.strip().rsplit(" ", 1) for item in text.split(";"))]
 
 
-def _ladder(ladder: pd.DataFrame | None, expiry: pd.Timestamp, kind: str, rank: int) -> list[dict]:
+def _market(row, fields: list[str], absent: str) -> dict:
+    """The market's numbers of one range row or ladder strike and why they are null (`absent`: the frame has
+    no market columns)."""
+    if not hasattr(row, "market_reason"):
+        return {**dict.fromkeys(fields), "market_reason": absent}
+    out = {field: _number(getattr(row, field)) for field in fields}
+    reason = row.market_reason
+    out["market_reason"] = reason if isinstance(reason, str) else None
+    return out
+
+
+def _ladder(ladder: pd.DataFrame | None, expiry: pd.Timestamp, kind: str, rank: int,
+            absent: str) -> list[dict]:
     if ladder is None or ladder.empty:
         return []
     rows = ladder[(ladder["expiry"] == expiry) & (ladder["expiry_kind"] == kind)
                   & (ladder["expiry_rank"] == rank)]
     return [{"strike": float(r.strike), "side": str(r.side), "distance_points": float(r.distance_points),
-             "p_touch": _number(r.p_touch), "p_expire_beyond": _number(r.p_expire_beyond)}
+             "p_touch": _number(r.p_touch), "p_expire_beyond": _number(r.p_expire_beyond),
+             **_market(r, LADDER_MARKET_FIELDS, absent)}
             for r in rows.sort_values("strike").itertuples()]
 
 
 def expiries_section(ranges: pd.DataFrame | None, ladder: pd.DataFrame | None,
-                     as_of: pd.Timestamp) -> dict:
-    """`expiries`: the latest date's rows of seller_expiry_ranges with their ladder and events (reason when
-    none)."""
+                     as_of: pd.Timestamp, market_absent: str = NO_MARKET_COLUMNS) -> dict:
+    """`expiries`: the latest date's rows of seller_expiry_ranges with their ladder, events and the market's
+    columns (`market_absent`: their reason when the frames have none) (reason when no rows)."""
     if ranges is None or ranges.empty:
         return {"expiries": [], "expiries_reason": "no seller_expiry_ranges (seller engine not run)"}
     latest = pd.Timestamp(ranges["date"].max())
@@ -53,12 +72,14 @@ def expiries_section(ranges: pd.DataFrame | None, ladder: pd.DataFrame | None,
         entry = {"expiry": str(pd.Timestamp(row.expiry).date()), "expiry_kind": str(row.expiry_kind),
                  "expiry_rank": int(row.expiry_rank), "signal_date": str(as_of.date())}
         entry.update({field: _number(getattr(row, field)) for field in EXPIRY_FIELDS})
+        entry.update(_market(row, RANGE_MARKET_FIELDS, market_absent))
         entry["trading_days"], entry["calendar_days"] = int(row.trading_days), int(row.calendar_days)
         entry.update({"calibration_samples": int(row.calibration_samples),
                       "model_source": str(row.model_source),
                       "events": _events(row.events),
                       "events_incomplete": _events(getattr(row, "events_table_ends", "")),
-                      "strike_ladder": _ladder(ladder, row.expiry, row.expiry_kind, row.expiry_rank)})
+                      "strike_ladder": _ladder(ladder, row.expiry, row.expiry_kind, row.expiry_rank,
+                                               market_absent)})
         out.append(entry)
     _mark_same_day(out)
     return {"expiries": out, "expiries_reason": None if out else f"no expiry rows for {as_of.date()}"}

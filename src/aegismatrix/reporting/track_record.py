@@ -85,6 +85,25 @@ def scores_table(card: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def market_table(card: dict) -> pd.DataFrame:
+    """Model beside market on the same matured strikes (issue 22): Brier of both and of the base rate."""
+    rows = []
+    for signal, block in (card.get("market_vs_model") or {}).items():
+        for event, b in block["events"].items():
+            if b.get("n"):
+                rows.append({
+                    "signal / event": f"{signal} / {event}",
+                    "rows (expiries)": f"{b['n']} ({b['n_expiries']})",
+                    "realised": _pct(b["event_rate"]),
+                    "model: mean p, Brier": f"{_pct(b['model']['mean_probability'])}, "
+                                            f"{b['model']['brier']:.4f}",
+                    "market: mean p, Brier": f"{_pct(b['market']['mean_probability'])}, "
+                                             f"{b['market']['brier']:.4f}",
+                    "base-rate Brier": f"{b['base_rate_brier']:.4f}",
+                })
+    return pd.DataFrame(rows)
+
+
 def track_record_figure(card: dict) -> Figure:
     fig = Figure(figsize=(11, 3.6))
     left, right = fig.subplots(1, 2)
@@ -110,6 +129,16 @@ def track_record_figure(card: dict) -> Figure:
     return fig
 
 
+def _market_html(card: dict) -> str:
+    """The model-beside-market table when the ledger holds the market's numbers (nothing otherwise)."""
+    table = market_table(card)
+    if table.empty:
+        return ""
+    note = ("Model beside market at the range strikes, on the same matured rows (rows of one expiry overlap: "
+            "the expiries are the independent outcomes). The market's probabilities are risk-neutral.")
+    return f'<p class="note">{H.esc(note)}</p>' + H.table_html(table, empty="")
+
+
 def track_record_html(card: dict | None, png_base64: str | None) -> str:
     if not card:
         return (
@@ -125,5 +154,6 @@ def track_record_html(card: dict | None, png_base64: str | None) -> str:
         head
         + H.table_html(range_table(card), empty="no range rows")
         + H.table_html(scores_table(card), empty="nothing matured")
+        + _market_html(card)
         + (H.figure_html(png_base64, "track record") if png_base64 else "")
     )

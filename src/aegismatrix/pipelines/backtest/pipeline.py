@@ -1,8 +1,9 @@
 """Wiring only: `kedro run --pipeline=backtest --params "backtest.start=...,backtest.end=..."`.
 
-Reads the stored outputs of the last training run (seller_expiry_ranges_market: ranges whose multipliers and
-probabilities use only windows closed before each decision date; option_chain_strikes; market_daily), like the
-reporting pipeline: nothing is refitted, so the window can be any part of the history."""
+Reads the stored outputs of the last training run (seller_expiry_ranges with its market columns: ranges whose
+multipliers and probabilities use only windows closed before each decision date; option_chain_strikes;
+market_daily), like the reporting pipeline: nothing is refitted, so the window can be any part of the
+history."""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -15,7 +16,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 traded_premium_backtest,
                 [
-                    "seller_expiry_ranges_market",
+                    "seller_expiry_ranges",
                     "option_chain_strikes",
                     "market_daily",
                     "params:backtest",

@@ -11,7 +11,7 @@ import pandas as pd
 from aegismatrix.market.intraday_bars import daily_decision_time
 from aegismatrix.modelling.template import template_outputs
 from aegismatrix.payload.assemble import assemble_payload, describe_served_model
-from aegismatrix.payload.expiries import expiries_section
+from aegismatrix.payload.expiries import INTRADAY_NO_MARKET, expiries_section
 from aegismatrix.payload.overnight import overnight_market_fields, us_feed_warning
 from aegismatrix.payload.publish import PayloadValidationError, publish_payload
 from aegismatrix.payload.track_record import track_record_block
@@ -71,7 +71,7 @@ def intraday_payload(payload: dict, context: dict, ranges: pd.DataFrame, ladder:
     as_of = pd.Timestamp(payload["data_as_of"])
     payload["market"].update({"decision_time": "intraday", "decision_at": context["decision_at"],
                               "intraday": context})
-    section = expiries_section(ranges.assign(date=as_of), ladder, as_of)
+    section = expiries_section(ranges.assign(date=as_of), ladder, as_of, market_absent=INTRADAY_NO_MARKET)
     extra = ranges.set_index(["expiry", "expiry_kind", "expiry_rank"])
     for entry in section["expiries"]:
         row = extra.loc[(pd.Timestamp(entry["expiry"]), entry["expiry_kind"], entry["expiry_rank"])]

@@ -98,8 +98,9 @@ def option_chain_surface(
 def market_beside_model(
     expiry_ranges: pd.DataFrame, strike_ladder: pd.DataFrame, chain_strikes: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """seller_expiry_ranges and the strike ladder with the market's columns from the chain of the same date
-    and expiry (null with `market_reason` where there is none)."""
+    """The served seller_expiry_ranges and seller_strike_ladder: the model's frames (expiry_ranges) with the
+    market's columns from the chain of the same date and expiry beside them (null with `market_reason` where
+    there is none)."""
     surface = chain_strikes.assign(
         date=pd.to_datetime(chain_strikes["date"]), expiry=pd.to_datetime(chain_strikes["expiry"])
     )
@@ -173,7 +174,7 @@ def option_chain_analytics(
     chain_snapshots: dict[str, pd.DataFrame],
     chain_expiries: pd.DataFrame,
     chain_strikes: pd.DataFrame,
-    strike_ladder_market: pd.DataFrame,
+    strike_ladder: pd.DataFrame,
     market_daily: pd.DataFrame,
 ) -> tuple[pd.DataFrame, dict]:
     """Chain history (option_chain_daily's days and any snapshot CSVs) and the block served for the decision
@@ -202,7 +203,7 @@ def option_chain_analytics(
             chain_strikes.assign(
                 date=pd.to_datetime(chain_strikes["date"]), expiry=pd.to_datetime(chain_strikes["expiry"])
             ),
-            strike_ladder_market.assign(date=pd.to_datetime(strike_ladder_market["date"])),
+            strike_ladder.assign(date=pd.to_datetime(strike_ladder["date"])),
         )
         if (expiries["date"] == day).any()
         else None

@@ -38,20 +38,21 @@ def _assembly(with_summary: bool) -> Pipeline:
              name="select_volatility_forecast"),
         node(safe_ranges, ["market_daily", "seller_vol_forecast", "params:seller"], "seller_safe_ranges",
              name="safe_ranges"),
+        # the model's ranges and ladder (in memory); the served datasets add the market's columns beside them
         node(build_expiry_ranges, ["market_daily", "params:seller"],
-             ["seller_expiry_ranges", "seller_strike_ladder"], name="expiry_ranges"),
+             ["seller_expiry_ranges_model", "seller_strike_ladder_model"], name="expiry_ranges"),
         # Option data (issue 22): the chain's analytics per date and expiry, the market beside the model at
-        # the range strikes and the ladder (a step after expiry_ranges), the block served for the decision
-        # date.
+        # the range strikes and the ladder (the step after expiry_ranges that writes the served
+        # seller_expiry_ranges / seller_strike_ladder), the block served for the decision date.
         node(option_chain_surface, ["option_chain_daily", "market_daily", "params:seller.option_chain",
                                     "params:seller.strategy_backtest.rate"],
              ["option_chain_strikes", "option_chain_expiries"], name="option_chain_surface"),
         node(market_beside_model,
-             ["seller_expiry_ranges", "seller_strike_ladder", "option_chain_strikes"],
-             ["seller_expiry_ranges_market", "seller_strike_ladder_market"], name="market_beside_model"),
+             ["seller_expiry_ranges_model", "seller_strike_ladder_model", "option_chain_strikes"],
+             ["seller_expiry_ranges", "seller_strike_ladder"], name="market_beside_model"),
         node(option_chain_analytics,
              ["option_chain_snapshots", "option_chain_expiries", "option_chain_strikes",
-              "seller_strike_ladder_market", "market_daily"],
+              "seller_strike_ladder", "market_daily"],
              ["seller_chain_history", "seller_chain_analytics"], name="option_chain_analytics"),
         node(assemble_seller_signals,
              {"vol_forecast": "seller_vol_forecast", "ranges": "seller_safe_ranges",
