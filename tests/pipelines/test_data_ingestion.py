@@ -40,6 +40,7 @@ OUTPUTS = ("market_daily", "market_intraday", "universe_daily", "data_quality_re
 
 def _run(params: dict) -> dict:
     catalog = DataCatalog({"params:data_ingestion": MemoryDataset(params),
+                           "params:inference": MemoryDataset({}),
                            **{name: _KeptDataset() for name in OUTPUTS}})
     SequentialRunner().run(create_pipeline(), catalog)
     return {name: catalog[name].load() for name in OUTPUTS}

@@ -108,12 +108,22 @@ def quick_template_metrics() -> dict[str, dict]:
     catalog = DataCatalog({"seller_features": MemoryDataset(features), "market_daily": MemoryDataset(market),
                            "feature_manifest": MemoryDataset({"seller": entry}),
                            "data_provenance": MemoryDataset({"source": "synthetic"}),
-                           f"params:{ns}": MemoryDataset(params), f"{ns}.metrics": _Kept()})
+                           f"params:{ns}": MemoryDataset(params), f"{ns}.metrics": _Kept(),
+                           "params:selection": MemoryDataset(_project_selection())})
     try:
         SequentialRunner().run(model_pipeline(ns, "seller"), catalog)
     finally:
         shutil.rmtree(params["tuning"]["storage_dir"], ignore_errors=True)
     return {ns: json.loads(json.dumps(catalog[f"{ns}.metrics"].load(), default=float))}
+
+
+def _project_selection() -> dict:
+    """The project's `selection` parameters (conf/base/parameters_selection.yml): the rule the run serves."""
+    import yaml
+
+    from aegismatrix.market.calendar import conf_base_dir
+
+    return yaml.safe_load((conf_base_dir() / "parameters_selection.yml").read_text())["selection"]
 
 
 def mean_skill(metrics: dict[str, dict]) -> float:

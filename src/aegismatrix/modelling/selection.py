@@ -9,7 +9,7 @@ backtest (only the rows before each re-selection step, modelling/selection_backt
 - `dm`: one-sided Diebold-Mariano test of the loss differential with Newey-West (HAC) errors at `alpha`.
 - `last_k`: skill > 0 in each of the last `k` blocks of `block` rows (edge that persists, not an average).
 - `shrink`: a weight on the candidate in a combination with the baseline, fitted on the window's rows with a
-  penalty per unit weight (serves a blend; backtest only, `edge` is then weight > 0).
+  penalty per unit weight (serves a blend, the default `selection.rule`; `edge` is then weight > 0).
 Any rule may look at the last `window` rows only (a rolling re-selection window) instead of all of them.
 """
 
@@ -112,7 +112,7 @@ def windowed(values: np.ndarray, spec: dict) -> np.ndarray:
 
 def configured_rule(selection: dict | None) -> tuple[str, dict]:
     """(name, spec) of `selection.rule` among `selection.rules`; the original CI rule when none is configured.
-    Only rules that decide edge (ci, dm, last_k, baseline) can serve; `shrink` is for the backtest."""
+    Every kind can serve: ci, dm, last_k and baseline serve the model or its baseline; shrink a blend."""
     if not selection:
         return "ci", {"kind": "ci"}
     name = selection["rule"]
