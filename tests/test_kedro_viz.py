@@ -20,8 +20,8 @@ import pytest
 
 pytest.importorskip("kedro_viz", reason="kedro-viz is not installed")
 
-# `kedro run`'s default pipeline, which `kedro viz run` opens on
-TRAINING = ["data_ingestion", "feature_engineering", "direction", "seller", "buyer", "reporting"]
+from aegismatrix.pipeline_registry import TRAINING  # noqa: E402  (`kedro run`'s default: what viz opens on)
+
 # the frontend asks "Whoa, that's a chonky pipeline!" above nodes + 1.5 * edges = 1000 (kedro-viz 12.5)
 CHONKY = 1000
 PIPELINES = ["data_ingestion", "feature_engineering", "direction", "seller", "buyer", "reporting",
