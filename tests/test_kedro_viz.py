@@ -1,12 +1,18 @@
 """kedro-viz shows every pipeline with layers and namespaces: `kedro viz build` in a project copy, JSON
-checked."""
+checked; `kedro viz run` loaded in headless chromium for the default view."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
@@ -14,6 +20,10 @@ import pytest
 
 pytest.importorskip("kedro_viz", reason="kedro-viz is not installed")
 
+from aegismatrix.pipeline_registry import TRAINING  # noqa: E402  (`kedro run`'s default: what viz opens on)
+
+# the frontend asks "Whoa, that's a chonky pipeline!" above nodes + 1.5 * edges = 1000 (kedro-viz 12.5)
+CHONKY = 1000
 PIPELINES = ["data_ingestion", "feature_engineering", "direction", "seller", "buyer", "reporting",
              "inference"]
 LAYERS = ["raw", "intermediate", "primary", "feature", "model_input", "models", "model_output", "reporting"]
@@ -135,3 +145,93 @@ def _culprits(main: dict, backwards: list[tuple[str, str]]) -> list[str]:
                              f"-> {dst['name']} ({b})")
                 break
     return found
+
+
+def _default_view(main: dict) -> tuple[set[str], set[tuple[str, str]]]:
+    """What kedro-viz draws before anything is expanded (parameters hidden): the root's children, and the
+    edges between them once every nested node is folded into its top-level box."""
+    tree = main["modular_pipelines"]
+    visible = {c["id"] for c in tree["__root__"]["children"] if c["type"] != "parameters"}
+    folded: dict[str, str] = {}
+
+    def fold(box: str, top: str) -> None:
+        for child in tree[box]["children"]:
+            folded.setdefault(child["id"], top)
+            if child["type"] == "modularPipeline":
+                fold(child["id"], top)
+
+    for box in (c["id"] for c in tree["__root__"]["children"] if c["type"] == "modularPipeline"):
+        fold(box, box)
+    ends = {i: i if i in visible else folded.get(i) for i in {n["id"] for n in main["nodes"]}}
+    edges = {(ends[e["source"]], ends[e["target"]]) for e in main["edges"]}
+    # a box's output that it reads back itself is drawn one way only
+    return visible, {(a, b) for a, b in edges if a in visible and b in visible and a != b
+                     and not (b in tree and (b, a) in edges)}
+
+
+def test_the_default_view_is_one_box_per_pipeline(viz):
+    """Every node sits in its pipeline's namespace (model namespaces nested inside), so the default view is a
+    box per pipeline plus the datasets passed between them, below kedro-viz's size warning."""
+    main = _load(viz / "main")
+    root = main["modular_pipelines"]["__root__"]["children"]
+    assert {c["id"] for c in root if c["type"] == "modularPipeline"} == set(TRAINING)
+    assert not [c for c in root if c["type"] == "task"], "nodes outside any pipeline's namespace"
+    for engine in ("direction", "seller", "buyer"):  # model boxes nest once: direction.xgb_h1
+        nested = {c["id"] for c in main["modular_pipelines"][engine]["children"]
+                  if c["type"] == "modularPipeline"}
+        assert nested and all(ns.count(".") == 1 and ns.startswith(engine + ".") for ns in nested)
+    visible, edges = _default_view(main)
+    assert len(visible) + 1.5 * len(edges) < CHONKY, f"{len(visible)} elements, {len(edges)} edges"
+
+
+def _free_port() -> int:
+    """A free port below the ephemeral range (kedro viz wants <= 49151)."""
+    for port in range(47000 + os.getpid() % 2000, 49152):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    pytest.skip("no free port in 47000-49151")
+
+
+@pytest.fixture
+def viz_server(viz):
+    """`kedro viz run` on the built project copy, in its own session so teardown ends it and its children."""
+    project, port = viz.parent.parent, _free_port()
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "HOME": str(project / "home")}
+    kedro = Path(sys.executable).with_name("kedro")
+    log = (project / "viz_run.log").open("w")
+    server = subprocess.Popen([str(kedro), "viz", "run", "--no-browser", "--host", "127.0.0.1",
+                               "--port", str(port)], cwd=project, env=env, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                urllib.request.urlopen(url + "api/main", timeout=5).read()
+                break
+            except OSError:
+                time.sleep(1)
+        else:
+            pytest.fail(f"kedro viz run never served {url}: {(project / 'viz_run.log').read_text()[-2000:]}")
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()
+
+
+def test_the_browser_opens_on_the_pipeline_boxes_without_the_size_warning(viz_server):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("chromium is not installed: the browser check of kedro-viz's default view needs it")
+    dom = subprocess.run([chromium, "--headless", "--disable-gpu", "--no-sandbox",
+                          "--virtual-time-budget=15000", "--dump-dom", viz_server],
+                         capture_output=True, text=True, timeout=120).stdout
+    assert "chonky" not in dom, re.findall(r"This graph contains <b>\d+</b>", dom)
+    boxes = set(re.findall(r'data-id="([\w.]+)" data-node-type="modularPipeline"', dom))
+    assert boxes == set(TRAINING), boxes
+    assert 'data-node-type="data"' in dom and "pipeline-edge" in dom

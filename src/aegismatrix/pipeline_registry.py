@@ -5,6 +5,8 @@ from __future__ import annotations
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
+from aegismatrix.pipelines import modular
+
 # What each pipeline needs run before it in the same `kedro run` (reporting reads stored outputs).
 UPSTREAM: dict[str, list[str]] = {
     "data_ingestion": [],
@@ -28,7 +30,7 @@ UPSTREAM["research"] = TRAINING
 def _own_pipeline(name: str, found: dict[str, Pipeline], serving: bool = False) -> Pipeline:
     if name in found and not (serving and name in ("data_ingestion", "feature_engineering")):
         return found[name]
-    return _create_pipeline(name, serving)
+    return modular(_create_pipeline(name, serving), name)
 
 
 def _create_pipeline(name: str, serving: bool) -> Pipeline:
@@ -51,7 +53,8 @@ def _create_pipeline(name: str, serving: bool) -> Pipeline:
 
 def register_pipelines() -> dict[str, Pipeline]:
     """Map pipeline names to pipelines, each composed with what it needs upstream."""
-    found = find_pipelines(raise_errors=True)
+    # each pipeline's nodes in its own namespace: kedro-viz opens on one box per pipeline
+    found = {name: modular(pipe, name) for name, pipe in find_pipelines(raise_errors=True).items()}
     registered: dict[str, Pipeline] = {}
     for name in found:
         parts = [_own_pipeline(up, found, name in SERVING) for up in UPSTREAM.get(name, [])] + [found[name]]

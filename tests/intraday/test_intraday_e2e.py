@@ -38,7 +38,7 @@ def test_intraday_snapshot_in_a_kedro_run(csv_dir, tmp_path, copy_project_to):
     runtime = {"data_ingestion": {"source": "csv", "csv_dir": str(csv_dir), "start": "2021-06-01",
                                   "end": "2022-12-30", "overnight": {}, "universe": None},
                "decision_time": "intraday", "inference": {"decision_at": "2022-12-30T13:00:00+05:30"}}
-    snapshot = register_pipelines()["inference"].only_nodes("intraday_snapshot")
+    snapshot = register_pipelines()["inference"].only_nodes("inference.intraday_snapshot")
     with KedroSession.create(project_path=project, runtime_params=runtime) as session:
         catalog = session.load_context().catalog
         for name in ("seller_intraday_ranges", "seller_intraday_ladder", "intraday_context"):
