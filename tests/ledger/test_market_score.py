@@ -97,6 +97,18 @@ def test_scorecard_scores_model_and_market_on_the_same_matured_strikes(market):
             table = got[who]["calibration"]
             assert sum(b["n"] for b in table) == len(y) and table == calibration_table(p, y, tuple(BINS))
     json.dumps(card, allow_nan=False)  # nothing NaN
+    from aegismatrix.payload.publish import validate_payload
+    from aegismatrix.payload.track_record import track_record_block
+    from tests.payload.example import example_payload
+
+    payload = example_payload()
+    payload["track_record"] = track_record_block(card)
+    validate_payload(payload)  # the payload carries both forecasters' Brier on the same strikes
+    shown = {r["event"]: r for r in payload["track_record"]["market_vs_model"]}
+    assert set(shown) == set(direct) and all(r["signal"] == "seller.expiry_range" for r in shown.values())
+    for event, row in shown.items():
+        assert row["model_brier"] == block["events"][event]["model"]["brier"]
+        assert row["market_brier"] == block["events"][event]["market"]["brier"]
 
 
 def test_calibration_bins_hold_their_rows():
