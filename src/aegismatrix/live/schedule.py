@@ -12,14 +12,13 @@ A job's `when` kind names its slot, the unit it runs once per:
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from aegismatrix.market.session import IST, SessionState
+from aegismatrix.releases.manifest import write_text_atomic
 
 KINDS = ("close", "preopen", "intraday", "weekly", "monthly")
 
@@ -95,15 +94,5 @@ def read_state(path: Path) -> dict:
 
 
 def write_state(path: Path, state: dict) -> None:
-    """Write the state atomically (temp file in the same folder, fsync, replace)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(state, fh, indent=1, sort_keys=True, default=str)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the state atomically (releases.manifest.write_text_atomic: temp file, fsync, replace)."""
+    write_text_atomic(path, json.dumps(state, indent=1, sort_keys=True, default=str))
