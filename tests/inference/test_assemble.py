@@ -9,8 +9,9 @@ import pytest
 
 from aegismatrix.modelling.bundle import to_bundle
 from aegismatrix.modelling.config import ModelConfig
+from aegismatrix.modelling.explain import latest_contributions
 from aegismatrix.modelling.training import train_fold
-from aegismatrix.payload.assemble import assemble_payload, describe_served_model, latest_contributions
+from aegismatrix.payload.assemble import assemble_payload, describe_served_model
 from aegismatrix.payload.publish import validate_payload
 
 from .conftest import INFERENCE_PARAMS

@@ -8,7 +8,7 @@ import pytest
 
 from aegismatrix.market.intraday_bars import daily_decision_time
 from aegismatrix.payload.publish import validate_payload
-from aegismatrix.pipelines.buyer.payload import mark_windows_ahead
+from aegismatrix.payload.sections.buyer import mark_windows_ahead
 from aegismatrix.pipelines.inference.nodes import assemble_inference_payload
 from aegismatrix.pipelines.seller.intraday_ranges import decision_instant, intraday_snapshot
 

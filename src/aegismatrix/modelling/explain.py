@@ -1,5 +1,10 @@
-"""Explanations: SHAP (TreeExplainer) for tree models (XGBoost, LightGBM, CatBoost), coefficient x input for
-linear ones."""
+"""Explanations, the one explainer of the project: TreeSHAP for tree models (XGBoost, LightGBM,
+CatBoost), coefficient x input for linear ones.
+
+Training explains many rows with `shap.TreeExplainer`; serving explains the latest row with the
+boosters' own TreeSHAP (XGBoost's `pred_contribs=True`, LightGBM's and CatBoost's
+`tree_contributions`: the values shap.TreeExplainer gives), so inference never imports shap.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +15,22 @@ from aegismatrix.modelling.training import FittedModel, model_inputs
 
 
 def contributions(fitted: FittedModel, frame: pd.DataFrame, feature_cols: list[str],
-                  rows: np.ndarray) -> pd.DataFrame | None:
-    """Per-row feature contributions for the predicted class (or the forecast); None when the model has no
-    explainer."""
+                  rows: np.ndarray, native: bool = False) -> pd.DataFrame | None:
+    """Per-row feature contributions for the predicted class (or the forecast); None when the model
+    has no explainer. `native`: the booster's own TreeSHAP instead of shap (serving: no shap
+    import)."""
     kind = type(fitted.estimator).explainer
-    feature_cols = fitted.features or feature_cols  # after an in-fold selection: the columns it kept
+    # after an in-fold selection: the columns it kept
+    feature_cols = fitted.features or feature_cols
     X = model_inputs(frame, feature_cols, fitted.scaler, rows[-1] + 1).iloc[rows]
-    if kind == "tree" and fitted.estimator.booster is not None:  # XGBoost, LightGBM, CatBoost boosters
+    if kind == "tree" and native:
+        values = native_tree_contributions(fitted.estimator, X)
+        return pd.DataFrame(values, index=X.index, columns=feature_cols)
+    if kind == "tree" and fitted.estimator.booster is not None:  # XGBoost, LightGBM, CatBoost
         import shap  # heavy import, only where an explanation is asked for
 
-        values = shap.TreeExplainer(fitted.estimator.booster).shap_values(X.to_numpy(dtype=np.float32))
+        explainer = shap.TreeExplainer(fitted.estimator.booster)
+        values = explainer.shap_values(X.to_numpy(dtype=np.float32))
         values = np.asarray(values)
         # (rows, features, classes seen in training): explain the class each row predicts
         if values.ndim == 3:
@@ -32,13 +43,40 @@ def contributions(fitted: FittedModel, frame: pd.DataFrame, feature_cols: list[s
     return None
 
 
+def native_tree_contributions(estimator, X: pd.DataFrame) -> np.ndarray:
+    """TreeSHAP values (rows x features) from the booster itself; the predicted class of each row
+    for multi-class models."""
+    if hasattr(estimator, "tree_contributions"):  # LightGBM, CatBoost: their own TreeSHAP
+        return np.asarray(estimator.tree_contributions(X))
+    import xgboost as xgb
+
+    matrix = xgb.DMatrix(X.astype(np.float32))
+    values = np.asarray(estimator.booster.predict(matrix, pred_contribs=True))
+    if values.ndim == 3:  # (rows, classes, features + bias)
+        predicted = np.argmax(estimator.predict(X), axis=1)
+        values = values[np.arange(len(X)), predicted, :]
+    return values[:, :-1]  # the last column is the bias term
+
+
+def latest_contributions(model_input: pd.DataFrame, model: dict, row: int) -> pd.Series | None:
+    """Contributions to the prediction of `row` of a frozen model bundle (None when it has no
+    explainer)."""
+    from aegismatrix.modelling.bundle import from_bundle
+
+    fitted = from_bundle(model)
+    features = model["meta"]["features"]
+    contrib = contributions(fitted, model_input, features, np.array([row]), native=True)
+    return None if contrib is None else contrib.iloc[0]
+
+
 def global_importance(contrib: pd.DataFrame | None) -> pd.DataFrame:
     """Mean absolute contribution per feature, ranked (the SHAP summary table)."""
     if contrib is None:
-        return pd.DataFrame({"feature": pd.Series(dtype=str), "mean_abs_contribution": pd.Series(dtype=float),
+        return pd.DataFrame({"feature": pd.Series(dtype=str),
+                             "mean_abs_contribution": pd.Series(dtype=float),
                              "rank": pd.Series(dtype=int)})
-    table = contrib.abs().mean().sort_values(ascending=False).rename("mean_abs_contribution").reset_index()
+    ranked = contrib.abs().mean().sort_values(ascending=False)
+    table = ranked.rename("mean_abs_contribution").reset_index()
     table = table.rename(columns={"index": "feature"})
     table["rank"] = np.arange(1, len(table) + 1)
     return table
-

@@ -1,4 +1,5 @@
-"""The `inference` pipeline: frozen models + fresh data -> every engine's signals -> aegismatrix.json.
+"""The `inference` pipeline: frozen models + fresh data -> every engine's signals ->
+aegismatrix.json.
 
 `create_pipeline` is imported lazily so that `aegismatrix.pipelines.inference.hooks` (registered in
 settings.py) loads without importing every engine at start-up.

@@ -1,4 +1,5 @@
-"""Wiring only: every engine's inference pipeline (frozen models, same signal assembly), then the payload."""
+"""Wiring only: every engine's inference pipeline (frozen models, same signal assembly), then the
+payload."""
 
 from __future__ import annotations
 
@@ -22,8 +23,10 @@ def _bind(func, namespace: str):
 
 
 def engine_modules() -> dict:
-    """Each engine's pipeline module (its create_inference_pipeline and MODEL_NAMESPACES), by engine name."""
-    return {name: importlib.import_module(f"aegismatrix.pipelines.{name}.pipeline") for name in ENGINES}
+    """Each engine's pipeline module (its create_inference_pipeline and MODEL_NAMESPACES), by engine
+    name."""
+    return {name: importlib.import_module(f"aegismatrix.pipelines.{name}.pipeline")
+            for name in ENGINES}
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -33,64 +36,65 @@ def create_pipeline(**kwargs) -> Pipeline:
     namespaces = [ns for module in engines.values() for ns in module.MODEL_NAMESPACES]
     describe = [
         Node(_bind(nodes.describe_model, ns),
-             [f"{ns}.model_input", f"{ns}.model", f"params:{ns}", "params:inference", f"{ns}.predictions"],
+             [f"{ns}.model_input", f"{ns}.model", f"params:{ns}", "params:inference",
+              f"{ns}.predictions"],
              f"{ns}.payload_entry", name=f"describe_{ns.replace('.', '_')}", namespace=ns)
         for ns in namespaces
     ]
     return pipe + Pipeline([
         *describe,
-        Node(intraday_snapshot, ["market_daily", "market_intraday", "params:seller", "params:inference",
-                                 "params:decision_time"],
+        Node(nodes.collect_model_records, [f"{ns}.payload_entry" for ns in namespaces],
+             "inference_model_records", name="collect_model_records"),
+        Node(intraday_snapshot, ["market_daily", "market_intraday", "params:seller",
+                                 "params:inference", "params:decision_time"],
              ["seller_intraday_ranges", "seller_intraday_ladder", "intraday_context"],
              name="intraday_snapshot"),  # issue 24: empty unless decision_time=intraday
-        Node(nodes.assemble_inference_payload, _payload_inputs(pipe, engines, namespaces),
+        Node(nodes.assemble_inference_payload, _payload_inputs(pipe),
              "aegismatrix_payload_candidate", name="assemble_payload"),
         # record first, then publish (issue 26 defect 2, docs/track_record.md)
-        Node(publishing.check_for_publishing, "aegismatrix_payload_candidate", "aegismatrix_payload_checked",
-             name="check_payload"),
+        Node(publishing.check_for_publishing, "aegismatrix_payload_candidate",
+             "aegismatrix_payload_checked", name="check_payload"),
         _ledger_node(pipe),
         Node(publishing.publish_recorded,
-             ["aegismatrix_payload_checked", "ledger_receipt", "params:inference"], "aegismatrix_payload",
-             name="publish_payload"),
+             ["aegismatrix_payload_checked", "ledger_receipt", "params:inference"],
+             "aegismatrix_payload", name="publish_payload"),
     ])
 
 
-# Engine artifacts the payload reads when their engine is in the run: produced by its serving pipeline,
-# or (the weekly strategy backtest, computed in training) read from the release.
-ENGINE_ARTIFACTS = {"buyer": ("gamma_windows",),
-                    "seller": ("seller_chain_analytics", "seller_expiry_ranges", "seller_strike_ladder",
-                               "seller_strategy_backtest", "seller_strategy_backtest_summary")}
+# What the payload node reads besides market data and model records: each engine's signals and the
+# artifacts of its serving pipeline or (the weekly strategy backtest, computed in training) of the
+# release; the decision time's inputs (issue 14 overnight, issue 24 intraday) and the latest
+# scorecard (issue 15).
+PAYLOAD_INPUTS = ("direction_signals", "seller_signals", "buyer_signals", "gamma_windows",
+                  "seller_chain_analytics", "seller_expiry_ranges", "seller_strike_ladder",
+                  "seller_strategy_backtest", "seller_strategy_backtest_summary", "us_daily",
+                  "seller_intraday_ranges", "seller_intraday_ladder", "intraday_context",
+                  "scorecard")
 
 
-def _payload_inputs(pipe: Pipeline, engines: dict, namespaces: list[str]) -> dict[str, str]:
-    """The payload node's inputs: market data, each engine's signals, parameters, artifacts and model
-    entries."""
+def _payload_inputs(pipe: Pipeline) -> dict[str, str]:
+    """The payload node's named inputs (parameter -> dataset)."""
     inputs = {"market_daily": "market_daily", "data_provenance": "data_provenance",
-              "model_versions": "inference_model_versions", "params": "params:inference"}
-    inputs.update({f"{name}_signals": f"{name}_signals" for name in engines})
-    inputs.update({f"{name}__params": f"params:{name}" for name in engines})
-    inputs.update(template_inputs(None, namespaces, ("payload_entry",)))
-    inputs.update({name: name for engine in engines for name in ENGINE_ARTIFACTS.get(engine, ())})
-    # issue 14: overnight inputs
-    inputs.update({"us_daily": "us_daily", "decision_time": "params:decision_time"})
-    # issue 24: the intraday decision's ranges, ladder and live context
-    inputs.update({name: name for name in ("seller_intraday_ranges", "seller_intraday_ladder",
-                                           "intraday_context")})
-    # issue 15: the latest scorecard (None before the first) -> track_record
-    inputs["scorecard"] = "scorecard"
+              "model_versions": "inference_model_versions", "params": "params:inference",
+              "model_records": "inference_model_records", "seller_params": "params:seller",
+              "decision_time": "params:decision_time", **{name: name for name in PAYLOAD_INPUTS}}
     if "direction.gap.predictions" in pipe.all_outputs():
-        inputs.update({"gap_predictions": "direction.gap.predictions", "gap_model": "direction.gap.model"})
+        inputs.update({"gap_predictions": "direction.gap.predictions",
+                       "gap_model": "direction.gap.model"})
     return inputs
 
 
 def _ledger_node(pipe: Pipeline) -> Node:
     """Before publishing: what will be served becomes one keep-first ledger append (issue 15,
     docs/track_record.md); its receipt gates the publish node."""
-    inputs = {"payload": "aegismatrix_payload_checked", "model_versions": "inference_model_versions",
+    inputs = {"payload": "aegismatrix_payload_checked",
+              "model_versions": "inference_model_versions",
               "data_provenance": "data_provenance", "mlflow_releases": "mlflow_releases",
               "params": "params:ledger", "decision_time": "params:decision_time",
               "training_end": TRAINING_END_DATASET}
     inputs.update({name: name for name in ledger_frame_names(pipe.all_outputs())})
     namespaces = [ns for module in engine_modules().values() for ns in module.MODEL_NAMESPACES]
-    inputs.update(template_inputs(None, namespaces, ("predictions",)))  # the live guard's columns (issue 23)
-    return Node(record_served, inputs, ["signal_ledger", "ledger_receipt"], name="record_served_signals")
+    # the live guard's columns (issue 23)
+    inputs.update(template_inputs(None, namespaces, ("predictions",)))
+    return Node(record_served, inputs, ["signal_ledger", "ledger_receipt"],
+                name="record_served_signals")

@@ -1,6 +1,7 @@
-"""The direction engine's part of aegismatrix.json: per horizon, probabilities, label, conviction, the move
-and its interval, source and drivers, from `direction_signals` (columns: nodes.SIGNAL_COLUMNS); heuristics
-when absent.
+"""The direction engine's part of aegismatrix.json: per horizon, probabilities, label, conviction,
+the move and its interval, source and drivers, from `direction_signals` (columns:
+`pipelines/direction/nodes.py: SIGNAL_COLUMNS`) and the direction models' records; heuristics when
+absent.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from aegismatrix.payload.fields import (
+    Section,
     drivers_for,
     implied_sigma_points,
     iso_date,
@@ -21,19 +23,22 @@ from aegismatrix.payload.fields import (
 )
 
 
-def direction_section(signals: pd.DataFrame | None, as_of: pd.Timestamp, market: pd.DataFrame,
-                      entries: dict[str, dict], params: dict, warnings: list[str]) -> dict:
-    """Per horizon: probabilities, label, conviction, expected move with its interval, source, drivers."""
-    horizons = []
+def direction_section(signals: pd.DataFrame | None, records: dict[str, dict], market: pd.DataFrame,
+                      as_of: pd.Timestamp, params: dict) -> Section:
+    """Per horizon: probabilities, label, conviction, expected move with its interval, source,
+    drivers (`records`: the direction models' payload records by namespace)."""
+    horizons, warnings = [], []
     if signals is not None and len(signals):
         for h, group in signals.groupby("horizon_days", sort=True):
-            row = latest_row(group, as_of, f"direction_signals (h={h})", warnings)
+            row, late = latest_row(group, as_of, f"direction_signals (h={h})")
+            warnings += [late] if late else []
             if row is None:
                 continue
-            ns = next((n for n, e in entries.items() if n.startswith("direction.") and e.get("horizon") == h
-                       and e.get("class_names")), None)
+            ns = next((n for n, e in records.items()
+                       if e.get("horizon") == h and e.get("class_names")), None)
             horizons.append({
-                "horizon_days": int(h), "p_down": float(row["p_down"]), "p_neutral": float(row["p_neutral"]),
+                "horizon_days": int(h), "p_down": float(row["p_down"]),
+                "p_neutral": float(row["p_neutral"]),
                 "p_up": float(row["p_up"]), "neutral_band": float(row["neutral_band"]),
                 "label": str(row["predicted_direction"]).upper(),
                 "conviction": unit_interval(row["conviction"]),
@@ -42,24 +47,27 @@ def direction_section(signals: pd.DataFrame | None, as_of: pd.Timestamp, market:
                 "move_upper_points": non_negative(row["move_upper_points"]),
                 **({"interval_coverage": float(row["interval_coverage"])}
                    if "interval_coverage" in row.index else {}),
-                "model_source": signal_source(row, "direction"), "top_drivers": drivers_for(entries, ns),
+                "model_source": signal_source(row, "direction"),
+                "top_drivers": drivers_for(records, ns),
                 **_served_by(row, ns), "signal_date": iso_date(row["date"]),
             })
     if horizons:
-        return {"horizons": horizons}
-    return {"horizons": heuristic_direction(market, params), "heuristic_reason": "no direction signals"}
+        return Section({"horizons": horizons}, tuple(warnings))
+    return Section({"horizons": heuristic_direction(market, params),
+                    "heuristic_reason": "no direction signals"}, tuple(warnings))
 
 
 def _served_by(row: pd.Series, drivers_ns: str | None) -> dict:
-    """Which model produced the probabilities (e.g. `stack_h1`, `xgb_h1`, `baseline`) and whose drivers are
-    shown."""
+    """Which model produced the probabilities (e.g. `stack_h1`, `xgb_h1`, `baseline`) and whose
+    drivers are shown."""
     served = row.get("direction_model")
     out = {"served_by": str(served)} if isinstance(served, str) and served else {}
     return {**out, "drivers_from": drivers_ns} if drivers_ns else out
 
 
 def heuristic_direction(market: pd.DataFrame, params: dict) -> list[dict]:
-    """Class priors of the loaded window's closed label windows and the VIX-implied move (`heuristic`)."""
+    """Class priors of the loaded window's closed label windows and the VIX-implied move
+    (`heuristic`)."""
     from aegismatrix.labels import build_label
 
     cfg = params.get("heuristic", {})
