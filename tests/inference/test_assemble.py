@@ -1,5 +1,5 @@
-"""Payload assembly: contract-valid payloads from engine signals, sources per signal, heuristics, TreeSHAP
-drivers."""
+"""Payload assembly: contract-valid payloads from engine signals, sources per signal, heuristics,
+TreeSHAP drivers."""
 
 from __future__ import annotations
 
@@ -18,15 +18,17 @@ from .conftest import INFERENCE_PARAMS
 
 
 def _entry(ns: str, edge: bool, drivers=None, horizon=None) -> dict:
-    return {"name": ns, "trained_at": "2026-01-01T00:00:00Z", "status": "edge" if edge else "no_edge",
+    return {"name": ns, "trained_at": "2026-01-01T00:00:00Z",
+            "status": "edge" if edge else "no_edge",
             "model_source": "model" if edge else "baseline", "missing": False, "horizon": horizon,
             "class_names": ["down", "neutral", "up"] if horizon else None, "label": {},
-            "oos": {"metric": "log_loss", "score": None, "baseline": "class_prior", "baseline_score": None,
-                    "skill": 0.01},
+            "oos": {"metric": "log_loss", "score": None, "baseline": "class_prior",
+                    "baseline_score": None, "skill": 0.01},
             "drivers": drivers or []}
 
 
-def test_payload_from_signals_is_valid_and_says_where_each_signal_comes_from(market, signals, provenance):
+def test_payload_from_signals_is_valid_and_says_where_each_signal_comes_from(market, signals,
+                                                                              provenance):
     drivers = [{"feature": "rsi_14", "value": 41.0, "contribution": 0.02}]
     entries = {"seller.trap": _entry("seller.trap", True, drivers),
                "buyer.breakout": _entry("buyer.breakout", False, drivers),
@@ -56,8 +58,8 @@ def test_payload_from_signals_is_valid_and_says_where_each_signal_comes_from(mar
 
 
 def test_direction_horizon_says_which_model_served_it(market, signals, provenance):
-    signals["direction"]["direction_model"] = np.where(signals["direction"]["horizon_days"] == 1, "stack_h1",
-                                                       "baseline")
+    signals["direction"]["direction_model"] = np.where(signals["direction"]["horizon_days"] == 1,
+                                                       "stack_h1", "baseline")
     entries = {"direction.xgb_h1": _entry("direction.xgb_h1", True, horizon=1)}
     payload = assemble_payload(market, provenance, signals, entries, {}, INFERENCE_PARAMS)
     validate_payload(payload)
@@ -74,7 +76,8 @@ def test_engines_without_signals_are_served_by_documented_heuristics(market, pro
     assert payload["buyer"]["model_source"]["breakout_probability"] == "heuristic"
     ranges = {r["tenor_days"]: r for r in payload["seller"]["safe_ranges"]}
     spot = payload["market"]["spot"]
-    assert ranges[5]["lower"] < spot < ranges[5]["upper"] and ranges[21]["upper"] > ranges[5]["upper"]
+    assert ranges[5]["lower"] < spot < ranges[5]["upper"]
+    assert ranges[21]["upper"] > ranges[5]["upper"]
     assert 0.0 < payload["buyer"]["breakout_probability"] < 0.5
 
 
@@ -91,17 +94,17 @@ def _toy_model(kind: str, tmp_path) -> tuple[pd.DataFrame, dict]:
     frame = pd.DataFrame({"date": pd.bdate_range("2020-01-01", periods=n), "a": rng.normal(size=n),
                           "b": rng.normal(size=n), "c": rng.normal(size=n)})
     frame["label"] = (frame["a"] + 0.3 * rng.normal(size=n) > 0).astype(float)
+    size = {"n_estimators": 20, "max_depth": 2} if kind.startswith("xgb") else {}
     params = {"feature_set": "toy", "label": {"name": "forward_return", "horizon": 1},
-              "class_names": ["down", "up"],
-              "estimator": {"kind": kind,
-                            "params": {"n_estimators": 20, "max_depth": 2} if kind.startswith("xgb") else {}},
+              "class_names": ["down", "up"], "estimator": {"kind": kind, "params": size},
               "baselines": [{"name": "prior", "kind": "class_prior"}], "primary_baseline": "prior",
               "metric": "log_loss", "tuning": {"n_trials": 0, "storage_dir": str(tmp_path)}}
     cfg = ModelConfig.from_params(params)
     fitted = train_fold(frame, ["a", "b", "c"], np.arange(n), cfg, "toy")
-    meta = {"name": "toy.m", "edge": True, "status": "edge", "trained_at": "2026-01-01T00:00:00+00:00",
-            "oos_skill": {"metric": "log_loss", "vs": "prior", "value": 0.2, "ci_low": 0.1, "ci_high": 0.3,
-                          "level": 0.9},
+    meta = {"name": "toy.m", "edge": True, "status": "edge",
+            "trained_at": "2026-01-01T00:00:00+00:00",
+            "oos_skill": {"metric": "log_loss", "vs": "prior", "value": 0.2, "ci_low": 0.1,
+                          "ci_high": 0.3, "level": 0.9},
             "headline": {"model_score": 0.55, "baseline_score": 0.69}}
     return frame, to_bundle(fitted, cfg, ["a", "b", "c"], "fp", meta), params
 
@@ -127,5 +130,6 @@ def test_describe_served_model_edge_missing_and_linear(tmp_path):
     # the dashboard's score columns
     assert entry["oos"]["score"] == 0.55 and entry["oos"]["baseline_score"] == 0.69
     missing = describe_served_model(frame, None, params, "toy.m")
-    assert missing["missing"] and missing["status"] == "no_edge" and missing["model_source"] == "baseline"
+    assert missing["missing"] and missing["status"] == "no_edge"
+    assert missing["model_source"] == "baseline"
     assert missing["drivers"] == [] and missing["oos"]["metric"] == "log_loss"
