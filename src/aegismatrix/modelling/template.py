@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -253,6 +255,8 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled
             node(explain_model, ["model_input", "model"], "shap_importance", name="explain_model"),
             node(signal_history, ["model_input", "oos_predictions", "model", "params:model"], "predictions",
                  name="signal_history"),
+            node(record_model, ["metrics", "predictions", "oos_predictions", "model"], "record",
+                 name="record_model"),
         ]
         inputs = {features, "market_daily", "feature_manifest", "data_provenance"}
         if pooled:
@@ -261,7 +265,8 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled
             inputs |= {"universe_features", "universe_daily"}
     elif mode == "inference":
         nodes = [build, node(predict_frozen, ["model_input", "model", "feature_manifest", "params:model"],
-                             "predictions", name="predict_frozen")]
+                             "predictions", name="predict_frozen"),
+                 node(record_model, ["metrics", "predictions"], "record", name="record_model")]
         inputs = {features, "market_daily", "feature_manifest"}
     else:
         raise ValueError(f"mode must be 'train' or 'inference', got {mode!r}")
@@ -271,13 +276,72 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled
     return Pipeline(nodes, namespace=namespace, inputs=inputs, parameters=params)
 
 
-def template_inputs(engine: str | None, models, kinds) -> dict[str, str]:
-    """An engine node's inputs from template outputs: `<model>__<kind>` -> dataset `<engine>.<model>.<kind>`.
+@dataclass(frozen=True)
+class ModelRecord:
+    """What one template instance hands its engine (dataset `<namespace>.record`, in memory): its name, its
+    metrics (stored ones in inference), served predictions, and in training its out-of-sample predictions and
+    frozen bundle."""
 
-    The one way every node receives template outputs: keyword arguments (`**outputs`) read back with
-    `template_outputs(outputs, kind)` or `outputs[f"{model}__{kind}"]`. A node across engines (inference,
-    backfill) passes `engine=None` and full namespaces as `models`: keys `<engine>__<model>__<kind>`.
-    """
+    namespace: str
+    metrics: dict
+    predictions: pd.DataFrame
+    oos_predictions: pd.DataFrame | None = None
+    model: dict | None = None
+
+    @property
+    def name(self) -> str:
+        """The model's name inside its engine (`xgb_h1` of `direction.xgb_h1`)."""
+        return self.namespace.split(".", 1)[1]
+
+
+def record_model(metrics: dict, predictions: pd.DataFrame, oos_predictions: pd.DataFrame | None = None,
+                 model: dict | None = None) -> ModelRecord:
+    """The instance's record; its namespace is the one its metrics were evaluated under."""
+    return ModelRecord(metrics["name"], metrics, predictions, oos_predictions, model)
+
+
+@dataclass(frozen=True)
+class EngineRecords:
+    """Every record of one engine (dataset `<engine>_records`), by model name, in wiring order."""
+
+    records: tuple[ModelRecord, ...]
+
+    def __getitem__(self, name: str) -> ModelRecord:
+        for record in self.records:
+            if record.name == name:
+                return record
+        raise KeyError(f"no template instance {name!r} among {self.names()}: declare its block in "
+                       "conf/base/parameters_<engine>.yml")
+
+    def __iter__(self) -> Iterator[ModelRecord]:
+        return iter(self.records)
+
+    def names(self) -> list[str]:
+        return [record.name for record in self.records]
+
+
+def collect_records(*records: ModelRecord) -> EngineRecords:
+    """One engine's records in one typed dataset (each record carries its own name)."""
+    return EngineRecords(tuple(records))
+
+
+def instances_pipeline(engine: str, instances: list, mode: str) -> Pipeline:
+    """Every instance of `engine` (aegismatrix.engines.Instance) as the template in `mode`, then the node
+    collecting their records."""
+    models = [model_pipeline(i.namespace, i.feature_set, mode=mode, pooled=i.pooled) for i in instances]
+    return sum(models, Pipeline([])) + engine_records(engine, [i.namespace for i in instances])
+
+
+def engine_records(engine: str, namespaces: list[str]) -> Pipeline:
+    """The node that collects `<ns>.record` of every instance into `<engine>_records`."""
+    return Pipeline([node(collect_records, [f"{ns}.record" for ns in namespaces], f"{engine}_records",
+                          name=f"collect_{engine}_records")])
+
+
+def template_inputs(engine: str | None, models, kinds) -> dict[str, str]:
+    """Inputs of a node across engines (inference's payload, backfill, the ledger) from template outputs:
+    `<engine>__<model>__<kind>` -> dataset `<engine>.<model>.<kind>` (`engine=None`, full namespaces as
+    `models`). Engine nodes take their engine's `ModelRecord`s instead (`<engine>_records`)."""
     if engine is None:
         return {f"{ns.replace('.', '__')}__{k}": f"{ns}.{k}" for ns in models for k in kinds}
     return {f"{m}__{k}": f"{engine}.{m}.{k}" for m in models for k in kinds}

@@ -19,8 +19,9 @@ import yaml
 from aegismatrix.parameters.derive import ENGINES, derive_parameters, is_model_block, model_namespaces
 from aegismatrix.parameters.schema import SECTIONS, check_section
 
-# Maps whose keys are data, not settings (symbols, per-tenor values, signal -> model).
-OPEN_MAPS = {"data_ingestion.symbols", "data_ingestion.intraday.intervals",
+# Maps whose keys are data, not settings (symbols, per-tenor values, signal -> model, served horizons).
+OPEN_MAPS = {"data_ingestion.symbols", "data_ingestion.intraday.intervals", "direction.horizons",
+             "direction.research",
              "seller.safe_range.prior_multiplier", "inference.signal_models",
              "inference.heuristic.range_sigmas"}
 RUNTIME = "--params (command line)"
@@ -96,16 +97,17 @@ def _split_message(path: str, msg: str) -> tuple[str, str]:
     return (f"{path}.{sub}", rest) if sep and " " not in sub else (path, msg)
 
 
-def _declared_models() -> list[str]:
-    """Every template namespace the pipelines declare: its block is checked whole by ModelConfig instead."""
-    return [ns for engine in ENGINES for ns in model_namespaces(engine)]
+def _declared_models(params: dict) -> list[str]:
+    """Every template namespace `params` declare (aegismatrix.engines): its block is checked whole by
+    ModelConfig instead."""
+    return [ns for engine in ENGINES for ns in model_namespaces(engine, params)]
 
 
 def _key_errors(params: dict, base: dict[str, Any]) -> list[tuple[str, str]]:
     errors = []
     flat = _paths(params)
     inside = [p for p, v in flat.items() if is_model_block(v) or p.endswith(".families")] + sorted(OPEN_MAPS)
-    inside += [ns for ns in _declared_models() if ns in flat and ns not in base]
+    inside += [ns for ns in _declared_models(params) if ns in flat and ns not in base]
     for path, value in flat.items():
         if any(path.startswith(f"{m}.") for m in inside):
             continue

@@ -12,7 +12,7 @@ from aegismatrix.features.intraday import time_of_day_profile
 from aegismatrix.market.calendar import next_session, nse_trading_days
 from aegismatrix.modelling.headline import headline
 from aegismatrix.modelling.selection import choose_candidate, served_name
-from aegismatrix.modelling.template import template_outputs
+from aegismatrix.modelling.template import EngineRecords
 
 # Break-even theta ratio per unit of implied sigma for a Brownian path: E[high - low] = sqrt(8/pi) sigma,
 # E|close(t+1) - close(t)| = sqrt(2/pi) sigma. A ratio at this value means realised vol = implied vol.
@@ -54,20 +54,20 @@ def _source(sources: pd.DataFrame) -> pd.Series:
                      index=sources.index)
 
 
-def served_breakout(candidates: list[str], outputs: dict) -> tuple[pd.DataFrame, str]:
+def served_breakout(candidates: list[str], records: EngineRecords) -> tuple[pd.DataFrame, str]:
     """The breakout candidate served (NIFTY-only or pooled: edge and lowest walk-forward loss) and its name,
     or `baseline:<name>` when none has edge (the first candidate then serves its baseline)."""
-    chosen = choose_candidate(candidates, {n: outputs[f"{n}__metrics"] for n in candidates})
-    return outputs[f"{chosen}__predictions"], served_name(chosen, outputs[f"{chosen}__metrics"])
+    chosen = choose_candidate(candidates, {n: records[n].metrics for n in candidates})
+    return records[chosen].predictions, served_name(chosen, records[chosen].metrics)
 
 
-def assemble_buyer_signals(params: dict, **outputs) -> pd.DataFrame:
+def assemble_buyer_signals(records: EngineRecords, params: dict) -> pd.DataFrame:
     """One row per date: breakout and spike probabilities, their up/down split, the theta forecast and edge.
 
-    `outputs`: every model's `<model>__predictions` and the breakout candidates' `<model>__metrics`
-    (template_inputs); `params.breakout_candidates` lists the breakout models (first: the NIFTY-only one)."""
-    breakout, breakout_model = served_breakout(params.get("breakout_candidates", ["breakout"]), outputs)
-    spike, theta = outputs["spike__predictions"], outputs["theta__predictions"]
+    `records`: every buyer model's record (engines/buyer.py's signals); `params.breakout_candidates` lists
+    the breakout models (first: the NIFTY-only one)."""
+    breakout, breakout_model = served_breakout(params.get("breakout_candidates", ["breakout"]), records)
+    spike, theta = records["spike"].predictions, records["theta"].predictions
     frame = (breakout[["date", "p_breakout", "model_source"]]
              .rename(columns={"p_breakout": "breakout_probability",
                               "model_source": SOURCE_COLUMNS["breakout"]})
@@ -153,13 +153,13 @@ def find_gamma_windows(market_intraday: pd.DataFrame, params: dict) -> dict:
             "last_session": str(pd.Timestamp(recent[-1]).date()), "index_level": level, "profile": buckets}
 
 
-def summarise_buyer_metrics(**outputs) -> list[dict]:
+def summarise_buyer_metrics(records: EngineRecords) -> list[dict]:
     """One row per model: out-of-sample score next to its primary baseline, skill with its interval, status.
 
-    `outputs`: each model's `<model>__metrics` and `<model>__model` (template_inputs)."""
+    `records`: each model's metrics and frozen bundle."""
     rows = []
-    for name, metrics in template_outputs(outputs, "metrics").items():
-        model = outputs[f"{name}__model"]
+    for record in records:
+        metrics, model = record.metrics, record.model
         overall, base = metrics["overall"], metrics["primary_baseline"]
         row = {**headline(metrics), "n_labelled_train_rows": model["meta"]["training_rows"]}
         if "pool" in metrics:  # pooled instances: the other symbols' rows added to the training folds
