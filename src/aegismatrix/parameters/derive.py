@@ -1,11 +1,12 @@
 """Parameters that follow from other parameters are computed here, never written twice in YAML.
 
 - A multi-horizon model family (`<engine>.families.<family>`) is written once; every member
-  `<engine>.<family>_h<h>` the engine declares (aegismatrix.engines: `direction.horizons`, `.research`)
-  without its own block gets a copy with `horizon` h (qlib's MultiHorizonGenBase idea).
+  `<engine>.<family>_h<h>` the engine declares (aegismatrix.engines: `direction.horizons`,
+  `.research`) without its own block gets a copy with `horizon` h (qlib's MultiHorizonGenBase idea).
 - `horizon` (the purge length) is the label's horizon.
 - A direction label's neutral band is `base_band x sqrt(h)`.
-- The torch estimators' early-stopping split is purged by the label horizon (a purge of 1 would leak), and
+- The torch estimators' early-stopping split is purged by the label horizon (a purge of 1 would
+  leak), and
   GARCH forecasts over it (models/defaults.py HORIZON_PARAMS).
 - A trailing-label baseline waits for the label's own horizon.
 - The seller's breach models bin their label at `1 - safe_range.target_breach_probability`.
@@ -27,8 +28,8 @@ __all__ = ["ENGINES", "derive_member", "derive_parameters", "is_model_block", "m
 
 
 def model_namespaces(engine: str, params: dict | None = None) -> list[str]:
-    """The template namespaces of `engine`, research included (aegismatrix.engines: read from `params`, or
-    from the current project's parameters)."""
+    """The template namespaces of `engine`, research included (aegismatrix.engines: read from
+    `params`, or from the current project's parameters)."""
     from aegismatrix.engines import model_namespaces as namespaces
 
     return namespaces(engine, params)
@@ -46,8 +47,8 @@ def _merged(base: dict, override: dict) -> dict:
 def generate_family_blocks(section: dict, members: dict[str, tuple[str, int]]) -> None:
     """Fill member blocks `{name: (family, horizon)}` from `section['families'][family]`.
 
-    A member written out in full is kept; a partial one (an env or `--params` changing a few keys of one
-    horizon, e.g. `direction.xgb_h1.tuning.n_trials=0`) is laid over its family's block.
+    A member written out in full is kept; a partial one (an env or `--params` changing a few keys of
+    one horizon, e.g. `direction.xgb_h1.tuning.n_trials=0`) is laid over its family's block.
     """
     families = section.get("families") or {}
     for name, (family, h) in members.items():
@@ -87,8 +88,9 @@ def _derive_baseline_horizon(block: dict, section: dict) -> None:
 
 
 def _number(value: object) -> float | None:
-    """`value` as a float, or None when it is not a number: nothing is derived from it, and the validator
-    then refuses it naming the key, the value and where it was set (a bare float('abc') named none)."""
+    """`value` as a float, or None when it is not a number: nothing is derived from it, and the
+    validator then refuses it naming the key, the value and where it was set (a bare float('abc')
+    named none)."""
     if isinstance(value, bool):
         return None
     try:
@@ -109,8 +111,8 @@ RULES = (_derive_horizon, _derive_neutral_band, _derive_estimator_horizon, _deri
 
 
 def derive_member(section: dict, name: str) -> dict:
-    """One `<family>_h<h>` block derived from an engine section, declared in a pipeline or not (research
-    runs)."""
+    """One `<family>_h<h>` block derived from an engine section, declared in a pipeline or not
+    (research runs)."""
     section = copy.deepcopy(section)
     member = _FAMILY_MEMBER.match(name)
     generate_family_blocks(section, {name: (member["family"], int(member["h"]))} if member else {})

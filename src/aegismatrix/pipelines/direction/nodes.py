@@ -1,9 +1,11 @@
-"""Direction engine nodes: the stacked ensemble, conformal move intervals, signal assembly and summaries.
+"""Direction engine nodes: the stacked ensemble, conformal move intervals, signal assembly and
+summaries.
 
-The per-model work (labels, walk-forward, tuning, calibration, SHAP, frozen models) is the shared template and
-the mechanisms (stacking, conformal intervals, pooled universe training) live in `aegismatrix.modelling`;
-these nodes only wire them to the direction layout (`direction.horizons`, engines/direction.py) and read
-each instance's `ModelRecord` (out-of-sample predictions, metrics, served predictions) from `records`.
+The per-model work (labels, walk-forward, tuning, calibration, SHAP, frozen models) is the shared
+template and the mechanisms (stacking, conformal intervals, pooled universe training) live in
+`aegismatrix.modelling`; these nodes only wire them to the direction layout (`direction.horizons`,
+engines/direction.py) and read each instance's `ModelRecord` (out-of-sample predictions, metrics,
+served predictions) from `records`.
 """
 
 from __future__ import annotations
@@ -34,10 +36,12 @@ SIGNAL_COLUMNS = ["date", "horizon_days", "p_down", "p_neutral", "p_up", "neutra
 
 
 def fit_direction_ensemble(records: EngineRecords, params: dict) -> dict:
-    """Stacked meta-learner per horizon (walk-forward on base OOS rows) and conformal tables of the move."""
+    """Stacked meta-learner per horizon (walk-forward on base OOS rows) and conformal tables of the
+    move."""
     cfg = params["ensemble"]
     horizons = list(layout(params)["horizons"].items())
-    # each horizon's job carries only its members' out-of-sample rows and metrics (jobs go to processes)
+    # each horizon's job carries only its members' out-of-sample rows and metrics (jobs go to
+    # processes)
     jobs = [(int(h), spec, params, {b: _scored(records[b]) for b in spec["classifiers"]},
              _scored(records[spec["magnitude"]]), cfg) for h, spec in horizons]
     states = parallel_map(_horizon_state, jobs)
@@ -50,7 +54,8 @@ def _scored(record) -> tuple[pd.DataFrame, dict]:
 
 def _horizon_state(h: int, spec: dict, params: dict, bases: dict[str, tuple[pd.DataFrame, dict]],
                    magnitude: tuple[pd.DataFrame, dict], cfg: dict) -> dict:
-    """One horizon's stack and the conformal table of its magnitude model (horizons run in parallel)."""
+    """One horizon's stack and the conformal table of its magnitude model (horizons run in
+    parallel)."""
     # ~40 tiny L-BFGS fits per horizon: BLAS threads on 2 cores made them ~6x slower
     with threadpool_limits(limits=1):
         stack = stack_walk_forward(h, bases, cfg, CLASSES)
@@ -63,8 +68,8 @@ def _horizon_state(h: int, spec: dict, params: dict, bases: dict[str, tuple[pd.D
 
 
 def _classifier_frame(h: int, stack: dict, records: EngineRecords) -> pd.DataFrame:
-    """Served probabilities per date: stack history, the frozen stack after it, the fallback model before
-    it."""
+    """Served probabilities per date: stack history, the frozen stack after it, the fallback model
+    before it."""
     fallback = records[stack["fallback"]].predictions[["date", *PROBA, "model_source"]].copy()
     fallback["date"] = as_ns(fallback["date"])
     fallback["direction_model"] = np.where(fallback["model_source"] == "model", stack["fallback"], "baseline")
@@ -88,9 +93,11 @@ def _classifier_frame(h: int, stack: dict, records: EngineRecords) -> pd.DataFra
 
 def assemble_direction_signals(direction_ensemble: dict, market_daily: pd.DataFrame, records: EngineRecords,
                                params: dict) -> pd.DataFrame:
-    """`direction_signals`: one row per date and horizon with probabilities, conviction and the move interval.
+    """`direction_signals`: one row per date and horizon with probabilities, conviction and the move
+    interval.
 
-    The magnitude models forecast |return| over h days; points = that fraction x close(t) (known at t).
+    The magnitude models forecast |return| over h days; points = that fraction x close(t) (known at
+    t).
     """
     close = pd.DataFrame({"date": as_ns(market_daily["date"]),
                           "close": market_daily["close"].to_numpy(dtype=float)})
@@ -174,7 +181,8 @@ def summarise_direction_metrics(direction_ensemble: dict, records: EngineRecords
             row["own_status"] = stack.get("own_status", stack["status"])
         rows.append(row)
     for row in rows:
-        # members had their own skill line and comparison-table row already; the served stacks had not
+        # members had their own skill line and comparison-table row already; the served stacks had
+        # not
         level = logging.INFO if str(row["name"]).startswith("stack") else logging.DEBUG
         logger.log(level, "direction %-18s %-8s model %s vs %s -> skill %s (%s)", row["name"], row["metric"],
                     _fmt(row.get("model_score")), _fmt(row.get("baseline_score")), _fmt(row.get("skill")),
@@ -213,9 +221,9 @@ def train_universe_direction(universe_features: pd.DataFrame, direction_params: 
 
 
 def untrained_ensemble(params: dict, served: dict | None = None) -> dict:
-    """The ensemble state of a direction engine never trained: no stack (each horizon serves its first
-    classifier, i.e. that model's baseline) and no conformal table (move intervals are then unavailable,
-    never invented). `served`: the layout (default: the one `params` declare)."""
+    """The ensemble state of a direction engine never trained: no stack (each horizon serves its
+    first classifier, i.e. that model's baseline) and no conformal table (move intervals are then
+    unavailable, never invented). `served`: the layout (default: the one `params` declare)."""
     served = served if served is not None else layout(params)
     return {"classes": CLASSES, "untrained": True, "horizons": {
         h_key: {"neutral_band": float(params[spec["classifiers"][0]]["label"]["neutral_band"]),

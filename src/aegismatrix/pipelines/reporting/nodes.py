@@ -1,4 +1,5 @@
-"""Thin nodes of the reporting pipeline: stored metrics, predictions and signals in, figures and HTML out.
+"""Thin nodes of the reporting pipeline: stored metrics, predictions and signals in, figures and
+HTML out.
 
 Each figure node returns the matplotlib Figure (saved by its own catalog dataset) and a section dict
 (`{"anchor", "heading", "html"}`, a memory dataset) that embeds the same figure as a base64 PNG.
@@ -21,9 +22,9 @@ def _section(anchor: str, heading: str, body: str) -> dict:
 
 
 def model_report(metrics: dict, oos_predictions: pd.DataFrame, shap_importance: pd.DataFrame, params: dict):
-    """One model's diagnostics, skill-per-block and importance figures
-    (PNG bytes, rendered once for the files and the page) plus its report section (the model's namespace is
-    the name its metrics carry)."""
+    """One model's diagnostics, skill-per-block and importance figures (PNG bytes, rendered once for
+    the files and the page) plus its report section (the model's namespace is the name its metrics
+    carry)."""
     namespace = metrics["name"]
     dpi, max_rows = params.get("figure_dpi", 72), params.get("max_table_rows", 200)
     classifier = metrics.get("task") == "classification"
@@ -55,8 +56,8 @@ def model_report(metrics: dict, oos_predictions: pd.DataFrame, shap_importance: 
 
 
 def model_comparison(params: dict, *metrics_of_models: dict):
-    """The model comparison: headline table and skill-with-CI plot of every model (each metrics record
-    carries its model's name)."""
+    """The model comparison: headline table and skill-with-CI plot of every model (each metrics
+    record carries its model's name)."""
     metrics = {m["name"]: m for m in metrics_of_models}
     table = T.comparison_table(metrics)
     fig = F.model_comparison_figure(table)
@@ -106,7 +107,8 @@ def track_record_report(params: dict, scorecard: dict | None = None) -> dict:
 
 
 def strategy_backtest_report(params: dict, trades: pd.DataFrame | None = None, summary: dict | None = None):
-    """Seller strategy backtest: summary next to the VIX-implied rule, equity curve, drawdown, worst weeks."""
+    """Seller strategy backtest: summary next to the VIX-implied rule, equity curve, drawdown, worst
+    weeks."""
     fig = B.backtest_figure(trades)
     body = B.backtest_section_html(summary, F.to_base64_png(fig, params.get("figure_dpi", 72)),
                                    params.get("max_table_rows", 200))

@@ -1,8 +1,10 @@
-"""Seller engine (RangeShield) nodes: pick the volatility forecaster, build safe ranges, assemble signals.
+"""Seller engine (RangeShield) nodes: pick the volatility forecaster, build safe ranges, assemble
+signals.
 
-The models themselves are instances of the shared template (see pipeline.py); these nodes only combine
-their records (`seller_records`: each model's served predictions, out-of-sample fold predictions in training
-and frozen models in inference, and metrics), so the same assembly runs in both.
+The models themselves are instances of the shared template (see pipeline.py); these nodes only
+combine their records (`seller_records`: each model's served predictions, out-of-sample fold
+predictions in training and frozen models in inference, and metrics), so the same assembly runs in
+both.
 """
 
 from __future__ import annotations
@@ -30,14 +32,16 @@ SIGNAL_COLUMNS = [
 REGIMES = ["low", "medium", "high"]
 
 
-def select_volatility_forecast(records: EngineRecords, candidates: list[str]) -> tuple[pd.DataFrame, dict]:
+def select_volatility_forecast(records: EngineRecords,
+                               candidates: list[str]) -> tuple[pd.DataFrame, dict]:
     """Serve one 21-day vol forecast per date from the candidate chosen on walk-forward scores.
 
     `candidates`: `seller.vol_candidates`, each a template instance of the seller engine."""
     missing = [n for n in candidates if n not in records.names()]
     if missing:
-        raise ValueError(f"seller.vol_candidates {candidates}: no model block for {missing} in the seller "
-                         "section (conf/base/parameters_seller.yml), or it is listed in benchmark_only")
+        raise ValueError(f"seller.vol_candidates {candidates}: no model block for {missing} in the "
+                         "seller section (conf/base/parameters_seller.yml), or it is listed in "
+                         "benchmark_only")
     pairs = {n: (records[n].metrics, records[n].predictions) for n in candidates}
     chosen = choose_candidate(candidates, {n: m for n, (m, _) in pairs.items()})
     metrics, predictions = pairs[chosen]
@@ -54,7 +58,8 @@ def select_volatility_forecast(records: EngineRecords, candidates: list[str]) ->
 
 def causal_multiplier(ratio: pd.Series, horizon: int, target: float, min_history: int,
                       prior: float) -> pd.Series:
-    """k_t: the (1 - target) quantile of excursion ratios whose window t-h+1 .. t closed by t (expanding)."""
+    """k_t: the (1 - target) quantile of excursion ratios whose window t-h+1 .. t closed by t
+    (expanding)."""
     rows = np.arange(len(ratio))  # the ratio of row s is known after the close of s + h
     k, _ = causal_quantile(ratio.to_numpy(dtype=float), rows + horizon, rows, 1.0 - target, min_history,
                            prior)
@@ -102,9 +107,9 @@ def assemble_seller_signals(vol_forecast: pd.DataFrame, ranges: pd.DataFrame, ma
     """One row per date of the seller set: every signal, its source,
     and `model_source` = model only if all are.
 
-    `records`: the predictions of vol_regime, trap, breach_5d and breach_21d (engines/seller.py's signals);
-    `max_pain_result` is the option-chain block (`max_pain` of the nearest expiry and the `reason` when
-    null)."""
+    `records`: the predictions of vol_regime, trap, breach_5d and breach_21d (engines/seller.py's
+    signals); `max_pain_result` is the option-chain block (`max_pain` of the nearest expiry and the
+    `reason` when null)."""
     vol_regime, trap = records["vol_regime"].predictions, records["trap"].predictions
     breach_5d, breach_21d = records["breach_5d"].predictions, records["breach_21d"].predictions
     regime = vol_regime[["date", "p_low", "p_medium", "p_high", "model_source"]].rename(
@@ -133,9 +138,11 @@ def assemble_seller_signals(vol_forecast: pd.DataFrame, ranges: pd.DataFrame, ma
 
 
 def _row(m: dict) -> dict:
-    """The model's headline (modelling/headline.py) plus the seller's extras: walk-forward skill, the scored
-    row count `n`, and for vol regressors each score as a ratio to the naive trailing realised vol."""
-    row = {**headline(m), "walk_forward_skill": m["walk_forward"]["skill"]["value"], "n": m["overall"]["n"]}
+    """The model's headline (modelling/headline.py) plus the seller's extras: walk-forward skill,
+    the scored row count `n`, and for vol regressors each score as a ratio to the naive trailing
+    realised vol."""
+    row = {**headline(m), "walk_forward_skill": m["walk_forward"]["skill"]["value"],
+           "n": m["overall"]["n"]}
     if m["task"] == "regression" and "trailing_rv_21d" in m["overall"]["baselines"]:
         naive = m["overall"]["baselines"]["trailing_rv_21d"]
         row["rmse_ratio_to_trailing"] = m["overall"]["model"]["rmse"] / naive["rmse"]
@@ -166,7 +173,8 @@ def seller_metrics_summary(selection: dict, ranges: pd.DataFrame, safe_params: d
     """One row per model (metric, score, primary baseline score, skill and CI, status)
     plus the safe-range breach rates.
 
-    `records`: every model's metrics; the breach models' out-of-sample rows date the breach-rate check."""
+    `records`: every model's metrics; the breach models' out-of-sample rows date the breach-rate
+    check."""
     rows = [_row(record.metrics) for record in records]
     for row in rows:
         if row["name"].removeprefix("seller.") in selection["candidates"]:
