@@ -19,7 +19,7 @@ HOOKS += (ObservedSessionsHooks(),)  # a real index history's sessions are the N
 HOOKS += (LoggingHooks(),)  # kedro.io switch, the model comparison printed after a training run
 filter_known_upstream_warnings()  # before Kedro builds its config loader
 HOOKS += (MlflowTrackingHooks(),)  # training runs -> MLflow; mlflow is imported only after a training run
-HOOKS += (StructureHooks(),)  # pipelines registered next read their instances from the run's parameters
+HOOKS += (StructureHooks(),)  # pipelines read their instances from the run's parameters
 
 CONTEXT_CLASS = AegisContext  # parameters derived and validated before any node runs (aegismatrix.parameters)
 

@@ -74,8 +74,8 @@ def test_signals_have_the_contract_columns_and_consistent_probabilities():
                              "model_source": "model"})
     spike = pd.DataFrame({"date": dates, "p_down": 0.4, "p_up": 0.6, "model_source": "baseline"})
     theta = pd.DataFrame({"date": dates, "prediction": [0.5, 1.0, 3.0, 1.2], "model_source": "model"})
-    out = assemble_buyer_signals(_records(breakout=(breakout, _metrics(True, 0.25)), spike=(spike, {}),
-                                          theta=(theta, {})),
+    out = assemble_buyer_signals(_records(breakout=(breakout, _metrics(True, 0.25)),
+                                          spike=(spike, {}), theta=(theta, {})),
                                  {"theta_move": "range", "calendar_day_theta": False})
     assert list(out.columns[: len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS
     assert set(out["breakout_model"]) == {"breakout"}
@@ -106,15 +106,15 @@ def test_pooled_breakout_is_served_only_when_it_beats_the_index_only_model():
     theta = pd.DataFrame({"date": dates, "prediction": 1.0, "model_source": "model"})
     params = {"calendar_day_theta": False, "breakout_candidates": ["breakout", "breakout_pooled"]}
     common = {"spike": (spike, {}), "theta": (theta, {})}
-    better = assemble_buyer_signals(_records(breakout=(own, _metrics(True, 0.26)),
-                                             breakout_pooled=(pooled, _metrics(True, 0.25)), **common),
-                                    params)
+    better = assemble_buyer_signals(
+        _records(breakout=(own, _metrics(True, 0.26)), breakout_pooled=(pooled, _metrics(True, 0.25)),
+                 **common), params)
     assert set(better["breakout_model"]) == {"breakout_pooled"}
     np.testing.assert_allclose(better["breakout_probability"], 0.2)
     # A lower loss without edge never wins; with no edge anywhere the index-only model serves its baseline.
-    no_edge = assemble_buyer_signals(_records(breakout=(own, _metrics(False, 0.26)),
-                                              breakout_pooled=(pooled, _metrics(False, 0.20)), **common),
-                                     params)
+    no_edge = assemble_buyer_signals(
+        _records(breakout=(own, _metrics(False, 0.26)), breakout_pooled=(pooled, _metrics(False, 0.20)),
+                 **common), params)
     assert set(no_edge["breakout_model"]) == {"baseline:base_rate"}
     np.testing.assert_allclose(no_edge["breakout_probability"], 0.1)
 

@@ -1,4 +1,5 @@
-"""The `direction` pipeline (AegisCore): direction probabilities, the move's size and the market regime."""
+"""The `direction` pipeline (AegisCore): direction probabilities, the move's size, the market
+regime."""
 
 from . import pipeline as _pipeline
 from .pipeline import create_inference_pipeline, create_pipeline, create_research_pipeline
