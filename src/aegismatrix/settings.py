@@ -2,6 +2,7 @@
 
 from kedro.config import OmegaConfigLoader
 
+from aegismatrix.engines.structure import StructureHooks
 from aegismatrix.hooks import ProjectHooks
 from aegismatrix.logs import LoggingHooks, filter_known_upstream_warnings
 from aegismatrix.market.observed import ObservedSessionsHooks
@@ -18,6 +19,7 @@ HOOKS += (ObservedSessionsHooks(),)  # a real index history's sessions are the N
 HOOKS += (LoggingHooks(),)  # kedro.io switch, the model comparison printed after a training run
 filter_known_upstream_warnings()  # before Kedro builds its config loader
 HOOKS += (MlflowTrackingHooks(),)  # training runs -> MLflow; mlflow is imported only after a training run
+HOOKS += (StructureHooks(),)  # pipelines read their instances from the run's parameters
 
 CONTEXT_CLASS = AegisContext  # parameters derived and validated before any node runs (aegismatrix.parameters)
 

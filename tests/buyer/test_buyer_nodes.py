@@ -11,6 +11,7 @@ import pytest
 
 from aegismatrix.labels import atr, next_day_breakout, next_day_spike_up, theta_ratio
 from aegismatrix.market.synthetic import synthetic_market_daily
+from aegismatrix.modelling.template import EngineRecords, ModelRecord
 from aegismatrix.pipelines.buyer.nodes import (
     SIGNAL_COLUMNS,
     assemble_buyer_signals,
@@ -73,10 +74,9 @@ def test_signals_have_the_contract_columns_and_consistent_probabilities():
                              "model_source": "model"})
     spike = pd.DataFrame({"date": dates, "p_down": 0.4, "p_up": 0.6, "model_source": "baseline"})
     theta = pd.DataFrame({"date": dates, "prediction": [0.5, 1.0, 3.0, 1.2], "model_source": "model"})
-    out = assemble_buyer_signals({"theta_move": "range", "calendar_day_theta": False},
-                                 breakout__predictions=breakout,
-                                 breakout__metrics=_metrics(True, 0.25), spike__predictions=spike,
-                                 theta__predictions=theta)
+    out = assemble_buyer_signals(_records(breakout=(breakout, _metrics(True, 0.25)),
+                                          spike=(spike, {}), theta=(theta, {})),
+                                 {"theta_move": "range", "calendar_day_theta": False})
     assert list(out.columns[: len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS
     assert set(out["breakout_model"]) == {"breakout"}
     np.testing.assert_allclose(out["p_breakout_up"] + out["p_breakout_down"], out["breakout_probability"])
@@ -84,6 +84,12 @@ def test_signals_have_the_contract_columns_and_consistent_probabilities():
     # Forecast below the break-even ratio: premium rich, the seller's edge (> 0); above it, the buyer's.
     assert out["theta_edge"].iloc[0] > 0 and out["theta_edge"].iloc[2] < 0
     assert set(out["model_source"]) == {"mixed"} and set(out["breakout_model_source"]) == {"model"}
+
+
+def _records(**models: tuple) -> EngineRecords:
+    """`name=(predictions, metrics)` -> the buyer's records."""
+    return EngineRecords(tuple(ModelRecord(f"buyer.{name}", metrics, frame)
+                               for name, (frame, metrics) in models.items()))
 
 
 def _metrics(edge: bool, walk_forward_log_loss: float) -> dict:
@@ -99,15 +105,16 @@ def test_pooled_breakout_is_served_only_when_it_beats_the_index_only_model():
     spike = pd.DataFrame({"date": dates, "p_down": 0.5, "p_up": 0.5, "model_source": "baseline"})
     theta = pd.DataFrame({"date": dates, "prediction": 1.0, "model_source": "model"})
     params = {"calendar_day_theta": False, "breakout_candidates": ["breakout", "breakout_pooled"]}
-    common = {"breakout__predictions": own, "breakout_pooled__predictions": pooled,
-              "spike__predictions": spike, "theta__predictions": theta}
-    better = assemble_buyer_signals(params, **common, breakout__metrics=_metrics(True, 0.26),
-                                    breakout_pooled__metrics=_metrics(True, 0.25))
+    common = {"spike": (spike, {}), "theta": (theta, {})}
+    better = assemble_buyer_signals(
+        _records(breakout=(own, _metrics(True, 0.26)), breakout_pooled=(pooled, _metrics(True, 0.25)),
+                 **common), params)
     assert set(better["breakout_model"]) == {"breakout_pooled"}
     np.testing.assert_allclose(better["breakout_probability"], 0.2)
     # A lower loss without edge never wins; with no edge anywhere the index-only model serves its baseline.
-    no_edge = assemble_buyer_signals(params, **common, breakout__metrics=_metrics(False, 0.26),
-                                     breakout_pooled__metrics=_metrics(False, 0.20))
+    no_edge = assemble_buyer_signals(
+        _records(breakout=(own, _metrics(False, 0.26)), breakout_pooled=(pooled, _metrics(False, 0.20)),
+                 **common), params)
     assert set(no_edge["breakout_model"]) == {"baseline:base_rate"}
     np.testing.assert_allclose(no_edge["breakout_probability"], 0.1)
 

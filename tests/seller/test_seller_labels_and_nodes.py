@@ -10,6 +10,7 @@ import pytest
 from aegismatrix.labels import build_label, forward_excursion_ratio
 from aegismatrix.market.synthetic import synthetic_market_daily
 from aegismatrix.modelling.selection import choose_candidate
+from aegismatrix.modelling.template import EngineRecords, ModelRecord
 from aegismatrix.options.chain import max_pain_strike
 from aegismatrix.pipelines.seller.nodes import (
     SIGNAL_COLUMNS,
@@ -120,9 +121,10 @@ def test_assembly_contract_and_model_source():
     breach = base.assign(p_inside=0.9, p_breach=0.1).assign(model_source="model")
     ranges = pd.DataFrame({"date": dates, **{f"safe_{s}_{h}d": v for h in (5, 21)
                                              for s, v in (("lower", 90.0), ("upper", 110.0))}})
-    out = assemble_seller_signals(vol, ranges, {"max_pain": 100.0, "reason": None},
-                                  vol_regime__predictions=regime, trap__predictions=trap,
-                                  breach_5d__predictions=breach, breach_21d__predictions=breach)
+    records = EngineRecords(tuple(ModelRecord(f"seller.{name}", {}, frame) for name, frame in
+                                  (("vol_regime", regime), ("trap", trap), ("breach_5d", breach),
+                                   ("breach_21d", breach))))
+    out = assemble_seller_signals(vol, ranges, {"max_pain": 100.0, "reason": None}, records)
     assert list(out.columns[: len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS
     assert out["vol_regime"].tolist() == ["low", "high", "high", "high"]
     assert out["model_source"].tolist() == src

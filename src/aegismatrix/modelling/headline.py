@@ -1,5 +1,5 @@
-"""One typed summary of a model's out-of-sample metrics, used by every engine summary, report, benchmark
-and the payload (so "which number is the score" is decided once)."""
+"""One typed summary of a model's out-of-sample metrics, used by every engine summary, report,
+benchmark and the payload (so "which number is the score" is decided once)."""
 
 from __future__ import annotations
 
@@ -45,5 +45,6 @@ def headline(metrics: dict) -> Headline:
 
 
 def walk_forward_loss(metrics: dict) -> float | None:
-    """The model's walk-forward loss (final test block excluded): what model selection may look at."""
+    """The model's walk-forward loss (final test block excluded): what model selection may look
+    at."""
     return metrics["walk_forward"]["model"].get(score_key(metrics["metric"]))

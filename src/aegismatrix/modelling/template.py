@@ -1,15 +1,17 @@
 """The one training template every model of every engine instantiates.
 
-label -> chronological split -> tune -> fit -> calibrate -> evaluate -> explain -> predict, as a Kedro
-modular pipeline under a namespace such as `seller.trap`. Its datasets (`<namespace>.model`,
-`<namespace>.metrics`, ...) get versioned storage from the catalog's dataset factories, so a new model is
-a label in `labels.py` plus a parameter block.
+label -> chronological split -> tune -> fit -> calibrate -> evaluate -> explain -> predict, as a
+Kedro modular pipeline under a namespace such as `seller.trap`. Its datasets (`<namespace>.model`,
+`<namespace>.metrics`, ...) get versioned storage from the catalog's dataset factories, so a new
+model is a label in `labels.py` plus a parameter block.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -46,7 +48,8 @@ def feature_columns(cfg: ModelConfig, manifest: dict) -> list[str]:
 
 
 def build_model_input(features: pd.DataFrame, market_daily: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """Features of each decision day joined with its label; rows whose label window is incomplete keep NaN."""
+    """Features of each decision day joined with its label; rows whose label window is incomplete
+    keep NaN."""
     cfg = ModelConfig.from_params(params)
     market = market_daily.sort_values("date").reset_index(drop=True)
     label = build_label(market, **cfg.label)
@@ -61,9 +64,10 @@ def build_model_input(features: pd.DataFrame, market_daily: pd.DataFrame, params
 def evaluate_walk_forward(model_input: pd.DataFrame, feature_manifest: dict, params: dict,
                           pool_input: pd.DataFrame | None = None, *, namespace: str,
                           selection: dict | None = None) -> tuple[pd.DataFrame, dict]:
-    """Out-of-sample predictions of every fold and the metrics next to the baselines (`pool_input`: pooled
-    rows of other symbols, for instances with a `pool:` block; scoring stays on the index's own rows);
-    `selection`: the `selection` parameters, whose `rule` decides edge (modelling/selection.py)."""
+    """Out-of-sample predictions of every fold and the metrics next to the baselines (`pool_input`:
+    pooled rows of other symbols, for instances with a `pool:` block; scoring stays on the index's
+    own rows); `selection`: the `selection` parameters, whose `rule` decides edge
+    (modelling/selection.py)."""
     cfg = ModelConfig.from_params(params)
     oos = walk_forward(model_input, feature_columns(cfg, feature_manifest), cfg, namespace, pool_input)
     metrics = {"name": namespace, **summarise(oos.dropna(subset=["label"]), cfg, selection)}
@@ -79,7 +83,8 @@ def evaluate_walk_forward(model_input: pd.DataFrame, feature_manifest: dict, par
 
 def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics: dict, data_provenance: dict,
                      params: dict, pool_input: pd.DataFrame | None = None, *, namespace: str) -> dict:
-    """Tune and fit on every labelled row; the bundle records its edge, window, fingerprint and provenance."""
+    """Tune and fit on every labelled row; the bundle records its edge, window, fingerprint and
+    provenance."""
     cfg = ModelConfig.from_params(params)
     cols = feature_columns(cfg, feature_manifest)
     labelled = np.flatnonzero(model_input["label"].notna().to_numpy())
@@ -90,7 +95,8 @@ def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics:
         "name": namespace, "version": f"{__version__}+{trained_at}", "trained_at": trained_at,
         "code_version": __version__, "label": cfg.label, "horizon": cfg.horizon,
         "status": metrics["status"], "edge": metrics["edge"], "metric": cfg.metric,
-        # the model's weight in what is served, the rest its primary baseline's (selection rule `shrink`)
+        # the model's weight in what is served, the rest its primary baseline's (selection rule
+        # `shrink`)
         "blend_weight": served_weight(metrics), "selection_rule": metrics.get("selection_rule"),
         "oos_skill": metrics["overall"]["skill"], "test_skill": metrics["test"]["skill"],
         "headline": headline(metrics),
@@ -140,8 +146,8 @@ def serve(model_input: pd.DataFrame, model: dict, cfg: ModelConfig, rows: np.nda
 
 def signal_history(model_input: pd.DataFrame, oos_predictions: pd.DataFrame, model: dict,
                    params: dict) -> pd.DataFrame:
-    """One row per day: out-of-sample fold predictions, the frozen model after them, the baseline before
-    them."""
+    """One row per day: out-of-sample fold predictions, the frozen model after them, the baseline
+    before them."""
     cfg = ModelConfig.from_params(params)
     cols, edge = prediction_columns(cfg), model["meta"]["edge"]
     prefix = "" if edge else f"baseline_{cfg.primary_baseline}__"
@@ -164,9 +170,9 @@ def signal_history(model_input: pd.DataFrame, oos_predictions: pd.DataFrame, mod
 
 
 def guarded(model_input: pd.DataFrame, model: dict, cfg: ModelConfig, served: pd.DataFrame) -> pd.DataFrame:
-    """Inference under the live guard (ledger/guard.py, `selection.guard` stored with the model): rows whose
-    guard, on live rows matured by then, demoted the model serve the baseline (`model_source` baseline,
-    `demoted` True) with the guard's numbers in `guard_*` columns."""
+    """Inference under the live guard (ledger/guard.py, `selection.guard` stored with the model):
+    rows whose guard, on live rows matured by then, demoted the model serve the baseline
+    (`model_source` baseline, `demoted` True) with the guard's numbers in `guard_*` columns."""
     meta = model["meta"]
     settings = (meta.get("selection_rule") or {}).get("guard")
     if not settings or not meta["edge"]:
@@ -197,7 +203,8 @@ def guarded(model_input: pd.DataFrame, model: dict, cfg: ModelConfig, served: pd
 
 
 def _untrained_baseline(model_input: pd.DataFrame, cfg: ModelConfig) -> np.ndarray:
-    """The primary baseline fitted on the labels already known in the window (for a model never trained)."""
+    """The primary baseline fitted on the labels already known in the window (for a model never
+    trained)."""
     known = model_input["label"].notna().to_numpy()
     thresholds = (np.quantile(model_input["label"][known], cfg.label_bins).tolist()
                   if cfg.label_bins and known.any() else None)
@@ -209,9 +216,11 @@ def _untrained_baseline(model_input: pd.DataFrame, cfg: ModelConfig) -> np.ndarr
 
 def predict_frozen(model_input: pd.DataFrame, model: dict | None, feature_manifest: dict,
                    params: dict) -> pd.DataFrame:
-    """Inference: predictions for every row from the frozen model (refuses features it was not trained on).
+    """Inference: predictions for every row from the frozen model (refuses features it was not
+    trained on).
 
-    `model=None` (never trained; see aegismatrix.pipelines.inference.hooks) serves the primary baseline.
+    `model=None` (never trained; see aegismatrix.pipelines.inference.hooks) serves the primary
+    baseline.
     """
     cfg = ModelConfig.from_params(params)
     rows = np.arange(len(model_input))
@@ -231,10 +240,12 @@ def _bind(func, namespace: str):
 
 
 def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled: bool = False) -> Pipeline:
-    """The template instantiated for one model: `mode='train'` trains and evaluates, `'inference'` predicts.
+    """The template instantiated for one model: `mode='train'` trains and evaluates, `'inference'`
+    predicts.
 
-    `pooled=True` (instances with a `pool:` block) adds the universe panel's rows of other symbols to every
-    training fold (modelling/pooling.py); inference is the same as for any instance: the index's own rows."""
+    `pooled=True` (instances with a `pool:` block) adds the universe panel's rows of other symbols
+    to every training fold (modelling/pooling.py); inference is the same as for any instance: the
+    index's own rows."""
     features = f"{feature_set}_features"
     build = node(build_model_input, [features, "market_daily", "params:model"], "model_input",
                  name="build_model_input")
@@ -253,6 +264,8 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled
             node(explain_model, ["model_input", "model"], "shap_importance", name="explain_model"),
             node(signal_history, ["model_input", "oos_predictions", "model", "params:model"], "predictions",
                  name="signal_history"),
+            node(record_model, ["metrics", "predictions", "oos_predictions", "model"], "record",
+                 name="record_model"),
         ]
         inputs = {features, "market_daily", "feature_manifest", "data_provenance"}
         if pooled:
@@ -261,7 +274,8 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled
             inputs |= {"universe_features", "universe_daily"}
     elif mode == "inference":
         nodes = [build, node(predict_frozen, ["model_input", "model", "feature_manifest", "params:model"],
-                             "predictions", name="predict_frozen")]
+                             "predictions", name="predict_frozen"),
+                 node(record_model, ["metrics", "predictions"], "record", name="record_model")]
         inputs = {features, "market_daily", "feature_manifest"}
     else:
         raise ValueError(f"mode must be 'train' or 'inference', got {mode!r}")
@@ -271,21 +285,81 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled
     return Pipeline(nodes, namespace=namespace, inputs=inputs, parameters=params)
 
 
-def template_inputs(engine: str | None, models, kinds) -> dict[str, str]:
-    """An engine node's inputs from template outputs: `<model>__<kind>` -> dataset `<engine>.<model>.<kind>`.
+@dataclass(frozen=True)
+class ModelRecord:
+    """What one template instance hands its engine (dataset `<namespace>.record`, in memory): its
+    name, its metrics (stored ones in inference), served predictions, and in training its
+    out-of-sample predictions and frozen bundle."""
 
-    The one way every node receives template outputs: keyword arguments (`**outputs`) read back with
-    `template_outputs(outputs, kind)` or `outputs[f"{model}__{kind}"]`. A node across engines (inference,
-    backfill) passes `engine=None` and full namespaces as `models`: keys `<engine>__<model>__<kind>`.
-    """
+    namespace: str
+    metrics: dict
+    predictions: pd.DataFrame
+    oos_predictions: pd.DataFrame | None = None
+    model: dict | None = None
+
+    @property
+    def name(self) -> str:
+        """The model's name inside its engine (`xgb_h1` of `direction.xgb_h1`)."""
+        return self.namespace.split(".", 1)[1]
+
+
+def record_model(metrics: dict, predictions: pd.DataFrame, oos_predictions: pd.DataFrame | None = None,
+                 model: dict | None = None) -> ModelRecord:
+    """The instance's record; its namespace is the one its metrics were evaluated under."""
+    return ModelRecord(metrics["name"], metrics, predictions, oos_predictions, model)
+
+
+@dataclass(frozen=True)
+class EngineRecords:
+    """Every record of one engine (dataset `<engine>_records`), by model name, in wiring order."""
+
+    records: tuple[ModelRecord, ...]
+
+    def __getitem__(self, name: str) -> ModelRecord:
+        for record in self.records:
+            if record.name == name:
+                return record
+        raise KeyError(f"no template instance {name!r} among {self.names()}: declare its block in "
+                       "conf/base/parameters_<engine>.yml")
+
+    def __iter__(self) -> Iterator[ModelRecord]:
+        return iter(self.records)
+
+    def names(self) -> list[str]:
+        return [record.name for record in self.records]
+
+
+def collect_records(*records: ModelRecord) -> EngineRecords:
+    """One engine's records in one typed dataset (each record carries its own name)."""
+    return EngineRecords(tuple(records))
+
+
+def instances_pipeline(engine: str, instances: list, mode: str) -> Pipeline:
+    """Every instance of `engine` (aegismatrix.engines.Instance) as the template in `mode`, then the
+    node collecting their records."""
+    models = [model_pipeline(i.namespace, i.feature_set, mode=mode, pooled=i.pooled) for i in instances]
+    return sum(models, Pipeline([])) + engine_records(engine, [i.namespace for i in instances])
+
+
+def engine_records(engine: str, namespaces: list[str]) -> Pipeline:
+    """The node that collects `<ns>.record` of every instance into `<engine>_records`."""
+    return Pipeline([node(collect_records, [f"{ns}.record" for ns in namespaces], f"{engine}_records",
+                          name=f"collect_{engine}_records")])
+
+
+def template_inputs(engine: str | None, models, kinds) -> dict[str, str]:
+    """Inputs of a node across engines (inference's payload, backfill, the ledger) from template
+    outputs: `<engine>__<model>__<kind>` -> dataset `<engine>.<model>.<kind>` (`engine=None`, full
+    namespaces as `models`). Engine nodes take their engine's `ModelRecord`s instead
+    (`<engine>_records`)."""
     if engine is None:
         return {f"{ns.replace('.', '__')}__{k}": f"{ns}.{k}" for ns in models for k in kinds}
     return {f"{m}__{k}": f"{engine}.{m}.{k}" for m in models for k in kinds}
 
 
 def template_outputs(outputs: dict, kind: str) -> dict:
-    """{model: value} of one output kind (e.g. `metrics`) from a node's `**outputs`, in wiring order; keys
-    made with `engine=None` come back as namespaces (`direction.xgb_h1`)."""
+    """{model: value} of one output kind (e.g. `metrics`) from a node's `**outputs`, in wiring
+    order; keys made with `engine=None` come back as namespaces (`direction.xgb_h1`)."""
     suffix = f"__{kind}"
     return {key[: -len(suffix)].replace("__", "."): value for key, value in outputs.items()
             if key.endswith(suffix)}

@@ -1,11 +1,12 @@
 """Parameters that follow from other parameters are computed here, never written twice in YAML.
 
-- A multi-horizon model family (`<engine>.families.<family>`) is written once; every pipeline namespace
-  `<engine>.<family>_h<h>` without its own block gets a copy with `horizon` h (qlib's MultiHorizonGenBase
-  idea).
+- A multi-horizon model family (`<engine>.families.<family>`) is written once; every member
+  `<engine>.<family>_h<h>` the engine declares (aegismatrix.engines: `direction.horizons`,
+  `.research`) without its own block gets a copy with `horizon` h (qlib's MultiHorizonGenBase idea).
 - `horizon` (the purge length) is the label's horizon.
 - A direction label's neutral band is `base_band x sqrt(h)`.
-- The torch estimators' early-stopping split is purged by the label horizon (a purge of 1 would leak), and
+- The torch estimators' early-stopping split is purged by the label horizon (a purge of 1 would
+  leak), and
   GARCH forecasts over it (models/defaults.py HORIZON_PARAMS).
 - A trailing-label baseline waits for the label's own horizon.
 - The seller's breach models bin their label at `1 - safe_range.target_breach_probability`.
@@ -18,24 +19,20 @@ import copy
 import math
 import re
 
-ENGINES = ("direction", "seller", "buyer")
+from aegismatrix.engines import ENGINES, declaration, is_model_block
+
+# `derive_member` only: a member named outside the declared layout (benchmarks/research.py)
 _FAMILY_MEMBER = re.compile(r"^(?P<family>.+)_h(?P<h>\d+)$")
 
-
-def is_model_block(value: object) -> bool:
-    """A template instance's block: it has a label and an estimator."""
-    return isinstance(value, dict) and "label" in value and "estimator" in value
+__all__ = ["ENGINES", "derive_member", "derive_parameters", "is_model_block", "model_namespaces"]
 
 
-def model_namespaces(engine: str) -> list[str]:
-    """The template namespaces an engine's pipelines declare (its structure, fixed in pipeline.py), research
-    included."""
-    # imported on first use: settings.py imports this module, and a `kedro` command that loads no parameters
-    # needs no engine
-    from aegismatrix.pipelines import buyer, direction, seller
+def model_namespaces(engine: str, params: dict | None = None) -> list[str]:
+    """The template namespaces of `engine`, research included (aegismatrix.engines: read from
+    `params`, or from the current project's parameters)."""
+    from aegismatrix.engines import model_namespaces as namespaces
 
-    module = {"direction": direction, "seller": seller, "buyer": buyer}[engine]
-    return list(getattr(module, "MODEL_NAMESPACES", [])) + list(getattr(module, "RESEARCH_NAMESPACES", []))
+    return namespaces(engine, params)
 
 
 def _merged(base: dict, override: dict) -> dict:
@@ -47,19 +44,17 @@ def _merged(base: dict, override: dict) -> dict:
     return out
 
 
-def generate_family_blocks(section: dict, names: list[str]) -> None:
-    """Fill `<family>_h<h>` blocks from `section['families'][family]`.
+def generate_family_blocks(section: dict, members: dict[str, tuple[str, int]]) -> None:
+    """Fill member blocks `{name: (family, horizon)}` from `section['families'][family]`.
 
-    A member written out in full is kept; a partial one (an env or `--params` changing a few keys of one
-    horizon, e.g. `direction.xgb_h1.tuning.n_trials=0`) is laid over its family's block.
+    A member written out in full is kept; a partial one (an env or `--params` changing a few keys of
+    one horizon, e.g. `direction.xgb_h1.tuning.n_trials=0`) is laid over its family's block.
     """
     families = section.get("families") or {}
-    for name in names:
-        member = _FAMILY_MEMBER.match(name)
-        if is_model_block(section.get(name)) or not member or member["family"] not in families:
+    for name, (family, h) in members.items():
+        if is_model_block(section.get(name)) or family not in families:
             continue
-        h = int(member["h"])
-        block = copy.deepcopy(families[member["family"]])
+        block = copy.deepcopy(families[family])
         block["label"] = {**block.get("label", {}), "horizon": h}
         block["horizon"] = h
         section[name] = _merged(block, section.get(name) or {})
@@ -93,8 +88,9 @@ def _derive_baseline_horizon(block: dict, section: dict) -> None:
 
 
 def _number(value: object) -> float | None:
-    """`value` as a float, or None when it is not a number: nothing is derived from it, and the validator
-    then refuses it naming the key, the value and where it was set (a bare float('abc') named none)."""
+    """`value` as a float, or None when it is not a number: nothing is derived from it, and the
+    validator then refuses it naming the key, the value and where it was set (a bare float('abc')
+    named none)."""
     if isinstance(value, bool):
         return None
     try:
@@ -115,10 +111,11 @@ RULES = (_derive_horizon, _derive_neutral_band, _derive_estimator_horizon, _deri
 
 
 def derive_member(section: dict, name: str) -> dict:
-    """One `<family>_h<h>` block derived from an engine section, declared in a pipeline or not (research
-    runs)."""
+    """One `<family>_h<h>` block derived from an engine section, declared in a pipeline or not
+    (research runs)."""
     section = copy.deepcopy(section)
-    generate_family_blocks(section, [name])
+    member = _FAMILY_MEMBER.match(name)
+    generate_family_blocks(section, {name: (member["family"], int(member["h"]))} if member else {})
     if not is_model_block(section.get(name)):
         raise KeyError(f"{name}: no such block and no family to generate it from")
     _apply_rules(section[name], section)
@@ -137,7 +134,7 @@ def derive_parameters(params: dict) -> dict:
         section = out.get(engine)
         if not isinstance(section, dict):
             continue
-        generate_family_blocks(section, [ns.split(".", 1)[1] for ns in model_namespaces(engine)])
+        generate_family_blocks(section, declaration(engine).members(section))
         for name, block in section.items():
             if name != "families" and is_model_block(block):
                 _apply_rules(block, section)

@@ -1,7 +1,9 @@
-"""Typed models of the parameter sections people edit most (model blocks are `modelling.config.ModelConfig`).
+"""Typed models of the parameter sections people edit most (model blocks are
+`modelling.config.ModelConfig`).
 
-Unknown keys are caught for every section by the base-key rule in validate.py; these models add types,
-ranges and the pairs that must agree (a csv source needs a folder, the index key must be a symbol, ...).
+Unknown keys are caught for every section by the base-key rule in validate.py; these models add
+types, ranges and the pairs that must agree (a csv source needs a folder, the index key must be a
+symbol, ...).
 """
 
 from __future__ import annotations

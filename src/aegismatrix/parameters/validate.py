@@ -1,11 +1,14 @@
 """Check every parameter before anything runs: key paths, types and consistent pairs.
 
 Rules (each error names the key path, the value and the file it came from):
-- every template instance block is a typed `ModelConfig` (unknown keys, estimator parameters the library
+- every template instance block is a typed `ModelConfig` (unknown keys, estimator parameters the
+  library
   does not know, wrong types and inconsistent pairs are refused);
-- every other key must exist in conf/base (an environment or `--params` may change values, not invent keys),
+- every other key must exist in conf/base (an environment or `--params` may change values, not
+  invent keys),
   with a value of the same kind as the base value, except under the open maps in `OPEN_MAPS`;
-- the typed sections in `parameters/schema.py` (data_ingestion, seller.safe_range, ...) are checked by
+- the typed sections in `parameters/schema.py` (data_ingestion, seller.safe_range, ...) are checked
+  by
   pydantic.
 """
 
@@ -16,11 +19,18 @@ from typing import Any
 
 import yaml
 
-from aegismatrix.parameters.derive import ENGINES, derive_parameters, is_model_block, model_namespaces
+from aegismatrix.parameters.derive import (
+    ENGINES,
+    derive_parameters,
+    is_model_block,
+    model_namespaces,
+)
 from aegismatrix.parameters.schema import SECTIONS, check_section
 
-# Maps whose keys are data, not settings (symbols, per-tenor values, signal -> model).
-OPEN_MAPS = {"data_ingestion.symbols", "data_ingestion.intraday.intervals",
+# Maps whose keys are data, not settings (symbols, per-tenor values, signal -> model, served
+# horizons).
+OPEN_MAPS = {"data_ingestion.symbols", "data_ingestion.intraday.intervals", "direction.horizons",
+             "direction.research",
              "seller.safe_range.prior_multiplier", "inference.signal_models",
              "inference.heuristic.range_sigmas"}
 RUNTIME = "--params (command line)"
@@ -96,16 +106,17 @@ def _split_message(path: str, msg: str) -> tuple[str, str]:
     return (f"{path}.{sub}", rest) if sep and " " not in sub else (path, msg)
 
 
-def _declared_models() -> list[str]:
-    """Every template namespace the pipelines declare: its block is checked whole by ModelConfig instead."""
-    return [ns for engine in ENGINES for ns in model_namespaces(engine)]
+def _declared_models(params: dict) -> list[str]:
+    """Every template namespace `params` declare (aegismatrix.engines): its block is checked whole
+    by ModelConfig instead."""
+    return [ns for engine in ENGINES for ns in model_namespaces(engine, params)]
 
 
 def _key_errors(params: dict, base: dict[str, Any]) -> list[tuple[str, str]]:
     errors = []
     flat = _paths(params)
     inside = [p for p, v in flat.items() if is_model_block(v) or p.endswith(".families")] + sorted(OPEN_MAPS)
-    inside += [ns for ns in _declared_models() if ns in flat and ns not in base]
+    inside += [ns for ns in _declared_models(params) if ns in flat and ns not in base]
     for path, value in flat.items():
         if any(path.startswith(f"{m}.") for m in inside):
             continue
@@ -122,7 +133,8 @@ def _key_errors(params: dict, base: dict[str, Any]) -> list[tuple[str, str]]:
 def validate_parameters(raw: dict, derived: dict, base: dict[str, Any], origin: dict[str, str]) -> dict:
     """Raise ParameterError listing every problem; return `derived` when all is well.
 
-    Key paths are checked on what people wrote (`raw`); model blocks and typed sections on what nodes get.
+    Key paths are checked on what people wrote (`raw`); model blocks and typed sections on what
+    nodes get.
     """
     errors = _key_errors(raw, base) + _model_block_errors(derived)
     errors += [(f"{name}.{key}", msg) for name in SECTIONS for key, msg in check_section(name, derived)]

@@ -1,5 +1,12 @@
 """The `buyer` pipeline (PulseWave): breakout, spike direction, theta edge, gamma windows."""
 
-from .pipeline import MODEL_NAMESPACES, create_inference_pipeline, create_pipeline
+from . import pipeline as _pipeline
+from .pipeline import create_inference_pipeline, create_pipeline
 
-__all__ = ["MODEL_NAMESPACES", "create_inference_pipeline", "create_pipeline"]
+
+def __getattr__(name: str):
+    """`MODEL_NAMESPACES`: the instances the current parameters declare."""
+    return getattr(_pipeline, name)
+
+
+__all__ = ["MODEL_NAMESPACES", "create_inference_pipeline", "create_pipeline"]  # noqa: F822

@@ -1,5 +1,6 @@
-"""Buyer engine (PulseWave) nodes: combine the template's per-model predictions into `buyer_signals`,
-find the intraday gamma windows, and summarise each model's out-of-sample result."""
+"""Buyer engine (PulseWave) nodes: combine the template's per-model predictions into
+`buyer_signals`, find the intraday gamma windows, and summarise each model's out-of-sample
+result."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from aegismatrix.features.intraday import time_of_day_profile
 from aegismatrix.market.calendar import next_session, nse_trading_days
 from aegismatrix.modelling.headline import headline
 from aegismatrix.modelling.selection import choose_candidate, served_name
-from aegismatrix.modelling.template import template_outputs
+from aegismatrix.modelling.template import EngineRecords
 
-# Break-even theta ratio per unit of implied sigma for a Brownian path: E[high - low] = sqrt(8/pi) sigma,
-# E|close(t+1) - close(t)| = sqrt(2/pi) sigma. A ratio at this value means realised vol = implied vol.
+# Break-even theta ratio per unit of implied sigma for a Brownian path: E[high - low] = sqrt(8/pi)
+# sigma, E|close(t+1) - close(t)| = sqrt(2/pi) sigma. A ratio at this value means realised vol =
+# implied vol.
 BROWNIAN_MOVE_PER_SIGMA = {"range": math.sqrt(8.0 / math.pi), "close": math.sqrt(2.0 / math.pi)}
 SIGNAL_COLUMNS = ["date", "breakout_probability", "spike_up_probability", "p_breakout_up", "p_breakout_down",
                   "theta_ratio_forecast", "theta_edge", "model_source"]
@@ -24,8 +26,8 @@ SOURCE_COLUMNS = {"breakout": "breakout_model_source", "spike": "spike_model_sou
 
 
 def calendar_days_to_next_session(dates: pd.Series) -> np.ndarray:
-    """Calendar days of option decay from close t to the next NSE session (Fri -> Mon = 3; longer over
-    holidays)."""
+    """Calendar days of option decay from close t to the next NSE session (Fri -> Mon = 3; longer
+    over holidays)."""
     index = pd.DatetimeIndex(pd.to_datetime(dates)).normalize()
     if index.empty:
         return np.zeros(0)
@@ -35,10 +37,12 @@ def calendar_days_to_next_session(dates: pd.Series) -> np.ndarray:
 
 
 def fair_theta_ratio(dates: pd.Series, move: str = "range", calendar_day_theta: bool = True) -> np.ndarray:
-    """The theta ratio at which buyer and seller break even (realised vol = implied vol), per decision day.
+    """The theta ratio at which buyer and seller break even (realised vol = implied vol), per
+    decision day.
 
     The label divides by a one-calendar-day implied move; a session held over a weekend costs
-    sqrt(3) times that in premium, so its fair ratio is sqrt(3) times higher when `calendar_day_theta`.
+    sqrt(3) times that in premium, so its fair ratio is sqrt(3) times higher when
+    `calendar_day_theta`.
     """
     if move not in BROWNIAN_MOVE_PER_SIGMA:
         raise ValueError(f"theta move must be one of {sorted(BROWNIAN_MOVE_PER_SIGMA)}, got {move!r}")
@@ -47,27 +51,31 @@ def fair_theta_ratio(dates: pd.Series, move: str = "range", calendar_day_theta: 
 
 
 def _source(sources: pd.DataFrame) -> pd.Series:
-    """'model' when every signal of the row comes from a model, 'baseline' when none does, else 'mixed'."""
+    """'model' when every signal of the row comes from a model, 'baseline' when none does, else
+    'mixed'."""
     is_model = sources.eq("model")
     return pd.Series(np.where(is_model.all(axis=1), "model",
                               np.where(is_model.any(axis=1), "mixed", "baseline")),
                      index=sources.index)
 
 
-def served_breakout(candidates: list[str], outputs: dict) -> tuple[pd.DataFrame, str]:
-    """The breakout candidate served (NIFTY-only or pooled: edge and lowest walk-forward loss) and its name,
-    or `baseline:<name>` when none has edge (the first candidate then serves its baseline)."""
-    chosen = choose_candidate(candidates, {n: outputs[f"{n}__metrics"] for n in candidates})
-    return outputs[f"{chosen}__predictions"], served_name(chosen, outputs[f"{chosen}__metrics"])
+def served_breakout(candidates: list[str], records: EngineRecords) -> tuple[pd.DataFrame, str]:
+    """The breakout candidate served (NIFTY-only or pooled: edge and lowest walk-forward loss) and
+    its name, or `baseline:<name>` when none has edge (the first candidate then serves its
+    baseline)."""
+    chosen = choose_candidate(candidates, {n: records[n].metrics for n in candidates})
+    return records[chosen].predictions, served_name(chosen, records[chosen].metrics)
 
 
-def assemble_buyer_signals(params: dict, **outputs) -> pd.DataFrame:
-    """One row per date: breakout and spike probabilities, their up/down split, the theta forecast and edge.
+def assemble_buyer_signals(records: EngineRecords, params: dict) -> pd.DataFrame:
+    """One row per date: breakout and spike probabilities, their up/down split, the theta forecast
+    and edge.
 
-    `outputs`: every model's `<model>__predictions` and the breakout candidates' `<model>__metrics`
-    (template_inputs); `params.breakout_candidates` lists the breakout models (first: the NIFTY-only one)."""
-    breakout, breakout_model = served_breakout(params.get("breakout_candidates", ["breakout"]), outputs)
-    spike, theta = outputs["spike__predictions"], outputs["theta__predictions"]
+    `records`: every buyer model's record (engines/buyer.py's signals); `params.breakout_candidates`
+    lists the breakout models (first: the NIFTY-only one)."""
+    candidates = params.get("breakout_candidates", ["breakout"])
+    breakout, breakout_model = served_breakout(candidates, records)
+    spike, theta = records["spike"].predictions, records["theta"].predictions
     frame = (breakout[["date", "p_breakout", "model_source"]]
              .rename(columns={"p_breakout": "breakout_probability",
                               "model_source": SOURCE_COLUMNS["breakout"]})
@@ -94,8 +102,8 @@ def assemble_buyer_signals(params: dict, **outputs) -> pd.DataFrame:
 
 
 def evening_sessions(start, end) -> pd.DatetimeIndex:
-    """Muhurat (one-hour Diwali evening) sessions in [start, end]: their bars would distort a time-of-day
-    profile."""
+    """Muhurat (one-hour Diwali evening) sessions in [start, end]: their bars would distort a
+    time-of-day profile."""
     return nse_trading_days(start, end).difference(
         nse_trading_days(start, end, include_special_sessions=False))
 
@@ -110,7 +118,8 @@ def _no_windows(reason: str, **extra) -> dict:
 
 
 def find_gamma_windows(market_intraday: pd.DataFrame, params: dict) -> dict:
-    """Times of day (exchange time) with the largest realised absolute moves over recent sessions, in points.
+    """Times of day (exchange time) with the largest realised absolute moves over recent sessions,
+    in points.
     """
     if market_intraday is None or market_intraday.empty:
         return _no_windows("no intraday bars in market_intraday (the source gave none, e.g. a CSV run)")
@@ -153,13 +162,14 @@ def find_gamma_windows(market_intraday: pd.DataFrame, params: dict) -> dict:
             "last_session": str(pd.Timestamp(recent[-1]).date()), "index_level": level, "profile": buckets}
 
 
-def summarise_buyer_metrics(**outputs) -> list[dict]:
-    """One row per model: out-of-sample score next to its primary baseline, skill with its interval, status.
+def summarise_buyer_metrics(records: EngineRecords) -> list[dict]:
+    """One row per model: out-of-sample score next to its primary baseline, skill with its interval,
+    status.
 
-    `outputs`: each model's `<model>__metrics` and `<model>__model` (template_inputs)."""
+    `records`: each model's metrics and frozen bundle."""
     rows = []
-    for name, metrics in template_outputs(outputs, "metrics").items():
-        model = outputs[f"{name}__model"]
+    for record in records:
+        metrics, model = record.metrics, record.model
         overall, base = metrics["overall"], metrics["primary_baseline"]
         row = {**headline(metrics), "n_labelled_train_rows": model["meta"]["training_rows"]}
         if "pool" in metrics:  # pooled instances: the other symbols' rows added to the training folds

@@ -1,44 +1,56 @@
-"""Wiring only; the nodes live in nodes.py. Four template instances plus the engine's own nodes."""
+"""Wiring only; the nodes live in nodes.py. The buyer's template instances plus the engine's own
+nodes.
+
+The instances are the model blocks of conf/base/parameters_buyer.yml (aegismatrix/engines/buyer.py);
+the breakout candidates are `buyer.signals.breakout_candidates` there.
+"""
+
+from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from aegismatrix.modelling.template import model_pipeline, template_inputs
+from aegismatrix.engines import buyer as declared
+from aegismatrix.engines.structure import structure_parameters
+from aegismatrix.modelling.template import instances_pipeline
 
 from . import nodes
 
-MODELS = ["breakout", "spike", "theta", "breakout_pooled"]
-POOLED = {"breakout_pooled"}  # trained on the universe panel's other symbols too (modelling/pooling.py)
-# NIFTY-only first: it serves its baseline if none has edge
-BREAKOUT_CANDIDATES = ["breakout", "breakout_pooled"]
-MODEL_NAMESPACES: list[str] = [f"buyer.{name}" for name in MODELS]
+
+def _section(params: dict | None) -> dict:
+    return (params if params is not None else structure_parameters()).get("buyer") or {}
+
+
+def __getattr__(name: str):
+    """`MODEL_NAMESPACES` of the current project's parameters (read on each access)."""
+    if name == "MODEL_NAMESPACES":
+        return [i.namespace for i in declared.instances(_section(None))]
+    raise AttributeError(name)
 
 
 def _engine_nodes() -> list[Node]:
     """The nodes shared by training and inference: signal assembly and gamma windows."""
     return [
         Node(nodes.assemble_buyer_signals,
-             {"params": "params:buyer.signals", **template_inputs("buyer", MODELS, ("predictions",)),
-              **template_inputs("buyer", BREAKOUT_CANDIDATES, ("metrics",))},
+             {"records": "buyer_records", "params": "params:buyer.signals"},
              "buyer_signals", name="assemble_buyer_signals"),
-        Node(nodes.find_gamma_windows, ["market_intraday", "params:buyer.gamma_windows"], "gamma_windows",
+        Node(nodes.find_gamma_windows, ["market_intraday", "params:buyer.gamma_windows"],
+             "gamma_windows",
              name="find_gamma_windows"),
     ]
 
 
-def _models(mode: str) -> Pipeline:
-    return sum((model_pipeline(f"buyer.{m}", "buyer", mode=mode, pooled=m in POOLED) for m in MODELS),
-               Pipeline([]))
+def _models(mode: str, section: dict) -> Pipeline:
+    return instances_pipeline("buyer", declared.instances(section), mode)
 
 
-def create_pipeline(**kwargs) -> Pipeline:
-    """Training: walk-forward evaluation, frozen models, SHAP, out-of-sample signal history, summary."""
-    models = _models("train")
-    summary = Node(nodes.summarise_buyer_metrics, template_inputs("buyer", MODELS, ("metrics", "model")),
-                   "buyer_metrics_summary", name="summarise_buyer_metrics")
-    return models + Pipeline([*_engine_nodes(), summary])
+def create_pipeline(params: dict | None = None, **kwargs) -> Pipeline:
+    """Training: walk-forward evaluation, frozen models, SHAP, out-of-sample signal history,
+    summary."""
+    summary = Node(nodes.summarise_buyer_metrics, "buyer_records", "buyer_metrics_summary",
+                   name="summarise_buyer_metrics")
+    return _models("train", _section(params)) + Pipeline([*_engine_nodes(), summary])
 
 
-def create_inference_pipeline(**kwargs) -> Pipeline:
+def create_inference_pipeline(params: dict | None = None, **kwargs) -> Pipeline:
     """Inference: the same instances predicting from frozen models, then the same assembly."""
-    models = _models("inference")
-    return models + Pipeline(_engine_nodes())
+    return _models("inference", _section(params)) + Pipeline(_engine_nodes())

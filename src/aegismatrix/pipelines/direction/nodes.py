@@ -1,10 +1,11 @@
-"""Direction engine nodes: the stacked ensemble, conformal move intervals, signal assembly and summaries.
+"""Direction engine nodes: the stacked ensemble, conformal move intervals, signal assembly and
+summaries.
 
-The per-model work (labels, walk-forward, tuning, calibration, SHAP, frozen models) is the shared template and
-the mechanisms (stacking, conformal intervals, pooled universe training) live in `aegismatrix.modelling`;
-these nodes only wire them to the direction layout and read the template's `<ns>.oos_predictions`,
-`<ns>.metrics` and `<ns>.predictions` frames, passed as keyword arguments `<model>__<kind>`
-(modelling.template.template_inputs, the one convention of every engine node).
+The per-model work (labels, walk-forward, tuning, calibration, SHAP, frozen models) is the shared
+template and the mechanisms (stacking, conformal intervals, pooled universe training) live in
+`aegismatrix.modelling`; these nodes only wire them to the direction layout (`direction.horizons`,
+engines/direction.py) and read each instance's `ModelRecord` (out-of-sample predictions, metrics,
+served predictions) from `records`.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from aegismatrix.engines.direction import layout
 from aegismatrix.labels import panel_direction_class
 from aegismatrix.modelling.conformal import as_ns, conformal_table
 from aegismatrix.modelling.headline import headline
 from aegismatrix.modelling.metrics import directional_accuracy
 from aegismatrix.modelling.parallel import parallel_map
 from aegismatrix.modelling.stacking import meta_features, predict_meta, stack_walk_forward
+from aegismatrix.modelling.template import EngineRecords
 from aegismatrix.modelling.universe import pooled_walk_forward, score_pooled
 
 logger = logging.getLogger(__name__)
@@ -32,45 +35,49 @@ SIGNAL_COLUMNS = ["date", "horizon_days", "p_down", "p_neutral", "p_up", "neutra
                   "move_upper_points", "model_source"]
 
 
-def _get(frames: dict, model: str, kind: str):
-    return frames[f"{model}__{kind}"]
-
-
-def fit_direction_ensemble(params: dict, layout: dict, **frames) -> dict:
-    """Stacked meta-learner per horizon (walk-forward on base OOS rows) and conformal tables of the move."""
+def fit_direction_ensemble(records: EngineRecords, params: dict) -> dict:
+    """Stacked meta-learner per horizon (walk-forward on base OOS rows) and conformal tables of the
+    move."""
     cfg = params["ensemble"]
-    horizons = list(layout["horizons"].items())
-    states = parallel_map(_horizon_state, [(int(h), spec, params, frames, cfg) for h, spec in horizons])
+    horizons = list(layout(params)["horizons"].items())
+    # each horizon's job carries only its members' out-of-sample rows and metrics (jobs go to
+    # processes)
+    jobs = [(int(h), spec, params, {b: _scored(records[b]) for b in spec["classifiers"]},
+             _scored(records[spec["magnitude"]]), cfg) for h, spec in horizons]
+    states = parallel_map(_horizon_state, jobs)
     return {"classes": CLASSES, "horizons": {h_key: state for (h_key, _), state in zip(horizons, states)}}
 
 
-def _horizon_state(h: int, spec: dict, params: dict, frames: dict, cfg: dict) -> dict:
-    """One horizon's stack and the conformal table of its magnitude model (horizons run in parallel)."""
-    magnitude = spec["magnitude"]
-    bases = {b: (_get(frames, b, "oos_predictions"), _get(frames, b, "metrics")) for b in spec["classifiers"]}
+def _scored(record) -> tuple[pd.DataFrame, dict]:
+    return record.oos_predictions, record.metrics
+
+
+def _horizon_state(h: int, spec: dict, params: dict, bases: dict[str, tuple[pd.DataFrame, dict]],
+                   magnitude: tuple[pd.DataFrame, dict], cfg: dict) -> dict:
+    """One horizon's stack and the conformal table of its magnitude model (horizons run in
+    parallel)."""
     # ~40 tiny L-BFGS fits per horizon: BLAS threads on 2 cores made them ~6x slower
     with threadpool_limits(limits=1):
         stack = stack_walk_forward(h, bases, cfg, CLASSES)
     return {
         "neutral_band": float(params[spec["classifiers"][0]]["label"]["neutral_band"]),
         "stack": stack,
-        "conformal": conformal_table(_get(frames, magnitude, "oos_predictions"),
-                                      _get(frames, magnitude, "metrics"), h,
+        "conformal": conformal_table(*magnitude, h,
                                       float(cfg["coverage"]), int(cfg["min_residuals"])),
     }
 
 
-def _classifier_frame(h: int, spec: dict, stack: dict, frames: dict) -> pd.DataFrame:
-    """Served probabilities per date: stack history, the frozen stack after it, the fallback model before
-    it."""
-    fallback = _get(frames, stack["fallback"], "predictions")[["date", *PROBA, "model_source"]].copy()
+def _classifier_frame(h: int, stack: dict, records: EngineRecords) -> pd.DataFrame:
+    """Served probabilities per date: stack history, the frozen stack after it, the fallback model
+    before it."""
+    fallback = records[stack["fallback"]].predictions[["date", *PROBA, "model_source"]].copy()
     fallback["date"] = as_ns(fallback["date"])
     fallback["direction_model"] = np.where(fallback["model_source"] == "model", stack["fallback"], "baseline")
     if stack["status"] != "edge":
         return fallback
     history = pd.DataFrame(stack["history"]).assign(model_source="model", direction_model=f"stack_h{h}")
     history["date"] = as_ns(history["date"])
-    bases = [_get(frames, b, "predictions").assign(date=lambda f: as_ns(f["date"])).set_index("date")[PROBA]
+    bases = [records[b].predictions.assign(date=lambda f: as_ns(f["date"])).set_index("date")[PROBA]
              for b in stack["bases"]]
     common = bases[0].index
     for b in bases[1:]:
@@ -84,20 +91,22 @@ def _classifier_frame(h: int, spec: dict, stack: dict, frames: dict) -> pd.DataF
     return pd.concat([before, history, frozen], ignore_index=True)
 
 
-def assemble_direction_signals(direction_ensemble: dict, market_daily: pd.DataFrame, layout: dict,
-                               **frames) -> pd.DataFrame:
-    """`direction_signals`: one row per date and horizon with probabilities, conviction and the move interval.
+def assemble_direction_signals(direction_ensemble: dict, market_daily: pd.DataFrame, records: EngineRecords,
+                               params: dict) -> pd.DataFrame:
+    """`direction_signals`: one row per date and horizon with probabilities, conviction and the move
+    interval.
 
-    The magnitude models forecast |return| over h days; points = that fraction x close(t) (known at t).
+    The magnitude models forecast |return| over h days; points = that fraction x close(t) (known at
+    t).
     """
     close = pd.DataFrame({"date": as_ns(market_daily["date"]),
                           "close": market_daily["close"].to_numpy(dtype=float)})
     parts = []
-    for h_key, spec in layout["horizons"].items():
+    for h_key, spec in layout(params)["horizons"].items():
         h = int(h_key)
         state = direction_ensemble["horizons"][str(h)]
-        probs = _classifier_frame(h, spec, state["stack"], frames)
-        move = _get(frames, spec["magnitude"], "predictions")[["date", "prediction", "model_source"]].rename(
+        probs = _classifier_frame(h, state["stack"], records)
+        move = records[spec["magnitude"]].predictions[["date", "prediction", "model_source"]].rename(
             columns={"prediction": "expected_abs_move_pct", "model_source": "magnitude_model_source"})
         move = move.assign(date=as_ns(move["date"])).merge(close, on="date", how="inner")
         frame = probs.assign(date=as_ns(probs["date"])).merge(
@@ -142,11 +151,12 @@ def _model_row(name: str, metrics: dict, oos: pd.DataFrame | None) -> dict:
     return row
 
 
-def summarise_direction_metrics(direction_ensemble: dict, layout: dict, **frames) -> list[dict]:
+def summarise_direction_metrics(direction_ensemble: dict, records: EngineRecords, params: dict) -> list[dict]:
     """`direction_metrics_summary`: one row per model (and stacked ensemble)
     with its score next to the baseline."""
-    rows = [_model_row(name, _get(frames, name, "metrics"), frames.get(f"{name}__oos_predictions"))
-            for name in layout["all"]]
+    classifiers = {c for spec in layout(params)["horizons"].values() for c in spec["classifiers"]}
+    rows = [_model_row(r.name, r.metrics, r.oos_predictions if r.name in classifiers else None)
+            for r in records]
     for h, state in direction_ensemble["horizons"].items():
         stack = state["stack"]
         row = {"name": f"stack_h{h}", "metric": "log_loss", "primary_baseline": "class_prior",
@@ -171,7 +181,8 @@ def summarise_direction_metrics(direction_ensemble: dict, layout: dict, **frames
             row["own_status"] = stack.get("own_status", stack["status"])
         rows.append(row)
     for row in rows:
-        # members had their own skill line and comparison-table row already; the served stacks had not
+        # members had their own skill line and comparison-table row already; the served stacks had
+        # not
         level = logging.INFO if str(row["name"]).startswith("stack") else logging.DEBUG
         logger.log(level, "direction %-18s %-8s model %s vs %s -> skill %s (%s)", row["name"], row["metric"],
                     _fmt(row.get("model_score")), _fmt(row.get("baseline_score")), _fmt(row.get("skill")),
@@ -209,13 +220,14 @@ def train_universe_direction(universe_features: pd.DataFrame, direction_params: 
     return out
 
 
-def untrained_ensemble(params: dict, layout: dict) -> dict:
-    """The ensemble state of a direction engine never trained: no stack (each horizon serves its first
-    classifier, i.e. that model's baseline) and no conformal table (move intervals are then unavailable,
-    never invented)."""
+def untrained_ensemble(params: dict, served: dict | None = None) -> dict:
+    """The ensemble state of a direction engine never trained: no stack (each horizon serves its
+    first classifier, i.e. that model's baseline) and no conformal table (move intervals are then
+    unavailable, never invented). `served`: the layout (default: the one `params` declare)."""
+    served = served if served is not None else layout(params)
     return {"classes": CLASSES, "untrained": True, "horizons": {
         h_key: {"neutral_band": float(params[spec["classifiers"][0]]["label"]["neutral_band"]),
                 "stack": {"bases": spec["classifiers"], "fallback": spec["classifiers"][0],
                           "status": "no_edge", "history": None, "meta": None},
                 "conformal": {"date": [], "q_low": [], "q_high": []}}
-        for h_key, spec in layout["horizons"].items()}}
+        for h_key, spec in served["horizons"].items()}}

@@ -1,4 +1,5 @@
-"""Thin nodes of the reporting pipeline: stored metrics, predictions and signals in, figures and HTML out.
+"""Thin nodes of the reporting pipeline: stored metrics, predictions and signals in, figures and
+HTML out.
 
 Each figure node returns the matplotlib Figure (saved by its own catalog dataset) and a section dict
 (`{"anchor", "heading", "html"}`, a memory dataset) that embeds the same figure as a base64 PNG.
@@ -20,10 +21,11 @@ def _section(anchor: str, heading: str, body: str) -> dict:
     return {"anchor": anchor, "heading": heading, "html": body}
 
 
-def model_report(metrics: dict, oos_predictions: pd.DataFrame, shap_importance: pd.DataFrame, params: dict,
-                 namespace: str):
-    """One model's diagnostics, skill-per-block and importance figures
-    (PNG bytes, rendered once for the files and the page) plus its report section."""
+def model_report(metrics: dict, oos_predictions: pd.DataFrame, shap_importance: pd.DataFrame, params: dict):
+    """One model's diagnostics, skill-per-block and importance figures (PNG bytes, rendered once for
+    the files and the page) plus its report section (the model's namespace is the name its metrics
+    carry)."""
+    namespace = metrics["name"]
     dpi, max_rows = params.get("figure_dpi", 72), params.get("max_table_rows", 200)
     classifier = metrics.get("task") == "classification"
     diagnostics = F.png_bytes((F.classifier_diagnostics if classifier else F.regression_diagnostics)(
@@ -53,9 +55,10 @@ def model_report(metrics: dict, oos_predictions: pd.DataFrame, shap_importance: 
     return diagnostics, skill, importance, _section(H.anchor(namespace), f"Model {namespace}", "".join(body))
 
 
-def model_comparison(params: dict, **metrics_by_model: dict):
-    """The model comparison: headline table and skill-with-CI plot of every model."""
-    metrics = {m.get("name", key): m for key, m in metrics_by_model.items()}
+def model_comparison(params: dict, *metrics_of_models: dict):
+    """The model comparison: headline table and skill-with-CI plot of every model (each metrics
+    record carries its model's name)."""
+    metrics = {m["name"]: m for m in metrics_of_models}
     table = T.comparison_table(metrics)
     fig = F.model_comparison_figure(table)
     n_edge = int((table["status"] == "edge").sum())
@@ -104,15 +107,22 @@ def track_record_report(params: dict, scorecard: dict | None = None) -> dict:
 
 
 def strategy_backtest_report(params: dict, trades: pd.DataFrame | None = None, summary: dict | None = None):
-    """Seller strategy backtest: summary next to the VIX-implied rule, equity curve, drawdown, worst weeks."""
+    """Seller strategy backtest: summary next to the VIX-implied rule, equity curve, drawdown, worst
+    weeks."""
     fig = B.backtest_figure(trades)
     body = B.backtest_section_html(summary, F.to_base64_png(fig, params.get("figure_dpi", 72)),
                                    params.get("max_table_rows", 200))
     return fig, _section("strategy-backtest", "Seller strategy backtest (weekly expiries)", body)
 
 
-def signal_history_report(market_daily: pd.DataFrame, params: dict, **signals: pd.DataFrame):
-    """Signal history charts of every engine that has produced signals."""
+def signal_history_report(market_daily: pd.DataFrame, params: dict,
+                          direction_signals: pd.DataFrame | None = None,
+                          seller_signals: pd.DataFrame | None = None,
+                          buyer_signals: pd.DataFrame | None = None):
+    """Signal history charts of every engine in the run (an engine left out passes None)."""
+    given = {"direction_signals": direction_signals, "seller_signals": seller_signals,
+             "buyer_signals": buyer_signals}
+    signals = {name: frame for name, frame in given.items() if frame is not None}
     fig = F.signal_history_figure(market_daily, signals, params.get("signal_history_days", 504))
     missing = [name for name in ("direction_signals", "seller_signals", "buyer_signals")
                if name not in signals]
@@ -131,12 +141,17 @@ def data_report(data_provenance: dict, data_quality_report: pd.DataFrame, params
     return _section("data", "Data provenance and quality", body)
 
 
+def collect_sections(*sections: dict) -> list[dict]:
+    """Every model's report section in one list (each section carries its own heading)."""
+    return list(sections)
+
+
 def render_report(params: dict, data_section: dict, comparison_section: dict, volatility_section: dict,
                   safe_range_section: dict, signal_section: dict, backtest_section: dict | None = None,
-                  track_record_section: dict | None = None, **model_sections: dict) -> str:
+                  track_record_section: dict | None = None, model_sections: list[dict] | None = None) -> str:
     """The self-contained HTML report (sections in a fixed order, models sorted by name)."""
     ordered = [data_section, comparison_section,
-               *sorted(model_sections.values(), key=lambda s: s["heading"]),
+               *sorted(model_sections or [], key=lambda s: s["heading"]),
                volatility_section, safe_range_section, *([backtest_section] if backtest_section else []),
                signal_section, *([track_record_section] if track_record_section else [])]
     generated = datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,41 +1,35 @@
 """Wiring only; the nodes live in nodes.py.
 
-The reporting pipeline reads stored outputs (it pulls in no training). Its per-model nodes are built from each
-engine's `MODEL_NAMESPACES` and live under the model's namespace, so their figures
-(`<ns>.diagnostics_plot` ...) get versioned storage from the factories in catalog_08_reporting_figures.yml.
-An engine whose pipeline exports no models yet contributes nothing (and its signals are not read).
+The reporting pipeline reads stored outputs (it pulls in no training). Its per-model nodes are built
+from each engine's instances (aegismatrix.engines: the model blocks of the parameters) and live
+under the model's namespace, so their figures (`<ns>.diagnostics_plot` ...) get versioned storage
+from the factories in catalog_08_reporting_figures.yml. An engine whose pipeline exports no models
+yet contributes nothing (and its signals are not read).
 """
 
 from __future__ import annotations
 
-import functools
 import warnings
 
 from kedro.pipeline import Pipeline, node
 
-from aegismatrix.pipelines import buyer, direction, seller
+from aegismatrix.engines import ENGINES, model_namespaces
 
 from . import nodes
 
-ENGINES = ["direction", "seller", "buyer"]
 
-
-def engine_namespaces() -> dict[str, list[str]]:
-    """`MODEL_NAMESPACES` of every engine pipeline module (empty where an engine has none yet)."""
-    modules = {"direction": direction, "seller": seller, "buyer": buyer}
-    return {engine: list(getattr(modules[engine], "MODEL_NAMESPACES", [])) for engine in ENGINES}
-
-
-def _key(namespace: str) -> str:
-    return namespace.replace(".", "__")
+def engine_namespaces(params: dict | None = None) -> dict[str, list[str]]:
+    """Every engine's served template namespaces (aegismatrix.engines; default: the current
+    project's parameters)."""
+    return {engine: model_namespaces(engine, params, research=False) for engine in ENGINES}
 
 
 def _model_pipeline(namespace: str) -> Pipeline:
-    func = functools.update_wrapper(functools.partial(nodes.model_report, namespace=namespace),
-                                    nodes.model_report)
     return Pipeline(
-        [node(func, ["metrics", "oos_predictions", "shap_importance", "params:reporting"],
-              ["diagnostics_plot", "skill_plot", "importance_plot", "report_section"], name="model_report")],
+        [node(nodes.model_report,
+              ["metrics", "oos_predictions", "shap_importance", "params:reporting"],
+              ["diagnostics_plot", "skill_plot", "importance_plot", "report_section"],
+              name="model_report")],
         namespace=namespace, parameters={"params:reporting": "params:reporting"},
     )
 
@@ -44,7 +38,8 @@ def create_pipeline(namespaces: dict[str, list[str]] | None = None, **kwargs) ->
     """Per-model figure nodes, the comparison, market/backtest figures and the HTML report."""
     namespaces = engine_namespaces() if namespaces is None else namespaces
     models = [ns for engine in ENGINES for ns in namespaces.get(engine, [])]
-    signals = {f"{engine}_signals": f"{engine}_signals" for engine in ENGINES if namespaces.get(engine)}
+    signals = {f"{engine}_signals": f"{engine}_signals" for engine in ENGINES
+               if namespaces.get(engine)}
     seller = {"seller_signals": "seller_signals"} if "seller_signals" in signals else {}
     market = {"market_daily": "market_daily", "params": "params:reporting"}
     # the dotted names are the template instances' namespaced datasets, by design
@@ -69,8 +64,7 @@ def _shared_pipeline(models: list[str], signals: dict, seller: dict, market: dic
     return Pipeline([
         node(nodes.data_report, ["data_provenance", "data_quality_report", "params:reporting"],
              "report_data_section", name="data_report"),
-        node(nodes.model_comparison,
-             {"params": "params:reporting", **{_key(ns): f"{ns}.metrics" for ns in models}},
+        node(nodes.model_comparison, ["params:reporting", *(f"{ns}.metrics" for ns in models)],
              ["model_comparison_plot", "model_comparison_table", "report_comparison_section"],
              name="model_comparison"),
         node(nodes.volatility_report, {**market, **seller},
@@ -83,13 +77,16 @@ def _shared_pipeline(models: list[str], signals: dict, seller: dict, market: dic
         *_backtest_nodes(seller),
         node(nodes.track_record_report, {"params": "params:reporting", "scorecard": "scorecard"},
              "report_track_record_section", name="track_record_report"),
+        node(nodes.collect_sections, [f"{ns}.report_section" for ns in models],
+             "report_model_sections", name="collect_model_sections"),
         node(nodes.render_report,
              {"params": "params:reporting", "data_section": "report_data_section",
               "comparison_section": "report_comparison_section",
               "volatility_section": "report_volatility_section",
-              "safe_range_section": "report_safe_range_section", "signal_section": "report_signal_section",
+              "safe_range_section": "report_safe_range_section",
+              "signal_section": "report_signal_section",
               "track_record_section": "report_track_record_section",
-              **({"backtest_section": "report_strategy_backtest_section"} if seller else {}),
-              **{_key(ns): f"{ns}.report_section" for ns in models}},
+              "model_sections": "report_model_sections",
+              **({"backtest_section": "report_strategy_backtest_section"} if seller else {})},
              "aegismatrix_report", name="render_report"),
     ])

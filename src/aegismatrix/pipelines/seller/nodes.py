@@ -1,8 +1,10 @@
-"""Seller engine (RangeShield) nodes: pick the volatility forecaster, build safe ranges, assemble signals.
+"""Seller engine (RangeShield) nodes: pick the volatility forecaster, build safe ranges, assemble
+signals.
 
-The models themselves are instances of the shared template (see pipeline.py); these nodes only combine
-their served predictions (`<ns>.predictions`: out-of-sample fold predictions in training, frozen models in
-inference), so the same assembly runs in both.
+The models themselves are instances of the shared template (see pipeline.py); these nodes only
+combine their records (`seller_records`: each model's served predictions, out-of-sample fold
+predictions in training and frozen models in inference, and metrics), so the same assembly runs in
+both.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import pandas as pd
 
 from aegismatrix.labels import TRADING_DAYS_PER_YEAR, forward_max_excursion
 from aegismatrix.market.implied import implied_move_fraction
+from aegismatrix.modelling.headline import headline
 from aegismatrix.modelling.selection import RULE, candidate_table, choose_candidate, served_name
-from aegismatrix.modelling.template import template_outputs
+from aegismatrix.modelling.template import EngineRecords
 
 from .causal import causal_quantile
 
@@ -29,16 +32,17 @@ SIGNAL_COLUMNS = [
 REGIMES = ["low", "medium", "high"]
 
 
-def select_volatility_forecast(candidates: list[str], **outputs) -> tuple[pd.DataFrame, dict]:
+def select_volatility_forecast(records: EngineRecords,
+                               candidates: list[str]) -> tuple[pd.DataFrame, dict]:
     """Serve one 21-day vol forecast per date from the candidate chosen on walk-forward scores.
 
-    `outputs`: each candidate's `<name>__metrics` and `<name>__predictions`
-    (modelling.template.template_inputs)."""
-    missing = [f"{n}__{k}" for n in candidates for k in ("metrics", "predictions")
-               if f"{n}__{k}" not in outputs]
+    `candidates`: `seller.vol_candidates`, each a template instance of the seller engine."""
+    missing = [n for n in candidates if n not in records.names()]
     if missing:
-        raise ValueError(f"seller.vol_candidates {candidates}: the pipeline does not wire {missing}")
-    pairs = {n: (outputs[f"{n}__metrics"], outputs[f"{n}__predictions"]) for n in candidates}
+        raise ValueError(f"seller.vol_candidates {candidates}: no model block for {missing} in the "
+                         "seller section (conf/base/parameters_seller.yml), or it is listed in "
+                         "benchmark_only")
+    pairs = {n: (records[n].metrics, records[n].predictions) for n in candidates}
     chosen = choose_candidate(candidates, {n: m for n, (m, _) in pairs.items()})
     metrics, predictions = pairs[chosen]
     frame = predictions[["date", "prediction", "model_source"]].rename(
@@ -54,7 +58,8 @@ def select_volatility_forecast(candidates: list[str], **outputs) -> tuple[pd.Dat
 
 def causal_multiplier(ratio: pd.Series, horizon: int, target: float, min_history: int,
                       prior: float) -> pd.Series:
-    """k_t: the (1 - target) quantile of excursion ratios whose window t-h+1 .. t closed by t (expanding)."""
+    """k_t: the (1 - target) quantile of excursion ratios whose window t-h+1 .. t closed by t
+    (expanding)."""
     rows = np.arange(len(ratio))  # the ratio of row s is known after the close of s + h
     k, _ = causal_quantile(ratio.to_numpy(dtype=float), rows + horizon, rows, 1.0 - target, min_history,
                            prior)
@@ -98,15 +103,15 @@ def _probabilities(predictions: pd.DataFrame, column: str, name: str) -> pd.Data
 
 
 def assemble_seller_signals(vol_forecast: pd.DataFrame, ranges: pd.DataFrame, max_pain_result: dict,
-                            **outputs) -> pd.DataFrame:
+                            records: EngineRecords) -> pd.DataFrame:
     """One row per date of the seller set: every signal, its source,
     and `model_source` = model only if all are.
 
-    `outputs`: the `<model>__predictions` of vol_regime, trap, breach_5d and breach_21d (template_inputs);
-    `max_pain_result` is the option-chain block (`max_pain` of the nearest expiry and the `reason` when
-    null)."""
-    vol_regime, trap = outputs["vol_regime__predictions"], outputs["trap__predictions"]
-    breach_5d, breach_21d = outputs["breach_5d__predictions"], outputs["breach_21d__predictions"]
+    `records`: the predictions of vol_regime, trap, breach_5d and breach_21d (engines/seller.py's
+    signals); `max_pain_result` is the option-chain block (`max_pain` of the nearest expiry and the
+    `reason` when null)."""
+    vol_regime, trap = records["vol_regime"].predictions, records["trap"].predictions
+    breach_5d, breach_21d = records["breach_5d"].predictions, records["breach_21d"].predictions
     regime = vol_regime[["date", "p_low", "p_medium", "p_high", "model_source"]].rename(
         columns={"p_low": "p_vol_low", "p_medium": "p_vol_medium", "p_high": "p_vol_high",
                  "model_source": "vol_regime_model_source"})
@@ -132,21 +137,12 @@ def assemble_seller_signals(vol_forecast: pd.DataFrame, ranges: pd.DataFrame, ma
     return frame[SIGNAL_COLUMNS + extra].sort_values("date").reset_index(drop=True)
 
 
-def _score(metrics: dict, block: str, name: str | None = None) -> float | None:
-    scores = metrics[block]["model"] if name is None else metrics[block]["baselines"][name]
-    return scores.get(metrics["metric"] if metrics["metric"] != "mse" else "rmse")
-
-
-def _row(name: str, m: dict) -> dict:
-    skill = m["overall"]["skill"]
-    row = {
-        "name": name, "metric": m["metric"], "status": m["status"], "primary_baseline": m["primary_baseline"],
-        "model_score": _score(m, "overall"), "baseline_score": _score(m, "overall", m["primary_baseline"]),
-        "skill": skill["value"], "ci_low": skill["ci_low"], "ci_high": skill["ci_high"],
-        "ci_level": skill["level"],
-        "walk_forward_skill": m["walk_forward"]["skill"]["value"], "test_skill": m["test"]["skill"]["value"],
-        "skill_vs_each_baseline": m["overall"]["skill_vs_each_baseline"], "n": m["overall"]["n"],
-    }
+def _row(m: dict) -> dict:
+    """The model's headline (modelling/headline.py) plus the seller's extras: walk-forward skill,
+    the scored row count `n`, and for vol regressors each score as a ratio to the naive trailing
+    realised vol."""
+    row = {**headline(m), "walk_forward_skill": m["walk_forward"]["skill"]["value"],
+           "n": m["overall"]["n"]}
     if m["task"] == "regression" and "trailing_rv_21d" in m["overall"]["baselines"]:
         naive = m["overall"]["baselines"]["trailing_rv_21d"]
         row["rmse_ratio_to_trailing"] = m["overall"]["model"]["rmse"] / naive["rmse"]
@@ -172,18 +168,19 @@ def _breach_rows(ranges: pd.DataFrame, breach_oos_start: dict[int, pd.Timestamp]
     return rows
 
 
-def seller_metrics_summary(selection: dict, ranges: pd.DataFrame, safe_params: dict, **outputs) -> list[dict]:
+def seller_metrics_summary(selection: dict, ranges: pd.DataFrame, safe_params: dict,
+                           records: EngineRecords) -> list[dict]:
     """One row per model (metric, score, primary baseline score, skill and CI, status)
     plus the safe-range breach rates.
 
-    `outputs`: every model's `<model>__metrics` and the breach models' `<model>__oos_predictions`."""
-    rows = [_row(m["name"], m) for m in template_outputs(outputs, "metrics").values()]
-    breach_5d_oos, breach_21d_oos = (outputs["breach_5d__oos_predictions"],
-                                     outputs["breach_21d__oos_predictions"])
+    `records`: every model's metrics; the breach models' out-of-sample rows date the breach-rate
+    check."""
+    rows = [_row(record.metrics) for record in records]
     for row in rows:
         if row["name"].removeprefix("seller.") in selection["candidates"]:
             row["selected_for_vol_forecast_21d"] = row["name"] == f"seller.{selection['chosen']}"
-    starts = {5: breach_5d_oos["date"].min(), 21: breach_21d_oos["date"].min()}
+    starts = {5: records["breach_5d"].oos_predictions["date"].min(),
+              21: records["breach_21d"].oos_predictions["date"].min()}
     return rows + _breach_rows(ranges, starts, float(safe_params["target_breach_probability"]))
 
 

@@ -1,14 +1,25 @@
-"""Wiring only: eleven template instances plus the RangeShield assembly (nodes in nodes.py)."""
+"""Wiring only: the seller's template instances plus the RangeShield assembly (nodes in nodes.py).
+
+The instances are the model blocks of conf/base/parameters_seller.yml
+(aegismatrix/engines/seller.py); the vol forecast's candidates are `seller.vol_candidates` there.
+"""
 
 from __future__ import annotations
 
 from kedro.pipeline import Pipeline, node
 
-from aegismatrix.modelling.template import model_pipeline, template_inputs
+from aegismatrix.engines import seller as declared
+from aegismatrix.engines.structure import structure_parameters
+from aegismatrix.modelling.template import instances_pipeline
 
 from .expiry_calibration import expiry_range_calibration
 from .expiry_ranges import build_expiry_ranges
-from .nodes import assemble_seller_signals, safe_ranges, select_volatility_forecast, seller_metrics_summary
+from .nodes import (
+    assemble_seller_signals,
+    safe_ranges,
+    select_volatility_forecast,
+    seller_metrics_summary,
+)
 from .options_nodes import (
     market_beside_model,
     option_chain_analytics,
@@ -16,35 +27,37 @@ from .options_nodes import (
     seller_strategy_backtest,
 )
 
-# model name -> feature set (GARCH needs the unscaled daily log return `ret_1d`, which only the direction
-# set has)
-MODELS: dict[str, str] = {
-    "vol_garch": "direction", "vol_har": "seller", "vol_xgb": "seller",
-    "vol_regime": "seller", "trap": "seller", "breach_5d": "seller", "breach_21d": "seller",
-    "vol_vix_log": "seller", "vol_combo": "seller",  # VIX-backbone candidates (issue 14)
-    "vol_lstm": "seller",  # sequence model on 20-day windows (issue 16)
-    "vol_pooled": "seller",  # trained on the universe panel's other symbols too (issues 14.4, 16.6)
-}
-POOLED = {"vol_pooled"}  # instances whose training folds take pooled rows (modelling/pooling.py)
-VOL_CANDIDATES = ["vol_garch", "vol_har", "vol_xgb", "vol_vix_log", "vol_combo", "vol_lstm", "vol_pooled"]
-MODEL_NAMESPACES: list[str] = [f"seller.{name}" for name in MODELS]
+
+def _section(params: dict | None) -> dict:
+    return (params if params is not None else structure_parameters()).get("seller") or {}
+
+
+def __getattr__(name: str):
+    """`MODEL_NAMESPACES` of the current project's parameters (read on each access)."""
+    if name == "MODEL_NAMESPACES":
+        return [i.namespace for i in declared.instances(_section(None))]
+    raise AttributeError(name)
 
 
 def _assembly(with_summary: bool) -> Pipeline:
-    vol_inputs = {"candidates": "params:seller.vol_candidates",
-                  **template_inputs("seller", VOL_CANDIDATES, ("metrics", "predictions"))}
+    vol_inputs = {"records": "seller_records", "candidates": "params:seller.vol_candidates"}
     nodes = [
-        node(select_volatility_forecast, vol_inputs, ["seller_vol_forecast", "seller_vol_selection"],
+        node(select_volatility_forecast, vol_inputs,
+             ["seller_vol_forecast", "seller_vol_selection"],
              name="select_volatility_forecast"),
-        node(safe_ranges, ["market_daily", "seller_vol_forecast", "params:seller"], "seller_safe_ranges",
+        node(safe_ranges, ["market_daily", "seller_vol_forecast", "params:seller"],
+             "seller_safe_ranges",
              name="safe_ranges"),
-        # the model's ranges and ladder (in memory); the served datasets add the market's columns beside them
+        # the model's ranges and ladder (in memory); the served datasets add the market's columns
+        # beside them
         node(build_expiry_ranges, ["market_daily", "params:seller"],
              ["seller_expiry_ranges_model", "seller_strike_ladder_model"], name="expiry_ranges"),
-        # Option data (issue 22): the chain's analytics per date and expiry, the market beside the model at
-        # the range strikes and the ladder (the step after expiry_ranges that writes the served
-        # seller_expiry_ranges / seller_strike_ladder), the block served for the decision date.
-        node(option_chain_surface, ["option_chain_daily", "market_daily", "params:seller.option_chain",
+        # Option data (issue 22): the chain's analytics per date and expiry, the market beside the
+        # model at the range strikes and the ladder (the step after expiry_ranges that writes the
+        # served seller_expiry_ranges / seller_strike_ladder), the block served for the decision
+        # date.
+        node(option_chain_surface, ["option_chain_daily", "market_daily",
+                                    "params:seller.option_chain",
                                     "params:seller.strategy_backtest.rate"],
              ["option_chain_strikes", "option_chain_expiries"], name="option_chain_surface"),
         node(market_beside_model,
@@ -56,42 +69,40 @@ def _assembly(with_summary: bool) -> Pipeline:
              ["seller_chain_history", "seller_chain_analytics"], name="option_chain_analytics"),
         node(assemble_seller_signals,
              {"vol_forecast": "seller_vol_forecast", "ranges": "seller_safe_ranges",
-              "max_pain_result": "seller_chain_analytics",
-              **template_inputs("seller", ["vol_regime", "trap", "breach_5d", "breach_21d"],
-                                ("predictions",))},
+              "max_pain_result": "seller_chain_analytics", "records": "seller_records"},
              "seller_signals", name="assemble_seller_signals"),
     ]
     if with_summary:
-        # Training only: the weekly backtest is an evaluation over settled expiries, like the metrics; serving
-        # runs read the release's version (its summary names the last expiry it covers) instead of repricing
-        # ~2,700 option legs every 30 minutes.
+        # Training only: the weekly backtest is an evaluation over settled expiries, like the
+        # metrics; serving runs read the release's version (its summary names the last expiry it
+        # covers) instead of repricing ~2,700 option legs every 30 minutes.
         nodes.append(node(seller_strategy_backtest,
-                          ["seller_expiry_ranges", "market_daily", "params:seller.strategy_backtest",
+                          ["seller_expiry_ranges", "market_daily",
+                           "params:seller.strategy_backtest",
                            "params:seller.expiry_ranges"],
                           ["seller_strategy_backtest", "seller_strategy_backtest_summary"],
                           name="seller_strategy_backtest"))
         nodes.append(node(
             seller_metrics_summary,
             {"selection": "seller_vol_selection", "ranges": "seller_safe_ranges",
-             "safe_params": "params:seller.safe_range",
-             **template_inputs("seller", ["breach_5d", "breach_21d"], ("oos_predictions",)),
-             **template_inputs("seller", MODELS, ("metrics",))},
+             "safe_params": "params:seller.safe_range", "records": "seller_records"},
             "seller_metrics_summary", name="seller_metrics_summary"))
         nodes.append(node(expiry_range_calibration, ["seller_expiry_ranges", "params:seller"],
                           "seller_expiry_range_calibration", name="expiry_range_calibration"))
     return Pipeline(nodes)
 
 
-def _models(mode: str) -> Pipeline:
-    return sum((model_pipeline(f"seller.{name}", feature_set, mode=mode, pooled=name in POOLED)
-                for name, feature_set in MODELS.items()), Pipeline([]))
+def _models(mode: str, section: dict) -> Pipeline:
+    return instances_pipeline("seller", declared.instances(section), mode)
 
 
-def create_pipeline(**kwargs) -> Pipeline:
-    """Training: every seller model's walk-forward evaluation and frozen fit, then `seller_signals`."""
-    return _models("train") + _assembly(with_summary=True)
+def create_pipeline(params: dict | None = None, **kwargs) -> Pipeline:
+    """Training: every seller model's walk-forward evaluation and frozen fit, then
+    `seller_signals`."""
+    return _models("train", _section(params)) + _assembly(with_summary=True)
 
 
-def create_inference_pipeline(**kwargs) -> Pipeline:
-    """Inference: the frozen seller models predict and the same assembly produces `seller_signals`."""
-    return _models("inference") + _assembly(with_summary=False)
+def create_inference_pipeline(params: dict | None = None, **kwargs) -> Pipeline:
+    """Inference: the frozen seller models predict and the same assembly produces
+    `seller_signals`."""
+    return _models("inference", _section(params)) + _assembly(with_summary=False)

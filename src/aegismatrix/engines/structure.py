@@ -1,0 +1,73 @@
+"""The parameters a pipeline's structure is read from when Kedro registers pipelines
+(`create_pipeline()` takes no arguments): those of the run's own config loader (env, `--params`),
+recorded by `StructureHooks` when a session creates its context, which Kedro does before it loads
+any pipeline (`kedro run`, `kedro viz`, `kedro jupyter`); without a session (a bare
+`bootstrap_project`), the project in the working directory, else this checkout's `conf/` in its
+default run environment.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from kedro.framework.hooks import hook_impl
+
+# "loader": the config loader of the last context created in this process
+_LOADER: dict[str, Any] = {}
+_CACHE: dict[str, dict] = {}
+
+
+class StructureHooks:
+    """Records the run's config loader, so pipelines registered next read the run's parameters."""
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        _LOADER["loader"] = context.config_loader
+
+
+def forget_context() -> None:
+    """Drop the recorded loader (tests that built pipelines from a temporary project's
+    parameters)."""
+    _LOADER.clear()
+    _CACHE.clear()
+
+
+def _project_conf() -> Path | None:
+    from kedro.utils import find_kedro_project
+
+    for start in (Path.cwd(), Path(__file__).resolve()):
+        project = find_kedro_project(start)
+        if project is not None and (Path(project) / "conf" / "base").is_dir():
+            return Path(project) / "conf"
+    return None
+
+
+def _loader():
+    loader = _LOADER.get("loader")
+    if loader is not None and Path(loader.conf_source).is_dir():
+        return loader
+    from kedro.config import OmegaConfigLoader
+
+    from aegismatrix import settings
+
+    conf = _project_conf()
+    if conf is None:
+        raise FileNotFoundError("no Kedro project (conf/base) found to read the engines' "
+                                "instances from")
+    return OmegaConfigLoader(str(conf), **settings.CONFIG_LOADER_ARGS)
+
+
+def structure_parameters() -> dict:
+    """The engine sections (`direction`, `seller`, `buyer`) of the current project's raw
+    parameters."""
+    loader = _loader()
+    key = json.dumps([str(loader.conf_source), loader.env, loader.runtime_params], sort_keys=True,
+                     default=str)
+    if key not in _CACHE:
+        from aegismatrix.engines import ENGINES
+
+        params = loader["parameters"]
+        _CACHE[key] = {engine: params.get(engine) or {} for engine in ENGINES}
+    return _CACHE[key]
