@@ -22,6 +22,6 @@ ENGINE = Engine(
         Signal("spike_up_probability", model="spike"),
         Signal("theta_ratio_forecast", model="theta"),
     ),
-    payload_section="aegismatrix.pipelines.buyer.payload:buyer_section",
+    payload_section="aegismatrix.payload.sections.buyer:buyer_section",
     instances=instances,
 )

@@ -80,7 +80,7 @@ ENGINE = Engine(
         Signal("market_regime", model="regime"),
         Signal("opening_gap", model="gap"),
     ),
-    payload_section="aegismatrix.pipelines.direction.payload:direction_section",
+    payload_section="aegismatrix.payload.sections.direction:direction_section",
     instances=instances,
     research=research,
     members=members,

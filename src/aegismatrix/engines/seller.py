@@ -25,6 +25,6 @@ ENGINE = Engine(
         Signal("breach_probability_5d", model="breach_5d"),
         Signal("breach_probability_21d", model="breach_21d"),
     ),
-    payload_section="aegismatrix.pipelines.seller.payload:seller_section",
+    payload_section="aegismatrix.payload.sections.seller:seller_section",
     instances=instances,
 )
