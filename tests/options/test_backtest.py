@@ -112,8 +112,42 @@ def test_node_report_says_model_premiums_and_is_json_ready():
                                               {**params, "weekly_listed_from": "2024-01-05"},
                                               {"strike_step": 5.0})
     assert "model premiums" in report["note"].lower() and "skew ignored" in report["note"]
+    assert report["premium_sources"] == {"traded": 0, "model": len(trades)}
     assert {row["period"] for row in report["summary"]} == {"all", "listed"}
     json.dumps(report, allow_nan=False)  # dates as strings, no NaN
     empty_trades, empty = seller_strategy_backtest(_ranges(market).iloc[:0], market, params,
                                                    {"strike_step": 5.0})
     assert empty_trades.empty and empty["summary"] == [] and empty["worst_weeks"] == []
+
+
+def test_weekly_backtest_prices_at_the_chains_settlement_where_it_has_every_leg():
+    from pathlib import Path
+
+    from aegismatrix.options.chain_checks import validate_option_rows
+    from aegismatrix.options.nse_files import read_options_dir
+    from aegismatrix.options.surface import chain_surface
+    from aegismatrix.pipelines.seller.options_nodes import seller_strategy_backtest
+
+    day, weekly = pd.Timestamp("2022-12-23"), pd.Timestamp("2022-12-29")
+    rows, _ = read_options_dir(Path(__file__).parents[1] / "fixtures" / "option_chain_nse")
+    chain, _ = validate_option_rows(rows, pd.Series({day: 17806.8}), {})
+    strikes = chain_surface(chain, 0.065, {})[0]
+    dates = pd.bdate_range(day, weekly)
+    market = pd.DataFrame({"date": dates, "close": 17806.8, "high": 17900.0, "low": 17700.0,
+                           "vix_close": 14.0})
+    ranges = pd.DataFrame({"date": [day], "expiry": [weekly], "expiry_kind": ["weekly"], "trading_days": [4],
+                           "strike_lower": [17500.0], "strike_upper": [18100.0],
+                           "target_breach_probability": [0.10]})
+    params = {**{k: v for k, v in PARAMS.items() if k != "strike_step"}, "condor_wing_points": 200.0}
+    trades, report = seller_strategy_backtest(ranges, market, params, {"strike_step": 50.0}, strikes)
+    cal = trades[trades["range_source"] == "calibrated"].set_index("strategy")
+    strangle = cal.loc["short_strangle"]
+    assert strangle["premium_source"] == "traded" and strangle["premium_points"] == pytest.approx(33.3 + 39.6)
+    model = P.short_strangle_premium(17806.8, 17500.0, 18100.0, 6, 0.06, 0.14)
+    assert strangle["premium_model_points"] == pytest.approx(model)
+    assert strangle["pnl_model_points"] == pytest.approx(model - 0.0 - 1.0)
+    assert cal.loc["iron_condor", "premium_source"] == "model"  # the 17,300 wing is not in the fixture
+    assert report["premium_sources"]["traded"] >= 1 and "settlement prices" in report["note"]
+    without, _ = seller_strategy_backtest(ranges, market, params, {"strike_step": 50.0})
+    assert (without["premium_source"] == "model").all()
+    np.testing.assert_allclose(without["premium_points"], without["premium_model_points"])

@@ -73,7 +73,7 @@ def delta_strikes(spot: float, vix: float, days: float, rate: float, delta: floa
     return P.snap_outward(put, call, step)
 
 
-def _legs(strategy: str, put_k: float, call_k: float, wing: float) -> list[tuple[str, float, int]]:
+def structure_legs(strategy: str, put_k: float, call_k: float, wing: float) -> list[tuple[str, float, int]]:
     """(flag, strike, +1 sold / -1 bought) of each leg."""
     legs = [("p", put_k, 1), ("c", call_k, 1)]
     return legs + ([("p", put_k - wing, -1), ("c", call_k + wing, -1)] if strategy == "iron_condor" else [])
@@ -89,6 +89,21 @@ def _settle(chain: pd.DataFrame, date, expiry, flag: str, strike: float) -> floa
 def _net(chain: pd.DataFrame, date, expiry, legs) -> float:
     """Net premium of the structure at that day's settlement prices (NaN if any leg has none)."""
     return float(sum(sign * _settle(chain, date, expiry, flag, k) for flag, k, sign in legs))
+
+
+def settlement_index(chain_strikes: pd.DataFrame) -> pd.DataFrame:
+    """option_chain_strikes' put and call settlement prices by (date, expiry, strike), for leg look-ups."""
+    chain = chain_strikes.assign(
+        date=pd.to_datetime(chain_strikes["date"]), expiry=pd.to_datetime(chain_strikes["expiry"])
+    )
+    return chain.set_index(["date", "expiry", "strike"])[["put_settle", "call_settle"]].sort_index()
+
+
+def leg_prices(chain: pd.DataFrame, date, expiry, legs, model: list[float]) -> tuple[list[float], str]:
+    """The legs at the chain's settlement prices of `date` when every leg has one (`traded`), else the
+    `model` prices (`model`): a structure is never priced half from each."""
+    traded = [_settle(chain, date, expiry, flag, k) for flag, k, _ in legs]
+    return (traded, "traded") if np.isfinite(traded).all() else (list(model), "model")
 
 
 def cost_rupees(legs, prices: list[float], lot: int, costs: dict, exit_payoffs: list[float]) -> float:
@@ -144,11 +159,9 @@ def _trade(
     decision, expiry = pd.Timestamp(entry["date"]), pd.Timestamp(entry["expiry"])
     spot, vix, days = market["close"][decision], market["vix"][decision], float((expiry - decision).days)
     wing, rate = float(params["condor_wing_points"]), float(params["rate"])
-    legs = _legs(strategy, *strikes, wing)
+    legs = structure_legs(strategy, *strikes, wing)
     model = [P.bs_price(f, spot, k, days, rate, vix / 100.0) for f, k, _ in legs]
-    traded = [_settle(chain, decision, expiry, f, k) for f, k, _ in legs]
-    source = "traded" if np.isfinite(traded).all() else "model"
-    prices = traded if source == "traded" else model
+    prices, source = leg_prices(chain, decision, expiry, legs, model)
     premium = float(sum(s * p for (_, _, s), p in zip(legs, prices)))
     premium_model = float(sum(s * p for (_, _, s), p in zip(legs, model)))
     how, when, exit_cost = (
@@ -196,10 +209,7 @@ def run_traded_backtest(
     the fixed-delta reference strikes (TRADE_COLUMNS), sorted by strike source, strategy, kind and expiry."""
     frame = market_daily.assign(date=pd.to_datetime(market_daily["date"])).set_index("date")
     market = {"close": frame["close"].to_dict(), "vix": frame["vix_close"].to_dict()}
-    chain = chain_strikes.assign(
-        date=pd.to_datetime(chain_strikes["date"]), expiry=pd.to_datetime(chain_strikes["expiry"])
-    )
-    chain = chain.set_index(["date", "expiry", "strike"])[["put_settle", "call_settle"]].sort_index()
+    chain = settlement_index(chain_strikes)
     ranges = ranges.assign(date=pd.to_datetime(ranges["date"]), expiry=pd.to_datetime(ranges["expiry"]))
     start, end = (pd.Timestamp(params[k]) if params.get(k) else None for k in ("start", "end"))
     ranges = ranges[

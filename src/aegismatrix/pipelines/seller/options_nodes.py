@@ -223,17 +223,26 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def seller_strategy_backtest(
-    expiry_ranges: pd.DataFrame, market_daily: pd.DataFrame, backtest_params: dict, range_params: dict
+    expiry_ranges: pd.DataFrame,
+    market_daily: pd.DataFrame,
+    backtest_params: dict,
+    range_params: dict,
+    chain_strikes: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict]:
-    """Per weekly expiry: strangle and iron condor on calibrated and VIX-implied strikes, held to expiry."""
+    """Per weekly expiry: strangle and iron condor on calibrated and VIX-implied strikes, held to expiry, at
+    the chain's settlement prices of the decision day where option_chain_strikes has every leg."""
     params = {**backtest_params, "strike_step": range_params["strike_step"]}  # the ranges' own strike grid
-    trades = run_backtest(expiry_ranges, market_daily, params)
+    trades = run_backtest(expiry_ranges, market_daily, params, chain_strikes)
     summary = summarise_backtest(trades, params.get("weekly_listed_from")) if len(trades) else pd.DataFrame()
+    traded = int((trades["premium_source"] == "traded").sum()) if len(trades) else 0
     report = {
         "premium_model": PREMIUM_MODEL,
+        "premium_sources": {"traded": traded, "model": int(len(trades) - traded)},
         "note": (
-            "Premiums are model premiums (Black-Scholes with India VIX as every strike's volatility; "
-            "skew ignored), not traded prices. Settlement at the expiry day's close; costs "
+            "Premiums are the NSE settlement prices of the decision day where the option chain has every "
+            "leg (premium_source traded); elsewhere model premiums (Black-Scholes with India VIX as every "
+            "strike's volatility; skew ignored). premium_model_points and pnl_model_points are the same "
+            "trades at model premiums. Settlement at the expiry day's close; costs "
             f"{params['cost_points_per_leg']} index points per option leg; P&L per lot uses the dated "
             "lot size."
         ),
@@ -244,6 +253,9 @@ def seller_strategy_backtest(
         ),
     }
     logger.info(
-        "strategy backtest: %d settled weekly expiries", trades["expiry"].nunique() if len(trades) else 0
+        "strategy backtest: %d settled weekly expiries, %d of %d trades at traded premiums",
+        trades["expiry"].nunique() if len(trades) else 0,
+        traded,
+        len(trades),
     )
     return trades, report
