@@ -3,8 +3,9 @@ to expiry.
 
 Premiums are the option chain's settlement prices of the decision day where option_chain_strikes has every
 leg (`premium_source` traded), else model premiums (Black-Scholes, sigma = India VIX, skew ignored; see
-options.pricing); every trade also carries its model premium. Settlement is the expiry day's closing index. The same trades are run on the calibrated strikes and on the plain
-VIX-implied range of the same touch target, so the calibrated ranges can be judged against the simple rule.
+options.pricing); every trade also carries its model premium. Settlement is the expiry day's closing index.
+The same trades are run on the calibrated strikes and on the plain VIX-implied range of the same touch
+target, so the calibrated ranges can be judged against the simple rule.
 """
 
 from __future__ import annotations
@@ -108,7 +109,8 @@ def _window(market: dict, decision: pd.Timestamp, expiry: pd.Timestamp) -> dict 
     if end >= len(dates) or dates[end] != expiry.to_datetime64() or dates[start] != decision.to_datetime64():
         return None
     span = slice(start + 1, end + 1)
-    return {"decision": decision, "expiry": expiry, "spot": float(market["close"][start]), "vix": float(market["vix_close"][start]),
+    return {"decision": decision, "expiry": expiry, "spot": float(market["close"][start]),
+            "vix": float(market["vix_close"][start]),
             "high": float(market["high"][span].max()), "low": float(market["low"][span].min()),
             "settle": float(market["close"][end])}
 
