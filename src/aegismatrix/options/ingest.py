@@ -8,7 +8,8 @@ import time
 import pandas as pd
 
 from aegismatrix.options.chain_checks import CHAIN_COLUMNS, validate_option_rows
-from aegismatrix.options.nse_files import read_options_dir
+from aegismatrix.options.file_cache import ParsedOptionFiles
+from aegismatrix.options.nse_files import read_option_file, read_options_dir
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +42,12 @@ def build_option_chain_daily(
             "findings": [],
         }
     started = time.perf_counter()
-    rows, findings = read_options_dir(folder)
+    options = ingestion_params.get("options") or {}
+    reader = ParsedOptionFiles(options["cache_dir"]) if options.get("cache_dir") else None
+    rows, findings = read_options_dir(folder, reader or read_option_file)
+    cache = _cache_report(reader)
     index_close = market_daily.assign(date=pd.to_datetime(market_daily["date"])).set_index("date")["close"]
-    chain, checks = validate_option_rows(rows, index_close, ingestion_params.get("options") or {})
+    chain, checks = validate_option_rows(rows, index_close, options)
     findings += checks
     chain = chain if len(chain) else empty_chain()
     for item in findings:
@@ -65,14 +69,30 @@ def build_option_chain_daily(
         "first_date": chain["date"].min().strftime("%Y-%m-%d") if len(chain) else None,
         "last_date": chain["date"].max().strftime("%Y-%m-%d") if len(chain) else None,
         "one_sided_days": int(chain.loc[~chain["both_sides"].astype(bool), "date"].nunique()),
+        "file_cache": cache,
         "findings": findings,
     }
     logger.info(
-        "option chain: %d rows on %d days from %s in %.1f s (%d findings)",
+        "option chain: %d rows on %d days from %s in %.1f s (%d findings; files parsed %s, from cache %s)",
         report["rows"],
         report["days"],
         folder,
         time.perf_counter() - started,
         len(findings),
+        cache["parsed"],
+        cache["cached"],
     )
     return chain, report
+
+
+def _cache_report(reader: ParsedOptionFiles | None) -> dict:
+    """How many files this run parsed and read from the cache (every file parsed without a cache), and
+    the cache entries of removed files it deleted."""
+    if reader is None:
+        return {"dir": None, "parsed": None, "cached": 0, "dropped": []}
+    return {
+        "dir": str(reader.cache.root),
+        "parsed": len(reader.parsed),
+        "cached": len(reader.cached),
+        "dropped": reader.forget_others(),
+    }

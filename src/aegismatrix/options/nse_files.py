@@ -273,8 +273,9 @@ def read_option_file(path: Path, findings: list) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ROW_COLUMNS)
 
 
-def read_options_dir(folder: str | Path) -> tuple[pd.DataFrame, list[dict]]:
-    """Every NSE option file (`.csv`, `.csv.gz`, `.zip`) under `folder`, recursively, with the findings."""
+def read_options_dir(folder: str | Path, read=read_option_file) -> tuple[pd.DataFrame, list[dict]]:
+    """Every NSE option file (`.csv`, `.csv.gz`, `.zip`) under `folder`, recursively, with the findings;
+    `read` parses one file (options/file_cache.py's ParsedOptionFiles answers from its cache)."""
     root = Path(folder)
     if not root.is_dir():
         return pd.DataFrame(columns=ROW_COLUMNS), [
@@ -282,7 +283,7 @@ def read_options_dir(folder: str | Path) -> tuple[pd.DataFrame, list[dict]]:
         ]
     findings: list[dict] = []
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.name.lower().endswith(SUFFIXES))
-    frames = [frame for frame in (read_option_file(p, findings) for p in files) if len(frame)]
+    frames = [frame for frame in (read(p, findings) for p in files) if len(frame)]
     if not frames:
         findings.append(
             finding(
