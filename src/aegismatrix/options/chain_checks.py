@@ -14,29 +14,15 @@ import pandas as pd
 
 from aegismatrix.market.calendar import nse_trading_days
 from aegismatrix.market.expiries import _roll_back, expiry_dates, load_expiry_rules
-from aegismatrix.options.nse_files import finding
+from aegismatrix.options.nse_files import CONTRACT_COLUMNS, SOURCE_COLUMNS, finding
 
 CHAIN_COLUMNS = [
-    "date",
-    "expiry",
-    "strike",
-    "side",
-    "open",
-    "high",
-    "low",
-    "close",
-    "settle",
-    "contracts",
-    "oi",
-    "change_oi",
-    "underlying",
+    *CONTRACT_COLUMNS,
     "underlying_source",
     "lot_size",
     "traded",
     "both_sides",
-    "source_format",
-    "source_file",
-    "source_row",
+    *SOURCE_COLUMNS,
 ]
 KEY = ["date", "expiry", "strike", "side"]
 VALUES = ["open", "high", "low", "close", "settle", "contracts", "oi", "change_oi"]

@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROW_COLUMNS = [
+# one contract on one day, in every format: the key, its prices and counts, the underlying's close
+CONTRACT_COLUMNS = [
     "date",
     "expiry",
     "strike",
@@ -38,25 +39,10 @@ ROW_COLUMNS = [
     "oi",
     "change_oi",
     "underlying",
-    "lot_size",
-    "symbol",
-    "source_format",
-    "source_file",
-    "source_row",
 ]
-NUMERIC = [
-    "strike",
-    "open",
-    "high",
-    "low",
-    "close",
-    "settle",
-    "contracts",
-    "oi",
-    "change_oi",
-    "underlying",
-    "lot_size",
-]
+SOURCE_COLUMNS = ["source_format", "source_file", "source_row"]  # where each row was read
+ROW_COLUMNS = [*CONTRACT_COLUMNS, "lot_size", "symbol", *SOURCE_COLUMNS]
+NUMERIC = [c for c in CONTRACT_COLUMNS if c not in ("date", "expiry", "side")] + ["lot_size"]
 FINDING_COLUMNS = ["file", "rows", "count", "check", "action", "detail"]
 MISSING = ("", "-", "--")
 ZERO_WHEN_MISSING = ("contracts", "oi", "change_oi")  # `-` in a count column means none

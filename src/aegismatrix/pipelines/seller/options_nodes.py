@@ -19,9 +19,14 @@ from aegismatrix.options.chain import (
     no_chain_block,
     validate_chain,
 )
-from aegismatrix.options.market_view import iv_rank_history, ladder_market, ranges_market
+from aegismatrix.options.market_view import (
+    LADDER_MARKET_COLUMNS,
+    iv_rank_history,
+    ladder_market,
+    ranges_market,
+)
 from aegismatrix.options.pricing import PREMIUM_MODEL
-from aegismatrix.options.surface import chain_surface
+from aegismatrix.options.surface import EXPIRY_COLUMNS, chain_surface
 
 logger = logging.getLogger(__name__)
 
@@ -41,41 +46,11 @@ SMILE_FIELDS = [
     "call_oi",
     "put_oi",
 ]
+# per expiry of the decision date: the chain's summary without its date, underlying and strike counts
 MARKET_EXPIRY_FIELDS = [
-    "expiry",
-    "calendar_days",
-    "forward",
-    "forward_gap",
-    "atm_iv",
-    "iv_call_25d",
-    "iv_put_25d",
-    "risk_reversal_25d",
-    "butterfly_25d",
-    "straddle_strike",
-    "straddle_points",
-    "expected_move_fraction",
-    "pcr_oi",
-    "pcr_volume",
-    "call_wall_strike",
-    "call_wall_oi",
-    "put_wall_strike",
-    "put_wall_oi",
-    "max_pain",
+    c for c in EXPIRY_COLUMNS if c not in ("date", "underlying", "strikes", "strikes_with_iv")
 ]
-LADDER_FIELDS = [
-    "expiry",
-    "strike",
-    "side",
-    "p_touch",
-    "p_touch_market",
-    "p_expire_beyond",
-    "p_expire_beyond_market",
-    "premium",
-    "traded",
-    "iv",
-    "richness",
-    "market_reason",
-]
+LADDER_FIELDS = ["expiry", "strike", "side", "p_touch", "p_expire_beyond", *LADDER_MARKET_COLUMNS]
 
 
 def option_chain_surface(
