@@ -20,10 +20,14 @@ BACKTEST = yaml.safe_load((ROOT / "conf" / "base" / "parameters_backtest.yml").r
 STRATEGY = {"rate": 0.065, "lot_sizes": [{"from": "2000-01-01", "size": 50}], "condor_wing_points": 200}
 
 
-def _strikes() -> pd.DataFrame:
+def _surface() -> tuple[pd.DataFrame, pd.DataFrame]:
     rows, _ = read_options_dir(ROOT / "tests" / "fixtures" / "option_chain_nse")
     chain, _ = validate_option_rows(rows, pd.Series({DAY: 17806.8}), {})
-    return chain_surface(chain, 0.065, {})[0]
+    return chain_surface(chain, 0.065, {})
+
+
+def _strikes() -> pd.DataFrame:
+    return _surface()[0]
 
 
 def _market(expiry_close: float) -> pd.DataFrame:
@@ -43,12 +47,17 @@ RANGES = pd.DataFrame(
         "trading_days": [4],
         "strike_lower": [17500.0],
         "strike_upper": [18100.0],
+        "p_expire_beyond": [0.10],
+        "p_expire_beyond_market": [0.25],
     }
 )
 
 
-def _run(strikes: pd.DataFrame, expiry_close: float = 17900.0):
-    return traded_premium_backtest(RANGES, strikes, _market(expiry_close), BACKTEST, STRATEGY, 50.0)
+def _run(strikes: pd.DataFrame, expiry_close: float = 17900.0, expiries: pd.DataFrame | None = None):
+    expiries = _surface()[1] if expiries is None else expiries
+    return traded_premium_backtest(
+        RANGES, strikes, expiries, _market(expiry_close), BACKTEST, STRATEGY, 50.0
+    )
 
 
 def test_traded_legs_costs_and_model_fallback():
@@ -79,3 +88,25 @@ def test_stop_loss_on_a_later_chain_day():
     assert strangle["exit"] == "stop_loss" and strangle["exit_date"] == pd.Timestamp("2022-12-26")
     assert strangle["exit_cost_points"] == pytest.approx(3 * 72.9)
     assert strangle["pnl_rupees"] < 0 and strangle["pnl_hold_rupees"] != strangle["pnl_rupees"]
+
+
+def test_measures_side_by_side_calibration_and_forward():
+    strikes, expiries = _surface()
+    trades, summary = _run(strikes, expiry_close=18200.0, expiries=expiries)  # above the 18,100 call
+    measures = summary["measures"]
+    side = {(r["strike_source"], r["strategy"]): r for r in measures["premiums_side_by_side"]}
+    strangle = side[("range", "short_strangle")]
+    row = trades[(trades["strike_source"] == "range") & (trades["strategy"] == "short_strangle")].iloc[0]
+    assert strangle["trades"] == 1 and ("range", "iron_condor") not in side  # the condor was model-priced
+    assert strangle["traded_held"]["mean_premium_points"] == pytest.approx(72.9)
+    assert strangle["model_held"]["mean_premium_points"] == pytest.approx(row["premium_model_points"])
+    assert strangle["traded_held"]["mean_pnl_rupees"] == pytest.approx(row["pnl_hold_rupees"])
+    assert strangle["traded_held"]["max_drawdown_rupees"] == pytest.approx(min(0.0, row["pnl_hold_rupees"]))
+    calibration = measures["range_calibration"][0]
+    assert calibration["expiry_kind"] == "weekly"
+    for block in (calibration["all_rows"], calibration["entry_rows"]):
+        assert block["n"] == 1 and block["realised_rate"] == 1.0  # 18,200 > 18,100: expired beyond
+        assert block["brier_model"] == pytest.approx(0.9**2)
+        assert block["brier_market"] == pytest.approx(0.75**2)
+    weekly = [b for b in measures["parity_forward_error"] if b["calendar_days"] == "0-8"][0]
+    assert weekly["n"] >= 1 and weekly["median_abs_pct_after_carry"] < 0.3

@@ -52,6 +52,13 @@ TRADE_COLUMNS = [
 ]
 
 
+def in_window(frame: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """The rows whose `date` lies in [backtest.start, backtest.end] (an open end: no bound)."""
+    start, end = (pd.Timestamp(params[k]) if params.get(k) else None for k in ("start", "end"))
+    dates = pd.to_datetime(frame["date"])
+    return frame[(dates >= (start or dates.min())) & (dates <= (end or dates.max()))]
+
+
 def select_entries(ranges: pd.DataFrame, kind: str, max_trading_days: int) -> pd.DataFrame:
     """Per expiry of `kind` (rank 1): the first date after the previous expiry with at most
     `max_trading_days` sessions left."""
@@ -210,12 +217,9 @@ def run_traded_backtest(
     frame = market_daily.assign(date=pd.to_datetime(market_daily["date"])).set_index("date")
     market = {"close": frame["close"].to_dict(), "vix": frame["vix_close"].to_dict()}
     chain = settlement_index(chain_strikes)
-    ranges = ranges.assign(date=pd.to_datetime(ranges["date"]), expiry=pd.to_datetime(ranges["expiry"]))
-    start, end = (pd.Timestamp(params[k]) if params.get(k) else None for k in ("start", "end"))
-    ranges = ranges[
-        (ranges["date"] >= (start or ranges["date"].min()))
-        & (ranges["date"] <= (end or ranges["date"].max()))
-    ]
+    ranges = in_window(
+        ranges.assign(date=pd.to_datetime(ranges["date"]), expiry=pd.to_datetime(ranges["expiry"])), params
+    )
     rows = []
     for kind, max_days in params["entry_trading_days"].items():
         for entry in select_entries(ranges, kind, int(max_days)).to_dict(orient="records"):

@@ -2,7 +2,7 @@
 
 Reads the stored outputs of the last training run (seller_expiry_ranges with its market columns: ranges whose
 multipliers and probabilities use only windows closed before each decision date; option_chain_strikes;
-market_daily), like the reporting pipeline: nothing is refitted, so the window can be any part of the
+option_chain_expiries; market_daily), like the reporting pipeline: nothing is refitted, so the window can be any part of the
 history."""
 
 from kedro.pipeline import Node, Pipeline
@@ -18,6 +18,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 [
                     "seller_expiry_ranges",
                     "option_chain_strikes",
+                    "option_chain_expiries",
                     "market_daily",
                     "params:backtest",
                     "params:seller.strategy_backtest",
