@@ -1,5 +1,7 @@
-"""The traded-premium backtest: legs at the chain's settlement prices where every leg has one, Black-Scholes
-at VIX otherwise, NSE costs by hand, stop-loss exits on a later chain day, the backtest pipeline's node."""
+"""The traded-premium backtest: legs at the chain's settlement prices where every leg has one,
+Black-Scholes
+at VIX otherwise, NSE costs by hand, stop-loss exits on a later chain day, the backtest pipeline's
+node."""
 
 from __future__ import annotations
 
@@ -16,8 +18,14 @@ from aegismatrix.pipelines.backtest.nodes import traded_premium_backtest
 
 ROOT = Path(__file__).parents[2]
 DAY, WEEKLY = pd.Timestamp("2022-12-23"), pd.Timestamp("2022-12-29")
-BACKTEST = yaml.safe_load((ROOT / "conf" / "base" / "parameters_backtest.yml").read_text())["backtest"]
-STRATEGY = {"rate": 0.065, "lot_sizes": [{"from": "2000-01-01", "size": 50}], "condor_wing_points": 200}
+BACKTEST = yaml.safe_load((ROOT / "conf" / "base" / "parameters_backtest.yml").read_text())[
+    "backtest"
+]
+STRATEGY = {
+    "rate": 0.065,
+    "lot_sizes": [{"from": "2000-01-01", "size": 50}],
+    "condor_wing_points": 200,
+}
 
 
 def _surface() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -53,7 +61,9 @@ RANGES = pd.DataFrame(
 )
 
 
-def _run(strikes: pd.DataFrame, expiry_close: float = 17900.0, expiries: pd.DataFrame | None = None):
+def _run(
+    strikes: pd.DataFrame, expiry_close: float = 17900.0, expiries: pd.DataFrame | None = None
+):
     expiries = _surface()[1] if expiries is None else expiries
     return traded_premium_backtest(
         RANGES, strikes, expiries, _market(expiry_close), BACKTEST, STRATEGY, 50.0
@@ -62,16 +72,29 @@ def _run(strikes: pd.DataFrame, expiry_close: float = 17900.0, expiries: pd.Data
 
 def test_traded_legs_costs_and_model_fallback():
     trades, summary = _run(_strikes())
-    strangle = trades[(trades["strike_source"] == "range") & (trades["strategy"] == "short_strangle")].iloc[0]
-    assert strangle["premium_source"] == "traded" and strangle["premium_points"] == pytest.approx(33.3 + 39.6)
-    assert strangle["premium_model_points"] != strangle["premium_points"] and strangle["exit"] == "expiry"
-    sold = 72.9 * 50  # 2022: STT 0.05% of sold premium, exchange 0.053%, SEBI 10/crore, Rs 20 x 2 orders, GST
+    strangle = trades[
+        (trades["strike_source"] == "range") & (trades["strategy"] == "short_strangle")
+    ].iloc[0]
+    assert strangle["premium_source"] == "traded" and strangle["premium_points"] == pytest.approx(
+        33.3 + 39.6
+    )
+    assert (
+        strangle["premium_model_points"] != strangle["premium_points"]
+        and strangle["exit"] == "expiry"
+    )
+    sold = (
+        72.9 * 50
+    )  # 2022: STT 0.05% of sold premium, exchange 0.053%, SEBI 10/crore, Rs 20 x 2 orders, GST
     exchange, sebi = sold * 0.00053, sold * 10 / 1e7
     expected = sold * 0.0005 + exchange + sebi + 40 + 0.18 * (40 + exchange + sebi)
     assert strangle["costs_rupees"] == pytest.approx(expected)
     assert strangle["pnl_rupees"] == pytest.approx((72.9 - 0.0 - 2 * 0.5) * 50 - expected)
-    assert strangle["pnl_hold_rupees"] == pytest.approx(strangle["pnl_rupees"])  # held to expiry anyway
-    condor = trades[(trades["strike_source"] == "range") & (trades["strategy"] == "iron_condor")].iloc[0]
+    assert strangle["pnl_hold_rupees"] == pytest.approx(
+        strangle["pnl_rupees"]
+    )  # held to expiry anyway
+    condor = trades[
+        (trades["strike_source"] == "range") & (trades["strategy"] == "iron_condor")
+    ].iloc[0]
     assert condor["premium_source"] == "model"  # the 17,300 wing is not in the fixture's chain
     reference = trades[trades["strike_source"] == "fixed_delta"].iloc[0]
     assert reference["put_strike"] < 17806.8 < reference["call_strike"]
@@ -82,9 +105,13 @@ def test_traded_legs_costs_and_model_fallback():
 def test_stop_loss_on_a_later_chain_day():
     strikes = _strikes()
     later = strikes[strikes["expiry"] == WEEKLY].assign(date=pd.Timestamp("2022-12-26"))
-    later[["put_settle", "call_settle"]] *= 3.0  # buying the strangle back costs 3x what it was sold for
+    later[["put_settle", "call_settle"]] *= (
+        3.0  # buying the strangle back costs 3x what it was sold for
+    )
     trades, _ = _run(pd.concat([strikes, later], ignore_index=True), expiry_close=17000.0)
-    strangle = trades[(trades["strike_source"] == "range") & (trades["strategy"] == "short_strangle")].iloc[0]
+    strangle = trades[
+        (trades["strike_source"] == "range") & (trades["strategy"] == "short_strangle")
+    ].iloc[0]
     assert strangle["exit"] == "stop_loss" and strangle["exit_date"] == pd.Timestamp("2022-12-26")
     assert strangle["exit_cost_points"] == pytest.approx(3 * 72.9)
     assert strangle["pnl_rupees"] < 0 and strangle["pnl_hold_rupees"] != strangle["pnl_rupees"]
@@ -92,16 +119,26 @@ def test_stop_loss_on_a_later_chain_day():
 
 def test_measures_side_by_side_calibration_and_forward():
     strikes, expiries = _surface()
-    trades, summary = _run(strikes, expiry_close=18200.0, expiries=expiries)  # above the 18,100 call
+    trades, summary = _run(
+        strikes, expiry_close=18200.0, expiries=expiries
+    )  # above the 18,100 call
     measures = summary["measures"]
     side = {(r["strike_source"], r["strategy"]): r for r in measures["premiums_side_by_side"]}
     strangle = side[("range", "short_strangle")]
-    row = trades[(trades["strike_source"] == "range") & (trades["strategy"] == "short_strangle")].iloc[0]
-    assert strangle["trades"] == 1 and ("range", "iron_condor") not in side  # the condor was model-priced
+    row = trades[
+        (trades["strike_source"] == "range") & (trades["strategy"] == "short_strangle")
+    ].iloc[0]
+    assert (
+        strangle["trades"] == 1 and ("range", "iron_condor") not in side
+    )  # the condor was model-priced
     assert strangle["traded_held"]["mean_premium_points"] == pytest.approx(72.9)
-    assert strangle["model_held"]["mean_premium_points"] == pytest.approx(row["premium_model_points"])
+    assert strangle["model_held"]["mean_premium_points"] == pytest.approx(
+        row["premium_model_points"]
+    )
     assert strangle["traded_held"]["mean_pnl_rupees"] == pytest.approx(row["pnl_hold_rupees"])
-    assert strangle["traded_held"]["max_drawdown_rupees"] == pytest.approx(min(0.0, row["pnl_hold_rupees"]))
+    assert strangle["traded_held"]["max_drawdown_rupees"] == pytest.approx(
+        min(0.0, row["pnl_hold_rupees"])
+    )
     calibration = measures["range_calibration"][0]
     assert calibration["expiry_kind"] == "weekly"
     for block in (calibration["all_rows"], calibration["entry_rows"]):

@@ -1,6 +1,9 @@
-"""Parsed NSE option files kept as Parquet (market/cache.py's atomic ParquetCache), so a run re-parses only
-what changed: one file per source file, keyed by its path, size and modification time (in the Parquet's
-metadata with the findings its parsing made). A new or changed file is parsed again, a removed one's entry is
+"""Parsed NSE option files kept as Parquet (market/cache.py's atomic ParquetCache), so a run
+re-parses only
+what changed: one file per source file, keyed by its path, size and modification time (in the
+Parquet's
+metadata with the findings its parsing made). A new or changed file is parsed again, a removed one's
+entry is
 deleted; the checks (options/chain_checks.py) still run on the combined rows every time.
 """
 
@@ -20,7 +23,8 @@ INTERVAL = "parsed"  # ParquetCache's second key: every entry here is one parsed
 class ParsedOptionFiles:
     """A `read_option_file` that answers from the cache under `root` when the file is unchanged.
 
-    `parsed` and `cached` count this run's files; `forget_others()` deletes entries of files not read."""
+    `parsed` and `cached` count this run's files; `forget_others()` deletes entries of files not
+    read."""
 
     def __init__(self, root: str | Path) -> None:
         self.cache = ParquetCache(root)
@@ -48,16 +52,25 @@ class ParsedOptionFiles:
             return entry.frame
         own: list[dict] = []
         frame = read_option_file(path, own)
-        if not any(f["check"] == "unreadable_file" for f in own):  # a failed read is retried next run
-            self.cache.write(self._key(path), INTERVAL, frame.reset_index(drop=True),
-                             extra={**signature, "findings": own})
+        if not any(
+            f["check"] == "unreadable_file" for f in own
+        ):  # a failed read is retried next run
+            self.cache.write(
+                self._key(path),
+                INTERVAL,
+                frame.reset_index(drop=True),
+                extra={**signature, "findings": own},
+            )
         self.parsed.append(str(path))
         findings.extend(own)
         return frame
 
     def forget_others(self) -> list[str]:
-        """Delete the entries of files not read in this run (removed from the folder); their names."""
-        keep = {self.cache.path(self._key(Path(p)), INTERVAL).name for p in self.parsed + self.cached}
+        """Delete the entries of files not read in this run (removed from the folder); their
+        names."""
+        keep = {
+            self.cache.path(self._key(Path(p)), INTERVAL).name for p in self.parsed + self.cached
+        }
         gone = [p for p in self.cache.root.glob(f"*_{INTERVAL}.parquet") if p.name not in keep]
         for path in gone:
             path.unlink(missing_ok=True)

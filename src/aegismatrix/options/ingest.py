@@ -1,4 +1,5 @@
-"""Node: `data_ingestion.options_dir` (NSE end-of-day option files) -> the validated `option_chain_daily`."""
+"""Node: `data_ingestion.options_dir` (NSE end-of-day option files) -> the validated
+`option_chain_daily`."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ OFF_REASON = "data_ingestion.options_dir is null: option data switched off"
 
 
 def empty_chain() -> pd.DataFrame:
-    """`option_chain_daily` with no rows but its columns and types (options off, or nothing valid)."""
+    """`option_chain_daily` with no rows but its columns and types (options off, or nothing
+    valid)."""
     frame = pd.DataFrame({c: pd.Series(dtype="float64") for c in CHAIN_COLUMNS})
     for column in ("date", "expiry"):
         frame[column] = pd.Series(dtype="datetime64[ns]")
@@ -29,7 +31,8 @@ def empty_chain() -> pd.DataFrame:
 def build_option_chain_daily(
     market_daily: pd.DataFrame, ingestion_params: dict
 ) -> tuple[pd.DataFrame, dict]:
-    """Every NIFTY option row of the files under `options_dir`, checked (options/chain_checks.py), and a
+    """Every NIFTY option row of the files under `options_dir`, checked (options/chain_checks.py),
+    and a
     report: files, days, rows, and each finding with its file, rows, check and action."""
     folder = ingestion_params.get("options_dir")
     if not folder:
@@ -46,7 +49,9 @@ def build_option_chain_daily(
     reader = ParsedOptionFiles(options["cache_dir"]) if options.get("cache_dir") else None
     rows, findings = read_options_dir(folder, reader or read_option_file)
     cache = _cache_report(reader)
-    index_close = market_daily.assign(date=pd.to_datetime(market_daily["date"])).set_index("date")["close"]
+    index_close = market_daily.assign(date=pd.to_datetime(market_daily["date"])).set_index("date")[
+        "close"
+    ]
     chain, checks = validate_option_rows(rows, index_close, options)
     findings += checks
     chain = chain if len(chain) else empty_chain()
@@ -73,7 +78,7 @@ def build_option_chain_daily(
         "findings": findings,
     }
     logger.info(
-        "option chain: %d rows on %d days from %s in %.1f s (%d findings; files parsed %s, from cache %s)",
+        "option chain: %d rows on %d days from %s in %.1f s (%d findings; files parsed %s, cached %s)",
         report["rows"],
         report["days"],
         folder,
@@ -86,7 +91,8 @@ def build_option_chain_daily(
 
 
 def _cache_report(reader: ParsedOptionFiles | None) -> dict:
-    """How many files this run parsed and read from the cache (every file parsed without a cache), and
+    """How many files this run parsed and read from the cache (every file parsed without a cache),
+    and
     the cache entries of removed files it deleted."""
     if reader is None:
         return {"dir": None, "parsed": None, "cached": 0, "dropped": []}

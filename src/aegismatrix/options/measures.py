@@ -1,5 +1,7 @@
-"""What the traded-premium backtest measures beside its trades (issue 22's note): the same trades at traded
-and at model premiums side by side, the calibration of the model's and the market's P(expire beyond) at the
+"""What the traded-premium backtest measures beside its trades (issue 22's note): the same trades at
+traded
+and at model premiums side by side, the calibration of the model's and the market's P(expire beyond)
+at the
 range strikes, and the put-call-parity forward against the underlying.
 """
 
@@ -13,13 +15,15 @@ MATURITY_BUCKETS = ((0, 8), (9, 40), (41, 10_000))  # calendar days: weekly, mon
 
 
 def _max_drawdown(pnl: pd.Series) -> float:
-    """Deepest fall of the cumulative P&L below its running peak (the start, 0, counts as a peak)."""
+    """Deepest fall of the cumulative P&L below its running peak (the start, 0, counts as a
+    peak)."""
     equity = pnl.cumsum()
     return float((equity - equity.cummax().clip(lower=0.0)).min())
 
 
 def _side(g: pd.DataFrame, pnl: str, premium: str, rom: str | None = None) -> dict:
-    """One reading of the trades: mean premium, mean P&L per lot after costs, return on margin, win rate,
+    """One reading of the trades: mean premium, mean P&L per lot after costs, return on margin, win
+    rate,
     max drawdown (rupees per lot, in expiry order)."""
     ordered = g.sort_values("expiry")
     return {
@@ -34,8 +38,10 @@ def _side(g: pd.DataFrame, pnl: str, premium: str, rom: str | None = None) -> di
 
 
 def premiums_side_by_side(trades: pd.DataFrame) -> list[dict]:
-    """Per (strike source, strategy, kind), on the trades priced at traded premiums only: traded premiums
-    with the stop/target exits, the same premiums held to expiry, and model premiums held to expiry."""
+    """Per (strike source, strategy, kind), on the trades priced at traded premiums only: traded
+    premiums
+    with the stop/target exits, the same premiums held to expiry, and model premiums held to
+    expiry."""
     traded = trades[trades["premium_source"] == "traded"]
     out = []
     for key, g in traded.groupby(GROUP, sort=True):
@@ -45,7 +51,9 @@ def premiums_side_by_side(trades: pd.DataFrame) -> list[dict]:
                 "trades": int(len(g)),
                 "traded_with_exits": _side(g, "pnl_rupees", "premium_points", "return_on_margin"),
                 "traded_held": _side(g, "pnl_hold_rupees", "premium_points"),
-                "model_held": _side(g, "pnl_model_rupees", "premium_model_points", "return_on_margin_model"),
+                "model_held": _side(
+                    g, "pnl_model_rupees", "premium_model_points", "return_on_margin_model"
+                ),
             }
         )
     return out
@@ -56,7 +64,8 @@ def _brier(p: np.ndarray, y: np.ndarray) -> float:
 
 
 def _calibration_block(rows: pd.DataFrame) -> dict:
-    """n, independent expiries, mean model and market P(expire beyond), realised rate, Brier of each."""
+    """n, independent expiries, mean model and market P(expire beyond), realised rate, Brier of
+    each."""
     if rows.empty:
         return {"n": 0, "n_expiries": 0}
     y = rows["expired_beyond"].to_numpy(float)
@@ -73,16 +82,28 @@ def _calibration_block(rows: pd.DataFrame) -> dict:
     }
 
 
-def range_calibration(ranges: pd.DataFrame, market_daily: pd.DataFrame, entries: pd.DataFrame) -> list[dict]:
-    """Per expiry kind (nearest expiry of the kind): the model's and the market's P(expiry close outside the
-    range strikes) on every settled row priced by a chain, and on the backtest's entry rows (one per expiry:
+def range_calibration(
+    ranges: pd.DataFrame, market_daily: pd.DataFrame, entries: pd.DataFrame
+) -> list[dict]:
+    """Per expiry kind (nearest expiry of the kind): the model's and the market's P(expiry close
+    outside the
+    range strikes) on every settled row priced by a chain, and on the backtest's entry rows (one per
+    expiry:
     independent outcomes)."""
-    close = market_daily.assign(date=pd.to_datetime(market_daily["date"])).set_index("date")["close"]
-    rows = ranges.assign(date=pd.to_datetime(ranges["date"]), expiry=pd.to_datetime(ranges["expiry"]))
+    close = market_daily.assign(date=pd.to_datetime(market_daily["date"])).set_index("date")[
+        "close"
+    ]
+    rows = ranges.assign(
+        date=pd.to_datetime(ranges["date"]), expiry=pd.to_datetime(ranges["expiry"])
+    )
     rows = rows[(rows["expiry_rank"] == 1) & rows["expiry"].isin(close.index)]
-    rows = rows.dropna(subset=["p_expire_beyond", "p_expire_beyond_market", "strike_lower", "strike_upper"])
+    rows = rows.dropna(
+        subset=["p_expire_beyond", "p_expire_beyond_market", "strike_lower", "strike_upper"]
+    )
     settle = rows["expiry"].map(close)
-    rows = rows.assign(expired_beyond=(settle < rows["strike_lower"]) | (settle > rows["strike_upper"]))
+    rows = rows.assign(
+        expired_beyond=(settle < rows["strike_lower"]) | (settle > rows["strike_upper"])
+    )
     keys = set(zip(pd.to_datetime(entries["date"]), pd.to_datetime(entries["expiry"])))
     at_entry = rows[[k in keys for k in zip(rows["date"], rows["expiry"])]]
     return [
@@ -96,8 +117,10 @@ def range_calibration(ranges: pd.DataFrame, market_daily: pd.DataFrame, entries:
 
 
 def forward_error(chain_expiries: pd.DataFrame, rate: float) -> list[dict]:
-    """Per maturity bucket: the parity forward of option_chain_expiries against the underlying, raw and with
-    the carry e^{rT} (median and max absolute, in percent), over every (date, expiry) with a forward."""
+    """Per maturity bucket: the parity forward of option_chain_expiries against the underlying, raw
+    and with
+    the carry e^{rT} (median and max absolute, in percent), over every (date, expiry) with a
+    forward."""
     per_expiry = chain_expiries.dropna(subset=["forward", "underlying"])
     days = per_expiry["calendar_days"].to_numpy(float)
     raw = per_expiry["forward"].to_numpy(float) / per_expiry["underlying"].to_numpy(float) - 1.0
