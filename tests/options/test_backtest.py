@@ -1,6 +1,5 @@
 """Strategy backtest on a hand-built two-week market: entries, premiums, settlement, excursion,
-equity,
-summary."""
+equity, summary."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The UDiFF bhavcopy downloader on recorded responses (no network): a saved day parses as option rows,
-a present file is not fetched again, 404 / bad body / network error are reported per date, never saved."""
+"""The UDiFF bhavcopy downloader on recorded responses (no network): a saved day parses as option
+rows, a present file is not fetched again, 404 / bad body / network error are reported per date,
+never saved."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import pandas as pd
 from aegismatrix.options import download as D
 from aegismatrix.options.nse_files import read_options_dir
 
-# two NIFTY option rows in the UDiFF layout (the shared sample's header; values made up for the test)
+# two NIFTY option rows in the UDiFF layout (the shared sample's header; values made up for the
+# test)
 UDIFF_CSV = (
-    "TradDt,BizDt,Sgmt,Src,FinInstrmTp,FinInstrmId,ISIN,TckrSymb,SctySrs,XpryDt,FininstrmActlXpryDt,"
+    "TradDt,BizDt,Sgmt,Src,FinInstrmTp,FinInstrmId,ISIN,TckrSymb,SctySrs,XpryDt,"
+    "FininstrmActlXpryDt,"
     "StrkPric,OptnTp,FinInstrmNm,OpnPric,HghPric,LwPric,ClsPric,LastPric,PrvsClsgPric,UndrlygPric,"
     "SttlmPric,OpnIntrst,ChngInOpnIntrst,TtlTradgVol,TtlTrfVal,TtlNbOfTxsExctd,SsnId,NewBrdLotQty,"
     "Rmks,Rsvd1,Rsvd2,Rsvd3,Rsvd4\n"
@@ -32,7 +35,8 @@ def _zip(text: str) -> bytes:
 
 
 class Recorded:
-    """A requests-like session answering from recorded (status, body) per URL; raises for a missing one."""
+    """A requests-like session answering from recorded (status, body) per URL; raises for a missing
+    one."""
 
     def __init__(self, answers: dict):
         self.answers, self.urls = answers, []

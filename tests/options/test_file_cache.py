@@ -1,7 +1,6 @@
 """The parsed-file cache of the options folder: a second run parses nothing, a touched file is
-parsed again,
-a removed one's entry goes, and the rows (checked afterwards) equal those of a run without a
-cache."""
+parsed again, a removed one's entry goes, and the rows (checked afterwards) equal those of a run
+without a cache."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """The traded-premium backtest: legs at the chain's settlement prices where every leg has one,
-Black-Scholes
-at VIX otherwise, NSE costs by hand, stop-loss exits on a later chain day, the backtest pipeline's
-node."""
+Black-Scholes at VIX otherwise, NSE costs by hand, stop-loss exits on a later chain day, the
+backtest pipeline's node."""
 
 from __future__ import annotations
 

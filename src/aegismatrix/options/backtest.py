@@ -1,16 +1,11 @@
 """Seller strategy backtest: per weekly expiry, sell a strangle and an iron condor at the decision
-date, hold
-to expiry.
+date, hold to expiry.
 
 Premiums are the option chain's settlement prices of the decision day where option_chain_strikes has
-every
-leg (`premium_source` traded), else model premiums (Black-Scholes, sigma = India VIX, skew ignored;
-see
-options.pricing); every trade also carries its model premium. Settlement is the expiry day's closing
-index.
-The same trades are run on the calibrated strikes and on the plain VIX-implied range of the same
-touch
-target, so the calibrated ranges can be judged against the simple rule.
+every leg (`premium_source` traded), else model premiums (Black-Scholes, sigma = India VIX, skew
+ignored; see options.pricing); every trade also carries its model premium. Settlement is the expiry
+day's closing index. The same trades are run on the calibrated strikes and on the plain VIX-implied
+range of the same touch target, so the calibrated ranges can be judged against the simple rule.
 """
 
 from __future__ import annotations
@@ -71,8 +66,7 @@ REQUIRED_RANGE_COLUMNS = (
 
 def select_entries(ranges: pd.DataFrame, max_trading_days: int) -> pd.DataFrame:
     """One decision per weekly expiry: the first date on or after the previous weekly expiry (the
-    seller rolls
-    at its close) with at most `max_trading_days` sessions left."""
+    seller rolls at its close) with at most `max_trading_days` sessions left."""
     missing = [c for c in REQUIRED_RANGE_COLUMNS if c not in ranges.columns]
     if missing:
         raise ValueError(
@@ -108,9 +102,8 @@ def _premiums(
     params: dict,
 ) -> tuple[float, float, str]:
     """Net premium of the structure (the chain's settlement prices of the decision day where it has
-    every
-    leg, else Black-Scholes at VIX; traded_backtest.leg_prices), its model premium and which was
-    used."""
+    every leg, else Black-Scholes at VIX; traded_backtest.leg_prices), its model premium and which
+    was used."""
     legs = TB.structure_legs(strategy, *strikes, float(params["condor_wing_points"]))
     spot, sigma, rate = window["spot"], window["vix"] / 100.0, float(params["rate"])
     model = [P.bs_price(flag, spot, k, days, rate, sigma) for flag, k, _ in legs]
@@ -167,8 +160,7 @@ def _trade(
 
 def _window(market: dict, decision: pd.Timestamp, expiry: pd.Timestamp) -> dict | None:
     """Decision-day close and VIX, and the sessions after it up to the expiry (None until the expiry
-    has
-    traded)."""
+    has traded)."""
     dates = market["date"]
     start, end = (
         np.searchsorted(dates, decision.to_datetime64()),
@@ -244,8 +236,8 @@ def run_backtest(
     chain_strikes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every settled weekly expiry: strangle and iron condor on calibrated and VIX-implied strikes
-    (TRADE_COLUMNS), at the traded settlement prices of option_chain_strikes where it has every
-    leg."""
+    (TRADE_COLUMNS), at the traded settlement prices of option_chain_strikes where it has every leg.
+    """
     chain = (
         TB.settlement_index(chain_strikes)
         if chain_strikes is not None and len(chain_strikes)
@@ -307,10 +299,8 @@ def _summary_row(group: pd.DataFrame) -> dict:
 
 def summarise_backtest(trades: pd.DataFrame, listed_from: str | None = None) -> pd.DataFrame:
     """One row per (period, range source, strategy): win rate, excursion distribution, P&L per lot,
-    drawdown,
-    worst week. Period `all`, plus `listed` (expiries from `listed_from`, when weekly contracts
-    really
-    traded)."""
+    drawdown, worst week. Period `all`, plus `listed` (expiries from `listed_from`, when weekly
+    contracts really traded)."""
     periods = {"all": trades}
     if listed_from is not None:
         periods["listed"] = trades[trades["expiry"] >= pd.Timestamp(listed_from)]

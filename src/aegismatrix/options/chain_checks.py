@@ -2,14 +2,11 @@
 rows.
 
 Refused (rows dropped): a non-positive price, a contract that had expired, an expiry that NSE's
-dated expiry
-rules do not allow, a strike off the listed grid, an underlying that disagrees with `nifty50` on
-that date,
-the same contract twice with different values. Flagged (rows kept, said): a missing settlement price
-(`-`),
-an identical duplicate (one kept), an underlying filled from `nifty50` or not checkable, a day with
-calls but
-no puts or puts but no calls (never paired across days).
+dated expiry rules do not allow, a strike off the listed grid, an underlying that disagrees with
+`nifty50` on that date, the same contract twice with different values. Flagged (rows kept, said): a
+missing settlement price (`-`), an identical duplicate (one kept), an underlying filled from
+`nifty50` or not checkable, a day with calls but no puts or puts but no calls (never paired across
+days).
 """
 
 from __future__ import annotations
@@ -51,9 +48,8 @@ def _cycle_days(
     weekday: str, first: pd.Timestamp, last: pd.Timestamp, weekly: bool
 ) -> pd.DatetimeIndex:
     """Days of one weekday cycle (every such weekday, or each month's last) as listed and after a
-    holiday
-    roll-back: a far contract is listed on the nominal day and moved only once the holiday is
-    announced."""
+    holiday roll-back: a far contract is listed on the nominal day and moved only once the holiday
+    is announced."""
     nominal = pd.date_range(
         first - pd.Timedelta(days=7), last + pd.Timedelta(days=7), freq=f"W-{weekday}"
     )
@@ -68,8 +64,8 @@ def _cycle_days(
 def expiry_allowed(dates: pd.Series, expiries: pd.Series, underlying: str = "NIFTY") -> np.ndarray:
     """Whether each expiry is one that NSE's dated rules allow: the rules by expiry date
     (market/expiries.py), or the weekday cycle in force on the trade date (contracts listed before a
-    change
-    of expiry weekday keep their listed day); weekly expiries only from their listing date."""
+    change of expiry weekday keep their listed day); weekly expiries only from their listing date.
+    """
     first, last = expiries.min(), expiries.max()
     ok = expiries.isin(expiry_dates(first, last, underlying, "monthly")).to_numpy().copy()
     rules = load_expiry_rules()
@@ -156,8 +152,7 @@ def _underlying(
 
 def _one_sided(rows: pd.DataFrame, out: list) -> pd.DataFrame:
     """Mark (and say, per file) the days that have only calls or only puts: no parity, PCR or IV
-    pairing on
-    them, and never a pairing with another day's other side."""
+    pairing on them, and never a pairing with another day's other side."""
     sides = rows.groupby("date")["side"].nunique()
     both = rows["date"].map(sides) == 2
     for file, part in rows[~both].groupby("source_file", sort=True):
@@ -177,8 +172,7 @@ def _one_sided(rows: pd.DataFrame, out: list) -> pd.DataFrame:
 
 
 def _row_checks(rows: pd.DataFrame, grid: float, out: list) -> pd.DataFrame:
-    """Checks on each row by itself: prices, expiry against the date and NSE's rules, strike
-    grid."""
+    """Checks on each row by itself: prices, expiry against the date and NSE rules, strike grid."""
     non_positive = (rows[PRICES] <= 0).any(axis=1)
     rows = _drop(rows, non_positive, "non_positive_price", "a price at or below zero", out)
     rows = _drop(rows, rows["strike"] <= 0, "non_positive_strike", "a strike at or below zero", out)

@@ -1,12 +1,15 @@
-"""NSE's daily F&O bhavcopy (UDiFF, published since July 2024) from its public archive into an options folder.
+"""NSE's daily F&O bhavcopy (UDiFF, published since July 2024) from its public archive into an
+options folder.
 
-`python -m aegismatrix.options.download --start 2024-07-08 [--end 2024-07-31] --dir data/01_raw/nse_options`
+`python -m aegismatrix.options.download --start 2024-07-08 [--end 2024-07-31] --dir
+data/01_raw/nse_options`
 
-One zip per NSE session (market/calendar.py), named as NSE names it, written atomically; a file already in
-the folder is not fetched again. Only the archive's daily files are read (never the option-chain web pages).
-Every date's result is reported: `saved`, `present`, `not_published` (HTTP 404: a holiday NSE's calendar did not
-know, or not yet out), `refused` (the body is not a zip holding a UDiFF bhavcopy) or `failed` (network, HTTP
-error). Point `data_ingestion.options_dir` at the folder; ingestion keeps the NIFTY rows.
+One zip per NSE session (market/calendar.py), named as NSE names it, written atomically; a file
+already in the folder is not fetched again. Only the archive's daily files are read (never the
+option-chain web pages). Every date's result is reported: `saved`, `present`, `not_published` (HTTP
+404: a holiday NSE's calendar did not know, or not yet out), `refused` (the body is not a zip
+holding a UDiFF bhavcopy) or `failed` (network, HTTP error). Point `data_ingestion.options_dir` at
+the folder; ingestion keeps the NIFTY rows.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ def _is_udiff_zip(body: bytes) -> bool:
 
 
 def _write_atomic(path: Path, body: bytes) -> None:
-    """Temp file in the same folder, fsync, os.replace: a killed download never leaves half a zip."""
+    """Temp file in the same folder, fsync, os.replace: a killed download leaves no half zip."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -77,8 +80,8 @@ def fetch_day(day: pd.Timestamp, folder: Path, session, timeout: float = 20.0) -
 
 
 def download_bhavcopies(start, end, folder, session=None, pause_seconds: float = 1.0) -> list[dict]:
-    """Every NSE session in [start, end] (from 2024-07-08) into `folder`, one request a session, paused
-    between requests (NSE's archive throttles bursts)."""
+    """Every NSE session in [start, end] (from 2024-07-08) into `folder`, one request a session,
+    paused between requests (NSE's archive throttles bursts)."""
     from aegismatrix.market.calendar import nse_trading_days
 
     if session is None:

@@ -1,10 +1,8 @@
 """Parsed NSE option files kept as Parquet (market/cache.py's atomic ParquetCache), so a run
-re-parses only
-what changed: one file per source file, keyed by its path, size and modification time (in the
-Parquet's
-metadata with the findings its parsing made). A new or changed file is parsed again, a removed one's
-entry is
-deleted; the checks (options/chain_checks.py) still run on the combined rows every time.
+re-parses only what changed: one file per source file, keyed by its path, size and modification time
+(in the Parquet's metadata with the findings its parsing made). A new or changed file is parsed
+again, a removed one's entry is deleted; the checks (options/chain_checks.py) still run on the
+combined rows every time.
 """
 
 from __future__ import annotations
@@ -66,8 +64,7 @@ class ParsedOptionFiles:
         return frame
 
     def forget_others(self) -> list[str]:
-        """Delete the entries of files not read in this run (removed from the folder); their
-        names."""
+        """Delete the entries of files not read in this run (removed from the folder); names."""
         keep = {
             self.cache.path(self._key(Path(p)), INTERVAL).name for p in self.parsed + self.cached
         }

@@ -18,8 +18,7 @@ OFF_REASON = "data_ingestion.options_dir is null: option data switched off"
 
 
 def empty_chain() -> pd.DataFrame:
-    """`option_chain_daily` with no rows but its columns and types (options off, or nothing
-    valid)."""
+    """`option_chain_daily` without rows, with its columns and types (options off, none valid)."""
     frame = pd.DataFrame({c: pd.Series(dtype="float64") for c in CHAIN_COLUMNS})
     for column in ("date", "expiry"):
         frame[column] = pd.Series(dtype="datetime64[ns]")
@@ -32,8 +31,7 @@ def build_option_chain_daily(
     market_daily: pd.DataFrame, ingestion_params: dict
 ) -> tuple[pd.DataFrame, dict]:
     """Every NIFTY option row of the files under `options_dir`, checked (options/chain_checks.py),
-    and a
-    report: files, days, rows, and each finding with its file, rows, check and action."""
+    and a report: files, days, rows, and each finding with its file, rows, check and action."""
     folder = ingestion_params.get("options_dir")
     if not folder:
         logger.info("option chain: %s", OFF_REASON)
@@ -78,7 +76,8 @@ def build_option_chain_daily(
         "findings": findings,
     }
     logger.info(
-        "option chain: %d rows on %d days from %s in %.1f s (%d findings; files parsed %s, cached %s)",
+        "option chain: %d rows on %d days from %s in %.1f s (%d findings; files parsed %s, "
+        "cached %s)",
         report["rows"],
         report["days"],
         folder,
@@ -92,8 +91,7 @@ def build_option_chain_daily(
 
 def _cache_report(reader: ParsedOptionFiles | None) -> dict:
     """How many files this run parsed and read from the cache (every file parsed without a cache),
-    and
-    the cache entries of removed files it deleted."""
+    and the cache entries of removed files it deleted."""
     if reader is None:
         return {"dir": None, "parsed": None, "cached": 0, "dropped": []}
     return {

@@ -1,8 +1,6 @@
 """What the traded-premium backtest measures beside its trades (issue 22's note): the same trades at
-traded
-and at model premiums side by side, the calibration of the model's and the market's P(expire beyond)
-at the
-range strikes, and the put-call-parity forward against the underlying.
+traded and at model premiums side by side, the calibration of the model's and the market's P(expire
+beyond) at the range strikes, and the put-call-parity forward against the underlying.
 """
 
 from __future__ import annotations
@@ -15,16 +13,14 @@ MATURITY_BUCKETS = ((0, 8), (9, 40), (41, 10_000))  # calendar days: weekly, mon
 
 
 def _max_drawdown(pnl: pd.Series) -> float:
-    """Deepest fall of the cumulative P&L below its running peak (the start, 0, counts as a
-    peak)."""
+    """Deepest fall of the cumulative P&L below its running peak (the start, 0, is a peak)."""
     equity = pnl.cumsum()
     return float((equity - equity.cummax().clip(lower=0.0)).min())
 
 
 def _side(g: pd.DataFrame, pnl: str, premium: str, rom: str | None = None) -> dict:
     """One reading of the trades: mean premium, mean P&L per lot after costs, return on margin, win
-    rate,
-    max drawdown (rupees per lot, in expiry order)."""
+    rate, max drawdown (rupees per lot, in expiry order)."""
     ordered = g.sort_values("expiry")
     return {
         "mean_premium_points": float(ordered[premium].mean()),
@@ -39,9 +35,8 @@ def _side(g: pd.DataFrame, pnl: str, premium: str, rom: str | None = None) -> di
 
 def premiums_side_by_side(trades: pd.DataFrame) -> list[dict]:
     """Per (strike source, strategy, kind), on the trades priced at traded premiums only: traded
-    premiums
-    with the stop/target exits, the same premiums held to expiry, and model premiums held to
-    expiry."""
+    premiums with the stop/target exits, the same premiums held to expiry, and model premiums held
+    to expiry."""
     traded = trades[trades["premium_source"] == "traded"]
     out = []
     for key, g in traded.groupby(GROUP, sort=True):
@@ -86,10 +81,8 @@ def range_calibration(
     ranges: pd.DataFrame, market_daily: pd.DataFrame, entries: pd.DataFrame
 ) -> list[dict]:
     """Per expiry kind (nearest expiry of the kind): the model's and the market's P(expiry close
-    outside the
-    range strikes) on every settled row priced by a chain, and on the backtest's entry rows (one per
-    expiry:
-    independent outcomes)."""
+    outside the range strikes) on every settled row priced by a chain, and on the backtest's entry
+    rows (one per expiry: independent outcomes)."""
     close = market_daily.assign(date=pd.to_datetime(market_daily["date"])).set_index("date")[
         "close"
     ]
@@ -118,9 +111,8 @@ def range_calibration(
 
 def forward_error(chain_expiries: pd.DataFrame, rate: float) -> list[dict]:
     """Per maturity bucket: the parity forward of option_chain_expiries against the underlying, raw
-    and with
-    the carry e^{rT} (median and max absolute, in percent), over every (date, expiry) with a
-    forward."""
+    and with the carry e^{rT} (median and max absolute, in percent), over every (date, expiry) with
+    a forward."""
     per_expiry = chain_expiries.dropna(subset=["forward", "underlying"])
     days = per_expiry["calendar_days"].to_numpy(float)
     raw = per_expiry["forward"].to_numpy(float) / per_expiry["underlying"].to_numpy(float) - 1.0

@@ -3,20 +3,15 @@
 The format is told by each file's header, not its name.
 
 - contract-wise download (`OPTIDX_NIFTY_<CE|PE>_<from>_TO_<to>.csv[.gz]`): one underlying, `-` where
-nothing
-  traded, header names with stray spaces;
+  nothing traded, header names with stray spaces;
 - legacy daily F&O bhavcopy `fo<DD><MON><YYYY>bhav.csv` (until July 2024), plain or inside a zip:
-every
-  symbol and instrument; untraded contracts carry 0 open/high/low;
+  every symbol and instrument; untraded contracts carry 0 open/high/low;
 - UDiFF F&O bhavcopy `BhavCopy_NSE_FO_*.csv` (since July 2024), plain or zipped: `FinInstrmTp` IDO =
-index
-  option; untraded contracts carry 0 open/high/low; `TtlTradgVol` counts contracts.
+  index option; untraded contracts carry 0 open/high/low; `TtlTradgVol` counts contracts.
 
 Open interest is in units of the underlying in all three (NSE's convention), contracts are
-contracts.
-A file that cannot be read is skipped with a finding naming it; a row whose number cannot be read is
-dropped
-with a finding naming its file and row (1-based data row).
+contracts. A file that cannot be read is skipped with a finding naming it; a row whose number cannot
+be read is dropped with a finding naming its file and row (1-based data row).
 """
 
 from __future__ import annotations
@@ -169,8 +164,7 @@ def _dates(text: pd.Series, date_format: str) -> tuple[pd.Series, np.ndarray]:
 
 def _select(raw: pd.DataFrame, spec: dict, name: str, findings: list) -> pd.DataFrame | None:
     """The NIFTY index-option rows of one file, with its columns renamed; None (and a finding) when
-    the file
-    lacks a column or is a chain of another underlying."""
+    the file lacks a column or is a chain of another underlying."""
     raw.columns = [str(c).strip() for c in raw.columns]
     needed = [v for k, v in spec.items() if not k.startswith("_")]
     needed += [spec["_instrument"][0]] if "_instrument" in spec else []
@@ -284,8 +278,8 @@ def read_option_file(path: Path, findings: list) -> pd.DataFrame:
 
 def read_options_dir(folder: str | Path, read=read_option_file) -> tuple[pd.DataFrame, list[dict]]:
     """Every NSE option file (`.csv`, `.csv.gz`, `.zip`) under `folder`, recursively, with the
-    findings;
-    `read` parses one file (options/file_cache.py's ParsedOptionFiles answers from its cache)."""
+    findings; `read` parses one file (options/file_cache.py's ParsedOptionFiles answers from its
+    cache)."""
     root = Path(folder)
     if not root.is_dir():
         return pd.DataFrame(columns=ROW_COLUMNS), [

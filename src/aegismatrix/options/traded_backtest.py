@@ -1,24 +1,15 @@
 """Strangle and iron condor per weekly and monthly expiry, priced at the chain's settlement prices
-of the
-decision day where the chain has every leg (`premium_source: traded`), Black-Scholes at India VIX
-otherwise
-(`model`); every trade also carries the model premium of the same legs, so traded and model equity
-curves are
-two readings of the same trades.
+of the decision day where the chain has every leg (`premium_source: traded`), Black-Scholes at India
+VIX otherwise (`model`); every trade also carries the model premium of the same legs, so traded and
+model equity curves are two readings of the same trades.
 
 Timing: decided after the close of `decision_date` (the ranges use that close), filled at that day's
-NSE
-settlement prices (a fill near the close; in practice a seller gets the bid, hence `slippage_points`
-per leg).
-Exits: the expiry's closing index (cash settlement), or earlier at the first later chain day on
-which buying
-the structure back costs `stop_loss_multiple` x the premium or less than (1 - `profit_target`) x the
-premium
-(days without a chain are held: the exit is then checked at expiry only). Costs are NSE's, itemised
-from the
-dated table in parameters; margin per lot is an approximation (docs/engines/seller.md) so P&L reads
-as a
-return on capital.
+NSE settlement prices (a fill near the close; in practice a seller gets the bid, hence
+`slippage_points` per leg). Exits: the expiry's closing index (cash settlement), or earlier at the
+first later chain day on which buying the structure back costs `stop_loss_multiple` x the premium or
+less than (1 - `profit_target`) x the premium (days without a chain are held: the exit is then
+checked at expiry only). Costs are NSE's, itemised from the dated table in parameters; margin per
+lot is an approximation (docs/engines/seller.md) so P&L reads as a return on capital.
 """
 
 from __future__ import annotations
@@ -134,8 +125,7 @@ def leg_prices(
     chain: pd.DataFrame, date, expiry, legs, model: list[float]
 ) -> tuple[list[float], str]:
     """The legs at the chain's settlement prices of `date` when every leg has one (`traded`), else
-    the
-    `model` prices (`model`): a structure is never priced half from each."""
+    the `model` prices (`model`): a structure is never priced half from each."""
     traded = [_settle(chain, date, expiry, flag, k) for flag, k, _ in legs]
     return (traded, "traded") if np.isfinite(traded).all() else (list(model), "model")
 
@@ -194,8 +184,9 @@ def _payoff(legs, settlement: float) -> list[float]:
     ]
 
 
-def _money(legs, prices, premiums: tuple, exit_: tuple, settlement: float, decision, expiry,
-           params: dict) -> dict:
+def _money(
+    legs, prices, premiums: tuple, exit_: tuple, settlement: float, decision, expiry, params: dict
+) -> dict:
     """Payoff, closing cost, costs, slippage and P&L per lot of one structure: with its exit, held
     to expiry, and at model premiums held to expiry."""
     (premium, premium_model), (how, exit_cost) = premiums, exit_
@@ -247,8 +238,16 @@ def _trade(
         else ("expiry", expiry, np.nan)
     )
     settlement = market["close"].get(expiry, np.nan)
-    money = _money(legs, prices, (premium, premium_model), (how, exit_cost), settlement, decision,
-                   expiry, params)
+    money = _money(
+        legs,
+        prices,
+        (premium, premium_model),
+        (how, exit_cost),
+        settlement,
+        decision,
+        expiry,
+        params,
+    )
     lot = money["lot_size"]
     margin = (
         wing * lot
@@ -283,9 +282,8 @@ def run_traded_backtest(
     ranges: pd.DataFrame, chain_strikes: pd.DataFrame, market_daily: pd.DataFrame, params: dict
 ) -> pd.DataFrame:
     """Every settled weekly and monthly expiry in [start, end]: strangle and condor on the range
-    strikes and
-    the fixed-delta reference strikes (TRADE_COLUMNS), sorted by strike source, strategy, kind and
-    expiry."""
+    strikes and the fixed-delta reference strikes (TRADE_COLUMNS), sorted by strike source,
+    strategy, kind and expiry."""
     frame = market_daily.assign(date=pd.to_datetime(market_daily["date"])).set_index("date")
     market = {"close": frame["close"].to_dict(), "vix": frame["vix_close"].to_dict()}
     chain = settlement_index(chain_strikes)
@@ -329,9 +327,8 @@ def run_traded_backtest(
 
 def summarise_traded(trades: pd.DataFrame) -> list[dict]:
     """Per (strike source, strategy, kind): trades, share priced at traded premiums, mean premium
-    traded vs
-    model on the traded trades, win rate, total P&L and return on margin for traded and model
-    premiums."""
+    traded vs model on the traded trades, win rate, total P&L and return on margin for traded and
+    model premiums."""
     out = []
     for (source, strategy, kind), g in trades.groupby(
         ["strike_source", "strategy", "expiry_kind"], sort=True

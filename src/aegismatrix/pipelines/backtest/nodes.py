@@ -17,12 +17,12 @@ from aegismatrix.options.traded_backtest import (
 logger = logging.getLogger(__name__)
 
 TIMING = (
-    "Decided after the close of decision_date (the ranges use that close) and filled at that day's "
-    "NSE settlement prices where the chain has every leg (premium_source traded); Black-Scholes at "
-    "India VIX otherwise (model: skew ignored). Exit at the expiry close, or earlier on the first "
-    "later chain day whose settlement prices reach the stop-loss or the profit target (days without "
-    "a chain: held). Costs itemised from backtest.costs (dated), slippage per leg, margin per lot "
-    "approximated."
+    "Decided after the close of decision_date (the ranges use that close) and filled at that "
+    "day's NSE settlement prices where the chain has every leg (premium_source traded); "
+    "Black-Scholes at India VIX otherwise (model: skew ignored). Exit at the expiry close, or "
+    "earlier on the first later chain day whose settlement prices reach the stop-loss or the "
+    "profit target (days without a chain: held). Costs itemised from backtest.costs (dated), "
+    "slippage per leg, margin per lot approximated."
 )
 
 
@@ -57,10 +57,9 @@ def traded_premium_backtest(
     strike_step: float,
 ) -> tuple[pd.DataFrame, dict]:
     """Trades and a summary (per strike source, strategy and expiry kind) with equity curves for
-    traded and
-    model premiums, and the measures (options/measures.py): the traded trades at traded and model
-    premiums
-    side by side, model and market calibration at the range strikes, the parity forward's error."""
+    traded and model premiums, and the measures (options/measures.py): the traded trades at traded
+    and model premiums side by side, model and market calibration at the range strikes, the parity
+    forward's error."""
     merged = {
         **params,
         "rate": strategy_params["rate"],

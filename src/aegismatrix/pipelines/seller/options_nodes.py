@@ -1,6 +1,5 @@
 """Seller nodes in the trader's units: option-chain analytics and the weekly strategy backtest
-(maths in
-options/)."""
+(maths in options/)."""
 
 from __future__ import annotations
 
@@ -59,8 +58,8 @@ def option_chain_surface(
     option_chain_daily: pd.DataFrame, market_daily: pd.DataFrame, chain_params: dict, rate: float
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per strike (IV, delta, market probabilities) and per expiry (forward, smile summary, PCR,
-    walls, max
-    pain, straddle, IV rank by date) of every day of option_chain_daily (options/surface.py)."""
+    walls, max pain, straddle, IV rank by date) of every day of option_chain_daily
+    (options/surface.py)."""
     strikes, expiries = chain_surface(option_chain_daily, float(rate), chain_params)
     ranks = iv_rank_history(
         expiries, market_daily, int(chain_params.get("iv_rank_min_history", 20))
@@ -79,10 +78,8 @@ def market_beside_model(
     expiry_ranges: pd.DataFrame, strike_ladder: pd.DataFrame, chain_strikes: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The served seller_expiry_ranges and seller_strike_ladder: the model's frames (expiry_ranges)
-    with the
-    market's columns from the chain of the same date and expiry beside them (null with
-    `market_reason` where
-    there is none)."""
+    with the market's columns from the chain of the same date and expiry beside them (null with
+    `market_reason` where there is none)."""
     surface = chain_strikes.assign(
         date=pd.to_datetime(chain_strikes["date"]), expiry=pd.to_datetime(chain_strikes["expiry"])
     )
@@ -100,8 +97,7 @@ def market_beside_model(
 
 def _snapshot_history(chain_snapshots: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, list[str]]:
     """History of the snapshot CSVs that pass validation; a bad file is left out with its reason
-    (issue 26:
-    a bad chain file costs its own block, never the payload)."""
+    (issue 26: a bad chain file costs its own block, never the payload)."""
     good, problems = {}, []
     for source, frame in sorted(chain_snapshots.items()):
         if UNREADABLE_COLUMN in frame.columns:
@@ -134,8 +130,7 @@ def _market_block(
     day: pd.Timestamp, expiries: pd.DataFrame, strikes: pd.DataFrame, ladder: pd.DataFrame
 ) -> dict:
     """The decision date's market view: IV rank, per expiry the smile summary and smile, the
-    ladder's market
-    columns."""
+    ladder's market columns."""
     today = expiries[expiries["date"] == day].sort_values("expiry")
     smile = strikes[(strikes["date"] == day) & strikes["iv"].notna()]
     first = today.iloc[0]
@@ -165,10 +160,8 @@ def option_chain_analytics(
     market_daily: pd.DataFrame,
 ) -> tuple[pd.DataFrame, dict]:
     """Chain history (option_chain_daily's days and any snapshot CSVs) and the block served for the
-    decision
-    date: a chain is served only for its own date (a 2024 snapshot never gives a 2022 payload its
-    max pain);
-    otherwise every field is null with the reason."""
+    decision date: a chain is served only for its own date (a 2024 snapshot never gives a 2022
+    payload its max pain); otherwise every field is null with the reason."""
     day = pd.Timestamp(pd.to_datetime(market_daily["date"]).max()).normalize()
     expiries = chain_expiries.assign(date=pd.to_datetime(chain_expiries["date"]))
     snapshots, problems = _snapshot_history(chain_snapshots)
@@ -221,8 +214,8 @@ def seller_strategy_backtest(
     chain_strikes: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Per weekly expiry: strangle and iron condor on calibrated and VIX-implied strikes, held to
-    expiry, at
-    the chain's settlement prices of the decision day where option_chain_strikes has every leg."""
+    expiry, at the chain's settlement prices of the decision day where option_chain_strikes has
+    every leg."""
     params = {
         **backtest_params,
         "strike_step": range_params["strike_step"],
@@ -238,12 +231,13 @@ def seller_strategy_backtest(
         "premium_model": PREMIUM_MODEL,
         "premium_sources": {"traded": traded, "model": int(len(trades) - traded)},
         "note": (
-            "Premiums are the NSE settlement prices of the decision day where the option chain has "
-            "every leg (premium_source traded); elsewhere model premiums (Black-Scholes with India VIX "
-            "as every strike's volatility; skew ignored). premium_model_points and pnl_model_points "
-            "are the same trades at model premiums. Settlement at the expiry day's close; costs "
-            f"{params['cost_points_per_leg']} index points per option leg; P&L per lot uses the "
-            "dated lot size."
+            "Premiums are the NSE settlement prices of the decision day where the option "
+            "chain has every leg (premium_source traded); elsewhere model premiums "
+            "(Black-Scholes with India VIX as every strike's volatility; skew ignored). "
+            "premium_model_points and pnl_model_points are the same trades at model premiums. "
+            "Settlement at the expiry day's close; costs "
+            f"{params['cost_points_per_leg']} index points per option leg; P&L per lot uses "
+            "the dated lot size."
         ),
         "params": {k: v for k, v in params.items() if k != "lot_sizes"},
         "summary": _records(summary),
