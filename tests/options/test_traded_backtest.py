@@ -146,3 +146,18 @@ def test_measures_side_by_side_calibration_and_forward():
         assert block["brier_market"] == pytest.approx(0.75**2)
     weekly = [b for b in measures["parity_forward_error"] if b["calendar_days"] == "0-8"][0]
     assert weekly["n"] >= 1 and weekly["median_abs_pct_after_carry"] < 0.3
+
+
+def test_calibration_entry_rows_keep_their_kind():
+    from aegismatrix.options.measures import range_calibration
+
+    early, late = pd.Timestamp("2022-12-20"), DAY
+    rows = pd.concat(
+        [RANGES.assign(date=d, expiry_kind=k) for d in (early, late) for k in ("weekly", "monthly")]
+    )
+    entries = pd.DataFrame(
+        {"date": [late, early], "expiry": [WEEKLY, WEEKLY], "expiry_kind": ["weekly", "monthly"]}
+    )
+    blocks = {b["expiry_kind"]: b for b in range_calibration(rows, _market(18200.0), entries)}
+    assert blocks["monthly"]["all_rows"]["n"] == 2 and blocks["monthly"]["entry_rows"]["n"] == 1
+    assert blocks["weekly"]["entry_rows"]["n"] == 1

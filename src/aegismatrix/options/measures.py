@@ -97,8 +97,15 @@ def range_calibration(
     rows = rows.assign(
         expired_beyond=(settle < rows["strike_lower"]) | (settle > rows["strike_upper"])
     )
-    keys = set(zip(pd.to_datetime(entries["date"]), pd.to_datetime(entries["expiry"])))
-    at_entry = rows[[k in keys for k in zip(rows["date"], rows["expiry"])]]
+    # an expiry can be both a weekly and a monthly one: the entry's kind is part of its key
+    keys = set(
+        zip(
+            entries["expiry_kind"],
+            pd.to_datetime(entries["date"]),
+            pd.to_datetime(entries["expiry"]),
+        )
+    )
+    at_entry = rows[[k in keys for k in zip(rows["expiry_kind"], rows["date"], rows["expiry"])]]
     return [
         {
             "expiry_kind": kind,
