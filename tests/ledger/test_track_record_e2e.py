@@ -136,18 +136,3 @@ def test_backfilled_expiry_ranges_keep_the_market_beside_the_model(record):
         scored = block["events"][event]
         assert scored["n"] > 20 and scored["n_expiries"] >= 4
         assert 0 <= scored["model"]["brier"] <= 1 and 0 <= scored["market"]["brier"] <= 1
-
-
-def test_backtest_over_a_window_after_training_prices_at_traded_premiums(record):
-    """Issue 22: `--pipeline=backtest` over December 2021 (after the models' training end, 2020-12-31) reads
-    what the serving runs stored from the frozen models and prices at the chains' settlement prices."""
-    project = record["project"]
-    _run(project, "backtest", {"backtest": {"start": "2021-12-01", "end": "2021-12-31"}})
-    trades = pd.read_parquet(_versions(project / "data/08_reporting/backtest_trades.parquet")[-1])
-    summary = json.loads(_versions(project / "data/08_reporting/backtest_summary.json")[-1].read_text())
-    strangles = trades[(trades["strike_source"] == "range") & (trades["strategy"] == "short_strangle")]
-    assert set(strangles["expiry_kind"]) == {"weekly", "monthly"} and len(strangles) >= 4
-    assert (strangles["decision_date"] >= pd.Timestamp("2021-12-01")).all()
-    assert (strangles["premium_source"] == "traded").all()  # a chain every day of December 2021
-    kinds = {row["expiry_kind"] for row in summary["measures"]["range_calibration"]}
-    assert kinds == {"weekly", "monthly"} and summary["measures"]["premiums_side_by_side"]
