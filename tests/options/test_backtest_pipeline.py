@@ -1,6 +1,7 @@
-"""Issue 22's done-when on real data, small: `kedro run --pipeline=backtest` over December 2021 with that
-month's NSE files in options_dir builds its ranges and chain from the ingested data (no training run, no
-backfill first) and prices every range strangle decided on a chain day at traded settlement prices."""
+"""Issue 22's done-when on real data, small: `kedro run --pipeline=backtest` over December 2021 with
+that month's NSE files in options_dir builds its ranges and chain from the ingested data (no
+training run, no backfill first) and prices every range strangle decided on a chain day at traded
+settlement prices."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ def test_backtest_pipeline_over_a_window_prices_at_traded_premiums(
     project = copy_project_to(tmp_path / "project")
     options = tmp_path / "options"
     options.mkdir()
-    for path in (real_data_dir / "options" / "nse_contract_wise").glob("*02-Dec-2021_TO_31-Dec-2021*"):
+    for path in (real_data_dir / "options" / "nse_contract_wise").glob(
+        "*02-Dec-2021_TO_31-Dec-2021*"
+    ):
         shutil.copy(path, options / path.name)
     params = {
         "data_ingestion": {
@@ -43,7 +46,9 @@ def test_backtest_pipeline_over_a_window_prices_at_traded_premiums(
         session.run(pipeline_names=["backtest"])
     trades = pd.read_parquet(_latest(project / "data/08_reporting/backtest_trades.parquet"))
     summary = json.loads(_latest(project / "data/08_reporting/backtest_summary.json").read_text())
-    strangles = trades[(trades["strike_source"] == "range") & (trades["strategy"] == "short_strangle")]
+    strangles = trades[
+        (trades["strike_source"] == "range") & (trades["strategy"] == "short_strangle")
+    ]
     assert set(strangles["expiry_kind"]) == {"weekly", "monthly"} and len(strangles) >= 4
     assert strangles["decision_date"].between("2021-12-01", "2021-12-31").all()
     # the files start on 2021-12-02: the 12-01 entries have no chain and fall back to the model

@@ -1,11 +1,11 @@
 """Wiring only: `kedro run --pipeline=backtest --params "backtest.start=...,backtest.end=..."`.
 
-After data_ingestion (the registry runs it first: market data and `options_dir`), the backtest builds
-what it trades on from that data alone: the expiry ranges (`build_expiry_ranges`: multipliers and
-probabilities from windows closed before each decision date, no fitted model, so nothing to freeze or
-refit), the chain's analytics and the market beside the model, the same nodes as the seller pipeline's.
-So the window can be any span of the ingested data, after the training data included, without a backfill
-first (docs/engines/seller.md)."""
+After data_ingestion (the registry runs it first: market data and `options_dir`), the backtest
+builds what it trades on from that data alone: the expiry ranges (`build_expiry_ranges`: multipliers
+and probabilities from windows closed before each decision date, no fitted model, so nothing to
+freeze or refit), the chain's analytics and the market beside the model, the same nodes as the
+seller pipeline's. So the window can be any span of the ingested data, after the training data
+included, without a backfill first (docs/engines/seller.md)."""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -16,7 +16,8 @@ from .nodes import traded_premium_backtest
 
 
 def ranges_and_market_nodes() -> list[Node]:
-    """The expiry ranges with the chain's market columns beside them (also wired in the seller pipeline)."""
+    """The expiry ranges with the chain's market columns beside them (also wired in the seller
+    pipeline)."""
     return [
         Node(
             build_expiry_ranges,
