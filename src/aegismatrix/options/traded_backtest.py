@@ -20,18 +20,15 @@ from scipy.special import ndtri
 
 from aegismatrix.options import pricing as P
 
+# one structure's market and strikes, in both backtests' trades (options/backtest.py too)
+STRUCTURE_COLUMNS = ["spot", "vix", "calendar_days", "put_strike", "call_strike", "wing_points"]
 TRADE_COLUMNS = [
     "strike_source",
     "strategy",
     "expiry_kind",
     "decision_date",
     "expiry",
-    "spot",
-    "vix",
-    "calendar_days",
-    "put_strike",
-    "call_strike",
-    "wing_points",
+    *STRUCTURE_COLUMNS,
     "premium_source",
     "premium_points",
     "premium_model_points",
