@@ -18,9 +18,10 @@ UPSTREAM: dict[str, list[str]] = {
     "inference": ["data_ingestion", "feature_engineering"],
     "backfill": ["data_ingestion", "feature_engineering"],  # the same frozen-model signals as inference
     "scorecard": ["data_ingestion"],  # fresh highs/lows to score against (cache-aware), then the ledger
+    "backtest": ["data_ingestion"],  # issue 22: ranges and chain analytics rebuilt from the window's data
 }
 # Serving runs compose their upstream without the universe branch (only training reads it).
-SERVING = {"inference", "backfill", "scorecard"}
+SERVING = {"inference", "backfill", "scorecard", "backtest"}
 # `kedro run` without --pipeline: train every engine and render the report (inference is separate).
 TRAINING = ["data_ingestion", "feature_engineering", "direction", "seller", "buyer", "reporting"]
 # `--env research --pipeline=research`: the training run + research-only instances

@@ -1,10 +1,12 @@
-"""Checks of NSE option rows before they become `option_chain_daily`, each finding naming file and rows.
+"""Checks of NSE option rows before they become `option_chain_daily`, each finding naming file and
+rows.
 
-Refused (rows dropped): a non-positive price, a contract that had expired, an expiry that NSE's dated expiry
-rules do not allow, a strike off the listed grid, an underlying that disagrees with `nifty50` on that date,
-the same contract twice with different values. Flagged (rows kept, said): a missing settlement price (`-`),
-an identical duplicate (one kept), an underlying filled from `nifty50` or not checkable, a day with calls but
-no puts or puts but no calls (never paired across days).
+Refused (rows dropped): a non-positive price, a contract that had expired, an expiry that NSE's
+dated expiry rules do not allow, a strike off the listed grid, an underlying that disagrees with
+`nifty50` on that date, the same contract twice with different values. Flagged (rows kept, said): a
+missing settlement price (`-`), an identical duplicate (one kept), an underlying filled from
+`nifty50` or not checkable, a day with calls but no puts or puts but no calls (never paired across
+days).
 """
 
 from __future__ import annotations
@@ -14,36 +16,24 @@ import pandas as pd
 
 from aegismatrix.market.calendar import nse_trading_days
 from aegismatrix.market.expiries import _roll_back, expiry_dates, load_expiry_rules
-from aegismatrix.options.nse_files import finding
+from aegismatrix.options.nse_files import CONTRACT_COLUMNS, SOURCE_COLUMNS, finding
 
 CHAIN_COLUMNS = [
-    "date",
-    "expiry",
-    "strike",
-    "side",
-    "open",
-    "high",
-    "low",
-    "close",
-    "settle",
-    "contracts",
-    "oi",
-    "change_oi",
-    "underlying",
+    *CONTRACT_COLUMNS,
     "underlying_source",
     "lot_size",
     "traded",
     "both_sides",
-    "source_format",
-    "source_file",
-    "source_row",
+    *SOURCE_COLUMNS,
 ]
 KEY = ["date", "expiry", "strike", "side"]
 VALUES = ["open", "high", "low", "close", "settle", "contracts", "oi", "change_oi"]
 PRICES = ["open", "high", "low", "close", "settle"]
 
 
-def _report(rows: pd.DataFrame, mask: pd.Series, check: str, action: str, detail: str, out: list) -> None:
+def _report(
+    rows: pd.DataFrame, mask: pd.Series, check: str, action: str, detail: str, out: list
+) -> None:
     """One finding per file for the rows in `mask`."""
     for file, part in rows[mask].groupby("source_file", sort=True):
         out.append(finding(file, part["source_row"], check, action, detail))
@@ -54,10 +44,15 @@ def _drop(rows: pd.DataFrame, mask: pd.Series, check: str, detail: str, out: lis
     return rows[~mask]
 
 
-def _cycle_days(weekday: str, first: pd.Timestamp, last: pd.Timestamp, weekly: bool) -> pd.DatetimeIndex:
-    """Days of one weekday cycle (every such weekday, or each month's last) as listed and after a holiday
-    roll-back: a far contract is listed on the nominal day and moved only once the holiday is announced."""
-    nominal = pd.date_range(first - pd.Timedelta(days=7), last + pd.Timedelta(days=7), freq=f"W-{weekday}")
+def _cycle_days(
+    weekday: str, first: pd.Timestamp, last: pd.Timestamp, weekly: bool
+) -> pd.DatetimeIndex:
+    """Days of one weekday cycle (every such weekday, or each month's last) as listed and after a
+    holiday roll-back: a far contract is listed on the nominal day and moved only once the holiday
+    is announced."""
+    nominal = pd.date_range(
+        first - pd.Timedelta(days=7), last + pd.Timedelta(days=7), freq=f"W-{weekday}"
+    )
     if not weekly:
         nominal = pd.DatetimeIndex(pd.Series(nominal).groupby(nominal.to_period("M")).max().values)
     sessions = nse_trading_days(
@@ -68,8 +63,9 @@ def _cycle_days(weekday: str, first: pd.Timestamp, last: pd.Timestamp, weekly: b
 
 def expiry_allowed(dates: pd.Series, expiries: pd.Series, underlying: str = "NIFTY") -> np.ndarray:
     """Whether each expiry is one that NSE's dated rules allow: the rules by expiry date
-    (market/expiries.py), or the weekday cycle in force on the trade date (contracts listed before a change
-    of expiry weekday keep their listed day); weekly expiries only from their listing date."""
+    (market/expiries.py), or the weekday cycle in force on the trade date (contracts listed before a
+    change of expiry weekday keep their listed day); weekly expiries only from their listing date.
+    """
     first, last = expiries.min(), expiries.max()
     ok = expiries.isin(expiry_dates(first, last, underlying, "monthly")).to_numpy().copy()
     rules = load_expiry_rules()
@@ -84,7 +80,8 @@ def expiry_allowed(dates: pd.Series, expiries: pd.Series, underlying: str = "NIF
 
 
 def _duplicates(rows: pd.DataFrame, out: list) -> pd.DataFrame:
-    """Identical copies of a contract (two formats of one day): keep one; copies that differ: drop all."""
+    """Identical copies of a contract (two formats of one day): keep one; copies that differ: drop
+    all."""
     copies = rows.duplicated(KEY, keep=False)
     if not copies.any():
         return rows
@@ -111,8 +108,11 @@ def _duplicates(rows: pd.DataFrame, out: list) -> pd.DataFrame:
     return rows[~repeat]
 
 
-def _underlying(rows: pd.DataFrame, index_close: pd.Series, tolerance: float, out: list) -> pd.DataFrame:
-    """Check the underlying against the index close of the same date; fill it where the file has none."""
+def _underlying(
+    rows: pd.DataFrame, index_close: pd.Series, tolerance: float, out: list
+) -> pd.DataFrame:
+    """Check the underlying against the index close of the same date; fill it where the file has
+    none."""
     close = rows["date"].map(index_close)
     gap = (rows["underlying"] / close - 1.0).abs()
     bad = gap > tolerance
@@ -127,7 +127,9 @@ def _underlying(rows: pd.DataFrame, index_close: pd.Series, tolerance: float, ou
             out,
         )
         close = close[~bad]
-    source = np.where(rows["underlying"].notna(), "file", np.where(close.notna(), "nifty50", "none"))
+    source = np.where(
+        rows["underlying"].notna(), "file", np.where(close.notna(), "nifty50", "none")
+    )
     rows = rows.assign(underlying=rows["underlying"].fillna(close), underlying_source=source)
     _report(
         rows,
@@ -149,8 +151,8 @@ def _underlying(rows: pd.DataFrame, index_close: pd.Series, tolerance: float, ou
 
 
 def _one_sided(rows: pd.DataFrame, out: list) -> pd.DataFrame:
-    """Mark (and say, per file) the days that have only calls or only puts: no parity, PCR or IV pairing on
-    them, and never a pairing with another day's other side."""
+    """Mark (and say, per file) the days that have only calls or only puts: no parity, PCR or IV
+    pairing on them, and never a pairing with another day's other side."""
     sides = rows.groupby("date")["side"].nunique()
     both = rows["date"].map(sides) == 2
     for file, part in rows[~both].groupby("source_file", sort=True):
@@ -170,12 +172,16 @@ def _one_sided(rows: pd.DataFrame, out: list) -> pd.DataFrame:
 
 
 def _row_checks(rows: pd.DataFrame, grid: float, out: list) -> pd.DataFrame:
-    """Checks on each row by itself: prices, expiry against the date and NSE's rules, strike grid."""
+    """Checks on each row by itself: prices, expiry against the date and NSE rules, strike grid."""
     non_positive = (rows[PRICES] <= 0).any(axis=1)
     rows = _drop(rows, non_positive, "non_positive_price", "a price at or below zero", out)
     rows = _drop(rows, rows["strike"] <= 0, "non_positive_strike", "a strike at or below zero", out)
     rows = _drop(
-        rows, rows["expiry"] < rows["date"], "expired_contract", "an expiry before the trade date", out
+        rows,
+        rows["expiry"] < rows["date"],
+        "expired_contract",
+        "an expiry before the trade date",
+        out,
     )
     if len(rows):
         allowed = pd.Series(expiry_allowed(rows["date"], rows["expiry"]), index=rows.index)
@@ -215,11 +221,15 @@ def validate_option_rows(
     """Clean `option_chain_daily` rows (CHAIN_COLUMNS, sorted) and the findings of every check."""
     out: list[dict] = []
     rows = rows.assign(side=rows["side"].map({"CE": "call", "PE": "put"}).fillna(rows["side"]))
-    rows = _row_checks(rows.reset_index(drop=True), float(params.get("strike_grid_points", 50)), out)
+    rows = _row_checks(
+        rows.reset_index(drop=True), float(params.get("strike_grid_points", 50)), out
+    )
     rows = _duplicates(rows, out)
     index_close = index_close.copy()
     index_close.index = pd.to_datetime(index_close.index).normalize()
     rows = _underlying(rows, index_close, float(params.get("underlying_tolerance", 0.005)), out)
     rows = _one_sided(rows, out)
-    rows = rows.assign(traded=rows["contracts"] > 0)  # lot_size: as the file states it (UDiFF), else null
+    rows = rows.assign(
+        traded=rows["contracts"] > 0
+    )  # lot_size: as the file states it (UDiFF), else null
     return rows.sort_values(KEY).reset_index(drop=True)[CHAIN_COLUMNS], out

@@ -2,16 +2,16 @@
 
 The format is told by each file's header, not its name.
 
-- contract-wise download (`OPTIDX_NIFTY_<CE|PE>_<from>_TO_<to>.csv[.gz]`): one underlying, `-` where nothing
-  traded, header names with stray spaces;
-- legacy daily F&O bhavcopy `fo<DD><MON><YYYY>bhav.csv` (until July 2024), plain or inside a zip: every
-  symbol and instrument; untraded contracts carry 0 open/high/low;
-- UDiFF F&O bhavcopy `BhavCopy_NSE_FO_*.csv` (since July 2024), plain or zipped: `FinInstrmTp` IDO = index
-  option; untraded contracts carry 0 open/high/low; `TtlTradgVol` counts contracts.
+- contract-wise download (`OPTIDX_NIFTY_<CE|PE>_<from>_TO_<to>.csv[.gz]`): one underlying, `-` where
+  nothing traded, header names with stray spaces;
+- legacy daily F&O bhavcopy `fo<DD><MON><YYYY>bhav.csv` (until July 2024), plain or inside a zip:
+  every symbol and instrument; untraded contracts carry 0 open/high/low;
+- UDiFF F&O bhavcopy `BhavCopy_NSE_FO_*.csv` (since July 2024), plain or zipped: `FinInstrmTp` IDO =
+  index option; untraded contracts carry 0 open/high/low; `TtlTradgVol` counts contracts.
 
-Open interest is in units of the underlying in all three (NSE's convention), contracts are contracts.
-A file that cannot be read is skipped with a finding naming it; a row whose number cannot be read is dropped
-with a finding naming its file and row (1-based data row).
+Open interest is in units of the underlying in all three (NSE's convention), contracts are
+contracts. A file that cannot be read is skipped with a finding naming it; a row whose number cannot
+be read is dropped with a finding naming its file and row (1-based data row).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROW_COLUMNS = [
+# one contract on one day, in every format: the key, its prices and counts, the underlying's close
+CONTRACT_COLUMNS = [
     "date",
     "expiry",
     "strike",
@@ -38,25 +39,10 @@ ROW_COLUMNS = [
     "oi",
     "change_oi",
     "underlying",
-    "lot_size",
-    "symbol",
-    "source_format",
-    "source_file",
-    "source_row",
 ]
-NUMERIC = [
-    "strike",
-    "open",
-    "high",
-    "low",
-    "close",
-    "settle",
-    "contracts",
-    "oi",
-    "change_oi",
-    "underlying",
-    "lot_size",
-]
+SOURCE_COLUMNS = ["source_format", "source_file", "source_row"]  # where each row was read
+ROW_COLUMNS = [*CONTRACT_COLUMNS, "lot_size", "symbol", *SOURCE_COLUMNS]
+NUMERIC = [c for c in CONTRACT_COLUMNS if c not in ("date", "expiry", "side")] + ["lot_size"]
 FINDING_COLUMNS = ["file", "rows", "count", "check", "action", "detail"]
 MISSING = ("", "-", "--")
 ZERO_WHEN_MISSING = ("contracts", "oi", "change_oi")  # `-` in a count column means none
@@ -119,7 +105,8 @@ FORMATS = {
 
 
 def finding(file: str, rows, check: str, action: str, detail: str) -> dict:
-    """One validation finding: the file, up to five example rows (1-based data rows), how many, what."""
+    """One validation finding: the file, up to five example rows (1-based data rows), how many,
+    what."""
     rows = list(rows) if rows is not None else []
     return {
         "file": file,
@@ -140,7 +127,8 @@ SUFFIXES = (".csv", ".csv.gz", ".zip")
 
 
 def format_of(header: str) -> str | None:
-    """The NSE format a file's header line says (names are not trusted: users rename downloads), or None."""
+    """The NSE format a file's header line says (names are not trusted: users rename downloads), or
+    None."""
     names = {name.strip().strip('"').lstrip("\ufeff") for name in header.split(",")}
     for fmt, needed in SIGNATURES.items():
         if all(n in names for n in needed):
@@ -153,7 +141,9 @@ def _texts(path: Path) -> list[tuple[str, bytes]]:
     if path.suffix.lower() == ".zip":
         with zipfile.ZipFile(path) as archive:
             return [
-                (f"{path}!{m}", archive.read(m)) for m in archive.namelist() if m.lower().endswith(".csv")
+                (f"{path}!{m}", archive.read(m))
+                for m in archive.namelist()
+                if m.lower().endswith(".csv")
             ]
     data = path.read_bytes()
     return [(str(path), gzip.decompress(data) if path.suffix.lower() == ".gz" else data)]
@@ -173,19 +163,23 @@ def _dates(text: pd.Series, date_format: str) -> tuple[pd.Series, np.ndarray]:
 
 
 def _select(raw: pd.DataFrame, spec: dict, name: str, findings: list) -> pd.DataFrame | None:
-    """The NIFTY index-option rows of one file, with its columns renamed; None (and a finding) when the file
-    lacks a column or is a chain of another underlying."""
+    """The NIFTY index-option rows of one file, with its columns renamed; None (and a finding) when
+    the file lacks a column or is a chain of another underlying."""
     raw.columns = [str(c).strip() for c in raw.columns]
     needed = [v for k, v in spec.items() if not k.startswith("_")]
     needed += [spec["_instrument"][0]] if "_instrument" in spec else []
     missing = [c for c in needed if c not in raw.columns]
     if missing:
         findings.append(
-            finding(name, None, "missing_columns", "refused", f"file skipped: no column(s) {missing}")
+            finding(
+                name, None, "missing_columns", "refused", f"file skipped: no column(s) {missing}"
+            )
         )
         return None
     raw = raw.assign(source_row=np.arange(1, len(raw) + 1))
-    if "_instrument" in spec:  # bhavcopies hold every symbol and instrument: keep NIFTY index options
+    if (
+        "_instrument" in spec
+    ):  # bhavcopies hold every symbol and instrument: keep NIFTY index options
         column, value = spec["_instrument"]
         raw = raw[raw[column].str.strip() == value]
     symbols = raw[spec["symbol"]].str.strip()
@@ -241,15 +235,20 @@ def _parse(raw: pd.DataFrame, spec: dict, name: str, fmt: str, findings: list) -
 
 
 def read_option_file(path: Path, findings: list) -> pd.DataFrame:
-    """The NIFTY option rows of one NSE file (ROW_COLUMNS); empty, with findings, when it cannot be read."""
+    """The NIFTY option rows of one NSE file (ROW_COLUMNS); empty, with findings, when it cannot be
+    read."""
     parts = []
     try:
         texts = _texts(path)
     except (OSError, zipfile.BadZipFile, gzip.BadGzipFile, EOFError) as error:
-        findings.append(finding(str(path), None, "unreadable_file", "refused", f"file skipped: {error}"))
+        findings.append(
+            finding(str(path), None, "unreadable_file", "refused", f"file skipped: {error}")
+        )
         return pd.DataFrame(columns=ROW_COLUMNS)
     for name, data in texts:
-        fmt = format_of(data[:4096].decode("utf-8", errors="replace").splitlines()[0] if data else "")
+        fmt = format_of(
+            data[:4096].decode("utf-8", errors="replace").splitlines()[0] if data else ""
+        )
         if fmt is None:
             findings.append(
                 finding(
@@ -263,9 +262,13 @@ def read_option_file(path: Path, findings: list) -> pd.DataFrame:
             )
             continue
         try:
-            raw = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            raw = pd.read_csv(
+                io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig"
+            )
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-            findings.append(finding(name, None, "unreadable_file", "refused", f"file skipped: {error}"))
+            findings.append(
+                finding(name, None, "unreadable_file", "refused", f"file skipped: {error}")
+            )
             continue
         selected = _select(raw, FORMATS[fmt], name, findings)
         if selected is not None and len(selected):
@@ -273,8 +276,10 @@ def read_option_file(path: Path, findings: list) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ROW_COLUMNS)
 
 
-def read_options_dir(folder: str | Path) -> tuple[pd.DataFrame, list[dict]]:
-    """Every NSE option file (`.csv`, `.csv.gz`, `.zip`) under `folder`, recursively, with the findings."""
+def read_options_dir(folder: str | Path, read=read_option_file) -> tuple[pd.DataFrame, list[dict]]:
+    """Every NSE option file (`.csv`, `.csv.gz`, `.zip`) under `folder`, recursively, with the
+    findings; `read` parses one file (options/file_cache.py's ParsedOptionFiles answers from its
+    cache)."""
     root = Path(folder)
     if not root.is_dir():
         return pd.DataFrame(columns=ROW_COLUMNS), [
@@ -282,7 +287,7 @@ def read_options_dir(folder: str | Path) -> tuple[pd.DataFrame, list[dict]]:
         ]
     findings: list[dict] = []
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.name.lower().endswith(SUFFIXES))
-    frames = [frame for frame in (read_option_file(p, findings) for p in files) if len(frame)]
+    frames = [frame for frame in (read(p, findings) for p in files) if len(frame)]
     if not frames:
         findings.append(
             finding(

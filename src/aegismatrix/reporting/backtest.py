@@ -8,8 +8,9 @@ from matplotlib.figure import Figure
 from aegismatrix.reporting import html as H
 from aegismatrix.reporting.figures import _empty
 
-SUMMARY_COLUMNS = ["period", "range_source", "strategy", "weeks", "win_rate", "touch_rate",
-                   "expire_beyond_rate", "mean_width_points", "mean_premium_points", "mean_pnl_points",
+SUMMARY_COLUMNS = ["period", "range_source", "strategy", "weeks", "traded_weeks", "win_rate", "touch_rate",
+                   "expire_beyond_rate", "mean_width_points", "mean_premium_points",
+                   "mean_premium_model_points", "mean_pnl_points", "mean_pnl_model_points",
                    "mean_pnl_per_lot", "total_pnl_per_lot", "max_drawdown_per_lot", "worst_week_pnl_per_lot",
                    "worst_week_expiry", "excursion_if_touched_median_points", "excursion_p99_points",
                    "excursion_max_points"]
@@ -36,8 +37,9 @@ def backtest_figure(trades: pd.DataFrame | None) -> Figure:
     top.axhline(0, color="#999999", linewidth=0.6)
     top.set_ylabel("cumulative P&L per lot (Rs)")
     bottom.set_ylabel("drawdown per lot (Rs)")
-    top.set_title("Weekly short strangle / iron condor, held to expiry "
-                  "(model premiums: Black-Scholes on India VIX)")
+    traded = int((trades["premium_source"] == "traded").sum()) if "premium_source" in trades else 0
+    top.set_title(f"Weekly short strangle / iron condor, held to expiry ({traded} of {len(trades)} trades "
+                  "at NSE settlement prices, the rest Black-Scholes on India VIX)")
     top.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig

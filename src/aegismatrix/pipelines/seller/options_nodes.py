@@ -1,5 +1,5 @@
-"""Seller nodes in the trader's units: option-chain analytics and the weekly strategy backtest (maths in
-options/)."""
+"""Seller nodes in the trader's units: option-chain analytics and the weekly strategy backtest
+(maths in options/)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,14 @@ from aegismatrix.options.chain import (
     no_chain_block,
     validate_chain,
 )
-from aegismatrix.options.market_view import iv_rank_history, ladder_market, ranges_market
+from aegismatrix.options.market_view import (
+    LADDER_MARKET_COLUMNS,
+    iv_rank_history,
+    ladder_market,
+    ranges_market,
+)
 from aegismatrix.options.pricing import PREMIUM_MODEL
-from aegismatrix.options.surface import chain_surface
+from aegismatrix.options.surface import EXPIRY_COLUMNS, chain_surface
 
 logger = logging.getLogger(__name__)
 
@@ -41,50 +46,24 @@ SMILE_FIELDS = [
     "call_oi",
     "put_oi",
 ]
+# per expiry of the decision date: the chain's summary without its date, underlying and strike
+# counts
 MARKET_EXPIRY_FIELDS = [
-    "expiry",
-    "calendar_days",
-    "forward",
-    "forward_gap",
-    "atm_iv",
-    "iv_call_25d",
-    "iv_put_25d",
-    "risk_reversal_25d",
-    "butterfly_25d",
-    "straddle_strike",
-    "straddle_points",
-    "expected_move_fraction",
-    "pcr_oi",
-    "pcr_volume",
-    "call_wall_strike",
-    "call_wall_oi",
-    "put_wall_strike",
-    "put_wall_oi",
-    "max_pain",
+    c for c in EXPIRY_COLUMNS if c not in ("date", "underlying", "strikes", "strikes_with_iv")
 ]
-LADDER_FIELDS = [
-    "expiry",
-    "strike",
-    "side",
-    "p_touch",
-    "p_touch_market",
-    "p_expire_beyond",
-    "p_expire_beyond_market",
-    "premium",
-    "traded",
-    "iv",
-    "richness",
-    "market_reason",
-]
+LADDER_FIELDS = ["expiry", "strike", "side", "p_touch", "p_expire_beyond", *LADDER_MARKET_COLUMNS]
 
 
 def option_chain_surface(
     option_chain_daily: pd.DataFrame, market_daily: pd.DataFrame, chain_params: dict, rate: float
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per strike (IV, delta, market probabilities) and per expiry (forward, smile summary, PCR, walls, max
-    pain, straddle, IV rank by date) of every day of option_chain_daily (options/surface.py)."""
+    """Per strike (IV, delta, market probabilities) and per expiry (forward, smile summary, PCR,
+    walls, max pain, straddle, IV rank by date) of every day of option_chain_daily
+    (options/surface.py)."""
     strikes, expiries = chain_surface(option_chain_daily, float(rate), chain_params)
-    ranks = iv_rank_history(expiries, market_daily, int(chain_params.get("iv_rank_min_history", 20)))
+    ranks = iv_rank_history(
+        expiries, market_daily, int(chain_params.get("iv_rank_min_history", 20))
+    )
     expiries = expiries.merge(ranks, on="date", how="left")
     logger.info(
         "option chain surface: %d expiries on %d dates, %d strikes",
@@ -98,9 +77,9 @@ def option_chain_surface(
 def market_beside_model(
     expiry_ranges: pd.DataFrame, strike_ladder: pd.DataFrame, chain_strikes: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The served seller_expiry_ranges and seller_strike_ladder: the model's frames (expiry_ranges) with the
-    market's columns from the chain of the same date and expiry beside them (null with `market_reason` where
-    there is none)."""
+    """The served seller_expiry_ranges and seller_strike_ladder: the model's frames (expiry_ranges)
+    with the market's columns from the chain of the same date and expiry beside them (null with
+    `market_reason` where there is none)."""
     surface = chain_strikes.assign(
         date=pd.to_datetime(chain_strikes["date"]), expiry=pd.to_datetime(chain_strikes["expiry"])
     )
@@ -117,12 +96,14 @@ def market_beside_model(
 
 
 def _snapshot_history(chain_snapshots: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, list[str]]:
-    """History of the snapshot CSVs that pass validation; a bad file is left out with its reason (issue 26:
-    a bad chain file costs its own block, never the payload)."""
+    """History of the snapshot CSVs that pass validation; a bad file is left out with its reason
+    (issue 26: a bad chain file costs its own block, never the payload)."""
     good, problems = {}, []
     for source, frame in sorted(chain_snapshots.items()):
         if UNREADABLE_COLUMN in frame.columns:
-            problems.append(f"option chain {source}: unreadable ({frame[UNREADABLE_COLUMN].iloc[0]})")
+            problems.append(
+                f"option chain {source}: unreadable ({frame[UNREADABLE_COLUMN].iloc[0]})"
+            )
             continue
         try:
             validate_chain(frame, source)
@@ -136,7 +117,8 @@ def _snapshot_history(chain_snapshots: dict[str, pd.DataFrame]) -> tuple[pd.Data
 
 
 def _daily_history(expiries: pd.DataFrame) -> pd.DataFrame:
-    """option_chain_expiries in the snapshot history's shape (ATM IV in percent, as snapshots give it)."""
+    """option_chain_expiries in the snapshot history's shape (ATM IV in percent, as snapshots give
+    it)."""
     if expiries.empty:
         return chain_history({})
     frame = expiries.rename(columns={"date": "snapshot_date", "straddle_strike": "atm_strike"})
@@ -147,8 +129,8 @@ def _daily_history(expiries: pd.DataFrame) -> pd.DataFrame:
 def _market_block(
     day: pd.Timestamp, expiries: pd.DataFrame, strikes: pd.DataFrame, ladder: pd.DataFrame
 ) -> dict:
-    """The decision date's market view: IV rank, per expiry the smile summary and smile, the ladder's market
-    columns."""
+    """The decision date's market view: IV rank, per expiry the smile summary and smile, the
+    ladder's market columns."""
     today = expiries[expiries["date"] == day].sort_values("expiry")
     smile = strikes[(strikes["date"] == day) & strikes["iv"].notna()]
     first = today.iloc[0]
@@ -177,14 +159,15 @@ def option_chain_analytics(
     strike_ladder: pd.DataFrame,
     market_daily: pd.DataFrame,
 ) -> tuple[pd.DataFrame, dict]:
-    """Chain history (option_chain_daily's days and any snapshot CSVs) and the block served for the decision
-    date: a chain is served only for its own date (a 2024 snapshot never gives a 2022 payload its max pain);
-    otherwise every field is null with the reason."""
+    """Chain history (option_chain_daily's days and any snapshot CSVs) and the block served for the
+    decision date: a chain is served only for its own date (a 2024 snapshot never gives a 2022
+    payload its max pain); otherwise every field is null with the reason."""
     day = pd.Timestamp(pd.to_datetime(market_daily["date"]).max()).normalize()
     expiries = chain_expiries.assign(date=pd.to_datetime(chain_expiries["date"]))
     snapshots, problems = _snapshot_history(chain_snapshots)
     history = pd.concat(
-        [h for h in (_daily_history(expiries), snapshots) if len(h)] or [snapshots], ignore_index=True
+        [h for h in (_daily_history(expiries), snapshots) if len(h)] or [snapshots],
+        ignore_index=True,
     )
     block = latest_chain_block(history[history["snapshot_date"] == day], NO_CHAIN_REASON)
     if block["reason"] and len(history):
@@ -201,7 +184,8 @@ def option_chain_analytics(
             day,
             expiries,
             chain_strikes.assign(
-                date=pd.to_datetime(chain_strikes["date"]), expiry=pd.to_datetime(chain_strikes["expiry"])
+                date=pd.to_datetime(chain_strikes["date"]),
+                expiry=pd.to_datetime(chain_strikes["expiry"]),
             ),
             strike_ladder.assign(date=pd.to_datetime(strike_ladder["date"])),
         )
@@ -223,19 +207,37 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def seller_strategy_backtest(
-    expiry_ranges: pd.DataFrame, market_daily: pd.DataFrame, backtest_params: dict, range_params: dict
+    expiry_ranges: pd.DataFrame,
+    market_daily: pd.DataFrame,
+    backtest_params: dict,
+    range_params: dict,
+    chain_strikes: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict]:
-    """Per weekly expiry: strangle and iron condor on calibrated and VIX-implied strikes, held to expiry."""
-    params = {**backtest_params, "strike_step": range_params["strike_step"]}  # the ranges' own strike grid
-    trades = run_backtest(expiry_ranges, market_daily, params)
-    summary = summarise_backtest(trades, params.get("weekly_listed_from")) if len(trades) else pd.DataFrame()
+    """Per weekly expiry: strangle and iron condor on calibrated and VIX-implied strikes, held to
+    expiry, at the chain's settlement prices of the decision day where option_chain_strikes has
+    every leg."""
+    params = {
+        **backtest_params,
+        "strike_step": range_params["strike_step"],
+    }  # the ranges' own strike grid
+    trades = run_backtest(expiry_ranges, market_daily, params, chain_strikes)
+    summary = (
+        summarise_backtest(trades, params.get("weekly_listed_from"))
+        if len(trades)
+        else pd.DataFrame()
+    )
+    traded = int((trades["premium_source"] == "traded").sum()) if len(trades) else 0
     report = {
         "premium_model": PREMIUM_MODEL,
+        "premium_sources": {"traded": traded, "model": int(len(trades) - traded)},
         "note": (
-            "Premiums are model premiums (Black-Scholes with India VIX as every strike's volatility; "
-            "skew ignored), not traded prices. Settlement at the expiry day's close; costs "
-            f"{params['cost_points_per_leg']} index points per option leg; P&L per lot uses the dated "
-            "lot size."
+            "Premiums are the NSE settlement prices of the decision day where the option "
+            "chain has every leg (premium_source traded); elsewhere model premiums "
+            "(Black-Scholes with India VIX as every strike's volatility; skew ignored). "
+            "premium_model_points and pnl_model_points are the same trades at model premiums. "
+            "Settlement at the expiry day's close; costs "
+            f"{params['cost_points_per_leg']} index points per option leg; P&L per lot uses "
+            "the dated lot size."
         ),
         "params": {k: v for k, v in params.items() if k != "lot_sizes"},
         "summary": _records(summary),
@@ -244,6 +246,9 @@ def seller_strategy_backtest(
         ),
     }
     logger.info(
-        "strategy backtest: %d settled weekly expiries", trades["expiry"].nunique() if len(trades) else 0
+        "strategy backtest: %d settled weekly expiries, %d of %d trades at traded premiums",
+        trades["expiry"].nunique() if len(trades) else 0,
+        traded,
+        len(trades),
     )
     return trades, report

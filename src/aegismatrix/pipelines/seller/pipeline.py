@@ -79,7 +79,7 @@ def _assembly(with_summary: bool) -> Pipeline:
         nodes.append(node(seller_strategy_backtest,
                           ["seller_expiry_ranges", "market_daily",
                            "params:seller.strategy_backtest",
-                           "params:seller.expiry_ranges"],
+                           "params:seller.expiry_ranges", "option_chain_strikes"],
                           ["seller_strategy_backtest", "seller_strategy_backtest_summary"],
                           name="seller_strategy_backtest"))
         nodes.append(node(
