@@ -6,7 +6,7 @@ The instances are the model blocks of conf/base/parameters_seller.yml
 
 from __future__ import annotations
 
-from kedro.pipeline import Pipeline, node
+from kedro.pipeline import Node, Pipeline, node
 
 from aegismatrix.engines import seller as declared
 from aegismatrix.engines.structure import structure_parameters
@@ -39,6 +39,23 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
+def ranges_and_market_nodes() -> list[Node]:
+    """The model's expiry ranges and ladder (in memory), the chain's analytics per date and expiry
+    (issue 22), and the served seller_expiry_ranges / seller_strike_ladder: the model with the
+    market's columns beside it. Also the first steps of the backtest pipeline."""
+    return [
+        node(build_expiry_ranges, ["market_daily", "params:seller"],
+             ["seller_expiry_ranges_model", "seller_strike_ladder_model"], name="expiry_ranges"),
+        node(option_chain_surface, ["option_chain_daily", "market_daily",
+                                    "params:seller.option_chain",
+                                    "params:seller.strategy_backtest.rate"],
+             ["option_chain_strikes", "option_chain_expiries"], name="option_chain_surface"),
+        node(market_beside_model,
+             ["seller_expiry_ranges_model", "seller_strike_ladder_model", "option_chain_strikes"],
+             ["seller_expiry_ranges", "seller_strike_ladder"], name="market_beside_model"),
+    ]
+
+
 def _assembly(with_summary: bool) -> Pipeline:
     vol_inputs = {"records": "seller_records", "candidates": "params:seller.vol_candidates"}
     nodes = [
@@ -48,21 +65,7 @@ def _assembly(with_summary: bool) -> Pipeline:
         node(safe_ranges, ["market_daily", "seller_vol_forecast", "params:seller"],
              "seller_safe_ranges",
              name="safe_ranges"),
-        # the model's ranges and ladder (in memory); the served datasets add the market's columns
-        # beside them
-        node(build_expiry_ranges, ["market_daily", "params:seller"],
-             ["seller_expiry_ranges_model", "seller_strike_ladder_model"], name="expiry_ranges"),
-        # Option data (issue 22): the chain's analytics per date and expiry, the market beside the
-        # model at the range strikes and the ladder (the step after expiry_ranges that writes the
-        # served seller_expiry_ranges / seller_strike_ladder), the block served for the decision
-        # date.
-        node(option_chain_surface, ["option_chain_daily", "market_daily",
-                                    "params:seller.option_chain",
-                                    "params:seller.strategy_backtest.rate"],
-             ["option_chain_strikes", "option_chain_expiries"], name="option_chain_surface"),
-        node(market_beside_model,
-             ["seller_expiry_ranges_model", "seller_strike_ladder_model", "option_chain_strikes"],
-             ["seller_expiry_ranges", "seller_strike_ladder"], name="market_beside_model"),
+        *ranges_and_market_nodes(),
         node(option_chain_analytics,
              ["option_chain_snapshots", "option_chain_expiries", "option_chain_strikes",
               "seller_strike_ladder", "market_daily"],
