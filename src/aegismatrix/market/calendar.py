@@ -20,23 +20,6 @@ def weekday_sessions(start: pd.Timestamp, end: pd.Timestamp,
     return days.difference(pd.DatetimeIndex(pd.to_datetime(holidays or []))) if holidays else days
 
 
-def resolve_window(start: str | None, end: str | None, lookback_years: float,
-                   last_available: pd.Timestamp | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Return (start, end): `end` defaults to the last available date (csv) or today in Asia/Kolkata by the
-    session clock (never the server's zone; a developing bar of today is separated by the source); start to
-    end - lookback."""
-    from aegismatrix.market.session import today_ist  # session imports this module
-
-    end_ts = pd.Timestamp(end) if end else (last_available if last_available is not None else today_ist())
-    end_ts = end_ts.normalize()
-    start_ts = (pd.Timestamp(start).normalize() if start
-                else end_ts - pd.DateOffset(days=int(round(365.25 * lookback_years))))
-    if start_ts > end_ts:
-        raise ValueError(f"data_ingestion window is empty: start {start_ts.date()} is after end "
-                         f"{end_ts.date()}")
-    return start_ts, end_ts
-
-
 def missing_sessions(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp,
                      holidays: list[str] | None = None) -> pd.DatetimeIndex:
     """Expected weekday sessions in [start, end] that have no row."""

@@ -8,12 +8,11 @@ from typing import Any
 
 import pandas as pd
 
-from aegismatrix.market.calendar import resolve_window
 from aegismatrix.market.ingest import Fetched, Resolver, synthetic_core, synthetic_symbols
 from aegismatrix.market.intraday_bars import csv_intraday, interval_length
 from aegismatrix.market.overnight import collect_overnight
 from aegismatrix.market.sector import collect_sector
-from aegismatrix.market.session import IST, completed_through
+from aegismatrix.market.session import IST, completed_through, resolve_window
 from aegismatrix.market.sources import csv as csv_source
 from aegismatrix.market.synthetic import INTRADAY_COLUMNS, synthetic_intraday
 from aegismatrix.market.universe import resolve_universe

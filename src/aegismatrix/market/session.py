@@ -164,6 +164,21 @@ def today_ist(instant=None) -> pd.Timestamp:
     return _instant(instant).tz_convert(IST).tz_localize(None).normalize()
 
 
+def resolve_window(start: str | None, end: str | None, lookback_years: float,
+                   last_available: pd.Timestamp | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Return (start, end): `end` defaults to the last available date (csv) or today in Asia/Kolkata by the
+    session clock (never the server's zone; a developing bar of today is separated by the source); start to
+    end - lookback."""
+    end_ts = pd.Timestamp(end) if end else (last_available if last_available is not None else today_ist())
+    end_ts = end_ts.normalize()
+    start_ts = (pd.Timestamp(start).normalize() if start
+                else end_ts - pd.DateOffset(days=int(round(365.25 * lookback_years))))
+    if start_ts > end_ts:
+        raise ValueError(f"data_ingestion window is empty: start {start_ts.date()} is after end "
+                         f"{end_ts.date()}")
+    return start_ts, end_ts
+
+
 def auto_decision_time(state: SessionState) -> str:
     """The decision time due at a state: preopen before the open, intraday while the session runs, close
     after (and on days without a session: the last completed session's close)."""
