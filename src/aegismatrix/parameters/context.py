@@ -8,6 +8,14 @@ from kedro.framework.context import KedroContext
 
 from aegismatrix.parameters.validate import parameter_sources, prepare_parameters
 
+# How the project's config is loaded (settings.py registers it with Kedro; load_project_parameters reads it).
+LOADER_ARGS = {
+    "base_env": "base",
+    "default_run_env": "local",
+    # an environment overriding one key keeps its siblings (the default merge replaces whole top-level blocks)
+    "merge_strategy": {"parameters": "soft"},
+}
+
 
 class AegisContext(KedroContext):
     """KedroContext whose `params` are derived (parameters/derive.py) and validated
@@ -35,10 +43,7 @@ def load_project_parameters(project_path: Path, env: str | None = None,
     """The parameters a run of `project_path` would get (derived and validated), without a session."""
     from kedro.config import OmegaConfigLoader
 
-    from aegismatrix import settings
-
     conf = Path(project_path) / "conf"
-    loader = OmegaConfigLoader(str(conf), env=env, runtime_params=runtime_params,
-                               **settings.CONFIG_LOADER_ARGS)
+    loader = OmegaConfigLoader(str(conf), env=env, runtime_params=runtime_params, **LOADER_ARGS)
     base, origin = parameter_sources(conf, loader.env, runtime_params, base_env=loader.base_env or "base")
     return prepare_parameters(loader["parameters"], base, origin)
