@@ -16,12 +16,22 @@ from datetime import date
 import pandas as pd
 
 from aegismatrix.ledger.rows import ledger_rows
-from aegismatrix.modelling.template import template_outputs
 
 logger = logging.getLogger(__name__)
 
 FRAME_SUFFIXES = ("_signals",)
 EXTRA_FRAMES = ("seller_expiry_ranges",)  # per-expiry frames are ledgered too when the engine produces them
+
+
+# the template's `<model>__predictions` inputs (modelling.template.template_inputs)
+PREDICTIONS = "__predictions"
+
+
+def split_predictions(frames: dict) -> tuple[dict, dict]:
+    """({model namespace: its predictions frame, the live-guard columns (issue 23)}, the signal frames)."""
+    guards = {key.removesuffix(PREDICTIONS).replace("__", "."): frame for key, frame in frames.items()
+              if key.endswith(PREDICTIONS)}
+    return guards, {key: frame for key, frame in frames.items() if not key.endswith(PREDICTIONS)}
 
 
 IN_SAMPLE = "in_sample"  # ledger kind of inference rows dated inside a served model's training data
@@ -68,8 +78,7 @@ def record_served(
     """(the ledger append of the latest row of every signal frame, i.e. what the payload serves; a receipt
     the publish node waits for). `training_end`: {date, namespace} of the served models' training data."""
     versions = model_versions or {}
-    guards = template_outputs(frames, "predictions")  # each model's live-guard columns (issue 23)
-    frames = {k: v for k, v in frames.items() if not k.endswith("__predictions")}
+    guards, frames = split_predictions(frames)
     rows = ledger_rows(frames, params["signals"], "latest", decision_time, versions, mlflow_releases, guards)
     kind, rows = _in_sample_check(rows, payload["data_as_of"], training_end or {})
     logger.info("ledger: %d served rows for %s (%s)", len(rows), payload["data_as_of"], kind)
@@ -175,8 +184,7 @@ def backfill_rows(
     """Every date from `backfill.start` (to `backfill.end`) after all served models' training data, as one
     append."""
     start, end = check_backfill_window(params, *training_data_end(models))
-    guards = template_outputs(frames, "predictions")  # each model's live-guard columns (issue 23)
-    frames = {k: v for k, v in frames.items() if not k.endswith("__predictions")}
+    guards, frames = split_predictions(frames)
     dates = sorted(
         {d for f in frames.values() if f is not None for d in pd.to_datetime(f["date"]) if start <= d <= end}
     )
