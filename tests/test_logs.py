@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aegismatrix.logs import comparison_row, comparison_table, fit_label, fitting
+from aegismatrix.logs import fit_label, fitting
+from aegismatrix.reporting.tables import comparison_text
 
 
 def test_fitting_labels_lines_inside_the_block_only():
@@ -24,8 +25,7 @@ def _metrics(status, metric, baseline, value, low, high) -> dict:
 def test_comparison_table_lists_edge_models_first_with_skill_and_ci():
     edge = _metrics("edge", "qlike", "vix_scaled", 0.081, 0.01, 0.15)
     none = _metrics("no_edge", "log_loss", "class_prior", None, None, None)
-    table = comparison_table([comparison_row("direction.xgb_h1", none),
-                              comparison_row("seller.vol_combo", edge)])
+    table = comparison_text({"direction.xgb_h1": none, "seller.vol_combo": edge})
     lines = table.splitlines()
     assert "90% bootstrap CI" in lines[0] and lines[1].split()[:2] == ["model", "baseline"]
     assert lines[2].split() == ["seller.vol_combo", "vix_scaled", "qlike", "+8.1%", "[+1.0%,", "+15.0%]",

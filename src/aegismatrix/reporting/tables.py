@@ -18,13 +18,32 @@ def comparison_row(name: str, metrics: dict) -> dict:
             "primary_baseline": row["primary_baseline"], "n": row["n_oos"], "model_score": row["model_score"],
             "baseline_score": row["baseline_score"], "skill": row["skill"], "ci_low": row["ci_low"],
             "ci_high": row["ci_high"], "test_skill": row["test_skill"],
-            "beats_all_baselines": metrics.get("beats_all_baselines"), "status": row["status"]}
+            "beats_all_baselines": metrics.get("beats_all_baselines"), "status": row["status"],
+            "ci_level": row["ci_level"]}
 
 
 def comparison_table(metrics_by_model: dict[str, dict]) -> pd.DataFrame:
     """Every model's headline row, grouped by engine."""
     rows = [comparison_row(name, m) for name, m in metrics_by_model.items() if m]
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def _percent(value) -> str:
+    return "n/a" if value is None else f"{100 * float(value):+.1f}%"
+
+
+def comparison_text(metrics_by_model: dict[str, dict]) -> str:
+    """The comparison as the fixed-width text table a training run's log ends with, edge models first."""
+    rows = sorted((comparison_row(name, m) for name, m in metrics_by_model.items() if m),
+                  key=lambda r: (r["status"] != "edge", r["model"]))
+    head = ["model", "baseline", "metric", "skill", "CI", "status"]
+    cells = [[r["model"], r["primary_baseline"], r["metric"], _percent(r["skill"]),
+              f"[{_percent(r['ci_low'])}, {_percent(r['ci_high'])}]", r["status"]] for r in rows]
+    widths = [max(len(str(row[i])) for row in [head, *cells]) for i in range(len(head))]
+    level = next((f"{100 * r['ci_level']:.0f}%" for r in rows if r["ci_level"]), "")
+    title = f"Model comparison, out of sample (skill = 1 - model loss / baseline loss; {level} bootstrap CI)"
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)) for row in [head, *cells]]
+    return "\n".join([title, *lines])
 
 
 def _block_row(block: str, scores: dict, metric: str, primary: str) -> dict:
