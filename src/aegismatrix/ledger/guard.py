@@ -15,30 +15,11 @@ Inference then serves the baseline and says so: `demoted` in the payload block a
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
 DEFAULTS = {"window": 63, "margin": 0.10, "restore_margin": 0.0}
-
-
-@dataclass
-class GuardState:
-    """What the guard says after the last matured row; the payload's and ledger's `demoted` block."""
-
-    demoted: bool
-    since: str | None
-    n_matured: int
-    window: int
-    margin: float
-    restore_margin: float
-    model_loss: float | None
-    baseline_loss: float | None
-    ratio: float | None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def _settings(params: dict | None) -> tuple[int, float, float]:
@@ -75,27 +56,6 @@ def guard_path(matured: pd.DataFrame, params: dict | None = None) -> pd.DataFram
         states.append((m, b, ratio, demoted, since if demoted else -1))
     out = pd.DataFrame(states, columns=["model_loss_mean", "baseline_loss_mean", "ratio", "demoted", "since"])
     return pd.concat([frame[["date"]], out], axis=1)
-
-
-def guard_state(matured: pd.DataFrame, params: dict | None = None) -> GuardState:
-    """The guard's verdict after every row of `matured` (not demoted when nothing has matured)."""
-    window, margin, restore = _settings(params)
-    path = guard_path(matured, params)
-    if path.empty:
-        return GuardState(False, None, 0, window, margin, restore, None, None, None)
-    last = path.iloc[-1]
-
-    def num(v) -> float | None:
-        return None if pd.isna(v) else float(v)
-
-    since = str(pd.Timestamp(path["date"].iloc[int(last["since"])]).date()) if last["demoted"] else None
-    return GuardState(bool(last["demoted"]), since, len(path), window, margin, restore,
-                      num(last["model_loss_mean"]), num(last["baseline_loss_mean"]), num(last["ratio"]))
-
-
-def serve_guarded(model_values: pd.Series, baseline_values: pd.Series, state: GuardState) -> pd.Series:
-    """What inference serves: the baseline's values while demoted, the model's otherwise."""
-    return baseline_values.copy() if state.demoted else model_values.copy()
 
 
 def causal_demotions(dates: pd.Series, y: np.ndarray, model_loss: np.ndarray, baseline_loss: np.ndarray,
