@@ -8,7 +8,7 @@ from kedro.framework.context import KedroContext
 
 from aegismatrix.parameters.validate import parameter_sources, prepare_parameters
 
-# How the project's config is loaded (settings.py registers it with Kedro; load_project_parameters reads it).
+# How the project's config is loaded (settings.py registers it with Kedro; the loader below reads it too).
 LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
