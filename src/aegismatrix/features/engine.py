@@ -45,10 +45,16 @@ def _prepare(market_daily: pd.DataFrame) -> pd.DataFrame:
     return market_daily.sort_values("date").reset_index(drop=True)
 
 
+def _needing(daily: pd.DataFrame, names: list[str], source: str, column: str) -> tuple[list[str], bool]:
+    """(the features of `names` that need `source`, whether `daily` lacks every value of its `column`)."""
+    needs = [n for n in names if n in REGISTRY and REGISTRY[n].needs == source]
+    return needs, bool(needs) and (column not in daily or not daily[column].notna().any())
+
+
 def _check_us_columns(daily: pd.DataFrame, names: list[str]) -> bool:
     """True when a feature needs the US session; refuses clearly when none is attached (us_daily empty)."""
-    needs = [n for n in names if n in REGISTRY and REGISTRY[n].needs == "us"]
-    if needs and ("us_close" not in daily or not daily["us_close"].notna().any()):
+    needs, missing = _needing(daily, names, "us", "us_close")
+    if missing:
         raise ValueError(f"features {needs} need the overnight US session, but no S&P 500 / Cboe VIX rows "
                          "are available (us_daily empty: check data_ingestion.overnight and us/sp500.csv, "
                          "us/vix.csv)")
@@ -57,8 +63,8 @@ def _check_us_columns(daily: pd.DataFrame, names: list[str]) -> bool:
 
 def _check_sector_column(daily: pd.DataFrame, names: list[str]) -> None:
     """Refuses clearly when a feature needs the sector index and market_daily has no `sector_close`."""
-    needs = [n for n in names if n in REGISTRY and REGISTRY[n].needs == "sector"]
-    if needs and ("sector_close" not in daily or not daily["sector_close"].notna().any()):
+    needs, missing = _needing(daily, names, "sector", "sector_close")
+    if missing:
         raise ValueError(f"features {needs} need the sector index, but market_daily has no sector_close "
                          "(set data_ingestion.sector, e.g. {niftybank: ^NSEBANK}, with niftybank.csv for the "
                          "csv source)")
