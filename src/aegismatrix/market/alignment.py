@@ -18,8 +18,8 @@ MARKET_DAILY_COLUMNS = ["date", "open", "high", "low", "close", "volume", "vix_h
 def align_index_vix(index: pd.DataFrame, vix: pd.DataFrame, max_ffill_days: int = 3,
                     index_key: str = "nifty50",
                     vix_key: str = "indiavix") -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """Return `market_daily` and alignment findings; the VIX open is dropped (it repeats the previous
-    close)."""
+    """Return `market_daily` and alignment findings; the VIX open is dropped (it repeats the
+    previous close)."""
     v = vix[["date", "high", "low", "close"]].rename(columns={"high": "vix_high", "low": "vix_low",
                                                               "close": "vix_close"})
     merged = index[["date", "open", "high", "low", "close", "volume"]].merge(v, on="date", how="left")
@@ -58,7 +58,8 @@ def align_index_vix(index: pd.DataFrame, vix: pd.DataFrame, max_ffill_days: int 
 
 def _refuse_truncation(merged: pd.DataFrame, dropped: pd.Series, index_key: str, vix_key: str,
                        max_ffill: int) -> None:
-    """Dropping the LAST index sessions for VIX gaps would silently move data_as_of back: refuse instead."""
+    """Dropping the LAST index sessions for VIX gaps would
+    silently move data_as_of back: refuse instead."""
     if merged.empty or (~dropped).sum() == 0:
         raise DataValidationError(vix_key, "alignment",
                                   f"no {index_key} session has a {vix_key} value: market_daily "

@@ -27,17 +27,19 @@ def missing_sessions(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp,
 
 
 def gaps_in_sessions(dates: pd.Series) -> np.ndarray:
-    """Weekdays skipped between each date and the previous one (0 for consecutive sessions; first row 0)."""
+    """Weekdays skipped between each date and the previous
+    one (0 for consecutive sessions; first row 0)."""
     d = pd.DatetimeIndex(dates).values.astype("datetime64[D]")
     if len(d) < 2:
         return np.zeros(len(d), dtype=int)
     return np.concatenate([[0], np.maximum(np.busday_count(d[:-1], d[1:]) - 1, 0)])
 
 
-# --- NSE trading calendar: the `holidays` XNSE financial calendar + the committed override table ------------
+# --- NSE trading calendar: the `holidays` XNSE financial calendar + the committed override table
 
 OVERRIDE_ACTIONS = ("open", "closed")
-NOT_EXPIRY_KINDS = ("muhurat",)  # one-hour evening sessions: rows for the index, never an expiry day
+# one-hour evening sessions: rows for the index, never an expiry day
+NOT_EXPIRY_KINDS = ("muhurat",)
 
 
 def conf_base_dir() -> Path:
@@ -52,7 +54,8 @@ class ConfDateError(ValueError):
 
 
 def _strict_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode):
-    # PyYAML raises a bare "day is out of range for month" for 2023-02-30: say the line and the value
+    # PyYAML raises a bare "day is out of range for month" for 2023-02-30:
+    # say the line and the value
     try:
         return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
     except ValueError as exc:
@@ -69,7 +72,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def read_conf_yaml(file: Path) -> dict:
-    """A committed YAML table, parsed by libyaml when present (pure-Python PyYAML: ~0.1 s for events.yml)."""
+    """A committed YAML table, parsed by libyaml when present (pure-Python PyYAML:
+    ~0.1 s for events.yml)."""
     try:
         return yaml.load(file.read_text(), Loader=_ConfLoader)
     except ConfDateError as exc:
@@ -77,8 +81,9 @@ def read_conf_yaml(file: Path) -> dict:
 
 
 def conf_date(value, where: str) -> pd.Timestamp:
-    """An ISO date (YAML date or 'YYYY-MM-DD') from a committed table; anything else is an error naming
-    `where` (file, entry, field) and the value: '01-02-2023' could be 1 February or 2 January."""
+    """An ISO date (YAML date or 'YYYY-MM-DD') from a committed table; anything else is an error
+    naming `where` (file, entry, field) and the value: '01-02-2023' could be 1 February or 2
+    January."""
     if isinstance(value, datetime.date):
         return pd.Timestamp(value).normalize()
     text = str(value).strip() if isinstance(value, str) else None
@@ -91,7 +96,8 @@ def conf_date(value, where: str) -> pd.Timestamp:
 
 
 def conf_dates(values, file: Path, entries: str, field: str, names=None) -> pd.Series:
-    """`conf_date` over a column; None stays NaT (optional fields). Entry i is named by `names[i]`."""
+    """`conf_date` over a column;
+    None stays NaT (optional fields). Entry i is named by `names[i]`."""
     out = []
     for i, value in enumerate(values):
         missing = value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT
@@ -125,7 +131,8 @@ def library_holidays(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex
 
 @lru_cache(maxsize=256)
 def _xnse_year(year: int) -> tuple[pd.Timestamp, ...]:
-    # once per year and process: a serving run asks for overlapping ranges ~8 times (expiries, events)
+    # once per year and process:
+    # a serving run asks for overlapping ranges ~8 times (expiries, events)
     import holidays as holiday_calendars  # `holidays` names a parameter in this module
 
     return tuple(pd.Timestamp(d) for d in holiday_calendars.financial_holidays("XNSE", years=year))
@@ -133,33 +140,37 @@ def _xnse_year(year: int) -> tuple[pd.Timestamp, ...]:
 
 def nse_trading_days(start, end, include_special_sessions: bool = True,
                      overrides_path: str | None = None) -> pd.DatetimeIndex:
-    """NSE sessions in [start, end]: weekdays minus XNSE holidays, then the override table applied, then,
-    over the span of the index history observed in this process (`observe_sessions`), the observed sessions.
+    """NSE sessions in [start, end]: weekdays minus XNSE holidays, then the override table applied,
+    then, over the span of the index history observed in this process (`observe_sessions`), the
+    observed sessions.
 
-    `include_special_sessions=False` drops the Muhurat evening sessions (for expiry rules and option decay).
-    Before 2001 the library has no holidays, so the result is weekdays plus override rows there (unless the
-    index history was observed).
+    `include_special_sessions=False` drops the Muhurat evening sessions (for expiry rules and option
+    decay). Before 2001 the library has no holidays, so the result is weekdays plus override rows
+    there (unless the index history was observed).
     """
     return _sessions(pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize(), include_special_sessions,
                      overrides_path, _OBSERVED["version"])
 
 
-# The index history loaded by this process: its sessions are facts for the span it covers (the library is a
-# forecast). Set by `observe_sessions` (aegismatrix.market.observed.ObservedSessionsHooks in a Kedro run).
+# The index history loaded by this process: its sessions are facts for the span it covers (the
+# library is a forecast). Set by `observe_sessions`
+# (aegismatrix.market.observed.ObservedSessionsHooks in a Kedro run).
 _OBSERVED: dict = {"sessions": None, "source": "", "version": 0, "disagreements": None}
 
 
 def observed_version() -> int:
-    """Changes whenever the observed sessions change (part of the cache keys of calendar-derived tables)."""
+    """Changes whenever the observed sessions change (part
+    of the cache keys of calendar-derived tables)."""
     return _OBSERVED["version"]
 
 
 def observe_sessions(dates, source: str = "index history") -> pd.DataFrame:
     """Take `dates` (the NIFTY daily rows) as the NSE sessions from their first to their last date.
 
-    Returns the days on which the library + override calendar disagrees (columns date, observed, calendar,
-    kind) and logs them once: the observed sessions win for the past; a wrong override row or a day the
-    library misses shows up here. The calendar beyond the last observed date is unchanged.
+    Returns the days on which the library + override calendar disagrees (columns date, observed,
+    calendar, kind) and logs them once: the observed sessions win for the past; a wrong override row
+    or a day the library misses shows up here. The calendar beyond the last observed date is
+    unchanged.
     """
     observed = pd.DatetimeIndex(pd.to_datetime(pd.Series(dates)).dropna()).normalize().unique().sort_values()
     previous = _OBSERVED["sessions"]

@@ -1,6 +1,6 @@
 """Source resolution: csv | yfinance | synthetic | auto (fresh cache -> yfinance -> stale cache ->
-synthetic). Fresh means by market time (market/freshness.py): the cache holds the session the decision
-needs."""
+synthetic). Fresh means by market time (market/freshness.py): the cache holds the session the
+decision needs."""
 
 from __future__ import annotations
 
@@ -59,7 +59,8 @@ class Resolver:
             raise ValueError(f"data_ingestion.source must be one of {sorted(SOURCES)}, got '{self.mode}'")
         cache_cfg = params.get("cache", {})
         self.cache = ParquetCache(cache_cfg.get("dir", "data/01_raw/market_cache"))
-        self.ttl_daily = float(cache_cfg.get("daily_ttl_hours", 72))  # revalidation only, never staleness
+        # revalidation only, never staleness
+        self.ttl_daily = float(cache_cfg.get("daily_ttl_hours", 72))
         self.live_max_age = float(cache_cfg.get("live_max_age_minutes", 15))
         self.ttl_intraday = float(cache_cfg.get("intraday_ttl_hours", 1))
         self.session, self.sleep = session, sleep
@@ -70,7 +71,8 @@ class Resolver:
 
     @property
     def yahoo(self) -> YahooSource:
-        """The yfinance source, created on first use (it redirects yfinance's caches into the project)."""
+        """The yfinance source,
+        created on first use (it redirects yfinance's caches into the project)."""
         if self._yahoo is None:
             cfg = self.params.get("yfinance", {})
             extra = {"sleep": self.sleep} if self.sleep else {}
@@ -81,7 +83,8 @@ class Resolver:
         return self._yahoo
 
     def csv(self, key: str, ticker: str) -> Fetched:
-        """Read `<csv_dir>/<key>.csv`, cut to the window; a symbol without rows in the window is an error."""
+        """Read `<csv_dir>/<key>.csv`, cut to the window;
+        a symbol without rows in the window is an error."""
         path = csv_source.locate(self.params["csv_dir"], key)
         frame, notes = csv_source.read_symbol_csv(path, self.params.get("date_format"))
         window = _window(frame.sort_values("date", kind="stable"), self.start, self.end)
@@ -94,7 +97,8 @@ class Resolver:
         return Fetched(key, ticker, window, "csv", origin, notes=notes)
 
     def daily(self, key: str, ticker: str) -> Fetched | None:
-        """Daily bars via the cache/yfinance chain; None when every network-backed step failed (auto mode)."""
+        """Daily bars via the cache/yfinance chain;
+        None when every network-backed step failed (auto mode)."""
         entry, now = self.cache.read(ticker, "1d"), now_utc()
         if entry is not None and entry.covers(self.start):
             why = self._staleness(ticker, entry.frame, entry.fetched_at, entry.extra, now)
@@ -122,7 +126,8 @@ class Resolver:
 
     def _after_failure(self, key: str, ticker: str, entry: Any, exc: SourceError,
                        now: pd.Timestamp) -> Fetched | None:
-        """Serve the cache when the network failed: stale (with the reason) unless it holds the session."""
+        """Serve the cache when the network failed:
+        stale (with the reason) unless it holds the session."""
         log.warning("%s: yfinance failed: %s", key, exc.reason)
         self.failures[key] = exc.reason
         if entry is None:
@@ -179,11 +184,12 @@ class Resolver:
 def collect_optional(label: str, symbols: dict[str, str], synthetic, params: dict[str, Any],
                      core: dict[str, Fetched], start: pd.Timestamp, end: pd.Timestamp, session: Any = None,
                      sleep: Any = None) -> dict[str, Fetched]:
-    """Optional symbols (the overnight US session, the sector index) through the index's source chain.
+    """Optional symbols (the overnight US session,
+    the sector index) through the index's source chain.
 
-    `synthetic(index_frame, symbols, seed)` replaces them when the index is synthetic (so they stay coherent
-    with it); a symbol that cannot be loaded is skipped with a warning, and the features that need it refuse
-    to run.
+    `synthetic(index_frame, symbols, seed)` replaces them when the index is synthetic (so they stay
+    coherent with it); a symbol that cannot be loaded is skipped with a warning, and the features
+    that need it refuse to run.
     """
     if not symbols:
         return {}
@@ -224,8 +230,8 @@ def synthetic_core(keys: dict[str, str], index_key: str, vix_key: str, start: pd
 
 def synthetic_symbols(keys: dict[str, str], start: pd.Timestamp, end: pd.Timestamp,
                       seed: int) -> dict[str, Fetched]:
-    """Synthetic daily bars for any set of symbols (one vectorised simulation; volatility indices from the VIX
-    model)."""
+    """Synthetic daily bars for any set of symbols (one vectorised simulation; volatility indices
+    from the VIX model)."""
     vol = {k: t for k, t in keys.items() if t in VOL_INDEX_TICKERS}
     prices = {k: t for k, t in keys.items() if k not in vol}
     years = (len(pd.bdate_range(start, end)) + 1) / 252

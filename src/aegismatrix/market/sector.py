@@ -1,8 +1,9 @@
-"""NSE sector indices (NIFTY BANK) traded in the same session as the index: loaded like the index, joined on
-its dates.
+"""NSE sector indices (NIFTY BANK) traded in the same session as the index: loaded like the index,
+joined on its dates.
 
-A sector close of day t is published at the same 15:30 IST close as the index, so row t may use it at either
-decision time (close or preopen) and never a later row. Off unless `data_ingestion.sector` names a symbol.
+A sector close of day t is published at the same 15:30 IST close as the index, so row t may use it
+at either decision time (close or preopen) and never a later row. Off unless `data_ingestion.sector`
+names a symbol.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ SECTOR_COLUMNS = ["sector_close", "sector_filled"]
 
 
 def sector_symbols(params: dict[str, Any]) -> dict[str, str]:
-    """The configured sector symbol (key -> Yahoo ticker; the first one is used); {} switches it off."""
+    """The configured sector symbol (key -> Yahoo ticker;
+    the first one is used); {} switches it off."""
     symbols = dict(params.get("sector") or {})
     if len(symbols) > 1:
         raise ValueError(f"data_ingestion.sector takes one symbol, got {sorted(symbols)}")
@@ -30,7 +32,8 @@ def sector_symbols(params: dict[str, Any]) -> dict[str, str]:
 
 def collect_sector(params: dict[str, Any], core: dict[str, Fetched], start: pd.Timestamp, end: pd.Timestamp,
                    session: Any = None, sleep: Any = None) -> dict[str, Fetched]:
-    """The sector index through the same source chain as the index; synthetic when the index is synthetic."""
+    """The sector index through the same source chain as the index;
+    synthetic when the index is synthetic."""
     return collect_optional("sector", sector_symbols(params), synthetic_sector, params, core, start, end,
                             session, sleep)
 

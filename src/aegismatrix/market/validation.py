@@ -1,7 +1,8 @@
 """Per-symbol validation: each check reports findings and applies its configured action.
 
-Actions: `repair` (fix in place where a documented repair exists, otherwise drop), `drop` (remove the rows),
-`fail` (raise DataValidationError naming the file/symbol, the check and example dates), `warn` (report only).
+Actions: `repair` (fix in place where a documented repair exists, otherwise drop), `drop` (remove
+the rows), `fail` (raise DataValidationError naming the file/symbol, the check and example dates),
+`warn` (report only).
 """
 
 from __future__ import annotations
@@ -106,8 +107,8 @@ class _Validator:
         self.act("positive_prices", (f[PRICES] <= 0).any(axis=1), "non-positive price")
 
     def ohlc(self) -> None:
-        """high >= max(open, close) and low <= min(open, close); tiny (rounding) violations are always
-        repaired."""
+        """high >= max(open, close) and low <= min(open, close); tiny (rounding) violations are
+        always repaired."""
         f = self.frame
         top, bottom = f[["open", "close"]].max(axis=1), f[["open", "close"]].min(axis=1)
         excess = np.maximum((top - f["high"]) / f["high"], (f["low"] - bottom) / f["low"]).fillna(0)
@@ -123,7 +124,8 @@ class _Validator:
                  f"high < max(open, close) or low > min(open, close) by more than {tol:.2%}", _widen)
 
     def bars(self) -> None:
-        """Flat bars, implied-vol unit and bounds, split-like jumps, volume sanity, the VIX's stale open."""
+        """Flat bars, implied-vol unit and bounds,
+        split-like jumps, volume sanity, the VIX's stale open."""
         f = self.frame
         flat = f["open"].eq(f["high"]) & f["high"].eq(f["low"]) & f["low"].eq(f["close"])
         if flat.any():
@@ -146,8 +148,8 @@ class _Validator:
                           "the VIX open is never used", int(same.sum()))
 
     def _implied_vol(self) -> None:
-        """A volatility index in the wrong unit is an error (not rows to drop); then single bad ticks are
-        dropped."""
+        """A volatility index in the wrong unit is an error (not rows to drop); then single bad
+        ticks are dropped."""
         floor = self.checks["implied_vol_unit"]["min_level"]
         self.act("implied_vol_unit", self.frame["close"] < floor,
                  f"close below {floor} (e.g. 0.14): the volatility index looks quoted as a decimal; it is "
@@ -195,8 +197,10 @@ class _Validator:
 
 
 def today_ist() -> pd.Timestamp:
-    """Today's date at NSE (Asia/Kolkata) by the session clock, naive: no bar can be dated after it."""
-    from aegismatrix.market import session  # the one clock read (session imports calendar, as this does)
+    """Today's date at NSE (Asia/Kolkata) by the session clock,
+    naive: no bar can be dated after it."""
+    # the one clock read (session imports calendar, as this does)
+    from aegismatrix.market import session
 
     return session.today_ist()
 
