@@ -1,9 +1,10 @@
 """The signal ledger's tables (one SQL definition for DuckDB and PostgreSQL) and their migrations.
 
-Every schema change is a new numbered migration appended to MIGRATIONS; `migrate` applies the missing ones in
-one transaction and records each in `ledger_schema`, so a ledger written by an older release opens and
-upgrades. Types are the portable DATE, TEXT, INTEGER and DOUBLE PRECISION (DuckDB stores TEXT as VARCHAR and
-DOUBLE PRECISION as DOUBLE), the same tables the earlier SQLAlchemy definitions created.
+Every schema change is a new numbered migration appended to MIGRATIONS; `migrate` applies the
+missing ones in one transaction and records each in `ledger_schema`, so a ledger written by an older
+release opens and upgrades. Types are the portable DATE, TEXT, INTEGER and DOUBLE PRECISION (DuckDB
+stores TEXT as VARCHAR and DOUBLE PRECISION as DOUBLE), the same tables the earlier SQLAlchemy
+definitions created.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from datetime import UTC, datetime
 from aegismatrix.ledger.db import Connection
 
 HISTORY, RUNS, SIGNALS, CONFLICTS = "ledger_schema", "ledger_runs", "ledger_signals", "ledger_conflicts"
-SNAPSHOTS = "ledger_snapshots"  # intraday snapshots: kept, never scored (the scorecard reads ledger_signals)
+# intraday snapshots: kept, never scored (the scorecard reads ledger_signals)
+SNAPSHOTS = "ledger_snapshots"
 
 KEY = ("as_of_date", "decision_time", "signal", "horizon")
 SNAPSHOT_KEY = ("as_of_date", "decision_time", "snapshot_at", "signal", "horizon")
-SCORED_DECISION_TIMES = ("close", "preopen")  # ledger_signals holds only these; intraday goes to snapshots
+# ledger_signals holds only these; intraday goes to snapshots
+SCORED_DECISION_TIMES = ("close", "preopen")
 VALUE_COLUMNS = ("value", "lower", "upper", "probability", "label", "extra", "model_source")
 
 # (column, type and constraint) per table, in table order; PRIMARY_KEYS adds each table's key clause
@@ -36,7 +39,8 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("decision_time", "TEXT NOT NULL"),
         ("data_source", "TEXT"),
         ("provenance", "TEXT"),  # JSON
-        ("release", "TEXT"),  # the release id served (issue 12's manifest), when the payload names one
+        # the release id served (issue 12's manifest), when the payload names one
+        ("release", "TEXT"),
         ("model_versions", "TEXT"),  # JSON {namespace: Kedro version}
         ("mlflow_run_ids", "TEXT"),  # JSON {namespace: MLflow run id}
         ("n_offered", "INTEGER NOT NULL"),
@@ -63,8 +67,9 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("mlflow_run_id", "TEXT"),
         ("kind", "TEXT NOT NULL"),
         ("run_id", "TEXT NOT NULL"),
-        # JSON of the option market's numbers at the same strikes (issue 22), beside the model's; not a served
-        # value: outside the keep-first comparison, filled once where a row was recorded without them
+        # JSON of the option market's numbers at the same strikes (issue 22), beside the model's;
+        # not a served value: outside the keep-first comparison, filled once where a row was
+        # recorded without them
         ("market", "TEXT"),
     ),
     CONFLICTS: (
@@ -105,14 +110,16 @@ def _v2(conn: Connection) -> None:
 
 
 def _v3(conn: Connection) -> None:
-    """ledger_snapshots, and close/preopen rows an inference run recorded before that session's closing
-    price was final (a developing bar, before the session clock) moved there: kept, no longer scored."""
+    """ledger_snapshots, and close/preopen rows an inference run recorded before that session's
+    closing price was final (a developing bar, before the session clock) moved there: kept, no
+    longer scored."""
     create_table(conn, SNAPSHOTS)
     _move_developing_rows(conn)
 
 
 def _move_developing_rows(conn: Connection) -> None:
-    """Per (inference run, as_of_date): recorded before that session's closing price was final -> snapshot."""
+    """Per (inference run, as_of_date):
+    recorded before that session's closing price was final -> snapshot."""
     import pandas as pd
 
     from aegismatrix.market.session import CLOSE_SETTLE, session_hours
@@ -132,7 +139,8 @@ def _move_developing_rows(conn: Connection) -> None:
 
 
 def _v4(conn: Connection) -> None:
-    """`market` on ledger_signals and ledger_snapshots (tables created by this release's _v1/_v3 have it)."""
+    """`market` on ledger_signals and ledger_snapshots
+    (tables created by this release's _v1/_v3 have it)."""
     for table in (SIGNALS, SNAPSHOTS):
         present = conn.execute(
             "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "

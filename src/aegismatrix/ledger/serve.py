@@ -1,10 +1,11 @@
 """Nodes shared by `inference` and `backfill`: what was served becomes a ledger append (saved by
 `signal_ledger`).
 
-Inference records BEFORE it publishes (issue 26 defect 2): `record_served` also returns a receipt that the
-publish node waits for, so a payload is published only once the ledger holds it. Rows dated inside a served
-model's training data are in-sample (issue 26 defect 4): an inference run records them as
-`kind = in_sample` with a warning, and the scorecard never scores them; a backfill refuses them.
+Inference records BEFORE it publishes (issue 26 defect 2): `record_served` also returns a receipt
+that the publish node waits for, so a payload is published only once the ledger holds it. Rows dated
+inside a served model's training data are in-sample (issue 26 defect 4): an inference run records
+them as `kind = in_sample` with a warning, and the scorecard never scores them; a backfill refuses
+them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from aegismatrix.ledger.rows import ledger_rows
 logger = logging.getLogger(__name__)
 
 FRAME_SUFFIXES = ("_signals",)
-EXTRA_FRAMES = ("seller_expiry_ranges",)  # per-expiry frames are ledgered too when the engine produces them
+# per-expiry frames are ledgered too when the engine produces them
+EXTRA_FRAMES = ("seller_expiry_ranges",)
 
 
 # the template's `<model>__predictions` inputs (modelling.template.template_inputs)
@@ -28,7 +30,8 @@ PREDICTIONS = "__predictions"
 
 
 def split_predictions(frames: dict) -> tuple[dict, dict]:
-    """({model namespace: its predictions frame, the live-guard columns (issue 23)}, the signal frames)."""
+    """({model namespace: its predictions frame,
+    the live-guard columns (issue 23)}, the signal frames)."""
     guards = {key.removesuffix(PREDICTIONS).replace("__", "."): frame for key, frame in frames.items()
               if key.endswith(PREDICTIONS)}
     return guards, {key: frame for key, frame in frames.items() if not key.endswith(PREDICTIONS)}
@@ -38,7 +41,8 @@ IN_SAMPLE = "in_sample"  # ledger kind of inference rows dated inside a served m
 
 
 class BackfillRefused(ValueError):
-    """A backfill date falls inside a served model's training data (its predictions there are in-sample)."""
+    """A backfill date falls inside a served model's training
+    data (its predictions there are in-sample)."""
 
 
 def ledger_frame_names(outputs: set[str]) -> list[str]:
@@ -75,8 +79,9 @@ def record_served(
     training_end: dict | None = None,
     **frames: pd.DataFrame,
 ) -> tuple[dict, dict]:
-    """(the ledger append of the latest row of every signal frame, i.e. what the payload serves; a receipt
-    the publish node waits for). `training_end`: {date, namespace} of the served models' training data."""
+    """(the ledger append of the latest row of every signal frame, i.e. what the payload serves; a
+    receipt the publish node waits for). `training_end`: {date, namespace} of the served models'
+    training data."""
     versions = model_versions or {}
     guards, frames = split_predictions(frames)
     rows = ledger_rows(frames, params["signals"], "latest", decision_time, versions, mlflow_releases, guards)
@@ -88,8 +93,8 @@ def record_served(
 
 
 def _in_sample_check(rows: pd.DataFrame, as_of, training_end: dict) -> tuple[str, pd.DataFrame]:
-    """(`inference` or `in_sample`, rows): a run dated inside the training data is recorded flagged; rows of
-    an out-of-sample run that are older (a stale frame) and in-sample are left out."""
+    """(`inference` or `in_sample`, rows): a run dated inside the training data is recorded flagged;
+    rows of an out-of-sample run that are older (a stale frame) and in-sample are left out."""
     trained_to, ns = (
         pd.Timestamp(training_end["date"]) if training_end.get("date") else None,
         training_end.get("namespace"),
@@ -124,7 +129,8 @@ def _release_id(payload: dict) -> str | None:
 
 
 def training_data_end(models: dict[str, dict | None]) -> tuple[pd.Timestamp | None, str | None]:
-    """The last market date any served model was trained on (data provenance, else its training window)."""
+    """The last market date any served model was trained on (data provenance,
+    else its training window)."""
     ends = []
     for ns, bundle in models.items():
         if not bundle:
@@ -139,11 +145,13 @@ def training_data_end(models: dict[str, dict | None]) -> tuple[pd.Timestamp | No
 
 
 def _iso_date(params: dict, key: str) -> pd.Timestamp | None:
-    """`backfill.<key>` as a date; BackfillRefused naming the parameter and value unless it is ISO."""
+    """`backfill.<key>` as a date;
+    BackfillRefused naming the parameter and value unless it is ISO."""
     value = params.get(key)
     if value is None or value == "":
         return None
-    text = value.isoformat()[:10] if isinstance(value, date) else str(value)  # YAML reads dates as dates
+    # YAML reads dates as dates
+    text = value.isoformat()[:10] if isinstance(value, date) else str(value)
     try:
         return pd.Timestamp(date.fromisoformat(text))
     except ValueError:
@@ -156,8 +164,8 @@ def _iso_date(params: dict, key: str) -> pd.Timestamp | None:
 def check_backfill_window(
     params: dict, trained_to: pd.Timestamp | None, ns: str | None
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """(start, end) of a backfill: ISO dates, start required and after every served model's training data
-    (checked before the run by the inference hooks and again by the backfill node)."""
+    """(start, end) of a backfill: ISO dates, start required and after every served model's training
+    data (checked before the run by the inference hooks and again by the backfill node)."""
     start, end = _iso_date(params, "start"), _iso_date(params, "end")
     if start is None:
         raise BackfillRefused("backfill.start is required, e.g. --params backfill.start=2021-01-04")
@@ -181,8 +189,8 @@ def backfill_rows(
     models: dict[str, dict | None],
     frames: dict[str, pd.DataFrame],
 ) -> dict:
-    """Every date from `backfill.start` (to `backfill.end`) after all served models' training data, as one
-    append."""
+    """Every date from `backfill.start` (to `backfill.end`) after all served models' training data,
+    as one append."""
     start, end = check_backfill_window(params, *training_data_end(models))
     guards, frames = split_predictions(frames)
     dates = sorted(
