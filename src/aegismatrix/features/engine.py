@@ -1,4 +1,5 @@
-"""Engine feature frames: the registry's sets computed causally, warm-up dropped, manifest entry attached."""
+"""Engine feature frames: the registry's sets computed causally,
+warm-up dropped, manifest entry attached."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from .registry import REGISTRY
 
 log = logging.getLogger(__name__)
 REQUIRED = ("date", "open", "high", "low", "close")
-# Parameters that change daily feature values; anything else (e.g. intraday buckets) stays out of the hash.
+# Parameters that change daily feature values;
+# anything else (e.g. intraday buckets) stays out of the hash.
 DAILY_PARAM_KEYS = ("feature_sets", "sources")
 
 
 def drop_warmup(frame: pd.DataFrame, names: list[str], label: str, level: int = logging.INFO) -> pd.DataFrame:
-    """Drop leading rows until every feature is defined, then any later undefined row (both counts logged)."""
+    """Drop leading rows until every feature is defined,
+    then any later undefined row (both counts logged)."""
     ok = np.isfinite(frame[names].to_numpy(dtype="float64")).all(axis=1)
     first = int(np.argmax(ok)) if ok.any() else len(frame)
     later = int((~ok[first:]).sum())
@@ -46,13 +49,15 @@ def _prepare(market_daily: pd.DataFrame) -> pd.DataFrame:
 
 
 def _needing(daily: pd.DataFrame, names: list[str], source: str, column: str) -> tuple[list[str], bool]:
-    """(the features of `names` that need `source`, whether `daily` lacks every value of its `column`)."""
+    """(the features of `names` that need `source`,
+    whether `daily` lacks every value of its `column`)."""
     needs = [n for n in names if n in REGISTRY and REGISTRY[n].needs == source]
     return needs, bool(needs) and (column not in daily or not daily[column].notna().any())
 
 
 def _check_us_columns(daily: pd.DataFrame, names: list[str]) -> bool:
-    """True when a feature needs the US session; refuses clearly when none is attached (us_daily empty)."""
+    """True when a feature needs the US session;
+    refuses clearly when none is attached (us_daily empty)."""
     needs, missing = _needing(daily, names, "us", "us_close")
     if missing:
         raise ValueError(f"features {needs} need the overnight US session, but no S&P 500 / Cboe VIX rows "
@@ -62,7 +67,8 @@ def _check_us_columns(daily: pd.DataFrame, names: list[str]) -> bool:
 
 
 def _check_sector_column(daily: pd.DataFrame, names: list[str]) -> None:
-    """Refuses clearly when a feature needs the sector index and market_daily has no `sector_close`."""
+    """Refuses clearly when a feature needs the sector
+    index and market_daily has no `sector_close`."""
     needs, missing = _needing(daily, names, "sector", "sector_close")
     if missing:
         raise ValueError(f"features {needs} need the sector index, but market_daily has no sector_close "
@@ -77,7 +83,8 @@ def build_engine_features(market_daily: pd.DataFrame, engine: str,
     daily = _prepare(market_daily)
     needs_us = _check_us_columns(daily, names)
     _check_sector_column(daily, names)
-    features = compute_library(daily, _families(names), volume_ok=False)  # engine sets never use volume
+    # engine sets never use volume
+    features = compute_library(daily, _families(names), volume_ok=False)
     frame = pd.concat([daily[["date"]], features[names]], axis=1)
     frame = drop_warmup(frame, names, f"{engine}_features")
     hashed = {k: (params or {})[k] for k in DAILY_PARAM_KEYS if (params or {}).get(k)}

@@ -1,4 +1,5 @@
-"""Intraday features per session from `market_intraday`, and the time-of-day profile of absolute moves."""
+"""Intraday features per session from `market_intraday`,
+and the time-of-day profile of absolute moves."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ def _trend_slope_5m(bars: pd.DataFrame) -> pd.Series:
 
 
 def intraday_features(market_intraday: pd.DataFrame) -> pd.DataFrame:
-    """One row per session from that session's bars only; empty with INTRADAY_COLUMNS when there are none."""
+    """One row per session from that session's bars only;
+    empty with INTRADAY_COLUMNS when there are none."""
     if market_intraday is None or market_intraday.empty:
         return _empty(INTRADAY_COLUMNS)
     bars = _prepared(market_intraday)
@@ -71,14 +73,15 @@ def intraday_features(market_intraday: pd.DataFrame) -> pd.DataFrame:
 
 
 def time_of_day_profile(market_intraday: pd.DataFrame, bucket_minutes: int = 30) -> pd.DataFrame:
-    """Mean/median |log move| from a bucket's first open to its last close, per time-of-day bucket (gamma
-    windows)."""
+    """Mean/median |log move| from a bucket's first open to its last close, per time-of-day bucket
+    (gamma windows)."""
     if market_intraday is None or market_intraday.empty:
         return pd.DataFrame({"bucket_start": pd.Series(dtype="str"),
                              **{c: pd.Series(dtype="float64") for c in PROFILE_COLUMNS[1:]}})
     bars = _prepared(market_intraday)
     width = pd.Timedelta(minutes=bucket_minutes)
-    start = bars.groupby("date")["timestamp"].transform("min")  # buckets aligned to the session open (09:15)
+    # buckets aligned to the session open (09:15)
+    start = bars.groupby("date")["timestamp"].transform("min")
     bucket = (start - bars["date"]) + ((bars["timestamp"] - start) // width) * width
     per_day = bars.assign(bucket=bucket).groupby(["date", "bucket"]).agg(o=("open", "first"),
                                                                          c=("close", "last"))

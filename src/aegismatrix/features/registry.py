@@ -1,5 +1,5 @@
-"""The feature registry: every named feature, its family, lookback, description and the engines that use
-it."""
+"""The feature registry: every named feature, its family, lookback, description and the engines that
+use it."""
 
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ def doc_section(text: str) -> str:
 
 
 def write_doc(path: Path = DOC_PATH) -> Path:
-    """Regenerate the registry section of docs/features.md, keeping the hand-written text around it."""
+    """Regenerate the registry section of docs/features.md,
+    keeping the hand-written text around it."""
     text = path.read_text(encoding="utf-8") if path.exists() else f"# Features\n\n{BEGIN}\n{END}\n"
     path.write_text(text.replace(doc_section(text), render_markdown()), encoding="utf-8")
     return path

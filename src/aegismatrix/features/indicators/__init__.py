@@ -1,5 +1,5 @@
-"""The causal indicator library: six price families, the VIX-based implied family, the overnight US family,
-the event calendar and the NSE sector index."""
+"""The causal indicator library: six price families, the VIX-based implied family, the overnight US
+family, the event calendar and the NSE sector index."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def compute_library(frame: pd.DataFrame, families: tuple[str, ...] = FAMILIES,
         mod = _MODULES[fam]
         cols |= mod.compute(frame, volume_ok=volume_ok) if fam in _USES_VOLUME else mod.compute(frame)
     names = [s.name for fam in families for s in _MODULES[fam].SPECS]
-    if set(cols) != set(names):  # a computed column without a registry entry (or vice versa) is a bug
+    # a computed column without a registry entry (or vice versa) is a bug
+    if set(cols) != set(names):
         raise RuntimeError(f"library and registry disagree: {sorted(set(cols) ^ set(names))}")
     out = pd.DataFrame({n: cols[n] for n in names}, index=frame.index, dtype="float64")
     return out.replace([np.inf, -np.inf], np.nan)

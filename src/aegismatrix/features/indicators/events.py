@@ -1,10 +1,11 @@
-"""Events family: scheduled events and NIFTY expiries known at t (issue 13's calendar), as distances and
-flags.
+"""Events family: scheduled events and NIFTY expiries known at t (issue 13's calendar), as distances
+and flags.
 
-Distances come from aegismatrix.market.events.days_to_next_event, which uses an event only when it was known
-at t (`known_from <= t`) and counts to its effective NSE session. "Tomorrow" flags compare that distance with
-the calendar days to the next NSE session (the trading calendar), so Friday -> Monday counts. No kind known at
-t (e.g. no announced election) reads as the cap, CAP_DAYS; dates before the table's coverage stay undefined.
+Distances come from aegismatrix.market.events.days_to_next_event, which uses an event only when it
+was known at t (`known_from <= t`) and counts to its effective NSE session. "Tomorrow" flags compare
+that distance with the calendar days to the next NSE session (the trading calendar), so Friday ->
+Monday counts. No kind known at t (e.g. no announced election) reads as the cap, CAP_DAYS; dates
+before the table's coverage stay undefined.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Implied family (India VIX based): implied moves, VIX percentile/z-score, VRP, VIX versus index."""
+"""Implied family (India VIX based): implied moves,
+VIX percentile/z-score, VRP, VIX versus index."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """Overnight family: the US session available to row t (S&P 500, Cboe VIX), per the decision time.
 
-Inputs are the columns aegismatrix.market.overnight.with_us_sessions attaches: `us_close` and `us_vix_close`
-of the latest US session row t may use, and `us_sessions_new` (0 on a US holiday: no fresh input). With
-decision_time=close that is the US session of t-1 (15:30 IST is before the US open); with preopen the
-one of t.
+Inputs are the columns aegismatrix.market.overnight.with_us_sessions attaches: `us_close` and
+`us_vix_close` of the latest US session row t may use, and `us_sessions_new` (0 on a US holiday: no
+fresh input). With decision_time=close that is the US session of t-1 (15:30 IST is before the US
+open); with preopen the one of t.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ SPECS = (
 
 
 def compute(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Every overnight feature from the attached US columns; NaN where no US session is known yet."""
+    """Every overnight feature from the attached US columns;
+    NaN where no US session is known yet."""
     us, us_vix = col(frame, "us_close"), col(frame, "us_vix_close")
     fresh_count = col(frame, "us_sessions_new")
     ret = log_ret(us)

@@ -1,5 +1,5 @@
-"""Pattern family: support/resistance distance, breakouts, divergences, higher highs/lower lows, compression,
-gaps."""
+"""Pattern family: support/resistance distance, breakouts, divergences, higher highs/lower lows,
+compression, gaps."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Statistical family: multi-horizon returns, z-scores, autocorrelation, entropy, skew/kurtosis, drawdown."""
+"""Statistical family: multi-horizon returns, z-scores,
+autocorrelation, entropy, skew/kurtosis, drawdown."""
 
 from __future__ import annotations
 

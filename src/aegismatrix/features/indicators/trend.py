@@ -1,4 +1,5 @@
-"""Trend family: moving-average distances, MACD, ADX/DI, CCI, regression slope, Aroon, trend duration."""
+"""Trend family: moving-average distances, MACD, ADX/DI,
+CCI, regression slope, Aroon, trend duration."""
 
 from __future__ import annotations
 

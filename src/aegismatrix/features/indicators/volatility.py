@@ -1,4 +1,5 @@
-"""Volatility family: ATR, Bollinger, Keltner, Donchian, close-to-close and range-based realised vol."""
+"""Volatility family: ATR, Bollinger, Keltner, Donchian,
+close-to-close and range-based realised vol."""
 
 from __future__ import annotations
 
@@ -60,8 +61,8 @@ SPECS = tuple(
 
 
 def _range_vols(o: np.ndarray, h: np.ndarray, l: np.ndarray, c: np.ndarray, w: int) -> tuple[np.ndarray, ...]:
-    """Parkinson, Garman-Klass and Rogers-Satchell vols: range estimators use the whole bar, not just the
-    close."""
+    """Parkinson, Garman-Klass and Rogers-Satchell vols: range estimators use the whole bar, not
+    just the close."""
     hl, co = np.log(div(h, l)), np.log(div(c, o))
     park = rolling_mean(hl**2, w) / (4 * np.log(2))
     gk = rolling_mean(0.5 * hl**2 - (2 * np.log(2) - 1) * co**2, w)
