@@ -1,9 +1,10 @@
-"""`python -m aegismatrix prune --keep 5`: remove old versions of versioned datasets, never the served
-release's.
+"""`python -m aegismatrix prune --keep 5`: remove old versions of versioned datasets, never the
+served release's.
 
-Every folder under `data/` whose children are Kedro version folders (`2026-12-01T10.00.00.000Z`) keeps its
-newest `--keep` versions plus every version named by the latest release and by each `--keep-release` id;
-release manifests keep the newest `--keep` plus those releases. `--dry-run` lists what would go.
+Every folder under `data/` whose children are Kedro version folders (`2026-12-01T10.00.00.000Z`)
+keeps its newest `--keep` versions plus every version named by the latest release and by each
+`--keep-release` id; release manifests keep the newest `--keep` plus those releases. `--dry-run`
+lists what would go.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def project_root(start: Path | None = None) -> Path:
 
 
 def protected_versions(releases: Path, keep_releases: list[str]) -> tuple[set[str], set[str]]:
-    """(release ids to keep, dataset versions they name): the served release is always among them."""
+    """(release ids to keep, dataset versions they name):
+    the served release is always among them."""
     ids = {i for i in [latest_release_id(releases), *keep_releases] if i}
     versions: set[str] = set()
     for release_id in ids:
@@ -49,8 +51,8 @@ def _version_folders(data: Path) -> dict[Path, list[Path]]:
 
 
 def plan(root: Path, keep: int, keep_releases: list[str]) -> list[Path]:
-    """Paths to delete: versions beyond `keep` per dataset and old release manifests, none the release
-    needs."""
+    """Paths to delete: versions beyond `keep` per dataset and old release manifests, none the
+    release needs."""
     releases = root / RELEASES
     ids, versions = protected_versions(releases, keep_releases)
     doomed = [v for found in _version_folders(root / "data").values() for v in found[keep:]
