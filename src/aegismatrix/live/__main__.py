@@ -1,5 +1,6 @@
-"""`python -m aegismatrix.live run-due [--config FILE] [--project DIR] [--dry-run]`: run what is due now;
-`python -m aegismatrix.live status`: print the NSE session clock and what is due (nothing runs)."""
+"""`python -m aegismatrix.live run-due [--config FILE] [--project DIR] [--dry-run]`: run what is due
+now; `python -m aegismatrix.live status`: print the NSE session clock and what is due (nothing
+runs)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
-"""`run-due`: run every job due now (schedule.py) one after another under a lock, record each completed slot,
-and notify (notify.py).
+"""`run-due`: run every job due now (schedule.py) one after another under a lock, record each
+completed slot, and notify (notify.py).
 
-Exit status: 0 when every due job succeeded (or none was due), 1 when one failed (the others still ran; a
-failed job stays due and is retried by the next call), 75 when another run-due holds the lock. A close job
-whose payload is not of its session yet (Yahoo lags) also stays due."""
+Exit status: 0 when every due job succeeded (or none was due), 1 when one failed (the others still
+ran; a failed job stays due and is retried by the next call), 75 when another run-due holds the
+lock. A close job whose payload is not of its session yet (Yahoo lags) also stays due."""
 
 from __future__ import annotations
 
