@@ -1,14 +1,16 @@
-"""Kedro's documented `DaskRunner` (deployment guide, "Dask"): nodes run as `dask.distributed` tasks.
+"""Kedro's documented `DaskRunner` (deployment guide,
+"Dask"): nodes run as `dask.distributed` tasks.
 
-Independent model instances (e.g. `direction.xgb_h5` and `seller.trap`) run at once on a cluster's workers;
-a node is submitted with its upstream nodes' futures, so Dask starts it only after they finish. Datasets
-passed between nodes live on storage every worker sees (this project's catalog persists every model input,
-prediction, metric and bundle to files; parameters travel with the pickled catalog); in-memory intermediates
-(the ingestion's fetch logs and findings) are kept on the scheduler as `distributed.Variable`s, as in the
-guide's `_DaskDataset`.
+Independent model instances (e.g. `direction.xgb_h5` and `seller.trap`) run at once on a cluster's
+workers; a node is submitted with its upstream nodes' futures, so Dask starts it only after they
+finish. Datasets passed between nodes live on storage every worker sees (this project's catalog
+persists every model input, prediction, metric and bundle to files; parameters travel with the
+pickled catalog); in-memory intermediates (the ingestion's fetch logs and findings) are kept on the
+scheduler as `distributed.Variable`s, as in the guide's `_DaskDataset`.
 
-    kedro run --runner=aegismatrix.runner.DaskRunner                      # a LocalCluster on this machine
-    kedro run --runner=aegismatrix.runner.DaskRunner --runner-params=client_args.address=HOST:8786
+    kedro run --runner=aegismatrix.runner.DaskRunner                      # a LocalCluster on this
+    machine kedro run --runner=aegismatrix.runner.DaskRunner
+    --runner-params=client_args.address=HOST:8786
 
 Multi-machine set-up: docs/scale_out.md.
 """
@@ -33,8 +35,8 @@ from aegismatrix.datasets.replace import replace_dataset
 
 
 class DaskVariableDataset(AbstractDataset):
-    """An in-memory intermediate published to the Dask scheduler: the producing worker sets it, consumers get
-    it."""
+    """An in-memory intermediate published to the Dask scheduler: the producing worker sets it,
+    consumers get it."""
 
     def __init__(self, name: str):
         self._name = name
