@@ -1,4 +1,5 @@
-"""Report figure and tables of the seller strategy backtest (equity curve, drawdown, summary, worst weeks)."""
+"""Report figure and tables of the seller strategy backtest (equity curve,
+drawdown, summary, worst weeks)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ STYLES = {("calibrated", "short_strangle"): ("#1f5f8b", "-"),
 
 
 def backtest_figure(trades: pd.DataFrame | None) -> Figure:
-    """Equity per lot (top) and drawdown per lot (bottom) after each weekly expiry, per range source and
-    strategy."""
+    """Equity per lot (top) and drawdown per lot (bottom) after each weekly expiry, per range source
+    and strategy."""
     fig = Figure(figsize=(11, 6))
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     if trades is None or trades.empty:

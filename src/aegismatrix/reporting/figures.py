@@ -1,9 +1,10 @@
-"""Report figures: pure functions from stored frames/metrics to matplotlib Figures (Agg, no pyplot state).
+"""Report figures: pure functions from stored frames/metrics
+to matplotlib Figures (Agg, no pyplot state).
 
-Figures are built with `matplotlib.figure.Figure` directly, so nothing leaks between calls and no display is
-needed. Fixed margins instead of tight_layout: the layout pass costs as much as drawing, and the report draws
-every figure twice (embedded PNG and its own dataset). Every function tolerates missing inputs by drawing a
-labelled "not available" panel.
+Figures are built with `matplotlib.figure.Figure` directly, so nothing leaks between calls and no
+display is needed. Fixed margins instead of tight_layout: the layout pass costs as much as drawing,
+and the report draws every figure twice (embedded PNG and its own dataset). Every function tolerates
+missing inputs by drawing a labelled "not available" panel.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def _labelled(oos: pd.DataFrame) -> pd.DataFrame:
 
 
 def classifier_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figure:
-    """Confusion matrix, ROC, precision-recall and reliability diagram of the out-of-sample predictions."""
+    """Confusion matrix, ROC, PR curve and reliability diagram of the out-of-sample predictions."""
     fig = Figure(figsize=(11, 8.5))
     axes = fig.subplots(2, 2)
     fig.suptitle(f"{name}: out-of-sample diagnostics ({metrics.get('status', '?').replace('_', ' ')})")
@@ -118,8 +119,8 @@ def classifier_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
 
 
 def regression_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figure:
-    """Predicted vs realised scatter, residual distribution, residuals over time, rolling error vs the
-    baseline."""
+    """Predicted vs realised scatter, residual distribution, residuals over time, rolling error vs
+    the baseline."""
     fig = Figure(figsize=(11, 8.5))
     axes = fig.subplots(2, 2)
     fig.suptitle(f"{name}: out-of-sample diagnostics ({metrics.get('status', '?').replace('_', ' ')})")
@@ -164,7 +165,8 @@ def regression_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
 
 
 def skill_by_block(name: str, metrics: dict) -> Figure:
-    """Skill vs the primary baseline per walk-forward fold, the final test block and per calendar year."""
+    """Skill vs the primary baseline per walk-forward fold,
+    the final test block and per calendar year."""
     fig = Figure(figsize=(11, 3.6))
     axes = fig.subplots(1, 2)
     for ax, key, title in ((axes[0], "folds", "per fold"), (axes[1], "per_year", "per year")):
@@ -206,7 +208,8 @@ def importance_figure(name: str, shap_importance: pd.DataFrame | None, top_n: in
 
 
 def model_comparison_figure(table: pd.DataFrame) -> Figure:
-    """Skill vs each model's primary baseline with its bootstrap interval, all models, coloured by status."""
+    """Skill vs each model's primary baseline with its bootstrap interval,
+    all models, coloured by status."""
     fig = Figure(figsize=(9, 0.45 * max(len(table), 2) + 1.5))
     ax = fig.subplots()
     if table.empty:
@@ -214,7 +217,8 @@ def model_comparison_figure(table: pd.DataFrame) -> Figure:
         return fig
     rows = table.iloc[::-1].reset_index(drop=True)
     colours = [EDGE_COLOUR if s == "edge" else NO_EDGE_COLOUR for s in rows["status"]]
-    # a percentile bootstrap interval need not contain the point estimate: bars are clipped at the point
+    # a percentile bootstrap interval need not contain the point estimate:
+    # bars are clipped at the point
     ax.errorbar(rows["skill"], range(len(rows)), xerr=[(rows["skill"] - rows["ci_low"]).clip(lower=0),
                                                 (rows["ci_high"] - rows["skill"]).clip(lower=0)],
                 fmt="none", ecolor="black", lw=0.8, capsize=3)
@@ -230,7 +234,8 @@ def model_comparison_figure(table: pd.DataFrame) -> Figure:
 
 def volatility_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame | None,
                       horizon: int = 21) -> Figure:
-    """The seller's 21-day volatility forecast next to the realised vol of the same window and the raw VIX."""
+    """The seller's 21-day volatility forecast next to the
+    realised vol of the same window and the raw VIX."""
     fig = Figure(figsize=(11, 4))
     ax = fig.subplots()
     if seller_signals is None or seller_signals.empty or "vol_forecast_21d" not in seller_signals:
@@ -269,8 +274,8 @@ def safe_range_breaches(market_daily: pd.DataFrame, seller_signals: pd.DataFrame
 
 def safe_range_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame | None, target: float,
                       tenors: list[int], window: int = 126) -> tuple[Figure, pd.DataFrame]:
-    """Rolling realised breach rate of the issued safe ranges vs the target, per tenor; also the summary
-    table."""
+    """Rolling realised breach rate of the issued safe ranges vs the target, per tenor; also the
+    summary table."""
     fig = Figure(figsize=(11, 4))
     ax = fig.subplots()
     summary = []
@@ -306,8 +311,8 @@ SIGNAL_PANELS = [
 
 def signal_history_figure(market_daily: pd.DataFrame, signals: dict[str, pd.DataFrame | None],
                           last_days: int) -> Figure:
-    """The close with each engine's main signal over the last `last_days` days (shaded where a baseline
-    served)."""
+    """The close with each engine's main signal over the last `last_days` days (shaded where a
+    baseline served)."""
     panels = [p for p in SIGNAL_PANELS if signals.get(p[0]) is not None and p[1] in signals[p[0]]]
     fig = Figure(figsize=(11, 2.2 * (len(panels) + 1)))
     axes = np.atleast_1d(fig.subplots(len(panels) + 1, 1, sharex=True))

@@ -1,4 +1,5 @@
-"""A self-contained HTML report: inline CSS, figures as base64 PNG, no scripts, no external resources."""
+"""A self-contained HTML report: inline CSS,
+figures as base64 PNG, no scripts, no external resources."""
 
 from __future__ import annotations
 

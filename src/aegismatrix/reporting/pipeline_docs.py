@@ -1,7 +1,9 @@
-"""Generate docs/pipelines.md from the registered pipelines, the resolved catalog and the parameters.
+"""Generate docs/pipelines.md from the registered pipelines,
+the resolved catalog and the parameters.
 
 `python -m aegismatrix.reporting.pipeline_docs [project_root]` rewrites the generated part of
-docs/pipelines.md (everything after GENERATED_MARKER); the hand-written introduction above it is kept.
+docs/pipelines.md (everything after GENERATED_MARKER); the hand-written introduction above it is
+kept.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ def _cell(text: object) -> str:
 
 
 def _doc(func) -> str:
-    """The docstring's first paragraph on one line (a summary wrapped at 110 columns stays whole)."""
+    """The docstring's first paragraph on one line (a
+    summary wrapped at 110 columns stays whole)."""
     func = getattr(func, "func", func)
     return " ".join((func.__doc__ or "").strip().split("\n\n")[0].split())
 
@@ -90,7 +93,8 @@ def pipeline_section(name: str, pipeline: Pipeline, catalog, params: dict, upstr
         parts += ["", "### Nodes", "", _table(["node", "inputs", "outputs", "what it does"], rows)]
     datasets = sorted((pipeline.all_inputs() | pipeline.all_outputs()) - {d for d in pipeline.all_inputs()
                                                                            if d.startswith("params:")})
-    if namespaces:  # per-model datasets: show one example namespace, the rest follow the same factories
+    # per-model datasets: show one example namespace, the rest follow the same factories
+    if namespaces:
         example = namespaces[0]
         datasets = [d for d in datasets if not any(d.startswith(ns + ".") for ns in namespaces[1:])]
         parts += ["", f"Per-model datasets are shown for `{example}`; every namespace has the same ones."]
@@ -100,7 +104,8 @@ def pipeline_section(name: str, pipeline: Pipeline, catalog, params: dict, upstr
                    if i.startswith("params:")})
     models = set(namespaces)
     rows = [[f"`{k}`", f"`{_short(v)}`"] for key in keys for k, v in _flatten(params.get(key), key)
-            if ".".join(k.split(".")[:2]) not in models]  # model blocks are summarised in the table above
+            # model blocks are summarised in the table above
+            if ".".join(k.split(".")[:2]) not in models]
     if rows:
         parts += ["", "### Parameters", "", _table(["parameter", "default"], rows)]
     return "\n".join(parts)
@@ -114,7 +119,8 @@ def generate(project_root: Path) -> str:
     with KedroSession.create(project_path=project_root) as session:
         context = session.load_context()
         catalog, params = context.catalog, context.params
-    pipelines = find_pipelines(raise_errors=True)  # each pipeline on its own, without the registry's upstream
+    # each pipeline on its own, without the registry's upstream
+    pipelines = find_pipelines(raise_errors=True)
     sections = [pipeline_section(name, pipelines[name], catalog, params, UPSTREAM[name], str(project_root))
                 for name in UPSTREAM]
     return "\n\n".join(sections) + "\n"

@@ -1,4 +1,5 @@
-"""Report tables: the template's metrics JSON (modelling.evaluation.summarise) flattened into frames."""
+"""Report tables: the template's metrics JSON (modelling.evaluation.summarise)
+flattened into frames."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ COMPARISON_COLUMNS = ["model", "engine", "task", "metric", "primary_baseline", "
 
 
 def comparison_row(name: str, metrics: dict) -> dict:
-    """One model's headline: score and primary-baseline score on the same rows, skill with CI, status."""
+    """One model's headline: score and primary-baseline score on the same rows,
+    skill with CI, status."""
     row = headline(metrics)
     return {"model": name, "engine": name.split(".")[0], "task": metrics.get("task"), "metric": row["metric"],
             "primary_baseline": row["primary_baseline"], "n": row["n_oos"], "model_score": row["model_score"],
@@ -33,7 +35,8 @@ def _percent(value) -> str:
 
 
 def comparison_text(metrics_by_model: dict[str, dict]) -> str:
-    """The comparison as the fixed-width text table a training run's log ends with, edge models first."""
+    """The comparison as the fixed-width text table a training run's log ends with,
+    edge models first."""
     rows = sorted((comparison_row(name, m) for name, m in metrics_by_model.items() if m),
                   key=lambda r: (r["status"] != "edge", r["model"]))
     head = ["model", "baseline", "metric", "skill", "CI", "status"]
@@ -55,8 +58,8 @@ def _block_row(block: str, scores: dict, metric: str, primary: str) -> dict:
 
 
 def block_table(metrics: dict, key: str) -> pd.DataFrame:
-    """Per fold (`folds`, then the walk-forward and overall totals) or per year (`per_year`): model vs primary
-    baseline on the same rows and skill with its bootstrap interval."""
+    """Per fold (`folds`, then the walk-forward and overall totals) or per year (`per_year`): model
+    vs primary baseline on the same rows and skill with its bootstrap interval."""
     metric, primary = metrics["metric"], metrics["primary_baseline"]
     blocks = dict(metrics.get(key) or {})
     if key == "folds":

@@ -1,5 +1,5 @@
-"""The report's track-record section: the scorecard's tables and a figure (rolling breach rates, vol vs
-realised)."""
+"""The report's track-record section: the scorecard's tables and a figure (rolling breach rates, vol
+vs realised)."""
 
 from __future__ import annotations
 
@@ -86,7 +86,8 @@ def scores_table(card: dict) -> pd.DataFrame:
 
 
 def market_table(card: dict) -> pd.DataFrame:
-    """Model beside market on the same matured strikes (issue 22): Brier of both and of the base rate."""
+    """Model beside market on the same matured strikes (issue 22):
+    Brier of both and of the base rate."""
     rows = []
     for signal, block in (card.get("market_vs_model") or {}).items():
         for event, b in block["events"].items():
@@ -130,7 +131,8 @@ def track_record_figure(card: dict) -> Figure:
 
 
 def _market_html(card: dict) -> str:
-    """The model-beside-market table when the ledger holds the market's numbers (nothing otherwise)."""
+    """The model-beside-market table when the ledger
+    holds the market's numbers (nothing otherwise)."""
     table = market_table(card)
     if table.empty:
         return ""
