@@ -1,4 +1,5 @@
-"""Turn a fitted model into a ModelBundle (JSON + non-executable blobs) and back, checking fingerprints."""
+"""Turn a fitted model into a ModelBundle (JSON + non-executable blobs)
+and back, checking fingerprints."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ class FeatureMismatchError(ValueError):
 
 
 class LabelMismatchError(ValueError):
-    """Raised when a frozen model was trained for other label parameters than the current configuration."""
+    """Raised when a frozen model was trained for other
+    label parameters than the current configuration."""
 
 
 def label_params(cfg: ModelConfig) -> dict:
-    """What the model predicts: label spec, bins (e.g. derived from a target breach probability), classes,
-    horizon."""
+    """What the model predicts: label spec, bins (e.g. derived from a target breach probability),
+    classes, horizon."""
     return {"label": dict(cfg.label), "label_bins": cfg.label_bins, "class_names": cfg.class_names,
             "horizon": cfg.horizon}
 

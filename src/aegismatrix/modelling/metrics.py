@@ -1,4 +1,5 @@
-"""Scores for classifiers and forecasters, skill versus a baseline, and block-bootstrap intervals."""
+"""Scores for classifiers and forecasters,
+skill versus a baseline, and block-bootstrap intervals."""
 
 from __future__ import annotations
 
@@ -45,8 +46,9 @@ def classification_metrics(y: np.ndarray, proba: np.ndarray, class_names: list[s
         "log_loss": float(row_log_loss(y, proba).mean()),
         "brier": float(row_brier(y, proba).mean()),
         "accuracy": float((pred == y).mean()),
-        # balanced accuracy = macro recall over the classes present in y (sklearn's definition); labels= keeps
-        # a class the model predicts but the test window lacks out of it without a warning per fold
+        # balanced accuracy = macro recall over the classes present in y (sklearn's definition);
+        # labels= keeps a class the model predicts but the test window lacks out of it without a
+        # warning per fold
         "balanced_accuracy": (float(recall_score(y, pred, labels=np.unique(y), average="macro",
                                                  zero_division=0)) if len(np.unique(y)) > 1 else None),
         "base_rates": {name: float((y == k).mean()) for k, name in enumerate(class_names)},

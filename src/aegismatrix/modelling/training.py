@@ -1,4 +1,5 @@
-"""Fit one model on one training fold: scaler -> Optuna on an inner purged split -> fit -> calibrate.
+"""Fit one model on one training fold:
+scaler -> Optuna on an inner purged split -> fit -> calibrate.
 
 Everything here sees training rows only; prediction takes the rows up to the end of the block to
 predict (consecutive days, history first) so that sequence and recursive models have their context.
@@ -28,7 +29,8 @@ from aegismatrix.models.base import Estimator, get_estimator
 
 @dataclass
 class FittedModel:
-    """A model fitted on one training fold, with everything needed to predict and to serve its baseline."""
+    """A model fitted on one training fold,
+    with everything needed to predict and to serve its baseline."""
 
     estimator: Estimator
     scaler: Scaler | None
@@ -39,14 +41,18 @@ class FittedModel:
     train_dates: tuple[str, str]
     train_rows: int
     tuning: dict = field(default_factory=dict)
-    features: list[str] | None = None  # the columns the estimator sees (None: every column it was given)
-    feature_selection: dict = field(default_factory=dict)  # what the in-fold selection kept and dropped
+    # the columns the estimator sees (None: every column it was given)
+    features: list[str] | None = None
+    # what the in-fold selection kept and dropped
+    feature_selection: dict = field(default_factory=dict)
     target_scale: str | None = None  # regressors fitted on label / this column predict x it
-    pool: dict = field(default_factory=dict)  # pooled training rows of other symbols (modelling/pooling.py)
+    # pooled training rows of other symbols (modelling/pooling.py)
+    pool: dict = field(default_factory=dict)
 
 
 def encode_label(label: pd.Series, thresholds: list[float] | None) -> np.ndarray:
-    """Bin a continuous label with thresholds fitted on training rows (e.g. the NEXT 21 days' vol regime)."""
+    """Bin a continuous label with thresholds fitted on
+    training rows (e.g. the NEXT 21 days' vol regime)."""
     values = label.to_numpy(dtype=float)
     if thresholds is None:
         return values
@@ -54,7 +60,8 @@ def encode_label(label: pd.Series, thresholds: list[float] | None) -> np.ndarray
 
 
 def sample_weights(y: np.ndarray, cfg: ModelConfig) -> np.ndarray | None:
-    """Inverse class frequency when `class_weight: balanced` (rare breakouts, unbalanced classes)."""
+    """Inverse class frequency when `class_weight:
+    balanced` (rare breakouts, unbalanced classes)."""
     if cfg.class_weight != "balanced":
         return None
     counts = np.bincount(y.astype(int), minlength=cfg.n_classes).astype(float)
@@ -64,16 +71,16 @@ def sample_weights(y: np.ndarray, cfg: ModelConfig) -> np.ndarray | None:
 
 def model_inputs(frame: pd.DataFrame, feature_cols: list[str], scaler: Scaler | None,
                  end: int) -> pd.DataFrame:
-    """Feature rows 0 .. end-1 (history first), scaled with the training-fold scaler where the model wants
-    it."""
+    """Feature rows 0 .. end-1 (history first), scaled with the training-fold scaler where the model
+    wants it."""
     X = frame[feature_cols].iloc[:end]
     return scaler.transform(X) if scaler is not None else X
 
 
 @dataclass
 class TrainingSet:
-    """Design matrix, target and per-row weights of one fit: index rows, then any pooled rows of other
-    symbols."""
+    """Design matrix, target and per-row weights of one fit: index rows, then any pooled rows of
+    other symbols."""
 
     X: pd.DataFrame
     y: np.ndarray
@@ -88,7 +95,8 @@ def _scale(frame: pd.DataFrame, rows: np.ndarray, target_scale: str | None) -> n
 def training_set(frame: pd.DataFrame, feature_cols: list[str], scaler: Scaler | None, pos: np.ndarray,
                  y_all: np.ndarray, cfg: ModelConfig, thresholds: list[float] | None,
                  pool: pd.DataFrame | None = None) -> TrainingSet:
-    """Rows `pos` (history first, for sequence models) plus the pooled rows whose labels closed by then."""
+    """Rows `pos` (history first, for sequence models)
+    plus the pooled rows whose labels closed by then."""
     X = model_inputs(frame, feature_cols, scaler, pos[-1] + 1).iloc[pos]
     with np.errstate(divide="ignore", invalid="ignore"):  # a zero scale is reported just below
         y = y_all[pos] / _scale(frame, pos, cfg.target_scale)
@@ -116,7 +124,8 @@ def _fit_estimator(cfg: ModelConfig, params: dict, data: TrainingSet, on_epoch=N
 
 def _slice_predictions(est: Estimator, X_context: pd.DataFrame, rows: np.ndarray,
                        frame: pd.DataFrame | None = None, target_scale: str | None = None) -> np.ndarray:
-    """Predictions for `rows`; a model fitted on label / target_scale is multiplied back into label units."""
+    """Predictions for `rows`; a model fitted on label /
+    target_scale is multiplied back into label units."""
     pred = est.predict(X_context)[rows]
     return pred * _scale(frame, rows, target_scale) if target_scale else pred
 
@@ -154,9 +163,10 @@ def _tune(cfg, frame, feature_cols, scaler, fit_set: TrainingSet, val_pos, y_all
 
 def train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndarray, cfg: ModelConfig,
                study_name: str, pool: pd.DataFrame | None = None) -> FittedModel:
-    """Fit scaler, tuning, model, calibrator and baselines on `train_pos` rows only (plus eligible pooled
-    rows)."""
-    with fitting("/".join(study_name.split("/")[:2])):  # epoch/trial log lines name the model and fold
+    """Fit scaler, tuning, model, calibrator and baselines on `train_pos` rows only (plus eligible
+    pooled rows)."""
+    # epoch/trial log lines name the model and fold
+    with fitting("/".join(study_name.split("/")[:2])):
         return _train_fold(frame, feature_cols, train_pos, cfg, study_name, pool)
 
 

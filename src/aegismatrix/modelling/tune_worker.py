@@ -1,16 +1,18 @@
-"""One Optuna worker for a template instance: fills the same studies `kedro run` would tune, on a shared
-storage.
+"""One Optuna worker for a template instance: fills the same studies `kedro run` would tune, on a
+shared storage.
 
-Start one per process or machine (same project, same data, same `--env`), all pointing at one PostgreSQL:
+Start one per process or machine (same project, same data, same `--env`), all pointing at one
+PostgreSQL:
 
     python -m aegismatrix.modelling.tune_worker direction.lgbm_h5 --worker 1 \
         --storage postgresql+psycopg://optuna@db-host:5432/optuna --env research
 
-Each worker trains fold by fold with the instance's own template code (`train_fold`), so its trials join
-the study the pipeline names `<namespace>/<fold>/<data hash>`; a study that holds `tuning.n_trials`
-finished trials stops every worker. A later `kedro run` with the same `tuning.storage` finds the studies
-full and only fits the best parameters. The model input must exist (any earlier run of the pipeline, or
-`kedro run --nodes=<namespace>.build_model_input`). See docs/scale_out.md.
+Each worker trains fold by fold with the instance's own template code (`train_fold`), so its trials
+join the study the pipeline names `<namespace>/<fold>/<data hash>`; a study that holds
+`tuning.n_trials` finished trials stops every worker. A later `kedro run` with the same
+`tuning.storage` finds the studies full and only fits the best parameters. The model input must
+exist (any earlier run of the pipeline, or `kedro run --nodes=<namespace>.build_model_input`). See
+docs/scale_out.md.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ logger = logging.getLogger(__name__)
 
 def tune_folds(model_input: pd.DataFrame, feature_manifest: dict, params: dict, namespace: str, storage: str,
                folds: list[str] | None = None) -> dict[str, int]:
-    """Tune the walk-forward folds (and the frozen fit) of one instance on `storage`; {study: trials seen}."""
+    """Tune the walk-forward folds (and the frozen fit)
+    of one instance on `storage`; {study: trials seen}."""
     cfg = ModelConfig.from_params({**params, "tuning": {**(params.get("tuning") or {}), "storage": storage}})
     cols = feature_columns(cfg, feature_manifest)
     labelled = np.flatnonzero(model_input["label"].notna().to_numpy())
