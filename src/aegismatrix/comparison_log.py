@@ -1,4 +1,5 @@
-"""A training run's log ends with its model comparison: model, baseline, metric, skill, CI, status."""
+"""A training run's log ends with its model comparison:
+model, baseline, metric, skill, CI, status."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ class ModelComparisonHooks:
         names = sorted(n for n in pipeline.all_outputs() if n.endswith(".metrics"))
         if not names:
             return
-        # imported here: the reporting package loads matplotlib, which a run without training never needs
+        # imported here: the reporting package loads matplotlib,
+        # which a run without training never needs
         from aegismatrix.reporting.tables import comparison_text
 
         text = comparison_text({n.removesuffix(".metrics"): catalog.load(n) for n in names})

@@ -1,7 +1,9 @@
-"""Frame contracts between pipelines (docs/architecture.md), as pandera schemas the catalog checks on save.
+"""Frame contracts between pipelines (docs/architecture.md),
+as pandera schemas the catalog checks on save.
 
-Declared in the catalog (`validator: aegismatrix.contracts.<Schema>`, Kedro 1.7 dataset validation), so a
-frame that breaks its contract fails where it is produced, naming the dataset, the check and example rows.
+Declared in the catalog (`validator: aegismatrix.contracts.<Schema>`, Kedro 1.7 dataset validation),
+so a frame that breaks its contract fails where it is produced, naming the dataset, the check and
+example rows.
 """
 
 from __future__ import annotations

@@ -1,13 +1,14 @@
-"""Logs a person reads: which model and fold a training line belongs to, progress, upstream noise off.
+"""Logs a person reads: which model and fold a training line belongs to,
+progress, upstream noise off.
 
-- `fitting(label)` marks the model/fold being fitted (`direction.bilstm_h5/fold2`); epoch lines say it via
-  `fit_label()`.
-- `LoggingHooks` makes Kedro's per-dataset Loading/Saving lines DEBUG records (`AEGIS_LOG_DATA_IO=1`: INFO
-  again) and logs the run's progress (one line per tenth of its nodes); the model comparison after a training
-  run is `comparison_log.ModelComparisonHooks`. Kedro's per-node Running/Completed lines are off in
-  conf/logging.yml.
-- `filter_known_upstream_warnings()` silences warnings that repeat on every run and that we cannot act on
-  (called from settings.py, before Kedro builds its config loader).
+- `fitting(label)` marks the model/fold being fitted (`direction.bilstm_h5/fold2`); epoch lines say
+  it via `fit_label()`.
+- `LoggingHooks` makes Kedro's per-dataset Loading/Saving lines DEBUG records
+  (`AEGIS_LOG_DATA_IO=1`: INFO again) and logs the run's progress (one line per tenth of its nodes);
+  the model comparison after a training run is `comparison_log.ModelComparisonHooks`. Kedro's
+  per-node Running/Completed lines are off in conf/logging.yml.
+- `filter_known_upstream_warnings()` silences warnings that repeat on every run and that we cannot
+  act on (called from settings.py, before Kedro builds its config loader).
 """
 
 from __future__ import annotations
@@ -54,13 +55,14 @@ def fit_label() -> str:
     return _FITTING.get()
 
 
-DATA_IO_LOGGER = "kedro.io.data_catalog"  # "Loading data from ..." / "Saving data to ...", one per use
+# "Loading data from ..." / "Saving data to ...", one per use
+DATA_IO_LOGGER = "kedro.io.data_catalog"
 PROGRESS_STEPS = 10  # progress lines per pipeline run
 
 
 class DataIOAtDebug(logging.Filter):
-    """Kedro logs each dataset load and save at INFO (~80% of a run's lines); they become DEBUG records: a
-    DEBUG handler still shows them, the INFO console does not."""
+    """Kedro logs each dataset load and save at INFO (~80% of a run's lines); they become DEBUG
+    records: a DEBUG handler still shows them, the INFO console does not."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno == logging.INFO:

@@ -11,16 +11,21 @@ from aegismatrix.pipelines.inference.hooks import MissingModelHooks, ServingMemo
 from aegismatrix.releases.hooks import ReleaseHooks
 from aegismatrix.tracking import MlflowTrackingHooks
 
-# pluggy calls hooks last-registered first: ReleaseHooks pins load versions before MissingModelHooks looks
-# at them. MissingModelHooks: never-trained models serve baselines
+# pluggy calls hooks last-registered first: ReleaseHooks pins load versions before MissingModelHooks
+# looks at them. MissingModelHooks: never-trained models serve baselines
 HOOKS = (ProjectHooks(), MissingModelHooks(), ReleaseHooks())
 HOOKS += (ServingMemoryHooks(),)  # inference/backfill: per-model intermediates stay in memory
-HOOKS += (ObservedSessionsHooks(),)  # a real index history's sessions are the NSE calendar of its span
-HOOKS += (LoggingHooks(), ModelComparisonHooks())  # kedro.io switch, progress; the comparison after training
+# a real index history's sessions are the NSE calendar of its span
+HOOKS += (ObservedSessionsHooks(),)
+# kedro.io switch, progress; the comparison after training
+HOOKS += (LoggingHooks(), ModelComparisonHooks())
 filter_known_upstream_warnings()  # before Kedro builds its config loader
-HOOKS += (MlflowTrackingHooks(),)  # training runs -> MLflow; mlflow is imported only after a training run
+# training runs -> MLflow; mlflow is imported only after a training run
+HOOKS += (MlflowTrackingHooks(),)
 
-CONTEXT_CLASS = AegisContext  # parameters derived and validated before any node runs (aegismatrix.parameters)
+# parameters derived and validated before any node runs (aegismatrix.parameters)
+CONTEXT_CLASS = AegisContext
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
-CONFIG_LOADER_ARGS = LOADER_ARGS  # base env, local default env, parameters merged key by key (context.py)
+# base env, local default env, parameters merged key by key (context.py)
+CONFIG_LOADER_ARGS = LOADER_ARGS

@@ -8,11 +8,13 @@ from kedro.framework.context import KedroContext
 
 from aegismatrix.parameters.validate import parameter_sources, prepare_parameters
 
-# How the project's config is loaded (settings.py registers it with Kedro; the loader below reads it too).
+# How the project's config is loaded (settings.py registers it with Kedro;
+# the loader below reads it too).
 LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
-    # an environment overriding one key keeps its siblings (the default merge replaces whole top-level blocks)
+    # an environment overriding one key keeps its siblings
+    # (the default merge replaces whole top-level blocks)
     "merge_strategy": {"parameters": "soft"},
 }
 
@@ -22,10 +24,10 @@ class AegisContext(KedroContext):
     (parameters/validate.py)."""
 
     def _get_validated_params(self) -> dict:
-        # once per context: its config loader (env, runtime params) is fixed, and each pass costs ~2.5 s
-        # (Kedro's own pass loads every pipeline); `context.params` is read by hooks and by the run. Kedro
-        # re-validates per pipeline scope only to build pydantic-typed node parameters, which no node here
-        # declares.
+        # once per context: its config loader (env, runtime params) is fixed, and each pass costs
+        # ~2.5 s (Kedro's own pass loads every pipeline); `context.params` is read by hooks and by
+        # the run. Kedro re-validates per pipeline scope only to build pydantic-typed node
+        # parameters, which no node here declares.
         cached = self.__dict__.get("_aegis_params")
         if cached is not None:
             return cached
@@ -40,7 +42,8 @@ class AegisContext(KedroContext):
 
 def load_project_parameters(project_path: Path, env: str | None = None,
                             runtime_params: dict | None = None) -> dict:
-    """The parameters a run of `project_path` would get (derived and validated), without a session."""
+    """The parameters a run of `project_path` would get
+    (derived and validated), without a session."""
     from kedro.config import OmegaConfigLoader
 
     conf = Path(project_path) / "conf"
