@@ -3,6 +3,7 @@ training."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 from functools import lru_cache
@@ -18,15 +19,30 @@ _CODE_DIR = Path(__file__).resolve().parent
 _CODE_FILES = ("indicators/*.py", "engine.py", "spec.py")
 
 
+def _code_of(source: str) -> str:
+    """The module as canonical source without docstrings: layout, comments and docs change no hash."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
+                and ast.get_docstring(node, clean=False) is not None:
+            node.body = node.body[1:] or [ast.Pass()]
+    return ast.unparse(tree)  # canonical source: stable across Python versions, unlike ast.dump
+
+
+def source_hash(directory: Path, patterns: tuple[str, ...]) -> str:
+    """Hash of the code (not the layout) of the files matching `patterns` under `directory`."""
+    digest = hashlib.sha256(FEATURE_CODE_VERSION.encode())
+    for path in sorted(p for pattern in patterns for p in directory.glob(pattern)):
+        digest.update(path.relative_to(directory).as_posix().encode())
+        digest.update(_code_of(path.read_text()).encode())
+    return digest.hexdigest()[:16]
+
+
 @lru_cache(maxsize=1)
 def code_hash() -> str:
-    """Hash of the source files that compute features:
-    any change to them yields a new fingerprint."""
-    digest = hashlib.sha256(FEATURE_CODE_VERSION.encode())
-    for path in sorted(p for pattern in _CODE_FILES for p in _CODE_DIR.glob(pattern)):
-        digest.update(path.relative_to(_CODE_DIR).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    """Hash of the code of the source files that compute features:
+    any change to it yields a new fingerprint."""
+    return source_hash(_CODE_DIR, _CODE_FILES)
 
 
 def fingerprint(features: list[str], params: dict | None = None) -> str:
