@@ -11,8 +11,8 @@ from aegismatrix.market.errors import DataValidationError
 from aegismatrix.market.validation import finding
 
 log = logging.getLogger(__name__)
-MARKET_DAILY_COLUMNS = ["date", "open", "high", "low", "close", "volume", "vix_high", "vix_low", "vix_close",
-                        "vix_filled"]
+MARKET_DAILY_COLUMNS = ["date", "open", "high", "low", "close", "volume", "vix_high", "vix_low",
+                        "vix_close", "vix_filled"]
 
 
 def align_index_vix(index: pd.DataFrame, vix: pd.DataFrame, max_ffill_days: int = 3,
@@ -51,8 +51,8 @@ def align_index_vix(index: pd.DataFrame, vix: pd.DataFrame, max_ffill_days: int 
                                 f"{vix_key} missing for more than {max_ffill_days} sessions; rows dropped"))
     _refuse_truncation(merged, too_long, index_key, vix_key, max_ffill_days)
     out = merged.loc[~too_long, MARKET_DAILY_COLUMNS].reset_index(drop=True)
-    log.info("aligned %s and %s: %d rows, %d VIX days forward-filled, %d rows dropped", index_key, vix_key,
-             len(out), int(fillable.sum()), int(too_long.sum() + before.sum()))
+    log.info("aligned %s and %s: %d rows, %d VIX days forward-filled, %d rows dropped", index_key,
+             vix_key, len(out), int(fillable.sum()), int(too_long.sum() + before.sum()))
     return out.astype({"vix_filled": bool}), findings
 
 

@@ -148,8 +148,8 @@ def nse_trading_days(start, end, include_special_sessions: bool = True,
     decay). Before 2001 the library has no holidays, so the result is weekdays plus override rows
     there (unless the index history was observed).
     """
-    return _sessions(pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize(), include_special_sessions,
-                     overrides_path, _OBSERVED["version"])
+    return _sessions(pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize(),
+                     include_special_sessions, overrides_path, _OBSERVED["version"])
 
 
 # The index history loaded by this process: its sessions are facts for the span it covers (the
@@ -220,7 +220,8 @@ def _sessions(start_ts: pd.Timestamp, end_ts: pd.Timestamp, include_special_sess
     opened = table.loc[table["action"] == "open"]
     if not include_special_sessions:
         opened = opened[~opened["kind"].isin(NOT_EXPIRY_KINDS)]
-        days = days.difference(pd.DatetimeIndex(table.loc[table["kind"].isin(NOT_EXPIRY_KINDS), "date"]))
+        days = days.difference(pd.DatetimeIndex(table.loc[table["kind"].isin(NOT_EXPIRY_KINDS),
+                                                          "date"]))
     days = days.difference(pd.DatetimeIndex(table.loc[table["action"] == "closed", "date"]))
     days = days.union(pd.DatetimeIndex(opened["date"])).rename(None)
     observed = _OBSERVED["sessions"]
@@ -229,7 +230,8 @@ def _sessions(start_ts: pd.Timestamp, end_ts: pd.Timestamp, include_special_sess
     lo, hi = max(start_ts, observed[0]), min(end_ts, observed[-1])
     facts = observed[(observed >= lo) & (observed <= hi)]
     if not include_special_sessions:
-        facts = facts.difference(pd.DatetimeIndex(table.loc[table["kind"].isin(NOT_EXPIRY_KINDS), "date"]))
+        facts = facts.difference(pd.DatetimeIndex(table.loc[table["kind"].isin(NOT_EXPIRY_KINDS),
+                                                            "date"]))
     return days[(days < lo) | (days > hi)].union(facts).rename(None)
 
 

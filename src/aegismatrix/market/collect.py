@@ -57,8 +57,8 @@ def collect_core(params: dict[str, Any], session: Any = None, sleep: Any = None)
     """The index and VIX, plus the overnight US session (S&P 500, Cboe VIX) and the sector index
     (NIFTY BANK, when configured) through the same source chain."""
     collected = _collect_index_pair(params, session, sleep)
-    collected.fetched |= collect_overnight(params, collected.fetched, collected.start, collected.end,
-                                           session, sleep)
+    collected.fetched |= collect_overnight(params, collected.fetched, collected.start,
+                                           collected.end, session, sleep)
     collected.fetched |= collect_sector(params, collected.fetched, collected.start, collected.end,
                                         session, sleep)
     return collected
@@ -137,7 +137,8 @@ def _yahoo_intraday(resolver: Resolver, ticker: str,
     return (pd.concat(frames, ignore_index=True) if frames else empty_intraday()), warnings
 
 
-def collect_universe(params: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp, session: Any = None,
+def collect_universe(params: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp,
+                     session: Any = None,
                      sleep: Any = None, core_synthetic: bool = False) -> dict[str, Fetched]:
     """Daily bars for the selected named universe ({} when none is selected).
 

@@ -29,7 +29,8 @@ def exchange_zone(ticker: str, recorded: str | None) -> str:
 
 def needed_session(zone: str, instant: pd.Timestamp, end: pd.Timestamp) -> pd.Timestamp:
     """The last completed session up to `end` that a decision at `instant` needs (naive date)."""
-    cap = min(completed_through(zone, instant, EXCHANGE_CLOSES.get(zone)), pd.Timestamp(end).normalize())
+    cap = min(completed_through(zone, instant, EXCHANGE_CLOSES.get(zone)),
+              pd.Timestamp(end).normalize())
     if zone == IST:
         return nse_trading_days(cap - pd.Timedelta(days=30), cap)[-1]
     # weekdays: that exchange's holidays are told by the fetch
@@ -54,8 +55,8 @@ def staleness(ticker: str, last_date, fetched_at: pd.Timestamp | None, extra: di
     return _live_staleness(ticker, zone, extra.get("live"), instant, end, live_max_age_minutes)
 
 
-def _live_staleness(ticker: str, zone: str, live: dict | None, instant: pd.Timestamp, end: pd.Timestamp,
-                    live_max_age_minutes: float) -> str | None:
+def _live_staleness(ticker: str, zone: str, live: dict | None, instant: pd.Timestamp,
+                    end: pd.Timestamp, live_max_age_minutes: float) -> str | None:
     """While the NSE session runs,
     an NSE series also needs a live price of today younger than the limit."""
     state = session_state(instant)

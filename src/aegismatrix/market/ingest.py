@@ -51,8 +51,8 @@ def _window(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, col: st
 class Resolver:
     """Fetches symbols through the configured source chain, logging each step."""
 
-    def __init__(self, params: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp, session: Any = None,
-                 sleep: Any = None) -> None:
+    def __init__(self, params: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp,
+                 session: Any = None, sleep: Any = None) -> None:
         self.params, self.start, self.end = params, start, end
         self.mode = params.get("source", "auto")
         if self.mode not in SOURCES:
@@ -108,12 +108,14 @@ class Resolver:
                 return Fetched(key, ticker, _window(entry.frame, self.start, self.end), "cache",
                                str(entry.path), entry.fetched_at, round(entry.age_hours(now), 2),
                                live=(entry.extra or {}).get("live"))
-            log.info("%s: cache needs a refresh: %s", key, why or f"revalidated after {self.ttl_daily:g} h")
+            log.info("%s: cache needs a refresh: %s", key,
+                     why or f"revalidated after {self.ttl_daily:g} h")
         try:
             fetched = self._download_daily(key, ticker, entry, now)
         except SourceError as exc:
             return self._after_failure(key, ticker, entry, exc, now)
-        why = self._staleness(ticker, fetched.frame, now, {"live": fetched.live, **fetched.frame.attrs}, now)
+        why = self._staleness(ticker, fetched.frame, now,
+                              {"live": fetched.live, **fetched.frame.attrs}, now)
         if why is not None:  # Yahoo itself lags the calendar
             fetched.stale, fetched.stale_reason = True, f"fetched from yfinance, but {why}"
             fetched.warnings.append(fetched.stale_reason)
@@ -140,7 +142,8 @@ class Resolver:
         msg = (f"network failed ({exc.reason[:120]}); using cache {age:.1f} hours old"
                + (f": STALE, {why}" if why else ", which still holds the session the decision needs"))
         log.warning("%s: %s", key, msg)
-        return Fetched(key, ticker, _window(entry.frame, self.start, self.end), "cache", str(entry.path),
+        return Fetched(key, ticker, _window(entry.frame, self.start, self.end), "cache",
+                       str(entry.path),
                        entry.fetched_at, round(age, 2), [msg], live=(entry.extra or {}).get("live"),
                        stale=why is not None, stale_reason=msg if why else None)
 
@@ -156,10 +159,12 @@ class Resolver:
         # a cache written before the session clock may hold a developing bar as a row: never keep it
         merged = merged.loc[merged["date"] <= pd.Timestamp(attrs["completed_through"])].reset_index(drop=True)
         # atomic: a failure above leaves the old file intact
-        self.cache.write(ticker, "1d", merged, now, extra={k: attrs.get(k) for k in ("exchange_tz", "live")})
+        self.cache.write(ticker, "1d", merged, now,
+                         extra={k: attrs.get(k) for k in ("exchange_tz", "live")})
         frame = _window(merged, self.start, self.end)
         frame.attrs = attrs
-        return Fetched(key, ticker, frame, "yfinance", f"yfinance:{ticker}", now, 0.0, live=attrs.get("live"))
+        return Fetched(key, ticker, frame, "yfinance", f"yfinance:{ticker}", now, 0.0,
+                       live=attrs.get("live"))
 
     def intraday(self, ticker: str, interval: str, days: int) -> tuple[pd.DataFrame, str, list[str]]:
         """Intraday bars via cache/yfinance; returns (frame, source, warnings); empty frame when
@@ -169,7 +174,8 @@ class Resolver:
             return entry.frame, "cache", []
         try:
             fresh = self.yahoo.intraday(ticker, interval, days)
-            merged = merge_frames(entry.frame if entry is not None else None, fresh, key="timestamp")
+            merged = merge_frames(entry.frame if entry is not None else None, fresh,
+                                  key="timestamp")
             cutoff = merged["date"].max() - pd.Timedelta(days=days + 7)
             merged = merged.loc[merged["date"] >= cutoff].reset_index(drop=True)
             self.cache.write(ticker, interval, merged)
@@ -216,7 +222,8 @@ def synthetic_core(keys: dict[str, str], index_key: str, vix_key: str, start: pd
                    end: pd.Timestamp, seed: int) -> dict[str, Fetched]:
     """The index and its VIX from one simulation, so they stay coherent."""
     years = (len(pd.bdate_range(start, end)) + 1) / 252
-    sim = _window(synthetic_market_daily(years=years, seed=seed, end=end.strftime("%Y-%m-%d")), start, end)
+    sim = _window(synthetic_market_daily(years=years, seed=seed, end=end.strftime("%Y-%m-%d")),
+                  start, end)
     index = sim[["date", "open", "high", "low", "close", "volume"]]
     prev = sim["vix_close"].shift().fillna(sim["vix_close"])
     vix = pd.DataFrame({"date": sim["date"], "open": prev,
@@ -237,8 +244,10 @@ def synthetic_symbols(keys: dict[str, str], start: pd.Timestamp, end: pd.Timesta
     years = (len(pd.bdate_range(start, end)) + 1) / 252
     out = {}
     if prices:
-        frames = synthetic_universe(list(prices), years=years, seed=seed + 1, end=end.strftime("%Y-%m-%d"))
-        out = {k: Fetched(k, keys[k], _window(f, start, end), "synthetic", f"synthetic(seed={seed + 1})")
+        frames = synthetic_universe(list(prices), years=years, seed=seed + 1,
+                                    end=end.strftime("%Y-%m-%d"))
+        out = {k: Fetched(k, keys[k], _window(f, start, end), "synthetic",
+                          f"synthetic(seed={seed + 1})")
                for k, f in frames.items()}
     for i, (key, ticker) in enumerate(vol.items()):
         core = synthetic_core({"i": "", key: ticker}, "i", key, start, end, seed + 101 + i)

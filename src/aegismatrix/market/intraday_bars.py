@@ -85,7 +85,8 @@ def _check(path: Path, frame: pd.DataFrame, interval: str) -> None:
                 | (frame["low"] > frame[["open", "close"]].min(axis=1)))
     if inverted.any():
         raise DataValidationError(where, "ohlc_logic",
-                                  _examples(frame, inverted, "whose high/low do not bracket open and close"))
+                                  _examples(frame, inverted,
+                                            "whose high/low do not bracket open and close"))
     stamps = frame["timestamp"]
     backwards = stamps.diff() <= pd.Timedelta(0)
     if backwards.any():

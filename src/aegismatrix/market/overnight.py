@@ -116,7 +116,8 @@ def with_us_sessions(market_daily: pd.DataFrame, us_daily: pd.DataFrame | None,
     """
     market = market_daily.sort_values("date").reset_index(drop=True)
     if us_daily is None or us_daily.empty:
-        return market.assign(us_date=pd.NaT, us_close=np.nan, us_vix_close=np.nan, us_sessions_new=np.nan)
+        return market.assign(us_date=pd.NaT, us_close=np.nan, us_vix_close=np.nan,
+                             us_sessions_new=np.nan)
     us = us_daily.sort_values("date").reset_index(drop=True)
     pos = available_us_session(market["date"], us["date"], decision_time)
     pos[rows_past_us_feed_end(market["date"], us["date"])] = -1  # unknown, not a US holiday
@@ -138,8 +139,8 @@ def collect_overnight(params: dict[str, Any], core: dict[str, Fetched], start: p
                       end: pd.Timestamp, session: Any = None, sleep: Any = None) -> dict[str, Fetched]:
     """S&P 500 and Cboe VIX through the same source chain as the index; synthetic when the index is
     synthetic."""
-    return collect_optional("overnight", overnight_symbols(params), synthetic_us_session, params, core,
-                            start, end, session, sleep)
+    return collect_optional("overnight", overnight_symbols(params), synthetic_us_session, params,
+                            core, start, end, session, sleep)
 
 
 def _us_calendar(nse_dates: pd.DatetimeIndex, rng: np.random.Generator) -> pd.DatetimeIndex:
@@ -177,7 +178,8 @@ def synthetic_us_session(index: pd.DataFrame, symbols: dict[str, str], seed: int
         level = vix if ticker == "^VIX" else close
         prev = np.concatenate([[level[0]], level[:-1]]) * np.exp(rng.normal(0, 0.002, len(level)))
         wiggle = np.abs(rng.normal(0, 0.004, len(level))) * level
-        frame = pd.DataFrame({"date": us_dates, "open": prev, "high": np.maximum(prev, level) + wiggle,
+        frame = pd.DataFrame({"date": us_dates, "open": prev,
+                              "high": np.maximum(prev, level) + wiggle,
                               "low": np.minimum(prev, level) - wiggle, "close": level, "volume": np.nan})
         out[key] = Fetched(key, ticker, frame, "synthetic", origin)
     return out

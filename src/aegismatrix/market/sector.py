@@ -30,12 +30,12 @@ def sector_symbols(params: dict[str, Any]) -> dict[str, str]:
     return symbols
 
 
-def collect_sector(params: dict[str, Any], core: dict[str, Fetched], start: pd.Timestamp, end: pd.Timestamp,
-                   session: Any = None, sleep: Any = None) -> dict[str, Fetched]:
+def collect_sector(params: dict[str, Any], core: dict[str, Fetched], start: pd.Timestamp,
+                   end: pd.Timestamp, session: Any = None, sleep: Any = None) -> dict[str, Fetched]:
     """The sector index through the same source chain as the index;
     synthetic when the index is synthetic."""
-    return collect_optional("sector", sector_symbols(params), synthetic_sector, params, core, start, end,
-                            session, sleep)
+    return collect_optional("sector", sector_symbols(params), synthetic_sector, params, core, start,
+                            end, session, sleep)
 
 
 def synthetic_sector(index: pd.DataFrame, symbols: dict[str, str], seed: int) -> dict[str, Fetched]:
@@ -72,7 +72,8 @@ def join_sector(market: pd.DataFrame, validated: pd.DataFrame,
     limit = int(params.get("alignment", {}).get("max_ffill_days", 3))
     close = market[["date"]].merge(rows.rename(columns={"close": "raw"}), on="date", how="left")["raw"]
     filled = close.isna() & close.ffill(limit=limit).notna()
-    out = market.assign(sector_close=close.ffill(limit=limit).to_numpy(), sector_filled=filled.to_numpy())
+    out = market.assign(sector_close=close.ffill(limit=limit).to_numpy(),
+                        sector_filled=filled.to_numpy())
     findings = []
     if filled.any():
         message = (f"{key} has no bar on {int(filled.sum())} index sessions: its previous close is carried "

@@ -154,7 +154,8 @@ def session_state(instant=None) -> SessionState:
     earlier, later = sessions[sessions < day], sessions[sessions > day]
     if day not in sessions:
         state = "weekend" if day.dayofweek >= 5 else "holiday"
-        return SessionState(instant, state, day, None, None, None, None, None, earlier[-1], later[0])
+        return SessionState(instant, state, day, None, None, None, None, None, earlier[-1],
+                            later[0])
     opens, closes, special = session_hours(day)
     final = closes + CLOSE_SETTLE
     pre_open = opens - (OPEN - PRE_OPEN)

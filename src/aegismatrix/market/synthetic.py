@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 TRADING_DAYS = 252
-MARKET_DAILY_COLUMNS = ["date", "open", "high", "low", "close", "volume", "vix_high", "vix_low", "vix_close",
-                        "vix_filled"]
+MARKET_DAILY_COLUMNS = ["date", "open", "high", "low", "close", "volume", "vix_high", "vix_low",
+                        "vix_close", "vix_filled"]
 INTRADAY_COLUMNS = ["timestamp", "date", "open", "high", "low", "close", "volume", "interval"]
 SESSION_MINUTES = 375  # NSE cash session 09:15-15:30 IST, one bar per minute
 SESSION_OPEN = pd.Timedelta(hours=9, minutes=15)
@@ -240,7 +240,8 @@ def synthetic_universe(
     sim = _simulate_returns(rng, n, k, z)
     start = np.exp(rng.uniform(np.log(20.0), np.log(5000.0), k))
     bars = _ohlc_from_returns(rng, sim["returns"], sim["h_next"], start)
-    volume = _volume(rng, sim["returns"], sim["h_next"], np.exp(rng.uniform(np.log(1e6), np.log(1e8), k)))
+    volume = _volume(rng, sim["returns"], sim["h_next"],
+                     np.exp(rng.uniform(np.log(1e6), np.log(1e8), k)))
     dates = trading_calendar(n, end).as_unit("ns")
     out = {}
     for j, key in enumerate(keys):

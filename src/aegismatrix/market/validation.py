@@ -66,7 +66,8 @@ class _Validator:
         action = self.checks[check]["action"]
         dates = self.frame.loc[mask, "date"]
         if action == "fail":
-            raise DataValidationError(self.origin, check, f"{int(mask.sum())} rows: {message}", dates)
+            raise DataValidationError(self.origin, check, f"{int(mask.sum())} rows: {message}",
+                                      dates)
         self.findings.append(finding(self.symbol, check, action, dates, message))
         if action == "repair" and repair is not None:
             self.frame = repair(self.frame, mask)
@@ -102,7 +103,8 @@ class _Validator:
         """Missing or non-numeric prices, then non-positive prices."""
         f = self.frame
         missing = f[PRICES].isna().any(axis=1)
-        self.act("missing_prices", missing, "missing or non-numeric open/high/low/close", _fill_from_close)
+        self.act("missing_prices", missing, "missing or non-numeric open/high/low/close",
+                 _fill_from_close)
         f = self.frame
         self.act("positive_prices", (f[PRICES] <= 0).any(axis=1), "non-positive price")
 
@@ -136,7 +138,8 @@ class _Validator:
         limit = self.checks["price_jump"]["vix_max_abs_return" if self.role == "vix" else "max_abs_return"]
         # symmetric in log space: a 1:10 split (-90%) and a x10 bad tick are both a factor of 10
         jump = np.log(f["close"] / f["close"].shift()).abs().gt(np.log1p(limit))
-        self.act("price_jump", jump, f"close-to-close move by a factor above {1 + limit:g} either way "
+        self.act("price_jump", jump,
+                 f"close-to-close move by a factor above {1 + limit:g} either way "
                  "(suspected split, unit change or bad tick)")
         self._volume()
         if self.role == "vix":

@@ -108,7 +108,8 @@ def _parse_symbol_csv(path: Path, mtime_ns: int, size: int,
         frame[col] = pd.to_numeric(text.replace("", None), errors="coerce").astype("float64")
         bad = frame[col].isna() & text.ne("") & ~text.str.lower().isin(["nan", "null", "none", "na"])
         if bad.any():
-            notes.append({"check": "numeric", "column": col, "dates": frame.loc[bad, "date"].tolist(),
+            notes.append({"check": "numeric", "column": col,
+                          "dates": frame.loc[bad, "date"].tolist(),
                           "values": text[bad].head(3).tolist()})
     if "volume" not in frame:
         frame["volume"] = float("nan")

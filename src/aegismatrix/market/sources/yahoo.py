@@ -22,8 +22,8 @@ _RENAME = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Volu
            "Adj Close": "adj_close"}
 # regular-session close (local time) of exchanges whose daily bars the project reads besides NSE; a
 # bar dated local today of an exchange not listed counts as developing until the local day ends
-EXCHANGE_CLOSES = {"America/New_York": "16:00", "America/Chicago": "15:00", "Europe/London": "16:30",
-                   "Asia/Tokyo": "15:30", "Asia/Hong_Kong": "16:00"}
+EXCHANGE_CLOSES = {"America/New_York": "16:00", "America/Chicago": "15:00",
+                   "Europe/London": "16:30", "Asia/Tokyo": "15:30", "Asia/Hong_Kong": "16:00"}
 
 
 @contextlib.contextmanager
@@ -102,8 +102,8 @@ class YahooSource:
         frame.attrs = {"exchange_tz": exchange_tz, "completed_through": str(complete.date()),
                        "live": live_price(developing, meta, instant)}
         if len(developing):
-            log.info("%s: developing bar of %s kept as the live price, not as a daily close", ticker,
-                     developing["date"].iloc[-1].date())
+            log.info("%s: developing bar of %s kept as the live price, not as a daily close",
+                     ticker, developing["date"].iloc[-1].date())
         return frame
 
     def intraday(self, ticker: str, interval: str, days: int) -> pd.DataFrame:
@@ -138,7 +138,8 @@ class YahooSource:
                 if attempt == self.max_retries or dns:
                     if not _is_rate_limit(exc):
                         self.network_down = reason
-                    raise SourceError(self.name, ticker, f"gave up after {attempt + 1} attempts: {reason}",
+                    raise SourceError(self.name, ticker,
+                                      f"gave up after {attempt + 1} attempts: {reason}",
                                       retryable=True) from exc
                 delay = self.backoff_seconds * 2**attempt
                 log.warning("yfinance %s attempt %d failed (%s); retrying in %.1fs",
