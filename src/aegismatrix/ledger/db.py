@@ -132,7 +132,8 @@ def connect_waiting(path: str, config: dict, timeout_s: float):
                     f"(lock_timeout_s of the signal_ledger catalog entry): {error}"
                 ) from None
             if not waited:
-                logger.info("ledger %s is locked by another process: waiting up to %g s", path, timeout_s)
+                logger.info("ledger %s is locked by another process: waiting up to %g s", path,
+                            timeout_s)
                 waited = True
             time.sleep(pause)
             pause = min(pause * 2, 1.0)

@@ -59,11 +59,14 @@ def guard_path(matured: pd.DataFrame, params: dict | None = None) -> pd.DataFram
         elif full and demoted and ratio <= 1.0 + restore:
             demoted = False
         states.append((m, b, ratio, demoted, since if demoted else -1))
-    out = pd.DataFrame(states, columns=["model_loss_mean", "baseline_loss_mean", "ratio", "demoted", "since"])
+    out = pd.DataFrame(states,
+                       columns=["model_loss_mean", "baseline_loss_mean", "ratio", "demoted",
+                                "since"])
     return pd.concat([frame[["date"]], out], axis=1)
 
 
-def causal_demotions(dates: pd.Series, y: np.ndarray, model_loss: np.ndarray, baseline_loss: np.ndarray,
+def causal_demotions(dates: pd.Series, y: np.ndarray, model_loss: np.ndarray,
+                     baseline_loss: np.ndarray,
                      horizon: int, trained_to, params: dict | None = None) -> pd.DataFrame:
     """Per row t of a served window: the guard's verdict from the live rows (after `trained_to`, the
     frozen model's last training date) whose label window closed by t (i + horizon <= t), so a
@@ -99,7 +102,8 @@ def demoted_since(dates: pd.Series, demoted: pd.Series) -> pd.Series:
     flags = demoted.to_numpy(dtype=bool)
     streak = np.cumsum(np.r_[True, flags[1:] != flags[:-1]])  # a new id at every switch
     first = pd.Series(dates.to_numpy()).groupby(streak).transform("min")
-    return pd.Series([str(pd.Timestamp(d).date()) if f else None for d, f in zip(first, flags)], dtype=object)
+    return pd.Series([str(pd.Timestamp(d).date()) if f else None for d, f in zip(first, flags)],
+                     dtype=object)
 
 
 GUARD_FIELDS = {"guard_model_loss": "model_loss", "guard_baseline_loss": "baseline_loss",

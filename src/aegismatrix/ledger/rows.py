@@ -114,7 +114,8 @@ def _model_version(
     if not template:
         empty = pd.Series([None] * len(days), index=days.index, dtype=object)
         return empty, empty, empty
-    model = pd.Series([template.format(h=d) for d in days.astype(object)], index=days.index, dtype=object)
+    model = pd.Series([template.format(h=d) for d in days.astype(object)], index=days.index,
+                      dtype=object)
     version = model.map(lambda ns: versions.get(ns))
     return model, version, version.map(lambda v: (runs.get(v) or {}).get("run_id") if v else None)
 

@@ -83,7 +83,8 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 # a snapshot: the signal row plus the instant (UTC, ISO) it was computed at, as of its session date
-COLUMNS[SNAPSHOTS] = (*COLUMNS[SIGNALS][:2], ("snapshot_at", "TEXT NOT NULL"), *COLUMNS[SIGNALS][2:])
+COLUMNS[SNAPSHOTS] = (*COLUMNS[SIGNALS][:2], ("snapshot_at", "TEXT NOT NULL"),
+                      *COLUMNS[SIGNALS][2:])
 PRIMARY_KEYS = {HISTORY: ("version",), RUNS: ("run_id",), SIGNALS: KEY, SNAPSHOTS: SNAPSHOT_KEY}
 
 
@@ -134,7 +135,8 @@ def _move_developing_rows(conn: Connection) -> None:
         if at is None or at >= session_hours(pd.Timestamp(day))[1] + CLOSE_SETTLE:
             continue
         conn.execute(f"INSERT INTO {SNAPSHOTS} ({names}, snapshot_at) SELECT {names}, ? FROM {SIGNALS} "
-                     "WHERE run_id = ? AND as_of_date = ?", [at.strftime("%Y-%m-%dT%H:%M:%SZ"), run_id, day])
+                     "WHERE run_id = ? AND as_of_date = ?", [at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                                             run_id, day])
         conn.execute(f"DELETE FROM {SIGNALS} WHERE run_id = ? AND as_of_date = ?", [run_id, day])
 
 
@@ -154,8 +156,10 @@ def _v4(conn: Connection) -> None:
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "ledger_runs and ledger_signals (key: as_of_date, decision_time, signal, horizon)", _v1),
     (2, "ledger_conflicts (refused re-serves, keep-first rule) and an index by signal", _v2),
-    (3, "ledger_snapshots (intraday, never scored); rows recorded from a developing bar moved there", _v3),
-    (4, "market: the option market's probabilities beside the model's at the same strikes (JSON)", _v4),
+    (3,
+     "ledger_snapshots (intraday, never scored); rows recorded from a developing bar moved there", _v3),
+    (4, "market: the option market's probabilities beside the model's at the same strikes (JSON)",
+     _v4),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -279,7 +279,8 @@ def _range_groups(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def _moves(rows: pd.DataFrame, market: pd.DataFrame) -> dict:
     return {
         key: move_block(
-            group.assign(state=O.maturity(market, group), realised_move=realised_moves(market, group))
+            group.assign(state=O.maturity(market, group),
+                         realised_move=realised_moves(market, group))
         )
         for key, group in _range_groups(rows).items()
     }
@@ -292,7 +293,8 @@ def _events(rows: pd.DataFrame, market: pd.DataFrame, params: dict) -> dict:
         if len(group):
             scored = group.assign(
                 state=O.maturity(market, group),
-                event=O.breakout_outcomes(market, group, int(cfg["atr_window"]), float(cfg["multiplier"])),
+                event=O.breakout_outcomes(market, group, int(cfg["atr_window"]),
+                                          float(cfg["multiplier"])),
             )
             out[name] = probability_block(name, scored, params)
     return out

@@ -84,11 +84,14 @@ def record_served(
     training data."""
     versions = model_versions or {}
     guards, frames = split_predictions(frames)
-    rows = ledger_rows(frames, params["signals"], "latest", decision_time, versions, mlflow_releases, guards)
+    rows = ledger_rows(frames, params["signals"], "latest", decision_time, versions,
+                       mlflow_releases, guards)
     kind, rows = _in_sample_check(rows, payload["data_as_of"], training_end or {})
     logger.info("ledger: %d served rows for %s (%s)", len(rows), payload["data_as_of"], kind)
-    run = _run(kind, payload["data_as_of"], data_provenance, versions, mlflow_releases, decision_time)
-    receipt = {"run_id": run["run_id"], "kind": kind, "rows": len(rows), "data_as_of": payload["data_as_of"]}
+    run = _run(kind, payload["data_as_of"], data_provenance, versions, mlflow_releases,
+               decision_time)
+    receipt = {"run_id": run["run_id"], "kind": kind, "rows": len(rows),
+               "data_as_of": payload["data_as_of"]}
     return {"run": {**run, "release": _release_id(payload)}, "rows": rows}, receipt
 
 
@@ -203,7 +206,8 @@ def backfill_rows(
         logger.warning(
             "backfill: no signal rows from %s (the loaded data end %s)",
             start.date(),
-            max((pd.to_datetime(f["date"]).max() for f in frames.values() if f is not None), default=None),
+            max((pd.to_datetime(f["date"]).max() for f in frames.values() if f is not None),
+                default=None),
         )
     as_of = max(dates) if dates else start
     logger.info(
@@ -214,6 +218,7 @@ def backfill_rows(
         pd.Timestamp(as_of).date(),
     )
     return {
-        "run": _run("backfill", as_of, data_provenance, model_versions or {}, mlflow_releases, decision_time),
+        "run": _run("backfill", as_of, data_provenance, model_versions or {}, mlflow_releases,
+                    decision_time),
         "rows": rows,
     }

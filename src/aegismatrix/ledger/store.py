@@ -198,7 +198,8 @@ class SignalLedger:
             if len(new):
                 conn.insert(S.SIGNALS, [{**r, **tag} for r in _records(new, ROW_COLUMNS)])
             if len(new_snaps):
-                conn.insert(S.SNAPSHOTS, [{**r, **tag} for r in _records(new_snaps, SNAPSHOT_COLUMNS)])
+                conn.insert(S.SNAPSHOTS,
+                            [{**r, **tag} for r in _records(new_snaps, SNAPSHOT_COLUMNS)])
             if counts["conflicts"]:
                 refused_all = pd.concat([refused, refused_snaps])
                 conn.insert(S.CONFLICTS, _conflict_records(refused_all, run["run_id"]))
@@ -239,7 +240,8 @@ class SignalLedger:
         with self._db.begin() as conn:
             if not conn.has_table(table):
                 return pd.DataFrame(columns=names)
-            return pd.DataFrame(conn.execute(f"SELECT {', '.join(names)} FROM {table}"), columns=names)
+            return pd.DataFrame(conn.execute(f"SELECT {', '.join(names)} FROM {table}"),
+                                columns=names)
 
     def count(self) -> int:
         with self._db.begin() as conn:
