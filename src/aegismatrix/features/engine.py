@@ -90,5 +90,6 @@ def build_engine_features(market_daily: pd.DataFrame, engine: str,
     hashed = {k: (params or {})[k] for k in DAILY_PARAM_KEYS if (params or {}).get(k)}
     if needs_us:  # the same names mean different information at the close and before the open
         hashed["decision_time"] = (params or {}).get("decision_time", "close")
-    entry = {"fingerprint": fingerprint(names, hashed), "features": names, "n_rows": int(len(frame))}
+    entry = {"fingerprint": fingerprint(names, hashed), "features": names,
+             "n_rows": int(len(frame))}
     return frame, entry

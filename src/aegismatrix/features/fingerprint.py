@@ -26,7 +26,7 @@ def _code_of(source: str) -> str:
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
                 and ast.get_docstring(node, clean=False) is not None:
             node.body = node.body[1:] or [ast.Pass()]
-    return ast.unparse(tree)  # canonical source: stable across Python versions, unlike ast.dump
+    return ast.unparse(tree)  # canonical source (ast.dump changes its format between Python versions)
 
 
 def source_hash(directory: Path, patterns: tuple[str, ...]) -> str:

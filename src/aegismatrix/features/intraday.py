@@ -86,7 +86,8 @@ def time_of_day_profile(market_intraday: pd.DataFrame, bucket_minutes: int = 30)
     per_day = bars.assign(bucket=bucket).groupby(["date", "bucket"]).agg(o=("open", "first"),
                                                                          c=("close", "last"))
     moves = np.abs(np.log(per_day["c"] / per_day["o"])).rename("move").reset_index()
-    prof = moves.groupby("bucket")["move"].agg(mean_abs_move="mean", median_abs_move="median", n_days="count")
+    prof = moves.groupby("bucket")["move"].agg(mean_abs_move="mean", median_abs_move="median",
+                                               n_days="count")
     minutes = (prof.index.total_seconds() // 60).astype(int)
     prof.insert(0, "bucket_start", [f"{m // 60:02d}:{m % 60:02d}" for m in minutes])
     return prof.reset_index(drop=True).astype({"n_days": "float64"})[PROFILE_COLUMNS]

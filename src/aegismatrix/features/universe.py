@@ -45,10 +45,12 @@ def build_universe_panel(partitions: Mapping, params: dict | None = None) -> pd.
     with_volume = bool(frames) and all(volume_usable(f, cover, recent) for f in frames.values())
     names = universe_feature_names(with_volume)
     if not frames:
-        return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "symbol": pd.Series(dtype="str"),
+        return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"),
+                             "symbol": pd.Series(dtype="str"),
                              **{n: pd.Series(dtype="float64") for n in names}})
     panel = pd.concat([_symbol_features(k, f, names, with_volume) for k, f in frames.items()],
                       ignore_index=True)
-    log.info("universe_features: %d symbols, %d rows, %d features (volume features %s)", len(frames),
+    log.info("universe_features: %d symbols, %d rows, %d features (volume features %s)",
+             len(frames),
              len(panel), len(names), "included" if with_volume else "left out: a symbol lacks usable volume")
     return panel

@@ -9,8 +9,8 @@ import pandas as pd
 from ..spec import FeatureSpec
 from . import events, implied, momentum, overnight, pattern, sector, statistical, trend, volatility, volume
 
-FAMILIES = ("trend", "momentum", "volatility", "volume", "pattern", "statistical", "implied", "overnight",
-            "events", "sector")
+FAMILIES = ("trend", "momentum", "volatility", "volume", "pattern", "statistical", "implied",
+            "overnight", "events", "sector")
 _MODULES = {"trend": trend, "momentum": momentum, "volatility": volatility, "volume": volume,
             "pattern": pattern, "statistical": statistical, "implied": implied, "overnight": overnight,
             "events": events, "sector": sector}

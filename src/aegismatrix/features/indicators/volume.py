@@ -22,7 +22,8 @@ SPECS = (
                 "Change of the accumulation/distribution line over 20 rows / volume in them", "volume"),
     FeatureSpec("cmf_20", FAMILY, 20,
                 "Chaikin money flow(20): volume-weighted close location, -1 to 1", "volume"),
-    FeatureSpec("volume_zscore_63", FAMILY, 63, "z-score of log(1 + volume) over 63 rows", "volume"),
+    FeatureSpec("volume_zscore_63", FAMILY, 63, "z-score of log(1 + volume) over 63 rows",
+                "volume"),
 )
 NAMES = tuple(s.name for s in SPECS)
 
