@@ -103,7 +103,8 @@ class ReleaseHooks:
                                (self._release or {}).get("release_id"), newest)
                 _pin(catalog, name, dataset, newest, save_version)
         if self._release:
-            logger.info("serving release %s (%d datasets)", self._release["release_id"], len(released))
+            logger.info("serving release %s (%d datasets)", self._release["release_id"],
+                        len(released))
 
     @hook_impl
     def on_pipeline_error(self, error, run_params: dict[str, Any], pipeline, catalog) -> None:
@@ -112,8 +113,8 @@ class ReleaseHooks:
         try:
             removed = _remove_run_versions(pipeline, catalog, run_params.get("run_id"))
             if removed:
-                logger.warning("run failed: removed the %d versions it had saved (%s ...)", len(removed),
-                               removed[0])
+                logger.warning("run failed: removed the %d versions it had saved (%s ...)",
+                               len(removed), removed[0])
         finally:
             self._restore_cwd()
 

@@ -120,7 +120,8 @@ def publish_release(release_id: str, produced: dict[str, str], pipelines: list[s
     with release_lock(root):
         parent = load_release(None, root)
         datasets = {**((parent or {}).get("datasets") or {}), **produced}
-        release = {"release_id": release_id, "complete": True, "parent": (parent or {}).get("release_id"),
+        release = {"release_id": release_id, "complete": True,
+                   "parent": (parent or {}).get("release_id"),
                    "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "pipelines": pipelines,
                    "produced": sorted(produced), "datasets": dict(sorted(datasets.items())),
                    "models": {k.removesuffix(".model"): v for k, v in sorted(datasets.items())

@@ -66,10 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     # the first paragraph of the module docstring, its lines joined
     parser = argparse.ArgumentParser(prog="python -m aegismatrix prune",
                                      description=" ".join(__doc__.split("\n\n")[0].split()))
-    parser.add_argument("--keep", type=int, default=5, help="newest versions kept per dataset (default 5)")
+    parser.add_argument("--keep", type=int, default=5,
+                        help="newest versions kept per dataset (default 5)")
     parser.add_argument("--keep-release", action="append", default=[],
                         help="also keep this release id's versions")
-    parser.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="list what would be removed, remove nothing")
     args = parser.parse_args(argv)
     if args.keep < 1:
         parser.error("--keep must be at least 1")
