@@ -102,7 +102,8 @@ class OptionalJSONDataset(AbstractDataset[Any, Any]):
 
         # serialised first (NaN refused: nothing written);
         # then a unique temp name, fsync, os.replace
-        write_text_atomic(self._path, json.dumps(data, indent=self._indent, allow_nan=False, default=str))
+        write_text_atomic(self._path,
+                          json.dumps(data, indent=self._indent, allow_nan=False, default=str))
 
     def _exists(self) -> bool:
         return self._path.exists()
