@@ -36,9 +36,11 @@ class Notifier:
         sender = apprise.Apprise()
         for url in self.urls:
             if not sender.add(url):
-                log.warning("notifications: apprise refused a URL of scheme %s", url.split(":", 1)[0])
+                log.warning("notifications: apprise refused a URL of scheme %s",
+                            url.split(":", 1)[0])
         ok = bool(sender.notify(title=title, body=body))
-        (log.info if ok else log.warning)("notification %s %s: %s", event, "sent" if ok else "FAILED", title)
+        (log.info if ok else log.warning)("notification %s %s: %s", event,
+                                          "sent" if ok else "FAILED", title)
         self.sent.append((event, title))
         return ok
 

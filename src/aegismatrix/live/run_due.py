@@ -43,8 +43,8 @@ def load_config(path: Path) -> dict:
     return config
 
 
-def run_due(root: Path, config: dict, runner: Runner = kedro_runner, notifier: Notifier | None = None,
-            instant=None, dry_run: bool = False) -> int:
+def run_due(root: Path, config: dict, runner: Runner = kedro_runner,
+            notifier: Notifier | None = None, instant=None, dry_run: bool = False) -> int:
     """Run what is due at `instant` (default: the session clock's now); see the module docstring."""
     root = Path(root)
     lock_path = root / config.get("lock_file", "data/08_reporting/live/run-due.lock")
@@ -100,7 +100,8 @@ def _published(root: Path, config: dict, job: DueJob) -> dict | None:
     try:
         return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
-        log.warning("run-due: %s ran but its payload %s could not be read (%s)", job.name, path, exc)
+        log.warning("run-due: %s ran but its payload %s could not be read (%s)", job.name, path,
+                    exc)
         return None
 
 
@@ -108,5 +109,6 @@ def _notify(job: DueJob, payload: dict | None, state: dict, notifier: Notifier) 
     """Notifications from a published payload (what was told is kept in the state)."""
     if payload is None:
         return
-    for event, title, body in payload_events(job.kind, job.slot, payload, state.setdefault("notified", {})):
+    for event, title, body in payload_events(job.kind, job.slot, payload,
+                                             state.setdefault("notified", {})):
         notifier.send(event, title, body)

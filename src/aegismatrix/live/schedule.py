@@ -83,7 +83,8 @@ def due_jobs(jobs: dict[str, dict], state: SessionState, done: dict[str, dict]) 
             continue
         slot = job_slot({**job, "name": name}, state)
         if slot is not None and (done.get(name) or {}).get("slot") != slot:
-            out.append(DueJob(name, slot, tuple(str(a) for a in job.get("args") or ()), job["when"]))
+            out.append(DueJob(name, slot, tuple(str(a) for a in job.get("args") or ()),
+                              job["when"]))
     return out
 
 
