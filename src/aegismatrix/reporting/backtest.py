@@ -31,9 +31,10 @@ def backtest_figure(trades: pd.DataFrame | None) -> Figure:
     for (source, strategy), group in trades.groupby(["range_source", "strategy"], sort=True):
         color, style = STYLES.get((source, strategy), ("#555555", ":"))
         label = f"{source} {strategy.replace('_', ' ')}"
-        top.plot(group["expiry"], group["equity_per_lot"], color=color, linestyle=style, label=label,
-                 linewidth=1.2)
-        bottom.plot(group["expiry"], group["drawdown_per_lot"], color=color, linestyle=style, linewidth=1.0)
+        top.plot(group["expiry"], group["equity_per_lot"], color=color, linestyle=style,
+                 label=label, linewidth=1.2)
+        bottom.plot(group["expiry"], group["drawdown_per_lot"], color=color, linestyle=style,
+                    linewidth=1.0)
     top.axhline(0, color="#999999", linewidth=0.6)
     top.set_ylabel("cumulative P&L per lot (Rs)")
     bottom.set_ylabel("drawdown per lot (Rs)")

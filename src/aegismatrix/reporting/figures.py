@@ -77,8 +77,8 @@ def classifier_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
     ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
     for i in range(k):
         for j in range(k):
-            ax.text(j, i, f"{int(confusion[i, j])}\n{shares[i, j]:.0%}", ha="center", va="center", fontsize=8,
-                    color="white" if shares[i, j] > 0.6 else "black")
+            ax.text(j, i, f"{int(confusion[i, j])}\n{shares[i, j]:.0%}", ha="center", va="center",
+                    fontsize=8, color="white" if shares[i, j] > 0.6 else "black")
     ax.set_xticks(range(k), classes, rotation=20, fontsize=8)
     ax.set_yticks(range(k), classes, fontsize=8)
     ax.set(xlabel="predicted", ylabel="realised", title="confusion matrix (row shares)")
@@ -111,8 +111,8 @@ def classifier_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
     if base_proba is not None:
         rel_ax.scatter(base_proba.mean(axis=0), [(y == j).mean() for j in range(k)], marker="x",
                        color=BASELINE_COLOUR, label=f"baseline {primary}", zorder=3)
-    rel_ax.set(title="reliability", xlabel="mean predicted probability", ylabel="observed frequency",
-               xlim=(0, 1), ylim=(0, 1))
+    rel_ax.set(title="reliability", xlabel="mean predicted probability",
+               ylabel="observed frequency", xlim=(0, 1), ylim=(0, 1))
     rel_ax.legend(fontsize=7, loc="upper left")
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.08, top=0.92, hspace=0.35, wspace=0.25)
     return fig
@@ -145,7 +145,8 @@ def regression_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
     resid = y - pred
     axes[0, 1].hist(resid, bins=40, alpha=0.7, label="model")
     if base is not None:
-        axes[0, 1].hist(y - base, bins=40, alpha=0.4, color=BASELINE_COLOUR, label=f"baseline {primary}")
+        axes[0, 1].hist(y - base, bins=40, alpha=0.4, color=BASELINE_COLOUR,
+                        label=f"baseline {primary}")
     axes[0, 1].set(title="residuals (realised - predicted)")
     axes[0, 1].legend(fontsize=7)
     dates = pd.to_datetime(data["date"])
@@ -202,7 +203,8 @@ def importance_figure(name: str, shap_importance: pd.DataFrame | None, top_n: in
     top = shap_importance.sort_values("mean_abs_contribution", ascending=False).head(top_n).iloc[::-1]
     ax.barh(top["feature"], top["mean_abs_contribution"], color="#2e6f9e")
     ax.tick_params(axis="y", labelsize=7)
-    ax.set(title=f"{name}: top {len(top)} features (mean |contribution|)", xlabel="mean |contribution|")
+    ax.set(title=f"{name}: top {len(top)} features (mean |contribution|)",
+           xlabel="mean |contribution|")
     fig.subplots_adjust(left=0.35, right=0.97, bottom=0.12, top=0.9)
     return fig
 
@@ -219,7 +221,8 @@ def model_comparison_figure(table: pd.DataFrame) -> Figure:
     colours = [EDGE_COLOUR if s == "edge" else NO_EDGE_COLOUR for s in rows["status"]]
     # a percentile bootstrap interval need not contain the point estimate:
     # bars are clipped at the point
-    ax.errorbar(rows["skill"], range(len(rows)), xerr=[(rows["skill"] - rows["ci_low"]).clip(lower=0),
+    ax.errorbar(rows["skill"], range(len(rows)),
+                xerr=[(rows["skill"] - rows["ci_low"]).clip(lower=0),
                                                 (rows["ci_high"] - rows["skill"]).clip(lower=0)],
                 fmt="none", ecolor="black", lw=0.8, capsize=3)
     ax.scatter(rows["skill"], range(len(rows)), c=colours, zorder=3)
@@ -245,9 +248,12 @@ def volatility_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame |
     realised = market[["date"]].assign(realised=forward_realised_vol(market, horizon),
                                        vix=market["vix_close"] / 100)
     frame = seller_signals[["date", "vol_forecast_21d"]].merge(realised, on="date", how="left")
-    ax.plot(frame["date"], frame["vix"], color="#c9a227", lw=0.6, alpha=0.8, label="India VIX / 100")
-    ax.plot(frame["date"], frame["realised"], color="black", lw=0.8, label=f"realised vol t+1..t+{horizon}")
-    ax.plot(frame["date"], frame["vol_forecast_21d"], color="#2e6f9e", lw=0.8, label="forecast (issued at t)")
+    ax.plot(frame["date"], frame["vix"], color="#c9a227", lw=0.6, alpha=0.8,
+            label="India VIX / 100")
+    ax.plot(frame["date"], frame["realised"], color="black", lw=0.8,
+            label=f"realised vol t+1..t+{horizon}")
+    ax.plot(frame["date"], frame["vol_forecast_21d"], color="#2e6f9e", lw=0.8,
+            label="forecast (issued at t)")
     both = frame.dropna(subset=["realised", "vol_forecast_21d"])
     if len(both):
         rmse = float(np.sqrt(np.mean((both["realised"] - both["vol_forecast_21d"]) ** 2)))
@@ -265,14 +271,15 @@ def safe_range_breaches(market_daily: pd.DataFrame, seller_signals: pd.DataFrame
     lower, upper, proba = f"safe_lower_{tenor}d", f"safe_upper_{tenor}d", f"breach_probability_{tenor}d"
     market = market_daily.sort_values("date").reset_index(drop=True)
     signals = seller_signals.drop_duplicates("date")
-    frame = market.merge(signals[["date", lower, upper, *([proba] if proba in signals else [])]], on="date",
-                         how="left")
+    frame = market.merge(signals[["date", lower, upper, *([proba] if proba in signals else [])]],
+                         on="date", how="left")
     breach = range_breach(frame, frame[lower], frame[upper], tenor).where(frame[lower].notna())
     return pd.DataFrame({"date": frame["date"], "breach": breach,
                          "breach_probability": frame.get(proba, np.nan)})
 
 
-def safe_range_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame | None, target: float,
+def safe_range_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame | None,
+                      target: float,
                       tenors: list[int], window: int = 126) -> tuple[Figure, pd.DataFrame]:
     """Rolling realised breach rate of the issued safe ranges vs the target, per tenor; also the
     summary table."""
@@ -287,13 +294,15 @@ def safe_range_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame |
     for tenor in tenors:
         breaches = safe_range_breaches(market_daily, seller_signals, tenor).dropna(subset=["breach"])
         rolling = breaches["breach"].rolling(window, min_periods=max(20, window // 4)).mean()
-        ax.plot(breaches["date"], rolling, lw=0.9, label=f"{tenor}d realised ({window}-day rolling)")
+        ax.plot(breaches["date"], rolling, lw=0.9,
+                label=f"{tenor}d realised ({window}-day rolling)")
         summary.append({"tenor_days": tenor, "n": int(len(breaches)),
                         "breach_rate": float(breaches["breach"].mean()), "target": target,
                         "mean_breach_probability": float(np.nanmean(breaches["breach_probability"]))
                         if breaches["breach_probability"].notna().any() else float("nan")})
     ax.axhline(target, color="black", ls="--", lw=0.9, label=f"target {target:.0%}")
-    ax.set(title="Safe-range backtest: realised breach rate vs target", ylabel="breach rate", ylim=(0, None))
+    ax.set(title="Safe-range backtest: realised breach rate vs target", ylabel="breach rate",
+           ylim=(0, None))
     ax.legend(fontsize=7)
     fig.autofmt_xdate()
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9)
@@ -333,7 +342,8 @@ def signal_history_figure(market_daily: pd.DataFrame, signals: dict[str, pd.Data
             ax.plot(frame["date"], frame[column], lw=0.8)
         if "model_source" in frame and (frame["model_source"] == "baseline").any():
             served = frame.drop_duplicates("date")
-            ax.fill_between(served["date"], 0, 1, where=(served["model_source"] == "baseline").to_numpy(),
+            ax.fill_between(served["date"], 0, 1,
+                            where=(served["model_source"] == "baseline").to_numpy(),
                             color=BASELINE_COLOUR, alpha=0.12, transform=ax.get_xaxis_transform(),
                             label="baseline served")
         ax.set_title(title, fontsize=9)

@@ -40,8 +40,8 @@ def _dataset_row(catalog, name: str, root: str) -> list[str]:
         return [f"`{name}`", "memory", "", "", ""]
     layer = ((config.get("metadata") or {}).get("kedro-viz") or {}).get("layer", "")
     path = str(config.get("filepath") or config.get("path") or "").removeprefix(root + "/")
-    return [f"`{name}`", f"`{config.get('type', '')}`", layer, "yes" if config.get("versioned") else "",
-            f"`{path}`" if path else ""]
+    return [f"`{name}`", f"`{config.get('type', '')}`", layer,
+            "yes" if config.get("versioned") else "", f"`{path}`" if path else ""]
 
 
 def _flatten(value, prefix: str = "") -> list[tuple[str, object]]:
@@ -81,14 +81,16 @@ def pipeline_section(name: str, pipeline: Pipeline, catalog, params: dict, upstr
             estimator = (block.get("estimator") or {}).get("kind", "") if isinstance(block, dict) else ""
             label = block.get("label", {}) if isinstance(block, dict) else {}
             kinds = sorted({n.name.split(".")[-1] for n in pipeline.nodes if n.namespace == ns})
-            rows.append([f"`{ns}`", label.get("name", "") if isinstance(label, dict) else label, estimator,
-                         block.get("metric", "") if isinstance(block, dict) else "",
+            rows.append([f"`{ns}`", label.get("name", "") if isinstance(label, dict) else label,
+                         estimator, block.get("metric", "") if isinstance(block, dict) else "",
                          block.get("primary_baseline", "") if isinstance(block, dict) else "",
                          ", ".join(kinds)])
         parts += ["", "### Namespaced nodes (one per model)", "",
-                  _table(["namespace", "label", "estimator", "metric", "primary baseline", "nodes"], rows)]
+                  _table(["namespace", "label", "estimator", "metric", "primary baseline", "nodes"],
+                         rows)]
     if own:
-        rows = [[f"`{n.name}`", ", ".join(f"`{i}`" for i in n.inputs if not i.startswith("params:")),
+        rows = [[f"`{n.name}`",
+                 ", ".join(f"`{i}`" for i in n.inputs if not i.startswith("params:")),
                  ", ".join(f"`{o}`" for o in n.outputs), _doc(n.func)] for n in own]
         parts += ["", "### Nodes", "", _table(["node", "inputs", "outputs", "what it does"], rows)]
     datasets = sorted((pipeline.all_inputs() | pipeline.all_outputs()) - {d for d in pipeline.all_inputs()
@@ -97,9 +99,11 @@ def pipeline_section(name: str, pipeline: Pipeline, catalog, params: dict, upstr
     if namespaces:
         example = namespaces[0]
         datasets = [d for d in datasets if not any(d.startswith(ns + ".") for ns in namespaces[1:])]
-        parts += ["", f"Per-model datasets are shown for `{example}`; every namespace has the same ones."]
+        parts += ["",
+                  f"Per-model datasets are shown for `{example}`; every namespace has the same ones."]
     rows = [row for row in (_dataset_row(catalog, d, root) for d in datasets) if row]
-    parts += ["", "### Datasets", "", _table(["dataset", "type", "layer", "versioned", "path"], rows)]
+    parts += ["", "### Datasets", "",
+              _table(["dataset", "type", "layer", "versioned", "path"], rows)]
     keys = sorted({i.split(":", 1)[1].split(".")[0] for i in pipeline.all_inputs()
                    if i.startswith("params:")})
     models = set(namespaces)
@@ -121,7 +125,8 @@ def generate(project_root: Path) -> str:
         catalog, params = context.catalog, context.params
     # each pipeline on its own, without the registry's upstream
     pipelines = find_pipelines(raise_errors=True)
-    sections = [pipeline_section(name, pipelines[name], catalog, params, UPSTREAM[name], str(project_root))
+    sections = [pipeline_section(name, pipelines[name], catalog, params, UPSTREAM[name],
+                                 str(project_root))
                 for name in UPSTREAM]
     return "\n\n".join(sections) + "\n"
 

@@ -16,7 +16,8 @@ def comparison_row(name: str, metrics: dict) -> dict:
     """One model's headline: score and primary-baseline score on the same rows,
     skill with CI, status."""
     row = headline(metrics)
-    return {"model": name, "engine": name.split(".")[0], "task": metrics.get("task"), "metric": row["metric"],
+    return {"model": name, "engine": name.split(".")[0], "task": metrics.get("task"),
+            "metric": row["metric"],
             "primary_baseline": row["primary_baseline"], "n": row["n_oos"], "model_score": row["model_score"],
             "baseline_score": row["baseline_score"], "skill": row["skill"], "ci_low": row["ci_low"],
             "ci_high": row["ci_high"], "test_skill": row["test_skill"],
@@ -63,7 +64,8 @@ def block_table(metrics: dict, key: str) -> pd.DataFrame:
     metric, primary = metrics["metric"], metrics["primary_baseline"]
     blocks = dict(metrics.get(key) or {})
     if key == "folds":
-        blocks.update({"all walk-forward folds": metrics["walk_forward"], "overall": metrics["overall"]})
+        blocks.update({"all walk-forward folds": metrics["walk_forward"],
+                       "overall": metrics["overall"]})
     return pd.DataFrame([_block_row(block, scores, metric, primary) for block, scores in blocks.items()])
 
 
