@@ -28,7 +28,8 @@ def fit_baseline(spec: dict, train: pd.DataFrame, n_classes: int | None) -> dict
         return {"mean": float(np.mean(y))}
     if kind == "conditional_prior":
         up = train[spec["column"]].to_numpy() > 0
-        return {"proba_up": _frequencies(y[up], n_classes), "proba_down": _frequencies(y[~up], n_classes)}
+        return {"proba_up": _frequencies(y[up], n_classes),
+                "proba_down": _frequencies(y[~up], n_classes)}
     if kind == "scaled_column":
         ratio = y / train[spec["column"]].to_numpy(dtype=float)
         return {"ratio": float(np.nanmedian(ratio[np.isfinite(ratio)]))}

@@ -61,7 +61,8 @@ def to_bundle(fitted: FittedModel, cfg: ModelConfig, feature_cols: list[str], fi
               metadata: dict) -> dict:
     state, blobs = fitted.estimator.state()
     meta = {
-        "kind": cfg.estimator["kind"], "params": {**cfg.estimator.get("params", {}), **fitted.best_params},
+        "kind": cfg.estimator["kind"], "params": {**cfg.estimator.get("params", {}),
+                                                  **fitted.best_params},
         "seed": cfg.seed, "class_names": cfg.class_names, "features": fitted.features or feature_cols,
         "feature_selection": fitted.feature_selection, "target_scale": fitted.target_scale,
         "pool": fitted.pool,

@@ -56,7 +56,8 @@ def conformal_table(oos: pd.DataFrame, metrics: dict, horizon: int, coverage: fl
         lows.append(float(np.quantile(every, lo_q)))
         highs.append(float(np.quantile(every, hi_q)))
     table = pd.DataFrame({"date": pd.to_datetime(dates), "q_low": lows, "q_high": highs})
-    return {"coverage_target": coverage, "empirical_coverage": interval_coverage(oos, served, table),
+    return {"coverage_target": coverage,
+            "empirical_coverage": interval_coverage(oos, served, table),
             "source": "model" if metrics["edge"] else "baseline", "date": dates, "q_low": lows,
             "q_high": highs}
 

@@ -44,8 +44,8 @@ def _as_matrix(pred: np.ndarray) -> np.ndarray:
     return pred if pred.ndim == 2 else pred[:, None]
 
 
-def _fold_block(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, study: str, fold, end: int,
-                pool: pd.DataFrame | None = None):
+def _fold_block(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, study: str, fold,
+                end: int, pool: pd.DataFrame | None = None):
     """One fold: fit on its training rows,
     predict every day of its test block (model and baselines)."""
     fitted = train_fold(frame, feature_cols, fold.train, cfg, study, pool)
@@ -75,7 +75,8 @@ def walk_forward(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig,
             for fold, end in zip(folds, ends)]
     results = parallel_map(_fold_block, jobs)
     for fold, (_, info) in zip(folds, results):
-        logger.info("%s %s: trained on %d rows (%s .. %s)%s, tested on %d", namespace, fold.name, *info)
+        logger.info("%s %s: trained on %d rows (%s .. %s)%s, tested on %d", namespace, fold.name,
+                    *info)
     return pd.concat([block for block, _ in results], ignore_index=True)
 
 
@@ -96,7 +97,8 @@ def score_block(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
     y = oos["label"].to_numpy(dtype=float)
     model_pred = _predictions(oos, cfg)
     out = {"n": int(len(oos)), "model": _score(y, model_pred, cfg),
-           "baselines": {b["name"]: _score(y, _predictions(oos, cfg, f"baseline_{b['name']}__"), cfg)
+           "baselines": {b["name"]: _score(y, _predictions(oos, cfg, f"baseline_{b['name']}__"),
+                                           cfg)
                          for b in cfg.baselines}}
     loss = ROW_LOSSES[cfg.metric]
     model_loss = loss(y, model_pred)
@@ -108,7 +110,8 @@ def score_block(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
                     "value": skill_score(model_loss, base_loss),
                     "ci_low": low, "ci_high": high, "level": cfg.bootstrap["level"]}
     out["skill_vs_each_baseline"] = {
-        b["name"]: skill_score(model_loss, loss(y, _predictions(oos, cfg, f"baseline_{b['name']}__")))
+        b["name"]: skill_score(model_loss,
+                               loss(y, _predictions(oos, cfg, f"baseline_{b['name']}__")))
         for b in cfg.baselines}
     return out
 

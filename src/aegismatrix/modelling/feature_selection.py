@@ -47,8 +47,8 @@ def importance_top_k(X: pd.DataFrame, y: np.ndarray, max_features: int, seed: in
     return [X.columns[i] for i in sorted(order)]
 
 
-def select_features(train: pd.DataFrame, feature_cols: list[str], y: np.ndarray, spec: dict | None, seed: int,
-                    classification: bool) -> tuple[list[str], dict]:
+def select_features(train: pd.DataFrame, feature_cols: list[str], y: np.ndarray, spec: dict | None,
+                    seed: int, classification: bool) -> tuple[list[str], dict]:
     """(kept columns, a JSON record of the step)
     from the training rows only; no spec keeps every column."""
     spec = {**DEFAULTS, **(spec or {})}

@@ -96,7 +96,8 @@ def block_bootstrap_skill(model_loss: np.ndarray, baseline_loss: np.ndarray, blo
     from arch.bootstrap import MovingBlockBootstrap  # imported on use: inference never bootstraps
 
     n = len(model_loss)
-    resampler = MovingBlockBootstrap(max(1, min(block, n)), np.arange(n), seed=np.random.default_rng(seed))
+    resampler = MovingBlockBootstrap(max(1, min(block, n)), np.arange(n),
+                                     seed=np.random.default_rng(seed))
     idx = np.stack([positions for (positions,), _ in resampler.bootstrap(n_boot)])
     skills = 1.0 - model_loss[idx].sum(axis=1) / np.maximum(baseline_loss[idx].sum(axis=1), EPS)
     alpha = (1.0 - level) / 2.0

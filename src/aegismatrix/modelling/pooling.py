@@ -41,7 +41,8 @@ def _symbol_labels(key: str, daily: pd.DataFrame, cfg: ModelConfig) -> pd.DataFr
         raise ValueError(f"pool: label {cfg.label['name']!r} needs column {exc} that universe symbol "
                          f"{key!r} lacks; pool only labels in the symbol's own price units (e.g. "
                          "forward_realised_vol, next_day_breakout, direction_class)") from None
-    return pd.DataFrame({"date": daily["date"], "symbol": key, "label_end": daily["date"].shift(-cfg.horizon),
+    return pd.DataFrame({"date": daily["date"], "symbol": key,
+                         "label_end": daily["date"].shift(-cfg.horizon),
                          "label": label.to_numpy(dtype=float)})
 
 
@@ -63,7 +64,8 @@ def build_pool_input(universe_features: pd.DataFrame, universe_daily: Mapping, p
                        "the index rows only", cfg.label["name"])
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in [*POOL_COLUMNS, *cols]})
     labels = pd.concat([_symbol_labels(k, f, cfg) for k, f in frames.items()], ignore_index=True)
-    pool = labels.merge(universe_features[["date", "symbol", *cols]], on=["date", "symbol"], how="inner")
+    pool = labels.merge(universe_features[["date", "symbol", *cols]], on=["date", "symbol"],
+                        how="inner")
     pool = (pool.dropna(subset=["label", "label_end", *cols]).sort_values(["date", "symbol"])
             .reset_index(drop=True))
     logger.info("pool %s: %d rows from %d symbols (%s)", cfg.label["name"], len(pool),

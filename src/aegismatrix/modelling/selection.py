@@ -62,7 +62,8 @@ def served_name(chosen: str, metrics: dict) -> str:
 
 def candidate_table(metrics: dict[str, dict]) -> dict[str, dict]:
     """Status and walk-forward loss of each candidate, for the selection record."""
-    return {n: {"status": m["status"], "metric": m["metric"], "walk_forward_loss": walk_forward_loss(m),
+    return {n: {"status": m["status"], "metric": m["metric"],
+                "walk_forward_loss": walk_forward_loss(m),
                 "served_weight": served_weight(m), "selection_rule": m.get("selection_rule"),
                 **({"pool": m["pool"]} if "pool" in m else {})} for n, m in metrics.items()}
 
@@ -92,7 +93,8 @@ def _dm_edge(model_loss, base_loss, horizon: int, spec: dict) -> tuple[bool, dic
 
 def _ci_edge(model_loss, base_loss, horizon: int, spec: dict) -> tuple[bool, dict]:
     n_test = max(int(round(len(model_loss) * float(spec.get("test_fraction", 0.2)))), 1)
-    low, high = block_bootstrap_skill(model_loss, base_loss, max(horizon, 5), int(spec.get("n_boot", 200)),
+    low, high = block_bootstrap_skill(model_loss, base_loss, max(horizon, 5),
+                                      int(spec.get("n_boot", 200)),
                                       float(spec.get("level", 0.9)), int(spec.get("seed", 7)))
     test = skill_of(model_loss[-n_test:], base_loss[-n_test:])
     return bool(low > 0 and test > 0), {"ci_low": low, "ci_high": high, "test_skill": test}

@@ -67,7 +67,8 @@ def series_from_oos(name: str, oos: dict[str, pd.DataFrame], params: dict[str, d
                                                                                           base_cols])))
     for cand, df in oos.items():
         cols = prediction_columns(cfgs[cand])
-        frame = frame.merge(df[["date", *cols]].rename(columns={c: f"{cand}__{c}" for c in cols}), on="date")
+        frame = frame.merge(df[["date", *cols]].rename(columns={c: f"{cand}__{c}" for c in cols}),
+                            on="date")
     frame = frame.sort_values("date").reset_index(drop=True)
 
     def matrix(cols: list[str]) -> np.ndarray:
@@ -136,8 +137,10 @@ def score_served(series: SignalSeries, served: np.ndarray, rows: np.ndarray, n_b
     model_loss, base_loss = series.loss(served)[rows], series.loss(series.baseline)[rows]
     if len(rows) < 10:
         return {"skill": None, "ci_low": None, "ci_high": None, "n": int(len(rows))}
-    low, high = block_bootstrap_skill(model_loss, base_loss, max(series.horizon, 5), n_boot, level, seed)
-    return {"skill": skill_of(model_loss, base_loss), "ci_low": low, "ci_high": high, "n": int(len(rows))}
+    low, high = block_bootstrap_skill(model_loss, base_loss, max(series.horizon, 5), n_boot, level,
+                                      seed)
+    return {"skill": skill_of(model_loss, base_loss), "ci_low": low, "ci_high": high,
+            "n": int(len(rows))}
 
 
 def _label(weights: dict[str, float]) -> str:
@@ -149,7 +152,8 @@ def _label(weights: dict[str, float]) -> str:
 def backtest_rule(series: SignalSeries, spec: dict, step: int = 63, min_history: int = 252) -> dict:
     """Re-select every `step` rows from the first row with `min_history` matured rows; the served
     series and its score over the rows from that first step to the end."""
-    first = next((s for s in range(len(series.y)) if len(matured(series, s)) >= min_history), len(series.y))
+    first = next((s for s in range(len(series.y)) if len(matured(series, s)) >= min_history),
+                 len(series.y))
     served = np.array(series.baseline, dtype=float, copy=True)
     shares: dict[str, int] = {}
     for start in range(first, len(series.y), step):
@@ -161,7 +165,8 @@ def backtest_rule(series: SignalSeries, spec: dict, step: int = 63, min_history:
     scored = np.arange(first, len(series.y))
     today, _ = choose(series, matured(series, len(series.y) + series.horizon), spec)
     total = max(sum(shares.values()), 1)
-    return {**score_served(series, served, scored), "from": _date(series, first), "to": _date(series, -1),
+    return {**score_served(series, served, scored), "from": _date(series, first),
+            "to": _date(series, -1),
             "served_shares": {k: round(v / total, 3) for k, v in shares.items()}, "today": _label(today)}
 
 
@@ -174,7 +179,8 @@ def holdout_rule(series: SignalSeries, spec: dict, holdout_start: str = "2019-01
     served = series.served(weights, slice(start, len(series.y)))
     full = np.array(series.baseline, dtype=float, copy=True)
     full[start:] = served
-    return {**score_served(series, full, rows), "choice": _label(weights), "from": _date(series, start)}
+    return {**score_served(series, full, rows), "choice": _label(weights),
+            "from": _date(series, start)}
 
 
 def _date(series: SignalSeries, pos: int) -> str | None:
@@ -190,8 +196,8 @@ def pooled_skills(series: SignalSeries) -> dict[str, float]:
     return {c: skill_of(series.loss(p)[series.labelled], base) for c, p in series.candidates.items()}
 
 
-def compare_rules(series: SignalSeries, rules: dict[str, dict], step: int = 63, min_history: int = 252,
-                  holdout_start: str = "2019-01-01") -> pd.DataFrame:
+def compare_rules(series: SignalSeries, rules: dict[str, dict], step: int = 63,
+                  min_history: int = 252, holdout_start: str = "2019-01-01") -> pd.DataFrame:
     """One row per rule: backtest skill [CI], pseudo-hold-out skill, what it serves; `worse_first`
     is the lower of the two skills (the number to quote first)."""
     rows = []

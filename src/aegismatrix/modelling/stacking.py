@@ -55,12 +55,13 @@ def predict_meta(state: dict, X: np.ndarray) -> np.ndarray:
     return proba / proba.sum(axis=1, keepdims=True)
 
 
-def score_stack(y: np.ndarray, stack: np.ndarray, prior: np.ndarray, is_test: np.ndarray, horizon: int,
-                bootstrap: dict, class_names: list[str]) -> dict:
+def score_stack(y: np.ndarray, stack: np.ndarray, prior: np.ndarray, is_test: np.ndarray,
+                horizon: int, bootstrap: dict, class_names: list[str]) -> dict:
     """Log-loss skill vs the class prior with a block-bootstrap interval,
     test skill and the edge verdict."""
     model_loss, base_loss = M.row_log_loss(y, stack), M.row_log_loss(y, prior)
-    low, high = M.block_bootstrap_skill(model_loss, base_loss, max(horizon, 5), bootstrap.get("n_boot", 500),
+    low, high = M.block_bootstrap_skill(model_loss, base_loss, max(horizon, 5),
+                                        bootstrap.get("n_boot", 500),
                                       bootstrap.get("level", 0.9))
     test_skill = M.skill_score(model_loss[is_test], base_loss[is_test]) if is_test.any() else float("nan")
     edge = has_edge(low, test_skill)
@@ -134,8 +135,8 @@ def stack_walk_forward(horizon: int, bases: dict[str, tuple[pd.DataFrame, dict]]
     rows = np.flatnonzero(scored)
     is_test = np.zeros(len(rows), bool)
     is_test[int(round(len(rows) * (1 - float(cfg.get("test_fraction", 0.2))))):] = True
-    score = score_stack(y[rows], stack[rows], prior[rows], is_test, horizon, cfg.get("bootstrap", {}),
-                        class_names)
+    score = score_stack(y[rows], stack[rows], prior[rows], is_test, horizon,
+                        cfg.get("bootstrap", {}), class_names)
     out.update(score)
     logger.info("stack h=%d over %s: skill %+.4f [%+.4f, %+.4f] -> %s", horizon, names,
                 score["skill"]["value"], score["skill"]["ci_low"], score["skill"]["ci_high"], score["status"])

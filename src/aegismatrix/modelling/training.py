@@ -92,7 +92,8 @@ def _scale(frame: pd.DataFrame, rows: np.ndarray, target_scale: str | None) -> n
     return frame[target_scale].to_numpy(dtype=float)[rows] if target_scale else 1.0
 
 
-def training_set(frame: pd.DataFrame, feature_cols: list[str], scaler: Scaler | None, pos: np.ndarray,
+def training_set(frame: pd.DataFrame, feature_cols: list[str], scaler: Scaler | None,
+                 pos: np.ndarray,
                  y_all: np.ndarray, cfg: ModelConfig, thresholds: list[float] | None,
                  pool: pd.DataFrame | None = None) -> TrainingSet:
     """Rows `pos` (history first, for sequence models)
@@ -108,7 +109,8 @@ def training_set(frame: pd.DataFrame, feature_cols: list[str], scaler: Scaler | 
     if extra is None:
         return TrainingSet(X, y)
     X_pool = scaler.transform(extra[feature_cols]) if scaler is not None else extra[feature_cols]
-    y_pool = encode_label(extra["label"], thresholds) / _scale(extra, np.arange(len(extra)), cfg.target_scale)
+    y_pool = encode_label(extra["label"], thresholds) / _scale(extra, np.arange(len(extra)),
+                                                               cfg.target_scale)
     weight = np.r_[np.ones(len(X)), np.full(len(extra), float(cfg.pool["weight"]))]
     return TrainingSet(pd.concat([X, X_pool], ignore_index=True), np.r_[y, y_pool], weight, extra)
 
@@ -153,16 +155,18 @@ def _tune(cfg, frame, feature_cols, scaler, fit_set: TrainingSet, val_pos, y_all
                 raise optuna.TrialPruned()
 
         est = _fit_estimator(cfg, params, fit_set, on_epoch=report)
-        return _loss(cfg, y_all[val_pos], _slice_predictions(est, X_ctx, val_pos, frame, cfg.target_scale))
+        return _loss(cfg, y_all[val_pos],
+                     _slice_predictions(est, X_ctx, val_pos, frame, cfg.target_scale))
 
     storage = make_storage(cfg.tuning["storage"], cfg.tuning["storage_dir"])
     study = tune(objective, study_name, cfg.tuning["n_trials"], cfg.seed, storage)
     best = study.best_trial.params if study.best_trial.value is not None else {}
-    return best, {"study_name": study_name, "n_trials": len(study.trials), "best_value": study.best_value}
+    return best, {"study_name": study_name, "n_trials": len(study.trials),
+                  "best_value": study.best_value}
 
 
-def train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndarray, cfg: ModelConfig,
-               study_name: str, pool: pd.DataFrame | None = None) -> FittedModel:
+def train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndarray,
+               cfg: ModelConfig, study_name: str, pool: pd.DataFrame | None = None) -> FittedModel:
     """Fit scaler, tuning, model, calibrator and baselines on `train_pos` rows only (plus eligible
     pooled rows)."""
     # epoch/trial log lines name the model and fold
@@ -170,13 +174,13 @@ def train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndarr
         return _train_fold(frame, feature_cols, train_pos, cfg, study_name, pool)
 
 
-def _train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndarray, cfg: ModelConfig,
-                study_name: str, pool: pd.DataFrame | None) -> FittedModel:
+def _train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndarray,
+                cfg: ModelConfig, study_name: str, pool: pd.DataFrame | None) -> FittedModel:
     train = frame.iloc[train_pos]
     thresholds = (np.quantile(train["label"], cfg.label_bins).tolist() if cfg.label_bins else None)
     y_all = encode_label(frame["label"], thresholds)
-    feature_cols, selection = select_features(train, feature_cols, y_all[train_pos], cfg.feature_selection,
-                                              cfg.seed, cfg.is_classifier)
+    feature_cols, selection = select_features(train, feature_cols, y_all[train_pos],
+                                              cfg.feature_selection, cfg.seed, cfg.is_classifier)
     cls = get_estimator(cfg.estimator["kind"])
     scaler = Scaler.fit(train[feature_cols]) if cls.scale_inputs else None
     fit_pos, val_pos = inner_split(train_pos, cfg.horizon, cfg.splits["embargo"],
@@ -194,8 +198,8 @@ def _train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndar
     baseline_frame = train.assign(label=y_all[train_pos])
     states = {b["name"]: fit_baseline(b, baseline_frame, cfg.n_classes) for b in cfg.baselines}
     dates = (str(train["date"].iloc[0].date()), str(train["date"].iloc[-1].date()))
-    return FittedModel(estimator, scaler, calibrator, states, thresholds, best, dates, len(train_pos),
-                       summary, feature_cols, selection, cfg.target_scale,
+    return FittedModel(estimator, scaler, calibrator, states, thresholds, best, dates,
+                       len(train_pos), summary, feature_cols, selection, cfg.target_scale,
                        pool_summary(train_set.pooled) if cfg.pool else {})
 
 

@@ -34,16 +34,18 @@ from aegismatrix.modelling.tuning import WORKER_ENV
 logger = logging.getLogger(__name__)
 
 
-def tune_folds(model_input: pd.DataFrame, feature_manifest: dict, params: dict, namespace: str, storage: str,
-               folds: list[str] | None = None) -> dict[str, int]:
+def tune_folds(model_input: pd.DataFrame, feature_manifest: dict, params: dict, namespace: str,
+               storage: str, folds: list[str] | None = None) -> dict[str, int]:
     """Tune the walk-forward folds (and the frozen fit)
     of one instance on `storage`; {study: trials seen}."""
-    cfg = ModelConfig.from_params({**params, "tuning": {**(params.get("tuning") or {}), "storage": storage}})
+    cfg = ModelConfig.from_params({**params,
+                                   "tuning": {**(params.get("tuning") or {}), "storage": storage}})
     cols = feature_columns(cfg, feature_manifest)
     labelled = np.flatnonzero(model_input["label"].notna().to_numpy())
     # the same study names as evaluate_walk_forward / fit_frozen_model
     tag = data_hash(model_input, cols, cfg)
-    plan = [(f.name, f.train) for f in walk_forward_folds(labelled, horizon=cfg.horizon, **cfg.splits)]
+    plan = [(f.name, f.train) for f in walk_forward_folds(labelled, horizon=cfg.horizon,
+                                                          **cfg.splits)]
     plan.append(("frozen", labelled))
     seen = {}
     for name, train_pos in plan:
@@ -58,15 +60,19 @@ def tune_folds(model_input: pd.DataFrame, feature_manifest: dict, params: dict, 
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m aegismatrix.modelling.tune_worker", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m aegismatrix.modelling.tune_worker",
+                                     description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("namespace", help="template instance, e.g. direction.lgbm_h5")
-    parser.add_argument("--storage", required=True, help="Optuna RDB URL shared by every worker (PostgreSQL)")
+    parser.add_argument("--storage", required=True,
+                        help="Optuna RDB URL shared by every worker (PostgreSQL)")
     parser.add_argument("--worker", type=int, default=1,
                         help="this worker's number (offsets the sampler seed)")
     parser.add_argument("--env", default=None, help="Kedro environment, e.g. research")
-    parser.add_argument("--folds", nargs="*", help="only these folds (fold_1 ... test, frozen); default all")
-    parser.add_argument("--project", type=Path, default=Path.cwd(), help="project root (default: here)")
+    parser.add_argument("--folds", nargs="*",
+                        help="only these folds (fold_1 ... test, frozen); default all")
+    parser.add_argument("--project", type=Path, default=Path.cwd(),
+                        help="project root (default: here)")
     return parser.parse_args(argv)
 
 
@@ -76,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _parse(argv)
     os.environ[WORKER_ENV] = str(args.worker)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     bootstrap_project(args.project)
     with KedroSession.create(project_path=args.project, env=args.env) as session:
         context = session.load_context()

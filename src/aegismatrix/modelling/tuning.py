@@ -81,7 +81,8 @@ def _log_progress(n_trials: int):
     def callback(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         best = (study.best_value if any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
                 else None)
-        logger.info("%s optuna trial %d/%d %s: value %s, best %s", "/".join(study.study_name.split("/")[:2]),
+        logger.info("%s optuna trial %d/%d %s: value %s, best %s",
+                    "/".join(study.study_name.split("/")[:2]),
                     trial.number + 1, n_trials, trial.state.name.lower(), _rounded(trial.value),
                     _rounded(best))
 

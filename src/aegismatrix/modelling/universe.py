@@ -13,8 +13,8 @@ from aegismatrix.modelling.splits import walk_forward_folds
 from aegismatrix.models.base import get_estimator
 
 
-def _fold_block(panel: pd.DataFrame, cols: list[str], train: np.ndarray, test: np.ndarray, estimator: dict,
-                proba: list[str]) -> pd.DataFrame:
+def _fold_block(panel: pd.DataFrame, cols: list[str], train: np.ndarray, test: np.ndarray,
+                estimator: dict, proba: list[str]) -> pd.DataFrame:
     """One fold: the estimator and the class prior fitted on the training dates, predicted on the
     test dates."""
     n_classes = len(proba)
@@ -28,8 +28,8 @@ def _fold_block(panel: pd.DataFrame, cols: list[str], train: np.ndarray, test: n
     return block
 
 
-def pooled_walk_forward(panel: pd.DataFrame, cols: list[str], horizon: int, splits: dict, estimator: dict,
-                        class_names: list[str]) -> pd.DataFrame:
+def pooled_walk_forward(panel: pd.DataFrame, cols: list[str], horizon: int, splits: dict,
+                        estimator: dict, class_names: list[str]) -> pd.DataFrame:
     """OOS class probabilities (and the prior's) for every labelled panel row in a test block of the
     date folds."""
     proba = [f"p_{c}" for c in class_names]
