@@ -27,7 +27,8 @@ def _price(nullable: bool = False, minimum: str = "gt") -> pa.Column:
 # dask.dataframe (~1 s a run).
 MarketDaily = pa.DataFrameSchema(
     {"date": pa.Column("datetime64[ns]", unique=True),
-     **{name: _price() for name in ("open", "high", "low", "close", "vix_high", "vix_low", "vix_close")},
+     **{name: _price() for name in ("open", "high", "low", "close", "vix_high", "vix_low",
+                                    "vix_close")},
      "volume": _price(nullable=True, minimum="ge"), "vix_filled": pa.Column(bool)},
     checks=[pa.Check(lambda frame: bool(frame["date"].is_monotonic_increasing), name="dates_ascending"),
             pa.Check(_bars_are_consistent, name="bars_are_consistent")],

@@ -94,7 +94,8 @@ class LoggingHooks:
         self._total, self._done, self._started = len(pipeline.nodes), 0, time.monotonic()
         params = run_params or {}
         names = params.get("pipeline_names") or [params.get("pipeline_name") or "__default__"]
-        logging.getLogger(__name__).info("kedro run --pipelines=%s: %d nodes", ",".join(names), self._total)
+        logging.getLogger(__name__).info("kedro run --pipelines=%s: %d nodes", ",".join(names),
+                                         self._total)
 
     @hook_impl
     def after_node_run(self, node) -> None:
@@ -102,6 +103,7 @@ class LoggingHooks:
         self._done += 1
         step = max(1, -(-self._total // PROGRESS_STEPS))
         if self._done % step == 0 or self._done == self._total:
-            logging.getLogger(__name__).info("progress %d/%d nodes (%3.0f%%) %5.0f s  %s", self._done,
+            logging.getLogger(__name__).info("progress %d/%d nodes (%3.0f%%) %5.0f s  %s",
+                                             self._done,
                                              self._total, 100.0 * self._done / max(self._total, 1),
                                              time.monotonic() - self._started, node.name)

@@ -33,8 +33,8 @@ class AegisContext(KedroContext):
             return cached
         raw = super()._get_validated_params()
         loader = self.config_loader
-        base, origin = parameter_sources(Path(loader.conf_source), loader.env, loader.runtime_params,
-                                         base_env=loader.base_env or "base")
+        base, origin = parameter_sources(Path(loader.conf_source), loader.env,
+                                         loader.runtime_params, base_env=loader.base_env or "base")
         prepared = prepare_parameters(raw, base, origin)
         self.__dict__["_aegis_params"] = prepared
         return prepared
@@ -48,5 +48,6 @@ def load_project_parameters(project_path: Path, env: str | None = None,
 
     conf = Path(project_path) / "conf"
     loader = OmegaConfigLoader(str(conf), env=env, runtime_params=runtime_params, **LOADER_ARGS)
-    base, origin = parameter_sources(conf, loader.env, runtime_params, base_env=loader.base_env or "base")
+    base, origin = parameter_sources(conf, loader.env, runtime_params,
+                                     base_env=loader.base_env or "base")
     return prepare_parameters(loader["parameters"], base, origin)
