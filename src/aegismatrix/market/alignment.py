@@ -48,7 +48,8 @@ def align_index_vix(index: pd.DataFrame, vix: pd.DataFrame, max_ffill_days: int 
                                 f"(vix_filled=True, at most {max_ffill_days} days)"))
     if too_long.any():
         findings.append(finding(vix_key, "alignment", "drop", merged.loc[too_long, "date"],
-                                f"{vix_key} missing for more than {max_ffill_days} sessions; rows dropped"))
+                                f"{vix_key} missing for more than "
+                                f"{max_ffill_days} sessions; rows dropped"))
     _refuse_truncation(merged, too_long, index_key, vix_key, max_ffill_days)
     out = merged.loc[~too_long, MARKET_DAILY_COLUMNS].reset_index(drop=True)
     log.info("aligned %s and %s: %d rows, %d VIX days forward-filled, %d rows dropped", index_key,
@@ -67,8 +68,9 @@ def _refuse_truncation(merged: pd.DataFrame, dropped: pd.Series, index_key: str,
     if dropped.iloc[-1]:
         tail = merged["date"][dropped & (merged.index > merged.index[~dropped][-1])]
         raise DataValidationError(vix_key, "alignment",
-                                  f"{vix_key} is missing for the last {len(tail)} {index_key} sessions "
-                                  f"(more than {max_ffill} can be forward-filled): market_daily would end on "
+                                  f"{vix_key} is missing for the last {len(tail)} {index_key} "
+                                  f"sessions (more than {max_ffill} can be forward-filled): "
+                                  "market_daily would end on "
                                   f"{merged['date'][~dropped].iloc[-1].date()} instead of "
                                   f"{merged['date'].iloc[-1].date()}"
                                   f"; fix the {vix_key} file or shorten the window", tail)

@@ -59,7 +59,8 @@ def _strict_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode):
     try:
         return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
     except ValueError as exc:
-        raise ConfDateError(f"line {node.start_mark.line + 1}: {node.value!r} is not a calendar date "
+        raise ConfDateError(f"line {node.start_mark.line + 1}: {node.value!r} is not a calendar "
+                            "date "
                             f"({exc})") from None
 
 
@@ -203,10 +204,11 @@ def _log_disagreements(frame: pd.DataFrame, source: str, observed: pd.DatetimeIn
     extra = frame.loc[frame["observed"], "date"].dt.strftime("%Y-%m-%d").tolist()
     missing = frame.loc[~frame["observed"], "date"].dt.strftime("%Y-%m-%d").tolist()
     logging.getLogger(__name__).warning(
-        "NSE calendar: the %s (%s .. %s) disagrees with the holidays XNSE calendar + override table on %d "
-        "days; the observed sessions win there. Index rows on calendar holidays/weekends: %d %s; calendar "
-        "sessions without an index row: %d %s (add a dated row with its source to "
-        "conf/base/calendar/nse_overrides.yml when the exchange changed its calendar)",
+        "NSE calendar: the %s (%s .. %s) disagrees with the holidays XNSE calendar + override "
+        "table on %d days; the observed sessions win there. Index rows on calendar "
+        "holidays/weekends: %d %s; calendar sessions without an index row: %d %s (add a dated row "
+        "with its source to conf/base/calendar/nse_overrides.yml "
+        "when the exchange changed its calendar)",
         source, observed[0].date(), observed[-1].date(), len(frame), len(extra), extra[:8], len(missing),
         missing[:8])
 

@@ -38,7 +38,8 @@ def _load_table(path: str | None) -> tuple[pd.DataFrame, pd.Timestamp]:
     table = pd.DataFrame(content["events"])
     bad = table[~table["kind"].isin(EVENT_KINDS) | table["source"].fillna("").str.strip().eq("")]
     if len(bad):
-        raise ValueError(f"{file}: rows {bad.index.tolist()[:5]} need kind in {EVENT_KINDS} and a source")
+        raise ValueError(f"{file}: rows {bad.index.tolist()[:5]} "
+                         f"need kind in {EVENT_KINDS} and a source")
     names = table["name"].tolist() if "name" in table else None
     table["date"] = conf_dates(table["date"], file, "events", "date", names).to_numpy()
     if "known_from" not in table:

@@ -31,8 +31,8 @@ def load_expiry_rules(path: str | None = None) -> pd.DataFrame:
     for i, row in table.iterrows():
         if (row["weekday"] not in WEEKDAYS or row["kind"] not in KINDS
                 or not str(row.get("source") or "").strip()):
-            raise ValueError(f"{file}: rule {i} needs weekday in {sorted(WEEKDAYS)}, kind in {KINDS} "
-                             "and a source")
+            raise ValueError(f"{file}: rule {i} needs weekday in {sorted(WEEKDAYS)}, kind in "
+                             f"{KINDS} and a source")
     table["expiries_from"] = conf_dates(table["expiries_from"], file, "rules", "expiries_from").to_numpy()
     until = conf_dates(table["expiries_to"], file, "rules", "expiries_to")
     table["expiries_to"] = until.fillna(OPEN_ENDED).to_numpy()

@@ -56,7 +56,8 @@ class Resolver:
         self.params, self.start, self.end = params, start, end
         self.mode = params.get("source", "auto")
         if self.mode not in SOURCES:
-            raise ValueError(f"data_ingestion.source must be one of {sorted(SOURCES)}, got '{self.mode}'")
+            raise ValueError("data_ingestion.source must be one of "
+                             f"{sorted(SOURCES)}, got '{self.mode}'")
         cache_cfg = params.get("cache", {})
         self.cache = ParquetCache(cache_cfg.get("dir", "data/01_raw/market_cache"))
         # revalidation only, never staleness

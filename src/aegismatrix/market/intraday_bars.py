@@ -29,8 +29,8 @@ SESSION_OPEN, SESSION_CLOSE = OPEN, CLOSE
 PRICES = ["open", "high", "low", "close"]
 # Sessions that ran past 15:30 (a fact of the tape, not of the calendar's rules); provenance per row
 EXTENDED_SESSIONS = {
-    "2021-02-24": "NSE press release 2021-02-24: trading halted by a technical glitch at 11:40 IST, resumed "
-                  "15:45 and extended to 17:00",
+    "2021-02-24": "NSE press release 2021-02-24: trading halted by a technical glitch at 11:40 "
+                  "IST, resumed 15:45 and extended to 17:00",
 }
 _INTERVAL = re.compile(r"^(\d+)([mh])$")
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.^=-]*$")
@@ -40,7 +40,8 @@ def interval_length(interval: str) -> pd.Timedelta:
     """'1m' / '15m' / '1h' -> the bar length; anything else is refused."""
     match = _INTERVAL.match(str(interval))
     if not match or int(match.group(1)) == 0:
-        raise ValueError(f"intraday interval {interval!r} is not '<n>m' or '<n>h' (e.g. 1m, 15m, 1h)")
+        raise ValueError(f"intraday interval {interval!r} is not "
+                         "'<n>m' or '<n>h' (e.g. 1m, 15m, 1h)")
     return pd.Timedelta(int(match.group(1)), unit="min" if match.group(2) == "m" else "h")
 
 
@@ -48,7 +49,8 @@ def locate_intraday(csv_dir: str | Path, key: str, interval: str) -> Path | None
     """`<csv_dir>/intraday/<key>_<interval>.csv` or `.csv.gz` (None when neither exists)."""
     interval_length(interval)
     if not _KEY.match(str(key)) or ".." in str(key):
-        raise ValueError(f"symbol key {key!r} is not a plain file name: refusing to read outside {csv_dir}")
+        raise ValueError(f"symbol key {key!r} is not a plain file "
+                         f"name: refusing to read outside {csv_dir}")
     folder = Path(csv_dir).resolve() / "intraday"
     for candidate in (folder / f"{key}_{interval}.csv", folder / f"{key}_{interval}.csv.gz"):
         if candidate.exists() and candidate.resolve().is_relative_to(Path(csv_dir).resolve()):
@@ -102,8 +104,8 @@ def _check(path: Path, frame: pd.DataFrame, interval: str) -> None:
         outside &= ~days.isin(allowed).to_numpy()
     if outside.any():
         raise DataValidationError(where, "session_hours", _examples(
-            frame, outside, f"outside the NSE session 09:15-15:30 IST for {interval} bars (stamped at their "
-                            "start)"))
+            frame, outside, f"outside the NSE session 09:15-15:30 IST for {interval} bars (stamped "
+                            "at their start)"))
 
 
 def read_intraday_csv(path: str | Path, interval: str) -> pd.DataFrame:
@@ -156,8 +158,8 @@ def csv_intraday(csv_dir: str | Path, key: str, intervals, start: pd.Timestamp,
         bars = read_intraday_csv(path, interval)
         bars = bars[(bars["date"] >= pd.Timestamp(start).normalize()) & (bars["date"] <= pd.Timestamp(end))]
         if bars.empty:
-            warnings.append(f"intraday/{path.name}: no bars between {pd.Timestamp(start).date()} and "
-                            f"{pd.Timestamp(end).date()}")
+            warnings.append(f"intraday/{path.name}: no bars between {pd.Timestamp(start).date()} "
+                            f"and {pd.Timestamp(end).date()}")
         frames.append(bars)
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         {c: pd.Series(dtype="float64") for c in INTRADAY_COLUMNS})

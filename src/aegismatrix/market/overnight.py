@@ -95,9 +95,10 @@ def rows_past_us_feed_end(nse_dates: pd.Series, us_dates: pd.Series) -> np.ndarr
     key = (str(us_last.date()), str(nse.max().date()))
     if key not in _WARNED_FEED_ENDS:
         _WARNED_FEED_ENDS.add(key)
-        log.warning("overnight: the US feed (S&P 500 / Cboe VIX) ends on %s, %d NIFTY sessions before "
-                    "NIFTY's last date %s (more than %d): not US holidays but a feed that stopped; the rows "
-                    "after %s get no US session (NaN overnight inputs, no overnight block served). Refresh "
+        log.warning("overnight: the US feed (S&P 500 / Cboe VIX) ends on %s, %d NIFTY sessions "
+                    "before NIFTY's last date %s (more than %d): not US holidays but a feed that "
+                    "stopped; the rows after %s get no US session (NaN overnight inputs, no "
+                    "overnight block served). Refresh "
                     "the US data.", key[0], lag, key[1], US_FEED_MAX_LAG_SESSIONS, key[0])
     after = np.flatnonzero(np.asarray(nse > us_last))
     mask = np.zeros(len(nse), dtype=bool)

@@ -76,8 +76,8 @@ def join_sector(market: pd.DataFrame, validated: pd.DataFrame,
                         sector_filled=filled.to_numpy())
     findings = []
     if filled.any():
-        message = (f"{key} has no bar on {int(filled.sum())} index sessions: its previous close is carried "
-                   "(sector_filled)")
+        message = (f"{key} has no bar on {int(filled.sum())} index sessions: its previous close is "
+                   "carried (sector_filled)")
         findings.append(finding(key, "sector_alignment", "repair",
                                 market.loc[filled.to_numpy(), "date"], message))
         log.warning("sector: %s", message)

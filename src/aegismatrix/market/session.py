@@ -60,7 +60,8 @@ def now_utc() -> pd.Timestamp:
     if override:
         stamp = pd.Timestamp(override)
         if stamp.tzinfo is None:
-            raise ValueError(f"{NOW_ENV}={override!r} needs a UTC offset, e.g. 2024-01-31T11:00+05:30")
+            raise ValueError(f"{NOW_ENV}={override!r} needs a UTC offset, e.g. "
+                             "2024-01-31T11:00+05:30")
         return stamp.tz_convert("UTC")
     return pd.Timestamp(datetime.now(UTC))
 
@@ -81,7 +82,8 @@ def replay_instant(inference_params: dict | None) -> pd.Timestamp | None:
         return None
     stamp = pd.Timestamp(str(text))
     if stamp.tzinfo is None:
-        raise ValueError(f"inference.decision_at {text!r} needs a zone, e.g. 2022-12-30T11:00:00+05:30")
+        raise ValueError(f"inference.decision_at {text!r} needs a zone, e.g. "
+                         "2022-12-30T11:00:00+05:30")
     return stamp.tz_convert("UTC")
 
 

@@ -118,7 +118,8 @@ class _Validator:
         tiny = (excess > 0) & (excess <= tol)
         if tiny.any():
             self.findings.append(finding(self.symbol, "ohlc_logic", "repair", f.loc[tiny, "date"],
-                                         f"high/low within {tol:.2%} of open/close (rounding); widened"))
+                                         f"high/low within {tol:.2%} of "
+                                         "open/close (rounding); widened"))
             self.frame = _widen(f, tiny)
         f = self.frame
         top, bottom = f[["open", "close"]].max(axis=1), f[["open", "close"]].min(axis=1)
@@ -155,8 +156,8 @@ class _Validator:
         ticks are dropped."""
         floor = self.checks["implied_vol_unit"]["min_level"]
         self.act("implied_vol_unit", self.frame["close"] < floor,
-                 f"close below {floor} (e.g. 0.14): the volatility index looks quoted as a decimal; it is "
-                 "quoted in percent points (India VIX lives at 8-90)")
+                 f"close below {floor} (e.g. 0.14): the volatility index looks quoted as a "
+                 "decimal; it is quoted in percent points (India VIX lives at 8-90)")
         cfg = self.checks["implied_vol_bounds"]
         f = self.frame
         self.act("implied_vol_bounds", ~f["close"].between(cfg["min"], cfg["max"]),

@@ -32,8 +32,8 @@ def locate(csv_dir: str | Path, key: str) -> Path:
     keys that would leave csv_dir are refused."""
     root = Path(csv_dir).resolve()
     if not _KEY.match(str(key)) or ".." in str(key):
-        raise ValueError(f"symbol key {key!r} is not a plain file name (letters, digits, _ . ^ = -): "
-                         f"refusing to read outside csv_dir {root}")
+        raise ValueError(f"symbol key {key!r} is not a plain file name (letters, digits, _ . ^ = "
+                         f"-): refusing to read outside csv_dir {root}")
     for candidate in (root / f"{key}.csv", root / "us" / f"{key}.csv"):
         if not candidate.exists():
             continue
@@ -41,9 +41,9 @@ def locate(csv_dir: str | Path, key: str) -> Path:
         if not target.is_relative_to(root):
             # refused, not followed: provenance is a path inside csv_dir,
             # and nothing is read from elsewhere
-            raise FileNotFoundError(f"{candidate} is a symlink that resolves to {target}, outside csv_dir "
-                                    f"{root}: copy the file into csv_dir or point data_ingestion.csv_dir at "
-                                    "the folder that holds it")
+            raise FileNotFoundError(f"{candidate} is a symlink that resolves to {target}, outside "
+                                    f"csv_dir {root}: copy the file into csv_dir or point "
+                                    "data_ingestion.csv_dir at the folder that holds it")
         return candidate
     raise FileNotFoundError(f"no CSV for symbol '{key}': looked for {root / f'{key}.csv'} and "
                             f"{root / 'us' / f'{key}.csv'}")
@@ -68,8 +68,9 @@ def parse_dates(text: pd.Series, where: str, date_format: str | None = None) -> 
     if len(ambiguous):
         raise DataValidationError(where, "date_format",
                                   f"{len(ambiguous)} dates such as {ambiguous.head(3).tolist()} "
-                                  "have an ambiguous day/month order; set data_ingestion.date_format "
-                                  "(e.g. '%d-%m-%Y') or write ISO dates (YYYY-MM-DD)")
+                                  "have an ambiguous day/month order; set "
+                                  "data_ingestion.date_format (e.g. "
+                                  "'%d-%m-%Y') or write ISO dates (YYYY-MM-DD)")
     return pd.to_datetime(text, errors="coerce", format="mixed")
 
 
