@@ -30,8 +30,8 @@ def _settings(params: dict | None) -> tuple[int, float, float]:
     p = {**DEFAULTS, **(params or {})}
     window, margin, restore = int(p["window"]), float(p["margin"]), float(p["restore_margin"])
     if window < 2 or margin < 0 or restore > margin:
-        raise ValueError("selection.guard: need window >= 2 and 0 <= margin, restore_margin <= margin; "
-                         f"got {p}")
+        raise ValueError("selection.guard: need window >= 2 and 0 <= margin, restore_margin <= "
+                         f"margin; got {p}")
     return window, margin, restore
 
 
@@ -138,8 +138,8 @@ def guard_extra(rows: pd.DataFrame, frame: pd.DataFrame, spec: dict, guards: dic
             continue
         served = predictions[pd.to_datetime(predictions["date"]) == pd.Timestamp(row["date"])]
         if served.empty:
-            raise ValueError(f"guard: {template} has no prediction for {pd.Timestamp(row['date']).date()} "
-                             f"served by {spec['signal']}")
+            raise ValueError(f"guard: {template} has no prediction for "
+                             f"{pd.Timestamp(row['date']).date()} served by {spec['signal']}")
         merged = {**json.loads(extra or "{}"), **guard_record(served.iloc[-1])}
         extras.append(json.dumps(merged, sort_keys=True))
     return pd.Series(extras, index=rows.index, dtype=object)

@@ -99,8 +99,8 @@ def market_vs_model(rows: pd.DataFrame, market: pd.DataFrame, params: dict) -> d
             "n_matured_with_market": len(priced),
             "n_matured_without_market": int(matured["market"].isna().sum()),
             "n_pending_with_market": int(((scored["state"] == "pending") & scored["market"].notna()).sum()),
-            "risk_neutral_note": "market probabilities are risk-neutral (they price crash risk); the model's "
-                                 "are real-world",
+            "risk_neutral_note": "market probabilities are risk-neutral (they price crash risk); "
+                                 "the model's are real-world",
             "events": {event: _event_block(priced, event, bins) for event in EVENTS},
         }
     return out

@@ -107,7 +107,8 @@ def _v1(conn: Connection) -> None:
 
 def _v2(conn: Connection) -> None:
     create_table(conn, CONFLICTS)
-    conn.execute("CREATE INDEX ix_ledger_signals_signal ON ledger_signals (signal, horizon, as_of_date)")
+    conn.execute("CREATE INDEX ix_ledger_signals_signal ON "
+                 "ledger_signals (signal, horizon, as_of_date)")
 
 
 def _v3(conn: Connection) -> None:
@@ -127,14 +128,16 @@ def _move_developing_rows(conn: Connection) -> None:
 
     recorded = {run_id: pd.Timestamp(at) for run_id, at in
                 conn.execute(f"SELECT run_id, recorded_at FROM {RUNS} WHERE kind = 'inference'")}
-    pairs = conn.execute(f"SELECT DISTINCT run_id, as_of_date FROM {SIGNALS} WHERE kind = 'inference'")
+    pairs = conn.execute("SELECT DISTINCT run_id, as_of_date FROM "
+                         f"{SIGNALS} WHERE kind = 'inference'")
     names = ", ".join(c for c in columns(SIGNALS) if c != "market")  # the columns as of version 3
     for run_id, day in pairs:
         at = recorded.get(run_id)
         at = at.tz_localize("UTC") if at is not None and at.tzinfo is None else at
         if at is None or at >= session_hours(pd.Timestamp(day))[1] + CLOSE_SETTLE:
             continue
-        conn.execute(f"INSERT INTO {SNAPSHOTS} ({names}, snapshot_at) SELECT {names}, ? FROM {SIGNALS} "
+        conn.execute(f"INSERT INTO {SNAPSHOTS} ({names}, snapshot_at) SELECT {names}, ? FROM "
+                     f"{SIGNALS} "
                      "WHERE run_id = ? AND as_of_date = ?", [at.strftime("%Y-%m-%dT%H:%M:%SZ"),
                                                              run_id, day])
         conn.execute(f"DELETE FROM {SIGNALS} WHERE run_id = ? AND as_of_date = ?", [run_id, day])

@@ -106,8 +106,8 @@ def _in_sample_check(rows: pd.DataFrame, as_of, training_end: dict) -> tuple[str
         return "inference", rows
     if pd.Timestamp(as_of) <= trained_to:
         logger.warning(
-            "ledger: inference for %s is inside the training data of %s (trained on data to %s): recorded "
-            "as kind=%s, never scored; serve models trained before the dates you infer on",
+            "ledger: inference for %s is inside the training data of %s (trained on data to %s): "
+            "recorded as kind=%s, never scored; serve models trained before the dates you infer on",
             pd.Timestamp(as_of).date(),
             ns,
             trained_to.date(),
@@ -174,8 +174,9 @@ def check_backfill_window(
         raise BackfillRefused("backfill.start is required, e.g. --params backfill.start=2021-01-04")
     if trained_to is not None and start <= trained_to:
         raise BackfillRefused(
-            f"backfill.start={start.date()} is inside the training data of {ns} (trained on data to "
-            f"{trained_to.date()}): those predictions are in-sample; start after {trained_to.date()}"
+            f"backfill.start={start.date()} is inside the training data of {ns} (trained on data "
+            f"to {trained_to.date()}): those predictions "
+            f"are in-sample; start after {trained_to.date()}"
         )
     if end is not None and end < start:
         raise BackfillRefused(f"backfill.end={end.date()} is before backfill.start={start.date()}")

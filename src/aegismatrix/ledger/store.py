@@ -99,7 +99,8 @@ def split_snapshots(offered: pd.DataFrame, run: dict) -> tuple[pd.DataFrame, pd.
     if completed is not None:
         developing = (offered["as_of_date"] > completed).to_numpy() & ~snapshot
         if developing.any():
-            logger.warning("ledger: %d %s rows dated after the last completed session %s kept as snapshots, "
+            logger.warning("ledger: %d %s rows dated after the last completed session %s kept as "
+                           "snapshots, "
                            "never as close signals", int(developing.sum()), run.get("decision_time"),
                            completed.date())
         snapshot |= developing
@@ -284,7 +285,8 @@ def _conflict_records(refused: pd.DataFrame, run_id: str) -> list[dict]:
                 **record,
                 "run_id": run_id,
                 "offered": json.dumps(offered, sort_keys=True, default=str),
-                "reason": f"key already served with other values{where}; the first served values are kept",
+                "reason": f"key already served with other values{where}; "
+                          "the first served values are kept",
             }
         )
     return out
