@@ -60,9 +60,9 @@ def _check_us_columns(daily: pd.DataFrame, names: list[str]) -> bool:
     refuses clearly when none is attached (us_daily empty)."""
     needs, missing = _needing(daily, names, "us", "us_close")
     if missing:
-        raise ValueError(f"features {needs} need the overnight US session, but no S&P 500 / Cboe VIX rows "
-                         "are available (us_daily empty: check data_ingestion.overnight and us/sp500.csv, "
-                         "us/vix.csv)")
+        raise ValueError(f"features {needs} need the overnight US session, but no S&P 500 / Cboe "
+                         "VIX rows are available (us_daily empty: check data_ingestion.overnight "
+                         "and us/sp500.csv, us/vix.csv)")
     return bool(needs)
 
 
@@ -71,9 +71,10 @@ def _check_sector_column(daily: pd.DataFrame, names: list[str]) -> None:
     index and market_daily has no `sector_close`."""
     needs, missing = _needing(daily, names, "sector", "sector_close")
     if missing:
-        raise ValueError(f"features {needs} need the sector index, but market_daily has no sector_close "
-                         "(set data_ingestion.sector, e.g. {niftybank: ^NSEBANK}, with niftybank.csv for the "
-                         "csv source)")
+        raise ValueError(f"features {needs} need the sector index, but market_daily has no "
+                         "sector_close "
+                         "(set data_ingestion.sector, e.g. {niftybank: ^NSEBANK}, with "
+                         "niftybank.csv for the csv source)")
 
 
 def build_engine_features(market_daily: pd.DataFrame, engine: str,

@@ -11,11 +11,14 @@ from .engine import drop_warmup
 INTRADAY_FEATURES = {
     "intraday_return": "log(last close / first open) of the session",
     "intraday_range_pct": "(session high - session low) / first open",
-    "intraday_realised_vol": "sqrt(sum of squared bar log returns) of the session, annualised with sqrt(252)",
+    "intraday_realised_vol": "sqrt(sum of squared bar log returns) of the session, annualised with "
+                             "sqrt(252)",
     "intraday_trend_slope_5m": "least-squares slope of log 5-minute closes per 5-minute bar: the "
                                "session's trend",
-    "intraday_momentum_last_60m": "log(last close / close 60 minutes before the last bar): current momentum",
-    "intraday_first_30m_return": "log(close 30 minutes after the open / first open): the opening drive",
+    "intraday_momentum_last_60m": "log(last close / close 60 minutes before the last bar): current "
+                                  "momentum",
+    "intraday_first_30m_return": "log(close 30 minutes after the open / first open): the opening "
+                                 "drive",
     "intraday_n_bars": "number of bars in the session",
 }
 INTRADAY_COLUMNS = ["date", *INTRADAY_FEATURES]

@@ -36,12 +36,13 @@ BEGIN, END = "<!-- registry:begin -->", "<!-- registry:end -->"
 def render_markdown() -> str:
     """The generated part of docs/features.md: engine sets and the registry table."""
     sets = [f"- **{e}** ({len(n)}): " + ", ".join(f"`{x}`" for x in n) for e, n in ENGINE_SETS.items()]
-    rows = [f"| `{r.name}` | {r.family} | {r.lookback} | {r.needs} | {r.engines} | {r.description} |"
+    rows = [f"| `{r.name}` | {r.family} | {r.lookback} | "
+            f"{r.needs} | {r.engines} | {r.description} |"
             for r in registry_table().itertuples()]
     lines = [
         BEGIN,
-        f"Generated from the registry by `python -m aegismatrix.features`; {len(REGISTRY)} features. "
-        "`lookback`: rows a feature needs before its first defined value.",
+        f"Generated from the registry by `python -m aegismatrix.features`; {len(REGISTRY)} "
+        "features. `lookback`: rows a feature needs before its first defined value.",
         "", "### Engine feature sets", "", *sets, "", "### Registry", "",
         "| name | family | lookback | needs | engines | description |", "|---|---|---|---|---|---|",
         *rows, END,

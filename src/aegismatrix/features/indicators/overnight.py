@@ -37,7 +37,8 @@ SPECS = (
           "log(Cboe VIX / India VIX): US fear relative to Indian fear"),
     _spec("index_minus_us_ret", 2,
           "Index log return of t minus us_overnight_ret: how much of the US move "
-                                   "NSE has not followed yet (close mode) or is about to meet (preopen)"),
+                                   "NSE has not followed yet (close "
+                                   "mode) or is about to meet (preopen)"),
 )
 
 
