@@ -142,7 +142,8 @@ class ReleaseHooks:
         if any(name.endswith(BUNDLE_SUFFIX) for name in produced):
             release = publish_release(save_version, produced,
                                       list(run_params.get("pipeline_names") or ["__default__"]))
-            logger.info("published release %s: %d models, %d datasets (data/06_models/releases/latest.json)",
+            logger.info("published release %s: %d models, %d datasets "
+                        "(data/06_models/releases/latest.json)",
                            release["release_id"], len(release["models"]), len(release["datasets"]))
 
 

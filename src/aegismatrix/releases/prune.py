@@ -84,6 +84,6 @@ def main(argv: list[str] | None = None) -> int:
         if not args.dry_run:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     served = latest_release_id(root / RELEASES)
-    print(f"{'would free' if args.dry_run else 'freed'} {size / 1e6:.1f} MB in {len(doomed)} paths; "
-          f"served release {served or '(none yet)'} kept")
+    print(f"{'would free' if args.dry_run else 'freed'} {size / 1e6:.1f} MB in {len(doomed)} "
+          f"paths; served release {served or '(none yet)'} kept")
     return 0
