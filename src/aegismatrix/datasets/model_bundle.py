@@ -54,17 +54,18 @@ def verify_bundle(folder: Path, meta: dict, blobs: dict[str, bytes]) -> None:
     recorded = meta.get("blob_sha256")
     if recorded is None or META_CHECKSUM not in meta:
         raise BundleIntegrityError(f"model bundle {folder} has no sha256 checksums (saved before "
-                                   "checksums were recorded, or edited by hand): refusing to serve it; "
-                                   "retrain the model")
+                                   "checksums were recorded, or edited by hand): refusing to serve "
+                                   "it; retrain the model")
     if meta[META_CHECKSUM] != _meta_digest(meta):
-        raise BundleIntegrityError(f"model bundle {folder}: {META_FILE} does not match its recorded sha256; "
-                                   "refusing to serve a changed model; retrain or restore it")
+        raise BundleIntegrityError(f"model bundle {folder}: {META_FILE} does not match its "
+                                   "recorded sha256; refusing to serve a "
+                                   "changed model; retrain or restore it")
     for name, payload in blobs.items():
         if recorded.get(name) != _sha256(payload):
             raise BundleIntegrityError(f"model bundle {folder}: blob {name} has sha256 "
                                        f"{_sha256(payload)[:16]}..., training recorded "
-                                       f"{str(recorded.get(name))[:16]}...: refusing to serve a changed "
-                                       "model; retrain or restore it")
+                                       f"{str(recorded.get(name))[:16]}...: refusing to serve a "
+                                       "changed model; retrain or restore it")
 
 
 class ModelBundleDataset(AbstractVersionedDataset[dict, dict]):
