@@ -24,7 +24,8 @@ class Notifier:
         self.events = set(config.get("events") or EVENTS)
         unknown = self.events - set(EVENTS)
         if unknown:
-            raise ValueError(f"notifications.events: unknown {sorted(unknown)}; known {list(EVENTS)}")
+            raise ValueError("notifications.events: unknown "
+                             f"{sorted(unknown)}; known {list(EVENTS)}")
         self.sent: list[tuple[str, str]] = []
 
     def send(self, event: str, title: str, body: str) -> bool:

@@ -85,8 +85,8 @@ def _run_locked(root: Path, config: dict, runner: Runner, notifier: Notifier, in
             failed = True
             if record.get("failed_slot") != job.slot:
                 notifier.send("failed_run", f"AegisMatrix: {job.name} failed (exit {rc})",
-                              f"slot {job.slot}: kedro {' '.join(job.args)} exited {rc}; it is retried "
-                              "on the next run-due")
+                              f"slot {job.slot}: kedro {' '.join(job.args)} exited {rc}; it is "
+                              "retried on the next run-due")
             record.update(failed_slot=job.slot, failed_at=clock.instant.isoformat(), failed_rc=rc)
         write_state(state_path, state)  # after each job: a crash later keeps what completed
     return 1 if failed else 0
