@@ -38,7 +38,8 @@ class Calibrator:
             return {"x": iso.X_thresholds_.tolist(), "y": iso.y_thresholds_.tolist()}
         if self.method == "sigmoid":
             return _platt(p, positives, negatives, target)
-        raise ValueError(f"calibration method must be isotonic, sigmoid or none, got {self.method!r}")
+        raise ValueError("calibration method must be isotonic, "
+                         f"sigmoid or none, got {self.method!r}")
 
     def transform(self, proba: np.ndarray) -> np.ndarray:
         if self.method == "none" or not self.maps:

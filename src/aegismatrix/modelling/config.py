@@ -120,17 +120,20 @@ class ModelConfig:
     def _check_pairs(self) -> None:
         names = [b["name"] for b in self.baselines]
         if self.primary_baseline not in names:
-            raise ValueError(f"primary_baseline {self.primary_baseline!r} is not among the baselines {names}")
+            raise ValueError(f"primary_baseline {self.primary_baseline!r} "
+                             f"is not among the baselines {names}")
         if "horizon" in self.label and int(self.label["horizon"]) != self.horizon:
-            raise ValueError(f"horizon {self.horizon} differs from label.horizon {self.label['horizon']}"
-                             " (the purge length must equal the label window)")
+            raise ValueError(f"horizon {self.horizon} differs from label.horizon "
+                             f"{self.label['horizon']} (the purge "
+                             "length must equal the label window)")
         if self.label_bins is not None:
             if self.class_names is None or len(self.class_names) != len(self.label_bins) + 1:
-                raise ValueError(f"label_bins {self.label_bins} need len(label_bins) + 1 class_names, "
-                                 f"got {self.class_names}")
+                raise ValueError(f"label_bins {self.label_bins} need len(label_bins) + 1 "
+                                 f"class_names, got {self.class_names}")
             if (any(not 0 < b < 1 for b in self.label_bins)
                     or sorted(self.label_bins) != list(self.label_bins)):
-                raise ValueError(f"label_bins {self.label_bins} must be increasing quantiles in (0, 1)")
+                raise ValueError(f"label_bins {self.label_bins} must "
+                                 "be increasing quantiles in (0, 1)")
 
     def _check_pooling(self) -> None:
         if self.target_scale is not None and self.class_names is not None:
@@ -139,9 +142,9 @@ class ModelConfig:
         if self.pool is None:
             return
         if self.estimator["kind"] not in POOLABLE_KINDS:
-            raise ValueError(f"pool: estimator kind {self.estimator['kind']!r} reads rows in sequence "
-                             "(history windows or recursion) and cannot take another symbol's rows; "
-                             f"poolable: {sorted(POOLABLE_KINDS)}")
+            raise ValueError(f"pool: estimator kind {self.estimator['kind']!r} reads rows in "
+                             "sequence (history windows or recursion) and cannot take another "
+                             f"symbol's rows; poolable: {sorted(POOLABLE_KINDS)}")
         if not self.features:
             raise ValueError("pool: list `features:` explicitly "
                              "(features every symbol has: the price families)")

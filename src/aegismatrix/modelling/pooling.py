@@ -38,8 +38,9 @@ def _symbol_labels(key: str, daily: pd.DataFrame, cfg: ModelConfig) -> pd.DataFr
     try:
         label = build_label(daily, **cfg.label)
     except KeyError as exc:  # e.g. a label scaled by the India VIX, which other symbols do not have
-        raise ValueError(f"pool: label {cfg.label['name']!r} needs column {exc} that universe symbol "
-                         f"{key!r} lacks; pool only labels in the symbol's own price units (e.g. "
+        raise ValueError(f"pool: label {cfg.label['name']!r} needs column {exc} that universe "
+                         f"symbol {key!r} lacks; pool only labels in the symbol's own price units "
+                         "(e.g. "
                          "forward_realised_vol, next_day_breakout, direction_class)") from None
     return pd.DataFrame({"date": daily["date"], "symbol": key,
                          "label_end": daily["date"].shift(-cfg.horizon),
@@ -56,11 +57,13 @@ def build_pool_input(universe_features: pd.DataFrame, universe_daily: Mapping, p
     cols = list(dict.fromkeys([*cfg.features, *([cfg.target_scale] if cfg.target_scale else [])]))
     missing = sorted(set(cols) - set(universe_features.columns))
     if missing:
-        raise ValueError(f"pool: features {missing} are not in the universe panel (universe_features); "
-                         "pooled models use the price-family features every symbol has")
+        raise ValueError(f"pool: features {missing} are not in the universe panel "
+                         "(universe_features); pooled models use "
+                         "the price-family features every symbol has")
     frames = _daily_frames(universe_daily, cfg.pool["exclude"])
     if not frames:
-        logger.warning("pool %s: the universe panel is empty (data_ingestion.universe unset): training on "
+        logger.warning("pool %s: the universe panel is empty (data_ingestion.universe unset): "
+                       "training on "
                        "the index rows only", cfg.label["name"])
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in [*POOL_COLUMNS, *cols]})
     labels = pd.concat([_symbol_labels(k, f, cfg) for k, f in frames.items()], ignore_index=True)

@@ -26,8 +26,8 @@ import numpy as np
 from aegismatrix.modelling.headline import walk_forward_loss
 from aegismatrix.modelling.metrics import EPS, block_bootstrap_skill
 
-RULE = ("edge by selection.rule (conf/base/parameters_selection.yml) and lowest walk-forward loss, or "
-        "highest penalised blend skill under `shrink` (final test block not used for the choice)")
+RULE = ("edge by selection.rule (conf/base/parameters_selection.yml) and lowest walk-forward loss, "
+        "or highest penalised blend skill under `shrink` (final test block not used for the choice)")
 RULE_KINDS = ("ci", "dm", "last_k", "shrink", "baseline")
 SHRINK_GRID = np.linspace(0.0, 1.0, 11)
 
@@ -131,7 +131,8 @@ def configured_rule(selection: dict | None) -> tuple[str, dict]:
                          f"{sorted(selection.get('rules', {}))}")
     spec = selection["rules"][name]
     if spec["kind"] not in RULE_KINDS:
-        raise ValueError(f"selection.rule {name!r}: unknown kind {spec['kind']!r}; choose from {RULE_KINDS}")
+        raise ValueError(f"selection.rule {name!r}: unknown kind "
+                         f"{spec['kind']!r}; choose from {RULE_KINDS}")
     return name, spec
 
 
@@ -143,7 +144,8 @@ def rule_edge(model_loss: np.ndarray, base_loss: np.ndarray, horizon: int, spec:
     if kind == "baseline":
         return False, {"n": len(model_loss), "reason": "rule serves the baseline"}
     if kind not in EDGE_TESTS:
-        raise ValueError(f"selection rule kind {kind!r} decides no edge; choose from {sorted(EDGE_TESTS)}")
+        raise ValueError(f"selection rule kind {kind!r} decides no edge; choose from "
+                         f"{sorted(EDGE_TESTS)}")
     model_loss, base_loss = windowed(model_loss, spec), windowed(base_loss, spec)
     if len(model_loss) < int(spec.get("min_rows", 60)):
         return False, {"n": len(model_loss), "reason": "too few matured rows"}

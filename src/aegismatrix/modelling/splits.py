@@ -40,7 +40,8 @@ def walk_forward_folds(positions: np.ndarray, n_folds: int = 5, test_fraction: f
     if boundaries[1] - boundaries[0] < 10 or n - test_start < 10:
         raise ValueError(
             f"walk_forward_folds: {n} labelled rows are too few for {n_folds} folds after "
-            f"min_train={min_train} and a {test_fraction:.0%} test block; lower splits.min_train or n_folds"
+            f"min_train={min_train} and a {test_fraction:.0%} "
+            "test block; lower splits.min_train or n_folds"
         )
     blocks = [(f"fold_{k + 1}", boundaries[k], boundaries[k + 1]) for k in range(n_folds)]
     blocks.append(("test", test_start, n))
@@ -56,5 +57,6 @@ def inner_split(train: np.ndarray, horizon: int, embargo: int,
     validation = train[val_start:]
     fit = purge(train, validation[0], horizon, embargo) if len(validation) else train
     if len(fit) < 20 or len(validation) < 10:
-        raise ValueError(f"inner_split: {len(train)} training rows are too few to tune and calibrate on")
+        raise ValueError(f"inner_split: {len(train)} training rows "
+                         "are too few to tune and calibrate on")
     return fit, validation
