@@ -56,13 +56,14 @@ def backtest_section_html(summary: dict | None, figure_b64: str, max_rows: int) 
     if not summary:
         return '<p class="note">No strategy backtest in this run (the seller engine did not run).</p>'
     params = summary.get("params", {})
-    return (f'<p class="note">{H.esc(summary["note"])} Decision at the close of the previous weekly expiry '
-            f'(at most {H.esc(params.get("entry_trading_days"))} sessions to expiry); iron condor wings '
-            f'{H.esc(params.get("condor_wing_points"))} points beyond the short strikes. '
-            '<em>calibrated</em>: the seller_expiry_ranges strikes; <em>vix_implied</em>: spot -+ z x VIX x '
-            'sqrt(days/365) of the same touch target, snapped outward. Period <em>listed</em>: expiries from '
-            f'{H.esc(params.get("weekly_listed_from"))}, when NIFTY weekly options traded; earlier weeks '
-            'follow the same Thursday cycle.</p>'
+    return (f'<p class="note">{H.esc(summary["note"])} Decision at the close of the previous '
+            f'weekly expiry (at most {H.esc(params.get("entry_trading_days"))} sessions to '
+            f'expiry); iron condor wings {H.esc(params.get("condor_wing_points"))} points beyond '
+            'the short strikes. <em>calibrated</em>: the seller_expiry_ranges strikes; '
+            '<em>vix_implied</em>: spot -+ z x VIX x sqrt(days/365) of the same touch target, '
+            'snapped outward. Period <em>listed</em>: expiries from '
+            f'{H.esc(params.get("weekly_listed_from"))}, when NIFTY weekly options traded; earlier '
+            'weeks follow the same Thursday cycle.</p>'
             + H.table_html(summary_table(summary), max_rows, "no settled weekly expiry")
             + H.figure_html(figure_b64, "strategy backtest equity and drawdown")
             + "<h3>Worst weeks</h3>"

@@ -56,11 +56,16 @@ def _labelled(oos: pd.DataFrame) -> pd.DataFrame:
     return oos.dropna(subset=["label"]) if oos is not None and len(oos) else pd.DataFrame()
 
 
+def _diagnostics_title(fig: Figure, name: str, metrics: dict) -> None:
+    status = metrics.get("status", "?").replace("_", " ")
+    fig.suptitle(f"{name}: out-of-sample diagnostics ({status})")
+
+
 def classifier_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figure:
     """Confusion matrix, ROC, PR curve and reliability diagram of the out-of-sample predictions."""
     fig = Figure(figsize=(11, 8.5))
     axes = fig.subplots(2, 2)
-    fig.suptitle(f"{name}: out-of-sample diagnostics ({metrics.get('status', '?').replace('_', ' ')})")
+    _diagnostics_title(fig, name, metrics)
     data = _labelled(oos)
     classes = _class_names(data)
     if data.empty or not classes:
@@ -123,7 +128,7 @@ def regression_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
     the baseline."""
     fig = Figure(figsize=(11, 8.5))
     axes = fig.subplots(2, 2)
-    fig.suptitle(f"{name}: out-of-sample diagnostics ({metrics.get('status', '?').replace('_', ' ')})")
+    _diagnostics_title(fig, name, metrics)
     data = _labelled(oos)
     if data.empty or "prediction" not in data:
         for ax in axes.flat:
@@ -187,7 +192,8 @@ def skill_by_block(name: str, metrics: dict) -> Figure:
                     lw=0.8, capsize=2)
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xticks(range(len(labels)), labels, rotation=45, fontsize=7)
-        ax.set_title(f"{name}: skill vs {metrics.get('primary_baseline')} ({metrics.get('metric')}), {title}",
+        ax.set_title(f"{name}: skill vs {metrics.get('primary_baseline')} "
+                     f"({metrics.get('metric')}), {title}",
                      fontsize=9)
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.2, top=0.88, wspace=0.15)
     return fig
@@ -229,7 +235,8 @@ def model_comparison_figure(table: pd.DataFrame) -> Figure:
     ax.axvline(0, color="black", lw=0.8, ls="--")
     ax.set_yticks(range(len(rows)),
                   [f"{m} (vs {b})" for m, b in zip(rows["model"], rows["primary_baseline"])], fontsize=8)
-    ax.set(title="Out-of-sample skill vs primary baseline (bootstrap CI)\ngreen = edge, red = no edge",
+    ax.set(title="Out-of-sample skill vs primary baseline "
+                 "(bootstrap CI)\ngreen = edge, red = no edge",
            xlabel="skill = 1 - model loss / baseline loss")
     fig.subplots_adjust(left=0.3, right=0.97, bottom=0.12, top=0.88)
     return fig
@@ -258,7 +265,8 @@ def volatility_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame |
     if len(both):
         rmse = float(np.sqrt(np.mean((both["realised"] - both["vol_forecast_21d"]) ** 2)))
         vix_rmse = float(np.sqrt(np.mean((both["realised"] - both["vix"]) ** 2)))
-        ax.set_title(f"21-day volatility: forecast vs realised (RMSE {rmse:.4f}; raw VIX {vix_rmse:.4f})")
+        ax.set_title("21-day volatility: forecast vs realised "
+                     f"(RMSE {rmse:.4f}; raw VIX {vix_rmse:.4f})")
     ax.legend(fontsize=7, loc="upper right")
     ax.set_ylabel("annualised vol")
     fig.autofmt_xdate()

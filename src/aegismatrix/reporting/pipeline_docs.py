@@ -100,7 +100,8 @@ def pipeline_section(name: str, pipeline: Pipeline, catalog, params: dict, upstr
         example = namespaces[0]
         datasets = [d for d in datasets if not any(d.startswith(ns + ".") for ns in namespaces[1:])]
         parts += ["",
-                  f"Per-model datasets are shown for `{example}`; every namespace has the same ones."]
+                  f"Per-model datasets are shown for `{example}`; "
+                  "every namespace has the same ones."]
     rows = [row for row in (_dataset_row(catalog, d, root) for d in datasets) if row]
     parts += ["", "### Datasets", "",
               _table(["dataset", "type", "layer", "versioned", "path"], rows)]
