@@ -30,7 +30,8 @@ MarketDaily = pa.DataFrameSchema(
      **{name: _price() for name in ("open", "high", "low", "close", "vix_high", "vix_low",
                                     "vix_close")},
      "volume": _price(nullable=True, minimum="ge"), "vix_filled": pa.Column(bool)},
-    checks=[pa.Check(lambda frame: bool(frame["date"].is_monotonic_increasing), name="dates_ascending"),
+    checks=[pa.Check(lambda frame: bool(frame["date"].is_monotonic_increasing),
+                     name="dates_ascending"),
             pa.Check(_bars_are_consistent, name="bars_are_consistent")],
     name="MarketDaily",
 )
@@ -43,8 +44,10 @@ def _finite(column: pd.Series) -> bool:
 # `<engine>_features`: `date` plus float feature columns, warm-up rows dropped, no NaN or inf.
 EngineFeatures = pa.DataFrameSchema(
     {"date": pa.Column("datetime64[ns]", unique=True),
-     r"^(?!date$).+": pa.Column(float, regex=True, checks=pa.Check(_finite, element_wise=False,
-                                                                    error="NaN or inf in a feature"))},
-    checks=pa.Check(lambda frame: frame["date"].is_monotonic_increasing, error="dates not ascending"),
+     r"^(?!date$).+": pa.Column(float, regex=True,
+                                checks=pa.Check(_finite, element_wise=False,
+                                                error="NaN or inf in a feature"))},
+    checks=pa.Check(lambda frame: frame["date"].is_monotonic_increasing,
+                    error="dates not ascending"),
     strict=False,
 )
