@@ -4,7 +4,7 @@ Layers, top to bottom (a module may import its own layer and any layer below, ne
 1. entry points and Kedro wiring: `__main__`, `settings`, `pipeline_registry`, `hooks` and
    `comparison_log` (Kedro hooks), `parameters` (derives
    parameters from the pipelines' namespaces), `benchmarks`, `live`, `runner`, `tracking`, and
-   `reporting.pipeline_docs` (a `python -m` tool that opens a Kedro session; no pipeline imports it);
+   `pipeline_docs` (a `python -m` tool that opens a Kedro session and writes docs/pipelines.md);
 2. `pipelines`: the Kedro pipelines and their nodes;
 3. what the nodes assemble and store through: `payload`, `reporting`, `datasets`, `dashboard`;
 4. `modelling`: the training template, evaluation, selection;
@@ -22,7 +22,7 @@ from tests.house.import_graph import PACKAGE, cycles, import_graph, layer_of
 
 LAYERS: list[tuple[str, ...]] = [
     ("__main__", "settings", "pipeline_registry", "hooks", "comparison_log", "parameters", "benchmarks",
-     "live", "runner", "tracking", "reporting.pipeline_docs"),
+     "live", "runner", "tracking", "pipeline_docs"),
     ("pipelines",),
     ("payload", "reporting", "datasets", "dashboard"),
     ("modelling",),
