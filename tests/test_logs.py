@@ -32,3 +32,18 @@ def test_comparison_table_lists_edge_models_first_with_skill_and_ci():
                                 "edge"]
     assert lines[3].split() == ["direction.xgb_h1", "class_prior", "log_loss", "n/a", "[n/a,", "n/a]",
                                 "no_edge"]
+
+
+def test_a_training_run_ends_with_the_comparison_in_the_log(caplog):
+    from types import SimpleNamespace
+
+    from aegismatrix.comparison_log import ModelComparisonHooks
+
+    edge = _metrics("edge", "qlike", "vix_scaled", 0.081, 0.01, 0.15)
+    pipeline = SimpleNamespace(all_outputs=lambda: {"seller.vol_combo.metrics", "seller_signals"})
+    catalog = SimpleNamespace(load=lambda name: {"seller.vol_combo.metrics": edge}[name])
+    with caplog.at_level("INFO", logger="aegismatrix"):
+        ModelComparisonHooks().after_pipeline_run({}, pipeline, catalog)
+        ModelComparisonHooks().after_pipeline_run({}, SimpleNamespace(all_outputs=set), catalog)
+    [record] = [r for r in caplog.records if r.getMessage().startswith("model comparison")]
+    assert "seller.vol_combo" in record.getMessage() and "+8.1%" in record.getMessage()
