@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aegismatrix.logs import comparison_row, comparison_table, fit_label, fitting
+from aegismatrix.logs import fit_label, fitting
+from aegismatrix.reporting.tables import comparison_text
 
 
 def test_fitting_labels_lines_inside_the_block_only():
@@ -24,11 +25,25 @@ def _metrics(status, metric, baseline, value, low, high) -> dict:
 def test_comparison_table_lists_edge_models_first_with_skill_and_ci():
     edge = _metrics("edge", "qlike", "vix_scaled", 0.081, 0.01, 0.15)
     none = _metrics("no_edge", "log_loss", "class_prior", None, None, None)
-    table = comparison_table([comparison_row("direction.xgb_h1", none),
-                              comparison_row("seller.vol_combo", edge)])
+    table = comparison_text({"direction.xgb_h1": none, "seller.vol_combo": edge})
     lines = table.splitlines()
     assert "90% bootstrap CI" in lines[0] and lines[1].split()[:2] == ["model", "baseline"]
     assert lines[2].split() == ["seller.vol_combo", "vix_scaled", "qlike", "+8.1%", "[+1.0%,", "+15.0%]",
                                 "edge"]
     assert lines[3].split() == ["direction.xgb_h1", "class_prior", "log_loss", "n/a", "[n/a,", "n/a]",
                                 "no_edge"]
+
+
+def test_a_training_run_ends_with_the_comparison_in_the_log(caplog):
+    from types import SimpleNamespace
+
+    from aegismatrix.comparison_log import ModelComparisonHooks
+
+    edge = _metrics("edge", "qlike", "vix_scaled", 0.081, 0.01, 0.15)
+    pipeline = SimpleNamespace(all_outputs=lambda: {"seller.vol_combo.metrics", "seller_signals"})
+    catalog = SimpleNamespace(load=lambda name: {"seller.vol_combo.metrics": edge}[name])
+    with caplog.at_level("INFO", logger="aegismatrix"):
+        ModelComparisonHooks().after_pipeline_run({}, pipeline, catalog)
+        ModelComparisonHooks().after_pipeline_run({}, SimpleNamespace(all_outputs=set), catalog)
+    [record] = [r for r in caplog.records if r.getMessage().startswith("model comparison")]
+    assert "seller.vol_combo" in record.getMessage() and "+8.1%" in record.getMessage()

@@ -1,7 +1,9 @@
-"""Frame contracts between pipelines (docs/architecture.md), as pandera schemas the catalog checks on save.
+"""Frame contracts between pipelines (docs/architecture.md),
+as pandera schemas the catalog checks on save.
 
-Declared in the catalog (`validator: aegismatrix.contracts.<Schema>`, Kedro 1.7 dataset validation), so a
-frame that breaks its contract fails where it is produced, naming the dataset, the check and example rows.
+Declared in the catalog (`validator: aegismatrix.contracts.<Schema>`, Kedro 1.7 dataset validation),
+so a frame that breaks its contract fails where it is produced, naming the dataset, the check and
+example rows.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ def _price(nullable: bool = False, minimum: str = "gt") -> pa.Column:
 # dask.dataframe (~1 s a run).
 MarketDaily = pa.DataFrameSchema(
     {"date": pa.Column("datetime64[ns]", unique=True),
-     **{name: _price() for name in ("open", "high", "low", "close", "vix_high", "vix_low", "vix_close")},
+     **{name: _price() for name in ("open", "high", "low", "close", "vix_high", "vix_low",
+                                    "vix_close")},
      "volume": _price(nullable=True, minimum="ge"), "vix_filled": pa.Column(bool)},
-    checks=[pa.Check(lambda frame: bool(frame["date"].is_monotonic_increasing), name="dates_ascending"),
+    checks=[pa.Check(lambda frame: bool(frame["date"].is_monotonic_increasing),
+                     name="dates_ascending"),
             pa.Check(_bars_are_consistent, name="bars_are_consistent")],
     name="MarketDaily",
 )
@@ -40,8 +44,10 @@ def _finite(column: pd.Series) -> bool:
 # `<engine>_features`: `date` plus float feature columns, warm-up rows dropped, no NaN or inf.
 EngineFeatures = pa.DataFrameSchema(
     {"date": pa.Column("datetime64[ns]", unique=True),
-     r"^(?!date$).+": pa.Column(float, regex=True, checks=pa.Check(_finite, element_wise=False,
-                                                                    error="NaN or inf in a feature"))},
-    checks=pa.Check(lambda frame: frame["date"].is_monotonic_increasing, error="dates not ascending"),
+     r"^(?!date$).+": pa.Column(float, regex=True,
+                                checks=pa.Check(_finite, element_wise=False,
+                                                error="NaN or inf in a feature"))},
+    checks=pa.Check(lambda frame: frame["date"].is_monotonic_increasing,
+                    error="dates not ascending"),
     strict=False,
 )

@@ -1,10 +1,10 @@
 """Every label in AegisMatrix: the ONLY module that looks into the future.
 
-A signal is issued after the close of day t. Each label below describes an outcome over t+1 .. t+h and
-states that window in its docstring. The value is NaN where the window is incomplete (the last h rows),
-so those rows are predicted but never trained or scored on. Labels take the `market_daily` frame
-(columns `date, open, high, low, close, vix_close, ...`, sorted by date) and return a float Series
-aligned with it.
+A signal is issued after the close of day t. Each label below describes an outcome over t+1 .. t+h
+and states that window in its docstring. The value is NaN where the window is incomplete (the last h
+rows), so those rows are predicted but never trained or scored on. Labels take the `market_daily`
+frame (columns `date, open, high, low, close, vix_close, ...`, sorted by date) and return a float
+Series aligned with it.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ def forward_return(market: pd.DataFrame, horizon: int) -> pd.Series:
 
 
 def direction_class(market: pd.DataFrame, horizon: int, neutral_band: float) -> pd.Series:
-    """0 = DOWN, 1 = NEUTRAL, 2 = UP by forward_return(h) against +-neutral_band. Window: t+1 .. t+h."""
+    """0 = DOWN, 1 = NEUTRAL, 2 = UP by forward_return(h)
+    against +-neutral_band. Window: t+1 .. t+h."""
     ret = forward_return(market, horizon)
     label = pd.Series(1.0, index=market.index)
     label[ret > neutral_band] = 2.0
@@ -47,16 +48,19 @@ def forward_abs_move_points(market: pd.DataFrame, horizon: int) -> pd.Series:
 
 
 def forward_realised_vol(market: pd.DataFrame, horizon: int = 21) -> pd.Series:
-    """Annualised close-to-close realised vol of log returns r(t+1) .. r(t+h). Window: t+1 .. t+h."""
+    """Annualised close-to-close realised vol of log returns r(t+1)
+    .. r(t+h). Window: t+1 .. t+h."""
     log_ret = np.log(market["close"]).diff()
     fwd_var = (log_ret**2)[::-1].rolling(horizon, min_periods=horizon).mean()[::-1].shift(-1)
     return np.sqrt(fwd_var * TRADING_DAYS_PER_YEAR)
 
 
 def implied_move_touch(market: pd.DataFrame, horizon: int = 5, sigmas: float = 1.0) -> pd.Series:
-    """1 if any high/low in t+1 .. t+h goes beyond close(t) -+ sigmas x the VIX-implied move for h days.
+    """1 if any high/low in t+1 .. t+h goes beyond close(t)
+    -+ sigmas x the VIX-implied move for h days.
 
-    This is the seller's trap: premium looked rich at t, yet the index moved further. Window: t+1 .. t+h.
+    This is the seller's trap: premium looked rich at t, yet the index moved further. Window: t+1 ..
+    t+h.
     """
     move = sigmas * implied_move_fraction(market["vix_close"], horizon) * market["close"]
     hi = _forward_window_max(market["high"], horizon)
@@ -66,26 +70,28 @@ def implied_move_touch(market: pd.DataFrame, horizon: int = 5, sigmas: float = 1
 
 
 def range_breach(market: pd.DataFrame, lower: pd.Series, upper: pd.Series, horizon: int) -> pd.Series:
-    """1 if any low in t+1 .. t+h is below lower(t) or any high above upper(t). Window: t+1 .. t+h."""
+    """1 if any low in t+1 .. t+h is below lower(t)
+    or any high above upper(t). Window: t+1 .. t+h."""
     hi = _forward_window_max(market["high"], horizon)
     lo = _forward_window_min(market["low"], horizon)
     return ((hi > upper) | (lo < lower)).astype(float).where(hi.notna() & lo.notna())
 
 
 def forward_max_excursion(market: pd.DataFrame, horizon: int) -> pd.Series:
-    """max(high(t+1..t+h)/close(t) - 1, 1 - low(t+1..t+h)/close(t)): the largest touch. Window: t+1 .. t+h."""
+    """max(high(t+1..t+h)/close(t) - 1, 1 - low(t+1..t+h)/close(t)):
+    the largest touch. Window: t+1 .. t+h."""
     up = _forward_window_max(market["high"], horizon) / market["close"] - 1.0
     down = 1.0 - _forward_window_min(market["low"], horizon) / market["close"]
     return np.maximum(up, down)
 
 
 def forward_excursion_to_expiry(market: pd.DataFrame, expiry: pd.Series) -> pd.DataFrame:
-    """Per row t and its expiry E(t): the moves from close(t) over the rows dated t+1 .. E(t), as fractions of
-    close(t).
+    """Per row t and its expiry E(t): the moves from close(t) over the rows dated t+1 .. E(t), as
+    fractions of close(t).
 
-    Columns `up` = max(high)/close(t) - 1, `down` = 1 - min(low)/close(t) (touches, from highs and lows) and
-    `terminal` = close(last row dated <= E)/close(t) - 1 (where it expires). NaN where the data end before
-    E(t) or E(t) is missing. Window: t+1 .. E(t).
+    Columns `up` = max(high)/close(t) - 1, `down` = 1 - min(low)/close(t) (touches, from highs and
+    lows) and `terminal` = close(last row dated <= E)/close(t) - 1 (where it expires). NaN where the
+    data end before E(t) or E(t) is missing. Window: t+1 .. E(t).
     """
     dates = pd.DatetimeIndex(market["date"]).values
     close = market["close"].to_numpy(dtype=float)
@@ -107,7 +113,8 @@ def forward_excursion_to_expiry(market: pd.DataFrame, expiry: pd.Series) -> pd.D
 
 
 def atr(market: pd.DataFrame, window: int = 14) -> pd.Series:
-    """Wilder's average true range up to and including t (causal; used to define the breakout label)."""
+    """Wilder's average true range up to and including t (causal;
+    used to define the breakout label)."""
     prev_close = market["close"].shift(1)
     true_range = pd.concat(
         [market["high"] - market["low"], (market["high"] - prev_close).abs(),
@@ -118,14 +125,16 @@ def atr(market: pd.DataFrame, window: int = 14) -> pd.Series:
 
 
 def next_day_breakout(market: pd.DataFrame, atr_window: int = 14, multiplier: float = 1.5) -> pd.Series:
-    """1 if the range high(t+1) - low(t+1) exceeds multiplier x ATR(atr_window) of day t. Window: t+1."""
+    """1 if the range high(t+1) - low(t+1)
+    exceeds multiplier x ATR(atr_window) of day t. Window: t+1."""
     next_range = (market["high"] - market["low"]).shift(-1)
     threshold = multiplier * atr(market, atr_window)
     return (next_range > threshold).astype(float).where(next_range.notna() & threshold.notna())
 
 
 def next_day_spike_up(market: pd.DataFrame, atr_window: int = 14, multiplier: float = 1.5) -> pd.Series:
-    """On breakout days only: 1 if close(t+1) > close(t), else 0; NaN on non-breakout days. Window: t+1."""
+    """On breakout days only: 1 if close(t+1) > close(t),
+    else 0; NaN on non-breakout days. Window: t+1."""
     breakout = next_day_breakout(market, atr_window, multiplier)
     up = (market["close"].shift(-1) > market["close"]).astype(float)
     return up.where(breakout == 1.0)
@@ -149,7 +158,8 @@ def theta_ratio(market: pd.DataFrame, move: str = "range") -> pd.Series:
 
 def forward_market_regime(market: pd.DataFrame, horizon: int = 21, trend_band: float = 0.02,
                           high_vol: float = 0.25) -> pd.Series:
-    """0 bear, 1 sideways, 2 bull, 3 high-vol over t+1 .. t+h (high-vol wins when forward vol > high_vol)."""
+    """0 bear, 1 sideways, 2 bull,
+    3 high-vol over t+1 .. t+h (high-vol wins when forward vol > high_vol)."""
     ret = forward_return(market, horizon)
     vol = forward_realised_vol(market, horizon)
     label = pd.Series(1.0, index=market.index)
@@ -160,31 +170,34 @@ def forward_market_regime(market: pd.DataFrame, horizon: int = 21, trend_band: f
 
 
 def forward_excursion_ratio(market: pd.DataFrame, horizon: int = 5) -> pd.Series:
-    """forward_max_excursion(h) over the VIX-implied one-sigma move for h trading days, both known at t.
+    """forward_max_excursion(h)
+    over the VIX-implied one-sigma move for h trading days, both known at t.
 
     Above k the index touched outside close(t) -+ k x the implied move: the seller's safe range of
-    multiplier k (binned at a training-fold quantile it is a range-breach label). Window: t+1 .. t+h.
+    multiplier k (binned at a training-fold quantile it is a range-breach label). Window: t+1 ..
+    t+h.
     """
     return forward_max_excursion(market, horizon) / implied_move_fraction(market["vix_close"], horizon)
 
 
 def forward_abs_return(market: pd.DataFrame, horizon: int) -> pd.Series:
-    """|close(t+h) / close(t) - 1|: the size of the move as a fraction of spot. Window: t+1 .. t+h."""
+    """|close(t+h) / close(t) - 1|:
+    the size of the move as a fraction of spot. Window: t+1 .. t+h."""
     return forward_return(market, horizon).abs()
 
 
 def opening_gap(market: pd.DataFrame) -> pd.Series:
     """log(open(t+1) / close(t)): the gap NSE opens with after row t. Window: the open of t+1.
 
-    With decision_time=preopen the signal is issued at 09:00 IST, before this open, so the gap is still
-    unknown.
+    With decision_time=preopen the signal is issued at 09:00 IST, before this open, so the gap is
+    still unknown.
     """
     return np.log(market["open"].shift(-1) / market["close"])
 
 
 def open_to_close_direction(market: pd.DataFrame, neutral_band: float = 0.0025) -> pd.Series:
-    """0 DOWN, 1 NEUTRAL, 2 UP by close(t+1) / open(t+1) - 1 against +-neutral_band. Window: the session of
-    t+1.
+    """0 DOWN, 1 NEUTRAL, 2 UP by close(t+1) / open(t+1) - 1 against +-neutral_band. Window: the
+    session of t+1.
 
     What a trader acting at the open of t+1 can still earn: the opening gap is already priced in.
     """
@@ -199,8 +212,8 @@ def panel_direction_class(panel: pd.DataFrame, horizon: int, neutral_band: float
                           return_column: str = "ret_1d") -> pd.Series:
     """Universe panel: direction_class per symbol from its 1-day log returns r(t+1) .. r(t+h).
 
-    0 = DOWN, 1 = NEUTRAL, 2 = UP by exp(sum r(t+1..t+h)) - 1 against +-neutral_band, within each `symbol`
-    (rows sorted by date per symbol). Window: t+1 .. t+h.
+    0 = DOWN, 1 = NEUTRAL, 2 = UP by exp(sum r(t+1..t+h)) - 1 against +-neutral_band, within each
+    `symbol` (rows sorted by date per symbol). Window: t+1 .. t+h.
     """
     forward = (panel.groupby("symbol", sort=False)[return_column]
                .transform(lambda r: r[::-1].rolling(horizon, min_periods=horizon).sum()[::-1].shift(-1)))

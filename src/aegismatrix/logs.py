@@ -1,13 +1,14 @@
-"""Logs a person reads: which model and fold a training line belongs to, a model comparison,
-upstream noise off.
+"""Logs a person reads: which model and fold a training line belongs to,
+progress, upstream noise off.
 
-- `fitting(label)` marks the model/fold being fitted (`direction.bilstm_h5/fold2`); epoch lines say it via
-  `fit_label()`.
-- `LoggingHooks` makes Kedro's per-dataset Loading/Saving lines DEBUG records (`AEGIS_LOG_DATA_IO=1`: INFO
-  again), logs the run's progress (one line per tenth of its nodes) and the model comparison after a training
-  run. Kedro's per-node Running/Completed lines are off in conf/logging.yml.
-- `filter_known_upstream_warnings()` silences warnings that repeat on every run and that we cannot act on
-  (called from settings.py, before Kedro builds its config loader).
+- `fitting(label)` marks the model/fold being fitted (`direction.bilstm_h5/fold2`); epoch lines say
+  it via `fit_label()`.
+- `LoggingHooks` makes Kedro's per-dataset Loading/Saving lines DEBUG records
+  (`AEGIS_LOG_DATA_IO=1`: INFO again) and logs the run's progress (one line per tenth of its nodes);
+  the model comparison after a training run is `comparison_log.ModelComparisonHooks`. Kedro's
+  per-node Running/Completed lines are off in conf/logging.yml.
+- `filter_known_upstream_warnings()` silences warnings that repeat on every run and that we cannot
+  act on (called from settings.py, before Kedro builds its config loader).
 """
 
 from __future__ import annotations
@@ -54,13 +55,14 @@ def fit_label() -> str:
     return _FITTING.get()
 
 
-DATA_IO_LOGGER = "kedro.io.data_catalog"  # "Loading data from ..." / "Saving data to ...", one per use
+# "Loading data from ..." / "Saving data to ...", one per use
+DATA_IO_LOGGER = "kedro.io.data_catalog"
 PROGRESS_STEPS = 10  # progress lines per pipeline run
 
 
 class DataIOAtDebug(logging.Filter):
-    """Kedro logs each dataset load and save at INFO (~80% of a run's lines); they become DEBUG records: a
-    DEBUG handler still shows them, the INFO console does not."""
+    """Kedro logs each dataset load and save at INFO (~80% of a run's lines); they become DEBUG
+    records: a DEBUG handler still shows them, the INFO console does not."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno == logging.INFO:
@@ -78,7 +80,7 @@ def data_io_at_debug(enabled: bool = True) -> None:
 
 
 class LoggingHooks:
-    """Load/Save lines at DEBUG (`AEGIS_LOG_DATA_IO=1`: INFO), progress lines, the model comparison."""
+    """Load/Save lines at DEBUG (`AEGIS_LOG_DATA_IO=1`: INFO), progress lines."""
 
     def __init__(self) -> None:
         self._total, self._done, self._started = 0, 0, 0.0
@@ -92,7 +94,8 @@ class LoggingHooks:
         self._total, self._done, self._started = len(pipeline.nodes), 0, time.monotonic()
         params = run_params or {}
         names = params.get("pipeline_names") or [params.get("pipeline_name") or "__default__"]
-        logging.getLogger(__name__).info("kedro run --pipelines=%s: %d nodes", ",".join(names), self._total)
+        logging.getLogger(__name__).info("kedro run --pipelines=%s: %d nodes", ",".join(names),
+                                         self._total)
 
     @hook_impl
     def after_node_run(self, node) -> None:
@@ -100,41 +103,7 @@ class LoggingHooks:
         self._done += 1
         step = max(1, -(-self._total // PROGRESS_STEPS))
         if self._done % step == 0 or self._done == self._total:
-            logging.getLogger(__name__).info("progress %d/%d nodes (%3.0f%%) %5.0f s  %s", self._done,
+            logging.getLogger(__name__).info("progress %d/%d nodes (%3.0f%%) %5.0f s  %s",
+                                             self._done,
                                              self._total, 100.0 * self._done / max(self._total, 1),
                                              time.monotonic() - self._started, node.name)
-
-    @hook_impl
-    def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
-        """A training run ends with its model comparison: model, baseline, metric, skill, CI, status."""
-        names = sorted(n for n in pipeline.all_outputs() if n.endswith(".metrics"))
-        rows = [comparison_row(n.removesuffix(".metrics"), catalog.load(n)) for n in names]
-        if rows:
-            logging.getLogger(__name__).info("model comparison\n%s", comparison_table(rows))
-
-
-def _pct(value) -> str:
-    return "n/a" if value is None else f"{100 * float(value):+.1f}%"
-
-
-def comparison_row(name: str, metrics: dict) -> dict:
-    """One model's out-of-sample skill next to its baseline (modelling.headline, the one metrics summary)."""
-    from aegismatrix.modelling.headline import headline
-
-    h = headline(metrics)
-    return {"model": name, "baseline": h["primary_baseline"], "metric": h["metric"],
-            "skill": _pct(h["skill"]),
-            "ci": f"[{_pct(h['ci_low'])}, {_pct(h['ci_high'])}]",
-            "level": f"{100 * h['ci_level']:.0f}%" if h["ci_level"] else "", "status": h["status"]}
-
-
-def comparison_table(rows: list[dict]) -> str:
-    """Fixed-width text table, edge models first."""
-    rows = sorted(rows, key=lambda r: (r["status"] != "edge", r["model"]))
-    head = {"model": "model", "baseline": "baseline", "metric": "metric", "skill": "skill", "ci": "CI",
-            "status": "status"}
-    widths = {k: max(len(str(r[k])) for r in [head, *rows]) for k in head}
-    line = lambda r: "  ".join(str(r[k]).ljust(widths[k]) for k in head)  # noqa: E731
-    level = next((r["level"] for r in rows if r["level"]), "")
-    title = f"Model comparison, out of sample (skill = 1 - model loss / baseline loss; {level} bootstrap CI)"
-    return "\n".join([title, line(head), *(line(r) for r in rows)])

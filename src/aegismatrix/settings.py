@@ -2,31 +2,32 @@
 
 from kedro.config import OmegaConfigLoader
 
+from aegismatrix.comparison_log import ModelComparisonHooks
 from aegismatrix.engines.structure import StructureHooks
 from aegismatrix.hooks import ProjectHooks
 from aegismatrix.logs import LoggingHooks, filter_known_upstream_warnings
 from aegismatrix.market.observed import ObservedSessionsHooks
-from aegismatrix.parameters.context import AegisContext
+from aegismatrix.parameters.context import LOADER_ARGS, AegisContext
 from aegismatrix.pipelines.inference.hooks import MissingModelHooks, ServingMemoryHooks
 from aegismatrix.releases.hooks import ReleaseHooks
 from aegismatrix.tracking import MlflowTrackingHooks
 
-# pluggy calls hooks last-registered first: ReleaseHooks pins load versions before MissingModelHooks looks
-# at them. MissingModelHooks: never-trained models serve baselines
+# pluggy calls hooks last-registered first: ReleaseHooks pins load versions before MissingModelHooks
+# looks at them. MissingModelHooks: never-trained models serve baselines
 HOOKS = (ProjectHooks(), MissingModelHooks(), ReleaseHooks())
 HOOKS += (ServingMemoryHooks(),)  # inference/backfill: per-model intermediates stay in memory
-HOOKS += (ObservedSessionsHooks(),)  # a real index history's sessions are the NSE calendar of its span
-HOOKS += (LoggingHooks(),)  # kedro.io switch, the model comparison printed after a training run
+# a real index history's sessions are the NSE calendar of its span
+HOOKS += (ObservedSessionsHooks(),)
+# kedro.io switch, progress; the comparison after training
+HOOKS += (LoggingHooks(), ModelComparisonHooks())
 filter_known_upstream_warnings()  # before Kedro builds its config loader
-HOOKS += (MlflowTrackingHooks(),)  # training runs -> MLflow; mlflow is imported only after a training run
+# training runs -> MLflow; mlflow is imported only after a training run
+HOOKS += (MlflowTrackingHooks(),)
 HOOKS += (StructureHooks(),)  # pipelines read their instances from the run's parameters
 
-CONTEXT_CLASS = AegisContext  # parameters derived and validated before any node runs (aegismatrix.parameters)
+# parameters derived and validated before any node runs (aegismatrix.parameters)
+CONTEXT_CLASS = AegisContext
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
-CONFIG_LOADER_ARGS = {
-    "base_env": "base",
-    "default_run_env": "local",
-    # an environment overriding one key keeps its siblings (the default merge replaces whole top-level blocks)
-    "merge_strategy": {"parameters": "soft"},
-}
+# base env, local default env, parameters merged key by key (context.py)
+CONFIG_LOADER_ARGS = LOADER_ARGS

@@ -89,3 +89,20 @@ def test_sector_source_adds_its_features_and_refuses_without_sector_close(
     with pytest.raises(ValueError, match="data_ingestion.sector"):
         build_engine_features(synthetic_daily.drop(columns=["sector_close"]), "direction",
                               {"sources": {"sector": ["direction"]}})
+
+
+def test_the_code_hash_follows_code_not_layout(tmp_path) -> None:
+    """Wrapping a line, a comment or a docstring keeps every trained model's fingerprint; code does not."""
+    from aegismatrix.features.fingerprint import source_hash
+
+    versions = {
+        "same": 'def f(a, b):\n    """Sum."""\n    return a + b  # why\n',
+        "wrapped": 'def f(a,\n      b):\n    """The sum,\n    wrapped."""\n    # why\n    return a + b\n',
+        "changed": 'def f(a, b):\n    """Sum."""\n    return a - b\n',
+    }
+    hashes = {}
+    for name, text in versions.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "m.py").write_text(text)
+        hashes[name] = source_hash(tmp_path / name, ("*.py",))
+    assert hashes["same"] == hashes["wrapped"] != hashes["changed"]

@@ -114,11 +114,16 @@ def test_tables_keep_the_portable_types_key_and_index(ledger_url):
     assert "(signal, horizon, as_of_date)" in _query(ledger_url, indexes)[0][0]
 
 
-def test_a_ledger_written_by_the_sqlalchemy_release_opens_and_appends(ledger_url):
-    conn = _raw(ledger_url)
+def _write_legacy_ledger(url: str) -> None:
+    """The ledger as the SQLAlchemy release left it (LEGACY_DDL), written with a driver connection."""
+    conn = _raw(url)
     for statement in LEGACY_DDL:
         conn.execute(statement)
     conn.close()
+
+
+def test_a_ledger_written_by_the_sqlalchemy_release_opens_and_appends(ledger_url):
+    _write_legacy_ledger(ledger_url)
     ledger = SignalLedger(ledger_url)
     assert ledger.migrate() == SCHEMA_VERSION and ledger.count() == 1
     counts = ledger.append({"run_id": "new", "kind": "inference"}, make_rows(DATES))
@@ -201,10 +206,7 @@ def test_a_password_in_the_url_query_never_reaches_a_log_line(caplog):
 
 
 def test_an_older_ledger_gains_the_market_column_and_keeps_its_rows(ledger_url):
-    conn = _raw(ledger_url)
-    for statement in LEGACY_DDL:
-        conn.execute(statement)
-    conn.close()
+    _write_legacy_ledger(ledger_url)
     ledger = SignalLedger(ledger_url)
     assert ledger.migrate() == SCHEMA_VERSION == 4
     columns = _query(

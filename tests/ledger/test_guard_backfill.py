@@ -20,6 +20,7 @@ from aegismatrix.datasets.ledger import SignalLedgerDataset
 from aegismatrix.ledger.guard import causal_demotions
 from aegismatrix.payload import assemble
 from aegismatrix.pipelines.backfill.nodes import backfill_ledger
+from tests.ledger.test_scorecard import vol_rmse_ratio_to_naive
 
 ROOT = Path(__file__).resolve().parents[2]
 N, TRAINED, SHIFT, H = 260, 59, 150, 1  # rows 0..59 are the model's training data; the regime shifts at 150
@@ -125,11 +126,4 @@ def test_the_scorecard_scores_demoted_rows_as_served_by_the_baseline():
     assert card["demoted_rows"] == {"seller.vol_forecast": int(demoted.sum())}
     vol_rows = rows[rows["signal"] == "seller.vol_forecast"]
     assert np.allclose(vol_rows["value"].to_numpy(), frame["vol"].to_numpy())
-    log_ret = np.log(market["close"]).diff().to_numpy()
-    sq = []
-    for i in range(21, len(market) - 21):
-        realised = np.sqrt(np.mean(log_ret[i + 1 : i + 22] ** 2) * 252)
-        naive = np.sqrt(np.mean(log_ret[i - 20 : i + 1] ** 2) * 252)
-        sq.append(((frame["vol"].iloc[i] - realised) ** 2, (naive - realised) ** 2))
-    sq = np.array(sq)
-    assert card["vol_rmse_ratio_to_naive"] == pytest.approx(np.sqrt(sq[:, 0].mean() / sq[:, 1].mean()))
+    assert card["vol_rmse_ratio_to_naive"] == pytest.approx(vol_rmse_ratio_to_naive(market, frame["vol"]))

@@ -68,6 +68,18 @@ def _direct_breach_rate(market: pd.DataFrame, frame: pd.DataFrame, h: int) -> tu
     return hits / n, n
 
 
+def vol_rmse_ratio_to_naive(market: pd.DataFrame, vol: pd.Series) -> float:
+    """The served 21-row vol's RMSE against the realised vol, over the trailing-21-row naive forecast's."""
+    log_ret = np.log(market["close"]).diff().to_numpy()
+    sq = []
+    for i in range(21, len(market) - 21):
+        realised = np.sqrt(np.mean(log_ret[i + 1 : i + 22] ** 2) * 252)
+        naive = np.sqrt(np.mean(log_ret[i - 20 : i + 1] ** 2) * 252)
+        sq.append(((vol.iloc[i] - realised) ** 2, (naive - realised) ** 2))
+    sq = np.array(sq)
+    return float(np.sqrt(sq[:, 0].mean() / sq[:, 1].mean()))
+
+
 def test_breach_rates_vol_ratio_and_pending_counts_match_direct_computation(market):
     frame = _seller_frame(market, 0.012)
     rows = ledger_rows({"seller_signals": frame}, SPECS, market["date"], "close")
@@ -79,16 +91,8 @@ def test_breach_rates_vol_ratio_and_pending_counts_match_direct_computation(mark
         assert card["ranges"][f"seller.safe_range/{h}d"]["breach_rate_ci95"] == pytest.approx(
             wilson(rate * n, n)
         )
-    log_ret = np.log(market["close"]).diff().to_numpy()
-    sq = []
-    for i in range(21, len(market) - 21):
-        realised = np.sqrt(np.mean(log_ret[i + 1 : i + 22] ** 2) * 252)
-        naive = np.sqrt(np.mean(log_ret[i - 20 : i + 1] ** 2) * 252)
-        sq.append(((frame["vol"].iloc[i] - realised) ** 2, (naive - realised) ** 2))
-    sq = np.array(sq)
-    assert card["vol_rmse_ratio_to_naive"] == pytest.approx(
-        np.sqrt(sq[:, 0].mean() / sq[:, 1].mean()), rel=1e-9
-    )
+    assert card["vol_rmse_ratio_to_naive"] == pytest.approx(vol_rmse_ratio_to_naive(market, frame["vol"]),
+                                                            rel=1e-9)
     rolling = card["ranges"]["seller.safe_range/5d"]["rolling"]
     assert (
         len(rolling["63"]) == card["n_matured_5d"] - 62 and len(rolling["252"]) == card["n_matured_5d"] - 251

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 import time_machine
 
-from aegismatrix.market.calendar import resolve_window
 from aegismatrix.market.session import (
     NOW_ENV,
     auto_decision_time,
@@ -17,6 +16,7 @@ from aegismatrix.market.session import (
     last_completed_session,
     now_utc,
     resolve_decision_time,
+    resolve_window,
     session_state,
 )
 from aegismatrix.market.validation import today_ist

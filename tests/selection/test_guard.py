@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aegismatrix.ledger.guard import guard_path, guard_state, serve_guarded
+from aegismatrix.ledger.guard import guard_path
 
 WINDOW, MARGIN = 40, 0.10
 PARAMS = {"window": WINDOW, "margin": MARGIN, "restore_margin": 0.0}
@@ -47,14 +47,13 @@ def test_restores_only_after_a_full_window_of_recovery():
     assert not demoted[restored:].any()
 
 
-def test_state_reports_the_numbers_and_inference_serves_the_baseline():
+def test_the_last_row_reports_the_numbers():
     data = _matured(300, shift_at=150)
-    state = guard_state(data, PARAMS)
-    assert state.demoted and state.ratio > 1 + MARGIN and state.n_matured == 300
-    assert state.since is not None and pd.Timestamp(state.since) >= data["date"].iloc[150]
-    model, base = pd.Series([0.2, 0.3]), pd.Series([0.15, 0.16])
-    assert serve_guarded(model, base, state).tolist() == [0.15, 0.16]
-    assert guard_state(data.iloc[:0], PARAMS).demoted is False
+    path = guard_path(data, PARAMS)
+    last = path.iloc[-1]
+    assert last["demoted"] and last["ratio"] > 1 + MARGIN and len(path) == 300
+    assert path["date"].iloc[int(last["since"])] >= data["date"].iloc[150]
+    assert guard_path(data.iloc[:0], PARAMS).empty
 
 
 def test_missing_losses_and_bad_settings_are_errors():

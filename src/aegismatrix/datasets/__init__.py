@@ -1,5 +1,5 @@
-"""Custom Kedro datasets (imported on first use: PNGDataset pulls in matplotlib, ~0.7 s a run that never
-plots)."""
+"""Custom Kedro datasets (imported on first use: PNGDataset pulls in matplotlib, ~0.7 s a run that
+never plots)."""
 
 import importlib
 

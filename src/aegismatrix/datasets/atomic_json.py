@@ -1,8 +1,9 @@
 """AtomicJSONDataset: kedro-datasets' JSONDataset, but a save never leaves a truncated file behind.
 
-The JSON is serialised in memory first (a serialisation error writes nothing), then written to a temp file in
-the target folder, fsynced and `os.replace`d into place: a killed run or a full disk leaves either no file or
-the whole file, so a half-written metrics JSON can never block a later run (issue 12 finding 9).
+The JSON is serialised in memory first (a serialisation error writes nothing), then written to a
+temp file in the target folder, fsynced and `os.replace`d into place: a killed run or a full disk
+leaves either no file or the whole file, so a half-written metrics JSON can never block a later run
+(issue 12 finding 9).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Kedro datasets for the track record: the signal ledger (a database) and an optional JSON report.
 
-`SignalLedgerDataset` loads every ledger row as a frame and saves `{"run": {...}, "rows": frame}` as one
-transactional, keep-first append (rules in `aegismatrix.ledger.store`). `filepath` names a DuckDB file
-(default); `url` (or `credentials: {url}`) a database instead, e.g.
-`postgresql+psycopg://user:pass@host:port/db`. `lock_timeout_s`: how long a DuckDB file held by another
-process is waited for before the run fails naming it (default 30 s).
+`SignalLedgerDataset` loads every ledger row as a frame and saves `{"run": {...}, "rows": frame}` as
+one transactional, keep-first append (rules in `aegismatrix.ledger.store`). `filepath` names a
+DuckDB file (default); `url` (or `credentials: {url}`) a database instead, e.g.
+`postgresql+psycopg://user:pass@host:port/db`. `lock_timeout_s`: how long a DuckDB file held by
+another process is waited for before the run fails naming it (default 30 s).
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ class SignalLedgerDataset(AbstractDataset[dict, pd.DataFrame]):
         if not (credentials or {}).get("url") and not url and not filepath:
             raise ValueError("signal_ledger needs a DuckDB `filepath` or a database `url`")
         self.metadata = metadata
-        self._lock_timeout_s = lock_timeout_s  # how long a DuckDB file held by another process is waited for
+        # how long a DuckDB file held by another process is waited for
+        self._lock_timeout_s = lock_timeout_s
 
     def _ledger(self):
         from aegismatrix.ledger.store import SignalLedger
@@ -82,8 +83,8 @@ class OptionalJSONDataset(AbstractDataset[Any, Any]):
     """A plain (unversioned) JSON file that loads None while it does not exist; saves are atomic
     (`write_text_atomic`: a unique temp file in the same folder, fsync, os.replace).
 
-    Not a versioned dataset on purpose: a live report (the scorecard) or an index (MLflow releases) is one
-    file that every run reads at its newest, never pinned to a training release.
+    Not a versioned dataset on purpose: a live report (the scorecard) or an index (MLflow releases)
+    is one file that every run reads at its newest, never pinned to a training release.
     """
 
     def __init__(self, filepath: str, save_args: dict | None = None, metadata: dict | None = None):
@@ -99,8 +100,10 @@ class OptionalJSONDataset(AbstractDataset[Any, Any]):
     def save(self, data: Any) -> None:
         from aegismatrix.releases.manifest import write_text_atomic
 
-        # serialised first (NaN refused: nothing written); then a unique temp name, fsync, os.replace
-        write_text_atomic(self._path, json.dumps(data, indent=self._indent, allow_nan=False, default=str))
+        # serialised first (NaN refused: nothing written);
+        # then a unique temp name, fsync, os.replace
+        write_text_atomic(self._path,
+                          json.dumps(data, indent=self._indent, allow_nan=False, default=str))
 
     def _exists(self) -> bool:
         return self._path.exists()

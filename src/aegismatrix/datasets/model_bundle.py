@@ -1,11 +1,13 @@
-"""ModelBundleDataset: every model as a versioned folder of JSON + non-executable blobs (never pickle).
+"""ModelBundleDataset: every model as a versioned folder
+of JSON + non-executable blobs (never pickle).
 
-A bundle is `{"meta": dict, "blobs": {filename: bytes}}`: `meta` holds the model kind, tuned parameters,
-scaler, calibrator, baselines, feature fingerprint and metadata; blobs hold XGBoost UBJ or safetensors.
-Saves go to a temporary folder that is renamed into place, so a failed save never leaves half a model.
-Integrity: `meta.json` records the sha256 of every blob (`blob_sha256`) and of itself (`meta_sha256`, over the
-canonical JSON without that key); `load` verifies both and REFUSES a mismatch or a bundle without checksums
-with `BundleIntegrityError`, so inference fails and the last good aegismatrix.json stays (docs/inference.md).
+A bundle is `{"meta": dict, "blobs": {filename: bytes}}`: `meta` holds the model kind, tuned
+parameters, scaler, calibrator, baselines, feature fingerprint and metadata; blobs hold XGBoost UBJ
+or safetensors. Saves go to a temporary folder that is renamed into place, so a failed save never
+leaves half a model. Integrity: `meta.json` records the sha256 of every blob (`blob_sha256`) and of
+itself (`meta_sha256`, over the canonical JSON without that key); `load` verifies both and REFUSES a
+mismatch or a bundle without checksums with `BundleIntegrityError`, so inference fails and the last
+good aegismatrix.json stays (docs/inference.md).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ META_CHECKSUM = "meta_sha256"
 
 
 class BundleIntegrityError(DatasetError):
-    """A stored model bundle differs from what training wrote (changed blob or metadata, or no checksums)."""
+    """A stored model bundle differs from what training
+    wrote (changed blob or metadata, or no checksums)."""
 
 
 def _sha256(data: bytes) -> str:
@@ -51,21 +54,23 @@ def verify_bundle(folder: Path, meta: dict, blobs: dict[str, bytes]) -> None:
     recorded = meta.get("blob_sha256")
     if recorded is None or META_CHECKSUM not in meta:
         raise BundleIntegrityError(f"model bundle {folder} has no sha256 checksums (saved before "
-                                   "checksums were recorded, or edited by hand): refusing to serve it; "
-                                   "retrain the model")
+                                   "checksums were recorded, or edited by hand): refusing to serve "
+                                   "it; retrain the model")
     if meta[META_CHECKSUM] != _meta_digest(meta):
-        raise BundleIntegrityError(f"model bundle {folder}: {META_FILE} does not match its recorded sha256; "
-                                   "refusing to serve a changed model; retrain or restore it")
+        raise BundleIntegrityError(f"model bundle {folder}: {META_FILE} does not match its "
+                                   "recorded sha256; refusing to serve a "
+                                   "changed model; retrain or restore it")
     for name, payload in blobs.items():
         if recorded.get(name) != _sha256(payload):
             raise BundleIntegrityError(f"model bundle {folder}: blob {name} has sha256 "
                                        f"{_sha256(payload)[:16]}..., training recorded "
-                                       f"{str(recorded.get(name))[:16]}...: refusing to serve a changed "
-                                       "model; retrain or restore it")
+                                       f"{str(recorded.get(name))[:16]}...: refusing to serve a "
+                                       "changed model; retrain or restore it")
 
 
 class ModelBundleDataset(AbstractVersionedDataset[dict, dict]):
-    """Loads/saves a model bundle folder on the local filesystem, versioned like any Kedro dataset."""
+    """Loads/saves a model bundle folder on the local filesystem,
+    versioned like any Kedro dataset."""
 
     def __init__(self, *, filepath: str, version: Version | None = None,
                  metadata: dict[str, Any] | None = None):
@@ -74,7 +79,8 @@ class ModelBundleDataset(AbstractVersionedDataset[dict, dict]):
             raise DatasetError("ModelBundleDataset stores bundles on the local filesystem only, "
                                f"got {filepath}")
         self._protocol = "file"
-        self._fs = fsspec.filesystem("file", auto_mkdir=True)  # auto_mkdir: versioned saves need new folders
+        # auto_mkdir: versioned saves need new folders
+        self._fs = fsspec.filesystem("file", auto_mkdir=True)
         self.metadata = metadata
         super().__init__(filepath=PurePosixPath(path), version=version,
                          exists_function=self._fs.exists, glob_function=self._fs.glob)

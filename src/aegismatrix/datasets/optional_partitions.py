@@ -1,4 +1,5 @@
-"""A PartitionedDataset that loads an empty folder as `{}`: a run without a universe is a valid state."""
+"""A PartitionedDataset that loads an empty folder as `{}`:
+a run without a universe is a valid state."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """PNGDataset: kedro-datasets' MatplotlibDataset that also takes PNG bytes already rendered.
 
-The report embeds each per-model figure in the HTML and saves it as a file; rendering a figure is most of the
-reporting pipeline's time (about 0.17 s each, 150 per-model figures), so the node renders once and both the
-page and this dataset use the same bytes. A Figure is still accepted (rendered with `save_args`, as the parent
-does).
+The report embeds each per-model figure in the HTML and saves it as a file; rendering a figure is
+most of the reporting pipeline's time (about 0.17 s each, 150 per-model figures), so the node
+renders once and both the page and this dataset use the same bytes. A Figure is still accepted
+(rendered with `save_args`, as the parent does).
 """
 
 from __future__ import annotations

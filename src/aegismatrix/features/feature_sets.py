@@ -1,14 +1,16 @@
 """The three engines' feature sets, drawn from the registry by name.
 
-No engine set contains a volume feature: NIFTY's volume is absent after 2022-08-26 in the real files and
-unreliable from Yahoo, and a volume column that is NaN on recent rows would silently drop today's row.
-Volume features live in the library and in the universe panel, where symbols carry real volume.
+No engine set contains a volume feature: NIFTY's volume is absent after 2022-08-26 in the real files
+and unreliable from Yahoo, and a volume column that is NaN on recent rows would silently drop
+today's row. Volume features live in the library and in the universe panel, where symbols carry real
+volume.
 """
 
 from __future__ import annotations
 
 ENGINE_SETS: dict[str, tuple[str, ...]] = {
-    # direction: trend, momentum, volatility, index/VIX correlation and beta, drawdown, range compression
+    # direction: trend, momentum, volatility,
+    # index/VIX correlation and beta, drawdown, range compression
     "direction": (
         "ret_1d", "ret_5d", "ret_20d", "dist_sma_20", "dist_sma_50", "dist_sma_200", "macd_hist_pct",
         "adx_14", "di_spread_14", "linreg_slope_20", "rsi_14", "stoch_k_14", "williams_r_14", "roc_10",
@@ -39,7 +41,8 @@ ENGINE_SETS: dict[str, tuple[str, ...]] = {
 }
 ENGINES = tuple(ENGINE_SETS)
 # Optional information sources (issue 14), switched on per engine by `feature_engineering.sources`:
-# source -> engine -> features appended to that engine's set. Measured with and without in docs/benchmarks.md.
+# source -> engine -> features appended to that engine's set. Measured with and without in
+# docs/benchmarks.md.
 SOURCE_SETS: dict[str, dict[str, tuple[str, ...]]] = {
     "overnight": {
         "direction": ("us_overnight_ret", "us_overnight_ret_z", "us_session_fresh", "us_vix_change",
@@ -76,7 +79,8 @@ def source_features(engine: str, params: dict | None = None) -> list[str]:
 def feature_set(engine: str, params: dict | None = None) -> list[str]:
     """The feature names of an engine; `params["feature_sets"][engine]` overrides the default list.
 
-    Features of the sources enabled for the engine (`params["sources"]`) are appended to the default list.
+    Features of the sources enabled for the engine (`params["sources"]`) are appended to the default
+    list.
     """
     if engine not in ENGINE_SETS:
         raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")

@@ -1,4 +1,5 @@
-"""Intraday features per session from `market_intraday`, and the time-of-day profile of absolute moves."""
+"""Intraday features per session from `market_intraday`,
+and the time-of-day profile of absolute moves."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from .engine import drop_warmup
 INTRADAY_FEATURES = {
     "intraday_return": "log(last close / first open) of the session",
     "intraday_range_pct": "(session high - session low) / first open",
-    "intraday_realised_vol": "sqrt(sum of squared bar log returns) of the session, annualised with sqrt(252)",
+    "intraday_realised_vol": "sqrt(sum of squared bar log returns) of the session, annualised with "
+                             "sqrt(252)",
     "intraday_trend_slope_5m": "least-squares slope of log 5-minute closes per 5-minute bar: the "
                                "session's trend",
-    "intraday_momentum_last_60m": "log(last close / close 60 minutes before the last bar): current momentum",
-    "intraday_first_30m_return": "log(close 30 minutes after the open / first open): the opening drive",
+    "intraday_momentum_last_60m": "log(last close / close 60 minutes before the last bar): current "
+                                  "momentum",
+    "intraday_first_30m_return": "log(close 30 minutes after the open / first open): the opening "
+                                 "drive",
     "intraday_n_bars": "number of bars in the session",
 }
 INTRADAY_COLUMNS = ["date", *INTRADAY_FEATURES]
@@ -47,7 +51,8 @@ def _trend_slope_5m(bars: pd.DataFrame) -> pd.Series:
 
 
 def intraday_features(market_intraday: pd.DataFrame) -> pd.DataFrame:
-    """One row per session from that session's bars only; empty with INTRADAY_COLUMNS when there are none."""
+    """One row per session from that session's bars only;
+    empty with INTRADAY_COLUMNS when there are none."""
     if market_intraday is None or market_intraday.empty:
         return _empty(INTRADAY_COLUMNS)
     bars = _prepared(market_intraday)
@@ -71,19 +76,21 @@ def intraday_features(market_intraday: pd.DataFrame) -> pd.DataFrame:
 
 
 def time_of_day_profile(market_intraday: pd.DataFrame, bucket_minutes: int = 30) -> pd.DataFrame:
-    """Mean/median |log move| from a bucket's first open to its last close, per time-of-day bucket (gamma
-    windows)."""
+    """Mean/median |log move| from a bucket's first open to its last close, per time-of-day bucket
+    (gamma windows)."""
     if market_intraday is None or market_intraday.empty:
         return pd.DataFrame({"bucket_start": pd.Series(dtype="str"),
                              **{c: pd.Series(dtype="float64") for c in PROFILE_COLUMNS[1:]}})
     bars = _prepared(market_intraday)
     width = pd.Timedelta(minutes=bucket_minutes)
-    start = bars.groupby("date")["timestamp"].transform("min")  # buckets aligned to the session open (09:15)
+    # buckets aligned to the session open (09:15)
+    start = bars.groupby("date")["timestamp"].transform("min")
     bucket = (start - bars["date"]) + ((bars["timestamp"] - start) // width) * width
     per_day = bars.assign(bucket=bucket).groupby(["date", "bucket"]).agg(o=("open", "first"),
                                                                          c=("close", "last"))
     moves = np.abs(np.log(per_day["c"] / per_day["o"])).rename("move").reset_index()
-    prof = moves.groupby("bucket")["move"].agg(mean_abs_move="mean", median_abs_move="median", n_days="count")
+    prof = moves.groupby("bucket")["move"].agg(mean_abs_move="mean", median_abs_move="median",
+                                               n_days="count")
     minutes = (prof.index.total_seconds() // 60).astype(int)
     prof.insert(0, "bucket_start", [f"{m // 60:02d}:{m % 60:02d}" for m in minutes])
     return prof.reset_index(drop=True).astype({"n_days": "float64"})[PROFILE_COLUMNS]

@@ -1,5 +1,5 @@
-"""The feature registry: every named feature, its family, lookback, description and the engines that use
-it."""
+"""The feature registry: every named feature, its family, lookback, description and the engines that
+use it."""
 
 from __future__ import annotations
 
@@ -36,12 +36,13 @@ BEGIN, END = "<!-- registry:begin -->", "<!-- registry:end -->"
 def render_markdown() -> str:
     """The generated part of docs/features.md: engine sets and the registry table."""
     sets = [f"- **{e}** ({len(n)}): " + ", ".join(f"`{x}`" for x in n) for e, n in ENGINE_SETS.items()]
-    rows = [f"| `{r.name}` | {r.family} | {r.lookback} | {r.needs} | {r.engines} | {r.description} |"
+    rows = [f"| `{r.name}` | {r.family} | {r.lookback} | "
+            f"{r.needs} | {r.engines} | {r.description} |"
             for r in registry_table().itertuples()]
     lines = [
         BEGIN,
-        f"Generated from the registry by `python -m aegismatrix.features`; {len(REGISTRY)} features. "
-        "`lookback`: rows a feature needs before its first defined value.",
+        f"Generated from the registry by `python -m aegismatrix.features`; {len(REGISTRY)} "
+        "features. `lookback`: rows a feature needs before its first defined value.",
         "", "### Engine feature sets", "", *sets, "", "### Registry", "",
         "| name | family | lookback | needs | engines | description |", "|---|---|---|---|---|---|",
         *rows, END,
@@ -57,7 +58,8 @@ def doc_section(text: str) -> str:
 
 
 def write_doc(path: Path = DOC_PATH) -> Path:
-    """Regenerate the registry section of docs/features.md, keeping the hand-written text around it."""
+    """Regenerate the registry section of docs/features.md,
+    keeping the hand-written text around it."""
     text = path.read_text(encoding="utf-8") if path.exists() else f"# Features\n\n{BEGIN}\n{END}\n"
     path.write_text(text.replace(doc_section(text), render_markdown()), encoding="utf-8")
     return path

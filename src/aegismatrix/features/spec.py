@@ -1,4 +1,5 @@
-"""The description of one named feature: what it is, where it comes from, how much history it needs."""
+"""The description of one named feature: what it is,
+where it comes from, how much history it needs."""
 
 from __future__ import annotations
 

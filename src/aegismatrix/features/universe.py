@@ -1,4 +1,5 @@
-"""Universe mode: the price-family features per symbol, stacked into one panel with a `symbol` column."""
+"""Universe mode: the price-family features per symbol,
+stacked into one panel with a `symbol` column."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ VOLUME_FEATURES = [s.name for s in all_specs() if s.needs == "volume"]
 
 
 def universe_feature_names(with_volume: bool) -> list[str]:
-    """The panel's feature columns: every price feature, plus the volume ones when every symbol has volume."""
+    """The panel's feature columns: every price feature,
+    plus the volume ones when every symbol has volume."""
     return PRICE_FEATURES + (VOLUME_FEATURES if with_volume else [])
 
 
@@ -35,17 +37,20 @@ def _symbol_features(key: str, daily: pd.DataFrame, names: list[str], with_volum
 
 
 def build_universe_panel(partitions: Mapping, params: dict | None = None) -> pd.DataFrame:
-    """`date, symbol` + features for every symbol (one vectorised pass per symbol); empty when no symbols."""
+    """`date, symbol` + features for every symbol (one vectorised pass per symbol);
+    empty when no symbols."""
     params = params or {}
     frames = _load(partitions or {})
     cover, recent = params.get("volume_min_coverage", 0.95), params.get("volume_recent_rows", 21)
     with_volume = bool(frames) and all(volume_usable(f, cover, recent) for f in frames.values())
     names = universe_feature_names(with_volume)
     if not frames:
-        return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "symbol": pd.Series(dtype="str"),
+        return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"),
+                             "symbol": pd.Series(dtype="str"),
                              **{n: pd.Series(dtype="float64") for n in names}})
     panel = pd.concat([_symbol_features(k, f, names, with_volume) for k, f in frames.items()],
                       ignore_index=True)
-    log.info("universe_features: %d symbols, %d rows, %d features (volume features %s)", len(frames),
+    log.info("universe_features: %d symbols, %d rows, %d features (volume features %s)",
+             len(frames),
              len(panel), len(names), "included" if with_volume else "left out: a symbol lacks usable volume")
     return panel

@@ -1,18 +1,21 @@
-"""The ledger's database layer: plain PEP 249 (DB-API) connections to DuckDB or PostgreSQL, chosen by URL.
+"""The ledger's database layer: plain PEP 249 (DB-API)
+connections to DuckDB or PostgreSQL, chosen by URL.
 
-One code path and one SQL text serve both databases. Statements use `?` placeholders, which DuckDB binds as
-written; for psycopg (3) the shim swaps them for `%s` (the ledger's SQL has no literal `?` or `%`). URLs are
-split with urllib.parse: `duckdb:///relative/file.duckdb`, `duckdb:////absolute/file.duckdb`,
-`duckdb:///:memory:`; `postgresql+psycopg://user:pass@host:port/db` or `postgresql://...` (query options such
-as `?sslmode=require` pass to libpq).
+One code path and one SQL text serve both databases. Statements use `?` placeholders, which DuckDB
+binds as written; for psycopg (3) the shim swaps them for `%s` (the ledger's SQL has no literal `?`
+or `%`). URLs are split with urllib.parse: `duckdb:///relative/file.duckdb`,
+`duckdb:////absolute/file.duckdb`, `duckdb:///:memory:`;
+`postgresql+psycopg://user:pass@host:port/db` or `postgresql://...` (query options such as
+`?sslmode=require` pass to libpq).
 
-`Database.begin()` opens a connection, runs one transaction (COMMIT on success, ROLLBACK on any error) and
-closes the connection, so no handle keeps a DuckDB file locked between runs. Only `duckdb:///:memory:` keeps
-its one connection until `close()`, since every new connection to it would be a new, empty database.
+`Database.begin()` opens a connection, runs one transaction (COMMIT on success, ROLLBACK on any
+error) and closes the connection, so no handle keeps a DuckDB file locked between runs. Only
+`duckdb:///:memory:` keeps its one connection until `close()`, since every new connection to it
+would be a new, empty database.
 
-A DuckDB file is locked by the one process that has it open and DuckDB does not wait for that lock: a
-connection is retried with backoff up to `lock_timeout_s` (the `signal_ledger` catalog entry, default 30 s),
-then `LedgerLockTimeout` names the file, the holder and the timeout.
+A DuckDB file is locked by the one process that has it open and DuckDB does not wait for that lock:
+a connection is retried with backoff up to `lock_timeout_s` (the `signal_ledger` catalog entry,
+default 30 s), then `LedgerLockTimeout` names the file, the holder and the timeout.
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ logger = logging.getLogger(__name__)
 
 MEMORY = ":memory:"
 DEFAULT_LOCK_TIMEOUT_S = 30.0
-BATCH_ROWS = 500  # rows per INSERT: 18 columns x 500 stays far below PostgreSQL's 65,535 bind parameters
+# rows per INSERT: 18 columns x 500 stays far below PostgreSQL's 65,535 bind parameters
+BATCH_ROWS = 500
 
 
 def dialect_of(url: str) -> str:
-    """`duckdb` or `postgresql` for a ledger URL (any `+driver` suffix is accepted; psycopg 3 is used)."""
+    """`duckdb` or `postgresql` for a ledger URL (any `+driver` suffix is accepted;
+    psycopg 3 is used)."""
     scheme = urlsplit(url).scheme.split("+", 1)[0].lower()
     if scheme == "duckdb":
         return "duckdb"
@@ -46,12 +51,14 @@ def dialect_of(url: str) -> str:
 def duckdb_target(url: str) -> tuple[str, dict[str, str]]:
     """(database path or ':memory:', DuckDB config from the query string) of a `duckdb:///` URL."""
     parts = urlsplit(url)
-    path = parts.path[1:] if parts.path.startswith("/") else parts.path  # duckdb:///x -> "x", ////x -> "/x"
+    # duckdb:///x -> "x", ////x -> "/x"
+    path = parts.path[1:] if parts.path.startswith("/") else parts.path
     return unquote(path) or MEMORY, dict(parse_qsl(parts.query))
 
 
 def postgres_conninfo(url: str) -> str:
-    """A libpq URI: only the driver tag goes; libpq itself decodes escapes, the port and query options."""
+    """A libpq URI: only the driver tag goes;
+    libpq itself decodes escapes, the port and query options."""
     return "postgresql://" + url.split("://", 1)[1]
 
 
@@ -60,8 +67,8 @@ _SECRET_OPTION = re.compile(r"(?i)\b(password|passwd|pwd|secret|token|api_?key|a
 
 
 def redact(text: str) -> str:
-    """Text (a URL, an error message quoting one) with every password replaced by ***: `user:pw@` and
-    options such as `?password=` (no secret may reach a log line)."""
+    """Text (a URL, an error message quoting one) with every password replaced by ***: `user:pw@`
+    and options such as `?password=` (no secret may reach a log line)."""
     return _SECRET_OPTION.sub(r"\1=***", _USERINFO_PASSWORD.sub(r"\1:***@", text))
 
 
@@ -84,8 +91,8 @@ class Connection:
         return self.cursor.fetchall() if self.cursor.description else []
 
     def insert(self, table: str, records: Sequence[dict]) -> None:
-        """Insert dicts (same keys in the same order) as multi-row VALUES: DuckDB's executemany is ~10x
-        slower."""
+        """Insert dicts (same keys in the same order) as multi-row VALUES: DuckDB's executemany is
+        ~10x slower."""
         columns = list(records[0])
         row = f"({', '.join('?' * len(columns))})"
         for start in range(0, len(records), BATCH_ROWS):
@@ -125,7 +132,8 @@ def connect_waiting(path: str, config: dict, timeout_s: float):
                     f"(lock_timeout_s of the signal_ledger catalog entry): {error}"
                 ) from None
             if not waited:
-                logger.info("ledger %s is locked by another process: waiting up to %g s", path, timeout_s)
+                logger.info("ledger %s is locked by another process: waiting up to %g s", path,
+                            timeout_s)
                 waited = True
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
@@ -160,7 +168,8 @@ class Database:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """One transaction on a fresh connection, committed when the block ends, rolled back on error."""
+        """One transaction on a fresh connection,
+        committed when the block ends, rolled back on error."""
         raw = self._connect()
         cursor = raw.cursor()  # one cursor for all: a DuckDB cursor is its own transaction context
         try:

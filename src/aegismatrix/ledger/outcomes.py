@@ -1,8 +1,9 @@
-"""Ledger rows joined with what the market did afterwards (all look-ahead through `aegismatrix.labels`).
+"""Ledger rows joined with what the market did afterwards
+(all look-ahead through `aegismatrix.labels`).
 
-A row issued after the close of t with a horizon of h sessions is *matured* once the market data hold t+h;
-until then it is *pending*: counted, never scored. Rows whose as-of date is not a session of the market data
-(or that have no horizon) are *unscorable* and counted as such.
+A row issued after the close of t with a horizon of h sessions is *matured* once the market data
+hold t+h; until then it is *pending*: counted, never scored. Rows whose as-of date is not a session
+of the market data (or that have no horizon) are *unscorable* and counted as such.
 """
 
 from __future__ import annotations
@@ -44,15 +45,16 @@ def maturity(market: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
 
 
 def _on_market(market: pd.DataFrame, pos: np.ndarray, values: np.ndarray) -> pd.Series:
-    """Place per-row values on the market's index (NaN elsewhere) so label functions can look forward."""
+    """Place per-row values on the market's index (NaN elsewhere)
+    so label functions can look forward."""
     out = np.full(len(market), np.nan)
     out[pos] = values
     return pd.Series(out, index=market.index)
 
 
 def range_outcomes(market: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """Per range row: `breach` (any high above upper or low below lower in t+1..t+h, labels.range_breach) and
-    `expire_beyond` (close of t+h outside the range). NaN while pending."""
+    """Per range row: `breach` (any high above upper or low below lower in t+1..t+h,
+    labels.range_breach) and `expire_beyond` (close of t+h outside the range). NaN while pending."""
     out = pd.DataFrame({"breach": np.nan, "expire_beyond": np.nan}, index=rows.index)
     pos = _positions(market, rows)
     days = pd.to_numeric(rows["horizon_days"], errors="coerce")
@@ -72,13 +74,15 @@ def range_outcomes(market: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def trailing_realised_vol(market: pd.DataFrame, window: int = 21) -> pd.Series:
-    """Annualised close-to-close vol of the last `window` log returns up to t (causal: the naive forecast)."""
+    """Annualised close-to-close vol of the last `window`
+    log returns up to t (causal: the naive forecast)."""
     log_ret = np.log(market["close"]).diff()
     return np.sqrt((log_ret**2).rolling(window, min_periods=window).mean() * TRADING_DAYS)
 
 
 def vol_outcomes(market: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """Per vol-forecast row: realised vol of t+1..t+h and the naive trailing vol of the same length at t."""
+    """Per vol-forecast row: realised vol of t+1..t+h and
+    the naive trailing vol of the same length at t."""
     out = pd.DataFrame({"realised": np.nan, "naive": np.nan}, index=rows.index)
     pos = _positions(market, rows)
     days = pd.to_numeric(rows["horizon_days"], errors="coerce")
@@ -90,8 +94,8 @@ def vol_outcomes(market: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def direction_outcomes(market: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
-    """Per direction row: realised class 0 DOWN / 1 NEUTRAL / 2 UP over t+1..t+h against the row's neutral
-    band."""
+    """Per direction row: realised class 0 DOWN / 1 NEUTRAL / 2 UP over t+1..t+h against the row's
+    neutral band."""
     out = pd.Series(np.nan, index=rows.index)
     pos = _positions(market, rows)
     band = (
@@ -108,7 +112,8 @@ def direction_outcomes(market: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
 def breakout_outcomes(
     market: pd.DataFrame, rows: pd.DataFrame, atr_window: int, multiplier: float
 ) -> pd.Series:
-    """Per breakout row: 1 if the range of t+1 exceeds multiplier x ATR(t) (labels.next_day_breakout)."""
+    """Per breakout row: 1 if the range of t+1 exceeds multiplier x ATR(t)
+    (labels.next_day_breakout)."""
     pos = _positions(market, rows)
     realised = next_day_breakout(market, atr_window, multiplier).to_numpy()
     return pd.Series(np.where(pos >= 0, realised[np.clip(pos, 0, None)], np.nan), index=rows.index)

@@ -1,14 +1,14 @@
 """Engine signal frames -> ledger rows, driven by the declarative specs in `ledger.signals`
 (parameters_ledger.yml).
 
-A spec names a frame and which of its columns are the served value, lower/upper level, probability, label and
-extra numbers, and how its horizon is known: a fixed `horizon_days`, a `horizon_days_column` (one row per
-horizon), or an `expiry_column` (one row per expiry, `key_columns` telling apart rows of one expiry;
-`horizon_days_column` then gives the trading days to it). Any new signal fits by adding a spec; no code
-changes. Look-ahead columns (`realised_*`) are never recorded. An intraday frame names the instant of each
-row with `snapshot_column` (aware or UTC timestamps): its rows become snapshots keyed by it (store.py). A
-spec's `market` columns (the option market's numbers beside the model's, issue 22) go to the `market` JSON
-column.
+A spec names a frame and which of its columns are the served value, lower/upper level, probability,
+label and extra numbers, and how its horizon is known: a fixed `horizon_days`, a
+`horizon_days_column` (one row per horizon), or an `expiry_column` (one row per expiry,
+`key_columns` telling apart rows of one expiry; `horizon_days_column` then gives the trading days to
+it). Any new signal fits by adding a spec; no code changes. Look-ahead columns (`realised_*`) are
+never recorded. An intraday frame names the instant of each row with `snapshot_column` (aware or UTC
+timestamps): its rows become snapshots keyed by it (store.py). A spec's `market` columns (the option
+market's numbers beside the model's, issue 22) go to the `market` JSON column.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ class LedgerSpecError(ValueError):
 
 
 def _extra(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """Per row a JSON object of the extra served columns (NaN -> null), keys sorted so reruns compare
-    equal."""
+    """Per row a JSON object of the extra served columns (NaN -> null), keys sorted so reruns
+    compare equal."""
     if not columns:
         return pd.Series([None] * len(frame), index=frame.index, dtype=object)
     part = frame[columns].astype(object).where(frame[columns].notna(), None)
@@ -45,9 +45,11 @@ def _extra(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
 
 
 def _market(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """Per row a JSON object of the option market's columns beside the model's (issue 22); null where the
-    row has none of them (no chain that date), so a later replay with a chain can fill it (store.py)."""
-    columns = [c for c in columns if c in frame]  # none: a frame made before issue 22 (checked above)
+    """Per row a JSON object of the option market's columns beside the model's (issue 22); null
+    where the row has none of them (no chain that date), so a later replay with a chain can fill it
+    (store.py)."""
+    # none: a frame made before issue 22 (checked above)
+    columns = [c for c in columns if c in frame]
     out = _extra(frame, columns)
     if columns:
         out[frame[columns].isna().all(axis=1).to_numpy()] = None
@@ -75,7 +77,8 @@ def _horizon(frame: pd.DataFrame, spec: dict) -> tuple[pd.Series, pd.Series, pd.
     if spec.get("expiry_column"):
         expiry = pd.to_datetime(frame[spec["expiry_column"]]).dt.normalize()
         key = "expiry:" + expiry.dt.strftime("%Y-%m-%d")
-        for col in spec.get("key_columns") or []:  # e.g. expiry_kind: one expiry can be weekly and monthly
+        # e.g. expiry_kind: one expiry can be weekly and monthly
+        for col in spec.get("key_columns") or []:
             key = key + ":" + frame[col].astype(str)
         return key.astype(object), days, expiry
     key = days.map(lambda d: "-" if pd.isna(d) else f"{int(d)}d").astype(object)
@@ -92,7 +95,8 @@ def _utc_text(stamps: pd.Series) -> list[str]:
 def _check_columns(frame: pd.DataFrame, spec: dict) -> None:
     named = [spec[s] for s in SLOTS if spec.get(s)] + list(spec.get("extra") or [])
     market = list(spec.get("market") or [])
-    named += market if any(c in frame for c in market) else []  # a frame made before issue 22 has none
+    # a frame made before issue 22 has none
+    named += market if any(c in frame for c in market) else []
     located = ("horizon_days_column", "expiry_column", "snapshot_column")
     named += [spec[k] for k in located if spec.get(k)] + list(spec.get("key_columns") or [])
     missing = [c for c in named if c not in frame]
@@ -110,7 +114,8 @@ def _model_version(
     if not template:
         empty = pd.Series([None] * len(days), index=days.index, dtype=object)
         return empty, empty, empty
-    model = pd.Series([template.format(h=d) for d in days.astype(object)], index=days.index, dtype=object)
+    model = pd.Series([template.format(h=d) for d in days.astype(object)], index=days.index,
+                      dtype=object)
     version = model.map(lambda ns: versions.get(ns))
     return model, version, version.map(lambda v: (runs.get(v) or {}).get("run_id") if v else None)
 
@@ -140,7 +145,8 @@ def frame_rows(
             "mlflow_run_id": run_id,
         }
     )
-    out["extra"] = guard_extra(out, frame, spec, guards)  # issue 23: `demoted` and the live guard's numbers
+    # issue 23: `demoted` and the live guard's numbers
+    out["extra"] = guard_extra(out, frame, spec, guards)
     for slot in SLOTS:
         out[slot] = frame[spec[slot]] if spec.get(slot) else None
     if spec.get("snapshot_column"):
@@ -159,8 +165,9 @@ def ledger_rows(
     runs: dict | None = None,
     guards: dict | None = None,
 ) -> pd.DataFrame:
-    """Rows of every spec whose frame is present, restricted to `dates` ("latest" = each frame's last
-    date). `guards`: {namespace: predictions frame} whose live-guard columns go into each row's extra."""
+    """Rows of every spec whose frame is present, restricted to `dates` ("latest" = each frame's
+    last date). `guards`: {namespace: predictions frame} whose live-guard columns go into each row's
+    extra."""
     parts = []
     for spec in specs:
         frame = frames.get(spec["frame"])

@@ -1,9 +1,10 @@
 """The signal ledger's tables (one SQL definition for DuckDB and PostgreSQL) and their migrations.
 
-Every schema change is a new numbered migration appended to MIGRATIONS; `migrate` applies the missing ones in
-one transaction and records each in `ledger_schema`, so a ledger written by an older release opens and
-upgrades. Types are the portable DATE, TEXT, INTEGER and DOUBLE PRECISION (DuckDB stores TEXT as VARCHAR and
-DOUBLE PRECISION as DOUBLE), the same tables the earlier SQLAlchemy definitions created.
+Every schema change is a new numbered migration appended to MIGRATIONS; `migrate` applies the
+missing ones in one transaction and records each in `ledger_schema`, so a ledger written by an older
+release opens and upgrades. Types are the portable DATE, TEXT, INTEGER and DOUBLE PRECISION (DuckDB
+stores TEXT as VARCHAR and DOUBLE PRECISION as DOUBLE), the same tables the earlier SQLAlchemy
+definitions created.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from datetime import UTC, datetime
 from aegismatrix.ledger.db import Connection
 
 HISTORY, RUNS, SIGNALS, CONFLICTS = "ledger_schema", "ledger_runs", "ledger_signals", "ledger_conflicts"
-SNAPSHOTS = "ledger_snapshots"  # intraday snapshots: kept, never scored (the scorecard reads ledger_signals)
+# intraday snapshots: kept, never scored (the scorecard reads ledger_signals)
+SNAPSHOTS = "ledger_snapshots"
 
 KEY = ("as_of_date", "decision_time", "signal", "horizon")
 SNAPSHOT_KEY = ("as_of_date", "decision_time", "snapshot_at", "signal", "horizon")
-SCORED_DECISION_TIMES = ("close", "preopen")  # ledger_signals holds only these; intraday goes to snapshots
+# ledger_signals holds only these; intraday goes to snapshots
+SCORED_DECISION_TIMES = ("close", "preopen")
 VALUE_COLUMNS = ("value", "lower", "upper", "probability", "label", "extra", "model_source")
 
 # (column, type and constraint) per table, in table order; PRIMARY_KEYS adds each table's key clause
@@ -36,7 +39,8 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("decision_time", "TEXT NOT NULL"),
         ("data_source", "TEXT"),
         ("provenance", "TEXT"),  # JSON
-        ("release", "TEXT"),  # the release id served (issue 12's manifest), when the payload names one
+        # the release id served (issue 12's manifest), when the payload names one
+        ("release", "TEXT"),
         ("model_versions", "TEXT"),  # JSON {namespace: Kedro version}
         ("mlflow_run_ids", "TEXT"),  # JSON {namespace: MLflow run id}
         ("n_offered", "INTEGER NOT NULL"),
@@ -63,8 +67,9 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("mlflow_run_id", "TEXT"),
         ("kind", "TEXT NOT NULL"),
         ("run_id", "TEXT NOT NULL"),
-        # JSON of the option market's numbers at the same strikes (issue 22), beside the model's; not a served
-        # value: outside the keep-first comparison, filled once where a row was recorded without them
+        # JSON of the option market's numbers at the same strikes (issue 22), beside the model's;
+        # not a served value: outside the keep-first comparison, filled once where a row was
+        # recorded without them
         ("market", "TEXT"),
     ),
     CONFLICTS: (
@@ -78,7 +83,8 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 # a snapshot: the signal row plus the instant (UTC, ISO) it was computed at, as of its session date
-COLUMNS[SNAPSHOTS] = (*COLUMNS[SIGNALS][:2], ("snapshot_at", "TEXT NOT NULL"), *COLUMNS[SIGNALS][2:])
+COLUMNS[SNAPSHOTS] = (*COLUMNS[SIGNALS][:2], ("snapshot_at", "TEXT NOT NULL"),
+                      *COLUMNS[SIGNALS][2:])
 PRIMARY_KEYS = {HISTORY: ("version",), RUNS: ("run_id",), SIGNALS: KEY, SNAPSHOTS: SNAPSHOT_KEY}
 
 
@@ -101,38 +107,45 @@ def _v1(conn: Connection) -> None:
 
 def _v2(conn: Connection) -> None:
     create_table(conn, CONFLICTS)
-    conn.execute("CREATE INDEX ix_ledger_signals_signal ON ledger_signals (signal, horizon, as_of_date)")
+    conn.execute("CREATE INDEX ix_ledger_signals_signal ON "
+                 "ledger_signals (signal, horizon, as_of_date)")
 
 
 def _v3(conn: Connection) -> None:
-    """ledger_snapshots, and close/preopen rows an inference run recorded before that session's closing
-    price was final (a developing bar, before the session clock) moved there: kept, no longer scored."""
+    """ledger_snapshots, and close/preopen rows an inference run recorded before that session's
+    closing price was final (a developing bar, before the session clock) moved there: kept, no
+    longer scored."""
     create_table(conn, SNAPSHOTS)
     _move_developing_rows(conn)
 
 
 def _move_developing_rows(conn: Connection) -> None:
-    """Per (inference run, as_of_date): recorded before that session's closing price was final -> snapshot."""
+    """Per (inference run, as_of_date):
+    recorded before that session's closing price was final -> snapshot."""
     import pandas as pd
 
     from aegismatrix.market.session import CLOSE_SETTLE, session_hours
 
     recorded = {run_id: pd.Timestamp(at) for run_id, at in
                 conn.execute(f"SELECT run_id, recorded_at FROM {RUNS} WHERE kind = 'inference'")}
-    pairs = conn.execute(f"SELECT DISTINCT run_id, as_of_date FROM {SIGNALS} WHERE kind = 'inference'")
+    pairs = conn.execute("SELECT DISTINCT run_id, as_of_date FROM "
+                         f"{SIGNALS} WHERE kind = 'inference'")
     names = ", ".join(c for c in columns(SIGNALS) if c != "market")  # the columns as of version 3
     for run_id, day in pairs:
         at = recorded.get(run_id)
         at = at.tz_localize("UTC") if at is not None and at.tzinfo is None else at
         if at is None or at >= session_hours(pd.Timestamp(day))[1] + CLOSE_SETTLE:
             continue
-        conn.execute(f"INSERT INTO {SNAPSHOTS} ({names}, snapshot_at) SELECT {names}, ? FROM {SIGNALS} "
-                     "WHERE run_id = ? AND as_of_date = ?", [at.strftime("%Y-%m-%dT%H:%M:%SZ"), run_id, day])
+        conn.execute(f"INSERT INTO {SNAPSHOTS} ({names}, snapshot_at) SELECT {names}, ? FROM "
+                     f"{SIGNALS} "
+                     "WHERE run_id = ? AND as_of_date = ?", [at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                                             run_id, day])
         conn.execute(f"DELETE FROM {SIGNALS} WHERE run_id = ? AND as_of_date = ?", [run_id, day])
 
 
 def _v4(conn: Connection) -> None:
-    """`market` on ledger_signals and ledger_snapshots (tables created by this release's _v1/_v3 have it)."""
+    """`market` on ledger_signals and ledger_snapshots
+    (tables created by this release's _v1/_v3 have it)."""
     for table in (SIGNALS, SNAPSHOTS):
         present = conn.execute(
             "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
@@ -146,8 +159,10 @@ def _v4(conn: Connection) -> None:
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "ledger_runs and ledger_signals (key: as_of_date, decision_time, signal, horizon)", _v1),
     (2, "ledger_conflicts (refused re-serves, keep-first rule) and an index by signal", _v2),
-    (3, "ledger_snapshots (intraday, never scored); rows recorded from a developing bar moved there", _v3),
-    (4, "market: the option market's probabilities beside the model's at the same strikes (JSON)", _v4),
+    (3,
+     "ledger_snapshots (intraday, never scored); rows recorded from a developing bar moved there", _v3),
+    (4, "market: the option market's probabilities beside the model's at the same strikes (JSON)",
+     _v4),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -1,11 +1,12 @@
-"""The scorecard: matured ledger rows scored against the market, with intervals, rolling windows and drift
-flags.
+"""The scorecard: matured ledger rows scored against the market, with intervals, rolling windows and
+drift flags.
 
-Only matured rows are scored; pending ones are counted. Intervals: Wilson 95% for rates. Drift: over the last
-`drift_window` matured rows of a calibrated probability (a range's breach rate, a breakout or trap
-probability), the realised rate outside the central binomial band (level `drift_level`) around what was
-promised (the range's target, else the mean served probability). Overlapping windows (h > 1) make outcomes
-correlated, so the band is too narrow for them: a flag there is a prompt to look, not proof of a broken model.
+Only matured rows are scored; pending ones are counted. Intervals: Wilson 95% for rates. Drift: over
+the last `drift_window` matured rows of a calibrated probability (a range's breach rate, a breakout
+or trap probability), the realised rate outside the central binomial band (level `drift_level`)
+around what was promised (the range's target, else the mean served probability). Overlapping windows
+(h > 1) make outcomes correlated, so the band is too narrow for them: a flag there is a prompt to
+look, not proof of a broken model.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from aegismatrix.ledger.serve import IN_SAMPLE
 
 CLASS_NAMES = {"DOWN": 0, "NEUTRAL": 1, "UP": 2}
 CLASS_KEYS = ("p_down", "p_neutral", "p_up")
-DEFAULT_MOVE_SIGNALS = ("direction.move",)  # lower/upper are move sizes in points (params: move_signals)
+# lower/upper are move sizes in points (params: move_signals)
+DEFAULT_MOVE_SIGNALS = ("direction.move",)
 
 
 def wilson(successes: float, n: int, level: float = 0.95) -> list[float] | None:
@@ -49,15 +51,16 @@ def binomial_band(p: float, n: int, level: float) -> list[float]:
 
 
 def rolling_series(dates: pd.Series, values: pd.Series, window: int) -> list[dict]:
-    """[{date, value}] of the rolling mean over `window` matured rows (one row per session for a fixed
-    horizon)."""
+    """[{date, value}] of the rolling mean over `window` matured rows (one row per session for a
+    fixed horizon)."""
     rolled = values.rolling(window, min_periods=window).mean()
     keep = rolled.notna()
     return [{"date": str(d.date()), "value": float(v)} for d, v in zip(dates[keep], rolled[keep])]
 
 
 def drift_flag(name: str, outcome: pd.Series, promised: float | None, params: dict) -> dict | None:
-    """The drift record for the last `drift_window` outcomes, or None when there are too few or no promise."""
+    """The drift record for the last `drift_window` outcomes,
+    or None when there are too few or no promise."""
     window, level = int(params["drift_window"]), float(params["drift_level"])
     recent = outcome.dropna().tail(window)
     if promised is None or not np.isfinite(promised) or len(recent) < window:
@@ -87,7 +90,8 @@ def _target(group: pd.DataFrame, default: float | None) -> float | None:
 def range_block(
     name: str, group: pd.DataFrame, scored: pd.DataFrame, default_target: float | None, params: dict
 ) -> dict:
-    """Breach / expire-beyond rates of one range signal over its matured rows, rolling, interval and drift."""
+    """Breach / expire-beyond rates of one range signal over its matured rows,
+    rolling, interval and drift."""
     matured = scored[scored["state"] == "matured"].sort_values("as_of_date")
     n = len(matured)
     breaches = float(matured["breach"].sum())
@@ -113,14 +117,16 @@ def range_block(
 
 
 def _mean_or_none(values: pd.Series) -> float | None:
-    """The mean of the known values; None when there are none (an all-null mean is NaN, never served)."""
+    """The mean of the known values;
+    None when there are none (an all-null mean is NaN, never served)."""
     known = pd.to_numeric(values, errors="coerce").dropna()
     return float(known.mean()) if len(known) else None
 
 
 def move_block(scored: pd.DataFrame) -> dict:
-    """A move-size interval (points of |close(t+h) - close(t)|): how often the realised move fell inside it
-    and the mean absolute error of the expected move. No probability is served, so none is scored."""
+    """A move-size interval (points of |close(t+h) - close(t)|): how often the realised move fell
+    inside it and the mean absolute error of the expected move. No probability is served, so none is
+    scored."""
     m = scored[scored["state"] == "matured"].dropna(subset=["realised_move"]).sort_values("as_of_date")
     n, realised = len(m), m["realised_move"]
     inside = ((realised >= m["lower"]) & (realised <= m["upper"])).astype(float)
@@ -134,7 +140,8 @@ def move_block(scored: pd.DataFrame) -> dict:
 
 
 def realised_moves(market: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
-    """Per row: |close(t+h) - close(t)| in index points (labels.forward_return); NaN while pending."""
+    """Per row: |close(t+h) - close(t)| in index points
+    (labels.forward_return); NaN while pending."""
     out = pd.Series(np.nan, index=rows.index)
     pos = pd.DatetimeIndex(market["date"]).normalize().get_indexer(pd.DatetimeIndex(rows["as_of_date"]))
     days = pd.to_numeric(rows["horizon_days"], errors="coerce")
@@ -151,7 +158,8 @@ def _qlike(forecast: np.ndarray, realised: np.ndarray) -> float:
 
 
 def vol_block(scored: pd.DataFrame, params: dict) -> dict:
-    """RMSE and QLIKE of the served vol forecast next to the naive trailing vol on the same matured rows."""
+    """RMSE and QLIKE of the served vol forecast next to
+    the naive trailing vol on the same matured rows."""
     m = (
         scored[(scored["state"] == "matured")]
         .dropna(subset=["value", "realised", "naive"])
@@ -198,7 +206,8 @@ def vol_block(scored: pd.DataFrame, params: dict) -> dict:
 
 
 def direction_block(scored: pd.DataFrame) -> dict:
-    """Log-loss and accuracy of the served class probabilities next to the class prior of the matured rows."""
+    """Log-loss and accuracy of the served class probabilities
+    next to the class prior of the matured rows."""
     m = scored[(scored["state"] == "matured")].dropna(subset=["realised_class"])
     served = m["extra"].map(json.loads)
     probs = np.stack(
@@ -223,7 +232,8 @@ def direction_block(scored: pd.DataFrame) -> dict:
 
 
 def probability_block(name: str, scored: pd.DataFrame, params: dict) -> dict:
-    """Brier and AUC of a served event probability next to the base rate of the matured rows; drift."""
+    """Brier and AUC of a served event probability next
+    to the base rate of the matured rows; drift."""
     m = (
         scored[(scored["state"] == "matured")]
         .dropna(subset=["probability", "event"])
@@ -269,7 +279,8 @@ def _range_groups(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def _moves(rows: pd.DataFrame, market: pd.DataFrame) -> dict:
     return {
         key: move_block(
-            group.assign(state=O.maturity(market, group), realised_move=realised_moves(market, group))
+            group.assign(state=O.maturity(market, group),
+                         realised_move=realised_moves(market, group))
         )
         for key, group in _range_groups(rows).items()
     }
@@ -282,7 +293,8 @@ def _events(rows: pd.DataFrame, market: pd.DataFrame, params: dict) -> dict:
         if len(group):
             scored = group.assign(
                 state=O.maturity(market, group),
-                event=O.breakout_outcomes(market, group, int(cfg["atr_window"]), float(cfg["multiplier"])),
+                event=O.breakout_outcomes(market, group, int(cfg["atr_window"]),
+                                          float(cfg["multiplier"])),
             )
             out[name] = probability_block(name, scored, params)
     return out
@@ -301,13 +313,14 @@ def _direction(rows: pd.DataFrame, market: pd.DataFrame, params: dict) -> dict:
 def build_scorecard(
     rows: pd.DataFrame, market_daily: pd.DataFrame, params: dict, range_target: float | None
 ) -> dict:
-    """Every scored block from the ledger rows and the market, plus the headline numbers and the drift
-    flags."""
+    """Every scored block from the ledger rows and the market, plus the headline numbers and the
+    drift flags."""
     market = market_daily.sort_values("date").reset_index(drop=True)
     rows = rows[rows["decision_time"].isin(SCORED_DECISION_TIMES)]  # never an intraday snapshot
     in_sample = (rows["kind"] == IN_SAMPLE).to_numpy() if "kind" in rows else np.zeros(len(rows), bool)
     rows = rows[~in_sample]  # predictions on their own training data are recorded, never scored
-    # a move interval bounds the size of the move in points, not the price: scored as a move, not a range
+    # a move interval bounds the size of the move in points,
+    # not the price: scored as a move, not a range
     is_move = rows["signal"].isin(params.get("move_signals", DEFAULT_MOVE_SIGNALS))
     moves, rows_ranged = _moves(rows[is_move], market), rows[~is_move]
     ranges = {}
@@ -325,7 +338,8 @@ def build_scorecard(
         "generated_at": generated_at(),
         "ledger_rows": len(rows) + int(in_sample.sum()),
         "in_sample_rows": int(in_sample.sum()),
-        "demoted_rows": demoted_counts(rows),  # issue 23: scored as served, i.e. the baseline's values
+        # issue 23: scored as served, i.e. the baseline's values
+        "demoted_rows": demoted_counts(rows),
         "market_last_date": str(market["date"].iloc[-1].date()) if len(market) else None,
         "first_as_of": str(rows["as_of_date"].min().date()) if len(rows) else None,
         "last_as_of": str(rows["as_of_date"].max().date()) if len(rows) else None,
@@ -342,7 +356,8 @@ def build_scorecard(
         moves=moves,
         direction=_direction(rows, market, params),
         events=events,
-        market_vs_model=market_vs_model(rows_ranged, market, params),  # issue 22: same strikes, same rows
+        # issue 22: same strikes, same rows
+        market_vs_model=market_vs_model(rows_ranged, market, params),
         drift_flags=flags,
         drifting=[f["signal"] for f in flags if f["drifting"]],
     )
@@ -355,7 +370,8 @@ class ScorecardError(ValueError):
 
 
 def check_finite(tree, path: str = "scorecard") -> None:
-    """Raise ScorecardError naming the first non-finite number, before the JSON save fails without a name."""
+    """Raise ScorecardError naming the first non-finite number,
+    before the JSON save fails without a name."""
     if isinstance(tree, dict):
         for key, value in tree.items():
             check_finite(value, f"{path}.{key}")

@@ -1,10 +1,11 @@
 """Nodes shared by `inference` and `backfill`: what was served becomes a ledger append (saved by
 `signal_ledger`).
 
-Inference records BEFORE it publishes (issue 26 defect 2): `record_served` also returns a receipt that the
-publish node waits for, so a payload is published only once the ledger holds it. Rows dated inside a served
-model's training data are in-sample (issue 26 defect 4): an inference run records them as
-`kind = in_sample` with a warning, and the scorecard never scores them; a backfill refuses them.
+Inference records BEFORE it publishes (issue 26 defect 2): `record_served` also returns a receipt
+that the publish node waits for, so a payload is published only once the ledger holds it. Rows dated
+inside a served model's training data are in-sample (issue 26 defect 4): an inference run records
+them as `kind = in_sample` with a warning, and the scorecard never scores them; a backfill refuses
+them.
 """
 
 from __future__ import annotations
@@ -16,19 +17,32 @@ from datetime import date
 import pandas as pd
 
 from aegismatrix.ledger.rows import ledger_rows
-from aegismatrix.modelling.template import template_outputs
 
 logger = logging.getLogger(__name__)
 
 FRAME_SUFFIXES = ("_signals",)
-EXTRA_FRAMES = ("seller_expiry_ranges",)  # per-expiry frames are ledgered too when the engine produces them
+# per-expiry frames are ledgered too when the engine produces them
+EXTRA_FRAMES = ("seller_expiry_ranges",)
+
+
+# the template's `<model>__predictions` inputs (modelling.template.template_inputs)
+PREDICTIONS = "__predictions"
+
+
+def split_predictions(frames: dict) -> tuple[dict, dict]:
+    """({model namespace: its predictions frame,
+    the live-guard columns (issue 23)}, the signal frames)."""
+    guards = {key.removesuffix(PREDICTIONS).replace("__", "."): frame for key, frame in frames.items()
+              if key.endswith(PREDICTIONS)}
+    return guards, {key: frame for key, frame in frames.items() if not key.endswith(PREDICTIONS)}
 
 
 IN_SAMPLE = "in_sample"  # ledger kind of inference rows dated inside a served model's training data
 
 
 class BackfillRefused(ValueError):
-    """A backfill date falls inside a served model's training data (its predictions there are in-sample)."""
+    """A backfill date falls inside a served model's training
+    data (its predictions there are in-sample)."""
 
 
 def ledger_frame_names(outputs: set[str]) -> list[str]:
@@ -65,22 +79,25 @@ def record_served(
     training_end: dict | None = None,
     **frames: pd.DataFrame,
 ) -> tuple[dict, dict]:
-    """(the ledger append of the latest row of every signal frame, i.e. what the payload serves; a receipt
-    the publish node waits for). `training_end`: {date, namespace} of the served models' training data."""
+    """(the ledger append of the latest row of every signal frame, i.e. what the payload serves; a
+    receipt the publish node waits for). `training_end`: {date, namespace} of the served models'
+    training data."""
     versions = model_versions or {}
-    guards = template_outputs(frames, "predictions")  # each model's live-guard columns (issue 23)
-    frames = {k: v for k, v in frames.items() if not k.endswith("__predictions")}
-    rows = ledger_rows(frames, params["signals"], "latest", decision_time, versions, mlflow_releases, guards)
+    guards, frames = split_predictions(frames)
+    rows = ledger_rows(frames, params["signals"], "latest", decision_time, versions,
+                       mlflow_releases, guards)
     kind, rows = _in_sample_check(rows, payload["data_as_of"], training_end or {})
     logger.info("ledger: %d served rows for %s (%s)", len(rows), payload["data_as_of"], kind)
-    run = _run(kind, payload["data_as_of"], data_provenance, versions, mlflow_releases, decision_time)
-    receipt = {"run_id": run["run_id"], "kind": kind, "rows": len(rows), "data_as_of": payload["data_as_of"]}
+    run = _run(kind, payload["data_as_of"], data_provenance, versions, mlflow_releases,
+               decision_time)
+    receipt = {"run_id": run["run_id"], "kind": kind, "rows": len(rows),
+               "data_as_of": payload["data_as_of"]}
     return {"run": {**run, "release": _release_id(payload)}, "rows": rows}, receipt
 
 
 def _in_sample_check(rows: pd.DataFrame, as_of, training_end: dict) -> tuple[str, pd.DataFrame]:
-    """(`inference` or `in_sample`, rows): a run dated inside the training data is recorded flagged; rows of
-    an out-of-sample run that are older (a stale frame) and in-sample are left out."""
+    """(`inference` or `in_sample`, rows): a run dated inside the training data is recorded flagged;
+    rows of an out-of-sample run that are older (a stale frame) and in-sample are left out."""
     trained_to, ns = (
         pd.Timestamp(training_end["date"]) if training_end.get("date") else None,
         training_end.get("namespace"),
@@ -89,8 +106,8 @@ def _in_sample_check(rows: pd.DataFrame, as_of, training_end: dict) -> tuple[str
         return "inference", rows
     if pd.Timestamp(as_of) <= trained_to:
         logger.warning(
-            "ledger: inference for %s is inside the training data of %s (trained on data to %s): recorded "
-            "as kind=%s, never scored; serve models trained before the dates you infer on",
+            "ledger: inference for %s is inside the training data of %s (trained on data to %s): "
+            "recorded as kind=%s, never scored; serve models trained before the dates you infer on",
             pd.Timestamp(as_of).date(),
             ns,
             trained_to.date(),
@@ -115,7 +132,8 @@ def _release_id(payload: dict) -> str | None:
 
 
 def training_data_end(models: dict[str, dict | None]) -> tuple[pd.Timestamp | None, str | None]:
-    """The last market date any served model was trained on (data provenance, else its training window)."""
+    """The last market date any served model was trained on (data provenance,
+    else its training window)."""
     ends = []
     for ns, bundle in models.items():
         if not bundle:
@@ -130,11 +148,13 @@ def training_data_end(models: dict[str, dict | None]) -> tuple[pd.Timestamp | No
 
 
 def _iso_date(params: dict, key: str) -> pd.Timestamp | None:
-    """`backfill.<key>` as a date; BackfillRefused naming the parameter and value unless it is ISO."""
+    """`backfill.<key>` as a date;
+    BackfillRefused naming the parameter and value unless it is ISO."""
     value = params.get(key)
     if value is None or value == "":
         return None
-    text = value.isoformat()[:10] if isinstance(value, date) else str(value)  # YAML reads dates as dates
+    # YAML reads dates as dates
+    text = value.isoformat()[:10] if isinstance(value, date) else str(value)
     try:
         return pd.Timestamp(date.fromisoformat(text))
     except ValueError:
@@ -147,15 +167,16 @@ def _iso_date(params: dict, key: str) -> pd.Timestamp | None:
 def check_backfill_window(
     params: dict, trained_to: pd.Timestamp | None, ns: str | None
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """(start, end) of a backfill: ISO dates, start required and after every served model's training data
-    (checked before the run by the inference hooks and again by the backfill node)."""
+    """(start, end) of a backfill: ISO dates, start required and after every served model's training
+    data (checked before the run by the inference hooks and again by the backfill node)."""
     start, end = _iso_date(params, "start"), _iso_date(params, "end")
     if start is None:
         raise BackfillRefused("backfill.start is required, e.g. --params backfill.start=2021-01-04")
     if trained_to is not None and start <= trained_to:
         raise BackfillRefused(
-            f"backfill.start={start.date()} is inside the training data of {ns} (trained on data to "
-            f"{trained_to.date()}): those predictions are in-sample; start after {trained_to.date()}"
+            f"backfill.start={start.date()} is inside the training data of {ns} (trained on data "
+            f"to {trained_to.date()}): those predictions "
+            f"are in-sample; start after {trained_to.date()}"
         )
     if end is not None and end < start:
         raise BackfillRefused(f"backfill.end={end.date()} is before backfill.start={start.date()}")
@@ -172,11 +193,10 @@ def backfill_rows(
     models: dict[str, dict | None],
     frames: dict[str, pd.DataFrame],
 ) -> dict:
-    """Every date from `backfill.start` (to `backfill.end`) after all served models' training data, as one
-    append."""
+    """Every date from `backfill.start` (to `backfill.end`) after all served models' training data,
+    as one append."""
     start, end = check_backfill_window(params, *training_data_end(models))
-    guards = template_outputs(frames, "predictions")  # each model's live-guard columns (issue 23)
-    frames = {k: v for k, v in frames.items() if not k.endswith("__predictions")}
+    guards, frames = split_predictions(frames)
     dates = sorted(
         {d for f in frames.values() if f is not None for d in pd.to_datetime(f["date"]) if start <= d <= end}
     )
@@ -187,7 +207,8 @@ def backfill_rows(
         logger.warning(
             "backfill: no signal rows from %s (the loaded data end %s)",
             start.date(),
-            max((pd.to_datetime(f["date"]).max() for f in frames.values() if f is not None), default=None),
+            max((pd.to_datetime(f["date"]).max() for f in frames.values() if f is not None),
+                default=None),
         )
     as_of = max(dates) if dates else start
     logger.info(
@@ -198,6 +219,7 @@ def backfill_rows(
         pd.Timestamp(as_of).date(),
     )
     return {
-        "run": _run("backfill", as_of, data_provenance, model_versions or {}, mlflow_releases, decision_time),
+        "run": _run("backfill", as_of, data_provenance, model_versions or {}, mlflow_releases,
+                    decision_time),
         "rows": rows,
     }

@@ -1,23 +1,25 @@
-"""The signal ledger: an append-only table of every served signal, on DuckDB (default) or PostgreSQL by URL.
+"""The signal ledger: an append-only table of every served signal,
+on DuckDB (default) or PostgreSQL by URL.
 
-One code path and one SQL text serve both databases, on plain DB-API connections (`aegismatrix.ledger.db`:
-importing SQLAlchemy and building an engine cost every inference run ~0.3 s). Each append is ONE transaction
-(run record, new rows and refused re-serves together), so a crash mid-write leaves the ledger exactly as it
-was before that run.
+One code path and one SQL text serve both databases, on plain DB-API connections
+(`aegismatrix.ledger.db`: importing SQLAlchemy and building an engine cost every inference run ~0.3
+s). Each append is ONE transaction (run record, new rows and refused re-serves together), so a crash
+mid-write leaves the ledger exactly as it was before that run.
 
-Idempotency rule, "keep the first": a row's key is (as_of_date, decision_time, signal, horizon). A key already
-in the ledger is never replaced. Offered again with the same values it is skipped silently (a rerun); offered
-with different values it is refused, logged as a warning and kept in `ledger_conflicts` with the reason and
-the values that were refused. A run that adds nothing and conflicts with nothing writes nothing at all. The
-`market` column (the option market's numbers beside the model's, issue 22) is not a served value: it is left
-out of that comparison, and a stored row without it is filled once when an unchanged re-offer brings it (a
-backfill replayed with option data); a stored one is never replaced.
+Idempotency rule, "keep the first": a row's key is (as_of_date, decision_time, signal, horizon). A
+key already in the ledger is never replaced. Offered again with the same values it is skipped
+silently (a rerun); offered with different values it is refused, logged as a warning and kept in
+`ledger_conflicts` with the reason and the values that were refused. A run that adds nothing and
+conflicts with nothing writes nothing at all. The `market` column (the option market's numbers
+beside the model's, issue 22) is not a served value: it is left out of that comparison, and a stored
+row without it is filled once when an unchanged re-offer brings it (a backfill replayed with option
+data); a stored one is never replaced.
 
-Decision times: `ledger_signals` holds close and preopen signals only, the rows the scorecard scores. Intraday
-rows are snapshots (`ledger_snapshots`, key + `snapshot_at`, the instant they were computed): kept, never
-scored. A close/preopen row dated after the last session completed at its run (an inference run whose
-provenance carries the session clock, on live data) would be a developing bar's number: it is kept as a
-snapshot too, with a warning, never as a close signal.
+Decision times: `ledger_signals` holds close and preopen signals only, the rows the scorecard
+scores. Intraday rows are snapshots (`ledger_snapshots`, key + `snapshot_at`, the instant they were
+computed): kept, never scored. A close/preopen row dated after the last session completed at its run
+(an inference run whose provenance carries the session clock, on live data) would be a developing
+bar's number: it is kept as a snapshot too, with a warning, never as a close signal.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ class LedgerError(ValueError):
 
 
 def _plain(value):
-    """Python scalars for any driver: None for NaN/NaT, date for timestamps, int/float for numpy numbers."""
+    """Python scalars for any driver: None for NaN/NaT,
+    date for timestamps, int/float for numpy numbers."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return None
     if isinstance(value, pd.Timestamp):
@@ -80,7 +83,8 @@ def _check_offer(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _completed_through(run: dict) -> pd.Timestamp | None:
-    """The last completed session at a live inference run's fetch (None: backfill, csv, synthetic, older)."""
+    """The last completed session at a live inference run's fetch (None:
+    backfill, csv, synthetic, older)."""
     provenance = run.get("provenance") or {}
     session = provenance.get("session") or {}
     live = run.get("kind") == "inference" and provenance.get("source") not in ("csv", "synthetic", None)
@@ -88,13 +92,15 @@ def _completed_through(run: dict) -> pd.Timestamp | None:
 
 
 def split_snapshots(offered: pd.DataFrame, run: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(scored close/preopen rows, snapshots): intraday rows, and rows of a session not completed at run."""
+    """(scored close/preopen rows, snapshots): intraday rows,
+    and rows of a session not completed at run."""
     snapshot = ~offered["decision_time"].isin(S.SCORED_DECISION_TIMES).to_numpy()
     completed = _completed_through(run)
     if completed is not None:
         developing = (offered["as_of_date"] > completed).to_numpy() & ~snapshot
         if developing.any():
-            logger.warning("ledger: %d %s rows dated after the last completed session %s kept as snapshots, "
+            logger.warning("ledger: %d %s rows dated after the last completed session %s kept as "
+                           "snapshots, "
                            "never as close signals", int(developing.sum()), run.get("decision_time"),
                            completed.date())
         snapshot |= developing
@@ -146,8 +152,8 @@ class SignalLedger:
 
     def _compare(self, conn: Connection, offered: pd.DataFrame, table: str,
                  key: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame, int, pd.DataFrame]:
-        """(new rows, refused rows, number unchanged, unchanged rows whose stored `market` is null and the
-        offer's is not) of an offer against one table's keep-first rule."""
+        """(new rows, refused rows, number unchanged, unchanged rows whose stored `market` is null
+        and the offer's is not) of an offer against one table's keep-first rule."""
         if offered.empty:
             return offered, offered, 0, offered
         joined = offered.merge(self._stored(conn, offered, table, key), on=list(key), how="left",
@@ -155,7 +161,8 @@ class SignalLedger:
         known = (joined["_merge"] == "both").to_numpy()
         stored = joined[[f"{c}_stored" for c in S.VALUE_COLUMNS]].set_axis(list(S.VALUE_COLUMNS), axis=1)
         same = known & _same(joined, stored)
-        # the market's numbers are not the model's served values: a replay with a chain fills a blank once
+        # the market's numbers are not the model's served values:
+        # a replay with a chain fills a blank once
         fill = same & joined["market_stored"].isna().to_numpy() & joined["market"].notna().to_numpy()
         return joined[~known], joined[known & ~same], int(same.sum()), joined[fill]
 
@@ -169,7 +176,8 @@ class SignalLedger:
 
     def append(self, run: dict, rows: pd.DataFrame) -> dict:
         """Add the run's new rows in one transaction; returns counts {offered, inserted, unchanged,
-        conflicts}, plus `snapshots` (new snapshot rows, counted in inserted) when the offer had any."""
+        conflicts}, plus `snapshots` (new snapshot rows, counted in inserted) when the offer had
+        any."""
         offered = _check_offer(rows)
         scored, snaps = split_snapshots(offered, run)
         counts = {"offered": len(offered), "inserted": 0, "unchanged": 0, "conflicts": 0}
@@ -191,7 +199,8 @@ class SignalLedger:
             if len(new):
                 conn.insert(S.SIGNALS, [{**r, **tag} for r in _records(new, ROW_COLUMNS)])
             if len(new_snaps):
-                conn.insert(S.SNAPSHOTS, [{**r, **tag} for r in _records(new_snaps, SNAPSHOT_COLUMNS)])
+                conn.insert(S.SNAPSHOTS,
+                            [{**r, **tag} for r in _records(new_snaps, SNAPSHOT_COLUMNS)])
             if counts["conflicts"]:
                 refused_all = pd.concat([refused, refused_snaps])
                 conn.insert(S.CONFLICTS, _conflict_records(refused_all, run["run_id"]))
@@ -232,7 +241,8 @@ class SignalLedger:
         with self._db.begin() as conn:
             if not conn.has_table(table):
                 return pd.DataFrame(columns=names)
-            return pd.DataFrame(conn.execute(f"SELECT {', '.join(names)} FROM {table}"), columns=names)
+            return pd.DataFrame(conn.execute(f"SELECT {', '.join(names)} FROM {table}"),
+                                columns=names)
 
     def count(self) -> int:
         with self._db.begin() as conn:
@@ -275,7 +285,8 @@ def _conflict_records(refused: pd.DataFrame, run_id: str) -> list[dict]:
                 **record,
                 "run_id": run_id,
                 "offered": json.dumps(offered, sort_keys=True, default=str),
-                "reason": f"key already served with other values{where}; the first served values are kept",
+                "reason": f"key already served with other values{where}; "
+                          "the first served values are kept",
             }
         )
     return out

@@ -1,9 +1,9 @@
 """Notifications of the day through apprise (Telegram, e-mail, ... by URL), off by default.
 
-Events: `new_close_signal` (a close run published a session not announced before), `safe_range_touched`
-(while the session runs, the day's high or low reached a bound of the last close signal's safe ranges; once
-per session, tenor and side), `failed_run` (a job exited non-zero; once per job slot), `stale_data` (a
-published payload says `data.stale`; once per job slot)."""
+Events: `new_close_signal` (a close run published a session not announced before),
+`safe_range_touched` (while the session runs, the day's high or low reached a bound of the last
+close signal's safe ranges; once per session, tenor and side), `failed_run` (a job exited non-zero;
+once per job slot), `stale_data` (a published payload says `data.stale`; once per job slot)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ EVENTS = ("new_close_signal", "safe_range_touched", "failed_run", "stale_data")
 
 
 class Notifier:
-    """Sends an event's message to every configured apprise URL when notifications and that event are on."""
+    """Sends an event's message to every configured apprise
+    URL when notifications and that event are on."""
 
     def __init__(self, config: dict | None) -> None:
         config = config or {}
@@ -23,7 +24,8 @@ class Notifier:
         self.events = set(config.get("events") or EVENTS)
         unknown = self.events - set(EVENTS)
         if unknown:
-            raise ValueError(f"notifications.events: unknown {sorted(unknown)}; known {list(EVENTS)}")
+            raise ValueError("notifications.events: unknown "
+                             f"{sorted(unknown)}; known {list(EVENTS)}")
         self.sent: list[tuple[str, str]] = []
 
     def send(self, event: str, title: str, body: str) -> bool:
@@ -35,9 +37,11 @@ class Notifier:
         sender = apprise.Apprise()
         for url in self.urls:
             if not sender.add(url):
-                log.warning("notifications: apprise refused a URL of scheme %s", url.split(":", 1)[0])
+                log.warning("notifications: apprise refused a URL of scheme %s",
+                            url.split(":", 1)[0])
         ok = bool(sender.notify(title=title, body=body))
-        (log.info if ok else log.warning)("notification %s %s: %s", event, "sent" if ok else "FAILED", title)
+        (log.info if ok else log.warning)("notification %s %s: %s", event,
+                                          "sent" if ok else "FAILED", title)
         self.sent.append((event, title))
         return ok
 
@@ -53,7 +57,8 @@ def safe_ranges(payload: dict) -> list[dict]:
 
 
 def payload_events(kind: str, slot: str, payload: dict, memory: dict) -> list[tuple[str, str, str]]:
-    """(event, title, body) of a published payload after a job of `kind`; updates `memory` (what was told)."""
+    """(event, title, body) of a published payload after a job of `kind`;
+    updates `memory` (what was told)."""
     events, data = [], payload.get("data") or {}
     as_of = payload.get("data_as_of")
     if data.get("stale") and memory.get("stale_slot") != slot:
@@ -73,7 +78,8 @@ def payload_events(kind: str, slot: str, payload: dict, memory: dict) -> list[tu
 
 
 def _touches(live: dict | None, memory: dict) -> list[tuple[str, str, str]]:
-    """Bounds of the last close signal's safe ranges that the session's high/low reached (once each)."""
+    """Bounds of the last close signal's safe ranges that
+    the session's high/low reached (once each)."""
     if not live:
         return []
     out, told = [], memory.setdefault("touched", [])

@@ -1,9 +1,9 @@
-"""`run-due`: run every job due now (schedule.py) one after another under a lock, record each completed slot,
-and notify (notify.py).
+"""`run-due`: run every job due now (schedule.py) one after another under a lock, record each
+completed slot, and notify (notify.py).
 
-Exit status: 0 when every due job succeeded (or none was due), 1 when one failed (the others still ran; a
-failed job stays due and is retried by the next call), 75 when another run-due holds the lock. A close job
-whose payload is not of its session yet (Yahoo lags) also stays due."""
+Exit status: 0 when every due job succeeded (or none was due), 1 when one failed (the others still
+ran; a failed job stays due and is retried by the next call), 75 when another run-due holds the
+lock. A close job whose payload is not of its session yet (Yahoo lags) also stays due."""
 
 from __future__ import annotations
 
@@ -43,8 +43,8 @@ def load_config(path: Path) -> dict:
     return config
 
 
-def run_due(root: Path, config: dict, runner: Runner = kedro_runner, notifier: Notifier | None = None,
-            instant=None, dry_run: bool = False) -> int:
+def run_due(root: Path, config: dict, runner: Runner = kedro_runner,
+            notifier: Notifier | None = None, instant=None, dry_run: bool = False) -> int:
     """Run what is due at `instant` (default: the session clock's now); see the module docstring."""
     root = Path(root)
     lock_path = root / config.get("lock_file", "data/08_reporting/live/run-due.lock")
@@ -85,8 +85,8 @@ def _run_locked(root: Path, config: dict, runner: Runner, notifier: Notifier, in
             failed = True
             if record.get("failed_slot") != job.slot:
                 notifier.send("failed_run", f"AegisMatrix: {job.name} failed (exit {rc})",
-                              f"slot {job.slot}: kedro {' '.join(job.args)} exited {rc}; it is retried "
-                              "on the next run-due")
+                              f"slot {job.slot}: kedro {' '.join(job.args)} exited {rc}; it is "
+                              "retried on the next run-due")
             record.update(failed_slot=job.slot, failed_at=clock.instant.isoformat(), failed_rc=rc)
         write_state(state_path, state)  # after each job: a crash later keeps what completed
     return 1 if failed else 0
@@ -100,7 +100,8 @@ def _published(root: Path, config: dict, job: DueJob) -> dict | None:
     try:
         return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
-        log.warning("run-due: %s ran but its payload %s could not be read (%s)", job.name, path, exc)
+        log.warning("run-due: %s ran but its payload %s could not be read (%s)", job.name, path,
+                    exc)
         return None
 
 
@@ -108,5 +109,6 @@ def _notify(job: DueJob, payload: dict | None, state: dict, notifier: Notifier) 
     """Notifications from a published payload (what was told is kept in the state)."""
     if payload is None:
         return
-    for event, title, body in payload_events(job.kind, job.slot, payload, state.setdefault("notified", {})):
+    for event, title, body in payload_events(job.kind, job.slot, payload,
+                                             state.setdefault("notified", {})):
         notifier.send(event, title, body)

@@ -1,12 +1,14 @@
-"""Which jobs are due at an instant, from the NSE session clock and the slots each job last completed.
+"""Which jobs are due at an instant,
+from the NSE session clock and the slots each job last completed.
 
 A job's `when` kind names its slot, the unit it runs once per:
-- `close`: the last completed session (its closing price is out): runs once per session, catching up a missed
-  evening on the next call (a server down at 15:45 still records that close, dated so);
+- `close`: the last completed session (its closing price is out): runs once per session, catching up
+  a missed evening on the next call (a server down at 15:45 still records that close, dated so);
 - `preopen`: the session date, from `at` (IST) until the continuous session opens;
-- `intraday`: the `every_minutes` slot of the running session (pre-open excluded, until the close is final);
-- `weekly` (`weekday`, 0 = Monday, and `at`) and `monthly` (`day`, `at`): once per ISO week / month, from that
-  instant in IST until `catch_up_hours` later (scheduled retraining).
+- `intraday`: the `every_minutes` slot of the running session (pre-open excluded, until the close is
+  final);
+- `weekly` (`weekday`, 0 = Monday, and `at`) and `monthly` (`day`, `at`): once per ISO week / month,
+  from that instant in IST until `catch_up_hours` later (scheduled retraining).
 """
 
 from __future__ import annotations
@@ -57,13 +59,15 @@ def job_slot(job: dict, state: SessionState) -> str | None:
 
 
 def _calendar_slot(job: dict, local: pd.Timestamp) -> str | None:
-    """The week / month slot once its scheduled instant passed, within `catch_up_hours` (default 48: a
-    server down on the day still retrains; a first install does not retrain everything at once)."""
+    """The week / month slot once its scheduled instant passed, within `catch_up_hours` (default 48:
+    a server down on the day still retrains; a first install does not retrain everything at
+    once)."""
     midnight, at = local.tz_localize(None).normalize(), pd.Timedelta(f"{job.get('at', '00:00')}:00")
     weekly = job["when"] == "weekly"
     day = (midnight - pd.Timedelta(days=local.dayofweek - int(job["weekday"])) if weekly
            else midnight.replace(day=int(job["day"])))
-    if (day + at).tz_localize(IST) > local:  # not yet this week / month: the previous one may still catch up
+    # not yet this week / month: the previous one may still catch up
+    if (day + at).tz_localize(IST) > local:
         day = day - pd.Timedelta(days=7) if weekly else day - pd.DateOffset(months=1)
     scheduled = (day + at).tz_localize(IST)
     window = pd.Timedelta(hours=float(job.get("catch_up_hours", 48)))
@@ -79,7 +83,8 @@ def due_jobs(jobs: dict[str, dict], state: SessionState, done: dict[str, dict]) 
             continue
         slot = job_slot({**job, "name": name}, state)
         if slot is not None and (done.get(name) or {}).get("slot") != slot:
-            out.append(DueJob(name, slot, tuple(str(a) for a in job.get("args") or ()), job["when"]))
+            out.append(DueJob(name, slot, tuple(str(a) for a in job.get("args") or ()),
+                              job["when"]))
     return out
 
 
@@ -94,5 +99,6 @@ def read_state(path: Path) -> dict:
 
 
 def write_state(path: Path, state: dict) -> None:
-    """Write the state atomically (releases.manifest.write_text_atomic: temp file, fsync, replace)."""
+    """Write the state atomically (releases.manifest.write_text_atomic:
+    temp file, fsync, replace)."""
     write_text_atomic(path, json.dumps(state, indent=1, sort_keys=True, default=str))

@@ -11,15 +11,15 @@ from aegismatrix.market.errors import DataValidationError
 from aegismatrix.market.validation import finding
 
 log = logging.getLogger(__name__)
-MARKET_DAILY_COLUMNS = ["date", "open", "high", "low", "close", "volume", "vix_high", "vix_low", "vix_close",
-                        "vix_filled"]
+MARKET_DAILY_COLUMNS = ["date", "open", "high", "low", "close", "volume", "vix_high", "vix_low",
+                        "vix_close", "vix_filled"]
 
 
 def align_index_vix(index: pd.DataFrame, vix: pd.DataFrame, max_ffill_days: int = 3,
                     index_key: str = "nifty50",
                     vix_key: str = "indiavix") -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """Return `market_daily` and alignment findings; the VIX open is dropped (it repeats the previous
-    close)."""
+    """Return `market_daily` and alignment findings; the VIX open is dropped (it repeats the
+    previous close)."""
     v = vix[["date", "high", "low", "close"]].rename(columns={"high": "vix_high", "low": "vix_low",
                                                               "close": "vix_close"})
     merged = index[["date", "open", "high", "low", "close", "volume"]].merge(v, on="date", how="left")
@@ -48,17 +48,19 @@ def align_index_vix(index: pd.DataFrame, vix: pd.DataFrame, max_ffill_days: int 
                                 f"(vix_filled=True, at most {max_ffill_days} days)"))
     if too_long.any():
         findings.append(finding(vix_key, "alignment", "drop", merged.loc[too_long, "date"],
-                                f"{vix_key} missing for more than {max_ffill_days} sessions; rows dropped"))
+                                f"{vix_key} missing for more than "
+                                f"{max_ffill_days} sessions; rows dropped"))
     _refuse_truncation(merged, too_long, index_key, vix_key, max_ffill_days)
     out = merged.loc[~too_long, MARKET_DAILY_COLUMNS].reset_index(drop=True)
-    log.info("aligned %s and %s: %d rows, %d VIX days forward-filled, %d rows dropped", index_key, vix_key,
-             len(out), int(fillable.sum()), int(too_long.sum() + before.sum()))
+    log.info("aligned %s and %s: %d rows, %d VIX days forward-filled, %d rows dropped", index_key,
+             vix_key, len(out), int(fillable.sum()), int(too_long.sum() + before.sum()))
     return out.astype({"vix_filled": bool}), findings
 
 
 def _refuse_truncation(merged: pd.DataFrame, dropped: pd.Series, index_key: str, vix_key: str,
                        max_ffill: int) -> None:
-    """Dropping the LAST index sessions for VIX gaps would silently move data_as_of back: refuse instead."""
+    """Dropping the LAST index sessions for VIX gaps would
+    silently move data_as_of back: refuse instead."""
     if merged.empty or (~dropped).sum() == 0:
         raise DataValidationError(vix_key, "alignment",
                                   f"no {index_key} session has a {vix_key} value: market_daily "
@@ -66,8 +68,9 @@ def _refuse_truncation(merged: pd.DataFrame, dropped: pd.Series, index_key: str,
     if dropped.iloc[-1]:
         tail = merged["date"][dropped & (merged.index > merged.index[~dropped][-1])]
         raise DataValidationError(vix_key, "alignment",
-                                  f"{vix_key} is missing for the last {len(tail)} {index_key} sessions "
-                                  f"(more than {max_ffill} can be forward-filled): market_daily would end on "
+                                  f"{vix_key} is missing for the last {len(tail)} {index_key} "
+                                  f"sessions (more than {max_ffill} can be forward-filled): "
+                                  "market_daily would end on "
                                   f"{merged['date'][~dropped].iloc[-1].date()} instead of "
                                   f"{merged['date'].iloc[-1].date()}"
                                   f"; fix the {vix_key} file or shorten the window", tail)

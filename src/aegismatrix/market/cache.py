@@ -1,5 +1,6 @@
-"""Atomic Parquet cache of raw downloads: incremental merge, stale fallback, and what a daily series needs to
-be judged fresh by market time (its exchange's zone and the live price seen at fetch, in the file's metadata).
+"""Atomic Parquet cache of raw downloads: incremental merge, stale fallback, and what a daily series
+needs to be judged fresh by market time (its exchange's zone and the live price seen at fetch, in
+the file's metadata).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 _META_KEY = b"aegismatrix.fetched_at"
-_EXTRA_KEY = b"aegismatrix.extra"  # JSON: exchange_tz, live price (never a row: a developing bar is no close)
+# JSON: exchange_tz, live price (never a row: a developing bar is no close)
+_EXTRA_KEY = b"aegismatrix.extra"
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ class CacheEntry:
 
 
 class ParquetCache:
-    """One Parquet file per (ticker, interval) under `root`; each write replaces the file atomically."""
+    """One Parquet file per (ticker, interval) under `root`;
+    each write replaces the file atomically."""
 
     def __init__(self, root: str | os.PathLike) -> None:
         self.root = Path(root)
@@ -55,7 +58,8 @@ class ParquetCache:
         return self.root / f"{re.sub(r'[^A-Za-z0-9._-]', '_', ticker)}_{interval}.parquet"
 
     def read(self, ticker: str, interval: str) -> CacheEntry | None:
-        """Return the cached entry, or None when absent or unreadable (a corrupt file is never fatal)."""
+        """Return the cached entry,
+        or None when absent or unreadable (a corrupt file is never fatal)."""
         path = self.path(ticker, interval)
         if not path.exists():
             return None

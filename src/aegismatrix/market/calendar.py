@@ -20,23 +20,6 @@ def weekday_sessions(start: pd.Timestamp, end: pd.Timestamp,
     return days.difference(pd.DatetimeIndex(pd.to_datetime(holidays or []))) if holidays else days
 
 
-def resolve_window(start: str | None, end: str | None, lookback_years: float,
-                   last_available: pd.Timestamp | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Return (start, end): `end` defaults to the last available date (csv) or today in Asia/Kolkata by the
-    session clock (never the server's zone; a developing bar of today is separated by the source); start to
-    end - lookback."""
-    from aegismatrix.market.session import today_ist  # session imports this module
-
-    end_ts = pd.Timestamp(end) if end else (last_available if last_available is not None else today_ist())
-    end_ts = end_ts.normalize()
-    start_ts = (pd.Timestamp(start).normalize() if start
-                else end_ts - pd.DateOffset(days=int(round(365.25 * lookback_years))))
-    if start_ts > end_ts:
-        raise ValueError(f"data_ingestion window is empty: start {start_ts.date()} is after end "
-                         f"{end_ts.date()}")
-    return start_ts, end_ts
-
-
 def missing_sessions(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp,
                      holidays: list[str] | None = None) -> pd.DatetimeIndex:
     """Expected weekday sessions in [start, end] that have no row."""
@@ -44,17 +27,19 @@ def missing_sessions(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp,
 
 
 def gaps_in_sessions(dates: pd.Series) -> np.ndarray:
-    """Weekdays skipped between each date and the previous one (0 for consecutive sessions; first row 0)."""
+    """Weekdays skipped between each date and the previous
+    one (0 for consecutive sessions; first row 0)."""
     d = pd.DatetimeIndex(dates).values.astype("datetime64[D]")
     if len(d) < 2:
         return np.zeros(len(d), dtype=int)
     return np.concatenate([[0], np.maximum(np.busday_count(d[:-1], d[1:]) - 1, 0)])
 
 
-# --- NSE trading calendar: the `holidays` XNSE financial calendar + the committed override table ------------
+# --- NSE trading calendar: the `holidays` XNSE financial calendar + the committed override table
 
 OVERRIDE_ACTIONS = ("open", "closed")
-NOT_EXPIRY_KINDS = ("muhurat",)  # one-hour evening sessions: rows for the index, never an expiry day
+# one-hour evening sessions: rows for the index, never an expiry day
+NOT_EXPIRY_KINDS = ("muhurat",)
 
 
 def conf_base_dir() -> Path:
@@ -69,11 +54,13 @@ class ConfDateError(ValueError):
 
 
 def _strict_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode):
-    # PyYAML raises a bare "day is out of range for month" for 2023-02-30: say the line and the value
+    # PyYAML raises a bare "day is out of range for month" for 2023-02-30:
+    # say the line and the value
     try:
         return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
     except ValueError as exc:
-        raise ConfDateError(f"line {node.start_mark.line + 1}: {node.value!r} is not a calendar date "
+        raise ConfDateError(f"line {node.start_mark.line + 1}: {node.value!r} is not a calendar "
+                            "date "
                             f"({exc})") from None
 
 
@@ -86,7 +73,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def read_conf_yaml(file: Path) -> dict:
-    """A committed YAML table, parsed by libyaml when present (pure-Python PyYAML: ~0.1 s for events.yml)."""
+    """A committed YAML table, parsed by libyaml when present (pure-Python PyYAML:
+    ~0.1 s for events.yml)."""
     try:
         return yaml.load(file.read_text(), Loader=_ConfLoader)
     except ConfDateError as exc:
@@ -94,8 +82,9 @@ def read_conf_yaml(file: Path) -> dict:
 
 
 def conf_date(value, where: str) -> pd.Timestamp:
-    """An ISO date (YAML date or 'YYYY-MM-DD') from a committed table; anything else is an error naming
-    `where` (file, entry, field) and the value: '01-02-2023' could be 1 February or 2 January."""
+    """An ISO date (YAML date or 'YYYY-MM-DD') from a committed table; anything else is an error
+    naming `where` (file, entry, field) and the value: '01-02-2023' could be 1 February or 2
+    January."""
     if isinstance(value, datetime.date):
         return pd.Timestamp(value).normalize()
     text = str(value).strip() if isinstance(value, str) else None
@@ -108,7 +97,8 @@ def conf_date(value, where: str) -> pd.Timestamp:
 
 
 def conf_dates(values, file: Path, entries: str, field: str, names=None) -> pd.Series:
-    """`conf_date` over a column; None stays NaT (optional fields). Entry i is named by `names[i]`."""
+    """`conf_date` over a column;
+    None stays NaT (optional fields). Entry i is named by `names[i]`."""
     out = []
     for i, value in enumerate(values):
         missing = value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT
@@ -142,7 +132,8 @@ def library_holidays(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex
 
 @lru_cache(maxsize=256)
 def _xnse_year(year: int) -> tuple[pd.Timestamp, ...]:
-    # once per year and process: a serving run asks for overlapping ranges ~8 times (expiries, events)
+    # once per year and process:
+    # a serving run asks for overlapping ranges ~8 times (expiries, events)
     import holidays as holiday_calendars  # `holidays` names a parameter in this module
 
     return tuple(pd.Timestamp(d) for d in holiday_calendars.financial_holidays("XNSE", years=year))
@@ -150,33 +141,37 @@ def _xnse_year(year: int) -> tuple[pd.Timestamp, ...]:
 
 def nse_trading_days(start, end, include_special_sessions: bool = True,
                      overrides_path: str | None = None) -> pd.DatetimeIndex:
-    """NSE sessions in [start, end]: weekdays minus XNSE holidays, then the override table applied, then,
-    over the span of the index history observed in this process (`observe_sessions`), the observed sessions.
+    """NSE sessions in [start, end]: weekdays minus XNSE holidays, then the override table applied,
+    then, over the span of the index history observed in this process (`observe_sessions`), the
+    observed sessions.
 
-    `include_special_sessions=False` drops the Muhurat evening sessions (for expiry rules and option decay).
-    Before 2001 the library has no holidays, so the result is weekdays plus override rows there (unless the
-    index history was observed).
+    `include_special_sessions=False` drops the Muhurat evening sessions (for expiry rules and option
+    decay). Before 2001 the library has no holidays, so the result is weekdays plus override rows
+    there (unless the index history was observed).
     """
-    return _sessions(pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize(), include_special_sessions,
-                     overrides_path, _OBSERVED["version"])
+    return _sessions(pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize(),
+                     include_special_sessions, overrides_path, _OBSERVED["version"])
 
 
-# The index history loaded by this process: its sessions are facts for the span it covers (the library is a
-# forecast). Set by `observe_sessions` (aegismatrix.market.observed.ObservedSessionsHooks in a Kedro run).
+# The index history loaded by this process: its sessions are facts for the span it covers (the
+# library is a forecast). Set by `observe_sessions`
+# (aegismatrix.market.observed.ObservedSessionsHooks in a Kedro run).
 _OBSERVED: dict = {"sessions": None, "source": "", "version": 0, "disagreements": None}
 
 
 def observed_version() -> int:
-    """Changes whenever the observed sessions change (part of the cache keys of calendar-derived tables)."""
+    """Changes whenever the observed sessions change (part
+    of the cache keys of calendar-derived tables)."""
     return _OBSERVED["version"]
 
 
 def observe_sessions(dates, source: str = "index history") -> pd.DataFrame:
     """Take `dates` (the NIFTY daily rows) as the NSE sessions from their first to their last date.
 
-    Returns the days on which the library + override calendar disagrees (columns date, observed, calendar,
-    kind) and logs them once: the observed sessions win for the past; a wrong override row or a day the
-    library misses shows up here. The calendar beyond the last observed date is unchanged.
+    Returns the days on which the library + override calendar disagrees (columns date, observed,
+    calendar, kind) and logs them once: the observed sessions win for the past; a wrong override row
+    or a day the library misses shows up here. The calendar beyond the last observed date is
+    unchanged.
     """
     observed = pd.DatetimeIndex(pd.to_datetime(pd.Series(dates)).dropna()).normalize().unique().sort_values()
     previous = _OBSERVED["sessions"]
@@ -209,10 +204,11 @@ def _log_disagreements(frame: pd.DataFrame, source: str, observed: pd.DatetimeIn
     extra = frame.loc[frame["observed"], "date"].dt.strftime("%Y-%m-%d").tolist()
     missing = frame.loc[~frame["observed"], "date"].dt.strftime("%Y-%m-%d").tolist()
     logging.getLogger(__name__).warning(
-        "NSE calendar: the %s (%s .. %s) disagrees with the holidays XNSE calendar + override table on %d "
-        "days; the observed sessions win there. Index rows on calendar holidays/weekends: %d %s; calendar "
-        "sessions without an index row: %d %s (add a dated row with its source to "
-        "conf/base/calendar/nse_overrides.yml when the exchange changed its calendar)",
+        "NSE calendar: the %s (%s .. %s) disagrees with the holidays XNSE calendar + override "
+        "table on %d days; the observed sessions win there. Index rows on calendar "
+        "holidays/weekends: %d %s; calendar sessions without an index row: %d %s (add a dated row "
+        "with its source to conf/base/calendar/nse_overrides.yml "
+        "when the exchange changed its calendar)",
         source, observed[0].date(), observed[-1].date(), len(frame), len(extra), extra[:8], len(missing),
         missing[:8])
 
@@ -226,7 +222,8 @@ def _sessions(start_ts: pd.Timestamp, end_ts: pd.Timestamp, include_special_sess
     opened = table.loc[table["action"] == "open"]
     if not include_special_sessions:
         opened = opened[~opened["kind"].isin(NOT_EXPIRY_KINDS)]
-        days = days.difference(pd.DatetimeIndex(table.loc[table["kind"].isin(NOT_EXPIRY_KINDS), "date"]))
+        days = days.difference(pd.DatetimeIndex(table.loc[table["kind"].isin(NOT_EXPIRY_KINDS),
+                                                          "date"]))
     days = days.difference(pd.DatetimeIndex(table.loc[table["action"] == "closed", "date"]))
     days = days.union(pd.DatetimeIndex(opened["date"])).rename(None)
     observed = _OBSERVED["sessions"]
@@ -235,7 +232,8 @@ def _sessions(start_ts: pd.Timestamp, end_ts: pd.Timestamp, include_special_sess
     lo, hi = max(start_ts, observed[0]), min(end_ts, observed[-1])
     facts = observed[(observed >= lo) & (observed <= hi)]
     if not include_special_sessions:
-        facts = facts.difference(pd.DatetimeIndex(table.loc[table["kind"].isin(NOT_EXPIRY_KINDS), "date"]))
+        facts = facts.difference(pd.DatetimeIndex(table.loc[table["kind"].isin(NOT_EXPIRY_KINDS),
+                                                            "date"]))
     return days[(days < lo) | (days > hi)].union(facts).rename(None)
 
 

@@ -1,4 +1,5 @@
-"""Collect the core pair (index + VIX), intraday bars and the optional universe through the source chain."""
+"""Collect the core pair (index + VIX),
+intraday bars and the optional universe through the source chain."""
 
 from __future__ import annotations
 
@@ -8,12 +9,11 @@ from typing import Any
 
 import pandas as pd
 
-from aegismatrix.market.calendar import resolve_window
 from aegismatrix.market.ingest import Fetched, Resolver, synthetic_core, synthetic_symbols
 from aegismatrix.market.intraday_bars import csv_intraday, interval_length
 from aegismatrix.market.overnight import collect_overnight
 from aegismatrix.market.sector import collect_sector
-from aegismatrix.market.session import IST, completed_through
+from aegismatrix.market.session import IST, completed_through, resolve_window
 from aegismatrix.market.sources import csv as csv_source
 from aegismatrix.market.synthetic import INTRADAY_COLUMNS, synthetic_intraday
 from aegismatrix.market.universe import resolve_universe
@@ -54,11 +54,11 @@ def ingestion_window(params: dict[str, Any]) -> tuple[pd.Timestamp, pd.Timestamp
 
 
 def collect_core(params: dict[str, Any], session: Any = None, sleep: Any = None) -> Collected:
-    """The index and VIX, plus the overnight US session (S&P 500, Cboe VIX) and the sector index (NIFTY BANK,
-    when configured) through the same source chain."""
+    """The index and VIX, plus the overnight US session (S&P 500, Cboe VIX) and the sector index
+    (NIFTY BANK, when configured) through the same source chain."""
     collected = _collect_index_pair(params, session, sleep)
-    collected.fetched |= collect_overnight(params, collected.fetched, collected.start, collected.end,
-                                           session, sleep)
+    collected.fetched |= collect_overnight(params, collected.fetched, collected.start,
+                                           collected.end, session, sleep)
     collected.fetched |= collect_sector(params, collected.fetched, collected.start, collected.end,
                                         session, sleep)
     return collected
@@ -97,7 +97,8 @@ def _collect_index_pair(params: dict[str, Any], session: Any = None, sleep: Any 
 
 
 def _fallback_warning(core: dict[str, Fetched], failures: dict[str, str], seed: int) -> None:
-    """Say in the log and in each core symbol's warnings (-> data.warnings) why the market is synthetic."""
+    """Say in the log and in each core symbol's warnings (-> data.warnings)
+    why the market is synthetic."""
     why = "; ".join(f"{k}: {r[:120]}" for k, r in failures.items()) or "no network and no cache"
     message = f"SYNTHETIC market served (seed={seed}), not real data: no cache and yfinance failed ({why})"
     log.warning("data_ingestion: %s", message)
@@ -107,7 +108,8 @@ def _fallback_warning(core: dict[str, Fetched], failures: dict[str, str], seed: 
 
 def _csv_intraday(params: dict[str, Any], index_key: str, start: pd.Timestamp,
                   end: pd.Timestamp) -> tuple[pd.DataFrame, list[str]]:
-    """The index's `<csv_dir>/intraday/<key>_<interval>.csv[.gz]` bars (market/intraday_bars.py, issue 24)."""
+    """The index's `<csv_dir>/intraday/<key>_<interval>.csv[.gz]`
+    bars (market/intraday_bars.py, issue 24)."""
     if not _intraday_on(params):
         return empty_intraday(), []
     intervals = params.get("intraday", {}).get("csv_intervals") or ["15m"]
@@ -121,7 +123,8 @@ def _intraday_on(params: dict[str, Any]) -> bool:
 
 def _yahoo_intraday(resolver: Resolver, ticker: str,
                     params: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
-    """Intraday bars per configured interval (e.g. 1m for 5 days, 5m for 60 days); empty when unavailable."""
+    """Intraday bars per configured interval (e.g. 1m for 5 days,
+    5m for 60 days); empty when unavailable."""
     if not _intraday_on(params):
         return empty_intraday(), []
     frames, warnings = [], []
@@ -134,13 +137,14 @@ def _yahoo_intraday(resolver: Resolver, ticker: str,
     return (pd.concat(frames, ignore_index=True) if frames else empty_intraday()), warnings
 
 
-def collect_universe(params: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp, session: Any = None,
+def collect_universe(params: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp,
+                     session: Any = None,
                      sleep: Any = None, core_synthetic: bool = False) -> dict[str, Fetched]:
     """Daily bars for the selected named universe ({} when none is selected).
 
-    A member that cannot be read is skipped with a warning, never replaced by a synthetic series next to a
-    real index (pooled models would train on it); the universe is synthetic only when the index is
-    (`core_synthetic`)."""
+    A member that cannot be read is skipped with a warning, never replaced by a synthetic series
+    next to a real index (pooled models would train on it); the universe is synthetic only when the
+    index is (`core_synthetic`)."""
     symbols = resolve_universe(params.get("universe"))
     if not symbols:
         return {}
@@ -156,16 +160,17 @@ def collect_universe(params: dict[str, Any], start: pd.Timestamp, end: pd.Timest
         else:
             why = resolver.failures.get(key, "no data from any source")
         if fetched is None:
-            log.warning("universe: %s (%s) skipped: %s", key, ticker, why)  # never filled with synthetic bars
+            # never filled with synthetic bars
+            log.warning("universe: %s (%s) skipped: %s", key, ticker, why)
             continue
         out[key] = fetched
     return out
 
 
 def published_by(collected: Collected, instant: pd.Timestamp, params: dict[str, Any]) -> Collected:
-    """What had been published at `instant` (a replay's decision instant): daily bars of sessions already
-    closed (NSE by the session clock, the US keys at 16:00 New York) and intraday bars already ended. A CSV
-    file may hold the rest of the day; a replayed decision must not see it."""
+    """What had been published at `instant` (a replay's decision instant): daily bars of sessions
+    already closed (NSE by the session clock, the US keys at 16:00 New York) and intraday bars
+    already ended. A CSV file may hold the rest of the day; a replayed decision must not see it."""
     us_keys = set(params.get("overnight") or {})
     nse_done = completed_through(IST, instant)
     us_done = completed_through("America/New_York", instant, "16:00")

@@ -1,4 +1,5 @@
-"""Errors raised by the market data layer; messages name the file or symbol, the check and example dates."""
+"""Errors raised by the market data layer;
+messages name the file or symbol, the check and example dates."""
 
 from __future__ import annotations
 

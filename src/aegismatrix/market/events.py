@@ -1,9 +1,9 @@
 """Scheduled market events (conf/base/calendar/events.yml) plus NIFTY expiries from the rule table.
 
-Each event has an `effective_session`: the first NSE session whose close has seen it (the event's own date
-when it is a session and the announcement lands before 15:30 IST, the next session otherwise), and a
-`known_from` date: the event can be used by a decision at t only when known_from <= t (off-cycle decisions:
-their own date).
+Each event has an `effective_session`: the first NSE session whose close has seen it (the event's
+own date when it is a session and the announcement lands before 15:30 IST, the next session
+otherwise), and a `known_from` date: the event can be used by a decision at t only when known_from
+<= t (off-cycle decisions: their own date).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from aegismatrix.market.expiries import expiry_dates
 
 EVENT_KINDS = ("union_budget", "rbi_policy", "election_result", "fomc")
 EXPIRY_KINDS = ("nifty_weekly_expiry", "nifty_monthly_expiry")
-SCHEDULE_KNOWN_DAYS = 365  # scheduled rows without known_from: the calendar is published about a year ahead
+# scheduled rows without known_from: the calendar is published about a year ahead
+SCHEDULE_KNOWN_DAYS = 365
 COLUMNS = ["date", "effective_session", "kind", "name", "scheduled", "known_from", "source"]
 
 
@@ -37,7 +38,8 @@ def _load_table(path: str | None) -> tuple[pd.DataFrame, pd.Timestamp]:
     table = pd.DataFrame(content["events"])
     bad = table[~table["kind"].isin(EVENT_KINDS) | table["source"].fillna("").str.strip().eq("")]
     if len(bad):
-        raise ValueError(f"{file}: rows {bad.index.tolist()[:5]} need kind in {EVENT_KINDS} and a source")
+        raise ValueError(f"{file}: rows {bad.index.tolist()[:5]} "
+                         f"need kind in {EVENT_KINDS} and a source")
     names = table["name"].tolist() if "name" in table else None
     table["date"] = conf_dates(table["date"], file, "events", "date", names).to_numpy()
     if "known_from" not in table:
@@ -90,7 +92,8 @@ def _expiry_events(start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
 
 def events_between(start, end, include_expiries: bool = True,
                    events: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Events whose effective session lies in [start, end], ordered by session (expiries from the rules)."""
+    """Events whose effective session lies in [start, end],
+    ordered by session (expiries from the rules)."""
     start_ts, end_ts = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     table = load_events() if events is None else events
     table = table[(table["effective_session"] >= start_ts) & (table["effective_session"] <= end_ts)]
@@ -101,10 +104,11 @@ def events_between(start, end, include_expiries: bool = True,
 
 def days_to_next_event(dates, kinds: tuple[str, ...] = EVENT_KINDS + EXPIRY_KINDS,
                        events: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Calendar days from t to the next effective session > t of each kind, using only events known at t.
+    """Calendar days from t to the next effective session > t of each kind,
+    using only events known at t.
 
-    Columns `days_to_next_<kind>`; NaN before the table's coverage or when no such event is known at t
-    (e.g. the next Lok Sabha result before the Election Commission announces the poll).
+    Columns `days_to_next_<kind>`; NaN before the table's coverage or when no such event is known at
+    t (e.g. the next Lok Sabha result before the Election Commission announces the poll).
     """
     index = pd.DatetimeIndex(dates).normalize()
     table = load_events() if events is None else events
@@ -123,7 +127,8 @@ def days_to_next_event(dates, kinds: tuple[str, ...] = EVENT_KINDS + EXPIRY_KIND
 
 def _days_to_next(index: pd.DatetimeIndex, sessions: np.ndarray, known_from: np.ndarray,
                   covered: np.ndarray) -> np.ndarray:
-    """Per date t: min(session - t) over events with session > t and known_from <= t; NaN when none."""
+    """Per date t: min(session - t)
+    over events with session > t and known_from <= t; NaN when none."""
     result = np.full(len(index), np.nan)
     if len(sessions) == 0:
         return result

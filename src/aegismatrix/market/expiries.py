@@ -1,8 +1,9 @@
-"""Option expiry dates from the dated rule table in conf/base/calendar/expiry_rules.yml (rules as data, not
-code).
+"""Option expiry dates from the dated rule table in conf/base/calendar/expiry_rules.yml (rules as
+data, not code).
 
-Weekly expiries fall on the rule's weekday; monthly ones on the last weekly expiry day of the month; an expiry
-on a non-trading day moves to the previous NSE trading day (Muhurat evening sessions are never expiry days).
+Weekly expiries fall on the rule's weekday; monthly ones on the last weekly expiry day of the month;
+an expiry on a non-trading day moves to the previous NSE trading day (Muhurat evening sessions are
+never expiry days).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from aegismatrix.market.calendar import conf_base_dir, conf_dates, nse_trading_d
 WEEKDAYS = {"MON": 0, "TUE": 1, "WED": 2, "THU": 3, "FRI": 4}
 KINDS = ("weekly", "monthly")
 OPEN_ENDED = pd.Timestamp("2100-12-31")
-CALENDAR_SLACK_DAYS = 10  # enough sessions before `start` to move a holiday expiry back across a long closure
+# enough sessions before `start` to move a holiday expiry back across a long closure
+CALENDAR_SLACK_DAYS = 10
 
 
 @lru_cache(maxsize=8)
@@ -29,8 +31,8 @@ def load_expiry_rules(path: str | None = None) -> pd.DataFrame:
     for i, row in table.iterrows():
         if (row["weekday"] not in WEEKDAYS or row["kind"] not in KINDS
                 or not str(row.get("source") or "").strip()):
-            raise ValueError(f"{file}: rule {i} needs weekday in {sorted(WEEKDAYS)}, kind in {KINDS} "
-                             "and a source")
+            raise ValueError(f"{file}: rule {i} needs weekday in {sorted(WEEKDAYS)}, kind in "
+                             f"{KINDS} and a source")
     table["expiries_from"] = conf_dates(table["expiries_from"], file, "rules", "expiries_from").to_numpy()
     until = conf_dates(table["expiries_to"], file, "rules", "expiries_to")
     table["expiries_to"] = until.fillna(OPEN_ENDED).to_numpy()
@@ -63,12 +65,14 @@ def _weekly_nominal(rules: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp)
             parts.append(pd.date_range(lo, hi, freq=f"W-{rule['weekday']}"))
     if not parts:
         return pd.DatetimeIndex([])
-    return pd.DatetimeIndex(np.unique(np.concatenate([p.values for p in parts])))  # sorted, each day once
+    # sorted, each day once
+    return pd.DatetimeIndex(np.unique(np.concatenate([p.values for p in parts])))
 
 
 def expiry_dates(start, end, underlying: str = "NIFTY", kind: str = "weekly",
                  rules_path: str | None = None) -> pd.DatetimeIndex:
-    """Expiry days (after the holiday shift) of `underlying`'s `kind` contracts that fall in [start, end]."""
+    """Expiry days (after the holiday shift)
+    of `underlying`'s `kind` contracts that fall in [start, end]."""
     if kind not in KINDS:
         raise ValueError(f"expiry kind must be one of {KINDS}, got {kind!r}")
     start_ts, end_ts = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
@@ -83,13 +87,14 @@ def expiry_dates(start, end, underlying: str = "NIFTY", kind: str = "weekly",
         nominal = pd.DatetimeIndex(pd.Series(nominal).groupby(nominal.to_period("M")).max().values)
     days = _roll_back(nominal, sessions)
     days = days[(days >= start_ts) & (days <= end_ts)]
-    return pd.DatetimeIndex(np.unique(days.values))  # sorted, each expiry once (two rules may roll to a day)
+    # sorted, each expiry once (two rules may roll to a day)
+    return pd.DatetimeIndex(np.unique(days.values))
 
 
 def next_expiries(dates, count: int, underlying: str = "NIFTY", kind: str = "weekly",
                   rules_path: str | None = None) -> pd.DataFrame:
-    """The next `count` expiries strictly after each decision date (decisions follow the close: t's expiry is
-    settled)."""
+    """The next `count` expiries strictly after each decision date (decisions follow the close: t's
+    expiry is settled)."""
     index = pd.DatetimeIndex(dates)
     horizon = pd.DateOffset(days=40 * count if kind == "monthly" else 10 * count + 20)
     schedule = expiry_dates(index.min(), index.max() + horizon, underlying, kind, rules_path)

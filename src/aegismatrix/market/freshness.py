@@ -1,9 +1,10 @@
 """Freshness by market time, not by age: does a daily series hold the session a decision needs?
 
-A cached or fetched daily series is fresh when it holds the last completed session up to the window's end
-(the NSE calendar for NSE series; another exchange's own close for the overnight US session), and, while the
-NSE session is open, when the live price seen with it is younger than `live_max_age_minutes`. Its age in
-hours only decides when to revalidate (Yahoo revises recent bars), never whether it is stale.
+A cached or fetched daily series is fresh when it holds the last completed session up to the
+window's end (the NSE calendar for NSE series; another exchange's own close for the overnight US
+session), and, while the NSE session is open, when the live price seen with it is younger than
+`live_max_age_minutes`. Its age in hours only decides when to revalidate (Yahoo revises recent
+bars), never whether it is stale.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ NSE_TICKER_PREFIXES, NSE_TICKER_SUFFIXES = ("^NSE", "^INDIAVIX", "^CNX"), (".NS"
 
 
 def exchange_zone(ticker: str, recorded: str | None) -> str:
-    """The zone of a ticker's exchange: as Yahoo reported it, else Asia/Kolkata for NSE names, else UTC."""
+    """The zone of a ticker's exchange: as Yahoo reported it,
+    else Asia/Kolkata for NSE names, else UTC."""
     if recorded:
         return recorded
     nse = ticker.upper().startswith(NSE_TICKER_PREFIXES) or ticker.upper().endswith(NSE_TICKER_SUFFIXES)
@@ -27,15 +29,18 @@ def exchange_zone(ticker: str, recorded: str | None) -> str:
 
 def needed_session(zone: str, instant: pd.Timestamp, end: pd.Timestamp) -> pd.Timestamp:
     """The last completed session up to `end` that a decision at `instant` needs (naive date)."""
-    cap = min(completed_through(zone, instant, EXCHANGE_CLOSES.get(zone)), pd.Timestamp(end).normalize())
+    cap = min(completed_through(zone, instant, EXCHANGE_CLOSES.get(zone)),
+              pd.Timestamp(end).normalize())
     if zone == IST:
         return nse_trading_days(cap - pd.Timedelta(days=30), cap)[-1]
-    return pd.bdate_range(end=cap, periods=1)[0]  # weekdays: that exchange's holidays are told by the fetch
+    # weekdays: that exchange's holidays are told by the fetch
+    return pd.bdate_range(end=cap, periods=1)[0]
 
 
 def staleness(ticker: str, last_date, fetched_at: pd.Timestamp | None, extra: dict | None,
               instant: pd.Timestamp, end: pd.Timestamp, live_max_age_minutes: float) -> str | None:
-    """Why a series with rows up to `last_date` is not fresh for a decision at `instant`; None when fresh."""
+    """Why a series with rows up to `last_date` is not fresh
+    for a decision at `instant`; None when fresh."""
     extra = extra or {}
     zone = exchange_zone(ticker, extra.get("exchange_tz"))
     needed = needed_session(zone, instant, end)
@@ -50,9 +55,10 @@ def staleness(ticker: str, last_date, fetched_at: pd.Timestamp | None, extra: di
     return _live_staleness(ticker, zone, extra.get("live"), instant, end, live_max_age_minutes)
 
 
-def _live_staleness(ticker: str, zone: str, live: dict | None, instant: pd.Timestamp, end: pd.Timestamp,
-                    live_max_age_minutes: float) -> str | None:
-    """While the NSE session runs, an NSE series also needs a live price of today younger than the limit."""
+def _live_staleness(ticker: str, zone: str, live: dict | None, instant: pd.Timestamp,
+                    end: pd.Timestamp, live_max_age_minutes: float) -> str | None:
+    """While the NSE session runs,
+    an NSE series also needs a live price of today younger than the limit."""
     state = session_state(instant)
     if zone != IST or state.state not in ("open", "closing") or pd.Timestamp(end).normalize() < state.day:
         return None

@@ -1,6 +1,6 @@
 """Source resolution: csv | yfinance | synthetic | auto (fresh cache -> yfinance -> stale cache ->
-synthetic). Fresh means by market time (market/freshness.py): the cache holds the session the decision
-needs."""
+synthetic). Fresh means by market time (market/freshness.py): the cache holds the session the
+decision needs."""
 
 from __future__ import annotations
 
@@ -51,15 +51,17 @@ def _window(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, col: st
 class Resolver:
     """Fetches symbols through the configured source chain, logging each step."""
 
-    def __init__(self, params: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp, session: Any = None,
-                 sleep: Any = None) -> None:
+    def __init__(self, params: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp,
+                 session: Any = None, sleep: Any = None) -> None:
         self.params, self.start, self.end = params, start, end
         self.mode = params.get("source", "auto")
         if self.mode not in SOURCES:
-            raise ValueError(f"data_ingestion.source must be one of {sorted(SOURCES)}, got '{self.mode}'")
+            raise ValueError("data_ingestion.source must be one of "
+                             f"{sorted(SOURCES)}, got '{self.mode}'")
         cache_cfg = params.get("cache", {})
         self.cache = ParquetCache(cache_cfg.get("dir", "data/01_raw/market_cache"))
-        self.ttl_daily = float(cache_cfg.get("daily_ttl_hours", 72))  # revalidation only, never staleness
+        # revalidation only, never staleness
+        self.ttl_daily = float(cache_cfg.get("daily_ttl_hours", 72))
         self.live_max_age = float(cache_cfg.get("live_max_age_minutes", 15))
         self.ttl_intraday = float(cache_cfg.get("intraday_ttl_hours", 1))
         self.session, self.sleep = session, sleep
@@ -70,7 +72,8 @@ class Resolver:
 
     @property
     def yahoo(self) -> YahooSource:
-        """The yfinance source, created on first use (it redirects yfinance's caches into the project)."""
+        """The yfinance source,
+        created on first use (it redirects yfinance's caches into the project)."""
         if self._yahoo is None:
             cfg = self.params.get("yfinance", {})
             extra = {"sleep": self.sleep} if self.sleep else {}
@@ -81,7 +84,8 @@ class Resolver:
         return self._yahoo
 
     def csv(self, key: str, ticker: str) -> Fetched:
-        """Read `<csv_dir>/<key>.csv`, cut to the window; a symbol without rows in the window is an error."""
+        """Read `<csv_dir>/<key>.csv`, cut to the window;
+        a symbol without rows in the window is an error."""
         path = csv_source.locate(self.params["csv_dir"], key)
         frame, notes = csv_source.read_symbol_csv(path, self.params.get("date_format"))
         window = _window(frame.sort_values("date", kind="stable"), self.start, self.end)
@@ -94,7 +98,8 @@ class Resolver:
         return Fetched(key, ticker, window, "csv", origin, notes=notes)
 
     def daily(self, key: str, ticker: str) -> Fetched | None:
-        """Daily bars via the cache/yfinance chain; None when every network-backed step failed (auto mode)."""
+        """Daily bars via the cache/yfinance chain;
+        None when every network-backed step failed (auto mode)."""
         entry, now = self.cache.read(ticker, "1d"), now_utc()
         if entry is not None and entry.covers(self.start):
             why = self._staleness(ticker, entry.frame, entry.fetched_at, entry.extra, now)
@@ -104,12 +109,14 @@ class Resolver:
                 return Fetched(key, ticker, _window(entry.frame, self.start, self.end), "cache",
                                str(entry.path), entry.fetched_at, round(entry.age_hours(now), 2),
                                live=(entry.extra or {}).get("live"))
-            log.info("%s: cache needs a refresh: %s", key, why or f"revalidated after {self.ttl_daily:g} h")
+            log.info("%s: cache needs a refresh: %s", key,
+                     why or f"revalidated after {self.ttl_daily:g} h")
         try:
             fetched = self._download_daily(key, ticker, entry, now)
         except SourceError as exc:
             return self._after_failure(key, ticker, entry, exc, now)
-        why = self._staleness(ticker, fetched.frame, now, {"live": fetched.live, **fetched.frame.attrs}, now)
+        why = self._staleness(ticker, fetched.frame, now,
+                              {"live": fetched.live, **fetched.frame.attrs}, now)
         if why is not None:  # Yahoo itself lags the calendar
             fetched.stale, fetched.stale_reason = True, f"fetched from yfinance, but {why}"
             fetched.warnings.append(fetched.stale_reason)
@@ -122,7 +129,8 @@ class Resolver:
 
     def _after_failure(self, key: str, ticker: str, entry: Any, exc: SourceError,
                        now: pd.Timestamp) -> Fetched | None:
-        """Serve the cache when the network failed: stale (with the reason) unless it holds the session."""
+        """Serve the cache when the network failed:
+        stale (with the reason) unless it holds the session."""
         log.warning("%s: yfinance failed: %s", key, exc.reason)
         self.failures[key] = exc.reason
         if entry is None:
@@ -135,7 +143,8 @@ class Resolver:
         msg = (f"network failed ({exc.reason[:120]}); using cache {age:.1f} hours old"
                + (f": STALE, {why}" if why else ", which still holds the session the decision needs"))
         log.warning("%s: %s", key, msg)
-        return Fetched(key, ticker, _window(entry.frame, self.start, self.end), "cache", str(entry.path),
+        return Fetched(key, ticker, _window(entry.frame, self.start, self.end), "cache",
+                       str(entry.path),
                        entry.fetched_at, round(age, 2), [msg], live=(entry.extra or {}).get("live"),
                        stale=why is not None, stale_reason=msg if why else None)
 
@@ -151,10 +160,12 @@ class Resolver:
         # a cache written before the session clock may hold a developing bar as a row: never keep it
         merged = merged.loc[merged["date"] <= pd.Timestamp(attrs["completed_through"])].reset_index(drop=True)
         # atomic: a failure above leaves the old file intact
-        self.cache.write(ticker, "1d", merged, now, extra={k: attrs.get(k) for k in ("exchange_tz", "live")})
+        self.cache.write(ticker, "1d", merged, now,
+                         extra={k: attrs.get(k) for k in ("exchange_tz", "live")})
         frame = _window(merged, self.start, self.end)
         frame.attrs = attrs
-        return Fetched(key, ticker, frame, "yfinance", f"yfinance:{ticker}", now, 0.0, live=attrs.get("live"))
+        return Fetched(key, ticker, frame, "yfinance", f"yfinance:{ticker}", now, 0.0,
+                       live=attrs.get("live"))
 
     def intraday(self, ticker: str, interval: str, days: int) -> tuple[pd.DataFrame, str, list[str]]:
         """Intraday bars via cache/yfinance; returns (frame, source, warnings); empty frame when
@@ -164,7 +175,8 @@ class Resolver:
             return entry.frame, "cache", []
         try:
             fresh = self.yahoo.intraday(ticker, interval, days)
-            merged = merge_frames(entry.frame if entry is not None else None, fresh, key="timestamp")
+            merged = merge_frames(entry.frame if entry is not None else None, fresh,
+                                  key="timestamp")
             cutoff = merged["date"].max() - pd.Timedelta(days=days + 7)
             merged = merged.loc[merged["date"] >= cutoff].reset_index(drop=True)
             self.cache.write(ticker, interval, merged)
@@ -179,11 +191,12 @@ class Resolver:
 def collect_optional(label: str, symbols: dict[str, str], synthetic, params: dict[str, Any],
                      core: dict[str, Fetched], start: pd.Timestamp, end: pd.Timestamp, session: Any = None,
                      sleep: Any = None) -> dict[str, Fetched]:
-    """Optional symbols (the overnight US session, the sector index) through the index's source chain.
+    """Optional symbols (the overnight US session,
+    the sector index) through the index's source chain.
 
-    `synthetic(index_frame, symbols, seed)` replaces them when the index is synthetic (so they stay coherent
-    with it); a symbol that cannot be loaded is skipped with a warning, and the features that need it refuse
-    to run.
+    `synthetic(index_frame, symbols, seed)` replaces them when the index is synthetic (so they stay
+    coherent with it); a symbol that cannot be loaded is skipped with a warning, and the features
+    that need it refuse to run.
     """
     if not symbols:
         return {}
@@ -210,7 +223,8 @@ def synthetic_core(keys: dict[str, str], index_key: str, vix_key: str, start: pd
                    end: pd.Timestamp, seed: int) -> dict[str, Fetched]:
     """The index and its VIX from one simulation, so they stay coherent."""
     years = (len(pd.bdate_range(start, end)) + 1) / 252
-    sim = _window(synthetic_market_daily(years=years, seed=seed, end=end.strftime("%Y-%m-%d")), start, end)
+    sim = _window(synthetic_market_daily(years=years, seed=seed, end=end.strftime("%Y-%m-%d")),
+                  start, end)
     index = sim[["date", "open", "high", "low", "close", "volume"]]
     prev = sim["vix_close"].shift().fillna(sim["vix_close"])
     vix = pd.DataFrame({"date": sim["date"], "open": prev,
@@ -224,15 +238,17 @@ def synthetic_core(keys: dict[str, str], index_key: str, vix_key: str, start: pd
 
 def synthetic_symbols(keys: dict[str, str], start: pd.Timestamp, end: pd.Timestamp,
                       seed: int) -> dict[str, Fetched]:
-    """Synthetic daily bars for any set of symbols (one vectorised simulation; volatility indices from the VIX
-    model)."""
+    """Synthetic daily bars for any set of symbols (one vectorised simulation; volatility indices
+    from the VIX model)."""
     vol = {k: t for k, t in keys.items() if t in VOL_INDEX_TICKERS}
     prices = {k: t for k, t in keys.items() if k not in vol}
     years = (len(pd.bdate_range(start, end)) + 1) / 252
     out = {}
     if prices:
-        frames = synthetic_universe(list(prices), years=years, seed=seed + 1, end=end.strftime("%Y-%m-%d"))
-        out = {k: Fetched(k, keys[k], _window(f, start, end), "synthetic", f"synthetic(seed={seed + 1})")
+        frames = synthetic_universe(list(prices), years=years, seed=seed + 1,
+                                    end=end.strftime("%Y-%m-%d"))
+        out = {k: Fetched(k, keys[k], _window(f, start, end), "synthetic",
+                          f"synthetic(seed={seed + 1})")
                for k, f in frames.items()}
     for i, (key, ticker) in enumerate(vol.items()):
         core = synthetic_core({"i": "", key: ticker}, "i", key, start, end, seed + 101 + i)

@@ -1,13 +1,13 @@
 """CSV intraday bars: `<csv_dir>/intraday/<key>_<interval>.csv[.gz]`, columns
 `date_time,open,high,low,close[,volume]`.
 
-The layout and names of the shared files (`../shared/data/real/intraday/`, e.g. `nifty50_1m.csv.gz`):
-Asia/Kolkata wall-clock times without a zone, each bar stamped at its START. Returned in the
-`market_intraday` contract (market/synthetic.py INTRADAY_COLUMNS: tz-naive IST `timestamp` = bar start,
-`date` = its session, `interval`).
-Refused with the file and example rows: unparseable times, NaN or non-positive prices, high/low that do not
-bracket open and close, times that are not strictly increasing, bars outside the NSE session 09:15-15:30 IST
-(except on the calendar's special evening sessions, e.g. Muhurat).
+The layout and names of the shared files (`../shared/data/real/intraday/`, e.g.
+`nifty50_1m.csv.gz`): Asia/Kolkata wall-clock times without a zone, each bar stamped at its START.
+Returned in the `market_intraday` contract (market/synthetic.py INTRADAY_COLUMNS: tz-naive IST
+`timestamp` = bar start, `date` = its session, `interval`).
+Refused with the file and example rows: unparseable times, NaN or non-positive prices, high/low that
+do not bracket open and close, times that are not strictly increasing, bars outside the NSE session
+09:15-15:30 IST (except on the calendar's special evening sessions, e.g. Muhurat).
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from aegismatrix.market.errors import DataValidationError
 from aegismatrix.market.session import CLOSE, OPEN
 from aegismatrix.market.synthetic import INTRADAY_COLUMNS
 
-SESSION_OPEN, SESSION_CLOSE = OPEN, CLOSE  # the NSE continuous session (market/session.py owns the hours)
+# the NSE continuous session (market/session.py owns the hours)
+SESSION_OPEN, SESSION_CLOSE = OPEN, CLOSE
 PRICES = ["open", "high", "low", "close"]
 # Sessions that ran past 15:30 (a fact of the tape, not of the calendar's rules); provenance per row
 EXTENDED_SESSIONS = {
-    "2021-02-24": "NSE press release 2021-02-24: trading halted by a technical glitch at 11:40 IST, resumed "
-                  "15:45 and extended to 17:00",
+    "2021-02-24": "NSE press release 2021-02-24: trading halted by a technical glitch at 11:40 "
+                  "IST, resumed 15:45 and extended to 17:00",
 }
 _INTERVAL = re.compile(r"^(\d+)([mh])$")
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.^=-]*$")
@@ -39,7 +40,8 @@ def interval_length(interval: str) -> pd.Timedelta:
     """'1m' / '15m' / '1h' -> the bar length; anything else is refused."""
     match = _INTERVAL.match(str(interval))
     if not match or int(match.group(1)) == 0:
-        raise ValueError(f"intraday interval {interval!r} is not '<n>m' or '<n>h' (e.g. 1m, 15m, 1h)")
+        raise ValueError(f"intraday interval {interval!r} is not "
+                         "'<n>m' or '<n>h' (e.g. 1m, 15m, 1h)")
     return pd.Timedelta(int(match.group(1)), unit="min" if match.group(2) == "m" else "h")
 
 
@@ -47,7 +49,8 @@ def locate_intraday(csv_dir: str | Path, key: str, interval: str) -> Path | None
     """`<csv_dir>/intraday/<key>_<interval>.csv` or `.csv.gz` (None when neither exists)."""
     interval_length(interval)
     if not _KEY.match(str(key)) or ".." in str(key):
-        raise ValueError(f"symbol key {key!r} is not a plain file name: refusing to read outside {csv_dir}")
+        raise ValueError(f"symbol key {key!r} is not a plain file "
+                         f"name: refusing to read outside {csv_dir}")
     folder = Path(csv_dir).resolve() / "intraday"
     for candidate in (folder / f"{key}_{interval}.csv", folder / f"{key}_{interval}.csv.gz"):
         if candidate.exists() and candidate.resolve().is_relative_to(Path(csv_dir).resolve()):
@@ -62,7 +65,8 @@ def special_sessions(start, end) -> pd.DatetimeIndex:
 
 
 def _examples(frame: pd.DataFrame, mask, what: str) -> str:
-    """'N rows <what>, e.g. line 12 (2020-01-01 09:15:00), ...': line numbers as in the file (header = 1)."""
+    """'N rows <what>, e.g. line 12 (2020-01-01 09:15:00),
+    ...': line numbers as in the file (header = 1)."""
     rows = np.flatnonzero(np.asarray(mask))
     shown = ", ".join(f"line {r + 2} ({frame['raw_time'].iloc[r]})" for r in rows[:3])
     return f"{len(rows)} rows {what}, e.g. {shown}"
@@ -83,7 +87,8 @@ def _check(path: Path, frame: pd.DataFrame, interval: str) -> None:
                 | (frame["low"] > frame[["open", "close"]].min(axis=1)))
     if inverted.any():
         raise DataValidationError(where, "ohlc_logic",
-                                  _examples(frame, inverted, "whose high/low do not bracket open and close"))
+                                  _examples(frame, inverted,
+                                            "whose high/low do not bracket open and close"))
     stamps = frame["timestamp"]
     backwards = stamps.diff() <= pd.Timedelta(0)
     if backwards.any():
@@ -92,14 +97,15 @@ def _check(path: Path, frame: pd.DataFrame, interval: str) -> None:
                                             "not after the previous bar (duplicated or unsorted)"))
     time_of_day = stamps - stamps.dt.normalize()
     outside = ((time_of_day < SESSION_OPEN) | (time_of_day + length > SESSION_CLOSE)).to_numpy(copy=True)
-    if outside.any():  # special evening sessions (Muhurat, from the NSE calendar) trade outside 09:15-15:30
+    # special evening sessions (Muhurat, from the NSE calendar) trade outside 09:15-15:30
+    if outside.any():
         days = stamps.dt.normalize()
         allowed = special_sessions(days.min(), days.max()).union(pd.DatetimeIndex(list(EXTENDED_SESSIONS)))
         outside &= ~days.isin(allowed).to_numpy()
     if outside.any():
         raise DataValidationError(where, "session_hours", _examples(
-            frame, outside, f"outside the NSE session 09:15-15:30 IST for {interval} bars (stamped at their "
-                            "start)"))
+            frame, outside, f"outside the NSE session 09:15-15:30 IST for {interval} bars (stamped "
+                            "at their start)"))
 
 
 def read_intraday_csv(path: str | Path, interval: str) -> pd.DataFrame:
@@ -108,10 +114,13 @@ def read_intraday_csv(path: str | Path, interval: str) -> pd.DataFrame:
     return _parse(Path(path), str(interval), stat.st_mtime_ns, stat.st_size).copy()
 
 
-@lru_cache(maxsize=4)  # ingestion and the intraday ranges may read the same 10 MB file in one process
+# ingestion and the intraday ranges may read the same 10 MB file in one process
+@lru_cache(maxsize=4)
 def _parse(path: Path, interval: str, mtime_ns: int, size: int) -> pd.DataFrame:
     interval_length(interval)  # refused before the file is read
-    try:  # prices parsed natively (~4x faster than text for 915k bars); a bad cell leaves its column as text
+    # prices parsed natively (~4x faster than text for 915k bars);
+    # a bad cell leaves its column as text
+    try:
         raw = pd.read_csv(path, dtype={"date_time": str}, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
         raise DataValidationError(str(path), "parse",
@@ -137,8 +146,8 @@ def _parse(path: Path, interval: str, mtime_ns: int, size: int) -> pd.DataFrame:
 
 def csv_intraday(csv_dir: str | Path, key: str, intervals, start: pd.Timestamp,
                  end: pd.Timestamp) -> tuple[pd.DataFrame, list[str]]:
-    """Bars of every configured interval whose file exists, sessions in [start, end]; a warning per missing
-    file or empty window."""
+    """Bars of every configured interval whose file exists, sessions in [start, end]; a warning per
+    missing file or empty window."""
     frames, warnings = [], []
     for interval in intervals:
         path = locate_intraday(csv_dir, key, interval)
@@ -149,8 +158,8 @@ def csv_intraday(csv_dir: str | Path, key: str, intervals, start: pd.Timestamp,
         bars = read_intraday_csv(path, interval)
         bars = bars[(bars["date"] >= pd.Timestamp(start).normalize()) & (bars["date"] <= pd.Timestamp(end))]
         if bars.empty:
-            warnings.append(f"intraday/{path.name}: no bars between {pd.Timestamp(start).date()} and "
-                            f"{pd.Timestamp(end).date()}")
+            warnings.append(f"intraday/{path.name}: no bars between {pd.Timestamp(start).date()} "
+                            f"and {pd.Timestamp(end).date()}")
         frames.append(bars)
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         {c: pd.Series(dtype="float64") for c in INTRADAY_COLUMNS})
@@ -158,6 +167,6 @@ def csv_intraday(csv_dir: str | Path, key: str, intervals, start: pd.Timestamp,
 
 
 def daily_decision_time(decision_time: str) -> str:
-    """The decision time the DAILY features and models use: an intraday decision keeps those of the last
-    completed session, i.e. its close (no new training); close and preopen are unchanged."""
+    """The decision time the DAILY features and models use: an intraday decision keeps those of the
+    last completed session, i.e. its close (no new training); close and preopen are unchanged."""
     return "close" if decision_time == "intraday" else decision_time

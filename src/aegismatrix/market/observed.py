@@ -1,8 +1,10 @@
-"""The index history a Kedro run loads is the NSE calendar of its span (docs/calendar.md, observed sessions).
+"""The index history a Kedro run loads is the NSE calendar
+of its span (docs/calendar.md, observed sessions).
 
-`ObservedSessionsHooks` hands the dates of `market_daily` to `calendar.observe_sessions` as soon as the run
-has them (saved by data ingestion or loaded by a later pipeline) and knows that the index came from a real
-source: a synthetic index is weekdays only, so its dates say nothing about the exchange.
+`ObservedSessionsHooks` hands the dates of `market_daily` to `calendar.observe_sessions` as soon as
+the run has them (saved by data ingestion or loaded by a later pipeline) and knows that the index
+came from a real source: a synthetic index is weekdays only, so its dates say nothing about the
+exchange.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from kedro.framework.hooks import hook_impl
 from aegismatrix.market.calendar import forget_observed_sessions, observe_sessions
 
 INDEX_DATASET = "market_daily"
-SOURCE_DATASETS = ("data_ingestion_fetch_log", "data_provenance")  # per-symbol `source`: this run, the last
+# per-symbol `source`: this run, the last
+SOURCE_DATASETS = ("data_ingestion_fetch_log", "data_provenance")
 
 
 def index_source(log_or_provenance: dict[str, Any] | None, index_key: str) -> str | None:
-    """The source ('csv', 'yahoo', 'cache', 'synthetic', ...) the index symbol came from, if recorded."""
+    """The source ('csv', 'yahoo', 'cache', 'synthetic',
+    ...) the index symbol came from, if recorded."""
     entry = ((log_or_provenance or {}).get("symbols") or {}).get(index_key) or {}
     return entry.get("source")
 

@@ -1,10 +1,11 @@
-"""The US session before NSE's open: loading S&P 500 / Cboe VIX and deciding, from timestamps, what row t may
-see.
+"""The US session before NSE's open: loading S&P 500 / Cboe VIX and deciding, from timestamps, what
+row t may see.
 
-A row stays dated t (the last completed NSE session). `decision_time` says when its signal is issued:
-`close` = 15:30 IST of t, `preopen` = 09:00 IST of the next NSE session. A US session of US date d is known
-from 16:00 America/New_York of d (01:30 IST under US daylight saving, 02:30 IST otherwise), so it may enter
-row t when that instant is not after the decision instant and d <= t (US rows dated after t never enter).
+A row stays dated t (the last completed NSE session). `decision_time` says when its signal is
+issued: `close` = 15:30 IST of t, `preopen` = 09:00 IST of the next NSE session. A US session of US
+date d is known from 16:00 America/New_York of d (01:30 IST under US daylight saving, 02:30 IST
+otherwise), so it may enter row t when that instant is not after the decision instant and d <= t (US
+rows dated after t never enter).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def check_decision_time(decision_time: str) -> str:
 
 
 def us_close_instants(us_dates: pd.Series) -> np.ndarray:
-    """UTC instants (ns) at which each US session closes: 16:00 America/New_York, daylight saving included."""
+    """UTC instants (ns) at which each US session closes:
+    16:00 America/New_York, daylight saving included."""
     local = pd.DatetimeIndex(pd.to_datetime(us_dates)).normalize() + US_CLOSE
     # one unit: inputs may be [us] or [ns]
     return local.tz_localize(US_TZ).tz_convert("UTC").as_unit("ns").asi8
@@ -45,7 +47,8 @@ def next_nse_sessions(nse_dates: pd.Series) -> pd.DatetimeIndex:
     dates = pd.DatetimeIndex(pd.to_datetime(nse_dates)).normalize()
     if len(dates) == 0:
         return dates
-    last_next = dates[-1] + pd.offsets.BDay(1)  # approximation: the calendar of today's row is not known yet
+    # approximation: the calendar of today's row is not known yet
+    last_next = dates[-1] + pd.offsets.BDay(1)
     return pd.DatetimeIndex([*dates[1:], last_next])
 
 
@@ -60,24 +63,29 @@ def decision_instants(nse_dates: pd.Series, decision_time: str) -> np.ndarray:
 
 
 def available_us_session(nse_dates: pd.Series, us_dates: pd.Series, decision_time: str) -> np.ndarray:
-    """Per NSE row, the position in `us_dates` (sorted) of the latest US session row t may use; -1 if none."""
+    """Per NSE row, the position in `us_dates` (sorted)
+    of the latest US session row t may use; -1 if none."""
     us = pd.DatetimeIndex(pd.to_datetime(us_dates)).normalize()
     nse = pd.DatetimeIndex(pd.to_datetime(nse_dates)).normalize()
     closed = np.searchsorted(us_close_instants(us), decision_instants(nse, decision_time), side="right") - 1
-    dated = np.searchsorted(us.as_unit("ns").asi8, nse.as_unit("ns").asi8, side="right") - 1  # US date <= t
+    # US date <= t
+    dated = np.searchsorted(us.as_unit("ns").asi8, nse.as_unit("ns").asi8, side="right") - 1
     return np.minimum(closed, dated)
 
 
-US_FEED_MAX_LAG_SESSIONS = 3  # a US holiday weekend leaves NIFTY at most ~2 sessions past the US feed
+# a US holiday weekend leaves NIFTY at most ~2 sessions past the US feed
+US_FEED_MAX_LAG_SESSIONS = 3
 _WARNED_FEED_ENDS: set[tuple[str, str]] = set()
 
 
 def rows_past_us_feed_end(nse_dates: pd.Series, us_dates: pd.Series) -> np.ndarray:
-    """NIFTY rows without US input because the US feed ended early (more than US_FEED_MAX_LAG_SESSIONS
-    sessions before NIFTY's last date): every row after the first NSE session past its last date.
+    """NIFTY rows without US input because the US feed ended early (more than
+    US_FEED_MAX_LAG_SESSIONS sessions before NIFTY's last date): every row after the first NSE
+    session past its last date.
 
-    A feed that stops two weeks early would otherwise read as a string of US holidays (no new session,
-    forward-filled closes); these rows get no US session instead, and the run logs a warning once.
+    A feed that stops two weeks early would otherwise read as a string of US holidays (no new
+    session, forward-filled closes); these rows get no US session instead, and the run logs a
+    warning once.
     """
     nse = pd.DatetimeIndex(pd.to_datetime(nse_dates)).normalize()
     us_last = pd.Timestamp(pd.to_datetime(us_dates).max()).normalize()
@@ -87,13 +95,15 @@ def rows_past_us_feed_end(nse_dates: pd.Series, us_dates: pd.Series) -> np.ndarr
     key = (str(us_last.date()), str(nse.max().date()))
     if key not in _WARNED_FEED_ENDS:
         _WARNED_FEED_ENDS.add(key)
-        log.warning("overnight: the US feed (S&P 500 / Cboe VIX) ends on %s, %d NIFTY sessions before "
-                    "NIFTY's last date %s (more than %d): not US holidays but a feed that stopped; the rows "
-                    "after %s get no US session (NaN overnight inputs, no overnight block served). Refresh "
+        log.warning("overnight: the US feed (S&P 500 / Cboe VIX) ends on %s, %d NIFTY sessions "
+                    "before NIFTY's last date %s (more than %d): not US holidays but a feed that "
+                    "stopped; the rows after %s get no US session (NaN overnight inputs, no "
+                    "overnight block served). Refresh "
                     "the US data.", key[0], lag, key[1], US_FEED_MAX_LAG_SESSIONS, key[0])
     after = np.flatnonzero(np.asarray(nse > us_last))
     mask = np.zeros(len(nse), dtype=bool)
-    mask[after[1:]] = True  # the first session after us_last may still see that last US close (close mode)
+    # the first session after us_last may still see that last US close (close mode)
+    mask[after[1:]] = True
     return mask
 
 
@@ -102,12 +112,13 @@ def with_us_sessions(market_daily: pd.DataFrame, us_daily: pd.DataFrame | None,
     """market_daily plus the US session available to each row: us_date, us_close, us_vix_close,
     us_sessions_new.
 
-    us_sessions_new counts the US sessions that became available since the previous row's decision: 0 on a
-    US holiday (no fresh input; the features flag it instead of forward-filling silently).
+    us_sessions_new counts the US sessions that became available since the previous row's decision:
+    0 on a US holiday (no fresh input; the features flag it instead of forward-filling silently).
     """
     market = market_daily.sort_values("date").reset_index(drop=True)
     if us_daily is None or us_daily.empty:
-        return market.assign(us_date=pd.NaT, us_close=np.nan, us_vix_close=np.nan, us_sessions_new=np.nan)
+        return market.assign(us_date=pd.NaT, us_close=np.nan, us_vix_close=np.nan,
+                             us_sessions_new=np.nan)
     us = us_daily.sort_values("date").reset_index(drop=True)
     pos = available_us_session(market["date"], us["date"], decision_time)
     pos[rows_past_us_feed_end(market["date"], us["date"])] = -1  # unknown, not a US holiday
@@ -129,22 +140,24 @@ def collect_overnight(params: dict[str, Any], core: dict[str, Fetched], start: p
                       end: pd.Timestamp, session: Any = None, sleep: Any = None) -> dict[str, Fetched]:
     """S&P 500 and Cboe VIX through the same source chain as the index; synthetic when the index is
     synthetic."""
-    return collect_optional("overnight", overnight_symbols(params), synthetic_us_session, params, core,
-                            start, end, session, sleep)
+    return collect_optional("overnight", overnight_symbols(params), synthetic_us_session, params,
+                            core, start, end, session, sleep)
 
 
 def _us_calendar(nse_dates: pd.DatetimeIndex, rng: np.random.Generator) -> pd.DatetimeIndex:
-    """Synthetic US dates: NSE's weekdays less ~9 random holidays a year (so holiday flags get exercised)."""
+    """Synthetic US dates: NSE's weekdays less ~9 random
+    holidays a year (so holiday flags get exercised)."""
     days = pd.bdate_range(nse_dates.min(), nse_dates.max())
     return days[rng.random(len(days)) > 9 / 252]
 
 
 def synthetic_us_session(index: pd.DataFrame, symbols: dict[str, str], seed: int) -> dict[str, Fetched]:
-    """A plausible US session for a synthetic NIFTY: S&P log return of US date d drives NIFTY's next opening
-    gap.
+    """A plausible US session for a synthetic NIFTY: S&P log return of US date d drives NIFTY's next
+    opening gap.
 
-    The S&P return is NIFTY's next gap, standardised, plus noise (corr ~0.5, like 2010-2022); its VIX is an
-    AR(1) in logs that rises when the S&P falls. Coherent by construction, never a forecast of anything real.
+    The S&P return is NIFTY's next gap, standardised, plus noise (corr ~0.5, like 2010-2022); its
+    VIX is an AR(1) in logs that rises when the S&P falls. Coherent by construction, never a
+    forecast of anything real.
     """
     rng = np.random.default_rng(seed + 211)
     nse = index.sort_values("date").reset_index(drop=True)
@@ -166,7 +179,8 @@ def synthetic_us_session(index: pd.DataFrame, symbols: dict[str, str], seed: int
         level = vix if ticker == "^VIX" else close
         prev = np.concatenate([[level[0]], level[:-1]]) * np.exp(rng.normal(0, 0.002, len(level)))
         wiggle = np.abs(rng.normal(0, 0.004, len(level))) * level
-        frame = pd.DataFrame({"date": us_dates, "open": prev, "high": np.maximum(prev, level) + wiggle,
+        frame = pd.DataFrame({"date": us_dates, "open": prev,
+                              "high": np.maximum(prev, level) + wiggle,
                               "low": np.minimum(prev, level) - wiggle, "close": level, "volume": np.nan})
         out[key] = Fetched(key, ticker, frame, "synthetic", origin)
     return out
@@ -175,8 +189,8 @@ def synthetic_us_session(index: pd.DataFrame, symbols: dict[str, str], seed: int
 
 def align_us_daily(validated: pd.DataFrame,
                    params: dict[str, Any]) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """`us_daily`: S&P 500 bars with the Cboe VIX joined on the S&P calendar (VIX rows on US holidays
-    dropped)."""
+    """`us_daily`: S&P 500 bars with the Cboe VIX joined on the S&P calendar (VIX rows on US
+    holidays dropped)."""
     from aegismatrix.market.alignment import MARKET_DAILY_COLUMNS, align_index_vix
 
     keys = list(overnight_symbols(params))

@@ -1,8 +1,9 @@
-"""NSE sector indices (NIFTY BANK) traded in the same session as the index: loaded like the index, joined on
-its dates.
+"""NSE sector indices (NIFTY BANK) traded in the same session as the index: loaded like the index,
+joined on its dates.
 
-A sector close of day t is published at the same 15:30 IST close as the index, so row t may use it at either
-decision time (close or preopen) and never a later row. Off unless `data_ingestion.sector` names a symbol.
+A sector close of day t is published at the same 15:30 IST close as the index, so row t may use it
+at either decision time (close or preopen) and never a later row. Off unless `data_ingestion.sector`
+names a symbol.
 """
 
 from __future__ import annotations
@@ -21,18 +22,20 @@ SECTOR_COLUMNS = ["sector_close", "sector_filled"]
 
 
 def sector_symbols(params: dict[str, Any]) -> dict[str, str]:
-    """The configured sector symbol (key -> Yahoo ticker; the first one is used); {} switches it off."""
+    """The configured sector symbol (key -> Yahoo ticker;
+    the first one is used); {} switches it off."""
     symbols = dict(params.get("sector") or {})
     if len(symbols) > 1:
         raise ValueError(f"data_ingestion.sector takes one symbol, got {sorted(symbols)}")
     return symbols
 
 
-def collect_sector(params: dict[str, Any], core: dict[str, Fetched], start: pd.Timestamp, end: pd.Timestamp,
-                   session: Any = None, sleep: Any = None) -> dict[str, Fetched]:
-    """The sector index through the same source chain as the index; synthetic when the index is synthetic."""
-    return collect_optional("sector", sector_symbols(params), synthetic_sector, params, core, start, end,
-                            session, sleep)
+def collect_sector(params: dict[str, Any], core: dict[str, Fetched], start: pd.Timestamp,
+                   end: pd.Timestamp, session: Any = None, sleep: Any = None) -> dict[str, Fetched]:
+    """The sector index through the same source chain as the index;
+    synthetic when the index is synthetic."""
+    return collect_optional("sector", sector_symbols(params), synthetic_sector, params, core, start,
+                            end, session, sleep)
 
 
 def synthetic_sector(index: pd.DataFrame, symbols: dict[str, str], seed: int) -> dict[str, Fetched]:
@@ -69,11 +72,12 @@ def join_sector(market: pd.DataFrame, validated: pd.DataFrame,
     limit = int(params.get("alignment", {}).get("max_ffill_days", 3))
     close = market[["date"]].merge(rows.rename(columns={"close": "raw"}), on="date", how="left")["raw"]
     filled = close.isna() & close.ffill(limit=limit).notna()
-    out = market.assign(sector_close=close.ffill(limit=limit).to_numpy(), sector_filled=filled.to_numpy())
+    out = market.assign(sector_close=close.ffill(limit=limit).to_numpy(),
+                        sector_filled=filled.to_numpy())
     findings = []
     if filled.any():
-        message = (f"{key} has no bar on {int(filled.sum())} index sessions: its previous close is carried "
-                   "(sector_filled)")
+        message = (f"{key} has no bar on {int(filled.sum())} index sessions: its previous close is "
+                   "carried (sector_filled)")
         findings.append(finding(key, "sector_alignment", "repair",
                                 market.loc[filled.to_numpy(), "date"], message))
         log.warning("sector: %s", message)

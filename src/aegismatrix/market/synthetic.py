@@ -1,9 +1,10 @@
-"""Deterministic, seeded market simulator: a NIFTY-like index, an India-VIX-like series, minute bars,
-universes.
+"""Deterministic, seeded market simulator: a NIFTY-like index, an India-VIX-like series, minute
+bars, universes.
 
-The daily model is a GJR-GARCH(1,1) with Student-t shocks (volatility clustering, fat tails, leverage),
-a two-state calm/stress variance regime with rare crash jumps, and an implied volatility equal to the
-model's expected 21-day vol times a variance risk premium with mean-reverting, return-correlated noise.
+The daily model is a GJR-GARCH(1,1) with Student-t shocks (volatility clustering, fat tails,
+leverage), a two-state calm/stress variance regime with rare crash jumps, and an implied volatility
+equal to the model's expected 21-day vol times a variance risk premium with mean-reverting,
+return-correlated noise.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 TRADING_DAYS = 252
-MARKET_DAILY_COLUMNS = ["date", "open", "high", "low", "close", "volume", "vix_high", "vix_low", "vix_close",
-                        "vix_filled"]
+MARKET_DAILY_COLUMNS = ["date", "open", "high", "low", "close", "volume", "vix_high", "vix_low",
+                        "vix_close", "vix_filled"]
 INTRADAY_COLUMNS = ["timestamp", "date", "open", "high", "low", "close", "volume", "interval"]
 SESSION_MINUTES = 375  # NSE cash session 09:15-15:30 IST, one bar per minute
 SESSION_OPEN = pd.Timedelta(hours=9, minutes=15)
@@ -31,7 +32,8 @@ _VIX_PHI, _VIX_NOISE, _VIX_RET_CORR = 0.9, 0.035, 0.6
 
 
 def trading_calendar(n_days: int, end: str | pd.Timestamp | None = None) -> pd.DatetimeIndex:
-    """Return the last `n_days` weekdays ending at `end` (default: the last weekday up to today in IST)."""
+    """Return the last `n_days` weekdays ending at `end` (default:
+    the last weekday up to today in IST)."""
     from aegismatrix.market.session import today_ist
 
     last = pd.Timestamp(end).normalize() if end is not None else today_ist()
@@ -44,7 +46,8 @@ def _student_t(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _simulate_returns(rng: np.random.Generator, n: int, k: int, z: np.ndarray) -> dict[str, np.ndarray]:
-    """Simulate k independent GJR-GARCH paths of n days from shocks z (n, k); vectorised across paths."""
+    """Simulate k independent GJR-GARCH paths of n days from shocks z (n,
+    k); vectorised across paths."""
     stress = np.zeros((n, k), dtype=bool)
     u_regime = rng.random((n, k))
     jumps = np.where(rng.random((n, k)) < _P_JUMP, rng.normal(_JUMP_MEAN, _JUMP_SD, (n, k)), 0.0)
@@ -66,8 +69,8 @@ def _simulate_returns(rng: np.random.Generator, n: int, k: int, z: np.ndarray) -
 
 
 def _expected_vol_21d(h_next: np.ndarray, stress: np.ndarray) -> np.ndarray:
-    """Annualised expected vol over the next 21 days given the GARCH state and the (smoothed) regime, in vol
-    points."""
+    """Annualised expected vol over the next 21 days given the GARCH state and the (smoothed)
+    regime, in vol points."""
     # option markets price a regime in gradually
     stress = pd.DataFrame(stress.astype(float)).ewm(alpha=0.3).mean().to_numpy().reshape(stress.shape)
     decay = (1 - _PERSIST**21) / (21 * (1 - _PERSIST))
@@ -88,7 +91,8 @@ def _ar1(rng: np.random.Generator, innov: np.ndarray, phi: float) -> np.ndarray:
 
 def _ohlc_from_returns(rng: np.random.Generator, returns: np.ndarray, h: np.ndarray,
                        start: np.ndarray) -> dict[str, np.ndarray]:
-    """Build OHLC bars from close-to-close log returns: overnight gap, then a Brownian-like day range."""
+    """Build OHLC bars from close-to-close log returns:
+    overnight gap, then a Brownian-like day range."""
     close = start * np.exp(np.cumsum(returns, axis=0))
     prev_close = np.vstack([start[None, :], close[:-1]])
     sigma = np.sqrt(h)
@@ -142,15 +146,16 @@ def _fix_rounding(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _u_shape(n: int = SESSION_MINUTES) -> np.ndarray:
-    """Relative per-minute volatility over the session: high at the open, low at midday, rising into the
-    close."""
+    """Relative per-minute volatility over the session: high at the open, low at midday, rising into
+    the close."""
     x = (np.arange(n) + 0.5) / n
     w = 0.55 + 2.2 * np.exp(-x / 0.05) + 0.8 * np.exp(-(1 - x) / 0.08)
     return w / np.sqrt(np.mean(w**2))
 
 
 def _stretch(path: np.ndarray, lo_tgt: np.ndarray, hi_tgt: np.ndarray) -> np.ndarray:
-    """Monotonically rescale each row's excursions beyond its endpoints so its max/min hit the targets."""
+    """Monotonically rescale each row's excursions beyond
+    its endpoints so its max/min hit the targets."""
     ends_hi = np.maximum(path[:, :1], path[:, -1:])
     ends_lo = np.minimum(path[:, :1], path[:, -1:])
     p_max, p_min = path.max(axis=1, keepdims=True), path.min(axis=1, keepdims=True)
@@ -163,8 +168,8 @@ def _stretch(path: np.ndarray, lo_tgt: np.ndarray, hi_tgt: np.ndarray) -> np.nda
 
 
 def synthetic_intraday(daily: pd.DataFrame, sessions: int = 5, seed: int = 7) -> pd.DataFrame:
-    """Return 1-minute bars for the last `sessions` days of `daily`, aggregating exactly to their daily
-    OHLC."""
+    """Return 1-minute bars for the last `sessions` days of `daily`, aggregating exactly to their
+    daily OHLC."""
     days = daily.tail(sessions).reset_index(drop=True)
     s, m = len(days), SESSION_MINUTES
     if s == 0:
@@ -183,7 +188,8 @@ def synthetic_intraday(daily: pd.DataFrame, sessions: int = 5, seed: int = 7) ->
     h = np.minimum(np.maximum(o, c) + wig, hi)
     low = np.maximum(np.minimum(o, c) - wig[:, ::-1], lo)
     rows = np.arange(s)
-    h[rows, np.argmax(h, axis=1)] = hi[:, 0]  # the path may touch the day's high only at an endpoint
+    # the path may touch the day's high only at an endpoint
+    h[rows, np.argmax(h, axis=1)] = hi[:, 0]
     low[rows, np.argmin(low, axis=1)] = lo[:, 0]
     vol_w = _u_shape(m) ** 1.5
     daily_vol = days["volume"].fillna(2.5e8).to_numpy(float)[:, None]
@@ -204,7 +210,8 @@ def _pin_session_ends(frame: pd.DataFrame, days: pd.DataFrame) -> pd.DataFrame:
     day_hi = np.repeat(days["high"].to_numpy(float), SESSION_MINUTES)
     day_lo = np.repeat(days["low"].to_numpy(float), SESSION_MINUTES)
     for col in ("open", "high", "low", "close"):
-        frame[col] = np.clip(frame[col].to_numpy(), day_lo, day_hi)  # exp(log(x)) may overshoot by 1 ulp
+        # exp(log(x)) may overshoot by 1 ulp
+        frame[col] = np.clip(frame[col].to_numpy(), day_lo, day_hi)
     first = frame.groupby("date").head(1).index
     last = frame.groupby("date").tail(1).index
     frame.loc[first, "open"] = days["open"].to_numpy(float)
@@ -221,7 +228,8 @@ def _pin_session_ends(frame: pd.DataFrame, days: pd.DataFrame) -> pd.DataFrame:
 def synthetic_universe(
     symbols: int | list[str] = 26, years: float = 5, seed: int = 7, end: str | None = None
 ) -> dict[str, pd.DataFrame]:
-    """Return K correlated synthetic daily OHLCV frames keyed by symbol, simulated in one vectorised pass."""
+    """Return K correlated synthetic daily OHLCV frames keyed by symbol,
+    simulated in one vectorised pass."""
     keys = [f"SYN{i:03d}" for i in range(symbols)] if isinstance(symbols, int) else list(symbols)
     k = len(keys)
     rng = np.random.default_rng(seed)
@@ -232,7 +240,8 @@ def synthetic_universe(
     sim = _simulate_returns(rng, n, k, z)
     start = np.exp(rng.uniform(np.log(20.0), np.log(5000.0), k))
     bars = _ohlc_from_returns(rng, sim["returns"], sim["h_next"], start)
-    volume = _volume(rng, sim["returns"], sim["h_next"], np.exp(rng.uniform(np.log(1e6), np.log(1e8), k)))
+    volume = _volume(rng, sim["returns"], sim["h_next"],
+                     np.exp(rng.uniform(np.log(1e6), np.log(1e8), k)))
     dates = trading_calendar(n, end).as_unit("ns")
     out = {}
     for j, key in enumerate(keys):

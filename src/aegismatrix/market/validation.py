@@ -1,7 +1,8 @@
 """Per-symbol validation: each check reports findings and applies its configured action.
 
-Actions: `repair` (fix in place where a documented repair exists, otherwise drop), `drop` (remove the rows),
-`fail` (raise DataValidationError naming the file/symbol, the check and example dates), `warn` (report only).
+Actions: `repair` (fix in place where a documented repair exists, otherwise drop), `drop` (remove
+the rows), `fail` (raise DataValidationError naming the file/symbol, the check and example dates),
+`warn` (report only).
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ class _Validator:
         action = self.checks[check]["action"]
         dates = self.frame.loc[mask, "date"]
         if action == "fail":
-            raise DataValidationError(self.origin, check, f"{int(mask.sum())} rows: {message}", dates)
+            raise DataValidationError(self.origin, check, f"{int(mask.sum())} rows: {message}",
+                                      dates)
         self.findings.append(finding(self.symbol, check, action, dates, message))
         if action == "repair" and repair is not None:
             self.frame = repair(self.frame, mask)
@@ -101,13 +103,14 @@ class _Validator:
         """Missing or non-numeric prices, then non-positive prices."""
         f = self.frame
         missing = f[PRICES].isna().any(axis=1)
-        self.act("missing_prices", missing, "missing or non-numeric open/high/low/close", _fill_from_close)
+        self.act("missing_prices", missing, "missing or non-numeric open/high/low/close",
+                 _fill_from_close)
         f = self.frame
         self.act("positive_prices", (f[PRICES] <= 0).any(axis=1), "non-positive price")
 
     def ohlc(self) -> None:
-        """high >= max(open, close) and low <= min(open, close); tiny (rounding) violations are always
-        repaired."""
+        """high >= max(open, close) and low <= min(open, close); tiny (rounding) violations are
+        always repaired."""
         f = self.frame
         top, bottom = f[["open", "close"]].max(axis=1), f[["open", "close"]].min(axis=1)
         excess = np.maximum((top - f["high"]) / f["high"], (f["low"] - bottom) / f["low"]).fillna(0)
@@ -115,7 +118,8 @@ class _Validator:
         tiny = (excess > 0) & (excess <= tol)
         if tiny.any():
             self.findings.append(finding(self.symbol, "ohlc_logic", "repair", f.loc[tiny, "date"],
-                                         f"high/low within {tol:.2%} of open/close (rounding); widened"))
+                                         f"high/low within {tol:.2%} of "
+                                         "open/close (rounding); widened"))
             self.frame = _widen(f, tiny)
         f = self.frame
         top, bottom = f[["open", "close"]].max(axis=1), f[["open", "close"]].min(axis=1)
@@ -123,7 +127,8 @@ class _Validator:
                  f"high < max(open, close) or low > min(open, close) by more than {tol:.2%}", _widen)
 
     def bars(self) -> None:
-        """Flat bars, implied-vol unit and bounds, split-like jumps, volume sanity, the VIX's stale open."""
+        """Flat bars, implied-vol unit and bounds,
+        split-like jumps, volume sanity, the VIX's stale open."""
         f = self.frame
         flat = f["open"].eq(f["high"]) & f["high"].eq(f["low"]) & f["low"].eq(f["close"])
         if flat.any():
@@ -134,7 +139,8 @@ class _Validator:
         limit = self.checks["price_jump"]["vix_max_abs_return" if self.role == "vix" else "max_abs_return"]
         # symmetric in log space: a 1:10 split (-90%) and a x10 bad tick are both a factor of 10
         jump = np.log(f["close"] / f["close"].shift()).abs().gt(np.log1p(limit))
-        self.act("price_jump", jump, f"close-to-close move by a factor above {1 + limit:g} either way "
+        self.act("price_jump", jump,
+                 f"close-to-close move by a factor above {1 + limit:g} either way "
                  "(suspected split, unit change or bad tick)")
         self._volume()
         if self.role == "vix":
@@ -146,12 +152,12 @@ class _Validator:
                           "the VIX open is never used", int(same.sum()))
 
     def _implied_vol(self) -> None:
-        """A volatility index in the wrong unit is an error (not rows to drop); then single bad ticks are
-        dropped."""
+        """A volatility index in the wrong unit is an error (not rows to drop); then single bad
+        ticks are dropped."""
         floor = self.checks["implied_vol_unit"]["min_level"]
         self.act("implied_vol_unit", self.frame["close"] < floor,
-                 f"close below {floor} (e.g. 0.14): the volatility index looks quoted as a decimal; it is "
-                 "quoted in percent points (India VIX lives at 8-90)")
+                 f"close below {floor} (e.g. 0.14): the volatility index looks quoted as a "
+                 "decimal; it is quoted in percent points (India VIX lives at 8-90)")
         cfg = self.checks["implied_vol_bounds"]
         f = self.frame
         self.act("implied_vol_bounds", ~f["close"].between(cfg["min"], cfg["max"]),
@@ -195,8 +201,10 @@ class _Validator:
 
 
 def today_ist() -> pd.Timestamp:
-    """Today's date at NSE (Asia/Kolkata) by the session clock, naive: no bar can be dated after it."""
-    from aegismatrix.market import session  # the one clock read (session imports calendar, as this does)
+    """Today's date at NSE (Asia/Kolkata) by the session clock,
+    naive: no bar can be dated after it."""
+    # the one clock read (session imports calendar, as this does)
+    from aegismatrix.market import session
 
     return session.today_ist()
 

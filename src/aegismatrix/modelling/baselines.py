@@ -2,12 +2,15 @@
 
 Each spec is `{name, kind, ...}`. Kinds:
 - class_prior: training class frequencies (classification) or training mean (regression)
-- constant_class: a fixed class with probability `confidence` (e.g. always-UP); the rest spread evenly
-- conditional_prior: class frequencies conditional on the sign of `column` at t (e.g. yesterday's sign)
+- constant_class: a fixed class with probability `confidence` (e.g. always-UP); the rest spread
+  evenly
+- conditional_prior: class frequencies conditional on the sign of `column` at t (e.g. yesterday's
+  sign)
 - column: the value of `column` x `scale` (e.g. trailing realised vol, raw VIX / 100)
-- scaled_column: `column` x the median ratio label / column on the training rows (e.g. VIX scaled to realised)
-- trailing_label_median: median of the labels already known at t (label windows closed by t) over `window`
-  rows
+- scaled_column: `column` x the median ratio label / column on the training rows (e.g. VIX scaled to
+  realised)
+- trailing_label_median: median of the labels already known at t (label windows closed by t) over
+  `window` rows
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ def fit_baseline(spec: dict, train: pd.DataFrame, n_classes: int | None) -> dict
         return {"mean": float(np.mean(y))}
     if kind == "conditional_prior":
         up = train[spec["column"]].to_numpy() > 0
-        return {"proba_up": _frequencies(y[up], n_classes), "proba_down": _frequencies(y[~up], n_classes)}
+        return {"proba_up": _frequencies(y[up], n_classes),
+                "proba_down": _frequencies(y[~up], n_classes)}
     if kind == "scaled_column":
         ratio = y / train[spec["column"]].to_numpy(dtype=float)
         return {"ratio": float(np.nanmedian(ratio[np.isfinite(ratio)]))}
@@ -66,5 +70,6 @@ def _trailing_label_median(frame: pd.DataFrame, label_history: pd.Series, spec: 
 
 
 def _frequencies(y: np.ndarray, n_classes: int) -> list[float]:
-    counts = np.bincount(y.astype(int), minlength=n_classes).astype(float) + 1.0  # +1: no zero probability
+    # +1: no zero probability
+    counts = np.bincount(y.astype(int), minlength=n_classes).astype(float) + 1.0
     return (counts / counts.sum()).tolist()

@@ -1,4 +1,5 @@
-"""Turn a fitted model into a ModelBundle (JSON + non-executable blobs) and back, checking fingerprints."""
+"""Turn a fitted model into a ModelBundle (JSON + non-executable blobs)
+and back, checking fingerprints."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ class FeatureMismatchError(ValueError):
 
 
 class LabelMismatchError(ValueError):
-    """Raised when a frozen model was trained for other label parameters than the current configuration."""
+    """Raised when a frozen model was trained for other
+    label parameters than the current configuration."""
 
 
 def label_params(cfg: ModelConfig) -> dict:
-    """What the model predicts: label spec, bins (e.g. derived from a target breach probability), classes,
-    horizon."""
+    """What the model predicts: label spec, bins (e.g. derived from a target breach probability),
+    classes, horizon."""
     return {"label": dict(cfg.label), "label_bins": cfg.label_bins, "class_names": cfg.class_names,
             "horizon": cfg.horizon}
 
@@ -36,15 +38,16 @@ def check_label_params(meta: dict, cfg: ModelConfig, namespace: str | None = Non
                           if value.get(k) != current["label"].get(k))
             if diff:
                 k = diff[0]
-                raise LabelMismatchError(f"{name}: frozen model was trained with label.{k}={value.get(k)!r}, "
-                                         "the current config has "
+                raise LabelMismatchError(f"{name}: frozen model was trained with "
+                                         f"label.{k}={value.get(k)!r}, the current config has "
                                          f"params:{name}.label.{k}={current['label'].get(k)!r}; "
                                          "retrain, or pin the release trained with this config")
         elif _normalised(value) != _normalised(current[key]):
             hint = " (derived from safe_range.target_breach_probability)" if key == "label_bins" else ""
-            raise LabelMismatchError(f"{name}: frozen model was trained with {key}={value!r}, the current "
-                                     f"config has params:{name}.{key}={current[key]!r}{hint}; retrain, "
-                                     "or pin the release trained with this config")
+            raise LabelMismatchError(f"{name}: frozen model was trained with {key}={value!r}, the "
+                                     "current config has "
+                                     f"params:{name}.{key}={current[key]!r}{hint}; retrain, or pin "
+                                     "the release trained with this config")
 
 
 def _normalised(value):
@@ -59,7 +62,8 @@ def to_bundle(fitted: FittedModel, cfg: ModelConfig, feature_cols: list[str], fi
               metadata: dict) -> dict:
     state, blobs = fitted.estimator.state()
     meta = {
-        "kind": cfg.estimator["kind"], "params": {**cfg.estimator.get("params", {}), **fitted.best_params},
+        "kind": cfg.estimator["kind"], "params": {**cfg.estimator.get("params", {}),
+                                                  **fitted.best_params},
         "seed": cfg.seed, "class_names": cfg.class_names, "features": fitted.features or feature_cols,
         "feature_selection": fitted.feature_selection, "target_scale": fitted.target_scale,
         "pool": fitted.pool,
@@ -79,9 +83,10 @@ def check_fingerprint(meta: dict, expected_fingerprint: str) -> None:
     """Refuse features whose fingerprint differs from the ones the model was trained on."""
     if meta["feature_fingerprint"] != expected_fingerprint:
         raise FeatureMismatchError(
-            f"model {meta.get('name', meta['kind'])} was trained on feature set {meta['feature_set']!r} with "
-            f"fingerprint {meta['feature_fingerprint']}, but the features given have fingerprint "
-            f"{expected_fingerprint}: retrain the model or rebuild features with the same code and parameters"
+            f"model {meta.get('name', meta['kind'])} was trained on feature set "
+            f"{meta['feature_set']!r} with fingerprint {meta['feature_fingerprint']}, but the "
+            f"features given have fingerprint {expected_fingerprint}: retrain the model or rebuild "
+            "features with the same code and parameters"
         )
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-MIN_CLASS_ROWS = 10  # fewer positives (or negatives) than this in the validation block: level shift only
+# fewer positives (or negatives) than this in the validation block: level shift only
+MIN_CLASS_ROWS = 10
 
 
 @dataclass
@@ -37,7 +38,8 @@ class Calibrator:
             return {"x": iso.X_thresholds_.tolist(), "y": iso.y_thresholds_.tolist()}
         if self.method == "sigmoid":
             return _platt(p, positives, negatives, target)
-        raise ValueError(f"calibration method must be isotonic, sigmoid or none, got {self.method!r}")
+        raise ValueError("calibration method must be isotonic, "
+                         f"sigmoid or none, got {self.method!r}")
 
     def transform(self, proba: np.ndarray) -> np.ndarray:
         if self.method == "none" or not self.maps:
@@ -48,7 +50,8 @@ class Calibrator:
                 columns.append(np.interp(proba[:, k], m["x"], m["y"]))
             else:
                 columns.append(1.0 / (1.0 + np.exp(-(m["a"] * _logit(proba[:, k]) + m["b"]))))
-        out = np.clip(np.column_stack(columns), 1e-4, 1.0)  # never exactly 0: log-loss must stay finite
+        # never exactly 0: log-loss must stay finite
+        out = np.clip(np.column_stack(columns), 1e-4, 1.0)
         return out / out.sum(axis=1, keepdims=True)
 
     def to_dict(self) -> dict:
@@ -72,8 +75,9 @@ def _platt(p: np.ndarray, positives: int, negatives: int, target: np.ndarray) ->
 
 
 def _level_shift(p: np.ndarray, positives: int, prior_rows: float = 20.0) -> dict:
-    """Too few examples for a slope: only move the mean probability to the observed rate, shrunk toward
-    the model's own mean (keeps the ranking; fixes the level of class-weighted or drifting models)."""
+    """Too few examples for a slope: only move the mean probability to the observed rate, shrunk
+    toward the model's own mean (keeps the ranking; fixes the level of class-weighted or drifting
+    models)."""
     mean_p = float(np.clip(p.mean(), 1e-4, 1 - 1e-4))
     rate = (positives + prior_rows * mean_p) / (len(p) + prior_rows)
     return {"a": 1.0, "b": float(_logit(np.array([rate]))[0] - _logit(np.array([mean_p]))[0])}
@@ -97,7 +101,8 @@ def reliability_table(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> list[di
 
 
 def expected_calibration_error(y: np.ndarray, proba: np.ndarray, n_bins: int = 10) -> float:
-    """Mean over classes of the bin-weighted |mean predicted - observed frequency| (one-vs-rest, 10 bins)."""
+    """Mean over classes of the bin-weighted |mean predicted
+    - observed frequency| (one-vs-rest, 10 bins)."""
     y = np.asarray(y, dtype=float)
     keep = np.isfinite(y)
     y, proba = y[keep], np.asarray(proba, dtype=float)[keep]

@@ -1,7 +1,9 @@
-"""A model's parameter block (`params:<engine>.<model>`), typed and checked, with the template's defaults.
+"""A model's parameter block (`params:<engine>.<model>`),
+typed and checked, with the template's defaults.
 
 Unknown keys, wrong types and inconsistent pairs raise `ValueError` naming the key: a typo such as
-`max_dept` must fail before training, never be dropped (aegismatrix.parameters runs this at session start).
+`max_dept` must fail before training, never be dropped (aegismatrix.parameters runs this at session
+start).
 """
 
 from __future__ import annotations
@@ -45,13 +47,14 @@ class Bootstrap(BaseModel):
 
 
 class Pool(BaseModel):
-    """Pooled training (modelling/pooling.py): other symbols' rows of the universe panel as extra training
-    rows."""
+    """Pooled training (modelling/pooling.py): other symbols' rows of the universe panel as extra
+    training rows."""
 
     model_config = _STRICT
     # panel keys left out: the served index itself, vol indices
     exclude: list[str] = Field(default_factory=list)
-    weight: float = Field(1.0, gt=0)  # sample weight of a pooled row relative to a row of the served index
+    # sample weight of a pooled row relative to a row of the served index
+    weight: float = Field(1.0, gt=0)
 
 
 class Estimator(BaseModel):
@@ -68,14 +71,16 @@ class Estimator(BaseModel):
 
 
 class Baseline(BaseModel):
-    model_config = ConfigDict(extra="allow")  # each baseline kind takes its own options (column, window, ...)
+    # each baseline kind takes its own options (column, window, ...)
+    model_config = ConfigDict(extra="allow")
     name: str
     kind: str
 
 
 @dataclass(config=_STRICT)
 class ModelConfig:
-    """Everything one template instance needs; see conf/base/parameters_<engine>.yml for examples."""
+    """Everything one template instance needs;
+    see conf/base/parameters_<engine>.yml for examples."""
 
     feature_set: str
     label: dict[str, Any]
@@ -89,9 +94,12 @@ class ModelConfig:
     calibration: Literal[CALIBRATIONS] = "sigmoid"
     class_weight: Literal["balanced"] | None = None
     features: list[str] | None = None
-    feature_selection: dict[str, Any] | None = None  # optional in-fold step: modelling/feature_selection.py
-    pool: dict[str, Any] | None = None  # pooled training across the universe panel: modelling/pooling.py
-    target_scale: str | None = None  # regressors: fit label / this column (known at t), predict x it
+    # optional in-fold step: modelling/feature_selection.py
+    feature_selection: dict[str, Any] | None = None
+    # pooled training across the universe panel: modelling/pooling.py
+    pool: dict[str, Any] | None = None
+    # regressors: fit label / this column (known at t), predict x it
+    target_scale: str | None = None
     splits: dict[str, Any] = Field(default_factory=dict)
     tuning: dict[str, Any] = Field(default_factory=dict)
     bootstrap: dict[str, Any] = Field(default_factory=dict)
@@ -112,17 +120,20 @@ class ModelConfig:
     def _check_pairs(self) -> None:
         names = [b["name"] for b in self.baselines]
         if self.primary_baseline not in names:
-            raise ValueError(f"primary_baseline {self.primary_baseline!r} is not among the baselines {names}")
+            raise ValueError(f"primary_baseline {self.primary_baseline!r} "
+                             f"is not among the baselines {names}")
         if "horizon" in self.label and int(self.label["horizon"]) != self.horizon:
-            raise ValueError(f"horizon {self.horizon} differs from label.horizon {self.label['horizon']}"
-                             " (the purge length must equal the label window)")
+            raise ValueError(f"horizon {self.horizon} differs from label.horizon "
+                             f"{self.label['horizon']} (the purge "
+                             "length must equal the label window)")
         if self.label_bins is not None:
             if self.class_names is None or len(self.class_names) != len(self.label_bins) + 1:
-                raise ValueError(f"label_bins {self.label_bins} need len(label_bins) + 1 class_names, "
-                                 f"got {self.class_names}")
+                raise ValueError(f"label_bins {self.label_bins} need len(label_bins) + 1 "
+                                 f"class_names, got {self.class_names}")
             if (any(not 0 < b < 1 for b in self.label_bins)
                     or sorted(self.label_bins) != list(self.label_bins)):
-                raise ValueError(f"label_bins {self.label_bins} must be increasing quantiles in (0, 1)")
+                raise ValueError(f"label_bins {self.label_bins} must "
+                                 "be increasing quantiles in (0, 1)")
 
     def _check_pooling(self) -> None:
         if self.target_scale is not None and self.class_names is not None:
@@ -131,9 +142,9 @@ class ModelConfig:
         if self.pool is None:
             return
         if self.estimator["kind"] not in POOLABLE_KINDS:
-            raise ValueError(f"pool: estimator kind {self.estimator['kind']!r} reads rows in sequence "
-                             "(history windows or recursion) and cannot take another symbol's rows; "
-                             f"poolable: {sorted(POOLABLE_KINDS)}")
+            raise ValueError(f"pool: estimator kind {self.estimator['kind']!r} reads rows in "
+                             "sequence (history windows or recursion) and cannot take another "
+                             f"symbol's rows; poolable: {sorted(POOLABLE_KINDS)}")
         if not self.features:
             raise ValueError("pool: list `features:` explicitly "
                              "(features every symbol has: the price families)")

@@ -1,10 +1,12 @@
-"""Split-conformal intervals for any template regressor, from its out-of-sample residuals, past rows only.
+"""Split-conformal intervals for any template regressor,
+from its out-of-sample residuals, past rows only.
 
-Row t's interval is the served forecast plus the (1-coverage)/2 and (1+coverage)/2 quantiles of the residuals
-(label - served forecast) of OOS rows <= t-horizon-1, i.e. whose label windows had closed at t; after the OOS
-period (the frozen model) every OOS residual counts. MAPIE and crepes were considered: both calibrate on one
-exchangeable calibration set, while this needs an expanding, purged, time-ordered one per row (and the
-residuals already exist in the template's OOS frames), so a few lines of quantiles serve better here.
+Row t's interval is the served forecast plus the (1-coverage)/2 and (1+coverage)/2 quantiles of the
+residuals (label - served forecast) of OOS rows <= t-horizon-1, i.e. whose label windows had closed
+at t; after the OOS period (the frozen model) every OOS residual counts. MAPIE and crepes were
+considered: both calibrate on one exchangeable calibration set, while this needs an expanding,
+purged, time-ordered one per row (and the residuals already exist in the template's OOS frames), so
+a few lines of quantiles serve better here.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import pandas as pd
 
 
 def as_ns(dates) -> np.ndarray:
-    """Dates at one resolution (Parquet may load microseconds), so merges and as-of joins line up."""
+    """Dates at one resolution (Parquet may load microseconds),
+    so merges and as-of joins line up."""
     return pd.Series(pd.to_datetime(dates)).astype("datetime64[ns]").to_numpy()
 
 
@@ -33,7 +36,8 @@ def served_oos(oos: pd.DataFrame, metrics: dict, columns: list[str]) -> np.ndarr
 
 def conformal_table(oos: pd.DataFrame, metrics: dict, horizon: int, coverage: float,
                     min_residuals: int) -> dict:
-    """Residual quantiles per date (JSON-able), the coverage target and the empirical OOS coverage."""
+    """Residual quantiles per date (JSON-able),
+    the coverage target and the empirical OOS coverage."""
     oos = oos.sort_values("date").reset_index(drop=True)
     served = served_oos(oos, metrics, ["prediction"])[:, 0]
     resid = oos["label"].to_numpy(dtype=float) - served
@@ -52,13 +56,15 @@ def conformal_table(oos: pd.DataFrame, metrics: dict, horizon: int, coverage: fl
         lows.append(float(np.quantile(every, lo_q)))
         highs.append(float(np.quantile(every, hi_q)))
     table = pd.DataFrame({"date": pd.to_datetime(dates), "q_low": lows, "q_high": highs})
-    return {"coverage_target": coverage, "empirical_coverage": interval_coverage(oos, served, table),
+    return {"coverage_target": coverage,
+            "empirical_coverage": interval_coverage(oos, served, table),
             "source": "model" if metrics["edge"] else "baseline", "date": dates, "q_low": lows,
             "q_high": highs}
 
 
 def interval_coverage(oos: pd.DataFrame, served: np.ndarray, table: pd.DataFrame) -> float | None:
-    """Share of OOS labels inside [max(forecast + q_low, 0), forecast + q_high] (None without a table)."""
+    """Share of OOS labels inside [max(forecast + q_low,
+    0), forecast + q_high] (None without a table)."""
     if table.empty:
         return None
     frame = pd.DataFrame({"date": as_ns(oos["date"]), "label": oos["label"].to_numpy(dtype=float),

@@ -1,7 +1,8 @@
 """Walk-forward evaluation: refit per fold, predict the test block, score next to the baselines.
 
-The out-of-sample predictions of all folds are the honest signal history of a training run; the skill
-versus the primary baseline over those rows, with a moving-block bootstrap interval, decides `edge`.
+The out-of-sample predictions of all folds are the honest signal history of a training run; the
+skill versus the primary baseline over those rows, with a moving-block bootstrap interval, decides
+`edge`.
 """
 
 from __future__ import annotations
@@ -43,9 +44,10 @@ def _as_matrix(pred: np.ndarray) -> np.ndarray:
     return pred if pred.ndim == 2 else pred[:, None]
 
 
-def _fold_block(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, study: str, fold, end: int,
-                pool: pd.DataFrame | None = None):
-    """One fold: fit on its training rows, predict every day of its test block (model and baselines)."""
+def _fold_block(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, study: str, fold,
+                end: int, pool: pd.DataFrame | None = None):
+    """One fold: fit on its training rows,
+    predict every day of its test block (model and baselines)."""
     fitted = train_fold(frame, feature_cols, fold.train, cfg, study, pool)
     rows = np.arange(fold.test[0], end)  # every day of the block, labelled or not (sparse labels)
     block = pd.DataFrame({"date": frame["date"].to_numpy()[rows], "fold": fold.name,
@@ -59,7 +61,8 @@ def _fold_block(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, 
 
 def walk_forward(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, namespace: str,
                  pool: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Out-of-sample predictions (model and every baseline) for each walk-forward fold and the final test.
+    """Out-of-sample predictions (model and every baseline)
+    for each walk-forward fold and the final test.
 
     Folds are independent fits (seeded, on their own rows), so on 2 cores they run in 2 processes
     (`modelling/parallel.py`) with the same results as one after the other.
@@ -72,7 +75,8 @@ def walk_forward(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig,
             for fold, end in zip(folds, ends)]
     results = parallel_map(_fold_block, jobs)
     for fold, (_, info) in zip(folds, results):
-        logger.info("%s %s: trained on %d rows (%s .. %s)%s, tested on %d", namespace, fold.name, *info)
+        logger.info("%s %s: trained on %d rows (%s .. %s)%s, tested on %d", namespace, fold.name,
+                    *info)
     return pd.concat([block for block, _ in results], ignore_index=True)
 
 
@@ -88,11 +92,13 @@ def _score(y: np.ndarray, pred: np.ndarray, cfg: ModelConfig) -> dict:
 
 
 def score_block(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
-    """Model and baseline metrics on the same rows, plus skill vs the primary baseline with its interval."""
+    """Model and baseline metrics on the same rows,
+    plus skill vs the primary baseline with its interval."""
     y = oos["label"].to_numpy(dtype=float)
     model_pred = _predictions(oos, cfg)
     out = {"n": int(len(oos)), "model": _score(y, model_pred, cfg),
-           "baselines": {b["name"]: _score(y, _predictions(oos, cfg, f"baseline_{b['name']}__"), cfg)
+           "baselines": {b["name"]: _score(y, _predictions(oos, cfg, f"baseline_{b['name']}__"),
+                                           cfg)
                          for b in cfg.baselines}}
     loss = ROW_LOSSES[cfg.metric]
     model_loss = loss(y, model_pred)
@@ -104,7 +110,8 @@ def score_block(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
                     "value": skill_score(model_loss, base_loss),
                     "ci_low": low, "ci_high": high, "level": cfg.bootstrap["level"]}
     out["skill_vs_each_baseline"] = {
-        b["name"]: skill_score(model_loss, loss(y, _predictions(oos, cfg, f"baseline_{b['name']}__")))
+        b["name"]: skill_score(model_loss,
+                               loss(y, _predictions(oos, cfg, f"baseline_{b['name']}__")))
         for b in cfg.baselines}
     return out
 
@@ -116,13 +123,14 @@ def _reliability(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
 
 
 def has_edge(ci_low: float, test_skill: float) -> bool:
-    """The edge rule of every model and stack: the skill interval's lower end and the final test skill
-    both > 0."""
+    """The edge rule of every model and stack: the skill interval's lower end and the final test
+    skill both > 0."""
     return bool(ci_low > 0 and test_skill > 0)
 
 
 def row_losses(oos: pd.DataFrame, cfg: ModelConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row losses of the model and its primary baseline on labelled out-of-sample rows (time order)."""
+    """Per-row losses of the model and its primary baseline
+    on labelled out-of-sample rows (time order)."""
     y, loss = oos["label"].to_numpy(dtype=float), ROW_LOSSES[cfg.metric]
     base = _predictions(oos, cfg, f"baseline_{cfg.primary_baseline}__")
     return loss(y, _predictions(oos, cfg)), loss(y, base)
@@ -130,10 +138,11 @@ def row_losses(oos: pd.DataFrame, cfg: ModelConfig) -> tuple[np.ndarray, np.ndar
 
 def decide_edge(oos: pd.DataFrame, cfg: ModelConfig, overall: dict, test: dict,
                 selection: dict | None) -> tuple[bool, dict]:
-    """`edge` by the configured `selection.rule` (modelling/selection.py); the original CI rule without
-    one."""
+    """`edge` by the configured `selection.rule` (modelling/selection.py); the original CI rule
+    without one."""
     name, spec = configured_rule(selection)
-    guard = {"guard": selection["guard"]} if selection and selection.get("guard") else {}  # for inference
+    # for inference
+    guard = {"guard": selection["guard"]} if selection and selection.get("guard") else {}
     if spec["kind"] == "ci":
         edge = has_edge(overall["skill"]["ci_low"], test["skill"]["value"])
         return edge, {"rule": name, "kind": "ci", **guard}
@@ -147,8 +156,8 @@ def decide_edge(oos: pd.DataFrame, cfg: ModelConfig, overall: dict, test: dict,
 
 
 def summarise(oos: pd.DataFrame, cfg: ModelConfig, selection: dict | None = None) -> dict:
-    """Per fold, per year, walk-forward, final test and overall scores; `edge` by the `selection.rule` (by
-    default both ci_low > 0 and test skill > 0)."""
+    """Per fold, per year, walk-forward, final test and overall scores; `edge` by the
+    `selection.rule` (by default both ci_low > 0 and test skill > 0)."""
     is_test = oos["fold"] == "test"
     overall, test = score_block(oos, cfg), score_block(oos[is_test], cfg)
     edge, rule = decide_edge(oos, cfg, overall, test, selection)
@@ -174,8 +183,8 @@ RESIDUAL_LEVELS = (0.5, 0.8, 0.9)
 
 
 def _abs_residual_quantiles(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
-    """Quantiles of |label - forecast| over the out-of-sample rows (model and primary baseline): interval
-    widths."""
+    """Quantiles of |label - forecast| over the out-of-sample rows (model and primary baseline):
+    interval widths."""
     y = oos["label"].to_numpy(dtype=float)
     out = {}
     for source, prefix in (("model", ""), ("baseline", f"baseline_{cfg.primary_baseline}__")):

@@ -1,11 +1,11 @@
 """Optional feature selection inside a training fold (a model block's `feature_selection`).
 
-It sees the fold's training rows only, so the walk-forward scores include the selection's own luck, and the
-frozen model records what it kept in its bundle (`meta.feature_selection`). Methods:
-- `correlation`: walk the features in feature-set order; drop one whose |Pearson correlation| with a feature
-  already kept exceeds `max_correlation` (label-free, so it cannot overfit the label);
-- `tree_importance`: keep the `max_features` with the largest total gain of a small seeded LightGBM fitted
-  on the training rows;
+It sees the fold's training rows only, so the walk-forward scores include the selection's own luck,
+and the frozen model records what it kept in its bundle (`meta.feature_selection`). Methods:
+- `correlation`: walk the features in feature-set order; drop one whose |Pearson correlation| with a
+  feature already kept exceeds `max_correlation` (label-free, so it cannot overfit the label);
+- `tree_importance`: keep the `max_features` with the largest total gain of a small seeded LightGBM
+  fitted on the training rows;
 - `correlation_then_importance`: the first, then the second on what is left.
 """
 
@@ -30,7 +30,8 @@ def correlation_filter(X: pd.DataFrame, max_correlation: float) -> list[str]:
 
 def importance_top_k(X: pd.DataFrame, y: np.ndarray, max_features: int, seed: int,
                      classification: bool) -> list[str]:
-    """The `max_features` columns with the largest LightGBM gain (ties and order: feature-set order)."""
+    """The `max_features` columns with the largest LightGBM gain (ties and order:
+    feature-set order)."""
     import lightgbm as lgb  # only where selection by importance is asked for
 
     if X.shape[1] <= max_features:
@@ -46,9 +47,10 @@ def importance_top_k(X: pd.DataFrame, y: np.ndarray, max_features: int, seed: in
     return [X.columns[i] for i in sorted(order)]
 
 
-def select_features(train: pd.DataFrame, feature_cols: list[str], y: np.ndarray, spec: dict | None, seed: int,
-                    classification: bool) -> tuple[list[str], dict]:
-    """(kept columns, a JSON record of the step) from the training rows only; no spec keeps every column."""
+def select_features(train: pd.DataFrame, feature_cols: list[str], y: np.ndarray, spec: dict | None,
+                    seed: int, classification: bool) -> tuple[list[str], dict]:
+    """(kept columns, a JSON record of the step)
+    from the training rows only; no spec keeps every column."""
     spec = {**DEFAULTS, **(spec or {})}
     method = spec["method"]
     if method not in METHODS:

@@ -1,4 +1,5 @@
-"""Scores for classifiers and forecasters, skill versus a baseline, and block-bootstrap intervals."""
+"""Scores for classifiers and forecasters,
+skill versus a baseline, and block-bootstrap intervals."""
 
 from __future__ import annotations
 
@@ -45,8 +46,9 @@ def classification_metrics(y: np.ndarray, proba: np.ndarray, class_names: list[s
         "log_loss": float(row_log_loss(y, proba).mean()),
         "brier": float(row_brier(y, proba).mean()),
         "accuracy": float((pred == y).mean()),
-        # balanced accuracy = macro recall over the classes present in y (sklearn's definition); labels= keeps
-        # a class the model predicts but the test window lacks out of it without a warning per fold
+        # balanced accuracy = macro recall over the classes present in y (sklearn's definition);
+        # labels= keeps a class the model predicts but the test window lacks out of it without a
+        # warning per fold
         "balanced_accuracy": (float(recall_score(y, pred, labels=np.unique(y), average="macro",
                                                  zero_division=0)) if len(np.unique(y)) > 1 else None),
         "base_rates": {name: float((y == k).mean()) for k, name in enumerate(class_names)},
@@ -94,7 +96,8 @@ def block_bootstrap_skill(model_loss: np.ndarray, baseline_loss: np.ndarray, blo
     from arch.bootstrap import MovingBlockBootstrap  # imported on use: inference never bootstraps
 
     n = len(model_loss)
-    resampler = MovingBlockBootstrap(max(1, min(block, n)), np.arange(n), seed=np.random.default_rng(seed))
+    resampler = MovingBlockBootstrap(max(1, min(block, n)), np.arange(n),
+                                     seed=np.random.default_rng(seed))
     idx = np.stack([positions for (positions,), _ in resampler.bootstrap(n_boot)])
     skills = 1.0 - model_loss[idx].sum(axis=1) / np.maximum(baseline_loss[idx].sum(axis=1), EPS)
     alpha = (1.0 - level) / 2.0

@@ -1,12 +1,13 @@
-"""Independent fits on both cores: one helper for the template's folds and the direction stack's horizons.
+"""Independent fits on both cores:
+one helper for the template's folds and the direction stack's horizons.
 
-`parallel_map(func, jobs)` runs `func(*job)` for each job in up to `workers(len(jobs))` processes (joblib's
-loky backend, which keeps its workers between calls) and returns the results in job order. Each job is a
-seeded fit on its own rows, so results equal a sequential run (tests/modelling/test_template.py).
-`AEGIS_FOLD_WORKERS` sets the number (default: the CPU count, at most 2: the target machine). Only a top-level
-process fans out: inside any child process (a worker of Kedro's ParallelRunner, of Dask, of a test harness)
-everything runs in-process, since a forked worker that starts its own pool can deadlock and the runner is
-already using the cores.
+`parallel_map(func, jobs)` runs `func(*job)` for each job in up to `workers(len(jobs))` processes
+(joblib's loky backend, which keeps its workers between calls) and returns the results in job order.
+Each job is a seeded fit on its own rows, so results equal a sequential run
+(tests/modelling/test_template.py). `AEGIS_FOLD_WORKERS` sets the number (default: the CPU count, at
+most 2: the target machine). Only a top-level process fans out: inside any child process (a worker
+of Kedro's ParallelRunner, of Dask, of a test harness) everything runs in-process, since a forked
+worker that starts its own pool can deadlock and the runner is already using the cores.
 """
 
 from __future__ import annotations
@@ -25,16 +26,18 @@ def workers(n_jobs: int) -> int:
     return 1 if in_child else max(1, min(count, n_jobs))
 
 
-# loky restarts a worker whose memory grew by 300 MB since its first job, taking it for a leak, and warns "A
-# worker stopped while some jobs were given to the executor": importing torch and training a sequence model
-# grows a fold worker by that much once, and each restart re-imports the whole stack in a new process.
+# loky restarts a worker whose memory grew by 300 MB since its first job, taking it for a leak, and
+# warns "A worker stopped while some jobs were given to the executor": importing torch and training
+# a sequence model grows a fold worker by that much once, and each restart re-imports the whole
+# stack in a new process.
 WORKER_MEMORY_GROWTH_BYTES = int(3e9)
 
 
 def _run_in_worker(func: Callable[..., Any], job: tuple) -> Any:
     from joblib.externals.loky import process_executor
 
-    if getattr(process_executor, "_MAX_MEMORY_LEAK_SIZE", None) is not None:  # private; read per check
+    # private; read per check
+    if getattr(process_executor, "_MAX_MEMORY_LEAK_SIZE", None) is not None:
         process_executor._MAX_MEMORY_LEAK_SIZE = max(process_executor._MAX_MEMORY_LEAK_SIZE,
                                                      WORKER_MEMORY_GROWTH_BYTES)
     return func(*job)

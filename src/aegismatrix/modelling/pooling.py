@@ -1,11 +1,12 @@
-"""Pooled training: other symbols' rows of the universe panel join each training fold of a NIFTY model.
+"""Pooled training: other symbols' rows of the universe
+panel join each training fold of a NIFTY model.
 
-A template instance with a `pool:` block trains on NIFTY's training rows plus the panel rows of every other
-symbol whose label window closed no later than the label window of the last NIFTY training row (the same purge
-the walk-forward split applies, in dates, so no symbol's future reaches a test block). Inner validation,
-calibration, baselines and scoring stay on NIFTY's rows, so a pooled model is scored on exactly the rows of
-its NIFTY-only twin and the engines serve it only when it beats that twin under the usual edge rule
-(modelling/selection.py).
+A template instance with a `pool:` block trains on NIFTY's training rows plus the panel rows of
+every other symbol whose label window closed no later than the label window of the last NIFTY
+training row (the same purge the walk-forward split applies, in dates, so no symbol's future reaches
+a test block). Inner validation, calibration, baselines and scoring stay on NIFTY's rows, so a
+pooled model is scored on exactly the rows of its NIFTY-only twin and the engines serve it only when
+it beats that twin under the usual edge rule (modelling/selection.py).
 """
 
 from __future__ import annotations
@@ -32,35 +33,42 @@ def _daily_frames(universe_daily: Mapping[str, Callable[[], pd.DataFrame] | pd.D
 
 
 def _symbol_labels(key: str, daily: pd.DataFrame, cfg: ModelConfig) -> pd.DataFrame:
-    """The model's label on one symbol's own bars, and the date its label window closes (row t + horizon)."""
+    """The model's label on one symbol's own bars,
+    and the date its label window closes (row t + horizon)."""
     try:
         label = build_label(daily, **cfg.label)
     except KeyError as exc:  # e.g. a label scaled by the India VIX, which other symbols do not have
-        raise ValueError(f"pool: label {cfg.label['name']!r} needs column {exc} that universe symbol "
-                         f"{key!r} lacks; pool only labels in the symbol's own price units (e.g. "
+        raise ValueError(f"pool: label {cfg.label['name']!r} needs column {exc} that universe "
+                         f"symbol {key!r} lacks; pool only labels in the symbol's own price units "
+                         "(e.g. "
                          "forward_realised_vol, next_day_breakout, direction_class)") from None
-    return pd.DataFrame({"date": daily["date"], "symbol": key, "label_end": daily["date"].shift(-cfg.horizon),
+    return pd.DataFrame({"date": daily["date"], "symbol": key,
+                         "label_end": daily["date"].shift(-cfg.horizon),
                          "label": label.to_numpy(dtype=float)})
 
 
 def build_pool_input(universe_features: pd.DataFrame, universe_daily: Mapping, params: dict) -> pd.DataFrame:
-    """`date, symbol, label_end, label` + the model's features (+ target_scale column) per pooled symbol.
+    """`date, symbol, label_end,
+    label` + the model's features (+ target_scale column) per pooled symbol.
 
-    Rows without a closed label window or with a missing feature are left out; empty when no universe is
-    loaded."""
+    Rows without a closed label window or with a missing feature are left out; empty when no
+    universe is loaded."""
     cfg = ModelConfig.from_params(params)
     cols = list(dict.fromkeys([*cfg.features, *([cfg.target_scale] if cfg.target_scale else [])]))
     missing = sorted(set(cols) - set(universe_features.columns))
     if missing:
-        raise ValueError(f"pool: features {missing} are not in the universe panel (universe_features); "
-                         "pooled models use the price-family features every symbol has")
+        raise ValueError(f"pool: features {missing} are not in the universe panel "
+                         "(universe_features); pooled models use "
+                         "the price-family features every symbol has")
     frames = _daily_frames(universe_daily, cfg.pool["exclude"])
     if not frames:
-        logger.warning("pool %s: the universe panel is empty (data_ingestion.universe unset): training on "
+        logger.warning("pool %s: the universe panel is empty (data_ingestion.universe unset): "
+                       "training on "
                        "the index rows only", cfg.label["name"])
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in [*POOL_COLUMNS, *cols]})
     labels = pd.concat([_symbol_labels(k, f, cfg) for k, f in frames.items()], ignore_index=True)
-    pool = labels.merge(universe_features[["date", "symbol", *cols]], on=["date", "symbol"], how="inner")
+    pool = labels.merge(universe_features[["date", "symbol", *cols]], on=["date", "symbol"],
+                        how="inner")
     pool = (pool.dropna(subset=["label", "label_end", *cols]).sort_values(["date", "symbol"])
             .reset_index(drop=True))
     logger.info("pool %s: %d rows from %d symbols (%s)", cfg.label["name"], len(pool),

@@ -1,13 +1,14 @@
-"""The selection backtest (issue 23): the rule that picks a signal's served model, scored as a forecaster.
+"""The selection backtest (issue 23):
+the rule that picks a signal's served model, scored as a forecaster.
 
-Input: the walk-forward's own out-of-sample predictions (`<ns>.oos_predictions` of every candidate of one
-signal; nothing is retrained here). Every prediction in them was made by a fold model fitted before its fold,
-so at any date the series is what the project could have served. At each re-selection step (every `step`
-rows) a rule (modelling/selection.py) looks only at the rows whose labels matured before the step (row i with
-i + horizon < step start), picks baseline, one candidate or a blend, and that choice is served until the next
-step. The served series is scored against the primary baseline on the same rows (skill, moving-block
-bootstrap CI). The pseudo-hold-out chooses once on the rows matured by `holdout_start` and serves that choice,
-untouched, to the end.
+Input: the walk-forward's own out-of-sample predictions (`<ns>.oos_predictions` of every candidate
+of one signal; nothing is retrained here). Every prediction in them was made by a fold model fitted
+before its fold, so at any date the series is what the project could have served. At each
+re-selection step (every `step` rows) a rule (modelling/selection.py) looks only at the rows whose
+labels matured before the step (row i with i + horizon < step start), picks baseline, one candidate
+or a blend, and that choice is served until the next step. The served series is scored against the
+primary baseline on the same rows (skill, moving-block bootstrap CI). The pseudo-hold-out chooses
+once on the rows matured by `holdout_start` and serves that choice, untouched, to the end.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ BASELINE = "baseline"
 
 @dataclass
 class SignalSeries:
-    """One signal's out-of-sample history: labels, the primary baseline's and each candidate's predictions on
-    the same dates (2-D class probabilities for classifiers)."""
+    """One signal's out-of-sample history: labels, the primary baseline's and each candidate's
+    predictions on the same dates (2-D class probabilities for classifiers)."""
 
     name: str
     metric: str
@@ -56,8 +57,8 @@ class SignalSeries:
 
 
 def series_from_oos(name: str, oos: dict[str, pd.DataFrame], params: dict[str, dict]) -> SignalSeries:
-    """A signal's series from its candidates' `oos_predictions` (joined on date; the first candidate gives the
-    label and the primary baseline)."""
+    """A signal's series from its candidates' `oos_predictions` (joined on date; the first candidate
+    gives the label and the primary baseline)."""
     first = next(iter(oos))
     cfgs = {c: ModelConfig.from_params(params[c]) for c in oos}
     base_cfg = cfgs[first]
@@ -66,7 +67,8 @@ def series_from_oos(name: str, oos: dict[str, pd.DataFrame], params: dict[str, d
                                                                                           base_cols])))
     for cand, df in oos.items():
         cols = prediction_columns(cfgs[cand])
-        frame = frame.merge(df[["date", *cols]].rename(columns={c: f"{cand}__{c}" for c in cols}), on="date")
+        frame = frame.merge(df[["date", *cols]].rename(columns={c: f"{cand}__{c}" for c in cols}),
+                            on="date")
     frame = frame.sort_values("date").reset_index(drop=True)
 
     def matrix(cols: list[str]) -> np.ndarray:
@@ -129,13 +131,16 @@ def _row_loss(series: SignalSeries, rows: np.ndarray, pred: np.ndarray) -> np.nd
 
 def score_served(series: SignalSeries, served: np.ndarray, rows: np.ndarray, n_boot: int = 500,
                  level: float = 0.9, seed: int = 7) -> dict:
-    """Skill of a served series vs the baseline on the labelled `rows`, with its block-bootstrap CI."""
+    """Skill of a served series vs the baseline on the labelled `rows`,
+    with its block-bootstrap CI."""
     rows = rows[series.labelled[rows]]
     model_loss, base_loss = series.loss(served)[rows], series.loss(series.baseline)[rows]
     if len(rows) < 10:
         return {"skill": None, "ci_low": None, "ci_high": None, "n": int(len(rows))}
-    low, high = block_bootstrap_skill(model_loss, base_loss, max(series.horizon, 5), n_boot, level, seed)
-    return {"skill": skill_of(model_loss, base_loss), "ci_low": low, "ci_high": high, "n": int(len(rows))}
+    low, high = block_bootstrap_skill(model_loss, base_loss, max(series.horizon, 5), n_boot, level,
+                                      seed)
+    return {"skill": skill_of(model_loss, base_loss), "ci_low": low, "ci_high": high,
+            "n": int(len(rows))}
 
 
 def _label(weights: dict[str, float]) -> str:
@@ -145,9 +150,10 @@ def _label(weights: dict[str, float]) -> str:
 
 
 def backtest_rule(series: SignalSeries, spec: dict, step: int = 63, min_history: int = 252) -> dict:
-    """Re-select every `step` rows from the first row with `min_history` matured rows; the served series and
-    its score over the rows from that first step to the end."""
-    first = next((s for s in range(len(series.y)) if len(matured(series, s)) >= min_history), len(series.y))
+    """Re-select every `step` rows from the first row with `min_history` matured rows; the served
+    series and its score over the rows from that first step to the end."""
+    first = next((s for s in range(len(series.y)) if len(matured(series, s)) >= min_history),
+                 len(series.y))
     served = np.array(series.baseline, dtype=float, copy=True)
     shares: dict[str, int] = {}
     for start in range(first, len(series.y), step):
@@ -159,19 +165,22 @@ def backtest_rule(series: SignalSeries, spec: dict, step: int = 63, min_history:
     scored = np.arange(first, len(series.y))
     today, _ = choose(series, matured(series, len(series.y) + series.horizon), spec)
     total = max(sum(shares.values()), 1)
-    return {**score_served(series, served, scored), "from": _date(series, first), "to": _date(series, -1),
+    return {**score_served(series, served, scored), "from": _date(series, first),
+            "to": _date(series, -1),
             "served_shares": {k: round(v / total, 3) for k, v in shares.items()}, "today": _label(today)}
 
 
 def holdout_rule(series: SignalSeries, spec: dict, holdout_start: str = "2019-01-01") -> dict:
-    """Choose once on the rows matured before `holdout_start`, serve that choice to the end, score it."""
+    """Choose once on the rows matured before `holdout_start`,
+    serve that choice to the end, score it."""
     start = int(np.searchsorted(series.dates, np.datetime64(pd.Timestamp(holdout_start))))
     weights, _ = choose(series, matured(series, start), spec)
     rows = np.arange(start, len(series.y))
     served = series.served(weights, slice(start, len(series.y)))
     full = np.array(series.baseline, dtype=float, copy=True)
     full[start:] = served
-    return {**score_served(series, full, rows), "choice": _label(weights), "from": _date(series, start)}
+    return {**score_served(series, full, rows), "choice": _label(weights),
+            "from": _date(series, start)}
 
 
 def _date(series: SignalSeries, pos: int) -> str | None:
@@ -181,15 +190,16 @@ def _date(series: SignalSeries, pos: int) -> str | None:
 
 
 def pooled_skills(series: SignalSeries) -> dict[str, float]:
-    """Each candidate's pooled walk-forward skill over every labelled row (what the old headline quotes)."""
+    """Each candidate's pooled walk-forward skill over
+    every labelled row (what the old headline quotes)."""
     base = series.loss(series.baseline)[series.labelled]
     return {c: skill_of(series.loss(p)[series.labelled], base) for c, p in series.candidates.items()}
 
 
-def compare_rules(series: SignalSeries, rules: dict[str, dict], step: int = 63, min_history: int = 252,
-                  holdout_start: str = "2019-01-01") -> pd.DataFrame:
-    """One row per rule: backtest skill [CI], pseudo-hold-out skill, what it serves; `worse_first` is the
-    lower of the two skills (the number to quote first)."""
+def compare_rules(series: SignalSeries, rules: dict[str, dict], step: int = 63,
+                  min_history: int = 252, holdout_start: str = "2019-01-01") -> pd.DataFrame:
+    """One row per rule: backtest skill [CI], pseudo-hold-out skill, what it serves; `worse_first`
+    is the lower of the two skills (the number to quote first)."""
     rows = []
     for name, spec in rules.items():
         bt = backtest_rule(series, spec, step, min_history)

@@ -1,11 +1,12 @@
-"""Stacking: a walk-forward meta-learner on base models' out-of-sample class probabilities (any engine).
+"""Stacking: a walk-forward meta-learner on base models'
+out-of-sample class probabilities (any engine).
 
-The meta-learner is a multinomial logistic regression on log-probabilities, refitted every `refit_every` rows
-on the rows whose label windows closed before the block (purged by the horizon). It stacks the base models
-WITH edge (all of them, only for the report, when none has edge), because at inference it is fed the base
-models' served predictions and a base without edge serves its baseline. With one base it is a walk-forward
-recalibration of that model. It is scored against the class prior with the template's edge rule
-(`evaluation.has_edge`) and served when it has edge.
+The meta-learner is a multinomial logistic regression on log-probabilities, refitted every
+`refit_every` rows on the rows whose label windows closed before the block (purged by the horizon).
+It stacks the base models WITH edge (all of them, only for the report, when none has edge), because
+at inference it is fed the base models' served predictions and a base without edge serves its
+baseline. With one base it is a walk-forward recalibration of that model. It is scored against the
+class prior with the template's edge rule (`evaluation.has_edge`) and served when it has edge.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def fit_meta(X: np.ndarray, y: np.ndarray, C: float, n_classes: int = 3) -> dict
 
 
 def predict_meta(state: dict, X: np.ndarray) -> np.ndarray:
-    """Class probabilities from `fit_meta`'s state (softmax, floored at 1e-4 so log-loss stays finite)."""
+    """Class probabilities from `fit_meta`'s state (softmax,
+    floored at 1e-4 so log-loss stays finite)."""
     logits = X @ np.asarray(state["coef"]).T + np.asarray(state["intercept"])
     logits -= logits.max(axis=1, keepdims=True)
     proba = np.exp(logits)
@@ -53,11 +55,13 @@ def predict_meta(state: dict, X: np.ndarray) -> np.ndarray:
     return proba / proba.sum(axis=1, keepdims=True)
 
 
-def score_stack(y: np.ndarray, stack: np.ndarray, prior: np.ndarray, is_test: np.ndarray, horizon: int,
-                bootstrap: dict, class_names: list[str]) -> dict:
-    """Log-loss skill vs the class prior with a block-bootstrap interval, test skill and the edge verdict."""
+def score_stack(y: np.ndarray, stack: np.ndarray, prior: np.ndarray, is_test: np.ndarray,
+                horizon: int, bootstrap: dict, class_names: list[str]) -> dict:
+    """Log-loss skill vs the class prior with a block-bootstrap interval,
+    test skill and the edge verdict."""
     model_loss, base_loss = M.row_log_loss(y, stack), M.row_log_loss(y, prior)
-    low, high = M.block_bootstrap_skill(model_loss, base_loss, max(horizon, 5), bootstrap.get("n_boot", 500),
+    low, high = M.block_bootstrap_skill(model_loss, base_loss, max(horizon, 5),
+                                        bootstrap.get("n_boot", 500),
                                       bootstrap.get("level", 0.9))
     test_skill = M.skill_score(model_loss[is_test], base_loss[is_test]) if is_test.any() else float("nan")
     edge = has_edge(low, test_skill)
@@ -73,7 +77,8 @@ def score_stack(y: np.ndarray, stack: np.ndarray, prior: np.ndarray, is_test: np
 
 
 def _merged_oos(bases: dict[str, pd.DataFrame], proba: list[str]) -> pd.DataFrame:
-    """The base models' OOS probabilities on their common dates, with the label and the class prior."""
+    """The base models' OOS probabilities on their common dates,
+    with the label and the class prior."""
     merged = None
     for name, oos in bases.items():
         own = oos[["date", "fold", "label", *proba, *[f"baseline_class_prior__{c}" for c in proba]]]
@@ -84,11 +89,13 @@ def _merged_oos(bases: dict[str, pd.DataFrame], proba: list[str]) -> pd.DataFram
 
 
 def _walk_forward_meta(X: np.ndarray, y: np.ndarray, horizon: int, cfg: dict, n_classes: int) -> np.ndarray:
-    """Out-of-sample stacked probabilities: block s is predicted by a fit on rows 0 .. s-horizon-1."""
+    """Out-of-sample stacked probabilities:
+    block s is predicted by a fit on rows 0 .. s-horizon-1."""
     start, step, C = int(cfg["min_train"]), int(cfg["refit_every"]), float(cfg["C"])
     stack = np.full((len(y), n_classes), np.nan)
     for s in range(start, len(y), step):
-        train = np.flatnonzero(np.isfinite(y[: max(0, s - horizon)]))  # label windows closed before row s
+        # label windows closed before row s
+        train = np.flatnonzero(np.isfinite(y[: max(0, s - horizon)]))
         if len(train) < 50 or len(np.unique(y[train])) < 2:
             continue
         stack[s:s + step] = predict_meta(fit_meta(X[train], y[train], C, n_classes), X[s:s + step])
@@ -96,8 +103,8 @@ def _walk_forward_meta(X: np.ndarray, y: np.ndarray, horizon: int, cfg: dict, n_
 
 
 def _as_served(oos: pd.DataFrame, metrics: dict, proba: list[str]) -> pd.DataFrame:
-    """A base's OOS probabilities as inference serves them (blended with its baseline under a `shrink`
-    selection rule), so the meta-learner is trained on what it will be fed."""
+    """A base's OOS probabilities as inference serves them (blended with its baseline under a
+    `shrink` selection rule), so the meta-learner is trained on what it will be fed."""
     from aegismatrix.modelling.conformal import served_oos
 
     return oos.assign(**dict(zip(proba, served_oos(oos, metrics, proba).T)))
@@ -110,7 +117,8 @@ def stack_walk_forward(horizon: int, bases: dict[str, tuple[pd.DataFrame, dict]]
     proba = [f"p_{c}" for c in class_names]
     candidates = list(bases)
     with_edge = [b for b in candidates if bases[b][1]["edge"]]
-    names = with_edge or candidates  # none with edge: evaluated over all for the report, never served
+    # none with edge: evaluated over all for the report, never served
+    names = with_edge or candidates
     out = {"bases": names, "candidates": candidates, "fallback": names[0], "status": "no_edge",
            "history": None, "meta": None}
     frames = {b: _as_served(*bases[b], proba) if with_edge else bases[b][0] for b in names}
@@ -127,8 +135,8 @@ def stack_walk_forward(horizon: int, bases: dict[str, tuple[pd.DataFrame, dict]]
     rows = np.flatnonzero(scored)
     is_test = np.zeros(len(rows), bool)
     is_test[int(round(len(rows) * (1 - float(cfg.get("test_fraction", 0.2))))):] = True
-    score = score_stack(y[rows], stack[rows], prior[rows], is_test, horizon, cfg.get("bootstrap", {}),
-                        class_names)
+    score = score_stack(y[rows], stack[rows], prior[rows], is_test, horizon,
+                        cfg.get("bootstrap", {}), class_names)
     out.update(score)
     logger.info("stack h=%d over %s: skill %+.4f [%+.4f, %+.4f] -> %s", horizon, names,
                 score["skill"]["value"], score["skill"]["ci_low"], score["skill"]["ci_high"], score["status"])

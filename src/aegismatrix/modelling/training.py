@@ -1,4 +1,5 @@
-"""Fit one model on one training fold: scaler -> Optuna on an inner purged split -> fit -> calibrate.
+"""Fit one model on one training fold:
+scaler -> Optuna on an inner purged split -> fit -> calibrate.
 
 Everything here sees training rows only; prediction takes the rows up to the end of the block to
 predict (consecutive days, history first) so that sequence and recursive models have their context.
@@ -28,7 +29,8 @@ from aegismatrix.models.base import Estimator, get_estimator
 
 @dataclass
 class FittedModel:
-    """A model fitted on one training fold, with everything needed to predict and to serve its baseline."""
+    """A model fitted on one training fold,
+    with everything needed to predict and to serve its baseline."""
 
     estimator: Estimator
     scaler: Scaler | None
@@ -39,14 +41,18 @@ class FittedModel:
     train_dates: tuple[str, str]
     train_rows: int
     tuning: dict = field(default_factory=dict)
-    features: list[str] | None = None  # the columns the estimator sees (None: every column it was given)
-    feature_selection: dict = field(default_factory=dict)  # what the in-fold selection kept and dropped
+    # the columns the estimator sees (None: every column it was given)
+    features: list[str] | None = None
+    # what the in-fold selection kept and dropped
+    feature_selection: dict = field(default_factory=dict)
     target_scale: str | None = None  # regressors fitted on label / this column predict x it
-    pool: dict = field(default_factory=dict)  # pooled training rows of other symbols (modelling/pooling.py)
+    # pooled training rows of other symbols (modelling/pooling.py)
+    pool: dict = field(default_factory=dict)
 
 
 def encode_label(label: pd.Series, thresholds: list[float] | None) -> np.ndarray:
-    """Bin a continuous label with thresholds fitted on training rows (e.g. the NEXT 21 days' vol regime)."""
+    """Bin a continuous label with thresholds fitted on
+    training rows (e.g. the NEXT 21 days' vol regime)."""
     values = label.to_numpy(dtype=float)
     if thresholds is None:
         return values
@@ -54,7 +60,8 @@ def encode_label(label: pd.Series, thresholds: list[float] | None) -> np.ndarray
 
 
 def sample_weights(y: np.ndarray, cfg: ModelConfig) -> np.ndarray | None:
-    """Inverse class frequency when `class_weight: balanced` (rare breakouts, unbalanced classes)."""
+    """Inverse class frequency when `class_weight:
+    balanced` (rare breakouts, unbalanced classes)."""
     if cfg.class_weight != "balanced":
         return None
     counts = np.bincount(y.astype(int), minlength=cfg.n_classes).astype(float)
@@ -64,16 +71,16 @@ def sample_weights(y: np.ndarray, cfg: ModelConfig) -> np.ndarray | None:
 
 def model_inputs(frame: pd.DataFrame, feature_cols: list[str], scaler: Scaler | None,
                  end: int) -> pd.DataFrame:
-    """Feature rows 0 .. end-1 (history first), scaled with the training-fold scaler where the model wants
-    it."""
+    """Feature rows 0 .. end-1 (history first), scaled with the training-fold scaler where the model
+    wants it."""
     X = frame[feature_cols].iloc[:end]
     return scaler.transform(X) if scaler is not None else X
 
 
 @dataclass
 class TrainingSet:
-    """Design matrix, target and per-row weights of one fit: index rows, then any pooled rows of other
-    symbols."""
+    """Design matrix, target and per-row weights of one fit: index rows, then any pooled rows of
+    other symbols."""
 
     X: pd.DataFrame
     y: np.ndarray
@@ -85,10 +92,12 @@ def _scale(frame: pd.DataFrame, rows: np.ndarray, target_scale: str | None) -> n
     return frame[target_scale].to_numpy(dtype=float)[rows] if target_scale else 1.0
 
 
-def training_set(frame: pd.DataFrame, feature_cols: list[str], scaler: Scaler | None, pos: np.ndarray,
+def training_set(frame: pd.DataFrame, feature_cols: list[str], scaler: Scaler | None,
+                 pos: np.ndarray,
                  y_all: np.ndarray, cfg: ModelConfig, thresholds: list[float] | None,
                  pool: pd.DataFrame | None = None) -> TrainingSet:
-    """Rows `pos` (history first, for sequence models) plus the pooled rows whose labels closed by then."""
+    """Rows `pos` (history first, for sequence models)
+    plus the pooled rows whose labels closed by then."""
     X = model_inputs(frame, feature_cols, scaler, pos[-1] + 1).iloc[pos]
     with np.errstate(divide="ignore", invalid="ignore"):  # a zero scale is reported just below
         y = y_all[pos] / _scale(frame, pos, cfg.target_scale)
@@ -100,7 +109,8 @@ def training_set(frame: pd.DataFrame, feature_cols: list[str], scaler: Scaler | 
     if extra is None:
         return TrainingSet(X, y)
     X_pool = scaler.transform(extra[feature_cols]) if scaler is not None else extra[feature_cols]
-    y_pool = encode_label(extra["label"], thresholds) / _scale(extra, np.arange(len(extra)), cfg.target_scale)
+    y_pool = encode_label(extra["label"], thresholds) / _scale(extra, np.arange(len(extra)),
+                                                               cfg.target_scale)
     weight = np.r_[np.ones(len(X)), np.full(len(extra), float(cfg.pool["weight"]))]
     return TrainingSet(pd.concat([X, X_pool], ignore_index=True), np.r_[y, y_pool], weight, extra)
 
@@ -116,7 +126,8 @@ def _fit_estimator(cfg: ModelConfig, params: dict, data: TrainingSet, on_epoch=N
 
 def _slice_predictions(est: Estimator, X_context: pd.DataFrame, rows: np.ndarray,
                        frame: pd.DataFrame | None = None, target_scale: str | None = None) -> np.ndarray:
-    """Predictions for `rows`; a model fitted on label / target_scale is multiplied back into label units."""
+    """Predictions for `rows`; a model fitted on label /
+    target_scale is multiplied back into label units."""
     pred = est.predict(X_context)[rows]
     return pred * _scale(frame, rows, target_scale) if target_scale else pred
 
@@ -144,29 +155,32 @@ def _tune(cfg, frame, feature_cols, scaler, fit_set: TrainingSet, val_pos, y_all
                 raise optuna.TrialPruned()
 
         est = _fit_estimator(cfg, params, fit_set, on_epoch=report)
-        return _loss(cfg, y_all[val_pos], _slice_predictions(est, X_ctx, val_pos, frame, cfg.target_scale))
+        return _loss(cfg, y_all[val_pos],
+                     _slice_predictions(est, X_ctx, val_pos, frame, cfg.target_scale))
 
     storage = make_storage(cfg.tuning["storage"], cfg.tuning["storage_dir"])
     study = tune(objective, study_name, cfg.tuning["n_trials"], cfg.seed, storage)
     best = study.best_trial.params if study.best_trial.value is not None else {}
-    return best, {"study_name": study_name, "n_trials": len(study.trials), "best_value": study.best_value}
+    return best, {"study_name": study_name, "n_trials": len(study.trials),
+                  "best_value": study.best_value}
 
 
-def train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndarray, cfg: ModelConfig,
-               study_name: str, pool: pd.DataFrame | None = None) -> FittedModel:
-    """Fit scaler, tuning, model, calibrator and baselines on `train_pos` rows only (plus eligible pooled
-    rows)."""
-    with fitting("/".join(study_name.split("/")[:2])):  # epoch/trial log lines name the model and fold
+def train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndarray,
+               cfg: ModelConfig, study_name: str, pool: pd.DataFrame | None = None) -> FittedModel:
+    """Fit scaler, tuning, model, calibrator and baselines on `train_pos` rows only (plus eligible
+    pooled rows)."""
+    # epoch/trial log lines name the model and fold
+    with fitting("/".join(study_name.split("/")[:2])):
         return _train_fold(frame, feature_cols, train_pos, cfg, study_name, pool)
 
 
-def _train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndarray, cfg: ModelConfig,
-                study_name: str, pool: pd.DataFrame | None) -> FittedModel:
+def _train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndarray,
+                cfg: ModelConfig, study_name: str, pool: pd.DataFrame | None) -> FittedModel:
     train = frame.iloc[train_pos]
     thresholds = (np.quantile(train["label"], cfg.label_bins).tolist() if cfg.label_bins else None)
     y_all = encode_label(frame["label"], thresholds)
-    feature_cols, selection = select_features(train, feature_cols, y_all[train_pos], cfg.feature_selection,
-                                              cfg.seed, cfg.is_classifier)
+    feature_cols, selection = select_features(train, feature_cols, y_all[train_pos],
+                                              cfg.feature_selection, cfg.seed, cfg.is_classifier)
     cls = get_estimator(cfg.estimator["kind"])
     scaler = Scaler.fit(train[feature_cols]) if cls.scale_inputs else None
     fit_pos, val_pos = inner_split(train_pos, cfg.horizon, cfg.splits["embargo"],
@@ -184,8 +198,8 @@ def _train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndar
     baseline_frame = train.assign(label=y_all[train_pos])
     states = {b["name"]: fit_baseline(b, baseline_frame, cfg.n_classes) for b in cfg.baselines}
     dates = (str(train["date"].iloc[0].date()), str(train["date"].iloc[-1].date()))
-    return FittedModel(estimator, scaler, calibrator, states, thresholds, best, dates, len(train_pos),
-                       summary, feature_cols, selection, cfg.target_scale,
+    return FittedModel(estimator, scaler, calibrator, states, thresholds, best, dates,
+                       len(train_pos), summary, feature_cols, selection, cfg.target_scale,
                        pool_summary(train_set.pooled) if cfg.pool else {})
 
 

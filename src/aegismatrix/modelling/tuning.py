@@ -1,7 +1,9 @@
-"""Optuna tuning inside a training fold: TPE, median pruning, journal-file (or RDB) storage, resumable.
+"""Optuna tuning inside a training fold: TPE,
+median pruning, journal-file (or RDB) storage, resumable.
 
-With an RDB storage (PostgreSQL) several processes or machines share one study: each worker stops once the
-study holds `n_trials` finished trials (`python -m aegismatrix.modelling.tune_worker`, docs/scale_out.md).
+With an RDB storage (PostgreSQL) several processes or machines share one study: each worker stops
+once the study holds `n_trials` finished trials (`python -m aegismatrix.modelling.tune_worker`,
+docs/scale_out.md).
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ import optuna
 
 logger = logging.getLogger(__name__)
 
-# Set by each worker sharing a study (tune_worker --worker K): the sampler's seed differs per worker, so
-# workers do not all propose the same first trials.
+# Set by each worker sharing a study (tune_worker --worker K): the sampler's seed differs per
+# worker, so workers do not all propose the same first trials.
 WORKER_ENV = "AEGISMATRIX_TUNING_WORKER"
 
 
 def make_storage(url: str | None, default_dir: str | Path):
-    """An RDB URL (e.g. postgresql://...) shares trials across machines; else a journal file on disk."""
-    if url and url.startswith(("postgresql://", "postgres://")):  # SQLAlchemy's default driver is psycopg2
+    """An RDB URL (e.g. postgresql://...)
+    shares trials across machines; else a journal file on disk."""
+    # SQLAlchemy's default driver is psycopg2
+    if url and url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if url:
         return _rdb_storage(url)
@@ -36,8 +40,8 @@ def make_storage(url: str | None, default_dir: str | Path):
 
 
 def _rdb_storage(url: str, attempts: int = 3):
-    """Optuna's RDB storage; workers that start together on a fresh database race to create its tables,
-    and the losers succeed on a retry once the tables exist."""
+    """Optuna's RDB storage; workers that start together on a fresh database race to create its
+    tables, and the losers succeed on a retry once the tables exist."""
     from sqlalchemy.exc import SQLAlchemyError
 
     for attempt in range(1, attempts + 1):
@@ -53,8 +57,8 @@ def _rdb_storage(url: str, attempts: int = 3):
 
 def tune(objective: Callable[[optuna.Trial], float], study_name: str, n_trials: int, seed: int,
          storage=None) -> optuna.Study:
-    """Run trials until the study holds `n_trials` finished ones (a rerun resumes, not repeats; workers
-    sharing the storage stop together when the study is full)."""
+    """Run trials until the study holds `n_trials` finished ones (a rerun resumes, not repeats;
+    workers sharing the storage stop together when the study is full)."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(study_name=study_name, storage=storage, load_if_exists=True,
                                 direction="minimize",
@@ -77,7 +81,8 @@ def _log_progress(n_trials: int):
     def callback(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         best = (study.best_value if any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
                 else None)
-        logger.info("%s optuna trial %d/%d %s: value %s, best %s", "/".join(study.study_name.split("/")[:2]),
+        logger.info("%s optuna trial %d/%d %s: value %s, best %s",
+                    "/".join(study.study_name.split("/")[:2]),
                     trial.number + 1, n_trials, trial.state.name.lower(), _rounded(trial.value),
                     _rounded(best))
 

@@ -1,6 +1,6 @@
-"""Pooled training across a symbol panel: one classifier, walk-forward over DATES (every symbol's rows of a
-date fall in the same fold, so no symbol's future leaks into another's training), scored against the class
-prior."""
+"""Pooled training across a symbol panel: one classifier, walk-forward over DATES (every symbol's
+rows of a date fall in the same fold, so no symbol's future leaks into another's training), scored
+against the class prior."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from aegismatrix.modelling.splits import walk_forward_folds
 from aegismatrix.models.base import get_estimator
 
 
-def _fold_block(panel: pd.DataFrame, cols: list[str], train: np.ndarray, test: np.ndarray, estimator: dict,
-                proba: list[str]) -> pd.DataFrame:
-    """One fold: the estimator and the class prior fitted on the training dates, predicted on the test
-    dates."""
+def _fold_block(panel: pd.DataFrame, cols: list[str], train: np.ndarray, test: np.ndarray,
+                estimator: dict, proba: list[str]) -> pd.DataFrame:
+    """One fold: the estimator and the class prior fitted on the training dates, predicted on the
+    test dates."""
     n_classes = len(proba)
     est = get_estimator(estimator["kind"])(estimator.get("params", {}), n_classes=n_classes)
     est.fit(panel.loc[train, cols], panel.loc[train, "label"].to_numpy())
@@ -28,10 +28,10 @@ def _fold_block(panel: pd.DataFrame, cols: list[str], train: np.ndarray, test: n
     return block
 
 
-def pooled_walk_forward(panel: pd.DataFrame, cols: list[str], horizon: int, splits: dict, estimator: dict,
-                        class_names: list[str]) -> pd.DataFrame:
-    """OOS class probabilities (and the prior's) for every labelled panel row in a test block of the date
-    folds."""
+def pooled_walk_forward(panel: pd.DataFrame, cols: list[str], horizon: int, splits: dict,
+                        estimator: dict, class_names: list[str]) -> pd.DataFrame:
+    """OOS class probabilities (and the prior's) for every labelled panel row in a test block of the
+    date folds."""
     proba = [f"p_{c}" for c in class_names]
     dates = np.sort(panel["date"].unique())
     date_pos = np.searchsorted(dates, panel["date"].to_numpy())
@@ -43,7 +43,8 @@ def pooled_walk_forward(panel: pd.DataFrame, cols: list[str], horizon: int, spli
 
 
 def score_pooled(frame: pd.DataFrame, class_names: list[str]) -> dict:
-    """Log-loss, skill vs the class prior, accuracy and directional accuracy over a block of OOS rows."""
+    """Log-loss, skill vs the class prior,
+    accuracy and directional accuracy over a block of OOS rows."""
     proba = [f"p_{c}" for c in class_names]
     y = frame["label"].to_numpy(dtype=float)
     model, prior = (frame[proba].to_numpy(dtype=float),

@@ -8,23 +8,33 @@ from kedro.framework.context import KedroContext
 
 from aegismatrix.parameters.validate import parameter_sources, prepare_parameters
 
+# How the project's config is loaded (settings.py registers it with Kedro;
+# the loader below reads it too).
+LOADER_ARGS = {
+    "base_env": "base",
+    "default_run_env": "local",
+    # an environment overriding one key keeps its siblings
+    # (the default merge replaces whole top-level blocks)
+    "merge_strategy": {"parameters": "soft"},
+}
+
 
 class AegisContext(KedroContext):
     """KedroContext whose `params` are derived (parameters/derive.py) and validated
     (parameters/validate.py)."""
 
     def _get_validated_params(self) -> dict:
-        # once per context: its config loader (env, runtime params) is fixed, and each pass costs ~2.5 s
-        # (Kedro's own pass loads every pipeline); `context.params` is read by hooks and by the run. Kedro
-        # re-validates per pipeline scope only to build pydantic-typed node parameters, which no node here
-        # declares.
+        # once per context: its config loader (env, runtime params) is fixed, and each pass costs
+        # ~2.5 s (Kedro's own pass loads every pipeline); `context.params` is read by hooks and by
+        # the run. Kedro re-validates per pipeline scope only to build pydantic-typed node
+        # parameters, which no node here declares.
         cached = self.__dict__.get("_aegis_params")
         if cached is not None:
             return cached
         raw = super()._get_validated_params()
         loader = self.config_loader
-        base, origin = parameter_sources(Path(loader.conf_source), loader.env, loader.runtime_params,
-                                         base_env=loader.base_env or "base")
+        base, origin = parameter_sources(Path(loader.conf_source), loader.env,
+                                         loader.runtime_params, base_env=loader.base_env or "base")
         prepared = prepare_parameters(raw, base, origin)
         self.__dict__["_aegis_params"] = prepared
         return prepared
@@ -32,13 +42,12 @@ class AegisContext(KedroContext):
 
 def load_project_parameters(project_path: Path, env: str | None = None,
                             runtime_params: dict | None = None) -> dict:
-    """The parameters a run of `project_path` would get (derived and validated), without a session."""
+    """The parameters a run of `project_path` would get
+    (derived and validated), without a session."""
     from kedro.config import OmegaConfigLoader
 
-    from aegismatrix import settings
-
     conf = Path(project_path) / "conf"
-    loader = OmegaConfigLoader(str(conf), env=env, runtime_params=runtime_params,
-                               **settings.CONFIG_LOADER_ARGS)
-    base, origin = parameter_sources(conf, loader.env, runtime_params, base_env=loader.base_env or "base")
+    loader = OmegaConfigLoader(str(conf), env=env, runtime_params=runtime_params, **LOADER_ARGS)
+    base, origin = parameter_sources(conf, loader.env, runtime_params,
+                                     base_env=loader.base_env or "base")
     return prepare_parameters(loader["parameters"], base, origin)

@@ -1,20 +1,22 @@
-"""ReleaseHooks: every run reads exactly the versions it saved or was pinned to, never "newest on disk".
+"""ReleaseHooks: every run reads exactly the versions
+it saved or was pinned to, never "newest on disk".
 
-- For the duration of a run the working directory is the project root, so `cd src && kedro run` reads and
-  writes `<project>/data`, not `src/data`: Kedro already makes catalog paths absolute; this covers the
-  relative paths in parameters (payload, dashboard, caches, Optuna storage, releases). The previous directory
-  is restored after.
-- `before_pipeline_run`: every versioned dataset the run PRODUCES loads at the run's own save version (one run
-  shares one timestamp: Kedro's session id), so an overlapping run's newer files are never read back. Every
-  versioned dataset it only READS is pinned to the release (latest, or `params:release` = a release id); one
-  not in the release is pinned to the newest complete version found at start, with a warning.
-  `--load-versions` wins.
-- `after_pipeline_run`: a successful run that saved model bundles publishes a release naming every versioned
-  dataset it saved (releases/manifest.py), atomically and last. A run that fails or is killed publishes
-  nothing, so the previous release stays served.
-- `on_pipeline_error`: a run that fails (e.g. validation) deletes the versions it had saved (e.g. its
-  `raw_market_daily`), so it writes nothing a later run would read. A SIGKILLed run cannot clean up; its files
-  are never in a release and never read back by other runs, and `prune` removes them eventually.
+- For the duration of a run the working directory is the project root, so `cd src && kedro run`
+  reads and writes `<project>/data`, not `src/data`: Kedro already makes catalog paths absolute;
+  this covers the relative paths in parameters (payload, dashboard, caches, Optuna storage,
+  releases). The previous directory is restored after.
+- `before_pipeline_run`: every versioned dataset the run PRODUCES loads at the run's own save
+  version (one run shares one timestamp: Kedro's session id), so an overlapping run's newer files
+  are never read back. Every versioned dataset it only READS is pinned to the release (latest, or
+  `params:release` = a release id); one not in the release is pinned to the newest complete version
+  found at start, with a warning. `--load-versions` wins.
+- `after_pipeline_run`: a successful run that saved model bundles publishes a release naming every
+  versioned dataset it saved (releases/manifest.py), atomically and last. A run that fails or is
+  killed publishes nothing, so the previous release stays served.
+- `on_pipeline_error`: a run that fails (e.g. validation) deletes the versions it had saved (e.g.
+  its `raw_market_daily`), so it writes nothing a later run would read. A SIGKILLed run cannot clean
+  up; its files are never in a release and never read back by other runs, and `prune` removes them
+  eventually.
 """
 
 from __future__ import annotations
@@ -37,13 +39,14 @@ BUNDLE_SUFFIX = ".model"
 
 def _versioned(catalog, name: str) -> AbstractVersionedDataset | None:
     dataset = catalog.get(name) if name in catalog else None
-    dataset = dataset._dataset if isinstance(dataset, CachedDataset) else dataset  # serving runs cache reads
+    # serving runs cache reads
+    dataset = dataset._dataset if isinstance(dataset, CachedDataset) else dataset
     return dataset if isinstance(dataset, AbstractVersionedDataset) else None
 
 
 def _pin(catalog, name: str, dataset: AbstractVersionedDataset, load: str, save: str | None) -> None:
-    """Fix the dataset's load/save versions in place (this run's own instance; no 'Replacing dataset'
-    noise)."""
+    """Fix the dataset's load/save versions in place (this run's own instance; no 'Replacing
+    dataset' noise)."""
     dataset._version = Version(load, save)
     dataset._clear_version_cache()
 
@@ -56,8 +59,8 @@ def release_param(catalog) -> str | None:
 
 
 def _remove_run_versions(pipeline, catalog, save_version: str | None) -> list[str]:
-    """Delete `<filepath>/<save_version>` of every versioned output this run saved; returns the dataset
-    names."""
+    """Delete `<filepath>/<save_version>` of every versioned output this run saved; returns the
+    dataset names."""
     removed = []
     for name in sorted(pipeline.all_outputs()):
         dataset = _versioned(catalog, name)
@@ -100,16 +103,18 @@ class ReleaseHooks:
                                (self._release or {}).get("release_id"), newest)
                 _pin(catalog, name, dataset, newest, save_version)
         if self._release:
-            logger.info("serving release %s (%d datasets)", self._release["release_id"], len(released))
+            logger.info("serving release %s (%d datasets)", self._release["release_id"],
+                        len(released))
 
     @hook_impl
     def on_pipeline_error(self, error, run_params: dict[str, Any], pipeline, catalog) -> None:
-        """A failed run removes the versions it saved, so nothing a later run might read is left behind."""
+        """A failed run removes the versions it saved,
+        so nothing a later run might read is left behind."""
         try:
             removed = _remove_run_versions(pipeline, catalog, run_params.get("run_id"))
             if removed:
-                logger.warning("run failed: removed the %d versions it had saved (%s ...)", len(removed),
-                               removed[0])
+                logger.warning("run failed: removed the %d versions it had saved (%s ...)",
+                               len(removed), removed[0])
         finally:
             self._restore_cwd()
 
@@ -126,7 +131,8 @@ class ReleaseHooks:
             self._restore_cwd()
 
     def _publish(self, run_params: dict[str, Any], pipeline, catalog) -> None:
-        """Publish a release when this run saved model bundles (only reached when every node succeeded)."""
+        """Publish a release when this run saved model bundles
+        (only reached when every node succeeded)."""
         save_version = run_params.get("run_id")
         produced = {}
         for name in sorted(pipeline.all_outputs()):
@@ -136,7 +142,8 @@ class ReleaseHooks:
         if any(name.endswith(BUNDLE_SUFFIX) for name in produced):
             release = publish_release(save_version, produced,
                                       list(run_params.get("pipeline_names") or ["__default__"]))
-            logger.info("published release %s: %d models, %d datasets (data/06_models/releases/latest.json)",
+            logger.info("published release %s: %d models, %d datasets "
+                        "(data/06_models/releases/latest.json)",
                            release["release_id"], len(release["models"]), len(release["datasets"]))
 
 

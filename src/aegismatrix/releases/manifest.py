@@ -1,10 +1,11 @@
 """Release manifests: which version of every trained dataset belongs together (docs/releases.md).
 
-A training run that succeeds publishes, LAST, `data/06_models/releases/<release_id>.json` naming the version
-of every versioned dataset it saved (bundles, metrics, out-of-sample predictions, ...) merged over the
-previous release (engines trained on other days carry over), then swaps `latest.json` to point at it. Both
-writes are a temp file + fsync + `os.replace`, under an exclusive `flock`, so a reader sees the old release or
-the new one, never half of one, and two training runs that finish together cannot lose each other's models.
+A training run that succeeds publishes, LAST, `data/06_models/releases/<release_id>.json` naming the
+version of every versioned dataset it saved (bundles, metrics, out-of-sample predictions, ...)
+merged over the previous release (engines trained on other days carry over), then swaps
+`latest.json` to point at it. Both writes are a temp file + fsync + `os.replace`, under an exclusive
+`flock`, so a reader sees the old release or the new one, never half of one, and two training runs
+that finish together cannot lose each other's models.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from typing import Any
 RELEASES_DIR = Path("data/06_models/releases")
 LATEST = "latest.json"
 VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}\.\d{2}\.\d{2}\.\d{3}Z$")
-STALE_TEMP_AGE_S = 600.0  # a temp file or staging folder this old belongs to a writer that was killed
+# a temp file or staging folder this old belongs to a writer that was killed
+STALE_TEMP_AGE_S = 600.0
 
 
 class ReleaseError(RuntimeError):
@@ -34,13 +36,14 @@ class ReleaseError(RuntimeError):
 
 
 def write_json_atomic(path: str | Path, data: Any, indent: int | None = 2) -> Path:
-    """Write JSON to a temp file in the same folder, fsync, then os.replace: readers never see half a file."""
+    """Write JSON to a temp file in the same folder, fsync,
+    then os.replace: readers never see half a file."""
     return write_text_atomic(path, json.dumps(data, indent=indent, default=str))
 
 
 def remove_stale_temps(folder: Path, pattern: str, max_age_s: float = STALE_TEMP_AGE_S) -> list[Path]:
-    """Remove what a killed writer left (temp files, staging folders) matching `pattern` in `folder`, once
-    older than `max_age_s` (a younger one may belong to a run writing now)."""
+    """Remove what a killed writer left (temp files, staging folders) matching `pattern` in
+    `folder`, once older than `max_age_s` (a younger one may belong to a run writing now)."""
     removed, now = [], time.time()
     for leftover in folder.glob(pattern):
         try:
@@ -95,8 +98,8 @@ def latest_release_id(root: Path = RELEASES_DIR) -> str | None:
 
 
 def load_release(release_id: str | None = None, root: Path = RELEASES_DIR) -> dict | None:
-    """The pinned release, or the latest one; None when there is none yet (a pinned id that is missing
-    fails)."""
+    """The pinned release, or the latest one; None when there is none yet (a pinned id that is
+    missing fails)."""
     release_id = release_id or latest_release_id(root)
     if release_id is None:
         return None
@@ -112,15 +115,18 @@ def load_release(release_id: str | None = None, root: Path = RELEASES_DIR) -> di
 
 def publish_release(release_id: str, produced: dict[str, str], pipelines: list[str],
                     root: Path = RELEASES_DIR) -> dict:
-    """Merge this run's {dataset: version} over the latest release, write it, then point latest.json at it."""
+    """Merge this run's {dataset: version} over the latest release,
+    write it, then point latest.json at it."""
     with release_lock(root):
         parent = load_release(None, root)
         datasets = {**((parent or {}).get("datasets") or {}), **produced}
-        release = {"release_id": release_id, "complete": True, "parent": (parent or {}).get("release_id"),
+        release = {"release_id": release_id, "complete": True,
+                   "parent": (parent or {}).get("release_id"),
                    "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "pipelines": pipelines,
                    "produced": sorted(produced), "datasets": dict(sorted(datasets.items())),
                    "models": {k.removesuffix(".model"): v for k, v in sorted(datasets.items())
                               if k.endswith(".model")}}
         write_json_atomic(root / f"{release_id}.json", release)
-        write_json_atomic(root / LATEST, {"release_id": release_id})  # last: the swap that publishes it
+        # last: the swap that publishes it
+        write_json_atomic(root / LATEST, {"release_id": release_id})
     return release

@@ -1,9 +1,10 @@
-"""`python -m aegismatrix prune --keep 5`: remove old versions of versioned datasets, never the served
-release's.
+"""`python -m aegismatrix prune --keep 5`: remove old versions of versioned datasets, never the
+served release's.
 
-Every folder under `data/` whose children are Kedro version folders (`2026-12-01T10.00.00.000Z`) keeps its
-newest `--keep` versions plus every version named by the latest release and by each `--keep-release` id;
-release manifests keep the newest `--keep` plus those releases. `--dry-run` lists what would go.
+Every folder under `data/` whose children are Kedro version folders (`2026-12-01T10.00.00.000Z`)
+keeps its newest `--keep` versions plus every version named by the latest release and by each
+`--keep-release` id; release manifests keep the newest `--keep` plus those releases. `--dry-run`
+lists what would go.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def project_root(start: Path | None = None) -> Path:
 
 
 def protected_versions(releases: Path, keep_releases: list[str]) -> tuple[set[str], set[str]]:
-    """(release ids to keep, dataset versions they name): the served release is always among them."""
+    """(release ids to keep, dataset versions they name):
+    the served release is always among them."""
     ids = {i for i in [latest_release_id(releases), *keep_releases] if i}
     versions: set[str] = set()
     for release_id in ids:
@@ -49,8 +51,8 @@ def _version_folders(data: Path) -> dict[Path, list[Path]]:
 
 
 def plan(root: Path, keep: int, keep_releases: list[str]) -> list[Path]:
-    """Paths to delete: versions beyond `keep` per dataset and old release manifests, none the release
-    needs."""
+    """Paths to delete: versions beyond `keep` per dataset and old release manifests, none the
+    release needs."""
     releases = root / RELEASES
     ids, versions = protected_versions(releases, keep_releases)
     doomed = [v for found in _version_folders(root / "data").values() for v in found[keep:]
@@ -64,10 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     # the first paragraph of the module docstring, its lines joined
     parser = argparse.ArgumentParser(prog="python -m aegismatrix prune",
                                      description=" ".join(__doc__.split("\n\n")[0].split()))
-    parser.add_argument("--keep", type=int, default=5, help="newest versions kept per dataset (default 5)")
+    parser.add_argument("--keep", type=int, default=5,
+                        help="newest versions kept per dataset (default 5)")
     parser.add_argument("--keep-release", action="append", default=[],
                         help="also keep this release id's versions")
-    parser.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="list what would be removed, remove nothing")
     args = parser.parse_args(argv)
     if args.keep < 1:
         parser.error("--keep must be at least 1")
@@ -80,6 +84,6 @@ def main(argv: list[str] | None = None) -> int:
         if not args.dry_run:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     served = latest_release_id(root / RELEASES)
-    print(f"{'would free' if args.dry_run else 'freed'} {size / 1e6:.1f} MB in {len(doomed)} paths; "
-          f"served release {served or '(none yet)'} kept")
+    print(f"{'would free' if args.dry_run else 'freed'} {size / 1e6:.1f} MB in {len(doomed)} "
+          f"paths; served release {served or '(none yet)'} kept")
     return 0

@@ -1,4 +1,5 @@
-"""Report building blocks: figures (matplotlib, Agg), metric tables and the self-contained HTML page."""
+"""Report building blocks: figures (matplotlib, Agg),
+metric tables and the self-contained HTML page."""
 
 from aegismatrix.reporting.figures import to_base64_png
 from aegismatrix.reporting.html import render_document

@@ -1,4 +1,5 @@
-"""Report figure and tables of the seller strategy backtest (equity curve, drawdown, summary, worst weeks)."""
+"""Report figure and tables of the seller strategy backtest (equity curve,
+drawdown, summary, worst weeks)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ STYLES = {("calibrated", "short_strangle"): ("#1f5f8b", "-"),
 
 
 def backtest_figure(trades: pd.DataFrame | None) -> Figure:
-    """Equity per lot (top) and drawdown per lot (bottom) after each weekly expiry, per range source and
-    strategy."""
+    """Equity per lot (top) and drawdown per lot (bottom) after each weekly expiry, per range source
+    and strategy."""
     fig = Figure(figsize=(11, 6))
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     if trades is None or trades.empty:
@@ -31,9 +32,10 @@ def backtest_figure(trades: pd.DataFrame | None) -> Figure:
     for (source, strategy), group in trades.groupby(["range_source", "strategy"], sort=True):
         color, style = STYLES.get((source, strategy), ("#555555", ":"))
         label = f"{source} {strategy.replace('_', ' ')}"
-        top.plot(group["expiry"], group["equity_per_lot"], color=color, linestyle=style, label=label,
-                 linewidth=1.2)
-        bottom.plot(group["expiry"], group["drawdown_per_lot"], color=color, linestyle=style, linewidth=1.0)
+        top.plot(group["expiry"], group["equity_per_lot"], color=color, linestyle=style,
+                 label=label, linewidth=1.2)
+        bottom.plot(group["expiry"], group["drawdown_per_lot"], color=color, linestyle=style,
+                    linewidth=1.0)
     top.axhline(0, color="#999999", linewidth=0.6)
     top.set_ylabel("cumulative P&L per lot (Rs)")
     bottom.set_ylabel("drawdown per lot (Rs)")
@@ -56,13 +58,14 @@ def backtest_section_html(summary: dict | None, figure_b64: str, max_rows: int) 
     if not summary:
         return '<p class="note">No strategy backtest in this run (the seller engine did not run).</p>'
     params = summary.get("params", {})
-    return (f'<p class="note">{H.esc(summary["note"])} Decision at the close of the previous weekly expiry '
-            f'(at most {H.esc(params.get("entry_trading_days"))} sessions to expiry); iron condor wings '
-            f'{H.esc(params.get("condor_wing_points"))} points beyond the short strikes. '
-            '<em>calibrated</em>: the seller_expiry_ranges strikes; <em>vix_implied</em>: spot -+ z x VIX x '
-            'sqrt(days/365) of the same touch target, snapped outward. Period <em>listed</em>: expiries from '
-            f'{H.esc(params.get("weekly_listed_from"))}, when NIFTY weekly options traded; earlier weeks '
-            'follow the same Thursday cycle.</p>'
+    return (f'<p class="note">{H.esc(summary["note"])} Decision at the close of the previous '
+            f'weekly expiry (at most {H.esc(params.get("entry_trading_days"))} sessions to '
+            f'expiry); iron condor wings {H.esc(params.get("condor_wing_points"))} points beyond '
+            'the short strikes. <em>calibrated</em>: the seller_expiry_ranges strikes; '
+            '<em>vix_implied</em>: spot -+ z x VIX x sqrt(days/365) of the same touch target, '
+            'snapped outward. Period <em>listed</em>: expiries from '
+            f'{H.esc(params.get("weekly_listed_from"))}, when NIFTY weekly options traded; earlier '
+            'weeks follow the same Thursday cycle.</p>'
             + H.table_html(summary_table(summary), max_rows, "no settled weekly expiry")
             + H.figure_html(figure_b64, "strategy backtest equity and drawdown")
             + "<h3>Worst weeks</h3>"

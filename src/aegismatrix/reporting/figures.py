@@ -1,9 +1,10 @@
-"""Report figures: pure functions from stored frames/metrics to matplotlib Figures (Agg, no pyplot state).
+"""Report figures: pure functions from stored frames/metrics
+to matplotlib Figures (Agg, no pyplot state).
 
-Figures are built with `matplotlib.figure.Figure` directly, so nothing leaks between calls and no display is
-needed. Fixed margins instead of tight_layout: the layout pass costs as much as drawing, and the report draws
-every figure twice (embedded PNG and its own dataset). Every function tolerates missing inputs by drawing a
-labelled "not available" panel.
+Figures are built with `matplotlib.figure.Figure` directly, so nothing leaks between calls and no
+display is needed. Fixed margins instead of tight_layout: the layout pass costs as much as drawing,
+and the report draws every figure twice (embedded PNG and its own dataset). Every function tolerates
+missing inputs by drawing a labelled "not available" panel.
 """
 
 from __future__ import annotations
@@ -55,11 +56,16 @@ def _labelled(oos: pd.DataFrame) -> pd.DataFrame:
     return oos.dropna(subset=["label"]) if oos is not None and len(oos) else pd.DataFrame()
 
 
+def _diagnostics_title(fig: Figure, name: str, metrics: dict) -> None:
+    status = metrics.get("status", "?").replace("_", " ")
+    fig.suptitle(f"{name}: out-of-sample diagnostics ({status})")
+
+
 def classifier_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figure:
-    """Confusion matrix, ROC, precision-recall and reliability diagram of the out-of-sample predictions."""
+    """Confusion matrix, ROC, PR curve and reliability diagram of the out-of-sample predictions."""
     fig = Figure(figsize=(11, 8.5))
     axes = fig.subplots(2, 2)
-    fig.suptitle(f"{name}: out-of-sample diagnostics ({metrics.get('status', '?').replace('_', ' ')})")
+    _diagnostics_title(fig, name, metrics)
     data = _labelled(oos)
     classes = _class_names(data)
     if data.empty or not classes:
@@ -76,8 +82,8 @@ def classifier_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
     ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
     for i in range(k):
         for j in range(k):
-            ax.text(j, i, f"{int(confusion[i, j])}\n{shares[i, j]:.0%}", ha="center", va="center", fontsize=8,
-                    color="white" if shares[i, j] > 0.6 else "black")
+            ax.text(j, i, f"{int(confusion[i, j])}\n{shares[i, j]:.0%}", ha="center", va="center",
+                    fontsize=8, color="white" if shares[i, j] > 0.6 else "black")
     ax.set_xticks(range(k), classes, rotation=20, fontsize=8)
     ax.set_yticks(range(k), classes, fontsize=8)
     ax.set(xlabel="predicted", ylabel="realised", title="confusion matrix (row shares)")
@@ -110,19 +116,19 @@ def classifier_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
     if base_proba is not None:
         rel_ax.scatter(base_proba.mean(axis=0), [(y == j).mean() for j in range(k)], marker="x",
                        color=BASELINE_COLOUR, label=f"baseline {primary}", zorder=3)
-    rel_ax.set(title="reliability", xlabel="mean predicted probability", ylabel="observed frequency",
-               xlim=(0, 1), ylim=(0, 1))
+    rel_ax.set(title="reliability", xlabel="mean predicted probability",
+               ylabel="observed frequency", xlim=(0, 1), ylim=(0, 1))
     rel_ax.legend(fontsize=7, loc="upper left")
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.08, top=0.92, hspace=0.35, wspace=0.25)
     return fig
 
 
 def regression_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figure:
-    """Predicted vs realised scatter, residual distribution, residuals over time, rolling error vs the
-    baseline."""
+    """Predicted vs realised scatter, residual distribution, residuals over time, rolling error vs
+    the baseline."""
     fig = Figure(figsize=(11, 8.5))
     axes = fig.subplots(2, 2)
-    fig.suptitle(f"{name}: out-of-sample diagnostics ({metrics.get('status', '?').replace('_', ' ')})")
+    _diagnostics_title(fig, name, metrics)
     data = _labelled(oos)
     if data.empty or "prediction" not in data:
         for ax in axes.flat:
@@ -144,7 +150,8 @@ def regression_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
     resid = y - pred
     axes[0, 1].hist(resid, bins=40, alpha=0.7, label="model")
     if base is not None:
-        axes[0, 1].hist(y - base, bins=40, alpha=0.4, color=BASELINE_COLOUR, label=f"baseline {primary}")
+        axes[0, 1].hist(y - base, bins=40, alpha=0.4, color=BASELINE_COLOUR,
+                        label=f"baseline {primary}")
     axes[0, 1].set(title="residuals (realised - predicted)")
     axes[0, 1].legend(fontsize=7)
     dates = pd.to_datetime(data["date"])
@@ -164,7 +171,8 @@ def regression_diagnostics(name: str, metrics: dict, oos: pd.DataFrame) -> Figur
 
 
 def skill_by_block(name: str, metrics: dict) -> Figure:
-    """Skill vs the primary baseline per walk-forward fold, the final test block and per calendar year."""
+    """Skill vs the primary baseline per walk-forward fold,
+    the final test block and per calendar year."""
     fig = Figure(figsize=(11, 3.6))
     axes = fig.subplots(1, 2)
     for ax, key, title in ((axes[0], "folds", "per fold"), (axes[1], "per_year", "per year")):
@@ -184,7 +192,8 @@ def skill_by_block(name: str, metrics: dict) -> Figure:
                     lw=0.8, capsize=2)
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xticks(range(len(labels)), labels, rotation=45, fontsize=7)
-        ax.set_title(f"{name}: skill vs {metrics.get('primary_baseline')} ({metrics.get('metric')}), {title}",
+        ax.set_title(f"{name}: skill vs {metrics.get('primary_baseline')} "
+                     f"({metrics.get('metric')}), {title}",
                      fontsize=9)
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.2, top=0.88, wspace=0.15)
     return fig
@@ -200,13 +209,15 @@ def importance_figure(name: str, shap_importance: pd.DataFrame | None, top_n: in
     top = shap_importance.sort_values("mean_abs_contribution", ascending=False).head(top_n).iloc[::-1]
     ax.barh(top["feature"], top["mean_abs_contribution"], color="#2e6f9e")
     ax.tick_params(axis="y", labelsize=7)
-    ax.set(title=f"{name}: top {len(top)} features (mean |contribution|)", xlabel="mean |contribution|")
+    ax.set(title=f"{name}: top {len(top)} features (mean |contribution|)",
+           xlabel="mean |contribution|")
     fig.subplots_adjust(left=0.35, right=0.97, bottom=0.12, top=0.9)
     return fig
 
 
 def model_comparison_figure(table: pd.DataFrame) -> Figure:
-    """Skill vs each model's primary baseline with its bootstrap interval, all models, coloured by status."""
+    """Skill vs each model's primary baseline with its bootstrap interval,
+    all models, coloured by status."""
     fig = Figure(figsize=(9, 0.45 * max(len(table), 2) + 1.5))
     ax = fig.subplots()
     if table.empty:
@@ -214,15 +225,18 @@ def model_comparison_figure(table: pd.DataFrame) -> Figure:
         return fig
     rows = table.iloc[::-1].reset_index(drop=True)
     colours = [EDGE_COLOUR if s == "edge" else NO_EDGE_COLOUR for s in rows["status"]]
-    # a percentile bootstrap interval need not contain the point estimate: bars are clipped at the point
-    ax.errorbar(rows["skill"], range(len(rows)), xerr=[(rows["skill"] - rows["ci_low"]).clip(lower=0),
+    # a percentile bootstrap interval need not contain the point estimate:
+    # bars are clipped at the point
+    ax.errorbar(rows["skill"], range(len(rows)),
+                xerr=[(rows["skill"] - rows["ci_low"]).clip(lower=0),
                                                 (rows["ci_high"] - rows["skill"]).clip(lower=0)],
                 fmt="none", ecolor="black", lw=0.8, capsize=3)
     ax.scatter(rows["skill"], range(len(rows)), c=colours, zorder=3)
     ax.axvline(0, color="black", lw=0.8, ls="--")
     ax.set_yticks(range(len(rows)),
                   [f"{m} (vs {b})" for m, b in zip(rows["model"], rows["primary_baseline"])], fontsize=8)
-    ax.set(title="Out-of-sample skill vs primary baseline (bootstrap CI)\ngreen = edge, red = no edge",
+    ax.set(title="Out-of-sample skill vs primary baseline "
+                 "(bootstrap CI)\ngreen = edge, red = no edge",
            xlabel="skill = 1 - model loss / baseline loss")
     fig.subplots_adjust(left=0.3, right=0.97, bottom=0.12, top=0.88)
     return fig
@@ -230,7 +244,8 @@ def model_comparison_figure(table: pd.DataFrame) -> Figure:
 
 def volatility_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame | None,
                       horizon: int = 21) -> Figure:
-    """The seller's 21-day volatility forecast next to the realised vol of the same window and the raw VIX."""
+    """The seller's 21-day volatility forecast next to the
+    realised vol of the same window and the raw VIX."""
     fig = Figure(figsize=(11, 4))
     ax = fig.subplots()
     if seller_signals is None or seller_signals.empty or "vol_forecast_21d" not in seller_signals:
@@ -240,14 +255,18 @@ def volatility_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame |
     realised = market[["date"]].assign(realised=forward_realised_vol(market, horizon),
                                        vix=market["vix_close"] / 100)
     frame = seller_signals[["date", "vol_forecast_21d"]].merge(realised, on="date", how="left")
-    ax.plot(frame["date"], frame["vix"], color="#c9a227", lw=0.6, alpha=0.8, label="India VIX / 100")
-    ax.plot(frame["date"], frame["realised"], color="black", lw=0.8, label=f"realised vol t+1..t+{horizon}")
-    ax.plot(frame["date"], frame["vol_forecast_21d"], color="#2e6f9e", lw=0.8, label="forecast (issued at t)")
+    ax.plot(frame["date"], frame["vix"], color="#c9a227", lw=0.6, alpha=0.8,
+            label="India VIX / 100")
+    ax.plot(frame["date"], frame["realised"], color="black", lw=0.8,
+            label=f"realised vol t+1..t+{horizon}")
+    ax.plot(frame["date"], frame["vol_forecast_21d"], color="#2e6f9e", lw=0.8,
+            label="forecast (issued at t)")
     both = frame.dropna(subset=["realised", "vol_forecast_21d"])
     if len(both):
         rmse = float(np.sqrt(np.mean((both["realised"] - both["vol_forecast_21d"]) ** 2)))
         vix_rmse = float(np.sqrt(np.mean((both["realised"] - both["vix"]) ** 2)))
-        ax.set_title(f"21-day volatility: forecast vs realised (RMSE {rmse:.4f}; raw VIX {vix_rmse:.4f})")
+        ax.set_title("21-day volatility: forecast vs realised "
+                     f"(RMSE {rmse:.4f}; raw VIX {vix_rmse:.4f})")
     ax.legend(fontsize=7, loc="upper right")
     ax.set_ylabel("annualised vol")
     fig.autofmt_xdate()
@@ -260,17 +279,18 @@ def safe_range_breaches(market_daily: pd.DataFrame, seller_signals: pd.DataFrame
     lower, upper, proba = f"safe_lower_{tenor}d", f"safe_upper_{tenor}d", f"breach_probability_{tenor}d"
     market = market_daily.sort_values("date").reset_index(drop=True)
     signals = seller_signals.drop_duplicates("date")
-    frame = market.merge(signals[["date", lower, upper, *([proba] if proba in signals else [])]], on="date",
-                         how="left")
+    frame = market.merge(signals[["date", lower, upper, *([proba] if proba in signals else [])]],
+                         on="date", how="left")
     breach = range_breach(frame, frame[lower], frame[upper], tenor).where(frame[lower].notna())
     return pd.DataFrame({"date": frame["date"], "breach": breach,
                          "breach_probability": frame.get(proba, np.nan)})
 
 
-def safe_range_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame | None, target: float,
+def safe_range_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame | None,
+                      target: float,
                       tenors: list[int], window: int = 126) -> tuple[Figure, pd.DataFrame]:
-    """Rolling realised breach rate of the issued safe ranges vs the target, per tenor; also the summary
-    table."""
+    """Rolling realised breach rate of the issued safe ranges vs the target, per tenor; also the
+    summary table."""
     fig = Figure(figsize=(11, 4))
     ax = fig.subplots()
     summary = []
@@ -282,13 +302,15 @@ def safe_range_figure(market_daily: pd.DataFrame, seller_signals: pd.DataFrame |
     for tenor in tenors:
         breaches = safe_range_breaches(market_daily, seller_signals, tenor).dropna(subset=["breach"])
         rolling = breaches["breach"].rolling(window, min_periods=max(20, window // 4)).mean()
-        ax.plot(breaches["date"], rolling, lw=0.9, label=f"{tenor}d realised ({window}-day rolling)")
+        ax.plot(breaches["date"], rolling, lw=0.9,
+                label=f"{tenor}d realised ({window}-day rolling)")
         summary.append({"tenor_days": tenor, "n": int(len(breaches)),
                         "breach_rate": float(breaches["breach"].mean()), "target": target,
                         "mean_breach_probability": float(np.nanmean(breaches["breach_probability"]))
                         if breaches["breach_probability"].notna().any() else float("nan")})
     ax.axhline(target, color="black", ls="--", lw=0.9, label=f"target {target:.0%}")
-    ax.set(title="Safe-range backtest: realised breach rate vs target", ylabel="breach rate", ylim=(0, None))
+    ax.set(title="Safe-range backtest: realised breach rate vs target", ylabel="breach rate",
+           ylim=(0, None))
     ax.legend(fontsize=7)
     fig.autofmt_xdate()
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9)
@@ -306,8 +328,8 @@ SIGNAL_PANELS = [
 
 def signal_history_figure(market_daily: pd.DataFrame, signals: dict[str, pd.DataFrame | None],
                           last_days: int) -> Figure:
-    """The close with each engine's main signal over the last `last_days` days (shaded where a baseline
-    served)."""
+    """The close with each engine's main signal over the last `last_days` days (shaded where a
+    baseline served)."""
     panels = [p for p in SIGNAL_PANELS if signals.get(p[0]) is not None and p[1] in signals[p[0]]]
     fig = Figure(figsize=(11, 2.2 * (len(panels) + 1)))
     axes = np.atleast_1d(fig.subplots(len(panels) + 1, 1, sharex=True))
@@ -328,7 +350,8 @@ def signal_history_figure(market_daily: pd.DataFrame, signals: dict[str, pd.Data
             ax.plot(frame["date"], frame[column], lw=0.8)
         if "model_source" in frame and (frame["model_source"] == "baseline").any():
             served = frame.drop_duplicates("date")
-            ax.fill_between(served["date"], 0, 1, where=(served["model_source"] == "baseline").to_numpy(),
+            ax.fill_between(served["date"], 0, 1,
+                            where=(served["model_source"] == "baseline").to_numpy(),
                             color=BASELINE_COLOUR, alpha=0.12, transform=ax.get_xaxis_transform(),
                             label="baseline served")
         ax.set_title(title, fontsize=9)

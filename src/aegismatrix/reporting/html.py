@@ -1,4 +1,5 @@
-"""A self-contained HTML report: inline CSS, figures as base64 PNG, no scripts, no external resources."""
+"""A self-contained HTML report: inline CSS,
+figures as base64 PNG, no scripts, no external resources."""
 
 from __future__ import annotations
 
@@ -47,11 +48,11 @@ def status_badge(status: str) -> str:
 def no_edge_box(name: str, metrics: dict) -> str:
     """The explicit no-edge state: what failed and what is served instead."""
     skill, test = metrics["overall"]["skill"], metrics["test"]["skill"]
-    return (f'<div class="noedge-box"><strong>No edge:</strong> {esc(name)} does not beat its primary '
-            f'baseline <em>{esc(metrics["primary_baseline"])}</em> out of sample (skill '
+    return (f'<div class="noedge-box"><strong>No edge:</strong> {esc(name)} does not beat its '
+            f'primary baseline <em>{esc(metrics["primary_baseline"])}</em> out of sample (skill '
             f'{skill["value"]:+.4f}, {100 * skill["level"]:.0f}% CI [{skill["ci_low"]:+.4f}, '
-            f'{skill["ci_high"]:+.4f}]; final test block skill {test["value"]:+.4f}). Inference serves the '
-            'baseline for this signal (<code>model_source="baseline"</code>).</div>')
+            f'{skill["ci_high"]:+.4f}]; final test block skill {test["value"]:+.4f}). Inference '
+            'serves the baseline for this signal (<code>model_source="baseline"</code>).</div>')
 
 
 def anchor(name: str) -> str:
@@ -62,9 +63,10 @@ def render_document(title: str, generated_at: str, sections: list[tuple[str, str
     """The full page from (anchor, heading, body html) sections, with a table of contents."""
     toc = "".join(f'<li><a href="#{esc(a)}">{esc(h)}</a></li>' for a, h, _ in sections)
     body = "".join(f'<section id="{esc(a)}"><h2>{esc(h)}</h2>{b}</section>' for a, h, b in sections)
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>'
+    return ('<!DOCTYPE html><html lang="en"><head><meta '
+            f'charset="utf-8"><title>{esc(title)}</title>'
             f'<style>{CSS}</style></head><body><h1>{esc(title)}</h1>'
-            f'<p class="note">Generated {esc(generated_at)}. All scores are out of sample (walk-forward '
-            'folds with purge and embargo, then an untouched final test block), next to naive baselines on '
-            'the same rows.</p>'
+            f'<p class="note">Generated {esc(generated_at)}. All scores are out of sample '
+            '(walk-forward folds with purge and embargo, then an untouched final test block), next '
+            'to naive baselines on the same rows.</p>'
             f'<nav><ul>{toc}</ul></nav>{body}</body></html>')

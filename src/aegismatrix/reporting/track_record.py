@@ -1,5 +1,5 @@
-"""The report's track-record section: the scorecard's tables and a figure (rolling breach rates, vol vs
-realised)."""
+"""The report's track-record section: the scorecard's tables and a figure (rolling breach rates, vol
+vs realised)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from matplotlib.figure import Figure
 from aegismatrix.reporting import html as H
 
 NOTE = (
-    "Every served signal is kept in the signal ledger; a row is scored once its horizon has passed (matured) "
-    "and counted, not scored, until then. Breach: any daily high above the upper or low below the lower "
-    "level within the horizon. 95% Wilson intervals; a drift flag marks a realised rate over the last "
-    "matured rows outside the binomial band around its target (overlapping windows make that band too "
-    "narrow: a prompt to look)."
+    "Every served signal is kept in the signal ledger; a row is scored once its horizon has passed "
+    "(matured) and counted, not scored, until then. Breach: any daily high above the upper or low "
+    "below the lower level within the horizon. 95% Wilson intervals; a drift flag marks a realised "
+    "rate over the last matured rows outside the binomial band around its target (overlapping "
+    "windows make that band too narrow: a prompt to look)."
 )
 
 
@@ -53,7 +53,8 @@ def scores_table(card: dict) -> pd.DataFrame:
                 "n": vol["n_matured"],
                 "score": f"RMSE {vol['rmse']:.4f}",
                 "baseline": f"trailing vol RMSE {vol['naive_rmse']:.4f}",
-                "ratio / skill": f"RMSE ratio {vol['rmse_ratio_to_naive']:.3f}, QLIKE {vol['qlike']:.3f} "
+                "ratio / skill": f"RMSE ratio {vol['rmse_ratio_to_naive']:.3f}, QLIKE "
+                                 f"{vol['qlike']:.3f} "
                 f"vs {vol['naive_qlike']:.3f}",
             }
         )
@@ -86,7 +87,8 @@ def scores_table(card: dict) -> pd.DataFrame:
 
 
 def market_table(card: dict) -> pd.DataFrame:
-    """Model beside market on the same matured strikes (issue 22): Brier of both and of the base rate."""
+    """Model beside market on the same matured strikes (issue 22):
+    Brier of both and of the base rate."""
     rows = []
     for signal, block in (card.get("market_vs_model") or {}).items():
         for event, b in block["events"].items():
@@ -130,12 +132,14 @@ def track_record_figure(card: dict) -> Figure:
 
 
 def _market_html(card: dict) -> str:
-    """The model-beside-market table when the ledger holds the market's numbers (nothing otherwise)."""
+    """The model-beside-market table when the ledger
+    holds the market's numbers (nothing otherwise)."""
     table = market_table(card)
     if table.empty:
         return ""
-    note = ("Model beside market at the range strikes, on the same matured rows (rows of one expiry overlap: "
-            "the expiries are the independent outcomes). The market's probabilities are risk-neutral.")
+    note = ("Model beside market at the range strikes, on the same matured rows (rows of one "
+            "expiry overlap: the expiries are the independent outcomes). The market's "
+            "probabilities are risk-neutral.")
     return f'<p class="note">{H.esc(note)}</p>' + H.table_html(table, empty="")
 
 
@@ -148,7 +152,8 @@ def track_record_html(card: dict | None, png_base64: str | None) -> str:
     head = (
         f'<p class="note">{H.esc(NOTE)}</p><p>{card["ledger_rows"]} ledger rows from '
         f'{card.get("first_as_of")} to '
-        f"{card.get('last_as_of')}, scored against market data to {card.get('market_last_date')}.</p>"
+        f"{card.get('last_as_of')}, scored against market data to "
+        f"{card.get('market_last_date')}.</p>"
     )
     return (
         head

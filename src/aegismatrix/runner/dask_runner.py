@@ -1,14 +1,16 @@
-"""Kedro's documented `DaskRunner` (deployment guide, "Dask"): nodes run as `dask.distributed` tasks.
+"""Kedro's documented `DaskRunner` (deployment guide,
+"Dask"): nodes run as `dask.distributed` tasks.
 
-Independent model instances (e.g. `direction.xgb_h5` and `seller.trap`) run at once on a cluster's workers;
-a node is submitted with its upstream nodes' futures, so Dask starts it only after they finish. Datasets
-passed between nodes live on storage every worker sees (this project's catalog persists every model input,
-prediction, metric and bundle to files; parameters travel with the pickled catalog); in-memory intermediates
-(the ingestion's fetch logs and findings) are kept on the scheduler as `distributed.Variable`s, as in the
-guide's `_DaskDataset`.
+Independent model instances (e.g. `direction.xgb_h5` and `seller.trap`) run at once on a cluster's
+workers; a node is submitted with its upstream nodes' futures, so Dask starts it only after they
+finish. Datasets passed between nodes live on storage every worker sees (this project's catalog
+persists every model input, prediction, metric and bundle to files; parameters travel with the
+pickled catalog); in-memory intermediates (the ingestion's fetch logs and findings) are kept on the
+scheduler as `distributed.Variable`s, as in the guide's `_DaskDataset`.
 
-    kedro run --runner=aegismatrix.runner.DaskRunner                      # a LocalCluster on this machine
-    kedro run --runner=aegismatrix.runner.DaskRunner --runner-params=client_args.address=HOST:8786
+    kedro run --runner=aegismatrix.runner.DaskRunner                      # a LocalCluster on this
+    machine kedro run --runner=aegismatrix.runner.DaskRunner
+    --runner-params=client_args.address=HOST:8786
 
 Multi-machine set-up: docs/scale_out.md.
 """
@@ -33,8 +35,8 @@ from aegismatrix.datasets.replace import replace_dataset
 
 
 class DaskVariableDataset(AbstractDataset):
-    """An in-memory intermediate published to the Dask scheduler: the producing worker sets it, consumers get
-    it."""
+    """An in-memory intermediate published to the Dask scheduler: the producing worker sets it,
+    consumers get it."""
 
     def __init__(self, name: str):
         self._name = name
@@ -75,8 +77,8 @@ class DaskRunner(AbstractRunner):
         return None  # Dask schedules the nodes itself
 
     @staticmethod
-    def _run_node(node: Node, catalog: CatalogProtocol, is_async: bool = False, run_id: str | None = None,
-                  *dependencies: Node) -> Node:
+    def _run_node(node: Node, catalog: CatalogProtocol, is_async: bool = False,
+                  run_id: str | None = None, *dependencies: Node) -> Node:
         """Run one node on a worker; `dependencies` (upstream futures) only order the tasks."""
         hook_manager = _create_hook_manager()  # a PluginManager cannot be pickled: one per task
         _register_hooks(hook_manager, settings.HOOKS)
@@ -93,8 +95,8 @@ class DaskRunner(AbstractRunner):
             if dataset is None or isinstance(dataset, MemoryDataset):
                 replace_dataset(catalog, name, DaskVariableDataset(f"{id(catalog)}:{name}"))
 
-    def _run(self, pipeline: Pipeline, catalog: CatalogProtocol, hook_manager: PluginManager | None = None,
-             run_id: str | None = None) -> None:
+    def _run(self, pipeline: Pipeline, catalog: CatalogProtocol,
+             hook_manager: PluginManager | None = None, run_id: str | None = None) -> None:
         self._share_memory_intermediates(pipeline, catalog)
         nodes = pipeline.nodes
         load_counts = Counter(chain.from_iterable(n.inputs for n in nodes))
@@ -102,9 +104,10 @@ class DaskRunner(AbstractRunner):
         futures = {}
         for node in nodes:  # topological order: every upstream future exists already
             upstream = [futures[d] for d in dependencies[node]]
-            futures[node] = self._client.submit(DaskRunner._run_node, node, catalog, self._is_async, run_id,
-                                                *upstream, pure=False)
-        for done, (_, node) in enumerate(as_completed(futures.values(), with_results=True), start=1):
+            futures[node] = self._client.submit(DaskRunner._run_node, node, catalog, self._is_async,
+                                                run_id, *upstream, pure=False)
+        for done, (_, node) in enumerate(as_completed(futures.values(), with_results=True),
+                                         start=1):
             self._logger.info("Completed node %s (%d of %d)", node.name, done, len(nodes))
             for dataset in node.inputs:  # release what no remaining node needs
                 load_counts[dataset] -= 1

@@ -1,5 +1,5 @@
-"""The causal indicator library: six price families, the VIX-based implied family, the overnight US family,
-the event calendar and the NSE sector index."""
+"""The causal indicator library: six price families, the VIX-based implied family, the overnight US
+family, the event calendar and the NSE sector index."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 from ..spec import FeatureSpec
 from . import events, implied, momentum, overnight, pattern, sector, statistical, trend, volatility, volume
 
-FAMILIES = ("trend", "momentum", "volatility", "volume", "pattern", "statistical", "implied", "overnight",
-            "events", "sector")
+FAMILIES = ("trend", "momentum", "volatility", "volume", "pattern", "statistical", "implied",
+            "overnight", "events", "sector")
 _MODULES = {"trend": trend, "momentum": momentum, "volatility": volatility, "volume": volume,
             "pattern": pattern, "statistical": statistical, "implied": implied, "overnight": overnight,
             "events": events, "sector": sector}
@@ -31,7 +31,8 @@ def compute_library(frame: pd.DataFrame, families: tuple[str, ...] = FAMILIES,
         mod = _MODULES[fam]
         cols |= mod.compute(frame, volume_ok=volume_ok) if fam in _USES_VOLUME else mod.compute(frame)
     names = [s.name for fam in families for s in _MODULES[fam].SPECS]
-    if set(cols) != set(names):  # a computed column without a registry entry (or vice versa) is a bug
+    # a computed column without a registry entry (or vice versa) is a bug
+    if set(cols) != set(names):
         raise RuntimeError(f"library and registry disagree: {sorted(set(cols) ^ set(names))}")
     out = pd.DataFrame({n: cols[n] for n in names}, index=frame.index, dtype="float64")
     return out.replace([np.inf, -np.inf], np.nan)

@@ -16,7 +16,8 @@ def col(frame: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Element-wise a / b with NaN instead of inf (a zero range or zero volume means 'undefined')."""
+    """Element-wise a / b with NaN instead of inf (a
+    zero range or zero volume means 'undefined')."""
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.asarray(a, dtype="float64") / np.asarray(b, dtype="float64")
     out[~np.isfinite(out)] = np.nan
@@ -80,7 +81,8 @@ def rolling_kurt(x: np.ndarray, w: int) -> np.ndarray:
 
 
 def rolling_pct_rank(x: np.ndarray, w: int) -> np.ndarray:
-    """Percentile (0-1] of today's value within the trailing w rows (no whole-history normalisation)."""
+    """Percentile (0-1] of today's value within the
+    trailing w rows (no whole-history normalisation)."""
     return _roll(x, w).rank(pct=True).to_numpy()
 
 

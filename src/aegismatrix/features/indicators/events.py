@@ -1,10 +1,11 @@
-"""Events family: scheduled events and NIFTY expiries known at t (issue 13's calendar), as distances and
-flags.
+"""Events family: scheduled events and NIFTY expiries known at t (issue 13's calendar), as distances
+and flags.
 
-Distances come from aegismatrix.market.events.days_to_next_event, which uses an event only when it was known
-at t (`known_from <= t`) and counts to its effective NSE session. "Tomorrow" flags compare that distance with
-the calendar days to the next NSE session (the trading calendar), so Friday -> Monday counts. No kind known at
-t (e.g. no announced election) reads as the cap, CAP_DAYS; dates before the table's coverage stay undefined.
+Distances come from aegismatrix.market.events.days_to_next_event, which uses an event only when it
+was known at t (`known_from <= t`) and counts to its effective NSE session. "Tomorrow" flags compare
+that distance with the calendar days to the next NSE session (the trading calendar), so Friday ->
+Monday counts. No kind known at t (e.g. no announced election) reads as the cap, CAP_DAYS; dates
+before the table's coverage stay undefined.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from ..spec import FeatureSpec
 
 FAMILY = "events"
 CAP_DAYS = 90.0  # beyond a quarter the distance carries no information a daily model can use
-KINDS = {"rbi_policy": "RBI policy decision", "fomc": "FOMC decision", "union_budget": "Union Budget",
+KINDS = {"rbi_policy": "RBI policy decision", "fomc": "FOMC decision",
+         "union_budget": "Union Budget",
          "election_result": "Lok Sabha result", "nifty_weekly_expiry": "NIFTY weekly expiry",
          "nifty_monthly_expiry": "NIFTY monthly expiry"}
 
@@ -39,7 +41,8 @@ def _days_to_next_session(dates: pd.DatetimeIndex) -> np.ndarray:
 
     sessions = nse_trading_days(dates.min(),
                                 dates.max() + pd.Timedelta(days=20)).values.astype("datetime64[ns]")
-    nxt = sessions[np.minimum(np.searchsorted(sessions, dates.values.astype("datetime64[ns]"), side="right"),
+    nxt = sessions[np.minimum(np.searchsorted(sessions, dates.values.astype("datetime64[ns]"),
+                                              side="right"),
                               len(sessions) - 1)]
     return (nxt - dates.values.astype("datetime64[ns]")) / np.timedelta64(1, "D")
 
@@ -60,5 +63,6 @@ def compute(frame: pd.DataFrame) -> dict[str, np.ndarray]:
         capped = np.where(np.isnan(days), CAP_DAYS, np.minimum(days, CAP_DAYS))
         out[f"days_to_{kind}"] = np.where(covered, capped, np.nan)
         if f"{kind}_next_session" in {s.name for s in SPECS}:
-            out[f"{kind}_next_session"] = np.where(covered, (capped <= step).astype("float64"), np.nan)
+            out[f"{kind}_next_session"] = np.where(covered, (capped <= step).astype("float64"),
+                                                   np.nan)
     return out

@@ -21,12 +21,16 @@ SPECS = tuple(
         FeatureSpec("stoch_k_14", FAMILY, 18,
                     "Slow stochastic %K(14,3): close within the 14-row range, 0-100"),
         FeatureSpec("stoch_d_14", FAMILY, 20, "Slow stochastic %D: 3-row average of %K"),
-        FeatureSpec("williams_r_14", FAMILY, 14, "Williams %R(14): -100 (at the low) to 0 (at the high)"),
-        FeatureSpec("stoch_rsi_14", FAMILY, 30, "Stochastic of RSI(14) over 14 rows (fast %K), 0-100"),
+        FeatureSpec("williams_r_14", FAMILY, 14,
+                    "Williams %R(14): -100 (at the low) to 0 (at the high)"),
+        FeatureSpec("stoch_rsi_14", FAMILY, 30,
+                    "Stochastic of RSI(14) over 14 rows (fast %K), 0-100"),
         FeatureSpec("cmo_14", FAMILY, 15, "Chande momentum oscillator(14), -100 to 100"),
         FeatureSpec("ultosc_7_14_28", FAMILY, 29, "Ultimate oscillator over 7/14/28 rows, 0-100"),
-        FeatureSpec("ppo_12_26", FAMILY, 26, "Percentage price oscillator: EMA(12) vs EMA(26) in percent"),
-        FeatureSpec("mfi_14", FAMILY, 15, "Money flow index(14): volume-weighted RSI, 0-100", needs="volume"),
+        FeatureSpec("ppo_12_26", FAMILY, 26,
+                    "Percentage price oscillator: EMA(12) vs EMA(26) in percent"),
+        FeatureSpec("mfi_14", FAMILY, 15, "Money flow index(14): volume-weighted RSI, 0-100",
+                    needs="volume"),
     ]
 )
 

@@ -1,5 +1,5 @@
-"""Pattern family: support/resistance distance, breakouts, divergences, higher highs/lower lows, compression,
-gaps."""
+"""Pattern family: support/resistance distance, breakouts, divergences, higher highs/lower lows,
+compression, gaps."""
 
 from __future__ import annotations
 
@@ -13,14 +13,20 @@ from ._common import col, div, flag, rolling_max, rolling_mean, rolling_min, rol
 FAMILY = "pattern"
 
 SPECS = (
-    FeatureSpec("dist_resistance_20", FAMILY, 21, "close / highest high of the previous 20 rows - 1"),
+    FeatureSpec("dist_resistance_20", FAMILY, 21,
+                "close / highest high of the previous 20 rows - 1"),
     FeatureSpec("dist_support_20", FAMILY, 21, "close / lowest low of the previous 20 rows - 1"),
-    FeatureSpec("dist_resistance_63", FAMILY, 64, "close / highest high of the previous 63 rows - 1"),
+    FeatureSpec("dist_resistance_63", FAMILY, 64,
+                "close / highest high of the previous 63 rows - 1"),
     FeatureSpec("dist_support_63", FAMILY, 64, "close / lowest low of the previous 63 rows - 1"),
-    FeatureSpec("breakout_up_20", FAMILY, 21, "1 when the close is above the previous 20 rows' highest high"),
-    FeatureSpec("breakout_down_20", FAMILY, 21, "1 when the close is below the previous 20 rows' lowest low"),
-    FeatureSpec("higher_highs_10", FAMILY, 11, "Share of the last 10 rows whose high beat the previous high"),
-    FeatureSpec("lower_lows_10", FAMILY, 11, "Share of the last 10 rows whose low undercut the previous low"),
+    FeatureSpec("breakout_up_20", FAMILY, 21,
+                "1 when the close is above the previous 20 rows' highest high"),
+    FeatureSpec("breakout_down_20", FAMILY, 21,
+                "1 when the close is below the previous 20 rows' lowest low"),
+    FeatureSpec("higher_highs_10", FAMILY, 11,
+                "Share of the last 10 rows whose high beat the previous high"),
+    FeatureSpec("lower_lows_10", FAMILY, 11,
+                "Share of the last 10 rows whose low undercut the previous low"),
     FeatureSpec("price_rsi_divergence_14", FAMILY, 29,
                 "sign(14-row close change) - sign(14-row RSI(14) change): -2..2"),
     FeatureSpec("range_compression_10_63", FAMILY, 63,

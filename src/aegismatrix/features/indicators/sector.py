@@ -1,7 +1,7 @@
 """Sector family: the NSE sector index of the same session (NIFTY BANK) against the traded index.
 
-Input: `sector_close` that aegismatrix.market.sector.join_sector attaches to market_daily (the close of day t,
-published at the same 15:30 IST close as the index, so known at either decision time).
+Input: `sector_close` that aegismatrix.market.sector.join_sector attaches to market_daily (the close
+of day t, published at the same 15:30 IST close as the index, so known at either decision time).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ SPECS = (
 
 
 def compute(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Every sector feature from `sector_close` and the index close; NaN where the sector close is missing."""
+    """Every sector feature from `sector_close` and the index close;
+    NaN where the sector close is missing."""
     sector, index = col(frame, "sector_close"), col(frame, "close")
     s_ret, i_ret = log_ret(sector), log_ret(index)
     return {

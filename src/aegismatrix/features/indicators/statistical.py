@@ -1,4 +1,5 @@
-"""Statistical family: multi-horizon returns, z-scores, autocorrelation, entropy, skew/kurtosis, drawdown."""
+"""Statistical family: multi-horizon returns, z-scores,
+autocorrelation, entropy, skew/kurtosis, drawdown."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ SPECS = (
     FeatureSpec("ret_skew_63", FAMILY, 64, "Skewness of log returns over 63 rows"),
     FeatureSpec("ret_kurt_63", FAMILY, 64, "Excess kurtosis of log returns over 63 rows"),
     FeatureSpec("drawdown_252", FAMILY, 252, "close / highest close of the last 252 rows - 1"),
-    FeatureSpec("days_since_high_252", FAMILY, 252, "Rows since the highest close of the last 252 rows"),
+    FeatureSpec("days_since_high_252", FAMILY, 252,
+                "Rows since the highest close of the last 252 rows"),
     FeatureSpec("downside_variance_share_21", FAMILY, 22,
                 "Share of 21-row squared returns from down days: downside pressure"),
 )

@@ -1,4 +1,5 @@
-"""Trend family: moving-average distances, MACD, ADX/DI, CCI, regression slope, Aroon, trend duration."""
+"""Trend family: moving-average distances, MACD, ADX/DI,
+CCI, regression slope, Aroon, trend duration."""
 
 from __future__ import annotations
 
@@ -18,10 +19,12 @@ def _specs() -> tuple[FeatureSpec, ...]:
     out += [FeatureSpec(f"dist_ema_{w}", FAMILY, w, f"close / EMA({w}) of close - 1") for w in MA_WINDOWS]
     return tuple(out) + (
         FeatureSpec("sma_20_50_spread", FAMILY, 50, "SMA(20) / SMA(50) - 1: medium-term trend"),
-        FeatureSpec("sma_50_200_spread", FAMILY, 200, "SMA(50) / SMA(200) - 1: golden/death-cross distance"),
+        FeatureSpec("sma_50_200_spread", FAMILY, 200,
+                    "SMA(50) / SMA(200) - 1: golden/death-cross distance"),
         FeatureSpec("ema_20_slope_5d", FAMILY, 25, "EMA(20) today / EMA(20) five rows ago - 1"),
         FeatureSpec("macd_line_pct", FAMILY, 34, "MACD(12,26) line divided by close"),
-        FeatureSpec("macd_signal_pct", FAMILY, 34, "MACD signal line (EMA 9 of MACD) divided by close"),
+        FeatureSpec("macd_signal_pct", FAMILY, 34,
+                    "MACD signal line (EMA 9 of MACD) divided by close"),
         FeatureSpec("macd_hist_pct", FAMILY, 34, "MACD histogram (line - signal) divided by close"),
         FeatureSpec("adx_14", FAMILY, 28, "Wilder's ADX(14): trend strength 0-100"),
         FeatureSpec("plus_di_14", FAMILY, 15, "Wilder's +DI(14): upward directional movement"),
@@ -68,5 +71,6 @@ def compute(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     out["linreg_slope_50"] = div(talib.LINEARREG_SLOPE(close, 50), close)
     out["linreg_r2_20"] = talib.CORREL(close, np.arange(len(close), dtype="float64"), 20) ** 2
     out["aroon_osc_25"] = talib.AROONOSC(high, low, 25)
-    out["trend_run_sma_20"] = signed_run_length(close > sma[20], np.isfinite(sma[20]) & np.isfinite(close))
+    out["trend_run_sma_20"] = signed_run_length(close > sma[20],
+                                                np.isfinite(sma[20]) & np.isfinite(close))
     return out

@@ -1,4 +1,5 @@
-"""Volatility family: ATR, Bollinger, Keltner, Donchian, close-to-close and range-based realised vol."""
+"""Volatility family: ATR, Bollinger, Keltner, Donchian,
+close-to-close and range-based realised vol."""
 
 from __future__ import annotations
 
@@ -31,8 +32,10 @@ SPECS = tuple(
                    f"Close-to-close realised vol over {w} rows, annualised") for w in RV_WINDOWS]
     + [
         FeatureSpec("atr_ratio_5_21", FAMILY, 22, "ATR(5) / ATR(21): short-term range expansion"),
-        FeatureSpec("atr_ratio_14_50", FAMILY, 51, "ATR(14) / ATR(50): medium-term range expansion"),
-        FeatureSpec("bb_width_20", FAMILY, 20, "Bollinger(20, 2 sd) band width divided by the middle band"),
+        FeatureSpec("atr_ratio_14_50", FAMILY, 51,
+                    "ATR(14) / ATR(50): medium-term range expansion"),
+        FeatureSpec("bb_width_20", FAMILY, 20,
+                    "Bollinger(20, 2 sd) band width divided by the middle band"),
         FeatureSpec("bb_pctb_20", FAMILY, 20,
                     "Bollinger %B(20): close within the bands, 0 = lower, 1 = upper"),
         FeatureSpec("keltner_pos_20", FAMILY, 21,
@@ -40,7 +43,8 @@ SPECS = tuple(
         FeatureSpec("keltner_width_20", FAMILY, 21, "Keltner channel width 4 x ATR(20) / EMA(20)"),
         FeatureSpec("donchian_pos_20", FAMILY, 20,
                     "Close within the 20-row high-low (Donchian) channel, 0-1"),
-        FeatureSpec("donchian_width_20", FAMILY, 20, "20-row Donchian channel width divided by close"),
+        FeatureSpec("donchian_width_20", FAMILY, 20,
+                    "20-row Donchian channel width divided by close"),
         FeatureSpec("donchian_pos_55", FAMILY, 55, "Close within the 55-row Donchian channel, 0-1"),
         FeatureSpec("rv_parkinson_21", FAMILY, 21,
                     "Parkinson high-low realised vol over 21 rows, annualised"),
@@ -48,7 +52,8 @@ SPECS = tuple(
                     "Garman-Klass OHLC realised vol over 21 rows, annualised"),
         FeatureSpec("rv_rogers_satchell_21", FAMILY, 21,
                     "Rogers-Satchell drift-free OHLC realised vol over 21 rows, annualised"),
-        FeatureSpec("rv_ratio_5_21", FAMILY, 22, "rv_cc_5 / rv_cc_21: volatility expansion or compression"),
+        FeatureSpec("rv_ratio_5_21", FAMILY, 22,
+                    "rv_cc_5 / rv_cc_21: volatility expansion or compression"),
         FeatureSpec("rv_ratio_21_63", FAMILY, 64, "rv_cc_21 / rv_cc_63: volatility regime shift"),
         FeatureSpec("abs_return_autocorr_63", FAMILY, 65,
                     "Lag-1 autocorrelation of |log return| over 63 rows: vol clustering"),
@@ -60,8 +65,8 @@ SPECS = tuple(
 
 
 def _range_vols(o: np.ndarray, h: np.ndarray, l: np.ndarray, c: np.ndarray, w: int) -> tuple[np.ndarray, ...]:
-    """Parkinson, Garman-Klass and Rogers-Satchell vols: range estimators use the whole bar, not just the
-    close."""
+    """Parkinson, Garman-Klass and Rogers-Satchell vols: range estimators use the whole bar, not
+    just the close."""
     hl, co = np.log(div(h, l)), np.log(div(c, o))
     park = rolling_mean(hl**2, w) / (4 * np.log(2))
     gk = rolling_mean(0.5 * hl**2 - (2 * np.log(2) - 1) * co**2, w)

@@ -1,5 +1,5 @@
-"""Volume family: OBV, volume ratio, rolling VWAP, accumulation/distribution, CMF (NaN without usable
-volume)."""
+"""Volume family: OBV, volume ratio, rolling VWAP, accumulation/distribution, CMF (NaN without
+usable volume)."""
 
 from __future__ import annotations
 
@@ -22,13 +22,15 @@ SPECS = (
                 "Change of the accumulation/distribution line over 20 rows / volume in them", "volume"),
     FeatureSpec("cmf_20", FAMILY, 20,
                 "Chaikin money flow(20): volume-weighted close location, -1 to 1", "volume"),
-    FeatureSpec("volume_zscore_63", FAMILY, 63, "z-score of log(1 + volume) over 63 rows", "volume"),
+    FeatureSpec("volume_zscore_63", FAMILY, 63, "z-score of log(1 + volume) over 63 rows",
+                "volume"),
 )
 NAMES = tuple(s.name for s in SPECS)
 
 
 def volume_usable(frame: pd.DataFrame, min_coverage: float = 0.95, recent_rows: int = 21) -> bool:
-    """True when volume is positive on the last `recent_rows` rows and on `min_coverage` of all rows."""
+    """True when volume is positive on the last `recent_rows`
+    rows and on `min_coverage` of all rows."""
     vol = col(frame, "volume")
     good = np.isfinite(vol) & (vol > 0)
     if len(vol) == 0:
@@ -43,7 +45,8 @@ def compute(frame: pd.DataFrame, volume_ok: bool = True) -> dict[str, np.ndarray
         return {n: np.full(len(c), np.nan) for n in NAMES}
     v20 = rolling_sum(v, 20)
     obv, ad = talib.OBV(c, v), talib.AD(h, l, c, v)
-    mfm = np.nan_to_num(div((c - l) - (h - c), h - l))  # a flat bar carries no buying or selling pressure
+    # a flat bar carries no buying or selling pressure
+    mfm = np.nan_to_num(div((c - l) - (h - c), h - l))
     return {
         "obv_slope_20": div(obv - shift(obv, 20), v20),
         "volume_ratio_20": div(v, v20 / 20),

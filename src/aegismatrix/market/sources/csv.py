@@ -1,9 +1,11 @@
-"""CSV folder source: one `<key>.csv` per symbol with `date,open,high,low,close[,volume][,adj_close]`.
+"""CSV folder source: one `<key>.csv` per symbol with
+`date,open,high,low,close[,volume][,adj_close]`.
 
-Keys are file names inside `csv_dir` (never paths out of it; a symlink that resolves outside it is refused,
-saying so). Dates must be ISO (`YYYY-MM-DD`, optionally with a time) or parse with the explicit
-`data_ingestion.date_format`, which applies to files that are not all ISO: `05-01-2024` could be 5 January or
-1 May, so a numeric day/month date without a format is refused instead of guessed.
+Keys are file names inside `csv_dir` (never paths out of it; a symlink that resolves outside it is
+refused, saying so). Dates must be ISO (`YYYY-MM-DD`, optionally with a time) or parse with the
+explicit `data_ingestion.date_format`, which applies to files that are not all ISO: `05-01-2024`
+could be 5 January or 1 May, so a numeric day/month date without a format is refused instead of
+guessed.
 """
 
 from __future__ import annotations
@@ -21,24 +23,27 @@ REQUIRED = ["date", "open", "high", "low", "close"]
 OPTIONAL = ["volume", "adj_close"]
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.^=-]*$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?)?$")
-_AMBIGUOUS = re.compile(r"^\d{1,2}[-/. ]\d{1,2}[-/. ]\d{2,4}")  # dd-mm-yyyy or mm-dd-yyyy: order unknown
+# dd-mm-yyyy or mm-dd-yyyy: order unknown
+_AMBIGUOUS = re.compile(r"^\d{1,2}[-/. ]\d{1,2}[-/. ]\d{2,4}")
 
 
 def locate(csv_dir: str | Path, key: str) -> Path:
-    """Path of `<key>.csv` in csv_dir or its `us/` subfolder; keys that would leave csv_dir are refused."""
+    """Path of `<key>.csv` in csv_dir or its `us/` subfolder;
+    keys that would leave csv_dir are refused."""
     root = Path(csv_dir).resolve()
     if not _KEY.match(str(key)) or ".." in str(key):
-        raise ValueError(f"symbol key {key!r} is not a plain file name (letters, digits, _ . ^ = -): "
-                         f"refusing to read outside csv_dir {root}")
+        raise ValueError(f"symbol key {key!r} is not a plain file name (letters, digits, _ . ^ = "
+                         f"-): refusing to read outside csv_dir {root}")
     for candidate in (root / f"{key}.csv", root / "us" / f"{key}.csv"):
         if not candidate.exists():
             continue
         target = candidate.resolve()
         if not target.is_relative_to(root):
-            # refused, not followed: provenance is a path inside csv_dir, and nothing is read from elsewhere
-            raise FileNotFoundError(f"{candidate} is a symlink that resolves to {target}, outside csv_dir "
-                                    f"{root}: copy the file into csv_dir or point data_ingestion.csv_dir at "
-                                    "the folder that holds it")
+            # refused, not followed: provenance is a path inside csv_dir,
+            # and nothing is read from elsewhere
+            raise FileNotFoundError(f"{candidate} is a symlink that resolves to {target}, outside "
+                                    f"csv_dir {root}: copy the file into csv_dir or point "
+                                    "data_ingestion.csv_dir at the folder that holds it")
         return candidate
     raise FileNotFoundError(f"no CSV for symbol '{key}': looked for {root / f'{key}.csv'} and "
                             f"{root / 'us' / f'{key}.csv'}")
@@ -50,10 +55,12 @@ def relative_origin(path: str | Path, csv_dir: str | Path) -> str:
 
 
 def parse_dates(text: pd.Series, where: str, date_format: str | None = None) -> pd.Series:
-    """ISO dates, or `date_format` when given; a numeric day/month order without a format is refused.
+    """ISO dates, or `date_format` when given;
+    a numeric day/month order without a format is refused.
 
-    A file whose dates are all ISO is read as ISO even when `date_format` is set: the format is for the
-    files that need it (e.g. an NSE export in dd-mm-yyyy), not for the ISO `us/*.csv` files beside them.
+    A file whose dates are all ISO is read as ISO even when `date_format` is set: the format is for
+    the files that need it (e.g. an NSE export in dd-mm-yyyy), not for the ISO `us/*.csv` files
+    beside them.
     """
     if date_format and not text.str.match(_ISO).all():
         return pd.to_datetime(text, errors="coerce", format=date_format)
@@ -61,19 +68,22 @@ def parse_dates(text: pd.Series, where: str, date_format: str | None = None) -> 
     if len(ambiguous):
         raise DataValidationError(where, "date_format",
                                   f"{len(ambiguous)} dates such as {ambiguous.head(3).tolist()} "
-                                  "have an ambiguous day/month order; set data_ingestion.date_format "
-                                  "(e.g. '%d-%m-%Y') or write ISO dates (YYYY-MM-DD)")
+                                  "have an ambiguous day/month order; set "
+                                  "data_ingestion.date_format (e.g. "
+                                  "'%d-%m-%Y') or write ISO dates (YYYY-MM-DD)")
     return pd.to_datetime(text, errors="coerce", format="mixed")
 
 
 def read_symbol_csv(path: str | Path, date_format: str | None = None) -> tuple[pd.DataFrame, list[dict]]:
-    """Parse one CSV into typed columns; returns the frame and notes on values that could not be parsed."""
+    """Parse one CSV into typed columns;
+    returns the frame and notes on values that could not be parsed."""
     stat = Path(path).stat()
     frame, notes = _parse_symbol_csv(Path(path), stat.st_mtime_ns, stat.st_size, date_format)
     return frame.copy(), copy.deepcopy(notes)
 
 
-@lru_cache(maxsize=16)  # the window (index file's last date) and the read itself parse a file once a run
+# the window (index file's last date) and the read itself parse a file once a run
+@lru_cache(maxsize=16)
 def _parse_symbol_csv(path: Path, mtime_ns: int, size: int,
                       date_format: str | None) -> tuple[pd.DataFrame, list[dict]]:
     try:
@@ -99,7 +109,8 @@ def _parse_symbol_csv(path: Path, mtime_ns: int, size: int,
         frame[col] = pd.to_numeric(text.replace("", None), errors="coerce").astype("float64")
         bad = frame[col].isna() & text.ne("") & ~text.str.lower().isin(["nan", "null", "none", "na"])
         if bad.any():
-            notes.append({"check": "numeric", "column": col, "dates": frame.loc[bad, "date"].tolist(),
+            notes.append({"check": "numeric", "column": col,
+                          "dates": frame.loc[bad, "date"].tolist(),
                           "values": text[bad].head(3).tolist()})
     if "volume" not in frame:
         frame["volume"] = float("nan")

@@ -1,4 +1,5 @@
-"""Yahoo Finance source through yfinance: short timeouts, backoff on rate limits and network errors."""
+"""Yahoo Finance source through yfinance: short timeouts,
+backoff on rate limits and network errors."""
 
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ log = logging.getLogger(__name__)
 OHLCV = ["open", "high", "low", "close", "volume"]
 _RENAME = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Volume": "volume",
            "Adj Close": "adj_close"}
-# regular-session close (local time) of exchanges whose daily bars the project reads besides NSE; a bar dated
-# local today of an exchange not listed counts as developing until the local day ends
-EXCHANGE_CLOSES = {"America/New_York": "16:00", "America/Chicago": "15:00", "Europe/London": "16:30",
-                   "Asia/Tokyo": "15:30", "Asia/Hong_Kong": "16:00"}
+# regular-session close (local time) of exchanges whose daily bars the project reads besides NSE; a
+# bar dated local today of an exchange not listed counts as developing until the local day ends
+EXCHANGE_CLOSES = {"America/New_York": "16:00", "America/Chicago": "15:00",
+                   "Europe/London": "16:30", "Asia/Tokyo": "15:30", "Asia/Hong_Kong": "16:00"}
 
 
 @contextlib.contextmanager
@@ -47,12 +48,14 @@ def _is_rate_limit(exc: BaseException) -> bool:
 
 
 def _is_network(exc: BaseException) -> bool:
-    """True for connection, DNS and timeout failures (requests and curl_cffi errors are OSErrors)."""
+    """True for connection,
+    DNS and timeout failures (requests and curl_cffi errors are OSErrors)."""
     return isinstance(exc, (requests.ConnectionError, requests.Timeout, TimeoutError, OSError))
 
 
 class YahooSource:
-    """Fetch daily and intraday bars for one ticker at a time, with retries and a network circuit breaker."""
+    """Fetch daily and intraday bars for one ticker at a time,
+    with retries and a network circuit breaker."""
 
     name = "yfinance"
 
@@ -74,11 +77,13 @@ class YahooSource:
         yf.set_tz_cache_location(str(yf_cache_dir))  # keeps yfinance's SQLite caches out of $HOME
 
     def daily(self, ticker: str, start: pd.Timestamp, end: pd.Timestamp, instant=None) -> pd.DataFrame:
-        """Completed daily bars in [start, end] as `date, open, high, low, close, volume, adj_close`.
+        """Completed daily bars in [start, end] as `date,
+        open, high, low, close, volume, adj_close`.
 
-        A bar of a session that has not closed at `instant` (default: the session clock's now) is never a
-        daily close: it is dropped from the frame and described in `frame.attrs["live"]` (the live price with
-        its time). `frame.attrs` also has `exchange_tz` and `completed_through` (last complete date).
+        A bar of a session that has not closed at `instant` (default: the session clock's now) is
+        never a daily close: it is dropped from the frame and described in `frame.attrs["live"]`
+        (the live price with its time). `frame.attrs` also has `exchange_tz` and `completed_through`
+        (last complete date).
         """
         instant = now_utc() if instant is None else instant
         kwargs = {"start": start.strftime("%Y-%m-%d"),
@@ -97,15 +102,16 @@ class YahooSource:
         frame.attrs = {"exchange_tz": exchange_tz, "completed_through": str(complete.date()),
                        "live": live_price(developing, meta, instant)}
         if len(developing):
-            log.info("%s: developing bar of %s kept as the live price, not as a daily close", ticker,
-                     developing["date"].iloc[-1].date())
+            log.info("%s: developing bar of %s kept as the live price, not as a daily close",
+                     ticker, developing["date"].iloc[-1].date())
         return frame
 
     def intraday(self, ticker: str, interval: str, days: int) -> pd.DataFrame:
         """Intraday bars for the last `days` days in exchange-local time (tz-naive)."""
         raw = self._with_retries(ticker, {"period": f"{days}d", "interval": interval})
         idx = pd.DatetimeIndex(raw.index)
-        stamps = idx.tz_localize(None) if idx.tz is not None else idx  # history() returns exchange-local time
+        # history() returns exchange-local time
+        stamps = idx.tz_localize(None) if idx.tz is not None else idx
         frame = raw.rename(columns=_RENAME)[OHLCV].astype("float64").reset_index(drop=True)
         frame.insert(0, "date", stamps.normalize().as_unit("ns"))
         frame.insert(0, "timestamp", stamps.as_unit("ns"))
@@ -132,7 +138,8 @@ class YahooSource:
                 if attempt == self.max_retries or dns:
                     if not _is_rate_limit(exc):
                         self.network_down = reason
-                    raise SourceError(self.name, ticker, f"gave up after {attempt + 1} attempts: {reason}",
+                    raise SourceError(self.name, ticker,
+                                      f"gave up after {attempt + 1} attempts: {reason}",
                                       retryable=True) from exc
                 delay = self.backoff_seconds * 2**attempt
                 log.warning("yfinance %s attempt %d failed (%s); retrying in %.1fs",
@@ -154,8 +161,11 @@ class YahooSource:
 
 
 def _metadata(handle: Any) -> dict:
-    """The chart response's `meta` (regularMarketTime, exchange zone) from the history call just made."""
-    try:  # named keys only: yfinance's metadata mapping loads `tradingPeriods` lazily, with another request
+    """The chart response's `meta` (regularMarketTime,
+    exchange zone) from the history call just made."""
+    # named keys only: yfinance's metadata mapping loads
+    # `tradingPeriods` lazily, with another request
+    try:
         meta = handle.get_history_metadata() or {}
         return {key: meta.get(key) for key in ("regularMarketTime", "exchangeTimezoneName")}
     except Exception:  # noqa: BLE001 - metadata is optional context, never a reason to fail a fetch
@@ -163,8 +173,9 @@ def _metadata(handle: Any) -> dict:
 
 
 def live_price(developing: pd.DataFrame, meta: dict, instant: pd.Timestamp) -> dict | None:
-    """The developing bar as a live price: its date, open/high/low so far, last price and that price's time
-    (Yahoo's regularMarketTime when it falls on the bar's date, else the fetch instant, said so)."""
+    """The developing bar as a live price: its date, open/high/low so far, last price and that
+    price's time (Yahoo's regularMarketTime when it falls on the bar's date, else the fetch instant,
+    said so)."""
     if developing.empty:
         return None
     bar = developing.iloc[-1]
