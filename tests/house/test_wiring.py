@@ -39,7 +39,7 @@ NEW = ["direction.xgb_h4", "direction.magnitude_h4", "seller.vol_ewma_har"]
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory, copy_project_to):
-    from aegismatrix.engines.structure import forget_context
+    from aegismatrix.engines import structure
 
     root = copy_project_to(tmp_path_factory.mktemp("wiring"))
     (root / "conf" / ENV).mkdir()
@@ -47,7 +47,7 @@ def project(tmp_path_factory, copy_project_to):
     new_file.write_text(yaml.safe_dump(NEW_BLOCKS, sort_keys=False))
     bootstrap_project(root)
     yield root
-    forget_context()  # later tests in this process read their own project's instances
+    structure._LOADER.clear()  # later tests in this process read their own project's instances
 
 
 def _pipelines(project: Path) -> dict:

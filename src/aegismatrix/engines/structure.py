@@ -27,13 +27,6 @@ class StructureHooks:
         _LOADER["loader"] = context.config_loader
 
 
-def forget_context() -> None:
-    """Drop the recorded loader (tests that built pipelines from a temporary project's
-    parameters)."""
-    _LOADER.clear()
-    _CACHE.clear()
-
-
 def _project_conf() -> Path | None:
     from kedro.utils import find_kedro_project
 
@@ -48,9 +41,9 @@ def _loader():
     loader = _LOADER.get("loader")
     if loader is not None and Path(loader.conf_source).is_dir():
         return loader
+    # settings: the project's CONFIG_LOADER_ARGS once Kedro configured it (bootstrap_project)
     from kedro.config import OmegaConfigLoader
-
-    from aegismatrix import settings
+    from kedro.framework.project import settings
 
     conf = _project_conf()
     if conf is None:
@@ -60,14 +53,10 @@ def _loader():
 
 
 def structure_parameters() -> dict:
-    """The engine sections (`direction`, `seller`, `buyer`) of the current project's raw
-    parameters."""
+    """The current project's raw parameters (pipelines read their engine's section)."""
     loader = _loader()
     key = json.dumps([str(loader.conf_source), loader.env, loader.runtime_params], sort_keys=True,
                      default=str)
     if key not in _CACHE:
-        from aegismatrix.engines import ENGINES
-
-        params = loader["parameters"]
-        _CACHE[key] = {engine: params.get(engine) or {} for engine in ENGINES}
+        _CACHE[key] = loader["parameters"]
     return _CACHE[key]

@@ -25,21 +25,6 @@ def bs_price(flag: str, spot: float, strike: float, calendar_days: float, rate: 
     return float(black_scholes(flag, spot, strike, calendar_days / DAYS_PER_YEAR, rate, sigma))
 
 
-def short_strangle_premium(spot: float, put_strike: float, call_strike: float, calendar_days: float,
-                           rate: float, sigma: float) -> float:
-    """Premium received for selling the put and the call."""
-    return (bs_price("p", spot, put_strike, calendar_days, rate, sigma)
-            + bs_price("c", spot, call_strike, calendar_days, rate, sigma))
-
-
-def iron_condor_premium(spot: float, put_strike: float, call_strike: float, wing_points: float,
-                        calendar_days: float, rate: float, sigma: float) -> float:
-    """Net premium of the short strangle less the long wings `wing_points` further out."""
-    wings = (bs_price("p", spot, put_strike - wing_points, calendar_days, rate, sigma)
-             + bs_price("c", spot, call_strike + wing_points, calendar_days, rate, sigma))
-    return short_strangle_premium(spot, put_strike, call_strike, calendar_days, rate, sigma) - wings
-
-
 def short_strangle_payoff(settlement: float, put_strike: float, call_strike: float) -> float:
     """What the seller pays at expiry (cash settled on the closing index)."""
     return max(put_strike - settlement, 0.0) + max(settlement - call_strike, 0.0)
