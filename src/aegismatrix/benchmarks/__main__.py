@@ -26,7 +26,7 @@ from .report import render_document
 
 log = logging.getLogger("aegismatrix.benchmarks")
 SECTIONS = ("speed", "scale", "skill", "parallel", "selection")
-TARGETS = {"default_s": 180.0, "seller_s": 60.0, "inference_above_floor_s": 3.0, "universe_s": 60.0,
+TARGETS = {"default_s": 180.0, "seller_s": 60.0, "inference_s": 10.0, "universe_s": 60.0,
            "universe_mb": 4096.0}
 
 
@@ -51,17 +51,19 @@ def targets_table(variants: list[speed.Variant], scale_results: list[dict], quic
         floor, inf, gap = v.inference_floor(), v.median("inference"), v.inference_gap()
         rows += [
             {"target": f"full default `kedro run` ({v.name})", "limit": f"<= {TARGETS['default_s']:.0f} s",
-             "measured": f"{d:.1f} s" if d == d else v.errors.get("default", "-"),
+             "measured": (f"{d:.1f} s (CPU {v.median_cpu('default'):.1f} s)" if d == d
+                          else v.errors.get("default", "-")),
              "verdict": _verdict(d, TARGETS["default_s"])},
             {"target": f"`kedro run --pipeline=seller` ({v.name})",
              "limit": f"<= {TARGETS['seller_s']:.0f} s",
              "measured": f"{s:.1f} s" if s == s else v.errors.get("seller", "-"),
              "verdict": _verdict(s, TARGETS["seller_s"])},
-            {"target": f"inference above the framework floor ({v.name})",
-             "limit": f"<= {TARGETS['inference_above_floor_s']:.0f} s above floor",
-             "measured": (f"{gap:.1f} s (inference {inf:.1f} s, floor {floor:.1f} s, run alternately)"
-                          if inf == inf else v.errors.get("inference", "-")),
-             "verdict": _verdict(gap, TARGETS["inference_above_floor_s"])},
+            {"target": f"`kedro run --pipeline=inference` after a training run ({v.name})",
+             "limit": f"<= {TARGETS['inference_s']:.0f} s wall",
+             "measured": (f"{inf:.1f} s (CPU {v.median_cpu('inference'):.1f} s; floor {floor:.1f} s, "
+                          f"inference - floor {gap:.1f} s)" if inf == inf
+                          else v.errors.get("inference", "-")),
+             "verdict": _verdict(inf, TARGETS["inference_s"])},
         ]
     big = [r for r in scale_results
            if r["kind"] == "features" and r["symbols"] == 500 and float(r["years"]) == 20.0]
@@ -78,8 +80,9 @@ def targets_table(variants: list[speed.Variant], scale_results: list[dict], quic
                      "limit": (f"<= {TARGETS['universe_s']:.0f} s and "
                                f"<= {TARGETS['universe_mb'] / 1024:.0f} GB"),
                      "measured": big[0].get("error", "-") if big else "-", "verdict": "not measured"})
-    notes = ["Targets from the developers' guide (inference within 3 s of the floor) and issue 8 ('a few GB' "
-             "read as 4 GB)."]
+    notes = ["Targets from issue 25 (an inference run <= 10 s wall on 2 cores after a training run, the "
+             "default run <= 3 minutes), the developers' guide (seller) and issue 8 ('a few GB' read as "
+             "4 GB). Wall time on a shared machine grows with its load; CPU time (user + system) much less."]
     if quick:
         notes.append("Quick mode: engines, the default run, inference and the 500 x 20 point are not run, so "
                      "those targets read 'not measured'.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -57,6 +58,7 @@ class RunResult:
     wall_s: float
     rc: int
     tail: str = ""
+    cpu_s: float = float("nan")  # user + system time of the process (less moved by a busy machine than wall)
 
     @property
     def ok(self) -> bool:
@@ -85,6 +87,12 @@ def kedro_env() -> dict[str, str]:
     return env
 
 
+def _children_cpu() -> float:
+    """User + system seconds of every finished child process so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 class TempProject:
     """A copy of conf/, src/ and pyproject.toml in a temp dir, so runs never touch the repository's data/."""
 
@@ -110,10 +118,11 @@ class TempProject:
         (floor / "pipeline.py").write_text(_FLOOR_PIPELINE_CODE)
 
     def kedro(self, args: list[str], timeout: float = 900) -> RunResult:
-        """`kedro run <args>` as a subprocess in the copy; wall time of the whole process."""
+        """`kedro run <args>` as a subprocess in the copy; wall and CPU time of the whole process."""
         cmd = [str(Path(sys.executable).parent / "kedro"), "run", *args]
         if not Path(cmd[0]).exists():
             cmd = [sys.executable, "-m", "kedro", "run", *args]
+        before = _children_cpu()
         start = time.perf_counter()
         try:
             proc = subprocess.run(cmd, cwd=self.path, env=kedro_env(), capture_output=True, text=True,
@@ -122,7 +131,8 @@ class TempProject:
         except subprocess.TimeoutExpired as exc:
             rc, out = 124, f"timed out after {timeout:.0f} s\n{exc.stdout or ''}{exc.stderr or ''}"
         wall = time.perf_counter() - start
-        return RunResult(wall, rc, out[-3000:] if isinstance(out, str) else str(out)[-3000:])
+        return RunResult(wall, rc, out[-3000:] if isinstance(out, str) else str(out)[-3000:],
+                         _children_cpu() - before)
 
     def python(self, code: str, timeout: float = 600) -> dict:
         """Run Python in the copy (its src first on the path) and parse the JSON it prints last."""

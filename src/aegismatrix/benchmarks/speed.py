@@ -43,11 +43,15 @@ class Variant:
     params: str
     project: TempProject
     walls: dict[str, list[float]] = field(default_factory=dict)
+    cpus: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def median(self, pipeline: str) -> float:
         return median(self.walls.get(pipeline, []))
+
+    def median_cpu(self, pipeline: str) -> float:
+        return median(self.cpus.get(pipeline, []))
 
     def inference_floor(self) -> float:
         """The floor measured alternately with inference (else the first floor runs)."""
@@ -80,6 +84,7 @@ def _run(variant: Variant, pipeline: str, repeats: int, extra: list[str] | None 
             log.warning("%s %s failed: %s", variant.name, key, variant.errors[key])
             return
         variant.walls.setdefault(key, []).append(result.wall_s)
+        variant.cpus.setdefault(key, []).append(result.cpu_s)
         log.info("%s %s run %d: %.2f s", variant.name, key, i + 1, result.wall_s)
         if result.wall_s > REPEAT_ONLY_BELOW_S:
             break

@@ -98,7 +98,8 @@ def register(cls: type[Estimator]) -> type[Estimator]:
 
 
 def param_names(kind: str) -> frozenset[str] | None:
-    """A kind's parameter names; torch kinds answer from models/defaults.py without importing torch."""
+    """A kind's parameter names; kinds built on a heavy library answer from models/defaults.py without
+    importing it (a parameter check must not import XGBoost, LightGBM, CatBoost, arch or torch)."""
     from aegismatrix.models.defaults import PARAM_NAMES
 
     return PARAM_NAMES[kind] if kind in PARAM_NAMES else get_estimator(kind).param_names()

@@ -1,8 +1,9 @@
-"""Default hyperparameters of the torch estimators and GARCH, importable without torch or arch.
+"""Default hyperparameters and parameter names of every estimator kind, importable without its library.
 
-The parameter validator checks every model block at session start; keeping these here lets it know the
-BiLSTM's, MLP's and GARCH's parameter names without importing torch or arch (inference imports a model's
-library only when that model has edge).
+The parameter validator checks every model block at session start; keeping the names here lets it know them
+without importing torch, arch, XGBoost, LightGBM or CatBoost (a run imports a model's library only when it
+builds that model: training it, or serving it with edge). tests/models/test_param_names.py checks the
+declared names against each library's own `get_params()`.
 """
 
 from __future__ import annotations
@@ -25,13 +26,32 @@ CATBOOST_PARAM_NAMES = frozenset({*CATBOOST_DEFAULTS, "thread_count", "verbose",
                                   "min_data_in_leaf", "bootstrap_type", "subsample", "grow_policy",
                                   "auto_class_weights", "one_hot_max_size"})
 
-# Kinds whose parameter names are known without importing their module (torch, arch, catboost).
+# The scikit-learn API parameters of XGBoost 3.2 (XGBClassifier, XGBRegressor and XGBRFClassifier agree).
+XGB_PARAM_NAMES = frozenset({
+    "base_score", "booster", "callbacks", "colsample_bylevel", "colsample_bynode", "colsample_bytree",
+    "device", "early_stopping_rounds", "enable_categorical", "eval_metric", "feature_types",
+    "feature_weights", "gamma", "grow_policy", "importance_type", "interaction_constraints",
+    "learning_rate", "max_bin", "max_cat_threshold", "max_cat_to_onehot", "max_delta_step", "max_depth",
+    "max_leaves", "min_child_weight", "missing", "monotone_constraints", "multi_strategy", "n_estimators",
+    "n_jobs", "num_parallel_tree", "objective", "random_state", "reg_alpha", "reg_lambda",
+    "sampling_method", "scale_pos_weight", "subsample", "tree_method", "validate_parameters", "verbosity"})
+# LightGBM 4.7's scikit-learn API parameters, plus the two booster parameters the project passes through.
+LGBM_PARAM_NAMES = frozenset({
+    "boosting_type", "class_weight", "colsample_bytree", "importance_type", "learning_rate", "max_depth",
+    "min_child_samples", "min_child_weight", "min_split_gain", "n_estimators", "n_jobs", "num_leaves",
+    "objective", "random_state", "reg_alpha", "reg_lambda", "subsample", "subsample_for_bin",
+    "subsample_freq", "deterministic", "force_row_wise"})
+
+# Kinds whose modules import a heavy library (torch, arch, CatBoost, XGBoost, LightGBM): their parameter
+# names, known without that import (base.param_names reads this first; NumPy-only kinds answer themselves).
 PARAM_NAMES: dict[str, frozenset[str]] = {
     "bilstm_attention": frozenset(BILSTM_DEFAULTS),
     "lstm_vol_regressor": frozenset(LSTM_VOL_DEFAULTS),
     "mlp_regressor": frozenset(MLP_DEFAULTS),
     "garch": frozenset({"return_column", "horizon", "dist"}),
     "catboost_classifier": CATBOOST_PARAM_NAMES, "catboost_regressor": CATBOOST_PARAM_NAMES,
+    "xgb_classifier": XGB_PARAM_NAMES, "xgb_regressor": XGB_PARAM_NAMES, "xgb_random_forest": XGB_PARAM_NAMES,
+    "lgbm_classifier": LGBM_PARAM_NAMES, "lgbm_regressor": LGBM_PARAM_NAMES,
 }
 
 # The estimator parameter that must equal the label horizon (an inner early-stopping purge, a forecast

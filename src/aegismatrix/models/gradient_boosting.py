@@ -7,6 +7,7 @@ import pandas as pd
 import xgboost as xgb
 
 from aegismatrix.models.base import Estimator, pad_absent_classes, register
+from aegismatrix.models.defaults import XGB_PARAM_NAMES
 
 DEFAULTS = {"n_estimators": 150, "max_depth": 3, "learning_rate": 0.05, "subsample": 0.8,
             "colsample_bytree": 0.8, "min_child_weight": 5.0, "reg_lambda": 5.0}
@@ -35,7 +36,7 @@ class _XGBModel(Estimator):
 
     @classmethod
     def param_names(cls) -> frozenset[str]:
-        return frozenset(cls.wrapper().get_params())
+        return XGB_PARAM_NAMES
 
     def _make(self):
         params = {**DEFAULTS, "n_jobs": 1, "tree_method": "hist", "verbosity": 0, **self.params}

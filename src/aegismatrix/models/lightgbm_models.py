@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from aegismatrix.models.base import Estimator, pad_absent_classes, register
+from aegismatrix.models.defaults import LGBM_PARAM_NAMES
 
 DEFAULTS = {"n_estimators": 100, "num_leaves": 7, "max_depth": 3, "learning_rate": 0.05,
             "min_child_samples": 50, "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8,
@@ -40,7 +41,7 @@ class _LGBMModel(Estimator):
 
     @classmethod
     def param_names(cls) -> frozenset[str]:
-        return frozenset(cls.wrapper().get_params()) | {"deterministic", "force_row_wise"}
+        return LGBM_PARAM_NAMES
 
     def _make(self):
         params = {**DEFAULTS, "n_jobs": 1, "deterministic": True, "force_row_wise": True, "verbosity": -1,
