@@ -8,7 +8,6 @@ model is a label in `labels.py` plus a parameter block.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -62,13 +61,17 @@ def build_model_input(features: pd.DataFrame, market_daily: pd.DataFrame, params
 
 
 def evaluate_walk_forward(model_input: pd.DataFrame, feature_manifest: dict, params: dict,
-                          pool_input: pd.DataFrame | None = None, *, namespace: str,
+                          pool_input: pd.DataFrame | None = None, *, namespace: str | None = None,
                           selection: dict | None = None) -> tuple[pd.DataFrame, dict]:
     """Out-of-sample predictions of every fold and the metrics next to the baselines (`pool_input`:
     pooled rows of other symbols, for instances with a `pool:` block; scoring stays on the index's
     own rows); `selection`: the `selection` parameters, whose `rule` decides edge
-    (modelling/selection.py)."""
+    (modelling/selection.py).
+
+    The namespace is the parameter block's own (parameters/derive.py fills it in); `namespace` is
+    for callers outside the pipeline that score a block under another name (benchmarks)."""
     cfg = ModelConfig.from_params(params)
+    namespace = namespace or _namespace(cfg)
     oos = walk_forward(model_input, feature_columns(cfg, feature_manifest), cfg, namespace, pool_input)
     metrics = {"name": namespace, **summarise(oos.dropna(subset=["label"]), cfg, selection)}
     if cfg.pool is not None:
@@ -81,11 +84,13 @@ def evaluate_walk_forward(model_input: pd.DataFrame, feature_manifest: dict, par
     return oos, metrics
 
 
-def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics: dict, data_provenance: dict,
-                     params: dict, pool_input: pd.DataFrame | None = None, *, namespace: str) -> dict:
+def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics: dict,
+                     data_provenance: dict, params: dict, pool_input: pd.DataFrame | None = None, *,
+                     namespace: str | None = None) -> dict:
     """Tune and fit on every labelled row; the bundle records its edge, window, fingerprint and
-    provenance."""
+    provenance. Its namespace is the one its metrics were evaluated under."""
     cfg = ModelConfig.from_params(params)
+    namespace = namespace or metrics["name"]
     cols = feature_columns(cfg, feature_manifest)
     labelled = np.flatnonzero(model_input["label"].notna().to_numpy())
     study = f"{namespace}/frozen/{data_hash(model_input, cols, cfg, pool_input)}"
@@ -234,9 +239,11 @@ def predict_frozen(model_input: pd.DataFrame, model: dict | None, feature_manife
     return guarded(model_input, model, cfg, serve(model_input, model, cfg, rows))
 
 
-def _bind(func, namespace: str):
-    """A node function with the namespace bound, keeping the function's name for kedro-viz."""
-    return functools.update_wrapper(functools.partial(func, namespace=namespace), func)
+def _namespace(cfg: ModelConfig) -> str:
+    if cfg.namespace is None:
+        raise ValueError("the parameter block has no `namespace`: template instances get it from "
+                         "parameters/derive.py (or pass `namespace=` when scoring a block directly)")
+    return cfg.namespace
 
 
 def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled: bool = False) -> Pipeline:
@@ -253,12 +260,12 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled
         pool = ["pool_input"] if pooled else []
         nodes = [
             build,
-            node(_bind(evaluate_walk_forward, namespace),
+            node(evaluate_walk_forward,
                  {"model_input": "model_input", "feature_manifest": "feature_manifest",
                   "params": "params:model",
                   **({"pool_input": "pool_input"} if pooled else {}), "selection": "params:selection"},
                  ["oos_predictions", "metrics"], name="evaluate_walk_forward"),
-            node(_bind(fit_frozen_model, namespace),
+            node(fit_frozen_model,
                  ["model_input", "feature_manifest", "metrics", "data_provenance", "params:model", *pool],
                  "model", name="fit_frozen_model"),
             node(explain_model, ["model_input", "model"], "shap_importance", name="explain_model"),

@@ -18,10 +18,10 @@ logger = logging.getLogger(__name__)
 
 
 def describe_model(model_input: pd.DataFrame, model: dict | None, model_params: dict, params: dict,
-                   predictions: pd.DataFrame | None = None, namespace: str = "") -> dict:
+                   predictions: pd.DataFrame | None = None) -> dict:
     """Edge, out-of-sample skill, served source (after the live guard) and latest top drivers of one
-    frozen model."""
-    return describe_served_model(model_input, model, model_params, namespace,
+    frozen model, named by its parameter block's namespace (parameters/derive.py)."""
+    return describe_served_model(model_input, model, model_params, model_params["namespace"],
                                  int(params.get("n_drivers", 5)), predictions)
 
 
