@@ -27,11 +27,9 @@ from aegismatrix.parameters.derive import (
 )
 from aegismatrix.parameters.schema import SECTIONS, check_section
 
-# Maps whose keys are data, not settings (symbols, per-tenor values, signal -> model, served
-# horizons).
+# Maps whose keys are data, not settings (symbols, per-tenor values, served horizons).
 OPEN_MAPS = {"data_ingestion.symbols", "data_ingestion.intraday.intervals", "direction.horizons",
-             "direction.research",
-             "seller.safe_range.prior_multiplier", "inference.signal_models",
+             "direction.research", "seller.safe_range.prior_multiplier",
              "inference.heuristic.range_sigmas"}
 RUNTIME = "--params (command line)"
 

@@ -72,6 +72,7 @@ def _payload_inputs(pipe: Pipeline) -> dict[str, str]:
     inputs = {"market_daily": "market_daily", "data_provenance": "data_provenance",
               "model_versions": "inference_model_versions", "params": "params:inference",
               "model_records": "inference_model_records", "seller_params": "params:seller",
+              "buyer_params": "params:buyer",
               "decision_time": "params:decision_time", **{name: name for name in PAYLOAD_INPUTS}}
     if "direction.gap.predictions" in pipe.all_outputs():
         inputs.update({"gap_predictions": "direction.gap.predictions",
