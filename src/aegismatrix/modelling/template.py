@@ -234,7 +234,8 @@ def predict_frozen(model_input: pd.DataFrame, model: dict | None, feature_manife
                        cfg.primary_baseline)
         return _served_frame(model_input, rows, _untrained_baseline(model_input, cfg), cfg, "baseline")
     check_fingerprint(model["meta"], feature_manifest[cfg.feature_set]["fingerprint"])
-    check_label_params(model["meta"], cfg)  # e.g. breach bins trained for target 0.2 served against 0.1
+    # e.g. breach bins trained for target 0.2 served against 0.1
+    check_label_params(model["meta"], cfg)
     # builds the estimator only when it has edge; the live guard may demote it on matured live rows
     return guarded(model_input, model, cfg, serve(model_input, model, cfg, rows))
 
@@ -288,7 +289,8 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled
         raise ValueError(f"mode must be 'train' or 'inference', got {mode!r}")
     params = {"params:model": f"params:{namespace}"}
     if mode == "train":
-        params["params:selection"] = "params:selection"  # one rule for every model: parameters_selection
+        # one rule for every model: parameters_selection
+        params["params:selection"] = "params:selection"
     return Pipeline(nodes, namespace=namespace, inputs=inputs, parameters=params)
 
 

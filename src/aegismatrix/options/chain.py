@@ -1,8 +1,10 @@
-"""Option-chain analytics: validation, max pain, put-call ratios, OI walls and their change, ATM implied vol.
+"""Option-chain analytics: validation, max pain, put-call ratios, OI walls and their change, ATM
+implied vol.
 
-A chain snapshot is one CSV per date (columns in docs/engines/seller.md and tests/fixtures/option_chain/):
-required `strike, call_oi, put_oi`; optional `expiry, call_volume, put_volume, call_iv, put_iv, underlying,
-date`. Blank cells and NSE's "-" are read as missing in the optional columns only.
+A chain snapshot is one CSV per date (columns in docs/engines/seller.md and
+tests/fixtures/option_chain/): required `strike, call_oi, put_oi`; optional `expiry, call_volume,
+put_volume, call_iv, put_iv, underlying, date`. Blank cells and NSE's "-" are read as missing in the
+optional columns only.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
 
 class ChainValidationError(ValueError):
-    """A chain CSV failed a check; the message names the file, the column and the row (1-based data row)."""
+    """A chain CSV failed a check; the message names the file, the column and the row
+    (1-based data row)."""
 
     def __init__(self, source: str, column: str | None, row: int | None, detail: str) -> None:
         self.source, self.column, self.row = source, column, row
@@ -36,7 +39,8 @@ class ChainValidationError(ValueError):
 
 
 def _numeric(raw: pd.Series, source: str, column: str, required: bool) -> pd.Series:
-    """Parse a column to float; a required blank or any non-numeric text fails with its first row."""
+    """Parse a column to float; a required blank or any non-numeric text fails with its first row.
+    """
     text = raw.astype("string").str.strip()
     blank = text.isna() | text.isin(MISSING_MARKERS)
     values = pd.to_numeric(text.where(~blank), errors="coerce")
@@ -68,8 +72,8 @@ def snapshot_date_of(source: str, frame: pd.DataFrame) -> pd.Timestamp:
 
 
 def validate_chain(raw: pd.DataFrame, source: str) -> pd.DataFrame:
-    """A clean chain (float columns, parsed expiry, date) or ChainValidationError naming file, column and
-    row."""
+    """A clean chain (float columns, parsed expiry, date) or ChainValidationError naming file,
+    column and row."""
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
         raise ChainValidationError(source, missing[0], None,
@@ -96,7 +100,8 @@ def validate_chain(raw: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 def max_pain_strike(chain: pd.DataFrame) -> float:
-    """The expiry price (among the strikes) at which option holders' total intrinsic value is smallest."""
+    """The expiry price (among the strikes) at which option holders' total intrinsic value is
+    smallest."""
     strikes = chain["strike"].to_numpy(dtype=float)
     calls, puts = chain["call_oi"].to_numpy(dtype=float), chain["put_oi"].to_numpy(dtype=float)
     settle = strikes[:, None]
@@ -109,8 +114,8 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 
 
 def _atm(chain: pd.DataFrame) -> tuple[float | None, float | None]:
-    """ATM strike (nearest the underlying) and the mean of its call and put IV (percent), where the file has
-    them."""
+    """ATM strike (nearest the underlying) and the mean of its call and put IV (percent), where the
+    file has them."""
     if "underlying" not in chain.columns or chain["underlying"].isna().all():
         return None, None
     spot = float(chain["underlying"].dropna().iloc[0])
@@ -120,7 +125,8 @@ def _atm(chain: pd.DataFrame) -> tuple[float | None, float | None]:
 
 
 def expiry_analytics(chain: pd.DataFrame) -> dict:
-    """Max pain, PCR by OI and by volume, call/put OI walls and ATM IV of one expiry of one snapshot."""
+    """Max pain, PCR by OI and by volume, call/put OI walls and ATM IV of one expiry of one
+    snapshot."""
     calls, puts = chain.loc[chain["call_oi"].idxmax()], chain.loc[chain["put_oi"].idxmax()]
     has_volume = {"call_volume", "put_volume"} <= set(chain.columns)
     atm_strike, atm_iv = _atm(chain)
@@ -151,8 +157,8 @@ def _with_wall_changes(history: pd.DataFrame) -> pd.DataFrame:
 
 
 def chain_history(chains: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per (snapshot date, expiry) over every chain file, with wall changes from the previous
-    snapshot."""
+    """One row per (snapshot date, expiry) over every chain file, with wall changes from the
+    previous snapshot."""
     rows, seen = [], {}
     for source in sorted(chains):
         chain = validate_chain(chains[source], source)
@@ -198,8 +204,8 @@ def no_chain_block(reason: str) -> dict:
 
 
 def latest_chain_block(history: pd.DataFrame, no_chain_reason: str) -> dict:
-    """The latest snapshot's analytics per expiry; max pain of the nearest expiry at the top (payload,
-    signals)."""
+    """The latest snapshot's analytics per expiry; max pain of the nearest expiry at the top
+    (payload, signals)."""
     if history.empty:
         return no_chain_block(no_chain_reason)
     latest = history[history["snapshot_date"] == history["snapshot_date"].max()]

@@ -30,12 +30,14 @@ def option_chain_section(block: dict | None) -> dict:
     return {"snapshot_date": block["snapshot_date"], "source": Path(str(block["source"])).name,
             "expiry": block["expiry"], "snapshots": int(block["snapshots"]), "reason": None,
             "expiries": [{k: e.get(k) for k in CHAIN_FIELDS} for e in block["expiries"]],
-            # the decision date's market view from option_chain_daily (smile, IV rank, ladder market columns)
+            # the decision date's market view from option_chain_daily (smile, IV rank, ladder market
+            # columns)
             "market": block.get("market")}
 
 
 def option_chain_fields(block: dict | None) -> dict:
-    """The seller's `max_pain` (nearest expiry of the latest snapshot) and `option_chain` payload keys."""
+    """The seller's `max_pain` (nearest expiry of the latest snapshot) and `option_chain` payload
+    keys."""
     block = block or {}
     value = block.get("max_pain")
     value = float(value) if value is not None and math.isfinite(float(value)) and float(value) > 0 else None
@@ -56,8 +58,8 @@ def _curves(trades: pd.DataFrame) -> list[dict]:
 
 
 def strategy_backtest_section(trades: pd.DataFrame | None, summary: dict | None) -> dict:
-    """Summary table, equity curves and worst weeks of the weekly strategy backtest, or nulls with the
-    reason."""
+    """Summary table, equity curves and worst weeks of the weekly strategy backtest, or nulls with
+    the reason."""
     if trades is None or summary is None or trades.empty:
         reason = ("no strategy backtest computed (seller engine not run)" if summary is None
                   else "no weekly expiry settled within the loaded data")

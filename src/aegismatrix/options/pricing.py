@@ -1,7 +1,9 @@
-"""Model premiums and expiry payoffs of short option structures, in index points per unit of the underlying.
+"""Model premiums and expiry payoffs of short option structures, in index points per unit of the
+underlying.
 
-Premiums are Black-Scholes prices (vollib) with India VIX as the volatility of every strike: MODEL premiums,
-not traded prices, and the volatility skew is ignored (out-of-the-money puts trade richer than this).
+Premiums are Black-Scholes prices (vollib) with India VIX as the volatility of every strike: MODEL
+premiums, not traded prices, and the volatility skew is ignored (out-of-the-money puts trade richer
+than this).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ def bs_price(flag: str, spot: float, strike: float, calendar_days: float, rate: 
     """One European option's Black-Scholes price; intrinsic value at or after expiry."""
     if calendar_days <= 0:
         return max(spot - strike, 0.0) if flag == "c" else max(strike - spot, 0.0)
-    from vollib.black_scholes import black_scholes  # imports numba (~0.4 s): not at pipeline registration
+    # imports numba (~0.4 s): not at pipeline registration
+    from vollib.black_scholes import black_scholes
 
     return float(black_scholes(flag, spot, strike, calendar_days / DAYS_PER_YEAR, rate, sigma))
 

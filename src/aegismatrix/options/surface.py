@@ -1,15 +1,17 @@
-"""The market's view from one day's chain of one expiry: parity forward, Black-76 IV per strike, smile,
-25-delta risk reversal and butterfly, ATM IV, PCR, OI walls, max pain, ATM straddle, market probabilities.
+"""The market's view from one day's chain of one expiry: parity forward, Black-76 IV per strike,
+smile, 25-delta risk reversal and butterfly, ATM IV, PCR, OI walls, max pain, ATM straddle, market
+probabilities.
 
-Prices are NSE settlement prices (for an untraded contract the exchange's theoretical price; `traded` says
-which). T = calendar days / 365. The forward is the median of K + e^{rT}(C - P) over the strikes nearest the
-underlying that have both prices (put-call parity; NIFTY dividends are inside the forward). IV per strike is
-Black-76 on that forward, of the out-of-the-money option, solved for every strike of every day at once by
-bisection (vollib's LetsBeRational, pure Python here, takes ~0.1 ms a strike: minutes for the history; the
-tests hold the two within 1e-6). P(S_T > K) is the digital price from the smile,
-N(d2) - F phi(d1) sqrt(T) dsigma/dK (the call spread's limit), and the market's touch probability is twice the
-expiry probability beyond the strike (the reflection principle, capped at 1): risk-neutral numbers, which
-carry the premium sellers are paid, beside the model's real-world ones.
+Prices are NSE settlement prices (for an untraded contract the exchange's theoretical price;
+`traded` says which). T = calendar days / 365. The forward is the median of K + e^{rT}(C - P) over
+the strikes nearest the underlying that have both prices (put-call parity; NIFTY dividends are
+inside the forward). IV per strike is Black-76 on that forward, of the out-of-the-money option,
+solved for every strike of every day at once by bisection (vollib's LetsBeRational, pure Python
+here, takes ~0.1 ms a strike: minutes for the history; the tests hold the two within 1e-6).
+P(S_T > K) is the digital price from the smile, N(d2) - F phi(d1) sqrt(T) dsigma/dK (the call
+spread's limit), and the market's touch probability is twice the expiry probability beyond the
+strike (the reflection principle, capped at 1): risk-neutral numbers, which carry the premium
+sellers are paid, beside the model's real-world ones.
 """
 
 from __future__ import annotations
@@ -104,8 +106,8 @@ def implied_vols(prices, forward, strikes, years, rate, is_call, iterations: int
 
 
 def pivot_chain(chain: pd.DataFrame) -> pd.DataFrame:
-    """One row per (date, expiry, strike): call and put settlement, traded flag, OI and contracts side by
-    side, with the day's underlying; sorted."""
+    """One row per (date, expiry, strike): call and put settlement, traded flag, OI and contracts
+    side by side, with the day's underlying; sorted."""
     frame = chain.assign(side=chain["side"].astype(str), traded=chain["traded"].astype(float))
     wide = frame.pivot_table(
         index=["date", "expiry", "strike"],
@@ -134,8 +136,8 @@ def pivot_chain(chain: pd.DataFrame) -> pd.DataFrame:
 
 
 def parity_forwards(wide: pd.DataFrame, rate: float, n: int = 5) -> pd.Series:
-    """Per (date, expiry): the median of K + e^{rT}(C - P) over the `n` strikes nearest the underlying that
-    have both prices."""
+    """Per (date, expiry): the median of K + e^{rT}(C - P) over the `n` strikes nearest the
+    underlying that have both prices."""
     both = wide.dropna(subset=["call_settle", "put_settle", "underlying"]).copy()
     both["distance"] = (both["strike"] - both["underlying"]).abs()
     both["implied"] = both["strike"] + np.exp(rate * both["calendar_days"] / DAYS_PER_YEAR) * (
@@ -161,8 +163,8 @@ def _slopes(strike: np.ndarray, iv: np.ndarray, group: np.ndarray) -> np.ndarray
 
 
 def strike_surface(wide: pd.DataFrame, rate: float, params: dict) -> pd.DataFrame:
-    """Every strike of every priced (date, expiry): IV of its out-of-the-money option, Black-76 delta, and
-    the market's P(above), P(below) and touch probability (STRIKE_COLUMNS)."""
+    """Every strike of every priced (date, expiry): IV of its out-of-the-money option, Black-76
+    delta, and the market's P(above), P(below) and touch probability (STRIKE_COLUMNS)."""
     wide = wide.join(parity_forwards(wide, rate, int(params.get("parity_strikes", 5))), on=["date", "expiry"])
     wide = wide[wide["forward"].notna()].reset_index(drop=True)
     strike, forward = wide["strike"].to_numpy(float), wide["forward"].to_numpy(float)
@@ -211,8 +213,8 @@ def _wall(strike: np.ndarray, oi: np.ndarray) -> tuple[float, float]:
 
 
 def expiry_summary(g: dict) -> dict:
-    """ATM IV, 25-delta wings, straddle, PCR, OI walls and max pain of one (date, expiry) from its strikes
-    (numpy columns of STRIKE_COLUMNS: per-group pandas is too slow for ~2,000 expiries)."""
+    """ATM IV, 25-delta wings, straddle, PCR, OI walls and max pain of one (date, expiry) from its
+    strikes (numpy columns of STRIKE_COLUMNS: per-group pandas is too slow for ~2,000 expiries)."""
     forward, underlying, strike, iv, delta = (
         g["forward"][0],
         g["underlying"][0],
@@ -257,7 +259,8 @@ def expiry_summary(g: dict) -> dict:
 
 
 def chain_surface(chain: pd.DataFrame, rate: float, params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every (date, expiry) with both sides, 1 to `max_days` calendar days out: strikes and expiry rows."""
+    """Every (date, expiry) with both sides, 1 to `max_days` calendar days out: strikes and expiry
+    rows."""
     days = (chain["expiry"] - chain["date"]).dt.days
     usable = chain[
         chain["both_sides"].astype(bool)

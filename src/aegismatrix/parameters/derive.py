@@ -138,7 +138,8 @@ def derive_parameters(params: dict) -> dict:
         for name, block in section.items():
             if name != "families" and is_model_block(block):
                 _apply_rules(block, section)
-                # the template's nodes name their studies and metrics after it (modelling/template.py)
+                # the template's nodes name their studies and metrics after it
+                # (modelling/template.py)
                 block["namespace"] = f"{engine}.{name}"
     _derive_universe_band(out.get("direction") or {})
     return out

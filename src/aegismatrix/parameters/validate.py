@@ -136,7 +136,8 @@ def validate_parameters(raw: dict, derived: dict, base: dict[str, Any], origin: 
     """
     errors = _key_errors(raw, base) + _model_block_errors(derived)
     errors += [(f"{name}.{key}", msg) for name in SECTIONS for key, msg in check_section(name, derived)]
-    errors = list(dict(reversed(errors)).items())[::-1]  # one message per key path (the first found)
+    # one message per key path (the first found)
+    errors = list(dict(reversed(errors)).items())[::-1]
     if errors:
         flat = _paths(derived)
         lines = [f"  {path} = {_short(flat.get(path))} [{_origin(path, origin)}]: {msg}"

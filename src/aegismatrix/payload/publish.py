@@ -1,4 +1,5 @@
-"""Validate and atomically publish the aegismatrix.json payload (contract: schema.json, docs/payload.md)."""
+"""Validate and atomically publish the aegismatrix.json payload (contract: schema.json,
+docs/payload.md)."""
 
 from __future__ import annotations
 
@@ -93,11 +94,13 @@ def _path(parts: Any) -> str:
     return out
 
 
-_ANNOTATIONS = {"description", "title", "$comment", "examples"}  # the referring node's own text wins
+# the referring node's own text wins
+_ANNOTATIONS = {"description", "title", "$comment", "examples"}
 
 
 def _inline_refs(node: Any, defs: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
-    """The schema with each local `#/$defs/x` reference replaced by a copy of x (cycles stay references)."""
+    """The schema with each local `#/$defs/x` reference replaced by a copy of x (cycles stay
+    references)."""
     if isinstance(node, list):
         return [_inline_refs(v, defs, seen) for v in node]
     if not isinstance(node, dict):
@@ -111,7 +114,8 @@ def _inline_refs(node: Any, defs: dict[str, Any], seen: tuple[str, ...] = ()) ->
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
-    # resolving a $ref per array element (equity curves: ~2,700 dates) was half of a payload's validation
+    # resolving a $ref per array element (equity curves: ~2,700 dates) was half of a payload's
+    # validation
     schema = load_schema()
     return Draft202012Validator(_inline_refs(schema, schema.get("$defs", {})),
                                 format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -141,7 +145,8 @@ def _consistency_errors(p: dict[str, Any]) -> list[tuple[str, str]]:
                                             "(NaN is never served silently)")
                                      for path in unlisted_nulls(p)]
     for i, h in enumerate(p["direction"]["horizons"]):
-        if _known(h["p_down"], h["p_neutral"], h["p_up"]):  # null = unavailable (payload/unavailable.py)
+        # null = unavailable (payload/unavailable.py)
+        if _known(h["p_down"], h["p_neutral"], h["p_up"]):
             total = h["p_down"] + h["p_neutral"] + h["p_up"]
             if abs(total - 1) > _SUM_TOLERANCE:
                 errors.append((f"$.direction.horizons[{i}]",
@@ -180,8 +185,8 @@ class OlderPayloadRefused(RuntimeError):
 
 @contextmanager
 def _folder_lock(folder: Path) -> Iterator[None]:
-    """Exclusive flock on the folder itself (no lock file beside the payload): check-then-replace is one
-    step for overlapping runs."""
+    """Exclusive flock on the folder itself (no lock file beside the payload): check-then-replace is
+    one step for overlapping runs."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -191,7 +196,8 @@ def _folder_lock(folder: Path) -> Iterator[None]:
 
 
 def _published_as_of(path: Path) -> str | None:
-    """data_as_of of the published file; None when there is none (or it cannot be read: replace it)."""
+    """data_as_of of the published file; None when there is none (or it cannot be read: replace it).
+    """
     try:
         return json.loads(path.read_text(encoding="utf-8")).get("data_as_of")
     except (OSError, ValueError, AttributeError):
@@ -199,9 +205,9 @@ def _published_as_of(path: Path) -> str | None:
 
 
 def publish_payload(payload: dict[str, Any], path: str | Path, validate: bool = True) -> Path:
-    """Validate, then write atomically (temp file in the same folder + os.replace); the old file survives
-    failures. A payload older (data_as_of) than the published one raises OlderPayloadRefused: a late
-    overlapping run never replaces newer data."""
+    """Validate, then write atomically (temp file in the same folder + os.replace); the old file
+    survives failures. A payload older (data_as_of) than the published one raises
+    OlderPayloadRefused: a late overlapping run never replaces newer data."""
     if validate:
         validate_payload(payload)
     target = Path(path)

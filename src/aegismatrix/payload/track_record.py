@@ -1,5 +1,5 @@
-"""The payload's `track_record` block: headline numbers, drift flags and short series from the latest
-scorecard."""
+"""The payload's `track_record` block: headline numbers, drift flags and short series from the
+latest scorecard."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ def _range_entry(tenor: int, block: dict) -> dict:
 
 def _market_vs_model(scorecard: dict) -> list[dict]:
     """Model beside market on the same matured range strikes (issue 22): per signal and event, rows,
-    expiries, realised rate, each forecaster's mean probability and Brier (calibration: the scorecard)."""
+    expiries, realised rate, each forecaster's mean probability and Brier (calibration: the
+    scorecard)."""
     rows = []
     for signal, block in sorted((scorecard.get("market_vs_model") or {}).items()):
         for event, e in sorted((block.get("events") or {}).items()):
@@ -40,7 +41,8 @@ def _market_vs_model(scorecard: dict) -> list[dict]:
 
 
 def track_record_block(scorecard: dict | None, headline_signal: str = "seller.safe_range") -> dict:
-    """What the published record says; `available: false` with the reason before the first scorecard run."""
+    """What the published record says; `available: false` with the reason before the first scorecard
+    run."""
     if not scorecard:
         return {
             "available": False,

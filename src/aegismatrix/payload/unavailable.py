@@ -1,13 +1,14 @@
-"""No silent numbers: a NaN/inf anywhere in a served payload becomes `null`, marked `unavailable`, with a
-reason.
+"""No silent numbers: a NaN/inf anywhere in a served payload becomes `null`, marked `unavailable`,
+with a reason.
 
 Choice per signal (docs/payload.md, "Unavailable values"):
-- `market.spot` frames every other number (ranges, moves, the dashboard), so a non-finite spot FAILS the run
-  and the last good aegismatrix.json stays in place (`UnservableValueError`).
-- Every other number becomes `null`; the signal that owns it gets `model_source: unavailable` (the per-signal
-  `model_source` dict of its section, or the `model_source` of its own object), `data.unavailable` lists the
-  JSON path and the reason, and `data.warnings` repeats it. Probabilities that only mean something together (a
-  direction triple, the vol-regime triple, the breakout split) are voided together.
+- `market.spot` frames every other number (ranges, moves, the dashboard), so a non-finite spot FAILS
+  the run and the last good aegismatrix.json stays in place (`UnservableValueError`).
+- Every other number becomes `null`; the signal that owns it gets `model_source: unavailable` (the
+  per-signal `model_source` dict of its section, or the `model_source` of its own object),
+  `data.unavailable` lists the JSON path and the reason, and `data.warnings` repeats it.
+  Probabilities that only mean something together (a direction triple, the vol-regime triple, the
+  breakout split) are voided together.
 The walk is generic, so blocks other engines add later are covered without edits here.
 """
 
@@ -32,11 +33,13 @@ OWNER = {"p_vol_low": "vol_regime", "p_vol_medium": "vol_regime", "p_vol_high": 
          "p_breakout_up": "breakout_probability", "p_breakout_down": "breakout_probability",
          "spike_bias": "breakout_probability", "theta_edge": "theta_ratio_forecast",
          "fair_theta_ratio": "theta_ratio_forecast"}
-SKIP_SECTIONS = {"models"}  # out-of-sample metrics already use null for unknown; they are not served signals
+# out-of-sample metrics already use null for unknown; they are not served signals
+SKIP_SECTIONS = {"models"}
 
 
 class UnservableValueError(ValueError):
-    """A value the whole payload depends on is not finite: the run fails and the last good payload stays."""
+    """A value the whole payload depends on is not finite: the run fails and the last good payload
+    stays."""
 
 
 def _not_finite(value: Any) -> bool:
@@ -86,8 +89,8 @@ def _void_groups(node: Any, path: str, found: list[dict]) -> None:
 
 
 def mark_unavailable(payload: dict) -> dict:
-    """Replace non-finite numbers by null in place, mark their signals `unavailable`, list why; returns
-    payload."""
+    """Replace non-finite numbers by null in place, mark their signals `unavailable`, list why;
+    returns payload."""
     hits: list = []
     for section, value in payload.items():
         if section not in SKIP_SECTIONS and isinstance(value, (dict, list)):
@@ -128,7 +131,8 @@ SIGNAL_SECTIONS = ("market", "direction", "seller", "buyer")
 
 
 def unlisted_nulls(payload: dict) -> list[str]:
-    """JSON paths of signal values that are null without an entry in data.unavailable (a silent gap)."""
+    """JSON paths of signal values that are null without an entry in data.unavailable
+    (a silent gap)."""
     listed = {u.get("path") for u in (payload.get("data") or {}).get("unavailable") or []}
     out: list[str] = []
 

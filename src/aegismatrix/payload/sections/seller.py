@@ -82,7 +82,8 @@ def _served_seller(row: pd.Series, records: dict[str, dict], target: float,
         "vol_model": vol_model if isinstance(vol_model, str) else None,
         "signal_date": iso_date(row["date"]),
     }
-    # the vol forecast's drivers are the served candidate's; every other signal's, its declared model's
+    # the vol forecast's drivers are the served candidate's; every other signal's, its declared
+    # model's
     drivers = {"vol_forecast_21d": drivers_for(records, vol_ns)}
     drivers.update({signal: drivers_for(records, ns) for signal, ns
                     in declaration("seller").signal_models(seller_params).items()

@@ -138,7 +138,8 @@ def find_gamma_windows(market_intraday: pd.DataFrame, params: dict) -> dict:
     bars = bars[pd.to_datetime(bars["timestamp"]).dt.normalize().isin(recent)]
     width = int(params.get("bucket_minutes", 30))
     profile = time_of_day_profile(bars, bucket_minutes=width)
-    level = float(bars.sort_values("timestamp")["close"].iloc[-1])  # moves in points at today's index level
+    # moves in points at today's index level
+    level = float(bars.sort_values("timestamp")["close"].iloc[-1])
     close_time = ((pd.to_datetime(bars["timestamp"]).dt.hour * 60
                    + pd.to_datetime(bars["timestamp"]).dt.minute).max()
                   + _interval_minutes(interval))
@@ -172,7 +173,8 @@ def summarise_buyer_metrics(records: EngineRecords) -> list[dict]:
         metrics, model = record.metrics, record.model
         overall, base = metrics["overall"], metrics["primary_baseline"]
         row = {**headline(metrics), "n_labelled_train_rows": model["meta"]["training_rows"]}
-        if "pool" in metrics:  # pooled instances: the other symbols' rows added to the training folds
+        # pooled instances: the other symbols' rows added to the training folds
+        if "pool" in metrics:
             row["pooled_symbols"], row["pooled_rows"] = (len(metrics["pool"]["symbols"]),
                                                          metrics["pool"]["rows"])
         for extra in ("roc_auc", "pr_auc", "brier", "mae"):

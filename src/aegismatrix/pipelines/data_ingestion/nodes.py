@@ -45,9 +45,10 @@ def _long(fetched: dict[str, Fetched]) -> pd.DataFrame:
 
 def fetch_market_data(params: dict[str, Any], inference_params: dict[str, Any] | None = None
                       ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Fetch the index and VIX daily bars and intraday bars through the configured source chain; the log keeps
-    the session clock's state at the fetch (the payload's `data.session`). A replay (`inference.decision_at`)
-    keeps only what was published by its instant, and the session state is the instant's."""
+    """Fetch the index and VIX daily bars and intraday bars through the configured source chain; the
+    log keeps the session clock's state at the fetch (the payload's `data.session`). A replay
+    (`inference.decision_at`) keeps only what was published by its instant, and the session state is
+    the instant's."""
     replay = replay_instant(inference_params)
     now = replay if replay is not None else now_utc()
     c = collect_core(params)
@@ -77,7 +78,8 @@ def _validate(frame: pd.DataFrame, key: str, entry: dict[str, Any],
 
 def validate_market_data(raw: pd.DataFrame, fetch_log: dict[str, Any],
                          params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Validate each symbol with the configured check actions; return validated frames and findings."""
+    """Validate each symbol with the configured check actions; return validated frames and findings.
+    """
     parts, findings = [], []
     present = set(raw["symbol"].unique())
     absent = [k for k in fetch_log["symbols"] if k not in present]
@@ -100,7 +102,8 @@ def validate_market_data(raw: pd.DataFrame, fetch_log: dict[str, Any],
 
 
 def align_market_data(validated: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Join the index and VIX on trading dates into `market_daily` (plus `sector_close` when a sector is set).
+    """Join the index and VIX on trading dates into `market_daily` (plus `sector_close` when a
+    sector is set).
     """
     index_key, vix_key = params.get("index_key", "nifty50"), params.get("vix_key", "indiavix")
     pick = lambda k: validated.loc[validated["symbol"] == k].reset_index(drop=True)  # noqa: E731
@@ -112,14 +115,16 @@ def align_market_data(validated: pd.DataFrame, params: dict[str, Any]) -> tuple[
 
 def align_us_market_data(validated: pd.DataFrame,
                          params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The overnight US session (`us_daily`: S&P 500 + Cboe VIX on the S&P calendar); empty when switched off.
+    """The overnight US session (`us_daily`: S&P 500 + Cboe VIX on the S&P calendar); empty when
+    switched off.
     """
     us_daily, findings = align_us_daily(validated, params)
     return us_daily, report_frame(findings)
 
 
 def prepare_market_intraday(raw: pd.DataFrame) -> pd.DataFrame:
-    """Sort intraday bars, drop duplicates and bars without positive prices; keep the contract's columns."""
+    """Sort intraday bars, drop duplicates and bars without positive prices; keep the contract's
+    columns."""
     if raw.empty:
         return empty_intraday()
     frame = raw[INTRADAY_COLUMNS].drop_duplicates(subset=["interval", "timestamp"], keep="last")
@@ -130,7 +135,8 @@ def prepare_market_intraday(raw: pd.DataFrame) -> pd.DataFrame:
 
 def ingest_universe(fetch_log: dict[str, Any],
                     params: dict[str, Any]) -> tuple[dict[str, pd.DataFrame], dict[str, Any], pd.DataFrame]:
-    """Fetch and validate the selected universe, one frame per symbol ({} when no universe is selected)."""
+    """Fetch and validate the selected universe, one frame per symbol ({} when no universe is
+    selected)."""
     window = fetch_log["window"]
     core = fetch_log["symbols"].get(params.get("index_key", "nifty50"), {})
     fetched = collect_universe(params, pd.Timestamp(window["start"]), pd.Timestamp(window["end"]),
@@ -172,7 +178,8 @@ def build_data_quality_report(*findings: pd.DataFrame) -> pd.DataFrame:
 
 
 def _finding_warnings(report: pd.DataFrame | None, key: str) -> list[str]:
-    """warn and drop findings of one symbol as data.warnings lines (check, rows, example dates, message)."""
+    """warn and drop findings of one symbol as data.warnings lines (check, rows, example dates,
+    message)."""
     if report is None or report.empty:
         return []
     rows = report.loc[(report["symbol"] == key) & report["action"].isin(["warn", "drop"])]
@@ -195,7 +202,8 @@ def _as_of_warnings(fetch_log: dict[str, Any], market_daily: pd.DataFrame,
 def build_data_provenance(fetch_log: dict[str, Any], validated: pd.DataFrame, market_daily: pd.DataFrame,
                           universe_log: dict[str, Any], quality_report: pd.DataFrame | None = None,
                           params: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Source actually used per symbol with rows, first/last date, fetch time, cache age and warnings."""
+    """Source actually used per symbol with rows, first/last date, fetch time, cache age and
+    warnings."""
     symbols = {}
     for key, entry in fetch_log["symbols"].items():
         clean = validated.loc[validated["symbol"] == key]
@@ -214,7 +222,8 @@ def build_data_provenance(fetch_log: dict[str, Any], validated: pd.DataFrame, ma
 
 
 def _session_fields(fetch_log: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """The session clock at the fetch and the index's live price (its developing bar, never a daily row)."""
+    """The session clock at the fetch and the index's live price (its developing bar, never a daily
+    row)."""
     session = fetch_log.get("session")
     if not session:  # a fetch log from before the session clock
         return {}

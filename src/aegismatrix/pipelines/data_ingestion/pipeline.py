@@ -18,10 +18,12 @@ def _universe_node(universe: bool) -> Node:
 
 
 def create_pipeline(universe: bool = True, **kwargs) -> Pipeline:
-    """Fetch -> validate -> align, plus intraday bars, the optional universe, quality report and provenance.
+    """Fetch -> validate -> align, plus intraday bars, the optional universe, quality report and
+    provenance.
 
-    `universe=False` (serving runs: inference, backfill, scorecard) leaves the universe out: only training's
-    pooled models and universe report read it, and serving should not fetch 26 symbols every 30 minutes."""
+    `universe=False` (serving runs: inference, backfill, scorecard) leaves the universe out: only
+    training's pooled models and universe report read it, and serving should not fetch 26 symbols
+    every 30 minutes."""
     return Pipeline([
         Node(nodes.fetch_market_data, ["params:data_ingestion", "params:inference"],
              ["raw_market_daily", "raw_market_intraday", "data_ingestion_fetch_log"],
@@ -35,7 +37,8 @@ def create_pipeline(universe: bool = True, **kwargs) -> Pipeline:
              ["us_daily", "data_ingestion_us_alignment_findings"], name="align_us_market_data"),
         Node(nodes.prepare_market_intraday, "raw_market_intraday", "market_intraday",
              name="prepare_market_intraday"),
-        Node(build_option_chain_daily,  # NSE option files (options_dir; null = off) -> option_chain_daily
+        # NSE option files (options_dir; null = off) -> option_chain_daily
+        Node(build_option_chain_daily,
              ["market_daily", "params:data_ingestion"],
              ["option_chain_daily", "option_chain_ingestion_report"], name="build_option_chain_daily"),
         _universe_node(universe),

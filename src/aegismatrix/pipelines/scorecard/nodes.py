@@ -14,7 +14,8 @@ logger = logging.getLogger(__name__)
 def score_ledger(
     signal_ledger: pd.DataFrame, market_daily: pd.DataFrame, params: dict, seller_params: dict
 ) -> dict:
-    """Breach, vol, direction and event scores of every matured ledger row, rolling windows, intervals, drift.
+    """Breach, vol, direction and event scores of every matured ledger row, rolling windows,
+    intervals, drift.
     """
     target = (seller_params.get("safe_range") or {}).get("target_breach_probability")
     card = build_scorecard(signal_ledger, market_daily, params, None if target is None else float(target))

@@ -1,5 +1,5 @@
-"""Out-of-sample check of the per-expiry ranges: realised touch rates, p_touch reliability, width versus
-VIX."""
+"""Out-of-sample check of the per-expiry ranges: realised touch rates, p_touch reliability, width
+versus VIX."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ def reliability_table(probability: pd.Series, outcome: pd.Series,
 
 
 def vix_range_of_same_breach(rows: pd.DataFrame) -> dict:
-    """The plain VIX-implied range close -+ c x move with one constant c that gives the same realised breach
-    rate.
+    """The plain VIX-implied range close -+ c x move with one constant c that gives the same
+    realised breach rate.
 
     c is chosen on the evaluated rows themselves (in hindsight, which favours the comparison range).
     """
@@ -62,7 +62,8 @@ def _summary(rows: pd.DataFrame, target: float) -> dict:
 
 
 def expiry_range_calibration(ranges: pd.DataFrame, seller_params: dict) -> dict:
-    """Per (kind, rank) of expiry: out-of-sample calibration on the calibrated rows whose expiry has closed.
+    """Per (kind, rank) of expiry: out-of-sample calibration on the calibrated rows whose expiry has
+    closed.
     """
     target = float(seller_params["safe_range"]["target_breach_probability"])
     closed = ranges[(ranges["model_source"] == "calibrated") & ranges["realised_touch_range"].notna()]

@@ -1,10 +1,12 @@
-"""Ranges per option expiry: the safe-range method generalised to any number of sessions to an NSE expiry.
+"""Ranges per option expiry: the safe-range method generalised to any number of sessions to an NSE
+expiry.
 
-For every decision date t (after the close) and each of the next `n_weekly` weekly expiries and the current
-monthly one: the VIX-implied one-sigma move to expiry (calendar days on the NSE calendar), a multiplier k that
-is the (1 - target) quantile of past max excursion / implied move ratios in the same days-to-expiry bucket,
-from (date, expiry) windows closed by t, the range close -+ k x move, strikes snapped outward to the grid, and
-their touch / expire-beyond probabilities as the out-of-sample frequencies of the same closed windows.
+For every decision date t (after the close) and each of the next `n_weekly` weekly expiries and the
+current monthly one: the VIX-implied one-sigma move to expiry (calendar days on the NSE calendar), a
+multiplier k that is the (1 - target) quantile of past max excursion / implied move ratios in the
+same days-to-expiry bucket, from (date, expiry) windows closed by t, the range close -+ k x move,
+strikes snapped outward to the grid, and their touch / expire-beyond probabilities as the
+out-of-sample frequencies of the same closed windows.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from .causal import causal_exceedance, causal_exceedance_sides, causal_quantile
 
 logger = logging.getLogger(__name__)
 
-REGULAR_EVENT_KINDS = ("union_budget", "rbi_policy", "fomc")  # a year never passes without them; elections do
+# a year never passes without them; elections do
+REGULAR_EVENT_KINDS = ("union_budget", "rbi_policy", "fomc")
 
 RANGE_COLUMNS = [
     "date", "expiry", "expiry_kind", "expiry_rank", "trading_days", "calendar_days", "dte_bucket", "spot",
@@ -38,8 +41,8 @@ REALISED_COLUMNS = ["realised_touch_range", "realised_touch_strikes", "realised_
 
 
 def expiry_schedule(dates: pd.Series, params: dict) -> pd.DataFrame:
-    """One row per (date, expiry): the next n_weekly weekly expiries and the current monthly one, with day
-    counts."""
+    """One row per (date, expiry): the next n_weekly weekly expiries and the current monthly one,
+    with day counts."""
     index = pd.DatetimeIndex(dates)
     parts = []
     for kind, count in (("weekly", int(params["n_weekly"])),
@@ -59,7 +62,8 @@ def expiry_schedule(dates: pd.Series, params: dict) -> pd.DataFrame:
 
 
 def dte_bucket(trading_days, edges: list[int]) -> np.ndarray:
-    """The bucket of each days-to-expiry count: the largest edge <= the count (edges ascending, first = 1)."""
+    """The bucket of each days-to-expiry count: the largest edge <= the count (edges ascending,
+    first = 1)."""
     edges_arr = np.asarray(sorted(int(e) for e in edges))
     return edges_arr[np.clip(np.searchsorted(edges_arr, np.asarray(trading_days), side="right") - 1, 0, None)]
 
@@ -81,7 +85,8 @@ def _reflection_touch(z) -> np.ndarray:
 
 
 def _prior_probabilities(z_up: np.ndarray, z_down: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Touch (reflection principle) and expiry probabilities of a driftless walk at the VIX-implied scale."""
+    """Touch (reflection principle) and expiry probabilities of a driftless walk at the VIX-implied
+    scale."""
     touch = np.minimum(_reflection_touch(z_up) + _reflection_touch(z_down), 1.0)
     return touch, (1.0 - ndtr(z_up)) + (1.0 - ndtr(z_down))
 
@@ -90,12 +95,13 @@ def _calibrate(rows: pd.DataFrame, pool: pd.DataFrame, target: float, params: di
                known: str = "expiry", query: str = "date") -> pd.DataFrame:
     """Multiplier, range, strikes and probabilities per row from the closed windows of its bucket.
 
-    A pool window may serve a row once `pool[known]` <= `rows[query]` (daily: expiry <= decision date;
-    intraday: the expiry's close instant <= the decision instant)."""
+    A pool window may serve a row once `pool[known]` <= `rows[query]` (daily: expiry <= decision
+    date; intraday: the expiry's close instant <= the decision instant)."""
     step, min_history = float(params["strike_step"]), int(params["min_history"])
     k, n = causal_quantile(pool["max_ratio"], pool[known], rows[query], 1.0 - target, min_history,
                            float(params["prior_multiplier"]))
-    spot, move = rows["spot"].to_numpy(), rows["move"].to_numpy()  # arrays: ~25 column ops per bucket
+    # arrays: ~25 column ops per bucket
+    spot, move = rows["spot"].to_numpy(), rows["move"].to_numpy()
     lower, upper = spot - k * move * spot, spot + k * move * spot
     strike_lower, strike_upper = np.floor(lower / step) * step, np.ceil(upper / step) * step
     z_up, z_down = (strike_upper / spot - 1.0) / move, (1.0 - strike_lower / spot) / move
@@ -117,19 +123,20 @@ def _calibrate(rows: pd.DataFrame, pool: pd.DataFrame, target: float, params: di
 
 
 def _pool(frame: pd.DataFrame, keys: tuple[str, ...] = ("date", "expiry")) -> pd.DataFrame:
-    """Closed windows, one per (date, expiry) (intraday: per instant and expiry; a monthly expiry that is also
-    a weekly one counts once)."""
+    """Closed windows, one per (date, expiry) (intraday: per instant and expiry; a monthly expiry
+    that is also a weekly one counts once)."""
     return frame.dropna(subset=["max_ratio"]).drop_duplicates(list(keys))
 
 
 def _table_ends(frame: pd.DataFrame) -> list[str]:
-    """Per row, the regular event kinds whose committed table ends before its expiry (its `events` may miss
-    them)."""
+    """Per row, the regular event kinds whose committed table ends before its expiry (its `events`
+    may miss them)."""
     table = load_events()
     last = table[table["kind"].isin(REGULAR_EVENT_KINDS)].groupby("kind")["effective_session"].max()
     stale = [(kind, day) for kind, day in last.items()]
     per_expiry = {expiry: "; ".join(f"{kind} {day.date()}" for kind, day in stale if expiry > day)
-                  for expiry in frame["expiry"].unique()}  # ~9,700 rows share a few hundred expiries
+                  # ~9,700 rows share a few hundred expiries
+                  for expiry in frame["expiry"].unique()}
     ends = [per_expiry[expiry] for expiry in frame["expiry"]]
     if any(ends):
         logger.warning("seller_expiry_ranges: the event table ends before some expiries (%s); extend "
@@ -138,9 +145,11 @@ def _table_ends(frame: pd.DataFrame) -> list[str]:
 
 
 def _event_lists(frame: pd.DataFrame) -> list[str]:
-    """Scheduled events with their first NSE session in (t, expiry], as 'kind YYYY-MM-DD' joined by '; '."""
+    """Scheduled events with their first NSE session in (t, expiry], as 'kind YYYY-MM-DD' joined by
+    '; '."""
     events = events_between(frame["date"].min(), frame["expiry"].max(), include_expiries=False)
-    events = events[~events["kind"].isin(EXPIRY_KINDS)]  # sorted by session: each row's events are one slice
+    # sorted by session: each row's events are one slice
+    events = events[~events["kind"].isin(EXPIRY_KINDS)]
     sessions = events["effective_session"].to_numpy()
     labels = (events["kind"] + " " + events["effective_session"].dt.strftime("%Y-%m-%d")).tolist()
     first = np.searchsorted(sessions, frame["date"].to_numpy(), side="right")
@@ -150,8 +159,8 @@ def _event_lists(frame: pd.DataFrame) -> list[str]:
 
 
 def _with_ratios(market: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """The schedule of every decision date with spot, VIX, implied move and the outcome ratios (NaN until
-    expiry)."""
+    """The schedule of every decision date with spot, VIX, implied move and the outcome ratios
+    (NaN until expiry)."""
     schedule = expiry_schedule(market["date"], params)
     rows = schedule.join(_outcomes(market, schedule))
     rows["spot"] = market["close"].to_numpy()[rows["row"]]
@@ -193,7 +202,8 @@ def _decision_market(market_daily: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_expiry_ranges(market_daily: pd.DataFrame, seller_params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`seller_expiry_ranges` (one row per date and expiry) and `seller_strike_ladder` (latest date)."""
+    """`seller_expiry_ranges` (one row per date and expiry) and `seller_strike_ladder`
+    (latest date)."""
     params = seller_params["expiry_ranges"]
     target = float(seller_params["safe_range"]["target_breach_probability"])
     rows = _with_ratios(_decision_market(market_daily), params)
@@ -210,8 +220,8 @@ def build_expiry_ranges(market_daily: pd.DataFrame, seller_params: dict) -> tupl
 
 def strike_ladder(rows: pd.DataFrame, params: dict, known: str = "expiry", query: str = "date",
                   pool_keys: tuple[str, ...] = ("dte_bucket",)) -> pd.DataFrame:
-    """Latest date (or instant: `query`): P(touch) and P(expire beyond) for strikes around spot on each expiry
-    (one side per strike), from the closed windows that share the row's `pool_keys`."""
+    """Latest date (or instant: `query`): P(touch) and P(expire beyond) for strikes around spot on
+    each expiry (one side per strike), from the closed windows that share the row's `pool_keys`."""
     latest = rows[rows[query] == rows[query].max()]
     step, width, min_history = (float(params["strike_step"]), int(params["ladder_strikes"]),
                                 int(params["min_history"]))

@@ -1,15 +1,16 @@
-"""Intraday expiry ranges (issue 24): the expiry ranges and strike ladder recomputed around the live spot at
-an instant of an open NSE session, with the time left to each expiry in fractional sessions.
+"""Intraday expiry ranges (issue 24): the expiry ranges and strike ladder recomputed around the live
+spot at an instant of an open NSE session, with the time left to each expiry in fractional sessions.
 
-At instant tau of session d (IST): spot = the close of the last intraday bar completed by tau; the VIX and
-every daily input are those of the last completed session p (the session before d). Time left to expiry E:
-`remaining_sessions` = (fraction of d's session left) + (sessions after d up to E); the implied move scales
-with it through calendar days, VIX/100 x sqrt(c/365) with c = (E - d) + fraction left x (d - p) days, which
-equals the daily method's (E - p) before the open and (E - d) at the close. The multiplier k and the
-probabilities come from the same causal calibration as the daily expiry ranges (expiry_ranges._calibrate),
-over INTRADAY windows of the same time of day and the same days-to-expiry bucket (sessions after p): the move
-from the spot at tau to the extremes of the rest of d (intraday bars) and of d+1 .. E (daily highs and lows),
-each window usable once E has closed (15:30 IST of E) before the decision instant.
+At instant tau of session d (IST): spot = the close of the last intraday bar completed by tau; the
+VIX and every daily input are those of the last completed session p (the session before d). Time
+left to expiry E: `remaining_sessions` = (fraction of d's session left) + (sessions after d up to
+E); the implied move scales with it through calendar days, VIX/100 x sqrt(c/365) with c = (E - d) +
+fraction left x (d - p) days, which equals the daily method's (E - p) before the open and (E - d) at
+the close. The multiplier k and the probabilities come from the same causal calibration as the daily
+expiry ranges (expiry_ranges._calibrate), over INTRADAY windows of the same time of day and the same
+days-to-expiry bucket (sessions after p): the move from the spot at tau to the extremes of the rest
+of d (intraday bars) and of d+1 .. E (daily highs and lows), each window usable once E has closed
+(15:30 IST of E) before the decision instant.
 """
 
 from __future__ import annotations
@@ -50,17 +51,19 @@ OUTCOMES = {"realised_touch_range": "touched", "realised_touch_strikes": "touche
 
 
 def _session_fraction_left(time_of_day) -> np.ndarray:
-    """Share of the NSE continuous session (09:15-15:30 IST) still ahead at each time of day, in [0, 1].
+    """Share of the NSE continuous session (09:15-15:30 IST) still ahead at each time of day, in
+    [0, 1].
 
-    Regular sessions only (special sessions are excluded from intraday ranges); hours: market/session.py."""
+    Regular sessions only (special sessions are excluded from intraday ranges); hours:
+    market/session.py."""
     length = SESSION_CLOSE - SESSION_OPEN
     left = (SESSION_CLOSE - pd.to_timedelta(time_of_day)) / length
     return np.clip(np.asarray(left, dtype=float), 0.0, 1.0)
 
 
 def _bars_of(market_intraday: pd.DataFrame, interval: str | None) -> tuple[pd.DataFrame, pd.Timedelta]:
-    """One interval's bars of regular sessions (the finest present unless `interval` is given), with bar
-    ends."""
+    """One interval's bars of regular sessions (the finest present unless `interval` is given), with
+    bar ends."""
     present = sorted(pd.unique(market_intraday["interval"].astype(str)), key=interval_length)
     if not present or (interval and interval not in present):
         raise ValueError(f"market_intraday has no {interval or 'intraday'} bars "
@@ -76,8 +79,9 @@ def _bars_of(market_intraday: pd.DataFrame, interval: str | None) -> tuple[pd.Da
 
 def instants(market_intraday: pd.DataFrame, market_daily: pd.DataFrame, times: list[str],
              interval: str | None = None) -> pd.DataFrame:
-    """One row per (session with bars, time of day): spot, the day so far, the rest of the day's extremes
-    (NaN when the session's bars stop before 15:30) and the last completed session's close and VIX."""
+    """One row per (session with bars, time of day): spot, the day so far, the rest of the day's
+    extremes (NaN when the session's bars stop before 15:30) and the last completed session's close
+    and VIX."""
     bars, _ = _bars_of(market_intraday, interval)
     daily = market_daily.sort_values("date").reset_index(drop=True)
     parts = []
@@ -92,13 +96,15 @@ def instants(market_intraday: pd.DataFrame, market_daily: pd.DataFrame, times: l
         frame["time"] = f"{at.components.hours:02d}:{at.components.minutes:02d}"
         frame["decision_at"] = frame["date"] + at
         complete = frame["last_bar_end"] >= frame["date"] + SESSION_CLOSE
-        at_close = frame["decision_at"] >= frame["date"] + SESSION_CLOSE  # nothing of the day left to trade
+        # nothing of the day left to trade
+        at_close = frame["decision_at"] >= frame["date"] + SESSION_CLOSE
         frame.loc[at_close, ["rest_high", "rest_low"]] = [-np.inf, np.inf]
         frame.loc[~complete & ~at_close, ["rest_high", "rest_low"]] = np.nan
         parts.append(frame)
     frame = pd.concat(parts, ignore_index=True)
     position = np.searchsorted(daily["date"].to_numpy(), frame["date"].to_numpy(), side="left") - 1
-    frame = frame[position >= 0].reset_index(drop=True)  # a session without a completed one before it
+    # a session without a completed one before it
+    frame = frame[position >= 0].reset_index(drop=True)
     previous = daily.iloc[position[position >= 0]].reset_index(drop=True)
     frame["last_completed_session"] = previous["date"]
     frame["prev_close"], frame["vix_close"] = previous["close"], previous["vix_close"]
@@ -107,9 +113,9 @@ def instants(market_intraday: pd.DataFrame, market_daily: pd.DataFrame, times: l
 
 
 def _future_extremes(market: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """Per row: highest high, lowest low over sessions d+1 .. expiry and the close of the expiry session, from
-    the daily bars (labels.py's window); NaN while the expiry has not closed. An expiry on d itself: none, and
-    d's close."""
+    """Per row: highest high, lowest low over sessions d+1 .. expiry and the close of the expiry
+    session, from the daily bars (labels.py's window); NaN while the expiry has not closed. An
+    expiry on d itself: none, and d's close."""
     daily = market.sort_values("date").reset_index(drop=True)
     dates = daily["date"].to_numpy()
     position = np.searchsorted(dates, rows["date"].to_numpy())
@@ -131,8 +137,10 @@ def _future_extremes(market: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _with_ratios(points: pd.DataFrame, market_daily: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """Each instant x each upcoming expiry: remaining time, implied move, outcome ratios (NaN until known)."""
-    schedule = expiry_schedule(points["last_completed_session"], params)  # expiries after p: today's included
+    """Each instant x each upcoming expiry: remaining time, implied move, outcome ratios
+    (NaN until known)."""
+    # expiries after p: today's included
+    schedule = expiry_schedule(points["last_completed_session"], params)
     rows = schedule.drop(columns=["date"]).join(points.drop(columns=["vix_close"]), on="row")
     rows["vix_close"] = points["vix_close"].to_numpy()[rows["row"]]
     fraction = _session_fraction_left(rows["decision_at"] - rows["date"])
@@ -167,14 +175,16 @@ def _calibration_text(frame: pd.DataFrame, target: float) -> list[str]:
 
 def intraday_ranges(market_daily: pd.DataFrame, market_intraday: pd.DataFrame, seller_params: dict,
                     times: list[str], interval: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(`intraday_signals`: one row per instant and expiry with its outcomes when known, the strike ladder of
-    the latest instant). Each row is calibrated on the earlier closed windows at its own time of day."""
+    """(`intraday_signals`: one row per instant and expiry with its outcomes when known, the strike
+    ladder of the latest instant). Each row is calibrated on the earlier closed windows at its own
+    time of day."""
     params = seller_params["expiry_ranges"]
     target = float(seller_params["safe_range"]["target_breach_probability"])
     rows = _with_ratios(instants(market_intraday, market_daily, times, interval), market_daily, params)
     calibrate = {"known": "known_at", "query": "decision_at"}
     slim = rows[["time", "dte_bucket", "decision_at", "expiry", "known_at", "spot", "move", "max_ratio",
-                 "up_ratio", "down_ratio", "terminal_ratio"]]  # the calibration's columns: ~3x faster groups
+                 # the calibration's columns: ~3x faster groups
+                 "up_ratio", "down_ratio", "terminal_ratio"]]
     parts = [_calibrate(group, _pool(group, ("decision_at", "expiry")), target, params, **calibrate)
              for _, group in slim.groupby(["time", "dte_bucket"])]
     out = rows.join(pd.concat(parts))
@@ -190,8 +200,8 @@ def intraday_ranges(market_daily: pd.DataFrame, market_intraday: pd.DataFrame, s
 
 
 def intraday_range_calibration(signals: pd.DataFrame, seller_params: dict) -> dict:
-    """Per time of day and expiry: the out-of-sample touch rates of the calibrated rows whose expiry has
-    closed (expiry_calibration's summary), overall and per year."""
+    """Per time of day and expiry: the out-of-sample touch rates of the calibrated rows whose expiry
+    has closed (expiry_calibration's summary), overall and per year."""
     target = float(seller_params["safe_range"]["target_breach_probability"])
     renamed = signals.rename(columns={short: long for long, short in OUTCOMES.items()})
     closed = renamed[(renamed["model_source"] == "calibrated") & renamed["realised_touch_range"].notna()]
@@ -215,8 +225,8 @@ def intraday_range_calibration(signals: pd.DataFrame, seller_params: dict) -> di
 
 def decision_instant(market_intraday: pd.DataFrame, inference_params: dict,
                      interval: str | None = None) -> pd.Timestamp:
-    """The intraday decision instant in IST (tz-naive, to the minute): `inference.decision_at` (ISO with a
-    zone), else the end of the last intraday bar; never the server's clock."""
+    """The intraday decision instant in IST (tz-naive, to the minute): `inference.decision_at`
+    (ISO with a zone), else the end of the last intraday bar; never the server's clock."""
     stamp = replay_instant(inference_params)
     if stamp is not None:
         return stamp.tz_convert(IST).tz_localize(None).floor("min")
@@ -243,9 +253,9 @@ def _context(row: pd.Series, instant: pd.Timestamp, interval: str, last_bar_end)
 
 def intraday_snapshot(market_daily: pd.DataFrame, market_intraday: pd.DataFrame, seller_params: dict,
                       inference_params: dict, decision_time: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """decision_time=intraday: the expiry ranges and ladder of the decision instant and the live context;
-    other decision times: empty frames and {}. Only bars completed by the instant and daily rows before its
-    session are used (a CSV replay may hold the rest of the day)."""
+    """decision_time=intraday: the expiry ranges and ladder of the decision instant and the live
+    context; other decision times: empty frames and {}. Only bars completed by the instant and daily
+    rows before its session are used (a CSV replay may hold the rest of the day)."""
     if decision_time != "intraday":
         return pd.DataFrame(columns=INTRADAY_COLUMNS), pd.DataFrame(), {}
     if market_intraday is None or market_intraday.empty:
@@ -270,8 +280,8 @@ def intraday_snapshot(market_daily: pd.DataFrame, market_intraday: pd.DataFrame,
 
 
 def clock_times(times) -> list[str]:
-    """'HH:MM' per entry of a list or a ';'/space separated string (kedro's --params splits on commas); an
-    integer is YAML 1.1's reading of an unquoted 11:00 (sexagesimal minutes: 660)."""
+    """'HH:MM' per entry of a list or a ';'/space separated string (kedro's --params splits on
+    commas); an integer is YAML 1.1's reading of an unquoted 11:00 (sexagesimal minutes: 660)."""
     items = times if isinstance(times, list | tuple) else [times] if times is not None else []
     out = []
     for value in items:
@@ -286,10 +296,10 @@ def clock_times(times) -> list[str]:
 
 def backfill_intraday_signals(market_daily: pd.DataFrame, market_intraday: pd.DataFrame, seller_params: dict,
                               backfill_params: dict, decision_time: str) -> tuple[pd.DataFrame, dict]:
-    """decision_time=intraday: `intraday_signals` at every `backfill.times` of every session with bars (each
-    row calibrated on the windows closed before it; no trained model is involved, so backfill.start, which
-    bounds the ledger's rows, does not apply) and their out-of-sample calibration; other decision times: an
-    empty frame and the reason."""
+    """decision_time=intraday: `intraday_signals` at every `backfill.times` of every session with
+    bars (each row calibrated on the windows closed before it; no trained model is involved, so
+    backfill.start, which bounds the ledger's rows, does not apply) and their out-of-sample
+    calibration; other decision times: an empty frame and the reason."""
     if decision_time != "intraday":
         return pd.DataFrame(columns=INTRADAY_COLUMNS), {"reason": f"decision_time is {decision_time}"}
     times = clock_times(backfill_params.get("times"))
