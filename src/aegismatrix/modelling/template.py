@@ -46,7 +46,8 @@ def feature_columns(cfg: ModelConfig, manifest: dict) -> list[str]:
     return list(available)
 
 
-def build_model_input(features: pd.DataFrame, market_daily: pd.DataFrame, params: dict) -> pd.DataFrame:
+def build_model_input(features: pd.DataFrame, market_daily: pd.DataFrame,
+                      params: dict) -> pd.DataFrame:
     """Features of each decision day joined with its label; rows whose label window is incomplete
     keep NaN."""
     cfg = ModelConfig.from_params(params)
@@ -72,14 +73,17 @@ def evaluate_walk_forward(model_input: pd.DataFrame, feature_manifest: dict, par
     for callers outside the pipeline that score a block under another name (benchmarks)."""
     cfg = ModelConfig.from_params(params)
     namespace = namespace or _namespace(cfg)
-    oos = walk_forward(model_input, feature_columns(cfg, feature_manifest), cfg, namespace, pool_input)
+    oos = walk_forward(model_input, feature_columns(cfg, feature_manifest), cfg, namespace,
+                       pool_input)
     metrics = {"name": namespace, **summarise(oos.dropna(subset=["label"]), cfg, selection)}
     if cfg.pool is not None:
         metrics["pool"] = pool_summary(pool_input)
     skill = metrics["overall"]["skill"]
     # DEBUG: the run ends with the same numbers in one comparison table (logs.model_comparison)
-    logger.debug("%s: skill %+.4f vs %s (%s), %.0f%% CI [%+.4f, %+.4f] -> %s", namespace, skill["value"],
-                skill["vs"], skill["metric"], 100 * skill["level"], skill["ci_low"], skill["ci_high"],
+    logger.debug("%s: skill %+.4f vs %s (%s), %.0f%% CI [%+.4f, %+.4f] -> %s", namespace,
+                 skill["value"],
+                skill["vs"], skill["metric"], 100 * skill["level"], skill["ci_low"],
+                skill["ci_high"],
                 metrics["status"])
     return oos, metrics
 
@@ -131,15 +135,18 @@ def _baseline_values(model: dict, model_input: pd.DataFrame, cfg: ModelConfig,
                      rows: np.ndarray) -> np.ndarray:
     meta = model["meta"]
     spec = next(b for b in meta["baselines"] if b["name"] == meta["primary_baseline"])
-    history = pd.Series(encode_label(model_input["label"], meta["label_thresholds"]), index=model_input.index)
+    history = pd.Series(encode_label(model_input["label"], meta["label_thresholds"]),
+                        index=model_input.index)
     return predict_baseline(spec, meta["baseline_states"][spec["name"]], model_input, cfg.n_classes,
                             history)[rows]
 
 
-def serve(model_input: pd.DataFrame, model: dict, cfg: ModelConfig, rows: np.ndarray) -> pd.DataFrame:
+def serve(model_input: pd.DataFrame, model: dict, cfg: ModelConfig,
+          rows: np.ndarray) -> pd.DataFrame:
     """Frozen-model predictions for `rows`, or the primary baseline when the model has no edge."""
     if not model["meta"]["edge"]:
-        return _served_frame(model_input, rows, _baseline_values(model, model_input, cfg, rows), cfg,
+        return _served_frame(model_input, rows, _baseline_values(model, model_input, cfg, rows),
+                             cfg,
                              "baseline")
     fitted = from_bundle(model)
     values = predict_rows(fitted, model_input, model["meta"]["features"], rows)
@@ -167,14 +174,17 @@ def signal_history(model_input: pd.DataFrame, oos_predictions: pd.DataFrame, mod
     after = np.flatnonzero((dates > oos["date"].max()).to_numpy())
     parts = [oos]
     if len(before):
-        parts.insert(0, _served_frame(model_input, before, _baseline_values(model, model_input, cfg, before),
+        parts.insert(0,
+                     _served_frame(model_input, before,
+                                   _baseline_values(model, model_input, cfg, before),
                                       cfg, "baseline"))
     if len(after):
         parts.append(serve(model_input, model, cfg, after))
     return pd.concat(parts, ignore_index=True)
 
 
-def guarded(model_input: pd.DataFrame, model: dict, cfg: ModelConfig, served: pd.DataFrame) -> pd.DataFrame:
+def guarded(model_input: pd.DataFrame, model: dict, cfg: ModelConfig,
+            served: pd.DataFrame) -> pd.DataFrame:
     """Inference under the live guard (ledger/guard.py, `selection.guard` stored with the model):
     rows whose guard, on live rows matured by then, demoted the model serve the baseline
     (`model_source` baseline, `demoted` True) with the guard's numbers in `guard_*` columns."""
@@ -232,7 +242,8 @@ def predict_frozen(model_input: pd.DataFrame, model: dict | None, feature_manife
     if model is None:
         logger.warning("no frozen model for %s: serving its baseline %r", cfg.label["name"],
                        cfg.primary_baseline)
-        return _served_frame(model_input, rows, _untrained_baseline(model_input, cfg), cfg, "baseline")
+        return _served_frame(model_input, rows, _untrained_baseline(model_input, cfg), cfg,
+                             "baseline")
     check_fingerprint(model["meta"], feature_manifest[cfg.feature_set]["fingerprint"])
     # e.g. breach bins trained for target 0.2 served against 0.1
     check_label_params(model["meta"], cfg)
@@ -247,7 +258,8 @@ def _namespace(cfg: ModelConfig) -> str:
     return cfg.namespace
 
 
-def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled: bool = False) -> Pipeline:
+def model_pipeline(namespace: str, feature_set: str, mode: str = "train",
+                   pooled: bool = False) -> Pipeline:
     """The template instantiated for one model: `mode='train'` trains and evaluates, `'inference'`
     predicts.
 
@@ -264,24 +276,29 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled
             node(evaluate_walk_forward,
                  {"model_input": "model_input", "feature_manifest": "feature_manifest",
                   "params": "params:model",
-                  **({"pool_input": "pool_input"} if pooled else {}), "selection": "params:selection"},
+                  **({"pool_input": "pool_input"} if pooled else {}),
+                  "selection": "params:selection"},
                  ["oos_predictions", "metrics"], name="evaluate_walk_forward"),
             node(fit_frozen_model,
-                 ["model_input", "feature_manifest", "metrics", "data_provenance", "params:model", *pool],
+                 ["model_input", "feature_manifest", "metrics", "data_provenance", "params:model",
+                  *pool],
                  "model", name="fit_frozen_model"),
             node(explain_model, ["model_input", "model"], "shap_importance", name="explain_model"),
-            node(signal_history, ["model_input", "oos_predictions", "model", "params:model"], "predictions",
+            node(signal_history, ["model_input", "oos_predictions", "model", "params:model"],
+                 "predictions",
                  name="signal_history"),
             node(record_model, ["metrics", "predictions", "oos_predictions", "model"], "record",
                  name="record_model"),
         ]
         inputs = {features, "market_daily", "feature_manifest", "data_provenance"}
         if pooled:
-            nodes.append(node(build_pool_input, ["universe_features", "universe_daily", "params:model"],
+            nodes.append(node(build_pool_input,
+                              ["universe_features", "universe_daily", "params:model"],
                               "pool_input", name="build_pool_input"))
             inputs |= {"universe_features", "universe_daily"}
     elif mode == "inference":
-        nodes = [build, node(predict_frozen, ["model_input", "model", "feature_manifest", "params:model"],
+        nodes = [build,
+                 node(predict_frozen, ["model_input", "model", "feature_manifest", "params:model"],
                              "predictions", name="predict_frozen"),
                  node(record_model, ["metrics", "predictions"], "record", name="record_model")]
         inputs = {features, "market_daily", "feature_manifest"}
@@ -312,7 +329,8 @@ class ModelRecord:
         return self.namespace.split(".", 1)[1]
 
 
-def record_model(metrics: dict, predictions: pd.DataFrame, oos_predictions: pd.DataFrame | None = None,
+def record_model(metrics: dict, predictions: pd.DataFrame,
+                 oos_predictions: pd.DataFrame | None = None,
                  model: dict | None = None) -> ModelRecord:
     """The instance's record; its namespace is the one its metrics were evaluated under."""
     return ModelRecord(metrics["name"], metrics, predictions, oos_predictions, model)
@@ -352,7 +370,8 @@ def instances_pipeline(engine: str, instances: list, mode: str) -> Pipeline:
 
 def engine_records(engine: str, namespaces: list[str]) -> Pipeline:
     """The node that collects `<ns>.record` of every instance into `<engine>_records`."""
-    return Pipeline([node(collect_records, [f"{ns}.record" for ns in namespaces], f"{engine}_records",
+    return Pipeline([node(collect_records, [f"{ns}.record" for ns in namespaces],
+                          f"{engine}_records",
                           name=f"collect_{engine}_records")])
 
 

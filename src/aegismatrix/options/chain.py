@@ -19,9 +19,11 @@ REQUIRED_COLUMNS = ("strike", "call_oi", "put_oi")
 OPTIONAL_NUMERIC = ("call_volume", "put_volume", "call_iv", "put_iv", "underlying")
 NON_NEGATIVE = ("call_oi", "put_oi", "call_volume", "put_volume", "call_iv", "put_iv")
 HISTORY_COLUMNS = [
-    "snapshot_date", "expiry", "source", "strikes", "underlying", "max_pain", "pcr_oi", "pcr_volume",
+    "snapshot_date", "expiry", "source", "strikes", "underlying", "max_pain", "pcr_oi",
+    "pcr_volume",
     "call_wall_strike", "call_wall_oi", "put_wall_strike", "put_wall_oi", "atm_strike", "atm_iv",
-    "previous_snapshot_date", "call_wall_shift_points", "put_wall_shift_points", "call_wall_oi_change",
+    "previous_snapshot_date", "call_wall_shift_points", "put_wall_shift_points",
+    "call_wall_oi_change",
     "put_wall_oi_change",
 ]
 MISSING_MARKERS = ("", "-", "--")
@@ -34,7 +36,8 @@ class ChainValidationError(ValueError):
 
     def __init__(self, source: str, column: str | None, row: int | None, detail: str) -> None:
         self.source, self.column, self.row = source, column, row
-        where = "".join([f", column '{column}'" if column else "", f", row {row}" if row is not None else ""])
+        where = "".join([f", column '{column}'" if column else "",
+                         f", row {row}" if row is not None else ""])
         super().__init__(f"option chain {source}{where}: {detail}")
 
 
@@ -54,7 +57,8 @@ def _numeric(raw: pd.Series, source: str, column: str, required: bool) -> pd.Ser
 
 def _first_bad(source: str, column: str, mask: pd.Series, detail: str) -> None:
     if mask.any():
-        raise ChainValidationError(source, column, int(np.flatnonzero(mask.to_numpy())[0]) + 1, detail)
+        raise ChainValidationError(source, column, int(np.flatnonzero(mask.to_numpy())[0]) + 1,
+                                   detail)
 
 
 def snapshot_date_of(source: str, frame: pd.DataFrame) -> pd.Timestamp:
@@ -67,7 +71,8 @@ def snapshot_date_of(source: str, frame: pd.DataFrame) -> pd.Timestamp:
         return pd.Timestamp(dates.iloc[0]).normalize()
     found = _DATE_IN_NAME.search(Path(source).name)
     if not found:
-        raise ChainValidationError(source, None, None, "no `date` column and no YYYY-MM-DD in the file name")
+        raise ChainValidationError(source, None, None,
+                                   "no `date` column and no YYYY-MM-DD in the file name")
     return pd.Timestamp(found.group(1))
 
 
@@ -89,7 +94,8 @@ def validate_chain(raw: pd.DataFrame, source: str) -> pd.DataFrame:
         _first_bad(source, column, out[column] < 0, "must not be negative")
     if "expiry" in raw.columns:
         expiry = pd.to_datetime(raw["expiry"], errors="coerce", format="mixed", dayfirst=False)
-        _first_bad(source, "expiry", expiry.isna(), "expiry is empty or not a date (use YYYY-MM-DD)")
+        _first_bad(source, "expiry", expiry.isna(),
+                   "expiry is empty or not a date (use YYYY-MM-DD)")
         out["expiry"] = expiry.dt.normalize()
     else:
         out["expiry"] = pd.NaT
@@ -132,7 +138,8 @@ def expiry_analytics(chain: pd.DataFrame) -> dict:
     atm_strike, atm_iv = _atm(chain)
     underlying = chain["underlying"].dropna() if "underlying" in chain.columns else pd.Series(dtype=float)
     return {
-        "strikes": int(len(chain)), "underlying": float(underlying.iloc[0]) if len(underlying) else None,
+        "strikes": int(len(chain)),
+        "underlying": float(underlying.iloc[0]) if len(underlying) else None,
         "max_pain": max_pain_strike(chain),
         "pcr_oi": _ratio(chain["put_oi"].sum(), chain["call_oi"].sum()),
         "pcr_volume": _ratio(chain["put_volume"].sum(), chain["call_volume"].sum()) if has_volume else None,
@@ -169,7 +176,8 @@ def chain_history(chains: dict[str, pd.DataFrame]) -> pd.DataFrame:
                                        "keep one file per date")
         seen[date] = source
         for expiry, part in chain.groupby("expiry", dropna=False, sort=True):
-            rows.append({"snapshot_date": date, "expiry": expiry, "source": source, **expiry_analytics(part)})
+            rows.append({"snapshot_date": date, "expiry": expiry, "source": source,
+                         **expiry_analytics(part)})
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in HISTORY_COLUMNS})
     return _with_wall_changes(pd.DataFrame(rows))[HISTORY_COLUMNS]
@@ -211,6 +219,8 @@ def latest_chain_block(history: pd.DataFrame, no_chain_reason: str) -> dict:
     latest = history[history["snapshot_date"] == history["snapshot_date"].max()]
     expiries = [{**{k: _clean(v) for k, v in row.items() if k not in ("snapshot_date", "source")},
                  "null_reasons": _field_reasons(row)} for _, row in latest.iterrows()]
-    return {"snapshot_date": _clean(latest["snapshot_date"].iloc[0]), "source": latest["source"].iloc[0],
-            "max_pain": expiries[0]["max_pain"], "expiry": expiries[0]["expiry"], "expiries": expiries,
+    return {"snapshot_date": _clean(latest["snapshot_date"].iloc[0]),
+            "source": latest["source"].iloc[0],
+            "max_pain": expiries[0]["max_pain"], "expiry": expiries[0]["expiry"],
+            "expiries": expiries,
             "snapshots": int(history["snapshot_date"].nunique()), "reason": None}

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-IV_RANK_COLUMNS = ["date", "iv_30d", "iv_rank", "iv_percentile", "iv_rank_source", "iv_history_days"]
+IV_RANK_COLUMNS = ["date", "iv_30d", "iv_rank", "iv_percentile", "iv_rank_source",
+                   "iv_history_days"]
 RANGE_MARKET_COLUMNS = [
     "p_expire_beyond_market",
     "p_touch_market",
@@ -150,7 +151,8 @@ def ladder_market(ladder: pd.DataFrame, surface: pd.DataFrame) -> pd.DataFrame:
     found = np.isfinite(values["p_expire_beyond_market"].astype(float))
     model = ladder["p_expire_beyond"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        richness = np.where(model > 0, values["p_expire_beyond_market"].astype(float) / model, np.nan)
+        richness = np.where(model > 0, values["p_expire_beyond_market"].astype(float) / model,
+                            np.nan)
     out = ladder.reset_index(drop=True).assign(
         **values, richness=richness, market_reason=_reasons(ladder, surface, found)
     )

@@ -10,13 +10,16 @@ import pandas as pd
 
 from aegismatrix.options.chain import no_chain_block
 
-CHAIN_FIELDS = ("expiry", "strikes", "underlying", "max_pain", "pcr_oi", "pcr_volume", "call_wall_strike",
+CHAIN_FIELDS = ("expiry", "strikes", "underlying", "max_pain", "pcr_oi", "pcr_volume",
+                "call_wall_strike",
                 "call_wall_oi", "put_wall_strike", "put_wall_oi", "call_wall_shift_points",
                 "put_wall_shift_points", "call_wall_oi_change", "put_wall_oi_change",
                 "previous_snapshot_date", "atm_strike", "atm_iv", "null_reasons")
-SUMMARY_FIELDS = ("period", "range_source", "strategy", "weeks", "first_expiry", "last_expiry", "win_rate",
+SUMMARY_FIELDS = ("period", "range_source", "strategy", "weeks", "first_expiry", "last_expiry",
+                  "win_rate",
                   "touch_rate", "expire_beyond_rate", "mean_width_points", "mean_premium_points",
-                  "mean_pnl_points", "mean_pnl_per_lot", "total_pnl_per_lot", "max_drawdown_per_lot",
+                  "mean_pnl_points", "mean_pnl_per_lot", "total_pnl_per_lot",
+                  "max_drawdown_per_lot",
                   "worst_week_pnl_per_lot", "worst_week_expiry", "excursion_p50_points",
                   "excursion_p90_points", "excursion_max_points")
 
@@ -63,7 +66,8 @@ def strategy_backtest_section(trades: pd.DataFrame | None, summary: dict | None)
     if trades is None or summary is None or trades.empty:
         reason = ("no strategy backtest computed (seller engine not run)" if summary is None
                   else "no weekly expiry settled within the loaded data")
-        return {"reason": reason, "note": None, "summary": [], "equity_curves": [], "worst_weeks": []}
+        return {"reason": reason, "note": None, "summary": [], "equity_curves": [],
+                "worst_weeks": []}
     return {"reason": None, "note": summary["note"],
             "summary": [{k: row.get(k) for k in SUMMARY_FIELDS} for row in summary["summary"]],
             "equity_curves": _curves(trades), "worst_weeks": summary["worst_weeks"]}

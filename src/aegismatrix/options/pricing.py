@@ -18,7 +18,8 @@ DAYS_PER_YEAR = 365.0
 PREMIUM_MODEL = "black_scholes(vollib), sigma = India VIX, no skew: model premiums, not traded prices"
 
 
-def bs_price(flag: str, spot: float, strike: float, calendar_days: float, rate: float, sigma: float) -> float:
+def bs_price(flag: str, spot: float, strike: float, calendar_days: float, rate: float,
+             sigma: float) -> float:
     """One European option's Black-Scholes price; intrinsic value at or after expiry."""
     if calendar_days <= 0:
         return max(spot - strike, 0.0) if flag == "c" else max(strike - spot, 0.0)
@@ -48,7 +49,8 @@ def short_strangle_payoff(settlement: float, put_strike: float, call_strike: flo
     return max(put_strike - settlement, 0.0) + max(settlement - call_strike, 0.0)
 
 
-def iron_condor_payoff(settlement: float, put_strike: float, call_strike: float, wing_points: float) -> float:
+def iron_condor_payoff(settlement: float, put_strike: float, call_strike: float,
+                       wing_points: float) -> float:
     """The strangle's payoff capped at the wing width on each side."""
     put_side = min(max(put_strike - settlement, 0.0), wing_points)
     call_side = min(max(settlement - call_strike, 0.0), wing_points)
@@ -77,7 +79,8 @@ def snap_outward(lower: float, upper: float, step: float) -> tuple[float, float]
 
 def lot_size_on(date: pd.Timestamp, lot_sizes: list[dict]) -> int:
     """The lot size in force on `date` from a dated table [{from: YYYY-MM-DD, size: N}, ...]."""
-    table = sorted(((pd.Timestamp(r["from"]), int(r["size"])) for r in lot_sizes), key=lambda r: r[0])
+    table = sorted(((pd.Timestamp(r["from"]), int(r["size"])) for r in lot_sizes),
+                   key=lambda r: r[0])
     sizes = [size for start, size in table if start <= pd.Timestamp(date)]
     if not sizes:
         raise ValueError(f"no lot size in force on {pd.Timestamp(date).date()}: the table starts "

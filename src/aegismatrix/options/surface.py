@@ -88,7 +88,8 @@ def black76_price(is_call, forward, strike, years, rate, sigma) -> np.ndarray:
     return np.exp(-rate * np.asarray(years)) * undiscounted
 
 
-def implied_vols(prices, forward, strikes, years, rate, is_call, iterations: int = 60) -> np.ndarray:
+def implied_vols(prices, forward, strikes, years, rate, is_call,
+                 iterations: int = 60) -> np.ndarray:
     """Black-76 implied volatility of discounted prices by bisection on [1e-4, 5]; NaN outside the
     no-arbitrage bounds (below intrinsic or above the undiscounted forward / strike)."""
     prices, forward, strikes, years = (
@@ -165,7 +166,8 @@ def _slopes(strike: np.ndarray, iv: np.ndarray, group: np.ndarray) -> np.ndarray
 def strike_surface(wide: pd.DataFrame, rate: float, params: dict) -> pd.DataFrame:
     """Every strike of every priced (date, expiry): IV of its out-of-the-money option, Black-76
     delta, and the market's P(above), P(below) and touch probability (STRIKE_COLUMNS)."""
-    wide = wide.join(parity_forwards(wide, rate, int(params.get("parity_strikes", 5))), on=["date", "expiry"])
+    wide = wide.join(parity_forwards(wide, rate, int(params.get("parity_strikes", 5))),
+                     on=["date", "expiry"])
     wide = wide[wide["forward"].notna()].reset_index(drop=True)
     strike, forward = wide["strike"].to_numpy(float), wide["forward"].to_numpy(float)
     years = wide["calendar_days"].to_numpy(float) / DAYS_PER_YEAR
@@ -252,13 +254,15 @@ def expiry_summary(g: dict) -> dict:
         "call_wall_oi": call_wall_oi,
         "put_wall_strike": put_wall,
         "put_wall_oi": put_wall_oi,
-        "max_pain": max_pain_strike(pd.DataFrame({"strike": strike, "call_oi": call_oi, "put_oi": put_oi})),
+        "max_pain": max_pain_strike(pd.DataFrame({"strike": strike, "call_oi": call_oi,
+                                                  "put_oi": put_oi})),
         "strikes": int(len(strike)),
         "strikes_with_iv": int(known.sum()),
     }
 
 
-def chain_surface(chain: pd.DataFrame, rate: float, params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+def chain_surface(chain: pd.DataFrame, rate: float,
+                  params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every (date, expiry) with both sides, 1 to `max_days` calendar days out: strikes and expiry
     rows."""
     days = (chain["expiry"] - chain["date"]).dt.days

@@ -96,6 +96,7 @@ def check_section(name: str, params: dict) -> list[tuple[str, str]]:
     try:
         SECTIONS[name].model_validate(value)
     except ValidationError as exc:
-        return [(".".join(str(p) for p in e["loc"]) or "(section)", e["msg"].removeprefix("Value error, "))
+        return [(".".join(str(p) for p in e["loc"]) or "(section)",
+                 e["msg"].removeprefix("Value error, "))
                 for e in exc.errors()]
     return []

@@ -124,11 +124,13 @@ def _key_errors(params: dict, base: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         want, got = _kind(base[path]), _kind(value)
         if want not in ("null", got) and got != "null":
-            errors.append((path, f"expected a {want} like the base value {_short(base[path])}, got a {got}"))
+            errors.append((path,
+                           f"expected a {want} like the base value {_short(base[path])}, got a {got}"))
     return errors
 
 
-def validate_parameters(raw: dict, derived: dict, base: dict[str, Any], origin: dict[str, str]) -> dict:
+def validate_parameters(raw: dict, derived: dict, base: dict[str, Any],
+                        origin: dict[str, str]) -> dict:
     """Raise ParameterError listing every problem; return `derived` when all is well.
 
     Key paths are checked on what people wrote (`raw`); model blocks and typed sections on what

@@ -34,7 +34,8 @@ def _iso_utc(instant_ns: int) -> str:
     return pd.Timestamp(instant_ns, tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def us_inputs(market: pd.DataFrame, us_daily: pd.DataFrame | None, decision_time: str) -> dict | None:
+def us_inputs(market: pd.DataFrame, us_daily: pd.DataFrame | None,
+              decision_time: str) -> dict | None:
     """The US session row t may use at its decision time; None when no US data is loaded."""
     if us_daily is None or us_daily.empty:
         return None
@@ -73,7 +74,8 @@ def expected_gap(gap_predictions: pd.DataFrame | None, gap_model: dict | None, a
             "model_source": source, "edge": bool(meta.get("edge", False))}
 
 
-def overnight_market_fields(market_daily: pd.DataFrame, us_daily: pd.DataFrame | None, decision_time: str,
+def overnight_market_fields(market_daily: pd.DataFrame, us_daily: pd.DataFrame | None,
+                            decision_time: str,
                             gap_predictions: pd.DataFrame | None = None,
                             gap_model: dict | None = None) -> dict:
     """`decision_time`, `decision_at` (UTC) and `overnight` for the payload's market block."""
@@ -86,7 +88,8 @@ def overnight_market_fields(market_daily: pd.DataFrame, us_daily: pd.DataFrame |
         gap = expected_gap(gap_predictions, gap_model, as_of, float(market["close"].iloc[-1]))
         # after the close the expected gap is not served
         overnight["expected_gap"] = gap if decision_time == "preopen" else None
-    return {"decision_time": decision_time, "decision_at": _iso_utc(int(instant)), "overnight": overnight}
+    return {"decision_time": decision_time, "decision_at": _iso_utc(int(instant)),
+            "overnight": overnight}
 
 
 def us_feed_warning(market_daily: pd.DataFrame, us_daily: pd.DataFrame | None) -> str | None:

@@ -158,14 +158,16 @@ def _consistency_errors(p: dict[str, Any]) -> list[tuple[str, str]]:
     if _known(s["p_vol_low"], s["p_vol_medium"], s["p_vol_high"]):
         total = s["p_vol_low"] + s["p_vol_medium"] + s["p_vol_high"]
         if abs(total - 1) > _SUM_TOLERANCE:
-            errors.append(("$.seller", f"p_vol_low + p_vol_medium + p_vol_high = {total:.4f}, not 1"))
+            errors.append(("$.seller",
+                           f"p_vol_low + p_vol_medium + p_vol_high = {total:.4f}, not 1"))
     for i, r in enumerate(s["safe_ranges"]):
         if _known(r["lower"], r["upper"]) and r["lower"] >= r["upper"]:
             errors.append((f"$.seller.safe_ranges[{i}]", "lower must be below upper"))
     b = p["buyer"]
     if _known(b["p_breakout_up"], b["p_breakout_down"], b["breakout_probability"]) and \
             abs(b["p_breakout_up"] + b["p_breakout_down"] - b["breakout_probability"]) > _BREAKOUT_TOLERANCE:
-        errors.append(("$.buyer", "p_breakout_up + p_breakout_down must equal breakout_probability"))
+        errors.append(("$.buyer",
+                       "p_breakout_up + p_breakout_down must equal breakout_probability"))
     return errors
 
 

@@ -34,8 +34,10 @@ def _market_vs_model(scorecard: dict) -> list[dict]:
             model, market = e.get("model") or {}, e.get("market") or {}
             rows.append({"signal": signal, "event": event, "n": e.get("n", 0),
                          "n_expiries": e.get("n_expiries", 0), "event_rate": e.get("event_rate"),
-                         "model_mean": model.get("mean_probability"), "model_brier": model.get("brier"),
-                         "market_mean": market.get("mean_probability"), "market_brier": market.get("brier"),
+                         "model_mean": model.get("mean_probability"),
+                         "model_brier": model.get("brier"),
+                         "market_mean": market.get("mean_probability"),
+                         "market_brier": market.get("brier"),
                          "base_rate_brier": e.get("base_rate_brier")})
     return rows
 

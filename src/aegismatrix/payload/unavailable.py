@@ -120,10 +120,13 @@ def mark_unavailable(payload: dict) -> dict:
 
 # Signal values the schema allows as null only when data.unavailable says why.
 NULL_ONLY_WHEN_UNAVAILABLE = {
-    "change", "change_pct", "vix", "p_down", "p_neutral", "p_up", "label", "conviction", "neutral_band",
+    "change", "change_pct", "vix", "p_down", "p_neutral", "p_up", "label", "conviction",
+    "neutral_band",
     "expected_abs_move_points", "move_lower_points", "move_upper_points", "interval_coverage",
-    "vol_forecast_21d", "vol_regime", "p_vol_low", "p_vol_medium", "p_vol_high", "trap_probability", "lower",
-    "upper", "breach_probability", "target_breach_probability", "breakout_probability", "p_breakout_up",
+    "vol_forecast_21d", "vol_regime", "p_vol_low", "p_vol_medium", "p_vol_high", "trap_probability",
+    "lower",
+    "upper", "breach_probability", "target_breach_probability", "breakout_probability",
+    "p_breakout_up",
     "p_breakout_down", "spike_up_probability", "spike_bias", "theta_ratio_forecast", "theta_edge",
     "contribution", "typical_abs_move_points",
 }

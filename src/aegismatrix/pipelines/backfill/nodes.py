@@ -25,5 +25,6 @@ def backfill_ledger(
     models = template_outputs(inputs, "model")
     frames = {k: v for k, v in inputs.items() if not k.endswith("__model")}
     return backfill_rows(
-        model_versions, data_provenance, mlflow_releases, params, ledger_params, decision_time, models, frames
+        model_versions, data_provenance, mlflow_releases, params, ledger_params, decision_time,
+        models, frames
     )

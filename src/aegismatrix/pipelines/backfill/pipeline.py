@@ -30,7 +30,8 @@ def create_pipeline(**kwargs) -> Pipeline:
     # predictions: the live guard
     inputs.update(template_inputs(None, namespaces, ("model", "predictions")))
     inputs.update({name: name for name in ledger_frame_names(pipe.all_outputs())})
-    return pipe + Pipeline([Node(nodes.backfill_ledger, inputs, "signal_ledger", name="backfill_ledger"),
+    return pipe + Pipeline([Node(nodes.backfill_ledger, inputs, "signal_ledger",
+                                 name="backfill_ledger"),
                             _intraday_node()])
 
 
@@ -39,4 +40,5 @@ def _intraday_node() -> Node:
     bars."""
     return Node(backfill_intraday_signals, ["market_daily", "market_intraday", "params:seller",
                                             "params:backfill", "params:decision_time"],
-                ["intraday_signals", "intraday_range_calibration"], name="backfill_intraday_signals")
+                ["intraday_signals", "intraday_range_calibration"],
+                name="backfill_intraday_signals")

@@ -19,7 +19,8 @@ from aegismatrix.modelling.template import EngineRecords
 # sigma, E|close(t+1) - close(t)| = sqrt(2/pi) sigma. A ratio at this value means realised vol =
 # implied vol.
 BROWNIAN_MOVE_PER_SIGMA = {"range": math.sqrt(8.0 / math.pi), "close": math.sqrt(2.0 / math.pi)}
-SIGNAL_COLUMNS = ["date", "breakout_probability", "spike_up_probability", "p_breakout_up", "p_breakout_down",
+SIGNAL_COLUMNS = ["date", "breakout_probability", "spike_up_probability", "p_breakout_up",
+                  "p_breakout_down",
                   "theta_ratio_forecast", "theta_edge", "model_source"]
 SOURCE_COLUMNS = {"breakout": "breakout_model_source", "spike": "spike_model_source",
                   "theta": "theta_model_source"}
@@ -36,7 +37,8 @@ def calendar_days_to_next_session(dates: pd.Series) -> np.ndarray:
     return np.asarray((next_session(index, sessions) - index).days, dtype=float)
 
 
-def fair_theta_ratio(dates: pd.Series, move: str = "range", calendar_day_theta: bool = True) -> np.ndarray:
+def fair_theta_ratio(dates: pd.Series, move: str = "range",
+                     calendar_day_theta: bool = True) -> np.ndarray:
     """The theta ratio at which buyer and seller break even (realised vol = implied vol), per
     decision day.
 
@@ -134,7 +136,8 @@ def find_gamma_windows(market_intraday: pd.DataFrame, params: dict) -> dict:
     recent = sessions[-int(params.get("lookback_sessions", 20)):]
     if len(recent) < int(params.get("min_sessions", 3)):
         return _no_windows(f"only {len(recent)} intraday session(s) of {interval} bars; "
-                           f"at least {params.get('min_sessions', 3)} are needed", interval=interval)
+                           f"at least {params.get('min_sessions', 3)} are needed",
+                           interval=interval)
     bars = bars[pd.to_datetime(bars["timestamp"]).dt.normalize().isin(recent)]
     width = int(params.get("bucket_minutes", 30))
     profile = time_of_day_profile(bars, bucket_minutes=width)
@@ -160,7 +163,8 @@ def find_gamma_windows(market_intraday: pd.DataFrame, params: dict) -> dict:
     return {"windows": windows, "reason": None, "model_source": "heuristic", "interval": interval,
             "bucket_minutes": width, "n_sessions": len(recent),
             "first_session": str(pd.Timestamp(recent[0]).date()),
-            "last_session": str(pd.Timestamp(recent[-1]).date()), "index_level": level, "profile": buckets}
+            "last_session": str(pd.Timestamp(recent[-1]).date()), "index_level": level,
+            "profile": buckets}
 
 
 def summarise_buyer_metrics(records: EngineRecords) -> list[dict]:

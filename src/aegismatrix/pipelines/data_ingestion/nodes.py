@@ -54,7 +54,8 @@ def fetch_market_data(params: dict[str, Any], inference_params: dict[str, Any] |
     c = collect_core(params)
     if replay is not None:
         c = published_by(c, replay, params)
-    fetch_log = {"source_mode": params.get("source", "auto"), "session": session_state(now).as_dict(),
+    fetch_log = {"source_mode": params.get("source", "auto"),
+                 "session": session_state(now).as_dict(),
                  "window": {"start": str(c.start.date()), "end": str(c.end.date())},
                  "symbols": {k: _entry(f) for k, f in c.fetched.items()},
                  "intraday_warnings": c.intraday_warnings}
@@ -68,7 +69,8 @@ def _validate(frame: pd.DataFrame, key: str, entry: dict[str, Any],
     role = ("vix" if key == params.get("vix_key", "indiavix") or entry["ticker"] in {"^VIX", "^INDIAVIX"}
             else "index")
     notes = [finding(key, n["check"], checks.get("missing_prices", {}).get("action", "drop"),
-                     pd.to_datetime(n["dates"]), f"non-numeric {n['column']} values such as {n['values']}")
+                     pd.to_datetime(n["dates"]),
+                     f"non-numeric {n['column']} values such as {n['values']}")
              for n in entry.get("notes", [])]
     data = frame.drop(columns=["symbol", "ticker"], errors="ignore").reset_index(drop=True)
     clean, found = validate_symbol(data, key, role, checks, origin=entry.get("origin"),
@@ -93,22 +95,26 @@ def validate_market_data(raw: pd.DataFrame, fetch_log: dict[str, Any],
         clean, found = _validate(group, key, entry, params)
         parts.append(clean.assign(symbol=key, ticker=entry["ticker"]))
         findings += found
-        log.info("validated %s: %d -> %d rows, %d findings", key, len(group), len(clean), len(found))
+        log.info("validated %s: %d -> %d rows, %d findings", key, len(group), len(clean),
+                 len(found))
         for f in found:  # warn/drop findings must be seen, not only written to the quality report
             (log.warning if f["action"] in ("warn", "drop") else log.info)(
-                "data check %s on %s (%s, %d rows, e.g. %s): %s", f["check"], key, f["action"], f["n_rows"],
+                "data check %s on %s (%s, %d rows, e.g. %s): %s", f["check"], key, f["action"],
+                f["n_rows"],
                 f["example_dates"], f["message"])
     return pd.concat(parts, ignore_index=True)[raw.columns], report_frame(findings)
 
 
-def align_market_data(validated: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def align_market_data(validated: pd.DataFrame,
+                      params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Join the index and VIX on trading dates into `market_daily` (plus `sector_close` when a
     sector is set).
     """
     index_key, vix_key = params.get("index_key", "nifty50"), params.get("vix_key", "indiavix")
     pick = lambda k: validated.loc[validated["symbol"] == k].reset_index(drop=True)  # noqa: E731
     max_ffill = int(params.get("alignment", {}).get("max_ffill_days", 3))
-    market, findings = align_index_vix(pick(index_key), pick(vix_key), max_ffill, index_key, vix_key)
+    market, findings = align_index_vix(pick(index_key), pick(vix_key), max_ffill, index_key,
+                                       vix_key)
     market, sector_findings = join_sector(market, validated, params)
     return market, report_frame(findings + sector_findings)
 
@@ -199,7 +205,8 @@ def _as_of_warnings(fetch_log: dict[str, Any], market_daily: pd.DataFrame,
     return []
 
 
-def build_data_provenance(fetch_log: dict[str, Any], validated: pd.DataFrame, market_daily: pd.DataFrame,
+def build_data_provenance(fetch_log: dict[str, Any], validated: pd.DataFrame,
+                          market_daily: pd.DataFrame,
                           universe_log: dict[str, Any], quality_report: pd.DataFrame | None = None,
                           params: dict[str, Any] | None = None) -> dict[str, Any]:
     """Source actually used per symbol with rows, first/last date, fetch time, cache age and

@@ -21,7 +21,8 @@ def _section(anchor: str, heading: str, body: str) -> dict:
     return {"anchor": anchor, "heading": heading, "html": body}
 
 
-def model_report(metrics: dict, oos_predictions: pd.DataFrame, shap_importance: pd.DataFrame, params: dict):
+def model_report(metrics: dict, oos_predictions: pd.DataFrame, shap_importance: pd.DataFrame,
+                 params: dict):
     """One model's diagnostics, skill-per-block and importance figures (PNG bytes, rendered once for
     the files and the page) plus its report section (the model's namespace is the name its metrics
     carry)."""
@@ -31,7 +32,8 @@ def model_report(metrics: dict, oos_predictions: pd.DataFrame, shap_importance: 
     diagnostics = F.png_bytes((F.classifier_diagnostics if classifier else F.regression_diagnostics)(
         namespace, metrics, oos_predictions), dpi)
     skill = F.png_bytes(F.skill_by_block(namespace, metrics), dpi)
-    importance = F.png_bytes(F.importance_figure(namespace, shap_importance, params.get("top_features", 15)),
+    importance = F.png_bytes(F.importance_figure(namespace, shap_importance,
+                                                 params.get("top_features", 15)),
                              dpi)
     overall = metrics["overall"]["skill"]
     body = [
@@ -52,7 +54,8 @@ def model_report(metrics: dict, oos_predictions: pd.DataFrame, shap_importance: 
         "<h3>Feature importance (frozen model)</h3>",
         H.figure_html(F.base64_png(importance), f"{namespace} importance"),
     ]
-    return diagnostics, skill, importance, _section(H.anchor(namespace), f"Model {namespace}", "".join(body))
+    return diagnostics, skill, importance, _section(H.anchor(namespace), f"Model {namespace}",
+                                                    "".join(body))
 
 
 def model_comparison(params: dict, *metrics_of_models: dict):
@@ -71,7 +74,8 @@ def model_comparison(params: dict, *metrics_of_models: dict):
     return fig, table, _section("comparison", "Model comparison", body)
 
 
-def volatility_report(market_daily: pd.DataFrame, params: dict, seller_signals: pd.DataFrame | None = None):
+def volatility_report(market_daily: pd.DataFrame, params: dict,
+                      seller_signals: pd.DataFrame | None = None):
     """Volatility forecast vs realised over the seller's signal history."""
     fig = F.volatility_figure(market_daily, seller_signals, params.get("volatility_horizon", 21))
     body = ('<p class="note">Realised vol is computed after the fact over t+1..t+21 '
@@ -82,16 +86,19 @@ def volatility_report(market_daily: pd.DataFrame, params: dict, seller_signals: 
     return fig, _section("volatility", "Volatility forecast vs realised", body)
 
 
-def safe_range_report(market_daily: pd.DataFrame, params: dict, seller_signals: pd.DataFrame | None = None):
+def safe_range_report(market_daily: pd.DataFrame, params: dict,
+                      seller_signals: pd.DataFrame | None = None):
     """Safe-range backtest: realised breach rate of the issued ranges vs the target, per tenor."""
     cfg = params.get("safe_range", {})
     target = cfg.get("target_breach_probability", 0.10)
-    fig, table = F.safe_range_figure(market_daily, seller_signals, target, cfg.get("tenors", [5, 21]),
+    fig, table = F.safe_range_figure(market_daily, seller_signals, target,
+                                     cfg.get("tenors", [5, 21]),
                                      cfg.get("rolling_window", 126))
     body = (f'<p class="note">A breach: any daily high above the upper or low below the lower level within '
             f'the tenor after the issue date. Target breach probability {target:.0%}.</p>'
             + H.table_html(table, empty="no safe ranges")
-            + H.figure_html(F.to_base64_png(fig, params.get("figure_dpi", 72)), "safe-range backtest"))
+            + H.figure_html(F.to_base64_png(fig, params.get("figure_dpi", 72)),
+                            "safe-range backtest"))
     return fig, table, _section("safe-range", "Safe-range backtest", body)
 
 
@@ -106,7 +113,8 @@ def track_record_report(params: dict, scorecard: dict | None = None) -> dict:
                     TR.track_record_html(scorecard, png))
 
 
-def strategy_backtest_report(params: dict, trades: pd.DataFrame | None = None, summary: dict | None = None):
+def strategy_backtest_report(params: dict, trades: pd.DataFrame | None = None,
+                             summary: dict | None = None):
     """Seller strategy backtest: summary next to the VIX-implied rule, equity curve, drawdown, worst
     weeks."""
     fig = B.backtest_figure(trades)
@@ -127,14 +135,16 @@ def signal_history_report(market_daily: pd.DataFrame, params: dict,
     missing = [name for name in ("direction_signals", "seller_signals", "buyer_signals")
                if name not in signals]
     note = f'<p class="note">Not available in this run: {H.esc(", ".join(missing))}.</p>' if missing else ""
-    body = note + H.figure_html(F.to_base64_png(fig, params.get("figure_dpi", 72)), "signal history")
+    body = note + H.figure_html(F.to_base64_png(fig, params.get("figure_dpi", 72)),
+                                "signal history")
     return fig, _section("signals", "Signal history", body)
 
 
 def data_report(data_provenance: dict, data_quality_report: pd.DataFrame, params: dict) -> dict:
     """Data provenance and the data-quality findings of ingestion."""
     body = (f'<p>Overall source: <strong>{H.esc(data_provenance.get("source"))}</strong></p>'
-            + H.table_html(T.provenance_table(data_provenance), empty="no symbols in data_provenance")
+            + H.table_html(T.provenance_table(data_provenance),
+                           empty="no symbols in data_provenance")
             + "<h3>Data-quality findings</h3>"
             + H.table_html(data_quality_report, params.get("max_table_rows", 200),
                            "no data-quality findings"))
@@ -146,13 +156,17 @@ def collect_sections(*sections: dict) -> list[dict]:
     return list(sections)
 
 
-def render_report(params: dict, data_section: dict, comparison_section: dict, volatility_section: dict,
-                  safe_range_section: dict, signal_section: dict, backtest_section: dict | None = None,
-                  track_record_section: dict | None = None, model_sections: list[dict] | None = None) -> str:
+def render_report(params: dict, data_section: dict, comparison_section: dict,
+                  volatility_section: dict,
+                  safe_range_section: dict, signal_section: dict,
+                  backtest_section: dict | None = None,
+                  track_record_section: dict | None = None,
+                  model_sections: list[dict] | None = None) -> str:
     """The self-contained HTML report (sections in a fixed order, models sorted by name)."""
     ordered = [data_section, comparison_section,
                *sorted(model_sections or [], key=lambda s: s["heading"]),
-               volatility_section, safe_range_section, *([backtest_section] if backtest_section else []),
+               volatility_section, safe_range_section,
+               *([backtest_section] if backtest_section else []),
                signal_section, *([track_record_section] if track_record_section else [])]
     generated = datetime.now(UTC).isoformat(timespec="seconds")
     return H.render_document(params.get("title", "AegisMatrix report"), generated,

@@ -18,7 +18,8 @@ def score_ledger(
     intervals, drift.
     """
     target = (seller_params.get("safe_range") or {}).get("target_breach_probability")
-    card = build_scorecard(signal_ledger, market_daily, params, None if target is None else float(target))
+    card = build_scorecard(signal_ledger, market_daily, params,
+                           None if target is None else float(target))
     logger.info(
         "scorecard: %d ledger rows; breach 5d %s (n=%s), 21d %s (n=%s); vol RMSE / naive %s; drifting %s",
         card["ledger_rows"],

@@ -54,7 +54,8 @@ def causal_exceedance(
     Pass z = +inf to ignore a side. Thresholds are per query, so each query is its own out-of-sample
     frequency.
     """
-    either, _, _, counts = causal_exceedance_sides(known_at, sample_up, sample_down, query_at, z_up, z_down)
+    either, _, _, counts = causal_exceedance_sides(known_at, sample_up, sample_down, query_at, z_up,
+                                                   z_down)
     return either, counts
 
 
@@ -78,7 +79,8 @@ def causal_exceedance_sides(
         usable = positions[None, :known_here] < counts[block, None]
         up_hit = (up[None, :known_here] > z_up[block, None]) & usable
         down_hit = (down[None, :known_here] > z_down[block, None]) & usable
-        hits[:, block] = [np.count_nonzero(up_hit | down_hit, axis=1), np.count_nonzero(up_hit, axis=1),
+        hits[:, block] = [np.count_nonzero(up_hit | down_hit, axis=1),
+                          np.count_nonzero(up_hit, axis=1),
                           np.count_nonzero(down_hit, axis=1)]
     with np.errstate(invalid="ignore", divide="ignore"):
         rates = np.where(counts > 0, hits / counts, np.nan)

@@ -41,7 +41,8 @@ def _summary(rows: pd.DataFrame, target: float) -> dict:
     width = rows["upper"] - rows["lower"]
     touch, p_touch = float(rows["realised_touch_strikes"].mean()), float(rows["p_touch"].mean())
     return {
-        "n": int(len(rows)), "from": str(rows["date"].min().date()), "to": str(rows["date"].max().date()),
+        "n": int(len(rows)), "from": str(rows["date"].min().date()),
+        "to": str(rows["date"].max().date()),
         "target_breach_probability": target,
         "realised_touch_rate_range": float(rows["realised_touch_range"].mean()),
         "mean_p_touch_strikes": p_touch, "realised_touch_rate_strikes": touch,

@@ -31,8 +31,10 @@ logger = logging.getLogger(__name__)
 REGULAR_EVENT_KINDS = ("union_budget", "rbi_policy", "fomc")
 
 RANGE_COLUMNS = [
-    "date", "expiry", "expiry_kind", "expiry_rank", "trading_days", "calendar_days", "dte_bucket", "spot",
-    "vix_close", "implied_move_points", "range_multiplier", "lower", "upper", "strike_lower", "strike_upper",
+    "date", "expiry", "expiry_kind", "expiry_rank", "trading_days", "calendar_days", "dte_bucket",
+    "spot",
+    "vix_close", "implied_move_points", "range_multiplier", "lower", "upper", "strike_lower",
+    "strike_upper",
     "p_touch", "p_touch_lower", "p_touch_upper", "p_expire_beyond", "target_breach_probability",
     "calibration_samples", "events", "events_table_ends", "model_source",
 ]
@@ -51,8 +53,10 @@ def expiry_schedule(dates: pd.Series, params: dict) -> pd.DataFrame:
             continue
         upcoming = next_expiries(index, count, params.get("underlying", "NIFTY"), kind)
         for rank in range(1, count + 1):
-            parts.append(pd.DataFrame({"row": np.arange(len(index)), "date": index, "expiry_kind": kind,
-                                       "expiry_rank": rank, "expiry": upcoming[f"{kind}_{rank}"].to_numpy()}))
+            parts.append(pd.DataFrame({"row": np.arange(len(index)), "date": index,
+                                       "expiry_kind": kind,
+                                       "expiry_rank": rank,
+                                       "expiry": upcoming[f"{kind}_{rank}"].to_numpy()}))
     frame = pd.concat(parts, ignore_index=True)
     sessions = nse_trading_days(index.min() - pd.Timedelta(days=7), frame["expiry"].max(),
                                 include_special_sessions=False)
@@ -65,7 +69,8 @@ def dte_bucket(trading_days, edges: list[int]) -> np.ndarray:
     """The bucket of each days-to-expiry count: the largest edge <= the count (edges ascending,
     first = 1)."""
     edges_arr = np.asarray(sorted(int(e) for e in edges))
-    return edges_arr[np.clip(np.searchsorted(edges_arr, np.asarray(trading_days), side="right") - 1, 0, None)]
+    return edges_arr[np.clip(np.searchsorted(edges_arr, np.asarray(trading_days), side="right") - 1,
+                             0, None)]
 
 
 def _outcomes(market: pd.DataFrame, schedule: pd.DataFrame) -> pd.DataFrame:
@@ -115,8 +120,10 @@ def _calibrate(rows: pd.DataFrame, pool: pd.DataFrame, target: float, params: di
         "range_multiplier": k, "calibration_samples": n, "lower": lower, "upper": upper,
         "strike_lower": strike_lower, "strike_upper": strike_upper,
         "p_touch": np.where(calibrated, touch, prior_touch),
-        "p_touch_upper": np.where(calibrated, touch_upper, np.minimum(_reflection_touch(z_up), 1.0)),
-        "p_touch_lower": np.where(calibrated, touch_lower, np.minimum(_reflection_touch(z_down), 1.0)),
+        "p_touch_upper": np.where(calibrated, touch_upper,
+                                  np.minimum(_reflection_touch(z_up), 1.0)),
+        "p_touch_lower": np.where(calibrated, touch_lower,
+                                  np.minimum(_reflection_touch(z_down), 1.0)),
         "p_expire_beyond": np.where(calibrated, expire, prior_expire),
         "model_source": np.where(calibrated, "calibrated", "prior"),
     }, index=rows.index)
@@ -201,14 +208,16 @@ def _decision_market(market_daily: pd.DataFrame) -> pd.DataFrame:
     return market[~missing].reset_index(drop=True)
 
 
-def build_expiry_ranges(market_daily: pd.DataFrame, seller_params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_expiry_ranges(market_daily: pd.DataFrame,
+                        seller_params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`seller_expiry_ranges` (one row per date and expiry) and `seller_strike_ladder`
     (latest date)."""
     params = seller_params["expiry_ranges"]
     target = float(seller_params["safe_range"]["target_breach_probability"])
     rows = _with_ratios(_decision_market(market_daily), params)
     parts = [_calibrate(group, _pool(group), target, params) for _, group in rows.groupby("dte_bucket")]
-    out = rows[["date", "expiry", "expiry_kind", "expiry_rank", "trading_days", "calendar_days", "dte_bucket",
+    out = rows[["date", "expiry", "expiry_kind", "expiry_rank", "trading_days", "calendar_days",
+                "dte_bucket",
                 "spot", "vix_close"]].join(pd.concat(parts))
     out["implied_move_points"] = rows["move"] * rows["spot"]
     out["target_breach_probability"] = target
@@ -234,17 +243,22 @@ def strike_ladder(rows: pd.DataFrame, params: dict, known: str = "expiry", query
         same = np.logical_and.reduce([rows[key] == row[key] for key in pool_keys])
         pool = _pool(rows[same], ("date", "expiry") if query == "date" else (query, "expiry"))
         when = np.repeat(pd.Timestamp(row[query]).to_datetime64(), len(strikes))
-        touch, n = causal_exceedance(pool[known], pool["up_ratio"], pool["down_ratio"], when, z_up, z_down)
-        expire, _ = causal_exceedance(pool[known], pool["terminal_ratio"], -pool["terminal_ratio"], when,
+        touch, n = causal_exceedance(pool[known], pool["up_ratio"], pool["down_ratio"], when, z_up,
+                                     z_down)
+        expire, _ = causal_exceedance(pool[known], pool["terminal_ratio"], -pool["terminal_ratio"],
+                                      when,
                                       z_up, z_down)
         prior_touch, prior_expire = _prior_probabilities(z_up, z_down)
         calibrated = n >= min_history
         frames.append(pd.DataFrame({
             "date": row["date"], "expiry": row["expiry"], "expiry_kind": row["expiry_kind"],
-            "expiry_rank": row["expiry_rank"], "strike": strikes, "side": np.where(call_side, "call", "put"),
-            "distance_points": strikes - row["spot"], "p_touch": np.where(calibrated, touch, prior_touch),
+            "expiry_rank": row["expiry_rank"], "strike": strikes,
+            "side": np.where(call_side, "call", "put"),
+            "distance_points": strikes - row["spot"],
+            "p_touch": np.where(calibrated, touch, prior_touch),
             "p_expire_beyond": np.where(calibrated, expire, prior_expire), "calibration_samples": n,
             "model_source": np.where(calibrated, "calibrated", "prior")}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["date", "expiry", "expiry_kind", "expiry_rank", "strike", "side", "distance_points",
+        columns=["date", "expiry", "expiry_kind", "expiry_rank", "strike", "side",
+                 "distance_points",
                  "p_touch", "p_expire_beyond", "calibration_samples", "model_source"])

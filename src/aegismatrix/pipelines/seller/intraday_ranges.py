@@ -61,7 +61,8 @@ def _session_fraction_left(time_of_day) -> np.ndarray:
     return np.clip(np.asarray(left, dtype=float), 0.0, 1.0)
 
 
-def _bars_of(market_intraday: pd.DataFrame, interval: str | None) -> tuple[pd.DataFrame, pd.Timedelta]:
+def _bars_of(market_intraday: pd.DataFrame,
+             interval: str | None) -> tuple[pd.DataFrame, pd.Timedelta]:
     """One interval's bars of regular sessions (the finest present unless `interval` is given), with
     bar ends."""
     present = sorted(pd.unique(market_intraday["interval"].astype(str)), key=interval_length)
@@ -121,7 +122,8 @@ def _future_extremes(market: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     position = np.searchsorted(dates, rows["date"].to_numpy())
     found = dates[np.minimum(position, len(dates) - 1)] == rows["date"].to_numpy()
     on_file = (position < len(dates)) & found
-    out = pd.DataFrame({"fut_high": np.nan, "fut_low": np.nan, "expiry_close": np.nan}, index=rows.index)
+    out = pd.DataFrame({"fut_high": np.nan, "fut_low": np.nan, "expiry_close": np.nan},
+                       index=rows.index)
     for _, group in rows[on_file].groupby(["expiry_kind", "expiry_rank"], sort=False):
         at = position[rows.index.get_indexer(group.index)]
         expiry = pd.Series(pd.NaT, index=daily.index, dtype="datetime64[ns]")
@@ -129,8 +131,10 @@ def _future_extremes(market: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
         moves = forward_excursion_to_expiry(daily, expiry).iloc[at]
         close = daily["close"].to_numpy()[at]
         today = (group["expiry"] == group["date"]).to_numpy()
-        out.loc[group.index, "fut_high"] = np.where(today, -np.inf, close * (1 + moves["up"].to_numpy()))
-        out.loc[group.index, "fut_low"] = np.where(today, np.inf, close * (1 - moves["down"].to_numpy()))
+        out.loc[group.index, "fut_high"] = np.where(today, -np.inf,
+                                                    close * (1 + moves["up"].to_numpy()))
+        out.loc[group.index, "fut_low"] = np.where(today, np.inf,
+                                                   close * (1 - moves["down"].to_numpy()))
         out.loc[group.index, "expiry_close"] = np.where(today, close,
                                                         close * (1 + moves["terminal"].to_numpy()))
     return out
@@ -148,7 +152,8 @@ def _with_ratios(points: pd.DataFrame, market_daily: pd.DataFrame, params: dict)
     rows["remaining_sessions"] = rows["trading_days"] - 1 + fraction
     gap_days = (rows["date"] - rows["last_completed_session"]).dt.days
     rows["effective_calendar_days"] = (rows["expiry"] - rows["date"]).dt.days + fraction * gap_days
-    rows["move"] = implied_move_fraction(rows["vix_close"], calendar_days=rows["effective_calendar_days"])
+    rows["move"] = implied_move_fraction(rows["vix_close"],
+                                         calendar_days=rows["effective_calendar_days"])
     future = _future_extremes(market_daily, rows)
     spot = rows["spot"]
     rows["up"] = np.maximum(rows["rest_high"], future["fut_high"]) / spot - 1.0
@@ -174,15 +179,18 @@ def _calibration_text(frame: pd.DataFrame, target: float) -> list[str]:
 
 
 def intraday_ranges(market_daily: pd.DataFrame, market_intraday: pd.DataFrame, seller_params: dict,
-                    times: list[str], interval: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    times: list[str],
+                    interval: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(`intraday_signals`: one row per instant and expiry with its outcomes when known, the strike
     ladder of the latest instant). Each row is calibrated on the earlier closed windows at its own
     time of day."""
     params = seller_params["expiry_ranges"]
     target = float(seller_params["safe_range"]["target_breach_probability"])
-    rows = _with_ratios(instants(market_intraday, market_daily, times, interval), market_daily, params)
+    rows = _with_ratios(instants(market_intraday, market_daily, times, interval), market_daily,
+                        params)
     calibrate = {"known": "known_at", "query": "decision_at"}
-    slim = rows[["time", "dte_bucket", "decision_at", "expiry", "known_at", "spot", "move", "max_ratio",
+    slim = rows[["time", "dte_bucket", "decision_at", "expiry", "known_at", "spot", "move",
+                 "max_ratio",
                  # the calibration's columns: ~3x faster groups
                  "up_ratio", "down_ratio", "terminal_ratio"]]
     parts = [_calibrate(group, _pool(group, ("decision_at", "expiry")), target, params, **calibrate)
@@ -194,7 +202,8 @@ def intraday_ranges(market_daily: pd.DataFrame, market_intraday: pd.DataFrame, s
     out["events"] = _event_lists(out)
     out["calibration"] = _calibration_text(out, target)
     frame = out[INTRADAY_COLUMNS].join(_realised(rows, out).rename(columns=OUTCOMES))
-    frame = frame.sort_values(["decision_at", "expiry_kind", "expiry_rank"], ascending=[True, False, True])
+    frame = frame.sort_values(["decision_at", "expiry_kind", "expiry_rank"],
+                              ascending=[True, False, True])
     ladder = strike_ladder(rows, params, pool_keys=("time", "dte_bucket"), **calibrate)
     return frame.reset_index(drop=True), ladder
 
@@ -206,7 +215,8 @@ def intraday_range_calibration(signals: pd.DataFrame, seller_params: dict) -> di
     renamed = signals.rename(columns={short: long for long, short in OUTCOMES.items()})
     closed = renamed[(renamed["model_source"] == "calibrated") & renamed["realised_touch_range"].notna()]
     result = {"rule": "causal: each row uses only windows of its time of day and days-to-expiry bucket whose "
-                      "expiry closed before its decision instant", "target_breach_probability": target,
+                      "expiry closed before its decision instant",
+                      "target_breach_probability": target,
               "times": {}}
     for (when, kind, rank), rows in closed.groupby(["time", "expiry_kind", "expiry_rank"]):
         if len(rows) < 20:
@@ -239,7 +249,8 @@ def _context(row: pd.Series, instant: pd.Timestamp, interval: str, last_bar_end)
     return {
         "decision_at": instant.tz_localize(IST).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
         "decision_at_ist": instant.strftime("%Y-%m-%dT%H:%M:%S+05:30"),
-        "session": str(instant.date()), "last_completed_session": str(row["last_completed_session"].date()),
+        "session": str(instant.date()),
+        "last_completed_session": str(row["last_completed_session"].date()),
         "spot": float(row["spot"]), "previous_close": float(row["prev_close"]),
         "move_since_close": round(float(row["move_since_close"]), 2),
         "move_since_close_pct": round(100.0 * float(row["move_since_close"]) / float(row["prev_close"]), 4),
@@ -251,8 +262,10 @@ def _context(row: pd.Series, instant: pd.Timestamp, interval: str, last_bar_end)
     }
 
 
-def intraday_snapshot(market_daily: pd.DataFrame, market_intraday: pd.DataFrame, seller_params: dict,
-                      inference_params: dict, decision_time: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def intraday_snapshot(market_daily: pd.DataFrame, market_intraday: pd.DataFrame,
+                      seller_params: dict,
+                      inference_params: dict,
+                      decision_time: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """decision_time=intraday: the expiry ranges and ladder of the decision instant and the live
     context; other decision times: empty frames and {}. Only bars completed by the instant and daily
     rows before its session are used (a CSV replay may hold the rest of the day)."""
@@ -294,8 +307,10 @@ def clock_times(times) -> list[str]:
     return out
 
 
-def backfill_intraday_signals(market_daily: pd.DataFrame, market_intraday: pd.DataFrame, seller_params: dict,
-                              backfill_params: dict, decision_time: str) -> tuple[pd.DataFrame, dict]:
+def backfill_intraday_signals(market_daily: pd.DataFrame, market_intraday: pd.DataFrame,
+                              seller_params: dict,
+                              backfill_params: dict,
+                              decision_time: str) -> tuple[pd.DataFrame, dict]:
     """decision_time=intraday: `intraday_signals` at every `backfill.times` of every session with
     bars (each row calibrated on the windows closed before it; no trained model is involved, so
     backfill.start, which bounds the ledger's rows, does not apply) and their out-of-sample
