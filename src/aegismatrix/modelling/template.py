@@ -55,7 +55,8 @@ def build_model_input(features: pd.DataFrame, market_daily: pd.DataFrame,
     label = build_label(market, **cfg.label)
     context = market[["date", *[c for c in CONTEXT_COLUMNS if c not in features.columns]]].assign(
         label=label.to_numpy())
-    frame = features.merge(context, on="date", how="inner").sort_values("date").reset_index(drop=True)
+    frame = features.merge(context, on="date", how="inner")
+    frame = frame.sort_values("date").reset_index(drop=True)
     logger.debug("model input %s: %d rows, %d labelled", cfg.label["name"], len(frame),
                 frame["label"].notna().sum())
     return frame
@@ -166,7 +167,8 @@ def signal_history(model_input: pd.DataFrame, oos_predictions: pd.DataFrame, mod
     oos = oos_predictions[["date", *[prefix + c for c in cols]]].set_axis(["date", *cols], axis=1)
     weight = served_weight(model["meta"])
     if edge and weight < 1.0:  # the blend a `shrink` rule serves, on the out-of-sample rows too
-        base = oos_predictions[[f"baseline_{cfg.primary_baseline}__{c}" for c in cols]].to_numpy(dtype=float)
+        base_columns = [f"baseline_{cfg.primary_baseline}__{c}" for c in cols]
+        base = oos_predictions[base_columns].to_numpy(dtype=float)
         oos[cols] = weight * oos[cols].to_numpy(dtype=float) + (1.0 - weight) * base
     oos = oos.assign(model_source="model" if edge else "baseline")
     dates = model_input["date"]
@@ -212,8 +214,9 @@ def guarded(model_input: pd.DataFrame, model: dict, cfg: ModelConfig,
     if demoted.any():
         out.loc[demoted, cols] = base.reshape(len(base), -1)[demoted]
         out.loc[demoted, "model_source"] = "baseline"
-        logger.warning("%s: demoted to its baseline by the live guard on %d rows (latest ratio %.3f)",
-                       meta.get("name"), int(demoted.sum()), out["guard_ratio"].iloc[-1])
+        logger.warning("%s: demoted to its baseline by the live guard on %d rows "
+                       "(latest ratio %.3f)", meta.get("name"), int(demoted.sum()),
+                       out["guard_ratio"].iloc[-1])
     return out
 
 
@@ -253,8 +256,9 @@ def predict_frozen(model_input: pd.DataFrame, model: dict | None, feature_manife
 
 def _namespace(cfg: ModelConfig) -> str:
     if cfg.namespace is None:
-        raise ValueError("the parameter block has no `namespace`: template instances get it from "
-                         "parameters/derive.py (or pass `namespace=` when scoring a block directly)")
+        raise ValueError("the parameter block has no `namespace`: template instances get it "
+                         "from parameters/derive.py (or pass `namespace=` when scoring a block "
+                         "directly)")
     return cfg.namespace
 
 
@@ -364,7 +368,8 @@ def collect_records(*records: ModelRecord) -> EngineRecords:
 def instances_pipeline(engine: str, instances: list, mode: str) -> Pipeline:
     """Every instance of `engine` (aegismatrix.engines.Instance) as the template in `mode`, then the
     node collecting their records."""
-    models = [model_pipeline(i.namespace, i.feature_set, mode=mode, pooled=i.pooled) for i in instances]
+    models = [model_pipeline(i.namespace, i.feature_set, mode=mode, pooled=i.pooled)
+              for i in instances]
     return sum(models, Pipeline([])) + engine_records(engine, [i.namespace for i in instances])
 
 

@@ -70,7 +70,8 @@ def _bars_of(market_intraday: pd.DataFrame,
         raise ValueError(f"market_intraday has no {interval or 'intraday'} bars "
                          f"(intervals present: {present})")
     chosen = interval or present[0]
-    bars = market_intraday[market_intraday["interval"].astype(str) == chosen].sort_values("timestamp")
+    of_interval = market_intraday["interval"].astype(str) == chosen
+    bars = market_intraday[of_interval].sort_values("timestamp")
     days = pd.DatetimeIndex(bars["date"].unique())
     regular = nse_trading_days(days.min(), days.max(), include_special_sessions=False)
     bars = bars[bars["date"].isin(regular)].reset_index(drop=True)
@@ -170,8 +171,8 @@ def _with_ratios(points: pd.DataFrame, market_daily: pd.DataFrame, params: dict)
 def _calibration_text(frame: pd.DataFrame, target: float) -> list[str]:
     """The calibration each row was served, in words."""
     columns = ["range_multiplier", "calibration_samples", "time", "dte_bucket", "model_source"]
-    return [f"k = {k:.3f}: the {1 - target:.0%} quantile of max move / implied move over {n} closed "
-            f"{t} IST windows with {b} session(s) to expiry after the last close"
+    return [f"k = {k:.3f}: the {1 - target:.0%} quantile of max move / implied move over {n} "
+            f"closed {t} IST windows with {b} session(s) to expiry after the last close"
             if source == "calibrated" else
             f"prior k = {k:.3f} (only {n} closed {t} IST windows with {b} session(s) to expiry; "
             f"probabilities: driftless walk at the VIX-implied scale)"
@@ -213,9 +214,10 @@ def intraday_range_calibration(signals: pd.DataFrame, seller_params: dict) -> di
     has closed (expiry_calibration's summary), overall and per year."""
     target = float(seller_params["safe_range"]["target_breach_probability"])
     renamed = signals.rename(columns={short: long for long, short in OUTCOMES.items()})
-    closed = renamed[(renamed["model_source"] == "calibrated") & renamed["realised_touch_range"].notna()]
-    result = {"rule": "causal: each row uses only windows of its time of day and days-to-expiry bucket whose "
-                      "expiry closed before its decision instant",
+    calibrated = renamed["model_source"] == "calibrated"
+    closed = renamed[calibrated & renamed["realised_touch_range"].notna()]
+    result = {"rule": "causal: each row uses only windows of its time of day and days-to-expiry "
+                      "bucket whose expiry closed before its decision instant",
                       "target_breach_probability": target,
               "times": {}}
     for (when, kind, rank), rows in closed.groupby(["time", "expiry_kind", "expiry_rank"]):
@@ -253,7 +255,8 @@ def _context(row: pd.Series, instant: pd.Timestamp, interval: str, last_bar_end)
         "last_completed_session": str(row["last_completed_session"].date()),
         "spot": float(row["spot"]), "previous_close": float(row["prev_close"]),
         "move_since_close": round(float(row["move_since_close"]), 2),
-        "move_since_close_pct": round(100.0 * float(row["move_since_close"]) / float(row["prev_close"]), 4),
+        "move_since_close_pct": round(100.0 * float(row["move_since_close"])
+                                      / float(row["prev_close"]), 4),
         "day_open": float(row["day_open"]), "day_high": float(row["day_high"]),
         "day_low": float(row["day_low"]),
         "day_range_points": round(float(row["day_high"] - row["day_low"]), 2),
@@ -272,8 +275,8 @@ def intraday_snapshot(market_daily: pd.DataFrame, market_intraday: pd.DataFrame,
     if decision_time != "intraday":
         return pd.DataFrame(columns=INTRADAY_COLUMNS), pd.DataFrame(), {}
     if market_intraday is None or market_intraday.empty:
-        raise ValueError("decision_time=intraday needs intraday bars and market_intraday is empty (csv: "
-                         "<csv_dir>/intraday/<index_key>_<interval>.csv[.gz], "
+        raise ValueError("decision_time=intraday needs intraday bars and market_intraday is empty "
+                         "(csv: <csv_dir>/intraday/<index_key>_<interval>.csv[.gz], "
                          "data_ingestion.intraday.csv_intervals)")
     interval = (seller_params.get("intraday") or {}).get("interval")
     instant = decision_instant(market_intraday, inference_params, interval)
@@ -281,8 +284,9 @@ def intraday_snapshot(market_daily: pd.DataFrame, market_intraday: pd.DataFrame,
     bars = bars[bars["end"] <= instant].drop(columns=["end"])
     session = instant.normalize()
     if not (bars["date"] == session).any():
-        raise ValueError(f"no {bars['interval'].iloc[0] if len(bars) else interval} bar of {session.date()} "
-                         f"completed by {instant} IST: the session is not open yet, or is not a session")
+        shown = bars["interval"].iloc[0] if len(bars) else interval
+        raise ValueError(f"no {shown} bar of {session.date()} completed by {instant} IST: the "
+                         "session is not open yet, or is not a session")
     daily = market_daily[market_daily["date"] < session]
     signals, ladder = intraday_ranges(daily, bars, seller_params, [instant.strftime("%H:%M")],
                                       str(bars["interval"].iloc[0]))
@@ -319,7 +323,8 @@ def backfill_intraday_signals(market_daily: pd.DataFrame, market_intraday: pd.Da
         return pd.DataFrame(columns=INTRADAY_COLUMNS), {"reason": f"decision_time is {decision_time}"}
     times = clock_times(backfill_params.get("times"))
     if not times:
-        raise ValueError('decision_time=intraday backfills at backfill.times, e.g. ["11:00", "13:00"] (IST)')
+        raise ValueError("decision_time=intraday backfills at backfill.times, "
+                         'e.g. ["11:00", "13:00"] (IST)')
     if market_intraday is None or market_intraday.empty:
         raise ValueError("decision_time=intraday needs intraday bars and market_intraday is empty")
     interval = (seller_params.get("intraday") or {}).get("interval")
