@@ -111,7 +111,8 @@ def max_pain_strike(chain: pd.DataFrame) -> float:
     strikes = chain["strike"].to_numpy(dtype=float)
     calls, puts = chain["call_oi"].to_numpy(dtype=float), chain["put_oi"].to_numpy(dtype=float)
     settle = strikes[:, None]
-    pain = (calls * np.maximum(settle - strikes, 0.0) + puts * np.maximum(strikes - settle, 0.0)).sum(axis=1)
+    pain = (calls * np.maximum(settle - strikes, 0.0)
+            + puts * np.maximum(strikes - settle, 0.0)).sum(axis=1)
     return float(strikes[int(np.argmin(pain))])
 
 
@@ -126,7 +127,8 @@ def _atm(chain: pd.DataFrame) -> tuple[float | None, float | None]:
         return None, None
     spot = float(chain["underlying"].dropna().iloc[0])
     row = chain.iloc[int((chain["strike"] - spot).abs().argmin())]
-    ivs = [row[c] for c in ("call_iv", "put_iv") if c in chain.columns and pd.notna(row[c]) and row[c] > 0]
+    ivs = [row[c] for c in ("call_iv", "put_iv")
+           if c in chain.columns and pd.notna(row[c]) and row[c] > 0]
     return float(row["strike"]), (float(np.mean(ivs)) if ivs else None)
 
 
@@ -136,13 +138,15 @@ def expiry_analytics(chain: pd.DataFrame) -> dict:
     calls, puts = chain.loc[chain["call_oi"].idxmax()], chain.loc[chain["put_oi"].idxmax()]
     has_volume = {"call_volume", "put_volume"} <= set(chain.columns)
     atm_strike, atm_iv = _atm(chain)
-    underlying = chain["underlying"].dropna() if "underlying" in chain.columns else pd.Series(dtype=float)
+    underlying = (chain["underlying"].dropna() if "underlying" in chain.columns
+                  else pd.Series(dtype=float))
     return {
         "strikes": int(len(chain)),
         "underlying": float(underlying.iloc[0]) if len(underlying) else None,
         "max_pain": max_pain_strike(chain),
         "pcr_oi": _ratio(chain["put_oi"].sum(), chain["call_oi"].sum()),
-        "pcr_volume": _ratio(chain["put_volume"].sum(), chain["call_volume"].sum()) if has_volume else None,
+        "pcr_volume": (_ratio(chain["put_volume"].sum(), chain["call_volume"].sum())
+                       if has_volume else None),
         "call_wall_strike": float(calls["strike"]), "call_wall_oi": float(calls["call_oi"]),
         "put_wall_strike": float(puts["strike"]), "put_wall_oi": float(puts["put_oi"]),
         "atm_strike": atm_strike, "atm_iv": atm_iv,

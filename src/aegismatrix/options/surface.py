@@ -93,7 +93,8 @@ def implied_vols(prices, forward, strikes, years, rate, is_call,
     """Black-76 implied volatility of discounted prices by bisection on [1e-4, 5]; NaN outside the
     no-arbitrage bounds (below intrinsic or above the undiscounted forward / strike)."""
     prices, forward, strikes, years = (
-        np.broadcast_to(np.asarray(x, float), np.shape(prices)) for x in (prices, forward, strikes, years)
+        np.broadcast_to(np.asarray(x, float), np.shape(prices))
+        for x in (prices, forward, strikes, years)
     )
     low, high = np.full(prices.shape, SIGMA_BOUNDS[0]), np.full(prices.shape, SIGMA_BOUNDS[1])
     inside = (prices > black76_price(is_call, forward, strikes, years, rate, low)) & (
@@ -227,12 +228,14 @@ def expiry_summary(g: dict) -> dict:
     known = np.isfinite(iv)
     atm_iv = float(np.interp(forward, strike[known], iv[known])) if known.sum() >= 2 else np.nan
     calls = g["iv_side"] == "call"
-    call_25, put_25 = _at_delta(delta[calls], iv[calls], 0.25), _at_delta(delta[~calls], iv[~calls], -0.25)
+    call_25 = _at_delta(delta[calls], iv[calls], 0.25)
+    put_25 = _at_delta(delta[~calls], iv[~calls], -0.25)
     both = np.flatnonzero(np.isfinite(g["call_settle"]) & np.isfinite(g["put_settle"]))
     atm = both[int(np.argmin(np.abs(strike[both] - forward)))] if len(both) else None
     straddle = float(g["call_settle"][atm] + g["put_settle"][atm]) if atm is not None else np.nan
     call_oi, put_oi = np.nan_to_num(g["call_oi"]), np.nan_to_num(g["put_oi"])
-    (call_wall, call_wall_oi), (put_wall, put_wall_oi) = _wall(strike, call_oi), _wall(strike, put_oi)
+    call_wall, call_wall_oi = _wall(strike, call_oi)
+    put_wall, put_wall_oi = _wall(strike, put_oi)
     return {
         "date": g["date"][0],
         "expiry": g["expiry"][0],
@@ -282,6 +285,7 @@ def chain_surface(chain: pd.DataFrame, rate: float,
     group = strikes.groupby(["date", "expiry"], sort=False).ngroup().to_numpy()
     bounds = np.r_[0, np.flatnonzero(np.diff(group)) + 1, len(group)]
     summaries = [
-        expiry_summary({c: v[a:b] for c, v in columns.items()}) for a, b in zip(bounds[:-1], bounds[1:])
+        expiry_summary({c: v[a:b] for c, v in columns.items()})
+        for a, b in zip(bounds[:-1], bounds[1:])
     ]
     return strikes[STRIKE_COLUMNS], pd.DataFrame(summaries)[EXPIRY_COLUMNS]

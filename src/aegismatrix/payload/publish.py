@@ -40,7 +40,8 @@ class PayloadValidationError(ValueError):
 @lru_cache(maxsize=1)
 def load_schema() -> dict[str, Any]:
     """The JSON Schema shipped as package data."""
-    return json.loads(resources.files("aegismatrix.payload").joinpath("schema.json").read_text("utf-8"))
+    schema = resources.files("aegismatrix.payload").joinpath("schema.json")
+    return json.loads(schema.read_text("utf-8"))
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -105,7 +106,8 @@ def _inline_refs(node: Any, defs: dict[str, Any], seen: tuple[str, ...] = ()) ->
         return [_inline_refs(v, defs, seen) for v in node]
     if not isinstance(node, dict):
         return node
-    ref, rest = node.get("$ref"), {k: _inline_refs(v, defs, seen) for k, v in node.items() if k != "$ref"}
+    ref = node.get("$ref")
+    rest = {k: _inline_refs(v, defs, seen) for k, v in node.items() if k != "$ref"}
     name = ref.removeprefix("#/$defs/") if isinstance(ref, str) else None
     if name is None or name in seen or name not in defs or (set(rest) & set(defs[name])) - _ANNOTATIONS:
         return {**rest, "$ref": ref} if ref is not None else rest
@@ -128,7 +130,8 @@ def _schema_errors(payload: dict[str, Any]) -> list[tuple[str, str]]:
     for err in validator.iter_errors(payload):
         if err.validator == "required" and isinstance(err.instance, dict):
             missing = [k for k in err.validator_value if k not in err.instance]
-            errors += [(_path([*err.absolute_path, k]), "required property is missing") for k in missing]
+            errors += [(_path([*err.absolute_path, k]), "required property is missing")
+                       for k in missing]
         else:
             errors.append((_path(err.absolute_path), err.message))
     return errors

@@ -48,7 +48,8 @@ def _not_finite(value: Any) -> bool:
 
 def _walk(node: Any, path: str, chain: list[tuple[dict, str]], out: list) -> None:
     """Collect (path, container, key, value, ancestors) for every non-finite float below `node`."""
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    items = (node.items() if isinstance(node, dict)
+             else enumerate(node) if isinstance(node, list) else ())
     for key, value in items:
         child = f"{path}.{key}" if isinstance(node, dict) else f"{path}[{key}]"
         if _not_finite(value):
@@ -140,7 +141,8 @@ def unlisted_nulls(payload: dict) -> list[str]:
     out: list[str] = []
 
     def visit(node: Any, path: str) -> None:
-        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        items = (node.items() if isinstance(node, dict)
+                 else enumerate(node) if isinstance(node, list) else ())
         for key, value in items:
             child = f"{path}.{key}" if isinstance(node, dict) else f"{path}[{key}]"
             if value is None and key in NULL_ONLY_WHEN_UNAVAILABLE and child not in listed:

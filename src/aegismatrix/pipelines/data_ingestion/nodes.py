@@ -136,7 +136,8 @@ def prepare_market_intraday(raw: pd.DataFrame) -> pd.DataFrame:
     frame = raw[INTRADAY_COLUMNS].drop_duplicates(subset=["interval", "timestamp"], keep="last")
     prices = frame[["open", "high", "low", "close"]]
     frame = frame.loc[prices.notna().all(axis=1) & prices.gt(0).all(axis=1)]
-    return frame.sort_values(["interval", "timestamp"]).reset_index(drop=True).astype({"interval": "object"})
+    frame = frame.sort_values(["interval", "timestamp"]).reset_index(drop=True)
+    return frame.astype({"interval": "object"})
 
 
 def ingest_universe(fetch_log: dict[str, Any],
@@ -218,7 +219,8 @@ def build_data_provenance(fetch_log: dict[str, Any], validated: pd.DataFrame,
                         "fetched_at": entry["fetched_at"],
                         "cache_age_hours": entry["cache_age_hours"], "origin": entry["origin"],
                         "warnings": [*entry["warnings"], *_finding_warnings(quality_report, key)],
-                        **{k: entry.get(k) for k in ("live", "stale", "stale_reason") if k in entry}}
+                        **{k: entry.get(k) for k in ("live", "stale", "stale_reason")
+                           if k in entry}}
     used = {s["source"] for s in symbols.values()}
     return {"source": used.pop() if len(used) == 1 else "mixed", "symbols": symbols,
             **_session_fields(fetch_log, params or {}),

@@ -135,7 +135,8 @@ def assemble_direction_signals(direction_ensemble: dict, market_daily: pd.DataFr
             move_upper_points=np.maximum(size + frame["q_high"], 0.0) * frame["close"],
             direction_model_source=frame["model_source"])
         parts.append(frame)
-    signals = pd.concat(parts, ignore_index=True).sort_values(["date", "horizon_days"]).reset_index(drop=True)
+    signals = pd.concat(parts, ignore_index=True).sort_values(["date", "horizon_days"])
+    signals = signals.reset_index(drop=True)
     extra = ["direction_model_source", "direction_model", "magnitude_model_source",
              "expected_abs_move_pct"]
     return signals[SIGNAL_COLUMNS + extra]

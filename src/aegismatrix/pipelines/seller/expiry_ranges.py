@@ -162,7 +162,8 @@ def _event_lists(frame: pd.DataFrame) -> list[str]:
     first = np.searchsorted(sessions, frame["date"].to_numpy(), side="right")
     last = np.searchsorted(sessions, frame["expiry"].to_numpy(), side="right")
     joined: dict[tuple[int, int], str] = {}  # ~9,000 rows share a few hundred distinct slices
-    return [joined.setdefault((a, b), "; ".join(labels[a:b])) for a, b in zip(first.tolist(), last.tolist())]
+    return [joined.setdefault((a, b), "; ".join(labels[a:b]))
+            for a, b in zip(first.tolist(), last.tolist())]
 
 
 def _with_ratios(market: pd.DataFrame, params: dict) -> pd.DataFrame:
@@ -215,7 +216,8 @@ def build_expiry_ranges(market_daily: pd.DataFrame,
     params = seller_params["expiry_ranges"]
     target = float(seller_params["safe_range"]["target_breach_probability"])
     rows = _with_ratios(_decision_market(market_daily), params)
-    parts = [_calibrate(group, _pool(group), target, params) for _, group in rows.groupby("dte_bucket")]
+    parts = [_calibrate(group, _pool(group), target, params)
+             for _, group in rows.groupby("dte_bucket")]
     out = rows[["date", "expiry", "expiry_kind", "expiry_rank", "trading_days", "calendar_days",
                 "dte_bucket",
                 "spot", "vix_close"]].join(pd.concat(parts))
