@@ -29,8 +29,8 @@ def model_report(metrics: dict, oos_predictions: pd.DataFrame, shap_importance: 
     namespace = metrics["name"]
     dpi, max_rows = params.get("figure_dpi", 72), params.get("max_table_rows", 200)
     classifier = metrics.get("task") == "classification"
-    diagnostics = F.png_bytes((F.classifier_diagnostics if classifier else F.regression_diagnostics)(
-        namespace, metrics, oos_predictions), dpi)
+    diagnose = F.classifier_diagnostics if classifier else F.regression_diagnostics
+    diagnostics = F.png_bytes(diagnose(namespace, metrics, oos_predictions), dpi)
     skill = F.png_bytes(F.skill_by_block(namespace, metrics), dpi)
     importance = F.png_bytes(F.importance_figure(namespace, shap_importance,
                                                  params.get("top_features", 15)),
@@ -41,7 +41,8 @@ def model_report(metrics: dict, oos_predictions: pd.DataFrame, shap_importance: 
         f'<strong>{H.esc(metrics["metric"])}</strong>; primary baseline: '
         f'<strong>{H.esc(metrics["primary_baseline"])}</strong>; skill {overall["value"]:+.4f} '
         f'({100 * overall["level"]:.0f}% CI [{overall["ci_low"]:+.4f}, '
-        f'{overall["ci_high"]:+.4f}]); final test block skill {metrics["test"]["skill"]["value"]:+.4f}.</p>',
+        f'{overall["ci_high"]:+.4f}]); final test block skill '
+        f'{metrics["test"]["skill"]["value"]:+.4f}.</p>',
         "" if metrics["status"] == "edge" else H.no_edge_box(namespace, metrics),
         "<h3>Walk-forward: per fold</h3>", H.table_html(T.block_table(metrics, "folds"), max_rows),
         "<h3>Per calendar year</h3>", H.table_html(T.block_table(metrics, "per_year"), max_rows,
@@ -65,9 +66,10 @@ def model_comparison(params: dict, *metrics_of_models: dict):
     table = T.comparison_table(metrics)
     fig = F.model_comparison_figure(table)
     n_edge = int((table["status"] == "edge").sum())
-    body = (f'<p>{n_edge} of {len(table)} models show an out-of-sample edge over their primary baseline '
-            f'(bootstrap CI lower bound above 0 and positive skill on the final test block). The others are '
-            f'labelled <span class="badge no_edge">NO EDGE</span> and served as their baseline.</p>'
+    body = (f'<p>{n_edge} of {len(table)} models show an out-of-sample edge over their primary '
+            'baseline (bootstrap CI lower bound above 0 and positive skill on the final test '
+            'block). The others are labelled <span class="badge no_edge">NO EDGE</span> and served '
+            'as their baseline.</p>'
             + H.table_html(table, params.get("max_table_rows", 200),
                            "no model metrics found (no engine has landed)")
             + H.figure_html(F.to_base64_png(fig, params.get("figure_dpi", 72)), "model comparison"))
@@ -79,8 +81,8 @@ def volatility_report(market_daily: pd.DataFrame, params: dict,
     """Volatility forecast vs realised over the seller's signal history."""
     fig = F.volatility_figure(market_daily, seller_signals, params.get("volatility_horizon", 21))
     body = ('<p class="note">Realised vol is computed after the fact over t+1..t+21 '
-            '(labels.forward_realised_vol); the forecast was issued at t. Rows before the first walk-forward '
-            'test fold are baseline-served.</p>'
+            '(labels.forward_realised_vol); the forecast was issued at t. Rows before the first '
+            'walk-forward test fold are baseline-served.</p>'
             + H.figure_html(F.to_base64_png(fig, params.get("figure_dpi", 72)),
                             "volatility forecast vs realised"))
     return fig, _section("volatility", "Volatility forecast vs realised", body)
@@ -94,8 +96,8 @@ def safe_range_report(market_daily: pd.DataFrame, params: dict,
     fig, table = F.safe_range_figure(market_daily, seller_signals, target,
                                      cfg.get("tenors", [5, 21]),
                                      cfg.get("rolling_window", 126))
-    body = (f'<p class="note">A breach: any daily high above the upper or low below the lower level within '
-            f'the tenor after the issue date. Target breach probability {target:.0%}.</p>'
+    body = ('<p class="note">A breach: any daily high above the upper or low below the lower level '
+            f'within the tenor after the issue date. Target breach probability {target:.0%}.</p>'
             + H.table_html(table, empty="no safe ranges")
             + H.figure_html(F.to_base64_png(fig, params.get("figure_dpi", 72)),
                             "safe-range backtest"))
@@ -107,8 +109,8 @@ def track_record_report(params: dict, scorecard: dict | None = None) -> dict:
     a note before the first scorecard."""
     from aegismatrix.reporting import track_record as TR
 
-    png = (F.to_base64_png(TR.track_record_figure(scorecard), params.get("figure_dpi", 72)) if scorecard
-           else None)
+    png = (F.to_base64_png(TR.track_record_figure(scorecard), params.get("figure_dpi", 72))
+           if scorecard else None)
     return _section("track-record", "Track record (served signals vs what happened)",
                     TR.track_record_html(scorecard, png))
 
@@ -134,7 +136,8 @@ def signal_history_report(market_daily: pd.DataFrame, params: dict,
     fig = F.signal_history_figure(market_daily, signals, params.get("signal_history_days", 504))
     missing = [name for name in ("direction_signals", "seller_signals", "buyer_signals")
                if name not in signals]
-    note = f'<p class="note">Not available in this run: {H.esc(", ".join(missing))}.</p>' if missing else ""
+    note = (f'<p class="note">Not available in this run: {H.esc(", ".join(missing))}.</p>'
+            if missing else "")
     body = note + H.figure_html(F.to_base64_png(fig, params.get("figure_dpi", 72)),
                                 "signal history")
     return fig, _section("signals", "Signal history", body)
