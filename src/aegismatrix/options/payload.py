@@ -43,7 +43,8 @@ def option_chain_fields(block: dict | None) -> dict:
     keys."""
     block = block or {}
     value = block.get("max_pain")
-    value = float(value) if value is not None and math.isfinite(float(value)) and float(value) > 0 else None
+    known = value is not None and math.isfinite(float(value)) and float(value) > 0
+    value = float(value) if known else None
     reason = block.get("reason") or (None if value else "no option chain supplied")
     return {"max_pain": {"value": value, "reason": reason, "expiry": block.get("expiry")},
             "option_chain": option_chain_section(block or None)}

@@ -113,7 +113,8 @@ def _declared_models(params: dict) -> list[str]:
 def _key_errors(params: dict, base: dict[str, Any]) -> list[tuple[str, str]]:
     errors = []
     flat = _paths(params)
-    inside = [p for p, v in flat.items() if is_model_block(v) or p.endswith(".families")] + sorted(OPEN_MAPS)
+    inside = [p for p, v in flat.items() if is_model_block(v) or p.endswith(".families")]
+    inside += sorted(OPEN_MAPS)
     inside += [ns for ns in _declared_models(params) if ns in flat and ns not in base]
     for path, value in flat.items():
         if any(path.startswith(f"{m}.") for m in inside):
@@ -137,7 +138,8 @@ def validate_parameters(raw: dict, derived: dict, base: dict[str, Any],
     nodes get.
     """
     errors = _key_errors(raw, base) + _model_block_errors(derived)
-    errors += [(f"{name}.{key}", msg) for name in SECTIONS for key, msg in check_section(name, derived)]
+    errors += [(f"{name}.{key}", msg) for name in SECTIONS
+               for key, msg in check_section(name, derived)]
     # one message per key path (the first found)
     errors = list(dict(reversed(errors)).items())[::-1]
     if errors:

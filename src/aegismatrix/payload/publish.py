@@ -109,7 +109,8 @@ def _inline_refs(node: Any, defs: dict[str, Any], seen: tuple[str, ...] = ()) ->
     ref = node.get("$ref")
     rest = {k: _inline_refs(v, defs, seen) for k, v in node.items() if k != "$ref"}
     name = ref.removeprefix("#/$defs/") if isinstance(ref, str) else None
-    if name is None or name in seen or name not in defs or (set(rest) & set(defs[name])) - _ANNOTATIONS:
+    if (name is None or name in seen or name not in defs
+            or (set(rest) & set(defs[name])) - _ANNOTATIONS):
         return {**rest, "$ref": ref} if ref is not None else rest
     return {**_inline_refs(defs[name], defs, (*seen, name)), **rest}
 

@@ -47,7 +47,8 @@ def fair_theta_ratio(dates: pd.Series, move: str = "range",
     `calendar_day_theta`.
     """
     if move not in BROWNIAN_MOVE_PER_SIGMA:
-        raise ValueError(f"theta move must be one of {sorted(BROWNIAN_MOVE_PER_SIGMA)}, got {move!r}")
+        raise ValueError(f"theta move must be one of {sorted(BROWNIAN_MOVE_PER_SIGMA)}, "
+                         f"got {move!r}")
     days = calendar_days_to_next_session(dates) if calendar_day_theta else np.ones(len(dates))
     return BROWNIAN_MOVE_PER_SIGMA[move] * np.sqrt(days)
 
@@ -124,10 +125,12 @@ def find_gamma_windows(market_intraday: pd.DataFrame, params: dict) -> dict:
     in points.
     """
     if market_intraday is None or market_intraday.empty:
-        return _no_windows("no intraday bars in market_intraday (the source gave none, e.g. a CSV run)")
+        return _no_windows("no intraday bars in market_intraday "
+                           "(the source gave none, e.g. a CSV run)")
     bars = market_intraday
     present = list(pd.unique(bars["interval"].astype(str)))
-    preferred = [i for i in params.get("intervals", ["1m", "5m"]) if i in present] or sorted(present)
+    preferred = ([i for i in params.get("intervals", ["1m", "5m"]) if i in present]
+                 or sorted(present))
     interval = preferred[0]
     bars = bars[bars["interval"].astype(str) == interval]
     sessions = sorted(pd.to_datetime(bars["timestamp"]).dt.normalize().unique())

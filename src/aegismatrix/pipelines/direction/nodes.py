@@ -155,8 +155,8 @@ def _model_row(name: str, metrics: dict, oos: pd.DataFrame | None) -> dict:
         y = scored["label"].to_numpy(dtype=float)
         row["directional_accuracy"] = directional_accuracy(y, scored[PROBA].to_numpy(dtype=float))
         row["baseline_directional_accuracy"] = {
-            b: directional_accuracy(y,
-                                    scored[[f"baseline_{b}__{c}" for c in PROBA]].to_numpy(dtype=float))
+            b: directional_accuracy(y, scored[[f"baseline_{b}__{c}" for c in PROBA]]
+                                    .to_numpy(dtype=float))
             for b in overall["baselines"]}
     return row
 

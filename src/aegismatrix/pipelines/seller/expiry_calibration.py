@@ -67,7 +67,8 @@ def expiry_range_calibration(ranges: pd.DataFrame, seller_params: dict) -> dict:
     closed.
     """
     target = float(seller_params["safe_range"]["target_breach_probability"])
-    closed = ranges[(ranges["model_source"] == "calibrated") & ranges["realised_touch_range"].notna()]
+    calibrated = ranges["model_source"] == "calibrated"
+    closed = ranges[calibrated & ranges["realised_touch_range"].notna()]
     result = {"rule": ("causal: each row uses only (date, expiry) windows closed by its date, "
                        "in its days-to-expiry bucket"),
               "expiries": {}}

@@ -320,7 +320,8 @@ def backfill_intraday_signals(market_daily: pd.DataFrame, market_intraday: pd.Da
     backfill.start, which bounds the ledger's rows, does not apply) and their out-of-sample
     calibration; other decision times: an empty frame and the reason."""
     if decision_time != "intraday":
-        return pd.DataFrame(columns=INTRADAY_COLUMNS), {"reason": f"decision_time is {decision_time}"}
+        reason = {"reason": f"decision_time is {decision_time}"}
+        return pd.DataFrame(columns=INTRADAY_COLUMNS), reason
     times = clock_times(backfill_params.get("times"))
     if not times:
         raise ValueError("decision_time=intraday backfills at backfill.times, "

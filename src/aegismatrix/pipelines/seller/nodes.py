@@ -124,7 +124,8 @@ def assemble_seller_signals(vol_forecast: pd.DataFrame, ranges: pd.DataFrame, ma
                  _probabilities(breach_5d, "p_breach", "breach_probability_5d"),
                  _probabilities(breach_21d, "p_breach", "breach_probability_21d"), ranges):
         frame = frame.merge(part, on="date", how="left")
-    complete = frame[[c for c in SIGNAL_COLUMNS if c not in ("date", "model_source")]].notna().all(axis=1)
+    values = [c for c in SIGNAL_COLUMNS if c not in ("date", "model_source")]
+    complete = frame[values].notna().all(axis=1)
     if (~complete).any():
         logger.warning("seller_signals: %d dates without every signal dropped",
                        int((~complete).sum()))
@@ -136,7 +137,8 @@ def assemble_seller_signals(vol_forecast: pd.DataFrame, ranges: pd.DataFrame, ma
                                 or "option chain snapshot applies to the latest date only")
     if max_pain_result["max_pain"] is not None and len(frame):
         frame.loc[frame.index[-1], ["max_pain", "max_pain_reason"]] = [max_pain_result["max_pain"], None]
-    extra = [c for c in frame.columns if c not in SIGNAL_COLUMNS and not c.startswith("realised_breach")]
+    extra = [c for c in frame.columns
+             if c not in SIGNAL_COLUMNS and not c.startswith("realised_breach")]
     return frame[SIGNAL_COLUMNS + extra].sort_values("date").reset_index(drop=True)
 
 
