@@ -95,7 +95,8 @@ def iv_rank_history(
     fallback = pd.DataFrame({"vr": vix_rank, "vp": vix_pct, "vn": vix_n}, index=vix.index)
     short = frame["iv_history_days"] < min_history
     joined = fallback.reindex(frame["date"]).to_numpy()
-    frame.loc[short, "iv_rank"], frame.loc[short, "iv_percentile"] = joined[short, 0], joined[short, 1]
+    frame.loc[short, "iv_rank"] = joined[short, 0]
+    frame.loc[short, "iv_percentile"] = joined[short, 1]
     frame.loc[short, "iv_history_days"] = joined[short, 2]
     frame.loc[short, "iv_rank_source"] = "india_vix (fewer than min_history chain dates)"
     return frame[IV_RANK_COLUMNS]

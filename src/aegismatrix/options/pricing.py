@@ -68,7 +68,8 @@ def vix_implied_range(spot: float, vix: float, calendar_days: float,
                       target_breach_probability: float) -> tuple[float, float]:
     """The plain VIX-implied range of the same touch target:
     spot -+ z x VIX x sqrt(calendar days / 365) x spot."""
-    half = touch_z(target_breach_probability) * implied_move_fraction(vix, calendar_days=calendar_days) * spot
+    move = implied_move_fraction(vix, calendar_days=calendar_days)
+    half = touch_z(target_breach_probability) * move * spot
     return spot - half, spot + half
 
 

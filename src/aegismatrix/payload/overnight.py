@@ -101,6 +101,6 @@ def us_feed_warning(market_daily: pd.DataFrame, us_daily: pd.DataFrame | None) -
         return None
     us_last = pd.Timestamp(us_daily["date"].max()).date()
     nse_last = pd.Timestamp(market_daily["date"].max()).date()
-    return (f"us_feed_ended: the US session feed ends on {us_last}, more than {US_FEED_MAX_LAG_SESSIONS} "
-            f"NIFTY sessions before {nse_last}: no overnight inputs are served (not US holidays); refresh "
-            "the US data")
+    return (f"us_feed_ended: the US session feed ends on {us_last}, more than "
+            f"{US_FEED_MAX_LAG_SESSIONS} NIFTY sessions before {nse_last}: no overnight inputs are "
+            "served (not US holidays); refresh the US data")

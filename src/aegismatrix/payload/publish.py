@@ -169,7 +169,8 @@ def _consistency_errors(p: dict[str, Any]) -> list[tuple[str, str]]:
             errors.append((f"$.seller.safe_ranges[{i}]", "lower must be below upper"))
     b = p["buyer"]
     if _known(b["p_breakout_up"], b["p_breakout_down"], b["breakout_probability"]) and \
-            abs(b["p_breakout_up"] + b["p_breakout_down"] - b["breakout_probability"]) > _BREAKOUT_TOLERANCE:
+            abs(b["p_breakout_up"] + b["p_breakout_down"]
+                - b["breakout_probability"]) > _BREAKOUT_TOLERANCE:
         errors.append(("$.buyer",
                        "p_breakout_up + p_breakout_down must equal breakout_probability"))
     return errors
@@ -222,7 +223,7 @@ def publish_payload(payload: dict[str, Any], path: str | Path, validate: bool = 
         published, offered = _published_as_of(target), to_jsonable(payload.get("data_as_of"))
         if published and offered and str(offered) < str(published):
             raise OlderPayloadRefused(
-                f"{target} already serves data_as_of {published}; this run's payload is for {offered} "
-                "(older): not published, the newer payload stays"
+                f"{target} already serves data_as_of {published}; this run's payload is for "
+                f"{offered} (older): not published, the newer payload stays"
             )
         return write_text_atomic(target, dumps(payload))

@@ -140,8 +140,9 @@ def prepare_market_intraday(raw: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({"interval": "object"})
 
 
-def ingest_universe(fetch_log: dict[str, Any],
-                    params: dict[str, Any]) -> tuple[dict[str, pd.DataFrame], dict[str, Any], pd.DataFrame]:
+def ingest_universe(
+        fetch_log: dict[str, Any], params: dict[str, Any],
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any], pd.DataFrame]:
     """Fetch and validate the selected universe, one frame per symbol ({} when no universe is
     selected)."""
     window = fetch_log["window"]
@@ -201,8 +202,8 @@ def _as_of_warnings(fetch_log: dict[str, Any], market_daily: pd.DataFrame,
     raw_last = (fetch_log["symbols"].get(index_key) or {}).get("raw_last_date")
     served = _span(market_daily)["last_date"]
     if raw_last and served and served != raw_last:
-        return [f"data_as_of {served} is before {index_key}'s last row {raw_last}: the later rows failed "
-                "validation or alignment (see the data quality report)"]
+        return [f"data_as_of {served} is before {index_key}'s last row {raw_last}: the later "
+                "rows failed validation or alignment (see the data quality report)"]
     return []
 
 

@@ -21,7 +21,8 @@ def score_ledger(
     card = build_scorecard(signal_ledger, market_daily, params,
                            None if target is None else float(target))
     logger.info(
-        "scorecard: %d ledger rows; breach 5d %s (n=%s), 21d %s (n=%s); vol RMSE / naive %s; drifting %s",
+        "scorecard: %d ledger rows; breach 5d %s (n=%s), 21d %s (n=%s); vol RMSE / naive %s; "
+        "drifting %s",
         card["ledger_rows"],
         card["breach_rate_5d"],
         card["n_matured_5d"],

@@ -146,8 +146,8 @@ def _table_ends(frame: pd.DataFrame) -> list[str]:
                   for expiry in frame["expiry"].unique()}
     ends = [per_expiry[expiry] for expiry in frame["expiry"]]
     if any(ends):
-        logger.warning("seller_expiry_ranges: the event table ends before some expiries (%s); extend "
-                       "conf/base/calendar/events.yml", next(e for e in ends if e))
+        logger.warning("seller_expiry_ranges: the event table ends before some expiries (%s); "
+                       "extend conf/base/calendar/events.yml", next(e for e in ends if e))
     return ends
 
 
@@ -203,8 +203,8 @@ def _decision_market(market_daily: pd.DataFrame) -> pd.DataFrame:
     market = market_daily.sort_values("date").reset_index(drop=True)
     missing = market["close"].isna() | market["vix_close"].isna()
     if missing.any():
-        logger.warning("seller_expiry_ranges: %d dates without close or India VIX get no expiry range "
-                       "(e.g. %s)", int(missing.sum()),
+        logger.warning("seller_expiry_ranges: %d dates without close or India VIX get no expiry "
+                       "range (e.g. %s)", int(missing.sum()),
                        ", ".join(str(d.date()) for d in market.loc[missing, "date"].head(3)))
     return market[~missing].reset_index(drop=True)
 
