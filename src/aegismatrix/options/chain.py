@@ -157,8 +157,8 @@ def _with_wall_changes(history: pd.DataFrame) -> pd.DataFrame:
     """Per expiry, each snapshot's walls against the previous snapshot of the same expiry."""
     history = history.sort_values(["snapshot_date", "expiry"]).reset_index(drop=True)
     key = history["expiry"].astype("string").fillna("unknown")
-    previous = history.groupby(key, sort=False)[
-        ["snapshot_date", "call_wall_strike", "put_wall_strike", "call_wall_oi", "put_wall_oi"]].shift(1)
+    walls = ["snapshot_date", "call_wall_strike", "put_wall_strike", "call_wall_oi", "put_wall_oi"]
+    previous = history.groupby(key, sort=False)[walls].shift(1)
     history["previous_snapshot_date"] = previous["snapshot_date"]
     for side in ("call", "put"):
         history[f"{side}_wall_shift_points"] = (history[f"{side}_wall_strike"]
@@ -202,8 +202,8 @@ def _field_reasons(row: pd.Series) -> dict[str, str]:
     if row["pcr_volume"] is None or pd.isna(row["pcr_volume"]):
         reasons["pcr_volume"] = "no call_volume/put_volume columns or zero call volume"
     if pd.isna(row["atm_iv"]):
-        reasons["atm_iv"] = ("no underlying column to locate the ATM strike" if pd.isna(row["atm_strike"])
-                             else "no call_iv/put_iv at the ATM strike")
+        reasons["atm_iv"] = ("no underlying column to locate the ATM strike"
+                             if pd.isna(row["atm_strike"]) else "no call_iv/put_iv at the ATM strike")
     if pd.isna(row["previous_snapshot_date"]):
         reasons["wall_changes"] = "no earlier snapshot of this expiry"
     return reasons

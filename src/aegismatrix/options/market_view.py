@@ -89,7 +89,8 @@ def iv_rank_history(
         }
     )
     vix = (
-        market_daily.assign(date=pd.to_datetime(market_daily["date"])).set_index("date")["vix_close"].dropna()
+        market_daily.assign(date=pd.to_datetime(market_daily["date"]))
+        .set_index("date")["vix_close"].dropna()
     )
     vix_rank, vix_pct, vix_n = _rank(vix, min_history)
     fallback = pd.DataFrame({"vr": vix_rank, "vp": vix_pct, "vn": vix_n}, index=vix.index)

@@ -57,7 +57,8 @@ def _curves(trades: pd.DataFrame) -> list[dict]:
         curves.append({"range_source": source, "strategy": strategy,
                        "expiries": pd.to_datetime(group["expiry"]).dt.strftime("%Y-%m-%d").tolist(),
                        "equity_per_lot": group["equity_per_lot"].round(0).astype(float).tolist(),
-                       "drawdown_per_lot": group["drawdown_per_lot"].round(0).astype(float).tolist()})
+                       "drawdown_per_lot":
+                           group["drawdown_per_lot"].round(0).astype(float).tolist()})
     return curves
 
 

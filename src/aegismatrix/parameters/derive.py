@@ -39,8 +39,8 @@ def _merged(base: dict, override: dict) -> dict:
     """`base` with `override` laid over it, nested dicts merged key by key."""
     out = copy.deepcopy(base)
     for key, value in override.items():
-        out[key] = (_merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict)
-                    else value)
+        both_maps = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = _merged(out[key], value) if both_maps else value
     return out
 
 

@@ -125,8 +125,8 @@ def _key_errors(params: dict, base: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         want, got = _kind(base[path]), _kind(value)
         if want not in ("null", got) and got != "null":
-            errors.append((path,
-                           f"expected a {want} like the base value {_short(base[path])}, got a {got}"))
+            errors.append((path, f"expected a {want} like the base value {_short(base[path])}, "
+                                 f"got a {got}"))
     return errors
 
 

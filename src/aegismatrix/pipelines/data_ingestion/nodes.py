@@ -66,8 +66,8 @@ def _validate(frame: pd.DataFrame, key: str, entry: dict[str, Any],
               params: dict[str, Any]) -> tuple[pd.DataFrame, list[dict]]:
     """Validate one symbol, including parse notes from its source."""
     checks = params.get("validation", {}).get("checks", {})
-    role = ("vix" if key == params.get("vix_key", "indiavix") or entry["ticker"] in {"^VIX", "^INDIAVIX"}
-            else "index")
+    is_vix = key == params.get("vix_key", "indiavix") or entry["ticker"] in {"^VIX", "^INDIAVIX"}
+    role = "vix" if is_vix else "index"
     notes = [finding(key, n["check"], checks.get("missing_prices", {}).get("action", "drop"),
                      pd.to_datetime(n["dates"]),
                      f"non-numeric {n['column']} values such as {n['values']}")

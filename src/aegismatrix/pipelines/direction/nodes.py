@@ -87,8 +87,8 @@ def _classifier_frame(h: int, stack: dict, records: EngineRecords) -> pd.DataFra
     for b in bases[1:]:
         common = common.intersection(b.index)
     after = common[common > history["date"].max()]
-    frozen = pd.DataFrame(predict_meta(stack["meta"],
-                                       meta_features([b.loc[after].to_numpy(dtype=float) for b in bases])),
+    features = meta_features([b.loc[after].to_numpy(dtype=float) for b in bases])
+    frozen = pd.DataFrame(predict_meta(stack["meta"], features),
                           columns=PROBA).assign(date=after, model_source="model",
                                                 direction_model=f"stack_h{h}")
     before = fallback[fallback["date"] < history["date"].min()]
@@ -111,7 +111,8 @@ def assemble_direction_signals(direction_ensemble: dict, market_daily: pd.DataFr
         h = int(h_key)
         state = direction_ensemble["horizons"][str(h)]
         probs = _classifier_frame(h, state["stack"], records)
-        move = records[spec["magnitude"]].predictions[["date", "prediction", "model_source"]].rename(
+        magnitude = records[spec["magnitude"]].predictions
+        move = magnitude[["date", "prediction", "model_source"]].rename(
             columns={"prediction": "expected_abs_move_pct",
                      "model_source": "magnitude_model_source"})
         move = move.assign(date=as_ns(move["date"])).merge(close, on="date", how="inner")
@@ -189,7 +190,8 @@ def summarise_direction_metrics(direction_ensemble: dict, records: EngineRecords
                        brier=stack["model"]["brier"],
                        directional_accuracy=stack["directional_accuracy"], ece=stack.get("ece"),
                        baseline_ece=stack.get("baseline_ece"),
-                       baseline_directional_accuracy={"class_prior": stack["baseline_directional_accuracy"]})
+                       baseline_directional_accuracy={
+                           "class_prior": stack["baseline_directional_accuracy"]})
         else:
             row["reason"] = stack.get("reason")
             # the stack's edge before the serving rule

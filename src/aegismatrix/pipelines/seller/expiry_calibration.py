@@ -17,7 +17,8 @@ def reliability_table(probability: pd.Series, outcome: pd.Series,
                       edges: list[float] = RELIABILITY_EDGES) -> list[dict]:
     """Per probability bin: rows, mean predicted probability and realised rate."""
     bins = pd.cut(probability, edges, include_lowest=True)
-    table = pd.DataFrame({"p": probability, "y": outcome, "bin": bins}).groupby("bin", observed=True)
+    frame = pd.DataFrame({"p": probability, "y": outcome, "bin": bins})
+    table = frame.groupby("bin", observed=True)
     return [{"bin": str(b), "n": int(len(g)), "mean_p": float(g["p"].mean()),
              "realised": float(g["y"].mean())}
             for b, g in table]
@@ -57,7 +58,8 @@ def _summary(rows: pd.DataFrame, target: float) -> dict:
         "by_trading_days": [{"trading_days": int(d), "n": int(len(g)),
                              "realised_touch_rate_range": float(g["realised_touch_range"].mean()),
                              "mean_p_touch_strikes": float(g["p_touch"].mean()),
-                             "realised_touch_rate_strikes": float(g["realised_touch_strikes"].mean())}
+                             "realised_touch_rate_strikes":
+                                 float(g["realised_touch_strikes"].mean())}
                             for d, g in rows.groupby("trading_days")],
     }
 
