@@ -203,7 +203,8 @@ def _field_reasons(row: pd.Series) -> dict[str, str]:
         reasons["pcr_volume"] = "no call_volume/put_volume columns or zero call volume"
     if pd.isna(row["atm_iv"]):
         reasons["atm_iv"] = ("no underlying column to locate the ATM strike"
-                             if pd.isna(row["atm_strike"]) else "no call_iv/put_iv at the ATM strike")
+                             if pd.isna(row["atm_strike"])
+                             else "no call_iv/put_iv at the ATM strike")
     if pd.isna(row["previous_snapshot_date"]):
         reasons["wall_changes"] = "no earlier snapshot of this expiry"
     return reasons

@@ -15,7 +15,8 @@ from scipy.special import ndtri
 from aegismatrix.market.implied import implied_move_fraction
 
 DAYS_PER_YEAR = 365.0
-PREMIUM_MODEL = "black_scholes(vollib), sigma = India VIX, no skew: model premiums, not traded prices"
+PREMIUM_MODEL = ("black_scholes(vollib), sigma = India VIX, no skew: model premiums, "
+                 "not traded prices")
 
 
 def bs_price(flag: str, spot: float, strike: float, calendar_days: float, rate: float,

@@ -74,8 +74,9 @@ def _void_groups(node: Any, path: str, found: list[dict]) -> None:
     """Null every member of a value group when one member is null because it was not finite."""
     if isinstance(node, dict):
         for pattern, members in GROUPS.items():
-            if re.match(pattern, path) and any(f["path"] == f"{path}.{m}" for m in members for f in found):
-                cause = next(f["path"] for f in found if f["path"] in {f"{path}.{m}" for m in members})
+            paths = {f"{path}.{m}" for m in members}
+            if re.match(pattern, path) and any(f["path"] in paths for f in found):
+                cause = next(f["path"] for f in found if f["path"] in paths)
                 for member in members:
                     if member in node and node[member] is not None:
                         node[member] = None

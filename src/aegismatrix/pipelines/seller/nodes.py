@@ -136,7 +136,8 @@ def assemble_seller_signals(vol_forecast: pd.DataFrame, ranges: pd.DataFrame, ma
     frame["max_pain_reason"] = (max_pain_result["reason"]
                                 or "option chain snapshot applies to the latest date only")
     if max_pain_result["max_pain"] is not None and len(frame):
-        frame.loc[frame.index[-1], ["max_pain", "max_pain_reason"]] = [max_pain_result["max_pain"], None]
+        latest = frame.index[-1]
+        frame.loc[latest, ["max_pain", "max_pain_reason"]] = [max_pain_result["max_pain"], None]
     extra = [c for c in frame.columns
              if c not in SIGNAL_COLUMNS and not c.startswith("realised_breach")]
     return frame[SIGNAL_COLUMNS + extra].sort_values("date").reset_index(drop=True)
