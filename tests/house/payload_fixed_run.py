@@ -19,10 +19,6 @@ VARIANTS = ("close", "preopen", "intraday")
 INFERENCE = {
     "payload_path": "unused", "dashboard_dir": None, "n_drivers": 3, "stale_after_hours": 24,
     "regime_lookback": 252, "regime_quantiles": [0.3333, 0.6667],
-    "signal_models": {"seller": {"trap_probability": "seller.trap",
-                                 "vol_regime": "seller.vol_regime"},
-                      "buyer": {"breakout_probability": "buyer.breakout",
-                                "spike_up_probability": "buyer.spike"}},
     "heuristic": {"direction_horizons": [1, 5], "neutral_band_1d": 0.0025, "vix_to_realised": 1.3,
                   "regime_confidence": 0.6, "range_sigmas": {5: 1.5, 21: 2.0},
                   "target_breach_probability": 0.1},

@@ -4,11 +4,13 @@ session."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from aegismatrix.engines import ENGINES, declaration, is_model_block
 from aegismatrix.engines import direction as direction_engine
 from aegismatrix.parameters import load_project_parameters
+from aegismatrix.payload.sections.buyer import buyer_section
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +40,27 @@ def test_declared_signals_name_instances_and_a_payload_section(params, engine):
     assert callable(engine_decl.section_function())
 
 
-def test_the_payload_drivers_map_agrees_with_the_declarations(params):
-    """`inference.signal_models` (which model explains which payload signal) names each signal's
-    fixed model, or the first of its candidates."""
-    for engine, mapping in params["inference"]["signal_models"].items():
-        declared = declaration(engine).signal_models(params[engine])
-        assert {signal: declared[signal] for signal in mapping} == mapping
+def test_the_payload_drivers_follow_the_declarations(params):
+    """Which model explains which payload signal is the engine's declaration (no second map in
+    parameters_inference.yml): each declared model serving with edge shows its drivers under its
+    signal, and a model not declared for a signal (the pooled candidate) shows none."""
+    assert "signal_models" not in params["inference"]
+    assert declaration("seller").signal_models(params["seller"]) == {
+        "vol_forecast_21d": "seller.vol_garch", "vol_regime": "seller.vol_regime",
+        "trap_probability": "seller.trap", "breach_probability_5d": "seller.breach_5d",
+        "breach_probability_21d": "seller.breach_21d"}
+    declared = declaration("buyer").signal_models(params["buyer"])
+    assert declared == {"breakout_probability": "buyer.breakout",
+                        "spike_up_probability": "buyer.spike", "theta_ratio_forecast": "buyer.theta"}
+    records = {ns: {"model_source": "model", "drivers": [{"feature": ns}]}
+               for ns in [*declared.values(), "buyer.breakout_pooled"]}
+    day = pd.Timestamp("2024-06-28")
+    row = pd.DataFrame({"date": [day], "breakout_probability": [0.1], "spike_up_probability": [0.6],
+                        "p_breakout_up": [0.06], "p_breakout_down": [0.04],
+                        "theta_ratio_forecast": [0.8], "theta_edge": [0.2],
+                        "model_source": ["model"]})
+    body = buyer_section(row, records, row, day, params["inference"], params["buyer"]).body
+    assert body["top_drivers"] == {signal: [{"feature": ns}] for signal, ns in declared.items()}
 
 
 def test_direction_layout_is_the_yaml_horizons(params):

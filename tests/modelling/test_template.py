@@ -85,7 +85,8 @@ OUTPUTS = ("toy.planted.metrics", "toy.planted.model", "toy.planted.predictions"
 
 
 def _run(tmp_path, market, features):
-    params = {**TOY_PARAMS, "tuning": {"n_trials": 2, "storage_dir": str(tmp_path / "optuna")}}
+    params = {**TOY_PARAMS, "tuning": {"n_trials": 2, "storage_dir": str(tmp_path / "optuna")},
+              "namespace": "toy.planted"}  # as parameters/derive.py fills it in
     manifest = {"toy": {"fingerprint": "f1", "features": ["planted_signal", "noise"]}}
     catalog = DataCatalog({
         "toy_features": MemoryDataset(features), "market_daily": MemoryDataset(market),

@@ -64,7 +64,7 @@ def model_outputs(tmp_path_factory) -> dict[str, dict]:
     manifest = {"toy": {"fingerprint": "toy", "features": ["planted_signal", "noise", "trailing_vol"]}}
     out = {}
     for ns, params in MODELS.items():
-        params = {**params, "tuning": {"n_trials": 0, "storage_dir": str(store)}}
+        params = {**params, "tuning": {"n_trials": 0, "storage_dir": str(store)}, "namespace": ns}
         names = [f"{ns}.{o}" for o in OUTPUTS]
         catalog = DataCatalog({"toy_features": MemoryDataset(features), "market_daily": MemoryDataset(market),
                                "feature_manifest": MemoryDataset(manifest),

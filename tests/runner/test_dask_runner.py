@@ -42,7 +42,7 @@ def _params(ns: str, tmp) -> dict:
             "calibration": "none",
             "baselines": [{"name": "prior", "kind": "class_prior"}], "primary_baseline": "prior",
             "metric": "log_loss", "splits": {"n_folds": 2, "min_train": 200}, "tuning": {"n_trials": 2,
-            "storage_dir": str(tmp / "optuna")}, "bootstrap": {"n_boot": 50}}
+            "storage_dir": str(tmp / "optuna")}, "bootstrap": {"n_boot": 50}, "namespace": ns}
 
 
 def _catalog(root) -> DataCatalog:

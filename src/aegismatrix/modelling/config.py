@@ -104,6 +104,7 @@ class ModelConfig:
     tuning: dict[str, Any] = Field(default_factory=dict)
     bootstrap: dict[str, Any] = Field(default_factory=dict)
     seed: int = 7
+    namespace: str | None = None  # `<engine>.<name>`, filled in by parameters/derive.py, never written
 
     def __post_init__(self) -> None:
         self.estimator = _checked("estimator", Estimator, self.estimator)

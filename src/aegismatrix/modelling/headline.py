@@ -38,8 +38,10 @@ def headline(metrics: dict) -> Headline:
     return Headline(
         name=metrics.get("name", ""), metric=metric, model_score=overall["model"].get(key),
         primary_baseline=base, baseline_score=overall["baselines"][base].get(key),
-        skill=skill["value"], ci_low=skill["ci_low"], ci_high=skill["ci_high"], ci_level=skill["level"],
-        test_skill=test["skill"]["value"], status=metrics["status"], n_oos=overall["n"], n_test=test["n"],
+        skill=skill["value"], ci_low=skill["ci_low"], ci_high=skill["ci_high"],
+        ci_level=skill["level"],
+        test_skill=test["skill"]["value"], status=metrics["status"], n_oos=overall["n"],
+        n_test=test["n"],
         skill_vs_each_baseline=overall["skill_vs_each_baseline"],
     )
 

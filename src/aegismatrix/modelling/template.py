@@ -8,7 +8,6 @@ model is a label in `labels.py` plus a parameter block.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,7 +46,8 @@ def feature_columns(cfg: ModelConfig, manifest: dict) -> list[str]:
     return list(available)
 
 
-def build_model_input(features: pd.DataFrame, market_daily: pd.DataFrame, params: dict) -> pd.DataFrame:
+def build_model_input(features: pd.DataFrame, market_daily: pd.DataFrame,
+                      params: dict) -> pd.DataFrame:
     """Features of each decision day joined with its label; rows whose label window is incomplete
     keep NaN."""
     cfg = ModelConfig.from_params(params)
@@ -55,37 +55,47 @@ def build_model_input(features: pd.DataFrame, market_daily: pd.DataFrame, params
     label = build_label(market, **cfg.label)
     context = market[["date", *[c for c in CONTEXT_COLUMNS if c not in features.columns]]].assign(
         label=label.to_numpy())
-    frame = features.merge(context, on="date", how="inner").sort_values("date").reset_index(drop=True)
+    frame = features.merge(context, on="date", how="inner")
+    frame = frame.sort_values("date").reset_index(drop=True)
     logger.debug("model input %s: %d rows, %d labelled", cfg.label["name"], len(frame),
                 frame["label"].notna().sum())
     return frame
 
 
 def evaluate_walk_forward(model_input: pd.DataFrame, feature_manifest: dict, params: dict,
-                          pool_input: pd.DataFrame | None = None, *, namespace: str,
+                          pool_input: pd.DataFrame | None = None, *, namespace: str | None = None,
                           selection: dict | None = None) -> tuple[pd.DataFrame, dict]:
     """Out-of-sample predictions of every fold and the metrics next to the baselines (`pool_input`:
     pooled rows of other symbols, for instances with a `pool:` block; scoring stays on the index's
     own rows); `selection`: the `selection` parameters, whose `rule` decides edge
-    (modelling/selection.py)."""
+    (modelling/selection.py).
+
+    The namespace is the parameter block's own (parameters/derive.py fills it in); `namespace` is
+    for callers outside the pipeline that score a block under another name (benchmarks)."""
     cfg = ModelConfig.from_params(params)
-    oos = walk_forward(model_input, feature_columns(cfg, feature_manifest), cfg, namespace, pool_input)
+    namespace = namespace or _namespace(cfg)
+    oos = walk_forward(model_input, feature_columns(cfg, feature_manifest), cfg, namespace,
+                       pool_input)
     metrics = {"name": namespace, **summarise(oos.dropna(subset=["label"]), cfg, selection)}
     if cfg.pool is not None:
         metrics["pool"] = pool_summary(pool_input)
     skill = metrics["overall"]["skill"]
     # DEBUG: the run ends with the same numbers in one comparison table (logs.model_comparison)
-    logger.debug("%s: skill %+.4f vs %s (%s), %.0f%% CI [%+.4f, %+.4f] -> %s", namespace, skill["value"],
-                skill["vs"], skill["metric"], 100 * skill["level"], skill["ci_low"], skill["ci_high"],
+    logger.debug("%s: skill %+.4f vs %s (%s), %.0f%% CI [%+.4f, %+.4f] -> %s", namespace,
+                 skill["value"],
+                skill["vs"], skill["metric"], 100 * skill["level"], skill["ci_low"],
+                skill["ci_high"],
                 metrics["status"])
     return oos, metrics
 
 
-def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics: dict, data_provenance: dict,
-                     params: dict, pool_input: pd.DataFrame | None = None, *, namespace: str) -> dict:
+def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics: dict,
+                     data_provenance: dict, params: dict, pool_input: pd.DataFrame | None = None, *,
+                     namespace: str | None = None) -> dict:
     """Tune and fit on every labelled row; the bundle records its edge, window, fingerprint and
-    provenance."""
+    provenance. Its namespace is the one its metrics were evaluated under."""
     cfg = ModelConfig.from_params(params)
+    namespace = namespace or metrics["name"]
     cols = feature_columns(cfg, feature_manifest)
     labelled = np.flatnonzero(model_input["label"].notna().to_numpy())
     study = f"{namespace}/frozen/{data_hash(model_input, cols, cfg, pool_input)}"
@@ -126,15 +136,18 @@ def _baseline_values(model: dict, model_input: pd.DataFrame, cfg: ModelConfig,
                      rows: np.ndarray) -> np.ndarray:
     meta = model["meta"]
     spec = next(b for b in meta["baselines"] if b["name"] == meta["primary_baseline"])
-    history = pd.Series(encode_label(model_input["label"], meta["label_thresholds"]), index=model_input.index)
+    history = pd.Series(encode_label(model_input["label"], meta["label_thresholds"]),
+                        index=model_input.index)
     return predict_baseline(spec, meta["baseline_states"][spec["name"]], model_input, cfg.n_classes,
                             history)[rows]
 
 
-def serve(model_input: pd.DataFrame, model: dict, cfg: ModelConfig, rows: np.ndarray) -> pd.DataFrame:
+def serve(model_input: pd.DataFrame, model: dict, cfg: ModelConfig,
+          rows: np.ndarray) -> pd.DataFrame:
     """Frozen-model predictions for `rows`, or the primary baseline when the model has no edge."""
     if not model["meta"]["edge"]:
-        return _served_frame(model_input, rows, _baseline_values(model, model_input, cfg, rows), cfg,
+        return _served_frame(model_input, rows, _baseline_values(model, model_input, cfg, rows),
+                             cfg,
                              "baseline")
     fitted = from_bundle(model)
     values = predict_rows(fitted, model_input, model["meta"]["features"], rows)
@@ -154,7 +167,8 @@ def signal_history(model_input: pd.DataFrame, oos_predictions: pd.DataFrame, mod
     oos = oos_predictions[["date", *[prefix + c for c in cols]]].set_axis(["date", *cols], axis=1)
     weight = served_weight(model["meta"])
     if edge and weight < 1.0:  # the blend a `shrink` rule serves, on the out-of-sample rows too
-        base = oos_predictions[[f"baseline_{cfg.primary_baseline}__{c}" for c in cols]].to_numpy(dtype=float)
+        base_columns = [f"baseline_{cfg.primary_baseline}__{c}" for c in cols]
+        base = oos_predictions[base_columns].to_numpy(dtype=float)
         oos[cols] = weight * oos[cols].to_numpy(dtype=float) + (1.0 - weight) * base
     oos = oos.assign(model_source="model" if edge else "baseline")
     dates = model_input["date"]
@@ -162,14 +176,17 @@ def signal_history(model_input: pd.DataFrame, oos_predictions: pd.DataFrame, mod
     after = np.flatnonzero((dates > oos["date"].max()).to_numpy())
     parts = [oos]
     if len(before):
-        parts.insert(0, _served_frame(model_input, before, _baseline_values(model, model_input, cfg, before),
+        parts.insert(0,
+                     _served_frame(model_input, before,
+                                   _baseline_values(model, model_input, cfg, before),
                                       cfg, "baseline"))
     if len(after):
         parts.append(serve(model_input, model, cfg, after))
     return pd.concat(parts, ignore_index=True)
 
 
-def guarded(model_input: pd.DataFrame, model: dict, cfg: ModelConfig, served: pd.DataFrame) -> pd.DataFrame:
+def guarded(model_input: pd.DataFrame, model: dict, cfg: ModelConfig,
+            served: pd.DataFrame) -> pd.DataFrame:
     """Inference under the live guard (ledger/guard.py, `selection.guard` stored with the model):
     rows whose guard, on live rows matured by then, demoted the model serve the baseline
     (`model_source` baseline, `demoted` True) with the guard's numbers in `guard_*` columns."""
@@ -197,8 +214,9 @@ def guarded(model_input: pd.DataFrame, model: dict, cfg: ModelConfig, served: pd
     if demoted.any():
         out.loc[demoted, cols] = base.reshape(len(base), -1)[demoted]
         out.loc[demoted, "model_source"] = "baseline"
-        logger.warning("%s: demoted to its baseline by the live guard on %d rows (latest ratio %.3f)",
-                       meta.get("name"), int(demoted.sum()), out["guard_ratio"].iloc[-1])
+        logger.warning("%s: demoted to its baseline by the live guard on %d rows "
+                       "(latest ratio %.3f)", meta.get("name"), int(demoted.sum()),
+                       out["guard_ratio"].iloc[-1])
     return out
 
 
@@ -227,19 +245,25 @@ def predict_frozen(model_input: pd.DataFrame, model: dict | None, feature_manife
     if model is None:
         logger.warning("no frozen model for %s: serving its baseline %r", cfg.label["name"],
                        cfg.primary_baseline)
-        return _served_frame(model_input, rows, _untrained_baseline(model_input, cfg), cfg, "baseline")
+        return _served_frame(model_input, rows, _untrained_baseline(model_input, cfg), cfg,
+                             "baseline")
     check_fingerprint(model["meta"], feature_manifest[cfg.feature_set]["fingerprint"])
-    check_label_params(model["meta"], cfg)  # e.g. breach bins trained for target 0.2 served against 0.1
+    # e.g. breach bins trained for target 0.2 served against 0.1
+    check_label_params(model["meta"], cfg)
     # builds the estimator only when it has edge; the live guard may demote it on matured live rows
     return guarded(model_input, model, cfg, serve(model_input, model, cfg, rows))
 
 
-def _bind(func, namespace: str):
-    """A node function with the namespace bound, keeping the function's name for kedro-viz."""
-    return functools.update_wrapper(functools.partial(func, namespace=namespace), func)
+def _namespace(cfg: ModelConfig) -> str:
+    if cfg.namespace is None:
+        raise ValueError("the parameter block has no `namespace`: template instances get it "
+                         "from parameters/derive.py (or pass `namespace=` when scoring a block "
+                         "directly)")
+    return cfg.namespace
 
 
-def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled: bool = False) -> Pipeline:
+def model_pipeline(namespace: str, feature_set: str, mode: str = "train",
+                   pooled: bool = False) -> Pipeline:
     """The template instantiated for one model: `mode='train'` trains and evaluates, `'inference'`
     predicts.
 
@@ -253,27 +277,32 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled
         pool = ["pool_input"] if pooled else []
         nodes = [
             build,
-            node(_bind(evaluate_walk_forward, namespace),
+            node(evaluate_walk_forward,
                  {"model_input": "model_input", "feature_manifest": "feature_manifest",
                   "params": "params:model",
-                  **({"pool_input": "pool_input"} if pooled else {}), "selection": "params:selection"},
+                  **({"pool_input": "pool_input"} if pooled else {}),
+                  "selection": "params:selection"},
                  ["oos_predictions", "metrics"], name="evaluate_walk_forward"),
-            node(_bind(fit_frozen_model, namespace),
-                 ["model_input", "feature_manifest", "metrics", "data_provenance", "params:model", *pool],
+            node(fit_frozen_model,
+                 ["model_input", "feature_manifest", "metrics", "data_provenance", "params:model",
+                  *pool],
                  "model", name="fit_frozen_model"),
             node(explain_model, ["model_input", "model"], "shap_importance", name="explain_model"),
-            node(signal_history, ["model_input", "oos_predictions", "model", "params:model"], "predictions",
+            node(signal_history, ["model_input", "oos_predictions", "model", "params:model"],
+                 "predictions",
                  name="signal_history"),
             node(record_model, ["metrics", "predictions", "oos_predictions", "model"], "record",
                  name="record_model"),
         ]
         inputs = {features, "market_daily", "feature_manifest", "data_provenance"}
         if pooled:
-            nodes.append(node(build_pool_input, ["universe_features", "universe_daily", "params:model"],
+            nodes.append(node(build_pool_input,
+                              ["universe_features", "universe_daily", "params:model"],
                               "pool_input", name="build_pool_input"))
             inputs |= {"universe_features", "universe_daily"}
     elif mode == "inference":
-        nodes = [build, node(predict_frozen, ["model_input", "model", "feature_manifest", "params:model"],
+        nodes = [build,
+                 node(predict_frozen, ["model_input", "model", "feature_manifest", "params:model"],
                              "predictions", name="predict_frozen"),
                  node(record_model, ["metrics", "predictions"], "record", name="record_model")]
         inputs = {features, "market_daily", "feature_manifest"}
@@ -281,7 +310,8 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train", pooled
         raise ValueError(f"mode must be 'train' or 'inference', got {mode!r}")
     params = {"params:model": f"params:{namespace}"}
     if mode == "train":
-        params["params:selection"] = "params:selection"  # one rule for every model: parameters_selection
+        # one rule for every model: parameters_selection
+        params["params:selection"] = "params:selection"
     return Pipeline(nodes, namespace=namespace, inputs=inputs, parameters=params)
 
 
@@ -303,7 +333,8 @@ class ModelRecord:
         return self.namespace.split(".", 1)[1]
 
 
-def record_model(metrics: dict, predictions: pd.DataFrame, oos_predictions: pd.DataFrame | None = None,
+def record_model(metrics: dict, predictions: pd.DataFrame,
+                 oos_predictions: pd.DataFrame | None = None,
                  model: dict | None = None) -> ModelRecord:
     """The instance's record; its namespace is the one its metrics were evaluated under."""
     return ModelRecord(metrics["name"], metrics, predictions, oos_predictions, model)
@@ -337,13 +368,15 @@ def collect_records(*records: ModelRecord) -> EngineRecords:
 def instances_pipeline(engine: str, instances: list, mode: str) -> Pipeline:
     """Every instance of `engine` (aegismatrix.engines.Instance) as the template in `mode`, then the
     node collecting their records."""
-    models = [model_pipeline(i.namespace, i.feature_set, mode=mode, pooled=i.pooled) for i in instances]
+    models = [model_pipeline(i.namespace, i.feature_set, mode=mode, pooled=i.pooled)
+              for i in instances]
     return sum(models, Pipeline([])) + engine_records(engine, [i.namespace for i in instances])
 
 
 def engine_records(engine: str, namespaces: list[str]) -> Pipeline:
     """The node that collects `<ns>.record` of every instance into `<engine>_records`."""
-    return Pipeline([node(collect_records, [f"{ns}.record" for ns in namespaces], f"{engine}_records",
+    return Pipeline([node(collect_records, [f"{ns}.record" for ns in namespaces],
+                          f"{engine}_records",
                           name=f"collect_{engine}_records")])
 
 

@@ -1,2 +1,2 @@
-"""Options maths in the trader's units: option-chain analytics, model premiums and the seller strategy
-backtest."""
+"""Options maths in the trader's units: option-chain analytics, model premiums and the seller
+strategy backtest."""

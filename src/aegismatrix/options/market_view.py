@@ -1,6 +1,7 @@
-"""The market beside the model: IV rank of the chain's own history, and at the project's strikes (range
-strikes per expiry, the strike ladder) the market's risk-neutral probabilities, traded premium and IV from the
-chain of the same date and expiry (options/surface.py); null with the reason where that chain is absent.
+"""The market beside the model: IV rank of the chain's own history, and at the project's strikes
+(range strikes per expiry, the strike ladder) the market's risk-neutral probabilities, traded
+premium and IV from the chain of the same date and expiry (options/surface.py); null with the reason
+where that chain is absent.
 """
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-IV_RANK_COLUMNS = ["date", "iv_30d", "iv_rank", "iv_percentile", "iv_rank_source", "iv_history_days"]
+IV_RANK_COLUMNS = ["date", "iv_30d", "iv_rank", "iv_percentile", "iv_rank_source",
+                   "iv_history_days"]
 RANGE_MARKET_COLUMNS = [
     "p_expire_beyond_market",
     "p_touch_market",
@@ -33,8 +35,9 @@ LADDER_MARKET_COLUMNS = [
 
 
 def constant_maturity_iv(expiries: pd.DataFrame, days: float = 30.0) -> pd.Series:
-    """Per date: ATM IV at `days` calendar days, interpolated in total variance between the expiries around it
-    (the nearest one when all lie on one side); expiries under 3 days left out (their IV is noise)."""
+    """Per date: ATM IV at `days` calendar days, interpolated in total variance between the expiries
+    around it (the nearest one when all lie on one side); expiries under 3 days left out (their IV
+    is noise)."""
     out = {}
     usable = expiries[(expiries["calendar_days"] >= 3) & expiries["atm_iv"].notna()]
     for date, part in usable.groupby("date", sort=True):
@@ -52,7 +55,8 @@ def constant_maturity_iv(expiries: pd.DataFrame, days: float = 30.0) -> pd.Serie
 
 
 def _rank(values: pd.Series, min_history: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Expanding (causal, this date included) rank in [min, max] and percentile below, with the count."""
+    """Expanding (causal, this date included) rank in [min, max] and percentile below, with the
+    count."""
     v = values.to_numpy(float)
     rank, pct, n = np.full(len(v), np.nan), np.full(len(v), np.nan), np.arange(1, len(v) + 1)
     for i in range(len(v)):
@@ -67,9 +71,9 @@ def _rank(values: pd.Series, min_history: int) -> tuple[np.ndarray, np.ndarray, 
 def iv_rank_history(
     expiries: pd.DataFrame, market_daily: pd.DataFrame, min_history: int = 20
 ) -> pd.DataFrame:
-    """Per chain date: 30-day ATM IV and its rank/percentile over the chain history present up to that date;
-    India VIX's rank/percentile over its own history up to that date where fewer than `min_history` chain
-    dates exist (`iv_rank_source` names which)."""
+    """Per chain date: 30-day ATM IV and its rank/percentile over the chain history present up to
+    that date; India VIX's rank/percentile over its own history up to that date where fewer than
+    `min_history` chain dates exist (`iv_rank_source` names which)."""
     iv = constant_maturity_iv(expiries)
     if iv.empty:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in IV_RANK_COLUMNS})
@@ -85,13 +89,15 @@ def iv_rank_history(
         }
     )
     vix = (
-        market_daily.assign(date=pd.to_datetime(market_daily["date"])).set_index("date")["vix_close"].dropna()
+        market_daily.assign(date=pd.to_datetime(market_daily["date"]))
+        .set_index("date")["vix_close"].dropna()
     )
     vix_rank, vix_pct, vix_n = _rank(vix, min_history)
     fallback = pd.DataFrame({"vr": vix_rank, "vp": vix_pct, "vn": vix_n}, index=vix.index)
     short = frame["iv_history_days"] < min_history
     joined = fallback.reindex(frame["date"]).to_numpy()
-    frame.loc[short, "iv_rank"], frame.loc[short, "iv_percentile"] = joined[short, 0], joined[short, 1]
+    frame.loc[short, "iv_rank"] = joined[short, 0]
+    frame.loc[short, "iv_percentile"] = joined[short, 1]
     frame.loc[short, "iv_history_days"] = joined[short, 2]
     frame.loc[short, "iv_rank_source"] = "india_vix (fewer than min_history chain dates)"
     return frame[IV_RANK_COLUMNS]
@@ -120,8 +126,8 @@ def _lookup(surface: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
 
 
 def _reasons(keys: pd.DataFrame, surface: pd.DataFrame, found: np.ndarray) -> np.ndarray:
-    """Why a row has no market numbers: no chain at all, no chain that date, or that expiry/strike not in
-    it."""
+    """Why a row has no market numbers: no chain at all, no chain that date, or that expiry/strike
+    not in it."""
     if surface.empty:  # options_dir null (or holding no chain): one reason for every row
         return np.asarray([None if ok else NO_CHAINS for ok in found], dtype=object)
     dates, pairs = set(surface["date"]), set(zip(surface["date"], surface["expiry"]))
@@ -140,14 +146,15 @@ def _reasons(keys: pd.DataFrame, surface: pd.DataFrame, found: np.ndarray) -> np
 
 
 def ladder_market(ladder: pd.DataFrame, surface: pd.DataFrame) -> pd.DataFrame:
-    """The strike ladder with the market's columns (LADDER_MARKET_COLUMNS) and richness = market / model
-    P(expire beyond): above 1 the market pays for more risk than the model sees."""
+    """The strike ladder with the market's columns (LADDER_MARKET_COLUMNS) and richness = market /
+    model P(expire beyond): above 1 the market pays for more risk than the model sees."""
     rows = _lookup(surface, ladder)
     values = _side_values(rows, ladder["side"].to_numpy())
     found = np.isfinite(values["p_expire_beyond_market"].astype(float))
     model = ladder["p_expire_beyond"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        richness = np.where(model > 0, values["p_expire_beyond_market"].astype(float) / model, np.nan)
+        richness = np.where(model > 0, values["p_expire_beyond_market"].astype(float) / model,
+                            np.nan)
     out = ladder.reset_index(drop=True).assign(
         **values, richness=richness, market_reason=_reasons(ladder, surface, found)
     )
@@ -155,8 +162,9 @@ def ladder_market(ladder: pd.DataFrame, surface: pd.DataFrame) -> pd.DataFrame:
 
 
 def ranges_market(ranges: pd.DataFrame, surface: pd.DataFrame) -> pd.DataFrame:
-    """seller_expiry_ranges with, at its range strikes, the market's P(expire beyond either), P(touch either)
-    (the two sides summed, capped at 1), the put and call premiums, IVs and traded flags."""
+    """seller_expiry_ranges with, at its range strikes, the market's P(expire beyond either),
+    P(touch either) (the two sides summed, capped at 1), the put and call premiums, IVs and traded
+    flags."""
     ranges = ranges.reset_index(drop=True)
     lower = _lookup(surface, ranges.assign(strike=ranges["strike_lower"]))
     upper = _lookup(surface, ranges.assign(strike=ranges["strike_upper"]))

@@ -1,7 +1,9 @@
-"""Model premiums and expiry payoffs of short option structures, in index points per unit of the underlying.
+"""Model premiums and expiry payoffs of short option structures, in index points per unit of the
+underlying.
 
-Premiums are Black-Scholes prices (vollib) with India VIX as the volatility of every strike: MODEL premiums,
-not traded prices, and the volatility skew is ignored (out-of-the-money puts trade richer than this).
+Premiums are Black-Scholes prices (vollib) with India VIX as the volatility of every strike: MODEL
+premiums, not traded prices, and the volatility skew is ignored (out-of-the-money puts trade richer
+than this).
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ from scipy.special import ndtri
 from aegismatrix.market.implied import implied_move_fraction
 
 DAYS_PER_YEAR = 365.0
-PREMIUM_MODEL = "black_scholes(vollib), sigma = India VIX, no skew: model premiums, not traded prices"
+PREMIUM_MODEL = ("black_scholes(vollib), sigma = India VIX, no skew: model premiums, "
+                 "not traded prices")
 
 
-def bs_price(flag: str, spot: float, strike: float, calendar_days: float, rate: float, sigma: float) -> float:
+def bs_price(flag: str, spot: float, strike: float, calendar_days: float, rate: float,
+             sigma: float) -> float:
     """One European option's Black-Scholes price; intrinsic value at or after expiry."""
     if calendar_days <= 0:
         return max(spot - strike, 0.0) if flag == "c" else max(strike - spot, 0.0)
-    from vollib.black_scholes import black_scholes  # imports numba (~0.4 s): not at pipeline registration
+    # imports numba (~0.4 s): not at pipeline registration
+    from vollib.black_scholes import black_scholes
 
     return float(black_scholes(flag, spot, strike, calendar_days / DAYS_PER_YEAR, rate, sigma))
 
@@ -30,7 +35,8 @@ def short_strangle_payoff(settlement: float, put_strike: float, call_strike: flo
     return max(put_strike - settlement, 0.0) + max(settlement - call_strike, 0.0)
 
 
-def iron_condor_payoff(settlement: float, put_strike: float, call_strike: float, wing_points: float) -> float:
+def iron_condor_payoff(settlement: float, put_strike: float, call_strike: float,
+                       wing_points: float) -> float:
     """The strangle's payoff capped at the wing width on each side."""
     put_side = min(max(put_strike - settlement, 0.0), wing_points)
     call_side = min(max(settlement - call_strike, 0.0), wing_points)
@@ -48,7 +54,8 @@ def vix_implied_range(spot: float, vix: float, calendar_days: float,
                       target_breach_probability: float) -> tuple[float, float]:
     """The plain VIX-implied range of the same touch target:
     spot -+ z x VIX x sqrt(calendar days / 365) x spot."""
-    half = touch_z(target_breach_probability) * implied_move_fraction(vix, calendar_days=calendar_days) * spot
+    move = implied_move_fraction(vix, calendar_days=calendar_days)
+    half = touch_z(target_breach_probability) * move * spot
     return spot - half, spot + half
 
 
@@ -59,7 +66,8 @@ def snap_outward(lower: float, upper: float, step: float) -> tuple[float, float]
 
 def lot_size_on(date: pd.Timestamp, lot_sizes: list[dict]) -> int:
     """The lot size in force on `date` from a dated table [{from: YYYY-MM-DD, size: N}, ...]."""
-    table = sorted(((pd.Timestamp(r["from"]), int(r["size"])) for r in lot_sizes), key=lambda r: r[0])
+    table = sorted(((pd.Timestamp(r["from"]), int(r["size"])) for r in lot_sizes),
+                   key=lambda r: r[0])
     sizes = [size for start, size in table if start <= pd.Timestamp(date)]
     if not sizes:
         raise ValueError(f"no lot size in force on {pd.Timestamp(date).date()}: the table starts "

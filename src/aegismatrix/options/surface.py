@@ -1,15 +1,17 @@
-"""The market's view from one day's chain of one expiry: parity forward, Black-76 IV per strike, smile,
-25-delta risk reversal and butterfly, ATM IV, PCR, OI walls, max pain, ATM straddle, market probabilities.
+"""The market's view from one day's chain of one expiry: parity forward, Black-76 IV per strike,
+smile, 25-delta risk reversal and butterfly, ATM IV, PCR, OI walls, max pain, ATM straddle, market
+probabilities.
 
-Prices are NSE settlement prices (for an untraded contract the exchange's theoretical price; `traded` says
-which). T = calendar days / 365. The forward is the median of K + e^{rT}(C - P) over the strikes nearest the
-underlying that have both prices (put-call parity; NIFTY dividends are inside the forward). IV per strike is
-Black-76 on that forward, of the out-of-the-money option, solved for every strike of every day at once by
-bisection (vollib's LetsBeRational, pure Python here, takes ~0.1 ms a strike: minutes for the history; the
-tests hold the two within 1e-6). P(S_T > K) is the digital price from the smile,
-N(d2) - F phi(d1) sqrt(T) dsigma/dK (the call spread's limit), and the market's touch probability is twice the
-expiry probability beyond the strike (the reflection principle, capped at 1): risk-neutral numbers, which
-carry the premium sellers are paid, beside the model's real-world ones.
+Prices are NSE settlement prices (for an untraded contract the exchange's theoretical price;
+`traded` says which). T = calendar days / 365. The forward is the median of K + e^{rT}(C - P) over
+the strikes nearest the underlying that have both prices (put-call parity; NIFTY dividends are
+inside the forward). IV per strike is Black-76 on that forward, of the out-of-the-money option,
+solved for every strike of every day at once by bisection (vollib's LetsBeRational, pure Python
+here, takes ~0.1 ms a strike: minutes for the history; the tests hold the two within 1e-6).
+P(S_T > K) is the digital price from the smile, N(d2) - F phi(d1) sqrt(T) dsigma/dK (the call
+spread's limit), and the market's touch probability is twice the expiry probability beyond the
+strike (the reflection principle, capped at 1): risk-neutral numbers, which carry the premium
+sellers are paid, beside the model's real-world ones.
 """
 
 from __future__ import annotations
@@ -86,11 +88,13 @@ def black76_price(is_call, forward, strike, years, rate, sigma) -> np.ndarray:
     return np.exp(-rate * np.asarray(years)) * undiscounted
 
 
-def implied_vols(prices, forward, strikes, years, rate, is_call, iterations: int = 60) -> np.ndarray:
+def implied_vols(prices, forward, strikes, years, rate, is_call,
+                 iterations: int = 60) -> np.ndarray:
     """Black-76 implied volatility of discounted prices by bisection on [1e-4, 5]; NaN outside the
     no-arbitrage bounds (below intrinsic or above the undiscounted forward / strike)."""
     prices, forward, strikes, years = (
-        np.broadcast_to(np.asarray(x, float), np.shape(prices)) for x in (prices, forward, strikes, years)
+        np.broadcast_to(np.asarray(x, float), np.shape(prices))
+        for x in (prices, forward, strikes, years)
     )
     low, high = np.full(prices.shape, SIGMA_BOUNDS[0]), np.full(prices.shape, SIGMA_BOUNDS[1])
     inside = (prices > black76_price(is_call, forward, strikes, years, rate, low)) & (
@@ -104,8 +108,8 @@ def implied_vols(prices, forward, strikes, years, rate, is_call, iterations: int
 
 
 def pivot_chain(chain: pd.DataFrame) -> pd.DataFrame:
-    """One row per (date, expiry, strike): call and put settlement, traded flag, OI and contracts side by
-    side, with the day's underlying; sorted."""
+    """One row per (date, expiry, strike): call and put settlement, traded flag, OI and contracts
+    side by side, with the day's underlying; sorted."""
     frame = chain.assign(side=chain["side"].astype(str), traded=chain["traded"].astype(float))
     wide = frame.pivot_table(
         index=["date", "expiry", "strike"],
@@ -134,8 +138,8 @@ def pivot_chain(chain: pd.DataFrame) -> pd.DataFrame:
 
 
 def parity_forwards(wide: pd.DataFrame, rate: float, n: int = 5) -> pd.Series:
-    """Per (date, expiry): the median of K + e^{rT}(C - P) over the `n` strikes nearest the underlying that
-    have both prices."""
+    """Per (date, expiry): the median of K + e^{rT}(C - P) over the `n` strikes nearest the
+    underlying that have both prices."""
     both = wide.dropna(subset=["call_settle", "put_settle", "underlying"]).copy()
     both["distance"] = (both["strike"] - both["underlying"]).abs()
     both["implied"] = both["strike"] + np.exp(rate * both["calendar_days"] / DAYS_PER_YEAR) * (
@@ -161,9 +165,10 @@ def _slopes(strike: np.ndarray, iv: np.ndarray, group: np.ndarray) -> np.ndarray
 
 
 def strike_surface(wide: pd.DataFrame, rate: float, params: dict) -> pd.DataFrame:
-    """Every strike of every priced (date, expiry): IV of its out-of-the-money option, Black-76 delta, and
-    the market's P(above), P(below) and touch probability (STRIKE_COLUMNS)."""
-    wide = wide.join(parity_forwards(wide, rate, int(params.get("parity_strikes", 5))), on=["date", "expiry"])
+    """Every strike of every priced (date, expiry): IV of its out-of-the-money option, Black-76
+    delta, and the market's P(above), P(below) and touch probability (STRIKE_COLUMNS)."""
+    wide = wide.join(parity_forwards(wide, rate, int(params.get("parity_strikes", 5))),
+                     on=["date", "expiry"])
     wide = wide[wide["forward"].notna()].reset_index(drop=True)
     strike, forward = wide["strike"].to_numpy(float), wide["forward"].to_numpy(float)
     years = wide["calendar_days"].to_numpy(float) / DAYS_PER_YEAR
@@ -211,8 +216,8 @@ def _wall(strike: np.ndarray, oi: np.ndarray) -> tuple[float, float]:
 
 
 def expiry_summary(g: dict) -> dict:
-    """ATM IV, 25-delta wings, straddle, PCR, OI walls and max pain of one (date, expiry) from its strikes
-    (numpy columns of STRIKE_COLUMNS: per-group pandas is too slow for ~2,000 expiries)."""
+    """ATM IV, 25-delta wings, straddle, PCR, OI walls and max pain of one (date, expiry) from its
+    strikes (numpy columns of STRIKE_COLUMNS: per-group pandas is too slow for ~2,000 expiries)."""
     forward, underlying, strike, iv, delta = (
         g["forward"][0],
         g["underlying"][0],
@@ -223,12 +228,14 @@ def expiry_summary(g: dict) -> dict:
     known = np.isfinite(iv)
     atm_iv = float(np.interp(forward, strike[known], iv[known])) if known.sum() >= 2 else np.nan
     calls = g["iv_side"] == "call"
-    call_25, put_25 = _at_delta(delta[calls], iv[calls], 0.25), _at_delta(delta[~calls], iv[~calls], -0.25)
+    call_25 = _at_delta(delta[calls], iv[calls], 0.25)
+    put_25 = _at_delta(delta[~calls], iv[~calls], -0.25)
     both = np.flatnonzero(np.isfinite(g["call_settle"]) & np.isfinite(g["put_settle"]))
     atm = both[int(np.argmin(np.abs(strike[both] - forward)))] if len(both) else None
     straddle = float(g["call_settle"][atm] + g["put_settle"][atm]) if atm is not None else np.nan
     call_oi, put_oi = np.nan_to_num(g["call_oi"]), np.nan_to_num(g["put_oi"])
-    (call_wall, call_wall_oi), (put_wall, put_wall_oi) = _wall(strike, call_oi), _wall(strike, put_oi)
+    call_wall, call_wall_oi = _wall(strike, call_oi)
+    put_wall, put_wall_oi = _wall(strike, put_oi)
     return {
         "date": g["date"][0],
         "expiry": g["expiry"][0],
@@ -250,14 +257,17 @@ def expiry_summary(g: dict) -> dict:
         "call_wall_oi": call_wall_oi,
         "put_wall_strike": put_wall,
         "put_wall_oi": put_wall_oi,
-        "max_pain": max_pain_strike(pd.DataFrame({"strike": strike, "call_oi": call_oi, "put_oi": put_oi})),
+        "max_pain": max_pain_strike(pd.DataFrame({"strike": strike, "call_oi": call_oi,
+                                                  "put_oi": put_oi})),
         "strikes": int(len(strike)),
         "strikes_with_iv": int(known.sum()),
     }
 
 
-def chain_surface(chain: pd.DataFrame, rate: float, params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every (date, expiry) with both sides, 1 to `max_days` calendar days out: strikes and expiry rows."""
+def chain_surface(chain: pd.DataFrame, rate: float,
+                  params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every (date, expiry) with both sides, 1 to `max_days` calendar days out: strikes and expiry
+    rows."""
     days = (chain["expiry"] - chain["date"]).dt.days
     usable = chain[
         chain["both_sides"].astype(bool)
@@ -275,6 +285,7 @@ def chain_surface(chain: pd.DataFrame, rate: float, params: dict) -> tuple[pd.Da
     group = strikes.groupby(["date", "expiry"], sort=False).ngroup().to_numpy()
     bounds = np.r_[0, np.flatnonzero(np.diff(group)) + 1, len(group)]
     summaries = [
-        expiry_summary({c: v[a:b] for c, v in columns.items()}) for a, b in zip(bounds[:-1], bounds[1:])
+        expiry_summary({c: v[a:b] for c, v in columns.items()})
+        for a, b in zip(bounds[:-1], bounds[1:])
     ]
     return strikes[STRIKE_COLUMNS], pd.DataFrame(summaries)[EXPIRY_COLUMNS]

@@ -39,8 +39,8 @@ def _merged(base: dict, override: dict) -> dict:
     """`base` with `override` laid over it, nested dicts merged key by key."""
     out = copy.deepcopy(base)
     for key, value in override.items():
-        out[key] = (_merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict)
-                    else value)
+        both_maps = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = _merged(out[key], value) if both_maps else value
     return out
 
 
@@ -138,6 +138,9 @@ def derive_parameters(params: dict) -> dict:
         for name, block in section.items():
             if name != "families" and is_model_block(block):
                 _apply_rules(block, section)
+                # the template's nodes name their studies and metrics after it
+                # (modelling/template.py)
+                block["namespace"] = f"{engine}.{name}"
     _derive_universe_band(out.get("direction") or {})
     return out
 

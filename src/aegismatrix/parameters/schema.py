@@ -32,8 +32,9 @@ class DataIngestion(BaseModel):
     @field_validator("start", "end", mode="before")
     @classmethod
     def _iso(cls, value: Any) -> Any:
-        return (dt.date.fromisoformat(str(value)) if value is not None and not isinstance(value, dt.date)
-                else value)
+        if value is None or isinstance(value, dt.date):
+            return value
+        return dt.date.fromisoformat(str(value))
 
     @model_validator(mode="after")
     def _pairs(self) -> DataIngestion:
@@ -96,6 +97,7 @@ def check_section(name: str, params: dict) -> list[tuple[str, str]]:
     try:
         SECTIONS[name].model_validate(value)
     except ValidationError as exc:
-        return [(".".join(str(p) for p in e["loc"]) or "(section)", e["msg"].removeprefix("Value error, "))
+        return [(".".join(str(p) for p in e["loc"]) or "(section)",
+                 e["msg"].removeprefix("Value error, "))
                 for e in exc.errors()]
     return []

@@ -27,11 +27,9 @@ from aegismatrix.parameters.derive import (
 )
 from aegismatrix.parameters.schema import SECTIONS, check_section
 
-# Maps whose keys are data, not settings (symbols, per-tenor values, signal -> model, served
-# horizons).
+# Maps whose keys are data, not settings (symbols, per-tenor values, served horizons).
 OPEN_MAPS = {"data_ingestion.symbols", "data_ingestion.intraday.intervals", "direction.horizons",
-             "direction.research",
-             "seller.safe_range.prior_multiplier", "inference.signal_models",
+             "direction.research", "seller.safe_range.prior_multiplier",
              "inference.heuristic.range_sigmas"}
 RUNTIME = "--params (command line)"
 
@@ -115,7 +113,8 @@ def _declared_models(params: dict) -> list[str]:
 def _key_errors(params: dict, base: dict[str, Any]) -> list[tuple[str, str]]:
     errors = []
     flat = _paths(params)
-    inside = [p for p, v in flat.items() if is_model_block(v) or p.endswith(".families")] + sorted(OPEN_MAPS)
+    inside = [p for p, v in flat.items() if is_model_block(v) or p.endswith(".families")]
+    inside += sorted(OPEN_MAPS)
     inside += [ns for ns in _declared_models(params) if ns in flat and ns not in base]
     for path, value in flat.items():
         if any(path.startswith(f"{m}.") for m in inside):
@@ -126,19 +125,23 @@ def _key_errors(params: dict, base: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         want, got = _kind(base[path]), _kind(value)
         if want not in ("null", got) and got != "null":
-            errors.append((path, f"expected a {want} like the base value {_short(base[path])}, got a {got}"))
+            errors.append((path, f"expected a {want} like the base value {_short(base[path])}, "
+                                 f"got a {got}"))
     return errors
 
 
-def validate_parameters(raw: dict, derived: dict, base: dict[str, Any], origin: dict[str, str]) -> dict:
+def validate_parameters(raw: dict, derived: dict, base: dict[str, Any],
+                        origin: dict[str, str]) -> dict:
     """Raise ParameterError listing every problem; return `derived` when all is well.
 
     Key paths are checked on what people wrote (`raw`); model blocks and typed sections on what
     nodes get.
     """
     errors = _key_errors(raw, base) + _model_block_errors(derived)
-    errors += [(f"{name}.{key}", msg) for name in SECTIONS for key, msg in check_section(name, derived)]
-    errors = list(dict(reversed(errors)).items())[::-1]  # one message per key path (the first found)
+    errors += [(f"{name}.{key}", msg) for name in SECTIONS
+               for key, msg in check_section(name, derived)]
+    # one message per key path (the first found)
+    errors = list(dict(reversed(errors)).items())[::-1]
     if errors:
         flat = _paths(derived)
         lines = [f"  {path} = {_short(flat.get(path))} [{_origin(path, origin)}]: {msg}"

@@ -232,7 +232,8 @@ def engine_sections(signals: dict, entries: dict[str, dict], market: pd.DataFram
                                  as_of, params, engine_params.get("seller") or {}, max_pain,
                                  strategy_backtest, expiries),
         "buyer": buyer_section(signals.get("buyer"), engine_records(entries, "buyer"), market,
-                               as_of, params, gamma_windows, time_of_day),
+                               as_of, params, engine_params.get("buyer") or {}, gamma_windows,
+                               time_of_day),
     }
 
 

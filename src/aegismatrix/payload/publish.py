@@ -1,4 +1,5 @@
-"""Validate and atomically publish the aegismatrix.json payload (contract: schema.json, docs/payload.md)."""
+"""Validate and atomically publish the aegismatrix.json payload (contract: schema.json,
+docs/payload.md)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ class PayloadValidationError(ValueError):
 @lru_cache(maxsize=1)
 def load_schema() -> dict[str, Any]:
     """The JSON Schema shipped as package data."""
-    return json.loads(resources.files("aegismatrix.payload").joinpath("schema.json").read_text("utf-8"))
+    schema = resources.files("aegismatrix.payload").joinpath("schema.json")
+    return json.loads(schema.read_text("utf-8"))
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -105,7 +107,8 @@ def _schema_errors(payload: dict[str, Any]) -> list[tuple[str, str]]:
     errors: list[tuple[str, str]] = []
     for err in _validator().iter_errors(payload):
         if isinstance(err.kind, jsonschema_rs.ValidationErrorKind.Required):
-            errors.append((_path([*err.instance_path, err.kind.property]), "required property is missing"))
+            errors.append((_path([*err.instance_path, err.kind.property]),
+                           "required property is missing"))
         else:
             errors.append((_path(err.instance_path), err.message))
     return errors
@@ -122,7 +125,8 @@ def _consistency_errors(p: dict[str, Any]) -> list[tuple[str, str]]:
                                             "(NaN is never served silently)")
                                      for path in unlisted_nulls(p)]
     for i, h in enumerate(p["direction"]["horizons"]):
-        if _known(h["p_down"], h["p_neutral"], h["p_up"]):  # null = unavailable (payload/unavailable.py)
+        # null = unavailable (payload/unavailable.py)
+        if _known(h["p_down"], h["p_neutral"], h["p_up"]):
             total = h["p_down"] + h["p_neutral"] + h["p_up"]
             if abs(total - 1) > _SUM_TOLERANCE:
                 errors.append((f"$.direction.horizons[{i}]",
@@ -134,14 +138,17 @@ def _consistency_errors(p: dict[str, Any]) -> list[tuple[str, str]]:
     if _known(s["p_vol_low"], s["p_vol_medium"], s["p_vol_high"]):
         total = s["p_vol_low"] + s["p_vol_medium"] + s["p_vol_high"]
         if abs(total - 1) > _SUM_TOLERANCE:
-            errors.append(("$.seller", f"p_vol_low + p_vol_medium + p_vol_high = {total:.4f}, not 1"))
+            errors.append(("$.seller",
+                           f"p_vol_low + p_vol_medium + p_vol_high = {total:.4f}, not 1"))
     for i, r in enumerate(s["safe_ranges"]):
         if _known(r["lower"], r["upper"]) and r["lower"] >= r["upper"]:
             errors.append((f"$.seller.safe_ranges[{i}]", "lower must be below upper"))
     b = p["buyer"]
     if _known(b["p_breakout_up"], b["p_breakout_down"], b["breakout_probability"]) and \
-            abs(b["p_breakout_up"] + b["p_breakout_down"] - b["breakout_probability"]) > _BREAKOUT_TOLERANCE:
-        errors.append(("$.buyer", "p_breakout_up + p_breakout_down must equal breakout_probability"))
+            abs(b["p_breakout_up"] + b["p_breakout_down"]
+                - b["breakout_probability"]) > _BREAKOUT_TOLERANCE:
+        errors.append(("$.buyer",
+                       "p_breakout_up + p_breakout_down must equal breakout_probability"))
     return errors
 
 
@@ -161,8 +168,8 @@ class OlderPayloadRefused(RuntimeError):
 
 @contextmanager
 def _folder_lock(folder: Path) -> Iterator[None]:
-    """Exclusive flock on the folder itself (no lock file beside the payload): check-then-replace is one
-    step for overlapping runs."""
+    """Exclusive flock on the folder itself (no lock file beside the payload): check-then-replace is
+    one step for overlapping runs."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -172,7 +179,8 @@ def _folder_lock(folder: Path) -> Iterator[None]:
 
 
 def _published_as_of(path: Path) -> str | None:
-    """data_as_of of the published file; None when there is none (or it cannot be read: replace it)."""
+    """data_as_of of the published file; None when there is none (or it cannot be read: replace it).
+    """
     try:
         return json.loads(path.read_text(encoding="utf-8")).get("data_as_of")
     except (OSError, ValueError, AttributeError):
@@ -180,9 +188,9 @@ def _published_as_of(path: Path) -> str | None:
 
 
 def publish_payload(payload: dict[str, Any], path: str | Path, validate: bool = True) -> Path:
-    """Validate, then write atomically (temp file in the same folder + os.replace); the old file survives
-    failures. A payload older (data_as_of) than the published one raises OlderPayloadRefused: a late
-    overlapping run never replaces newer data."""
+    """Validate, then write atomically (temp file in the same folder + os.replace); the old file
+    survives failures. A payload older (data_as_of) than the published one raises
+    OlderPayloadRefused: a late overlapping run never replaces newer data."""
     if validate:
         validate_payload(payload)
     target = Path(path)
@@ -191,7 +199,7 @@ def publish_payload(payload: dict[str, Any], path: str | Path, validate: bool = 
         published, offered = _published_as_of(target), to_jsonable(payload.get("data_as_of"))
         if published and offered and str(offered) < str(published):
             raise OlderPayloadRefused(
-                f"{target} already serves data_as_of {published}; this run's payload is for {offered} "
-                "(older): not published, the newer payload stays"
+                f"{target} already serves data_as_of {published}; this run's payload is for "
+                f"{offered} (older): not published, the newer payload stays"
             )
         return write_text_atomic(target, dumps(payload))

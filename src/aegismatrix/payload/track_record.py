@@ -1,5 +1,5 @@
-"""The payload's `track_record` block: headline numbers, drift flags and short series from the latest
-scorecard."""
+"""The payload's `track_record` block: headline numbers, drift flags and short series from the
+latest scorecard."""
 
 from __future__ import annotations
 
@@ -26,21 +26,25 @@ def _range_entry(tenor: int, block: dict) -> dict:
 
 def _market_vs_model(scorecard: dict) -> list[dict]:
     """Model beside market on the same matured range strikes (issue 22): per signal and event, rows,
-    expiries, realised rate, each forecaster's mean probability and Brier (calibration: the scorecard)."""
+    expiries, realised rate, each forecaster's mean probability and Brier (calibration: the
+    scorecard)."""
     rows = []
     for signal, block in sorted((scorecard.get("market_vs_model") or {}).items()):
         for event, e in sorted((block.get("events") or {}).items()):
             model, market = e.get("model") or {}, e.get("market") or {}
             rows.append({"signal": signal, "event": event, "n": e.get("n", 0),
                          "n_expiries": e.get("n_expiries", 0), "event_rate": e.get("event_rate"),
-                         "model_mean": model.get("mean_probability"), "model_brier": model.get("brier"),
-                         "market_mean": market.get("mean_probability"), "market_brier": market.get("brier"),
+                         "model_mean": model.get("mean_probability"),
+                         "model_brier": model.get("brier"),
+                         "market_mean": market.get("mean_probability"),
+                         "market_brier": market.get("brier"),
                          "base_rate_brier": e.get("base_rate_brier")})
     return rows
 
 
 def track_record_block(scorecard: dict | None, headline_signal: str = "seller.safe_range") -> dict:
-    """What the published record says; `available: false` with the reason before the first scorecard run."""
+    """What the published record says; `available: false` with the reason before the first scorecard
+    run."""
     if not scorecard:
         return {
             "available": False,

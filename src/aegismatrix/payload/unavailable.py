@@ -1,13 +1,14 @@
-"""No silent numbers: a NaN/inf anywhere in a served payload becomes `null`, marked `unavailable`, with a
-reason.
+"""No silent numbers: a NaN/inf anywhere in a served payload becomes `null`, marked `unavailable`,
+with a reason.
 
 Choice per signal (docs/payload.md, "Unavailable values"):
-- `market.spot` frames every other number (ranges, moves, the dashboard), so a non-finite spot FAILS the run
-  and the last good aegismatrix.json stays in place (`UnservableValueError`).
-- Every other number becomes `null`; the signal that owns it gets `model_source: unavailable` (the per-signal
-  `model_source` dict of its section, or the `model_source` of its own object), `data.unavailable` lists the
-  JSON path and the reason, and `data.warnings` repeats it. Probabilities that only mean something together (a
-  direction triple, the vol-regime triple, the breakout split) are voided together.
+- `market.spot` frames every other number (ranges, moves, the dashboard), so a non-finite spot FAILS
+  the run and the last good aegismatrix.json stays in place (`UnservableValueError`).
+- Every other number becomes `null`; the signal that owns it gets `model_source: unavailable` (the
+  per-signal `model_source` dict of its section, or the `model_source` of its own object),
+  `data.unavailable` lists the JSON path and the reason, and `data.warnings` repeats it.
+  Probabilities that only mean something together (a direction triple, the vol-regime triple, the
+  breakout split) are voided together.
 The walk is generic, so blocks other engines add later are covered without edits here.
 """
 
@@ -32,11 +33,13 @@ OWNER = {"p_vol_low": "vol_regime", "p_vol_medium": "vol_regime", "p_vol_high": 
          "p_breakout_up": "breakout_probability", "p_breakout_down": "breakout_probability",
          "spike_bias": "breakout_probability", "theta_edge": "theta_ratio_forecast",
          "fair_theta_ratio": "theta_ratio_forecast"}
-SKIP_SECTIONS = {"models"}  # out-of-sample metrics already use null for unknown; they are not served signals
+# out-of-sample metrics already use null for unknown; they are not served signals
+SKIP_SECTIONS = {"models"}
 
 
 class UnservableValueError(ValueError):
-    """A value the whole payload depends on is not finite: the run fails and the last good payload stays."""
+    """A value the whole payload depends on is not finite: the run fails and the last good payload
+    stays."""
 
 
 def _not_finite(value: Any) -> bool:
@@ -45,7 +48,8 @@ def _not_finite(value: Any) -> bool:
 
 def _walk(node: Any, path: str, chain: list[tuple[dict, str]], out: list) -> None:
     """Collect (path, container, key, value, ancestors) for every non-finite float below `node`."""
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    items = (node.items() if isinstance(node, dict)
+             else enumerate(node) if isinstance(node, list) else ())
     for key, value in items:
         child = f"{path}.{key}" if isinstance(node, dict) else f"{path}[{key}]"
         if _not_finite(value):
@@ -70,8 +74,9 @@ def _void_groups(node: Any, path: str, found: list[dict]) -> None:
     """Null every member of a value group when one member is null because it was not finite."""
     if isinstance(node, dict):
         for pattern, members in GROUPS.items():
-            if re.match(pattern, path) and any(f["path"] == f"{path}.{m}" for m in members for f in found):
-                cause = next(f["path"] for f in found if f["path"] in {f"{path}.{m}" for m in members})
+            paths = {f"{path}.{m}" for m in members}
+            if re.match(pattern, path) and any(f["path"] in paths for f in found):
+                cause = next(f["path"] for f in found if f["path"] in paths)
                 for member in members:
                     if member in node and node[member] is not None:
                         node[member] = None
@@ -86,8 +91,8 @@ def _void_groups(node: Any, path: str, found: list[dict]) -> None:
 
 
 def mark_unavailable(payload: dict) -> dict:
-    """Replace non-finite numbers by null in place, mark their signals `unavailable`, list why; returns
-    payload."""
+    """Replace non-finite numbers by null in place, mark their signals `unavailable`, list why;
+    returns payload."""
     hits: list = []
     for section, value in payload.items():
         if section not in SKIP_SECTIONS and isinstance(value, (dict, list)):
@@ -117,10 +122,13 @@ def mark_unavailable(payload: dict) -> dict:
 
 # Signal values the schema allows as null only when data.unavailable says why.
 NULL_ONLY_WHEN_UNAVAILABLE = {
-    "change", "change_pct", "vix", "p_down", "p_neutral", "p_up", "label", "conviction", "neutral_band",
+    "change", "change_pct", "vix", "p_down", "p_neutral", "p_up", "label", "conviction",
+    "neutral_band",
     "expected_abs_move_points", "move_lower_points", "move_upper_points", "interval_coverage",
-    "vol_forecast_21d", "vol_regime", "p_vol_low", "p_vol_medium", "p_vol_high", "trap_probability", "lower",
-    "upper", "breach_probability", "target_breach_probability", "breakout_probability", "p_breakout_up",
+    "vol_forecast_21d", "vol_regime", "p_vol_low", "p_vol_medium", "p_vol_high", "trap_probability",
+    "lower",
+    "upper", "breach_probability", "target_breach_probability", "breakout_probability",
+    "p_breakout_up",
     "p_breakout_down", "spike_up_probability", "spike_bias", "theta_ratio_forecast", "theta_edge",
     "contribution", "typical_abs_move_points",
 }
@@ -128,12 +136,14 @@ SIGNAL_SECTIONS = ("market", "direction", "seller", "buyer")
 
 
 def unlisted_nulls(payload: dict) -> list[str]:
-    """JSON paths of signal values that are null without an entry in data.unavailable (a silent gap)."""
+    """JSON paths of signal values that are null without an entry in data.unavailable
+    (a silent gap)."""
     listed = {u.get("path") for u in (payload.get("data") or {}).get("unavailable") or []}
     out: list[str] = []
 
     def visit(node: Any, path: str) -> None:
-        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        items = (node.items() if isinstance(node, dict)
+                 else enumerate(node) if isinstance(node, list) else ())
         for key, value in items:
             child = f"{path}.{key}" if isinstance(node, dict) else f"{path}[{key}]"
             if value is None and key in NULL_ONLY_WHEN_UNAVAILABLE and child not in listed:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from aegismatrix.engines import declaration
 from aegismatrix.payload.fields import (
     Section,
     drivers_for,
@@ -28,12 +29,12 @@ SOURCE_COLUMNS = {
 
 
 def buyer_section(signals: pd.DataFrame | None, records: dict[str, dict], market: pd.DataFrame,
-                  as_of: pd.Timestamp, params: dict, gamma: dict | None = None,
+                  as_of: pd.Timestamp, params: dict, buyer_params: dict, gamma: dict | None = None,
                   time_of_day: str | None = None) -> Section:
     """Breakout probability and its up/down split, spike bias, theta ratio and edge, gamma windows
     (`time_of_day`: an intraday decision's 'HH:MM' IST, which marks the windows still ahead)."""
     row, late = latest_row(signals, as_of, "buyer_signals")
-    section = _heuristic_buyer(market) if row is None else _served_buyer(row, records, params)
+    section = _heuristic_buyer(market) if row is None else _served_buyer(row, records, buyer_params)
     up, down = section["p_breakout_up"], section["p_breakout_down"]
     section["spike_bias"] = "call" if up >= down else "put"
     windows, reason = None, "no gamma windows computed (buyer engine not run)"
@@ -59,7 +60,7 @@ def _heuristic_buyer(market: pd.DataFrame) -> dict:
             "model_source": dict.fromkeys(SIGNALS, "heuristic"), "top_drivers": {}}
 
 
-def _served_buyer(row: pd.Series, records: dict[str, dict], params: dict) -> dict:
+def _served_buyer(row: pd.Series, records: dict[str, dict], buyer_params: dict) -> dict:
     """The buyer block from the latest signal row: values, per-signal sources and the served
     drivers."""
     section = {"breakout_probability": float(row["breakout_probability"]),
@@ -71,7 +72,7 @@ def _served_buyer(row: pd.Series, records: dict[str, dict], params: dict) -> dic
                "model_source": {s: signal_source(row, s, SOURCE_COLUMNS) for s in SIGNALS}}
     if "fair_theta_ratio" in row.index:
         section["fair_theta_ratio"] = finite(row["fair_theta_ratio"])
-    models = dict(params.get("signal_models", {}).get("buyer", {}))
+    models = declaration("buyer").signal_models(buyer_params)  # which model explains which signal
     served = row.get("breakout_model")
     if isinstance(served, str) and served:
         # NIFTY-only `breakout`, `breakout_pooled`, or baseline:<name>

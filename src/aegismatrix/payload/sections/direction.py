@@ -72,7 +72,7 @@ def heuristic_direction(market: pd.DataFrame, params: dict) -> list[dict]:
 
     cfg = params.get("heuristic", {})
     out = []
-    for h in cfg.get("direction_horizons", [1, 5, 21]):
+    for h in cfg["direction_horizons"]:  # the fallback's own (parameters_inference.yml)
         band = float(cfg.get("neutral_band_1d", 0.0025)) * math.sqrt(h)
         try:
             labels = build_label(market, "direction_class", horizon=h, neutral_band=band).dropna()

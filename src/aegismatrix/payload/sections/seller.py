@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from aegismatrix.engines import declaration
 from aegismatrix.options.payload import option_chain_fields, strategy_backtest_section
 from aegismatrix.payload.expiries import expiries_section
 from aegismatrix.payload.fields import (
@@ -47,7 +48,7 @@ def seller_section(signals: pd.DataFrame | None, records: dict[str, dict], marke
     safe_range = seller_params.get("safe_range") or {}
     target = float(safe_range.get("target_breach_probability", default))
     section = (heuristic_seller(market, target, params) if row is None
-               else _served_seller(row, records, target, params))
+               else _served_seller(row, records, target, seller_params))
     # max_pain (nearest expiry) and the option_chain block
     section.update(option_chain_fields(chain))
     section["strategy_backtest"] = strategy_backtest_section(*(strategy_backtest or (None, None)))
@@ -55,7 +56,8 @@ def seller_section(signals: pd.DataFrame | None, records: dict[str, dict], marke
     return Section(section, (late,) if late else ())
 
 
-def _served_seller(row: pd.Series, records: dict[str, dict], target: float, params: dict) -> dict:
+def _served_seller(row: pd.Series, records: dict[str, dict], target: float,
+                   seller_params: dict) -> dict:
     """The seller block from the latest signal row: values, per-signal sources and the served
     drivers."""
     vol_model = row.get("vol_model")
@@ -80,9 +82,12 @@ def _served_seller(row: pd.Series, records: dict[str, dict], target: float, para
         "vol_model": vol_model if isinstance(vol_model, str) else None,
         "signal_date": iso_date(row["date"]),
     }
-    models = params.get("signal_models", {}).get("seller", {})
+    # the vol forecast's drivers are the served candidate's; every other signal's, its declared
+    # model's
     drivers = {"vol_forecast_21d": drivers_for(records, vol_ns)}
-    drivers.update({signal: drivers_for(records, ns) for signal, ns in models.items()})
+    drivers.update({signal: drivers_for(records, ns) for signal, ns
+                    in declaration("seller").signal_models(seller_params).items()
+                    if signal not in drivers})
     section["top_drivers"] = {k: v for k, v in drivers.items() if v}
     return section
 

@@ -1,5 +1,5 @@
-"""The `backfill` pipeline: the engines' causal per-date predictions from frozen models -> ledger rows
-(`backfill`)."""
+"""The `backfill` pipeline: the engines' causal per-date predictions from frozen models -> ledger
+rows (`backfill`)."""
 
 from .pipeline import create_pipeline
 

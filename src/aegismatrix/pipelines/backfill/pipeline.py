@@ -1,5 +1,5 @@
-"""Wiring only: every engine's inference pipeline (same frozen models, same per-date signals), then one
-append."""
+"""Wiring only: every engine's inference pipeline (same frozen models, same per-date signals), then
+one append."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from . import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """`kedro run --pipeline=backfill --params "backfill.start=2021-01-01"` writes the signal history to the
-    ledger."""
+    """`kedro run --pipeline=backfill --params "backfill.start=2021-01-01"` writes the signal
+    history to the ledger."""
     engines = inference.engine_modules()
     pipe = sum((module.create_inference_pipeline() for module in engines.values()), Pipeline([]))
     namespaces = [ns for module in engines.values() for ns in module.MODEL_NAMESPACES]
@@ -27,14 +27,18 @@ def create_pipeline(**kwargs) -> Pipeline:
         "ledger_params": "params:ledger",
         "decision_time": "params:decision_time",
     }
-    inputs.update(template_inputs(None, namespaces, ("model", "predictions")))  # predictions: the live guard
+    # predictions: the live guard
+    inputs.update(template_inputs(None, namespaces, ("model", "predictions")))
     inputs.update({name: name for name in ledger_frame_names(pipe.all_outputs())})
-    return pipe + Pipeline([Node(nodes.backfill_ledger, inputs, "signal_ledger", name="backfill_ledger"),
+    return pipe + Pipeline([Node(nodes.backfill_ledger, inputs, "signal_ledger",
+                                 name="backfill_ledger"),
                             _intraday_node()])
 
 
 def _intraday_node() -> Node:
-    """decision_time=intraday (issue 24): intraday_signals at backfill.times of every session with bars."""
+    """decision_time=intraday (issue 24): intraday_signals at backfill.times of every session with
+    bars."""
     return Node(backfill_intraday_signals, ["market_daily", "market_intraday", "params:seller",
                                             "params:backfill", "params:decision_time"],
-                ["intraday_signals", "intraday_range_calibration"], name="backfill_intraday_signals")
+                ["intraday_signals", "intraday_range_calibration"],
+                name="backfill_intraday_signals")

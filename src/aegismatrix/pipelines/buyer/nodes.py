@@ -19,7 +19,8 @@ from aegismatrix.modelling.template import EngineRecords
 # sigma, E|close(t+1) - close(t)| = sqrt(2/pi) sigma. A ratio at this value means realised vol =
 # implied vol.
 BROWNIAN_MOVE_PER_SIGMA = {"range": math.sqrt(8.0 / math.pi), "close": math.sqrt(2.0 / math.pi)}
-SIGNAL_COLUMNS = ["date", "breakout_probability", "spike_up_probability", "p_breakout_up", "p_breakout_down",
+SIGNAL_COLUMNS = ["date", "breakout_probability", "spike_up_probability", "p_breakout_up",
+                  "p_breakout_down",
                   "theta_ratio_forecast", "theta_edge", "model_source"]
 SOURCE_COLUMNS = {"breakout": "breakout_model_source", "spike": "spike_model_source",
                   "theta": "theta_model_source"}
@@ -36,7 +37,8 @@ def calendar_days_to_next_session(dates: pd.Series) -> np.ndarray:
     return np.asarray((next_session(index, sessions) - index).days, dtype=float)
 
 
-def fair_theta_ratio(dates: pd.Series, move: str = "range", calendar_day_theta: bool = True) -> np.ndarray:
+def fair_theta_ratio(dates: pd.Series, move: str = "range",
+                     calendar_day_theta: bool = True) -> np.ndarray:
     """The theta ratio at which buyer and seller break even (realised vol = implied vol), per
     decision day.
 
@@ -45,7 +47,8 @@ def fair_theta_ratio(dates: pd.Series, move: str = "range", calendar_day_theta: 
     `calendar_day_theta`.
     """
     if move not in BROWNIAN_MOVE_PER_SIGMA:
-        raise ValueError(f"theta move must be one of {sorted(BROWNIAN_MOVE_PER_SIGMA)}, got {move!r}")
+        raise ValueError(f"theta move must be one of {sorted(BROWNIAN_MOVE_PER_SIGMA)}, "
+                         f"got {move!r}")
     days = calendar_days_to_next_session(dates) if calendar_day_theta else np.ones(len(dates))
     return BROWNIAN_MOVE_PER_SIGMA[move] * np.sqrt(days)
 
@@ -122,10 +125,12 @@ def find_gamma_windows(market_intraday: pd.DataFrame, params: dict) -> dict:
     in points.
     """
     if market_intraday is None or market_intraday.empty:
-        return _no_windows("no intraday bars in market_intraday (the source gave none, e.g. a CSV run)")
+        return _no_windows("no intraday bars in market_intraday "
+                           "(the source gave none, e.g. a CSV run)")
     bars = market_intraday
     present = list(pd.unique(bars["interval"].astype(str)))
-    preferred = [i for i in params.get("intervals", ["1m", "5m"]) if i in present] or sorted(present)
+    preferred = ([i for i in params.get("intervals", ["1m", "5m"]) if i in present]
+                 or sorted(present))
     interval = preferred[0]
     bars = bars[bars["interval"].astype(str) == interval]
     sessions = sorted(pd.to_datetime(bars["timestamp"]).dt.normalize().unique())
@@ -134,11 +139,13 @@ def find_gamma_windows(market_intraday: pd.DataFrame, params: dict) -> dict:
     recent = sessions[-int(params.get("lookback_sessions", 20)):]
     if len(recent) < int(params.get("min_sessions", 3)):
         return _no_windows(f"only {len(recent)} intraday session(s) of {interval} bars; "
-                           f"at least {params.get('min_sessions', 3)} are needed", interval=interval)
+                           f"at least {params.get('min_sessions', 3)} are needed",
+                           interval=interval)
     bars = bars[pd.to_datetime(bars["timestamp"]).dt.normalize().isin(recent)]
     width = int(params.get("bucket_minutes", 30))
     profile = time_of_day_profile(bars, bucket_minutes=width)
-    level = float(bars.sort_values("timestamp")["close"].iloc[-1])  # moves in points at today's index level
+    # moves in points at today's index level
+    level = float(bars.sort_values("timestamp")["close"].iloc[-1])
     close_time = ((pd.to_datetime(bars["timestamp"]).dt.hour * 60
                    + pd.to_datetime(bars["timestamp"]).dt.minute).max()
                   + _interval_minutes(interval))
@@ -159,7 +166,8 @@ def find_gamma_windows(market_intraday: pd.DataFrame, params: dict) -> dict:
     return {"windows": windows, "reason": None, "model_source": "heuristic", "interval": interval,
             "bucket_minutes": width, "n_sessions": len(recent),
             "first_session": str(pd.Timestamp(recent[0]).date()),
-            "last_session": str(pd.Timestamp(recent[-1]).date()), "index_level": level, "profile": buckets}
+            "last_session": str(pd.Timestamp(recent[-1]).date()), "index_level": level,
+            "profile": buckets}
 
 
 def summarise_buyer_metrics(records: EngineRecords) -> list[dict]:
@@ -172,7 +180,8 @@ def summarise_buyer_metrics(records: EngineRecords) -> list[dict]:
         metrics, model = record.metrics, record.model
         overall, base = metrics["overall"], metrics["primary_baseline"]
         row = {**headline(metrics), "n_labelled_train_rows": model["meta"]["training_rows"]}
-        if "pool" in metrics:  # pooled instances: the other symbols' rows added to the training folds
+        # pooled instances: the other symbols' rows added to the training folds
+        if "pool" in metrics:
             row["pooled_symbols"], row["pooled_rows"] = (len(metrics["pool"]["symbols"]),
                                                          metrics["pool"]["rows"])
         for extra in ("roc_auc", "pr_auc", "brier", "mae"):

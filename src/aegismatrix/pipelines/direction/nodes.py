@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 CLASSES = ["down", "neutral", "up"]
 PROBA = [f"p_{c}" for c in CLASSES]
 SIGNAL_COLUMNS = ["date", "horizon_days", "p_down", "p_neutral", "p_up", "neutral_band",
-                  "predicted_direction", "conviction", "expected_abs_move_points", "move_lower_points",
+                  "predicted_direction", "conviction", "expected_abs_move_points",
+                  "move_lower_points",
                   "move_upper_points", "model_source"]
 
 
@@ -45,7 +46,8 @@ def fit_direction_ensemble(records: EngineRecords, params: dict) -> dict:
     jobs = [(int(h), spec, params, {b: _scored(records[b]) for b in spec["classifiers"]},
              _scored(records[spec["magnitude"]]), cfg) for h, spec in horizons]
     states = parallel_map(_horizon_state, jobs)
-    return {"classes": CLASSES, "horizons": {h_key: state for (h_key, _), state in zip(horizons, states)}}
+    return {"classes": CLASSES,
+            "horizons": {h_key: state for (h_key, _), state in zip(horizons, states)}}
 
 
 def _scored(record) -> tuple[pd.DataFrame, dict]:
@@ -72,10 +74,12 @@ def _classifier_frame(h: int, stack: dict, records: EngineRecords) -> pd.DataFra
     before it."""
     fallback = records[stack["fallback"]].predictions[["date", *PROBA, "model_source"]].copy()
     fallback["date"] = as_ns(fallback["date"])
-    fallback["direction_model"] = np.where(fallback["model_source"] == "model", stack["fallback"], "baseline")
+    fallback["direction_model"] = np.where(fallback["model_source"] == "model", stack["fallback"],
+                                           "baseline")
     if stack["status"] != "edge":
         return fallback
-    history = pd.DataFrame(stack["history"]).assign(model_source="model", direction_model=f"stack_h{h}")
+    history = pd.DataFrame(stack["history"]).assign(model_source="model",
+                                                    direction_model=f"stack_h{h}")
     history["date"] = as_ns(history["date"])
     bases = [records[b].predictions.assign(date=lambda f: as_ns(f["date"])).set_index("date")[PROBA]
              for b in stack["bases"]]
@@ -83,15 +87,16 @@ def _classifier_frame(h: int, stack: dict, records: EngineRecords) -> pd.DataFra
     for b in bases[1:]:
         common = common.intersection(b.index)
     after = common[common > history["date"].max()]
-    frozen = pd.DataFrame(predict_meta(stack["meta"],
-                                       meta_features([b.loc[after].to_numpy(dtype=float) for b in bases])),
+    features = meta_features([b.loc[after].to_numpy(dtype=float) for b in bases])
+    frozen = pd.DataFrame(predict_meta(stack["meta"], features),
                           columns=PROBA).assign(date=after, model_source="model",
                                                 direction_model=f"stack_h{h}")
     before = fallback[fallback["date"] < history["date"].min()]
     return pd.concat([before, history, frozen], ignore_index=True)
 
 
-def assemble_direction_signals(direction_ensemble: dict, market_daily: pd.DataFrame, records: EngineRecords,
+def assemble_direction_signals(direction_ensemble: dict, market_daily: pd.DataFrame,
+                               records: EngineRecords,
                                params: dict) -> pd.DataFrame:
     """`direction_signals`: one row per date and horizon with probabilities, conviction and the move
     interval.
@@ -106,14 +111,17 @@ def assemble_direction_signals(direction_ensemble: dict, market_daily: pd.DataFr
         h = int(h_key)
         state = direction_ensemble["horizons"][str(h)]
         probs = _classifier_frame(h, state["stack"], records)
-        move = records[spec["magnitude"]].predictions[["date", "prediction", "model_source"]].rename(
-            columns={"prediction": "expected_abs_move_pct", "model_source": "magnitude_model_source"})
+        magnitude = records[spec["magnitude"]].predictions
+        move = magnitude[["date", "prediction", "model_source"]].rename(
+            columns={"prediction": "expected_abs_move_pct",
+                     "model_source": "magnitude_model_source"})
         move = move.assign(date=as_ns(move["date"])).merge(close, on="date", how="inner")
         frame = probs.assign(date=as_ns(probs["date"])).merge(
             move.assign(date=as_ns(move["date"])), on="date", how="inner")
         frame = frame.sort_values("date").reset_index(drop=True)
         table = pd.DataFrame({"date": as_ns(pd.Series(pd.to_datetime(state["conformal"]["date"]))),
-                              "q_low": state["conformal"]["q_low"], "q_high": state["conformal"]["q_high"]})
+                              "q_low": state["conformal"]["q_low"],
+                              "q_high": state["conformal"]["q_high"]})
         frame = (pd.merge_asof(frame, table.sort_values("date"), on="date") if len(table)
                  else frame.assign(q_low=np.nan, q_high=np.nan))
         p = frame[PROBA].to_numpy(dtype=float)
@@ -128,8 +136,10 @@ def assemble_direction_signals(direction_ensemble: dict, market_daily: pd.DataFr
             move_upper_points=np.maximum(size + frame["q_high"], 0.0) * frame["close"],
             direction_model_source=frame["model_source"])
         parts.append(frame)
-    signals = pd.concat(parts, ignore_index=True).sort_values(["date", "horizon_days"]).reset_index(drop=True)
-    extra = ["direction_model_source", "direction_model", "magnitude_model_source", "expected_abs_move_pct"]
+    signals = pd.concat(parts, ignore_index=True).sort_values(["date", "horizon_days"])
+    signals = signals.reset_index(drop=True)
+    extra = ["direction_model_source", "direction_model", "magnitude_model_source",
+             "expected_abs_move_pct"]
     return signals[SIGNAL_COLUMNS + extra]
 
 
@@ -146,12 +156,14 @@ def _model_row(name: str, metrics: dict, oos: pd.DataFrame | None) -> dict:
         y = scored["label"].to_numpy(dtype=float)
         row["directional_accuracy"] = directional_accuracy(y, scored[PROBA].to_numpy(dtype=float))
         row["baseline_directional_accuracy"] = {
-            b: directional_accuracy(y, scored[[f"baseline_{b}__{c}" for c in PROBA]].to_numpy(dtype=float))
+            b: directional_accuracy(y, scored[[f"baseline_{b}__{c}" for c in PROBA]]
+                                    .to_numpy(dtype=float))
             for b in overall["baselines"]}
     return row
 
 
-def summarise_direction_metrics(direction_ensemble: dict, records: EngineRecords, params: dict) -> list[dict]:
+def summarise_direction_metrics(direction_ensemble: dict, records: EngineRecords,
+                                params: dict) -> list[dict]:
     """`direction_metrics_summary`: one row per model (and stacked ensemble)
     with its score next to the baseline."""
     classifiers = {c for spec in layout(params)["horizons"].values() for c in spec["classifiers"]}
@@ -161,20 +173,25 @@ def summarise_direction_metrics(direction_ensemble: dict, records: EngineRecords
         stack = state["stack"]
         row = {"name": f"stack_h{h}", "metric": "log_loss", "primary_baseline": "class_prior",
                "status": stack["status"],
-               "bases": stack["bases"], "conformal_coverage_target": state["conformal"]["coverage_target"],
+               "bases": stack["bases"],
+               "conformal_coverage_target": state["conformal"]["coverage_target"],
                "conformal_empirical_coverage": state["conformal"]["empirical_coverage"]}
         if "skill" in stack:
             row["reason"] = stack.get("reason")
             # the stack's edge before the serving rule
             row["own_status"] = stack.get("own_status", stack["status"])
-            row.update(model_score=stack["model"]["log_loss"], baseline_score=stack["baseline"]["log_loss"],
+            row.update(model_score=stack["model"]["log_loss"],
+                       baseline_score=stack["baseline"]["log_loss"],
                        skill=stack["skill"]["value"], ci_low=stack["skill"]["ci_low"],
                        ci_high=stack["skill"]["ci_high"],
-                       test_skill=stack["test_skill"], n_oos=stack["n"], accuracy=stack["model"]["accuracy"],
-                       balanced_accuracy=stack["model"]["balanced_accuracy"], brier=stack["model"]["brier"],
+                       test_skill=stack["test_skill"], n_oos=stack["n"],
+                       accuracy=stack["model"]["accuracy"],
+                       balanced_accuracy=stack["model"]["balanced_accuracy"],
+                       brier=stack["model"]["brier"],
                        directional_accuracy=stack["directional_accuracy"], ece=stack.get("ece"),
                        baseline_ece=stack.get("baseline_ece"),
-                       baseline_directional_accuracy={"class_prior": stack["baseline_directional_accuracy"]})
+                       baseline_directional_accuracy={
+                           "class_prior": stack["baseline_directional_accuracy"]})
         else:
             row["reason"] = stack.get("reason")
             # the stack's edge before the serving rule
@@ -184,8 +201,10 @@ def summarise_direction_metrics(direction_ensemble: dict, records: EngineRecords
         # members had their own skill line and comparison-table row already; the served stacks had
         # not
         level = logging.INFO if str(row["name"]).startswith("stack") else logging.DEBUG
-        logger.log(level, "direction %-18s %-8s model %s vs %s -> skill %s (%s)", row["name"], row["metric"],
-                    _fmt(row.get("model_score")), _fmt(row.get("baseline_score")), _fmt(row.get("skill")),
+        logger.log(level, "direction %-18s %-8s model %s vs %s -> skill %s (%s)", row["name"],
+                   row["metric"],
+                    _fmt(row.get("model_score")), _fmt(row.get("baseline_score")),
+                    _fmt(row.get("skill")),
                     row["status"])
     return rows
 
@@ -212,10 +231,13 @@ def train_universe_direction(universe_features: pd.DataFrame, direction_params: 
     oos = pooled_walk_forward(panel, cols, h, cfg["splits"], cfg["estimator"], CLASSES)
     target = oos[oos["symbol"].str.contains(str(cfg.get("report_symbol", "NSEI")), regex=False)]
     out = {"enabled": True, "horizon": h, "neutral_band": cfg["neutral_band"], "features": cols,
-           "symbols": sorted(panel["symbol"].unique().tolist()), "rows": int(len(panel)), "folds": {},
-           "pooled": score_pooled(oos, CLASSES), "test": score_pooled(oos[oos["fold"] == "test"], CLASSES),
+           "symbols": sorted(panel["symbol"].unique().tolist()), "rows": int(len(panel)),
+           "folds": {},
+           "pooled": score_pooled(oos, CLASSES),
+           "test": score_pooled(oos[oos["fold"] == "test"], CLASSES),
            "report_symbol": score_pooled(target, CLASSES) if len(target) else None}
-    logger.info("direction universe h=%d: pooled skill %+.4f over %d OOS rows", h, out["pooled"]["skill"],
+    logger.info("direction universe h=%d: pooled skill %+.4f over %d OOS rows", h,
+                out["pooled"]["skill"],
                 len(oos))
     return out
 

@@ -16,7 +16,8 @@ from aegismatrix.market.overnight import check_decision_time, with_us_sessions
 def _engine_features(market_daily: pd.DataFrame, us_daily: pd.DataFrame, engine: str, params: dict,
                      decision_time: str) -> tuple[pd.DataFrame, dict]:
     """Engine features on market_daily plus the US session each row may see at `decision_time`."""
-    decision_time = daily_decision_time(decision_time)  # intraday: the last completed session's features
+    # intraday: the last completed session's features
+    decision_time = daily_decision_time(decision_time)
     daily = with_us_sessions(market_daily, us_daily, check_decision_time(decision_time))
     return build_engine_features(daily, engine, {**(params or {}), "decision_time": decision_time})
 
@@ -40,7 +41,8 @@ def build_buyer_features(market_daily: pd.DataFrame, us_daily: pd.DataFrame, par
 
 
 def build_intraday_features(market_intraday: pd.DataFrame) -> pd.DataFrame:
-    """Per-session intraday features; an empty frame with the documented columns when there are no bars."""
+    """Per-session intraday features; an empty frame with the documented columns when there are no
+    bars."""
     return intraday_features(market_intraday)
 
 

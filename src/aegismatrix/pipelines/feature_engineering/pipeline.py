@@ -6,8 +6,8 @@ from . import nodes
 
 
 def create_pipeline(universe: bool = True, **kwargs) -> Pipeline:
-    """Engine feature sets, the manifest, intraday features and (`universe=False` in serving runs: left out)
-    the universe panel."""
+    """Engine feature sets, the manifest, intraday features and (`universe=False` in serving runs:
+    left out) the universe panel."""
     engines = [
         Node(getattr(nodes, f"build_{e}_features"),
              ["market_daily", "us_daily", "params:feature_engineering", "params:decision_time"],

@@ -18,10 +18,10 @@ logger = logging.getLogger(__name__)
 
 
 def describe_model(model_input: pd.DataFrame, model: dict | None, model_params: dict, params: dict,
-                   predictions: pd.DataFrame | None = None, namespace: str = "") -> dict:
+                   predictions: pd.DataFrame | None = None) -> dict:
     """Edge, out-of-sample skill, served source (after the live guard) and latest top drivers of one
-    frozen model."""
-    return describe_served_model(model_input, model, model_params, namespace,
+    frozen model, named by its parameter block's namespace (parameters/derive.py)."""
+    return describe_served_model(model_input, model, model_params, model_params["namespace"],
                                  int(params.get("n_drivers", 5)), predictions)
 
 
@@ -35,7 +35,8 @@ def assemble_inference_payload(
         market_daily: pd.DataFrame, data_provenance: dict, model_versions: dict, params: dict,
         model_records: dict[str, dict] | None = None, direction_signals: pd.DataFrame | None = None,
         seller_signals: pd.DataFrame | None = None, buyer_signals: pd.DataFrame | None = None,
-        seller_params: dict | None = None, gamma_windows: dict | None = None,
+        seller_params: dict | None = None, buyer_params: dict | None = None,
+        gamma_windows: dict | None = None,
         seller_chain_analytics: dict | None = None,
         seller_expiry_ranges: pd.DataFrame | None = None,
         seller_strike_ladder: pd.DataFrame | None = None,
@@ -61,7 +62,8 @@ def assemble_inference_payload(
     return assemble_payload(
         market_daily, data_provenance, {"direction": direction_signals, "seller": seller_signals,
                                         "buyer": buyer_signals},
-        model_records or {}, model_versions, params, engine_params={"seller": seller_params or {}},
+        model_records or {}, model_versions, params, engine_params={"seller": seller_params or {},
+                                                         "buyer": buyer_params or {}},
         gamma_windows=gamma_windows, max_pain=seller_chain_analytics,
         strategy_backtest=(seller_strategy_backtest, seller_strategy_backtest_summary),
         expiry_ranges=(seller_expiry_ranges, seller_strike_ladder), decision=decision,

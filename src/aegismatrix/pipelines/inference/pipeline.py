@@ -3,7 +3,6 @@ payload."""
 
 from __future__ import annotations
 
-import functools
 import importlib
 
 from kedro.pipeline import Node, Pipeline
@@ -16,10 +15,6 @@ from aegismatrix.pipelines.seller.intraday_ranges import intraday_snapshot
 from . import nodes, publishing
 
 ENGINES = ("direction", "seller", "buyer")
-
-
-def _bind(func, namespace: str):
-    return functools.update_wrapper(functools.partial(func, namespace=namespace), func)
 
 
 def engine_modules() -> dict:
@@ -35,7 +30,7 @@ def create_pipeline(**kwargs) -> Pipeline:
     pipe = sum((module.create_inference_pipeline() for module in engines.values()), Pipeline([]))
     namespaces = [ns for module in engines.values() for ns in module.MODEL_NAMESPACES]
     describe = [
-        Node(_bind(nodes.describe_model, ns),
+        Node(nodes.describe_model,
              [f"{ns}.model_input", f"{ns}.model", f"params:{ns}", "params:inference",
               f"{ns}.predictions"],
              f"{ns}.payload_entry", name=f"describe_{ns.replace('.', '_')}", namespace=ns)
@@ -77,6 +72,7 @@ def _payload_inputs(pipe: Pipeline) -> dict[str, str]:
     inputs = {"market_daily": "market_daily", "data_provenance": "data_provenance",
               "model_versions": "inference_model_versions", "params": "params:inference",
               "model_records": "inference_model_records", "seller_params": "params:seller",
+              "buyer_params": "params:buyer",
               "decision_time": "params:decision_time", **{name: name for name in PAYLOAD_INPUTS}}
     if "direction.gap.predictions" in pipe.all_outputs():
         inputs.update({"gap_predictions": "direction.gap.predictions",

@@ -1,4 +1,5 @@
-"""The `scorecard` pipeline: matured ledger rows scored against realised market data -> `scorecard` (JSON)."""
+"""The `scorecard` pipeline: matured ledger rows scored against realised market data -> `scorecard`
+(JSON)."""
 
 from .pipeline import create_pipeline
 

@@ -8,7 +8,8 @@ from . import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """`kedro run --pipeline=scorecard`: reads the ledger and the latest `market_daily`; trains nothing."""
+    """`kedro run --pipeline=scorecard`: reads the ledger and the latest `market_daily`; trains
+    nothing."""
     return Pipeline(
         [
             Node(

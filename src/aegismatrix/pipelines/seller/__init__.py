@@ -1,5 +1,5 @@
-"""The `seller` pipeline (RangeShield): volatility, regime, trap, safe ranges with breach probabilities, max
-pain."""
+"""The `seller` pipeline (RangeShield): volatility, regime, trap, safe ranges with breach
+probabilities, max pain."""
 
 from . import pipeline as _pipeline
 from .pipeline import create_inference_pipeline, create_pipeline

@@ -1,5 +1,5 @@
-"""Out-of-sample check of the per-expiry ranges: realised touch rates, p_touch reliability, width versus
-VIX."""
+"""Out-of-sample check of the per-expiry ranges: realised touch rates, p_touch reliability, width
+versus VIX."""
 
 from __future__ import annotations
 
@@ -17,15 +17,16 @@ def reliability_table(probability: pd.Series, outcome: pd.Series,
                       edges: list[float] = RELIABILITY_EDGES) -> list[dict]:
     """Per probability bin: rows, mean predicted probability and realised rate."""
     bins = pd.cut(probability, edges, include_lowest=True)
-    table = pd.DataFrame({"p": probability, "y": outcome, "bin": bins}).groupby("bin", observed=True)
+    frame = pd.DataFrame({"p": probability, "y": outcome, "bin": bins})
+    table = frame.groupby("bin", observed=True)
     return [{"bin": str(b), "n": int(len(g)), "mean_p": float(g["p"].mean()),
              "realised": float(g["y"].mean())}
             for b, g in table]
 
 
 def vix_range_of_same_breach(rows: pd.DataFrame) -> dict:
-    """The plain VIX-implied range close -+ c x move with one constant c that gives the same realised breach
-    rate.
+    """The plain VIX-implied range close -+ c x move with one constant c that gives the same
+    realised breach rate.
 
     c is chosen on the evaluated rows themselves (in hindsight, which favours the comparison range).
     """
@@ -41,7 +42,8 @@ def _summary(rows: pd.DataFrame, target: float) -> dict:
     width = rows["upper"] - rows["lower"]
     touch, p_touch = float(rows["realised_touch_strikes"].mean()), float(rows["p_touch"].mean())
     return {
-        "n": int(len(rows)), "from": str(rows["date"].min().date()), "to": str(rows["date"].max().date()),
+        "n": int(len(rows)), "from": str(rows["date"].min().date()),
+        "to": str(rows["date"].max().date()),
         "target_breach_probability": target,
         "realised_touch_rate_range": float(rows["realised_touch_range"].mean()),
         "mean_p_touch_strikes": p_touch, "realised_touch_rate_strikes": touch,
@@ -56,16 +58,19 @@ def _summary(rows: pd.DataFrame, target: float) -> dict:
         "by_trading_days": [{"trading_days": int(d), "n": int(len(g)),
                              "realised_touch_rate_range": float(g["realised_touch_range"].mean()),
                              "mean_p_touch_strikes": float(g["p_touch"].mean()),
-                             "realised_touch_rate_strikes": float(g["realised_touch_strikes"].mean())}
+                             "realised_touch_rate_strikes":
+                                 float(g["realised_touch_strikes"].mean())}
                             for d, g in rows.groupby("trading_days")],
     }
 
 
 def expiry_range_calibration(ranges: pd.DataFrame, seller_params: dict) -> dict:
-    """Per (kind, rank) of expiry: out-of-sample calibration on the calibrated rows whose expiry has closed.
+    """Per (kind, rank) of expiry: out-of-sample calibration on the calibrated rows whose expiry has
+    closed.
     """
     target = float(seller_params["safe_range"]["target_breach_probability"])
-    closed = ranges[(ranges["model_source"] == "calibrated") & ranges["realised_touch_range"].notna()]
+    calibrated = ranges["model_source"] == "calibrated"
+    closed = ranges[calibrated & ranges["realised_touch_range"].notna()]
     result = {"rule": ("causal: each row uses only (date, expiry) windows closed by its date, "
                        "in its days-to-expiry bucket"),
               "expiries": {}}

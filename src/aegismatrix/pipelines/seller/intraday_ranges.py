@@ -1,15 +1,16 @@
-"""Intraday expiry ranges (issue 24): the expiry ranges and strike ladder recomputed around the live spot at
-an instant of an open NSE session, with the time left to each expiry in fractional sessions.
+"""Intraday expiry ranges (issue 24): the expiry ranges and strike ladder recomputed around the live
+spot at an instant of an open NSE session, with the time left to each expiry in fractional sessions.
 
-At instant tau of session d (IST): spot = the close of the last intraday bar completed by tau; the VIX and
-every daily input are those of the last completed session p (the session before d). Time left to expiry E:
-`remaining_sessions` = (fraction of d's session left) + (sessions after d up to E); the implied move scales
-with it through calendar days, VIX/100 x sqrt(c/365) with c = (E - d) + fraction left x (d - p) days, which
-equals the daily method's (E - p) before the open and (E - d) at the close. The multiplier k and the
-probabilities come from the same causal calibration as the daily expiry ranges (expiry_ranges._calibrate),
-over INTRADAY windows of the same time of day and the same days-to-expiry bucket (sessions after p): the move
-from the spot at tau to the extremes of the rest of d (intraday bars) and of d+1 .. E (daily highs and lows),
-each window usable once E has closed (15:30 IST of E) before the decision instant.
+At instant tau of session d (IST): spot = the close of the last intraday bar completed by tau; the
+VIX and every daily input are those of the last completed session p (the session before d). Time
+left to expiry E: `remaining_sessions` = (fraction of d's session left) + (sessions after d up to
+E); the implied move scales with it through calendar days, VIX/100 x sqrt(c/365) with c = (E - d) +
+fraction left x (d - p) days, which equals the daily method's (E - p) before the open and (E - d) at
+the close. The multiplier k and the probabilities come from the same causal calibration as the daily
+expiry ranges (expiry_ranges._calibrate), over INTRADAY windows of the same time of day and the same
+days-to-expiry bucket (sessions after p): the move from the spot at tau to the extremes of the rest
+of d (intraday bars) and of d+1 .. E (daily highs and lows), each window usable once E has closed
+(15:30 IST of E) before the decision instant.
 """
 
 from __future__ import annotations
@@ -50,23 +51,27 @@ OUTCOMES = {"realised_touch_range": "touched", "realised_touch_strikes": "touche
 
 
 def _session_fraction_left(time_of_day) -> np.ndarray:
-    """Share of the NSE continuous session (09:15-15:30 IST) still ahead at each time of day, in [0, 1].
+    """Share of the NSE continuous session (09:15-15:30 IST) still ahead at each time of day, in
+    [0, 1].
 
-    Regular sessions only (special sessions are excluded from intraday ranges); hours: market/session.py."""
+    Regular sessions only (special sessions are excluded from intraday ranges); hours:
+    market/session.py."""
     length = SESSION_CLOSE - SESSION_OPEN
     left = (SESSION_CLOSE - pd.to_timedelta(time_of_day)) / length
     return np.clip(np.asarray(left, dtype=float), 0.0, 1.0)
 
 
-def _bars_of(market_intraday: pd.DataFrame, interval: str | None) -> tuple[pd.DataFrame, pd.Timedelta]:
-    """One interval's bars of regular sessions (the finest present unless `interval` is given), with bar
-    ends."""
+def _bars_of(market_intraday: pd.DataFrame,
+             interval: str | None) -> tuple[pd.DataFrame, pd.Timedelta]:
+    """One interval's bars of regular sessions (the finest present unless `interval` is given), with
+    bar ends."""
     present = sorted(pd.unique(market_intraday["interval"].astype(str)), key=interval_length)
     if not present or (interval and interval not in present):
         raise ValueError(f"market_intraday has no {interval or 'intraday'} bars "
                          f"(intervals present: {present})")
     chosen = interval or present[0]
-    bars = market_intraday[market_intraday["interval"].astype(str) == chosen].sort_values("timestamp")
+    of_interval = market_intraday["interval"].astype(str) == chosen
+    bars = market_intraday[of_interval].sort_values("timestamp")
     days = pd.DatetimeIndex(bars["date"].unique())
     regular = nse_trading_days(days.min(), days.max(), include_special_sessions=False)
     bars = bars[bars["date"].isin(regular)].reset_index(drop=True)
@@ -76,8 +81,9 @@ def _bars_of(market_intraday: pd.DataFrame, interval: str | None) -> tuple[pd.Da
 
 def instants(market_intraday: pd.DataFrame, market_daily: pd.DataFrame, times: list[str],
              interval: str | None = None) -> pd.DataFrame:
-    """One row per (session with bars, time of day): spot, the day so far, the rest of the day's extremes
-    (NaN when the session's bars stop before 15:30) and the last completed session's close and VIX."""
+    """One row per (session with bars, time of day): spot, the day so far, the rest of the day's
+    extremes (NaN when the session's bars stop before 15:30) and the last completed session's close
+    and VIX."""
     bars, _ = _bars_of(market_intraday, interval)
     daily = market_daily.sort_values("date").reset_index(drop=True)
     parts = []
@@ -92,13 +98,15 @@ def instants(market_intraday: pd.DataFrame, market_daily: pd.DataFrame, times: l
         frame["time"] = f"{at.components.hours:02d}:{at.components.minutes:02d}"
         frame["decision_at"] = frame["date"] + at
         complete = frame["last_bar_end"] >= frame["date"] + SESSION_CLOSE
-        at_close = frame["decision_at"] >= frame["date"] + SESSION_CLOSE  # nothing of the day left to trade
+        # nothing of the day left to trade
+        at_close = frame["decision_at"] >= frame["date"] + SESSION_CLOSE
         frame.loc[at_close, ["rest_high", "rest_low"]] = [-np.inf, np.inf]
         frame.loc[~complete & ~at_close, ["rest_high", "rest_low"]] = np.nan
         parts.append(frame)
     frame = pd.concat(parts, ignore_index=True)
     position = np.searchsorted(daily["date"].to_numpy(), frame["date"].to_numpy(), side="left") - 1
-    frame = frame[position >= 0].reset_index(drop=True)  # a session without a completed one before it
+    # a session without a completed one before it
+    frame = frame[position >= 0].reset_index(drop=True)
     previous = daily.iloc[position[position >= 0]].reset_index(drop=True)
     frame["last_completed_session"] = previous["date"]
     frame["prev_close"], frame["vix_close"] = previous["close"], previous["vix_close"]
@@ -107,15 +115,16 @@ def instants(market_intraday: pd.DataFrame, market_daily: pd.DataFrame, times: l
 
 
 def _future_extremes(market: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """Per row: highest high, lowest low over sessions d+1 .. expiry and the close of the expiry session, from
-    the daily bars (labels.py's window); NaN while the expiry has not closed. An expiry on d itself: none, and
-    d's close."""
+    """Per row: highest high, lowest low over sessions d+1 .. expiry and the close of the expiry
+    session, from the daily bars (labels.py's window); NaN while the expiry has not closed. An
+    expiry on d itself: none, and d's close."""
     daily = market.sort_values("date").reset_index(drop=True)
     dates = daily["date"].to_numpy()
     position = np.searchsorted(dates, rows["date"].to_numpy())
     found = dates[np.minimum(position, len(dates) - 1)] == rows["date"].to_numpy()
     on_file = (position < len(dates)) & found
-    out = pd.DataFrame({"fut_high": np.nan, "fut_low": np.nan, "expiry_close": np.nan}, index=rows.index)
+    out = pd.DataFrame({"fut_high": np.nan, "fut_low": np.nan, "expiry_close": np.nan},
+                       index=rows.index)
     for _, group in rows[on_file].groupby(["expiry_kind", "expiry_rank"], sort=False):
         at = position[rows.index.get_indexer(group.index)]
         expiry = pd.Series(pd.NaT, index=daily.index, dtype="datetime64[ns]")
@@ -123,16 +132,20 @@ def _future_extremes(market: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
         moves = forward_excursion_to_expiry(daily, expiry).iloc[at]
         close = daily["close"].to_numpy()[at]
         today = (group["expiry"] == group["date"]).to_numpy()
-        out.loc[group.index, "fut_high"] = np.where(today, -np.inf, close * (1 + moves["up"].to_numpy()))
-        out.loc[group.index, "fut_low"] = np.where(today, np.inf, close * (1 - moves["down"].to_numpy()))
+        out.loc[group.index, "fut_high"] = np.where(today, -np.inf,
+                                                    close * (1 + moves["up"].to_numpy()))
+        out.loc[group.index, "fut_low"] = np.where(today, np.inf,
+                                                   close * (1 - moves["down"].to_numpy()))
         out.loc[group.index, "expiry_close"] = np.where(today, close,
                                                         close * (1 + moves["terminal"].to_numpy()))
     return out
 
 
 def _with_ratios(points: pd.DataFrame, market_daily: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """Each instant x each upcoming expiry: remaining time, implied move, outcome ratios (NaN until known)."""
-    schedule = expiry_schedule(points["last_completed_session"], params)  # expiries after p: today's included
+    """Each instant x each upcoming expiry: remaining time, implied move, outcome ratios
+    (NaN until known)."""
+    # expiries after p: today's included
+    schedule = expiry_schedule(points["last_completed_session"], params)
     rows = schedule.drop(columns=["date"]).join(points.drop(columns=["vix_close"]), on="row")
     rows["vix_close"] = points["vix_close"].to_numpy()[rows["row"]]
     fraction = _session_fraction_left(rows["decision_at"] - rows["date"])
@@ -140,7 +153,8 @@ def _with_ratios(points: pd.DataFrame, market_daily: pd.DataFrame, params: dict)
     rows["remaining_sessions"] = rows["trading_days"] - 1 + fraction
     gap_days = (rows["date"] - rows["last_completed_session"]).dt.days
     rows["effective_calendar_days"] = (rows["expiry"] - rows["date"]).dt.days + fraction * gap_days
-    rows["move"] = implied_move_fraction(rows["vix_close"], calendar_days=rows["effective_calendar_days"])
+    rows["move"] = implied_move_fraction(rows["vix_close"],
+                                         calendar_days=rows["effective_calendar_days"])
     future = _future_extremes(market_daily, rows)
     spot = rows["spot"]
     rows["up"] = np.maximum(rows["rest_high"], future["fut_high"]) / spot - 1.0
@@ -157,8 +171,8 @@ def _with_ratios(points: pd.DataFrame, market_daily: pd.DataFrame, params: dict)
 def _calibration_text(frame: pd.DataFrame, target: float) -> list[str]:
     """The calibration each row was served, in words."""
     columns = ["range_multiplier", "calibration_samples", "time", "dte_bucket", "model_source"]
-    return [f"k = {k:.3f}: the {1 - target:.0%} quantile of max move / implied move over {n} closed "
-            f"{t} IST windows with {b} session(s) to expiry after the last close"
+    return [f"k = {k:.3f}: the {1 - target:.0%} quantile of max move / implied move over {n} "
+            f"closed {t} IST windows with {b} session(s) to expiry after the last close"
             if source == "calibrated" else
             f"prior k = {k:.3f} (only {n} closed {t} IST windows with {b} session(s) to expiry; "
             f"probabilities: driftless walk at the VIX-implied scale)"
@@ -166,15 +180,20 @@ def _calibration_text(frame: pd.DataFrame, target: float) -> list[str]:
 
 
 def intraday_ranges(market_daily: pd.DataFrame, market_intraday: pd.DataFrame, seller_params: dict,
-                    times: list[str], interval: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(`intraday_signals`: one row per instant and expiry with its outcomes when known, the strike ladder of
-    the latest instant). Each row is calibrated on the earlier closed windows at its own time of day."""
+                    times: list[str],
+                    interval: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(`intraday_signals`: one row per instant and expiry with its outcomes when known, the strike
+    ladder of the latest instant). Each row is calibrated on the earlier closed windows at its own
+    time of day."""
     params = seller_params["expiry_ranges"]
     target = float(seller_params["safe_range"]["target_breach_probability"])
-    rows = _with_ratios(instants(market_intraday, market_daily, times, interval), market_daily, params)
+    rows = _with_ratios(instants(market_intraday, market_daily, times, interval), market_daily,
+                        params)
     calibrate = {"known": "known_at", "query": "decision_at"}
-    slim = rows[["time", "dte_bucket", "decision_at", "expiry", "known_at", "spot", "move", "max_ratio",
-                 "up_ratio", "down_ratio", "terminal_ratio"]]  # the calibration's columns: ~3x faster groups
+    slim = rows[["time", "dte_bucket", "decision_at", "expiry", "known_at", "spot", "move",
+                 "max_ratio",
+                 # the calibration's columns: ~3x faster groups
+                 "up_ratio", "down_ratio", "terminal_ratio"]]
     parts = [_calibrate(group, _pool(group, ("decision_at", "expiry")), target, params, **calibrate)
              for _, group in slim.groupby(["time", "dte_bucket"])]
     out = rows.join(pd.concat(parts))
@@ -184,19 +203,22 @@ def intraday_ranges(market_daily: pd.DataFrame, market_intraday: pd.DataFrame, s
     out["events"] = _event_lists(out)
     out["calibration"] = _calibration_text(out, target)
     frame = out[INTRADAY_COLUMNS].join(_realised(rows, out).rename(columns=OUTCOMES))
-    frame = frame.sort_values(["decision_at", "expiry_kind", "expiry_rank"], ascending=[True, False, True])
+    frame = frame.sort_values(["decision_at", "expiry_kind", "expiry_rank"],
+                              ascending=[True, False, True])
     ladder = strike_ladder(rows, params, pool_keys=("time", "dte_bucket"), **calibrate)
     return frame.reset_index(drop=True), ladder
 
 
 def intraday_range_calibration(signals: pd.DataFrame, seller_params: dict) -> dict:
-    """Per time of day and expiry: the out-of-sample touch rates of the calibrated rows whose expiry has
-    closed (expiry_calibration's summary), overall and per year."""
+    """Per time of day and expiry: the out-of-sample touch rates of the calibrated rows whose expiry
+    has closed (expiry_calibration's summary), overall and per year."""
     target = float(seller_params["safe_range"]["target_breach_probability"])
     renamed = signals.rename(columns={short: long for long, short in OUTCOMES.items()})
-    closed = renamed[(renamed["model_source"] == "calibrated") & renamed["realised_touch_range"].notna()]
-    result = {"rule": "causal: each row uses only windows of its time of day and days-to-expiry bucket whose "
-                      "expiry closed before its decision instant", "target_breach_probability": target,
+    calibrated = renamed["model_source"] == "calibrated"
+    closed = renamed[calibrated & renamed["realised_touch_range"].notna()]
+    result = {"rule": "causal: each row uses only windows of its time of day and days-to-expiry "
+                      "bucket whose expiry closed before its decision instant",
+                      "target_breach_probability": target,
               "times": {}}
     for (when, kind, rank), rows in closed.groupby(["time", "expiry_kind", "expiry_rank"]):
         if len(rows) < 20:
@@ -215,8 +237,8 @@ def intraday_range_calibration(signals: pd.DataFrame, seller_params: dict) -> di
 
 def decision_instant(market_intraday: pd.DataFrame, inference_params: dict,
                      interval: str | None = None) -> pd.Timestamp:
-    """The intraday decision instant in IST (tz-naive, to the minute): `inference.decision_at` (ISO with a
-    zone), else the end of the last intraday bar; never the server's clock."""
+    """The intraday decision instant in IST (tz-naive, to the minute): `inference.decision_at`
+    (ISO with a zone), else the end of the last intraday bar; never the server's clock."""
     stamp = replay_instant(inference_params)
     if stamp is not None:
         return stamp.tz_convert(IST).tz_localize(None).floor("min")
@@ -229,10 +251,12 @@ def _context(row: pd.Series, instant: pd.Timestamp, interval: str, last_bar_end)
     return {
         "decision_at": instant.tz_localize(IST).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
         "decision_at_ist": instant.strftime("%Y-%m-%dT%H:%M:%S+05:30"),
-        "session": str(instant.date()), "last_completed_session": str(row["last_completed_session"].date()),
+        "session": str(instant.date()),
+        "last_completed_session": str(row["last_completed_session"].date()),
         "spot": float(row["spot"]), "previous_close": float(row["prev_close"]),
         "move_since_close": round(float(row["move_since_close"]), 2),
-        "move_since_close_pct": round(100.0 * float(row["move_since_close"]) / float(row["prev_close"]), 4),
+        "move_since_close_pct": round(100.0 * float(row["move_since_close"])
+                                      / float(row["prev_close"]), 4),
         "day_open": float(row["day_open"]), "day_high": float(row["day_high"]),
         "day_low": float(row["day_low"]),
         "day_range_points": round(float(row["day_high"] - row["day_low"]), 2),
@@ -241,16 +265,18 @@ def _context(row: pd.Series, instant: pd.Timestamp, interval: str, last_bar_end)
     }
 
 
-def intraday_snapshot(market_daily: pd.DataFrame, market_intraday: pd.DataFrame, seller_params: dict,
-                      inference_params: dict, decision_time: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """decision_time=intraday: the expiry ranges and ladder of the decision instant and the live context;
-    other decision times: empty frames and {}. Only bars completed by the instant and daily rows before its
-    session are used (a CSV replay may hold the rest of the day)."""
+def intraday_snapshot(market_daily: pd.DataFrame, market_intraday: pd.DataFrame,
+                      seller_params: dict,
+                      inference_params: dict,
+                      decision_time: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """decision_time=intraday: the expiry ranges and ladder of the decision instant and the live
+    context; other decision times: empty frames and {}. Only bars completed by the instant and daily
+    rows before its session are used (a CSV replay may hold the rest of the day)."""
     if decision_time != "intraday":
         return pd.DataFrame(columns=INTRADAY_COLUMNS), pd.DataFrame(), {}
     if market_intraday is None or market_intraday.empty:
-        raise ValueError("decision_time=intraday needs intraday bars and market_intraday is empty (csv: "
-                         "<csv_dir>/intraday/<index_key>_<interval>.csv[.gz], "
+        raise ValueError("decision_time=intraday needs intraday bars and market_intraday is empty "
+                         "(csv: <csv_dir>/intraday/<index_key>_<interval>.csv[.gz], "
                          "data_ingestion.intraday.csv_intervals)")
     interval = (seller_params.get("intraday") or {}).get("interval")
     instant = decision_instant(market_intraday, inference_params, interval)
@@ -258,8 +284,9 @@ def intraday_snapshot(market_daily: pd.DataFrame, market_intraday: pd.DataFrame,
     bars = bars[bars["end"] <= instant].drop(columns=["end"])
     session = instant.normalize()
     if not (bars["date"] == session).any():
-        raise ValueError(f"no {bars['interval'].iloc[0] if len(bars) else interval} bar of {session.date()} "
-                         f"completed by {instant} IST: the session is not open yet, or is not a session")
+        shown = bars["interval"].iloc[0] if len(bars) else interval
+        raise ValueError(f"no {shown} bar of {session.date()} completed by {instant} IST: the "
+                         "session is not open yet, or is not a session")
     daily = market_daily[market_daily["date"] < session]
     signals, ladder = intraday_ranges(daily, bars, seller_params, [instant.strftime("%H:%M")],
                                       str(bars["interval"].iloc[0]))
@@ -270,8 +297,8 @@ def intraday_snapshot(market_daily: pd.DataFrame, market_intraday: pd.DataFrame,
 
 
 def clock_times(times) -> list[str]:
-    """'HH:MM' per entry of a list or a ';'/space separated string (kedro's --params splits on commas); an
-    integer is YAML 1.1's reading of an unquoted 11:00 (sexagesimal minutes: 660)."""
+    """'HH:MM' per entry of a list or a ';'/space separated string (kedro's --params splits on
+    commas); an integer is YAML 1.1's reading of an unquoted 11:00 (sexagesimal minutes: 660)."""
     items = times if isinstance(times, list | tuple) else [times] if times is not None else []
     out = []
     for value in items:
@@ -284,17 +311,21 @@ def clock_times(times) -> list[str]:
     return out
 
 
-def backfill_intraday_signals(market_daily: pd.DataFrame, market_intraday: pd.DataFrame, seller_params: dict,
-                              backfill_params: dict, decision_time: str) -> tuple[pd.DataFrame, dict]:
-    """decision_time=intraday: `intraday_signals` at every `backfill.times` of every session with bars (each
-    row calibrated on the windows closed before it; no trained model is involved, so backfill.start, which
-    bounds the ledger's rows, does not apply) and their out-of-sample calibration; other decision times: an
-    empty frame and the reason."""
+def backfill_intraday_signals(market_daily: pd.DataFrame, market_intraday: pd.DataFrame,
+                              seller_params: dict,
+                              backfill_params: dict,
+                              decision_time: str) -> tuple[pd.DataFrame, dict]:
+    """decision_time=intraday: `intraday_signals` at every `backfill.times` of every session with
+    bars (each row calibrated on the windows closed before it; no trained model is involved, so
+    backfill.start, which bounds the ledger's rows, does not apply) and their out-of-sample
+    calibration; other decision times: an empty frame and the reason."""
     if decision_time != "intraday":
-        return pd.DataFrame(columns=INTRADAY_COLUMNS), {"reason": f"decision_time is {decision_time}"}
+        reason = {"reason": f"decision_time is {decision_time}"}
+        return pd.DataFrame(columns=INTRADAY_COLUMNS), reason
     times = clock_times(backfill_params.get("times"))
     if not times:
-        raise ValueError('decision_time=intraday backfills at backfill.times, e.g. ["11:00", "13:00"] (IST)')
+        raise ValueError("decision_time=intraday backfills at backfill.times, "
+                         'e.g. ["11:00", "13:00"] (IST)')
     if market_intraday is None or market_intraday.empty:
         raise ValueError("decision_time=intraday needs intraday bars and market_intraday is empty")
     interval = (seller_params.get("intraday") or {}).get("interval")

@@ -25,7 +25,8 @@ from .causal import causal_quantile
 logger = logging.getLogger(__name__)
 
 SIGNAL_COLUMNS = [
-    "date", "vol_forecast_21d", "vol_regime", "p_vol_low", "p_vol_medium", "p_vol_high", "trap_probability",
+    "date", "vol_forecast_21d", "vol_regime", "p_vol_low", "p_vol_medium", "p_vol_high",
+    "trap_probability",
     "safe_lower_5d", "safe_upper_5d", "breach_probability_5d", "safe_lower_21d", "safe_upper_21d",
     "breach_probability_21d", "model_source",
 ]
@@ -61,7 +62,8 @@ def causal_multiplier(ratio: pd.Series, horizon: int, target: float, min_history
     """k_t: the (1 - target) quantile of excursion ratios whose window t-h+1 .. t closed by t
     (expanding)."""
     rows = np.arange(len(ratio))  # the ratio of row s is known after the close of s + h
-    k, _ = causal_quantile(ratio.to_numpy(dtype=float), rows + horizon, rows, 1.0 - target, min_history,
+    k, _ = causal_quantile(ratio.to_numpy(dtype=float), rows + horizon, rows, 1.0 - target,
+                           min_history,
                            prior)
     return pd.Series(k, index=ratio.index)
 
@@ -122,9 +124,11 @@ def assemble_seller_signals(vol_forecast: pd.DataFrame, ranges: pd.DataFrame, ma
                  _probabilities(breach_5d, "p_breach", "breach_probability_5d"),
                  _probabilities(breach_21d, "p_breach", "breach_probability_21d"), ranges):
         frame = frame.merge(part, on="date", how="left")
-    complete = frame[[c for c in SIGNAL_COLUMNS if c not in ("date", "model_source")]].notna().all(axis=1)
+    values = [c for c in SIGNAL_COLUMNS if c not in ("date", "model_source")]
+    complete = frame[values].notna().all(axis=1)
     if (~complete).any():
-        logger.warning("seller_signals: %d dates without every signal dropped", int((~complete).sum()))
+        logger.warning("seller_signals: %d dates without every signal dropped",
+                       int((~complete).sum()))
     frame = frame[complete].reset_index(drop=True)
     sources = frame[[c for c in frame.columns if c.endswith("_model_source")]]
     frame["model_source"] = np.where((sources == "model").all(axis=1), "model", "baseline")
@@ -132,8 +136,10 @@ def assemble_seller_signals(vol_forecast: pd.DataFrame, ranges: pd.DataFrame, ma
     frame["max_pain_reason"] = (max_pain_result["reason"]
                                 or "option chain snapshot applies to the latest date only")
     if max_pain_result["max_pain"] is not None and len(frame):
-        frame.loc[frame.index[-1], ["max_pain", "max_pain_reason"]] = [max_pain_result["max_pain"], None]
-    extra = [c for c in frame.columns if c not in SIGNAL_COLUMNS and not c.startswith("realised_breach")]
+        latest = frame.index[-1]
+        frame.loc[latest, ["max_pain", "max_pain_reason"]] = [max_pain_result["max_pain"], None]
+    extra = [c for c in frame.columns
+             if c not in SIGNAL_COLUMNS and not c.startswith("realised_breach")]
     return frame[SIGNAL_COLUMNS + extra].sort_values("date").reset_index(drop=True)
 
 
@@ -161,9 +167,11 @@ def _breach_rows(ranges: pd.DataFrame, breach_oos_start: dict[int, pd.Timestamp]
     for h, start in breach_oos_start.items():
         realised = ranges.loc[ranges["date"] >= start, f"realised_breach_{h}d"].dropna()
         rate = float(realised.mean()) if len(realised) else None
-        rows.append({"name": f"seller.safe_range_{h}d", "metric": "breach_rate", "status": "calibrated",
+        rows.append({"name": f"seller.safe_range_{h}d", "metric": "breach_rate",
+                     "status": "calibrated",
                      "primary_baseline": "target", "model_score": rate, "baseline_score": target,
-                     "skill": None if rate is None else rate - target, "ci_low": None, "ci_high": None,
+                     "skill": None if rate is None else rate - target, "ci_low": None,
+                     "ci_high": None,
                      "n": int(len(realised)), "from": str(pd.Timestamp(start).date())})
     return rows
 
