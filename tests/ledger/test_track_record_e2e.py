@@ -39,7 +39,9 @@ def record(tmp_path_factory, copy_project_to, small_models, real_data_dir):
     patch.setattr(inference_pipeline, "ENGINES", ("seller",))  # the seller serves the ranges scored here
     project = copy_project_to(tmp_path_factory.mktemp("track_record"))
     bootstrap_project(project)
-    ingestion = {"source": "csv", "csv_dir": str(real_data_dir), "start": "2015-01-01", "end": "2020-12-31"}
+    # three training years, no universe panel (pooled models train on NIFTY rows): ranges are scored here
+    ingestion = {"source": "csv", "csv_dir": str(real_data_dir), "start": "2018-01-01", "end": "2020-12-31",
+                 "universe": None}
     _run(project, "seller", {"data_ingestion": ingestion, "seller": small_models("seller", FAST)})
     options = project / "options"  # one month of chains keeps ingestion to seconds
     options.mkdir()

@@ -1,5 +1,6 @@
-"""End to end: `kedro run --pipeline=buyer` on synthetic data in a temporary copy of the project, then the
-inference pipeline from the frozen models it saved."""
+"""End to end: the buyer pipeline on synthetic data in a temporary copy of the project (the session's training
+run of every engine, tests/pipelines/conftest.py), then the inference pipeline from the frozen models it
+saved."""
 
 from __future__ import annotations
 
@@ -24,16 +25,14 @@ def test_pipelines_follow_the_engine_conventions():
 
 
 @pytest.fixture(scope="module")
-def trained_project(copy_project_to, tmp_path_factory):
-    tmp = copy_project_to(tmp_path_factory.mktemp("buyer_project"))
+def trained_project(trained_copy, trained_engines):
+    """A copy of the session's trained project (the buyer trained on synthetic data with the global26 panel
+    for the pooled breakout), then the buyer inference pipeline on the frozen models."""
+    tmp = trained_copy("buyer_project")
     bootstrap_project(tmp)
-    # the pooled breakout's panel
-    params = {"data_ingestion": {"source": "synthetic", "universe": "global26"}}
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(tmp)  # relative dataset paths and the Optuna journal land in the copy
-        with KedroSession.create(project_path=tmp, runtime_params=params) as session:
-            session.run(pipeline_names=["buyer"])
-        with KedroSession.create(project_path=tmp, runtime_params=params) as session:
+        with KedroSession.create(project_path=tmp, runtime_params=trained_engines["runtime"]) as session:
             catalog = session.load_context().catalog
             SequentialRunner().run(create_inference_pipeline(), catalog)
             yield tmp, catalog

@@ -1,34 +1,22 @@
-"""`kedro run --pipeline=direction` end to end on synthetic data in a temporary copy of the project, then
-the direction inference pipeline on the frozen models and ensemble it saved."""
+"""The direction pipeline end to end on synthetic data in a temporary copy of the project (the session's
+training run of every engine, tests/pipelines/conftest.py), then the direction inference pipeline on the
+frozen models and ensemble it saved."""
 
 from __future__ import annotations
 
 import json
-import time
 
 import pandas as pd
 import pytest
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
 
 from aegismatrix.pipelines.direction import MODEL_NAMESPACES, create_inference_pipeline
 from aegismatrix.pipelines.direction.nodes import SIGNAL_COLUMNS
 
-# Small models: the wiring and the contracts are under test here, not the skill.
-FAST = {"splits": {"n_folds": 2, "min_train": 200}, "tuning": {"n_trials": 0}, "bootstrap": {"n_boot": 100}}
-
 
 @pytest.fixture(scope="module")
-def trained_project(tmp_path_factory, copy_project_to, small_models):
-    tmp = copy_project_to(tmp_path_factory.mktemp("direction_project"))
-    bootstrap_project(tmp)
-    runtime = {"data_ingestion": {"source": "synthetic", "lookback_years": 3},
-               "direction": {**small_models("direction", FAST),
-                             "ensemble": {"min_train": 100, "bootstrap": {"n_boot": 100}}}}
-    start = time.perf_counter()
-    with KedroSession.create(project_path=tmp, runtime_params=runtime) as session:
-        session.run(pipeline_names=["direction"])
-    return tmp, runtime, time.perf_counter() - start
+def trained_project(trained_copy, trained_engines):
+    """A copy of the session's trained project (direction trained with small models on synthetic data)."""
+    return trained_copy("direction_project"), trained_engines["runtime"]
 
 
 def _latest(tmp, pattern: str):
@@ -36,7 +24,7 @@ def _latest(tmp, pattern: str):
 
 
 def test_direction_run_writes_signals_with_the_contract_columns(trained_project):
-    tmp, _, _ = trained_project
+    tmp, _ = trained_project
     signals = pd.read_parquet(_latest(tmp, "data/07_model_output/direction_signals.parquet/*/"
                                            "direction_signals.parquet"))
     assert list(signals.columns[: len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS
@@ -55,7 +43,7 @@ def test_direction_run_writes_signals_with_the_contract_columns(trained_project)
 
 
 def test_direction_run_reports_every_model_next_to_its_baseline(trained_project):
-    tmp, _, _ = trained_project
+    tmp, _ = trained_project
     summary = json.loads(_latest(tmp, "data/08_reporting/direction_metrics_summary.json/*/*.json")
                          .read_text())
     names = {row["name"] for row in summary}
@@ -73,7 +61,7 @@ def test_direction_run_reports_every_model_next_to_its_baseline(trained_project)
 
 
 def test_inference_serves_signals_from_the_frozen_models(trained_project, run_engine_inference):
-    tmp, runtime, _ = trained_project
+    tmp, runtime = trained_project
     pipe = run_engine_inference(tmp, runtime, create_inference_pipeline())
     assert "direction_signals" in pipe.all_outputs() and not any("walk_forward" in n.name for n in pipe.nodes)
     files = sorted(tmp.glob("data/07_model_output/direction_signals.parquet/*/direction_signals.parquet"))

@@ -1,5 +1,6 @@
-"""End to end in a project copy: train every engine with tiny settings, retrain the buyer, then `inference`
-pinned to the first buyer.breakout model; the payload validates and every engine has a signal per date."""
+"""End to end in a project copy: every engine trained with tiny settings (the session's training run,
+tests/pipelines/conftest.py), retrain the buyer, then `inference` pinned to the first buyer.breakout model;
+the payload validates and every engine has a signal per date."""
 
 from __future__ import annotations
 
@@ -9,29 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
 
 from aegismatrix.payload.publish import validate_payload
 
 # AEGIS_INFERENCE_ENGINES=seller,buyer integrates a subset (e.g. while an engine is being rebuilt).
 ENGINES = tuple(os.environ.get("AEGIS_INFERENCE_ENGINES", "direction,seller,buyer").split(","))
 PINNED = "buyer.breakout"
-
-
-def _tiny_params(small_models) -> dict:
-    """Few folds, no Optuna trials, short bootstraps, smallest estimators: a training run of seconds."""
-    params: dict = {"data_ingestion": {"source": "synthetic",
-                                       "end": "2025-06-30", "yfinance": {"max_retries": 0}}}
-    fast = {"splits": {"n_folds": 2}, "tuning": {"n_trials": 0}, "bootstrap": {"n_boot": 50}}
-    for engine in ENGINES:
-        params[engine] = small_models(engine, fast)
-    return params
-
-
-def _run(project: Path, pipelines: list[str], params: dict, **kwargs) -> None:
-    with KedroSession.create(project_path=project, runtime_params=params) as session:
-        session.run(pipeline_names=pipelines, **kwargs)
 
 
 def _versions(project: Path, ns: str) -> list[str]:
@@ -41,21 +25,19 @@ def _versions(project: Path, ns: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def inferred(tmp_path_factory, copy_project_to, small_models):
+def inferred(trained_engines, trained_copy, run_pipelines):
     from aegismatrix.pipelines.inference import pipeline as inference_pipeline
 
     patch = pytest.MonkeyPatch()
     patch.setattr(inference_pipeline, "ENGINES", ENGINES)
-    project = copy_project_to(tmp_path_factory.mktemp("project"))
-    bootstrap_project(project)
-    tiny = _tiny_params(small_models)
-    _run(project, list(ENGINES), tiny)
+    project = trained_copy("project")  # every engine trained with tiny settings (tests/pipelines/conftest.py)
+    tiny = trained_engines["runtime"]
     first = _versions(project, PINNED)
-    _run(project, ["buyer"], tiny)  # a weekly buyer retrain: a second version of every buyer model
+    run_pipelines(project, ["buyer"], tiny)  # a weekly buyer retrain: a second version of every buyer model
     later = {"data_ingestion": {**tiny["data_ingestion"], "end": "2025-09-30"},
              "inference": {"payload_path": str(project / "data" / "07_model_output" / "aegismatrix.json"),
                            "dashboard_dir": str(project / "data" / "08_reporting" / "dashboard")}}
-    _run(project, ["inference"], later, load_versions={f"{PINNED}.model": first[0]})
+    run_pipelines(project, ["inference"], later, load_versions={f"{PINNED}.model": first[0]})
     patch.undo()
     payload = json.loads((project / "data" / "07_model_output" / "aegismatrix.json").read_text())
     return {"project": project, "payload": payload, "first": first, "latest": _versions(project, PINNED)}

@@ -1,36 +1,25 @@
-"""`kedro run --pipeline=seller` end to end on synthetic data in a temporary copy of the project, then the
-seller inference pipeline on the frozen models it saved."""
+"""The seller pipeline end to end on synthetic data in a temporary copy of the project (the session's
+training run of every engine, tests/pipelines/conftest.py), then the seller inference pipeline on the frozen
+models it saved."""
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
 
 from aegismatrix.options.backtest import TRADE_COLUMNS
 from aegismatrix.options.market_view import NO_CHAINS
 from aegismatrix.pipelines.seller import MODEL_NAMESPACES, create_inference_pipeline
 from aegismatrix.pipelines.seller.nodes import SIGNAL_COLUMNS
 
-# Small models so the test stays well under a minute; the pipeline's wiring and contracts are what is tested.
-FAST = {"splits": {"n_folds": 2, "min_train": 200}, "tuning": {"n_trials": 0}, "bootstrap": {"n_boot": 100}}
-
 
 @pytest.fixture(scope="module")
-def trained_project(tmp_path_factory, copy_project_to, small_models):
-    tmp = copy_project_to(tmp_path_factory.mktemp("seller_project"))
-    bootstrap_project(tmp)
-    runtime = {"data_ingestion": {"source": "synthetic"},
-               "seller": small_models("seller", FAST)}
-    start = time.perf_counter()
-    with KedroSession.create(project_path=tmp, runtime_params=runtime) as session:
-        session.run(pipeline_names=["seller"])
-    return tmp, runtime, time.perf_counter() - start
+def trained_project(trained_copy, trained_engines):
+    """A copy of the session's trained project (the seller trained with small models on synthetic data)."""
+    return trained_copy("seller_project"), trained_engines["runtime"]
 
 
 def _latest(tmp, pattern: str) -> str:
@@ -38,7 +27,7 @@ def _latest(tmp, pattern: str) -> str:
 
 
 def test_seller_run_writes_signals_with_the_contract_columns(trained_project):
-    tmp, _, _ = trained_project
+    tmp, _ = trained_project
     signals = pd.read_parquet(_latest(tmp, "data/07_model_output/seller_signals.parquet/*/"
                                            "seller_signals.parquet"))
     assert list(signals.columns[: len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS and len(signals) > 500
@@ -60,7 +49,7 @@ def test_seller_run_writes_signals_with_the_contract_columns(trained_project):
 
 
 def test_seller_run_writes_the_strategy_backtest_and_a_null_chain_block(trained_project):
-    tmp, _, _ = trained_project
+    tmp, _ = trained_project
     trades = pd.read_parquet(_latest(tmp,
                                      "data/07_model_output/seller_strategy_backtest.parquet/*/*.parquet"))
     assert list(trades.columns) == TRADE_COLUMNS and len(trades) > 100
@@ -76,7 +65,7 @@ def test_seller_run_writes_the_strategy_backtest_and_a_null_chain_block(trained_
 
 
 def test_inference_serves_signals_from_the_frozen_models(trained_project, run_engine_inference):
-    tmp, runtime, _ = trained_project
+    tmp, runtime = trained_project
     pipe = run_engine_inference(tmp, runtime, create_inference_pipeline())
     assert "seller_signals" in pipe.all_outputs() and not any("walk_forward" in n.name for n in pipe.nodes)
     files = sorted(tmp.glob("data/07_model_output/seller_signals.parquet/*/seller_signals.parquet"))
@@ -86,7 +75,7 @@ def test_inference_serves_signals_from_the_frozen_models(trained_project, run_en
 
 
 def test_expiry_ranges_cover_every_date_in_training_and_inference(trained_project, run_engine_inference):
-    tmp, runtime, _ = trained_project
+    tmp, runtime = trained_project
     pattern = "data/07_model_output/seller_expiry_ranges.parquet/*/*.parquet"
     if len(list(tmp.glob(pattern))) < 2:  # the inference test above may already have run it
         run_engine_inference(tmp, runtime, create_inference_pipeline())
