@@ -67,18 +67,6 @@ def to_jsonable(obj: Any) -> Any:
     raise TypeError(f"cannot encode {type(obj).__name__} in aegismatrix.json")
 
 
-class PayloadEncoder(json.JSONEncoder):
-    """JSON encoder that writes numpy scalars as numbers and NaN/inf as null."""
-
-    def encode(self, o: Any) -> str:
-        """Encode after converting to plain JSON types."""
-        return super().encode(to_jsonable(o))
-
-    def iterencode(self, o: Any, _one_shot: bool = False):
-        """Stream-encode after converting to plain JSON types."""
-        return super().iterencode(to_jsonable(o), _one_shot)
-
-
 def dumps(payload: dict[str, Any]) -> str:
     """Serialise a payload as strict JSON (no NaN tokens)."""
     return json.dumps(to_jsonable(payload), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
