@@ -241,10 +241,10 @@ def main(argv: list[str] | None = None) -> None:
             f"({len(market)} NSE sessions) in {time.perf_counter() - started:.0f} s; cells: "
             "walk-forward skill [90% block-bootstrap CI], final-test skill; **edge** = CI low > 0 "
             "and test skill > 0.")
-    body = (note + "\n\n" + render_table(results) + "\n\nCalibration of what each classifier "
-                                                    "serves "
-            "(expected calibration error of the served probabilities on the walk-forward rows, "
-            "one-vs-rest, 10 bins; lower is better): before the new sources and as served now.\n\n"
+    body = (note + "\n\n" + render_table(results)
+            + "\n\nCalibration of what each classifier serves (expected calibration error of the "
+              "served probabilities on the walk-forward rows, one-vs-rest, 10 bins; lower is "
+              "better): before the new sources and as served now.\n\n"
             + render_calibration(results))
     print(body)
     if args.out:

@@ -61,8 +61,8 @@ def report(timings: list[tuple[str, float, float]], run_s: float, top: int = 25)
     lines += [f"{wall:9.2f} {cpu:8.2f}  {name}" for name, wall, cpu in
               sorted(timings, key=lambda row: -row[1])[:top]]
     lines += ["", "   wall s    CPU s  nodes  kind"]
-    lines += [f"{wall:9.2f} {cpu:8.2f} {n:6d}  {kind}" for kind, n, wall,
-              cpu in by_kind(timings)[:top]]
+    lines += [f"{wall:9.2f} {cpu:8.2f} {n:6d}  {kind}"
+              for kind, n, wall, cpu in by_kind(timings)[:top]]
     return "\n".join(lines)
 
 

@@ -49,19 +49,19 @@ def runner_comparison(project: TempProject, pipeline: str, params: str, repeats:
             else:
                 errors[runner] = first_error_line(result.tail)
     seq = median(walls["SequentialRunner"])
-    rows = [{"pipeline": f"`{pipeline}`", "runner": r, "median s": f"{median(w):.2f}" if w else "-",
-             "runs": len(w), "vs Sequential": f"{median(w) / seq:.2f}" if w and seq == seq else "-",
-             "result": "ok" if r not in errors else f"failed: {errors[r]}"} for r,
-            w in walls.items()]
+    rows = [{"pipeline": f"`{pipeline}`", "runner": r,
+             "median s": f"{median(w):.2f}" if w else "-", "runs": len(w),
+             "vs Sequential": f"{median(w) / seq:.2f}" if w and seq == seq else "-",
+             "result": "ok" if r not in errors else f"failed: {errors[r]}"}
+            for r, w in walls.items()]
     notes = [f"`kedro run --pipeline={pipeline} --runner=<runner>` in the temp project, process "
              "wall time, runners interleaved"
              + (" (SequentialRunner times reused from the speed section of this "
                 "run)" if sequential else "")
              + ". ParallelRunner runs nodes in worker processes (2 cores here) and must pickle "
-               "node "
-             "functions and in-memory datasets; the DaskRunner submits every node as a task to a "
-             "dask.distributed LocalCluster (its start-up included); a failure is reported as it "
-             "happened."]
+               "node functions and in-memory datasets; the DaskRunner submits every node as a "
+               "task to a dask.distributed LocalCluster (its start-up included); a failure is "
+               "reported as it happened."]
     return Table("Parallelism: Kedro runners", pd.DataFrame(rows), notes)
 
 

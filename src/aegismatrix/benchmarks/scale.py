@@ -22,8 +22,8 @@ from .common import Table, kedro_env
 log = logging.getLogger(__name__)
 FULL_GRID = {"features": {"symbols": [1, 26, 100, 500], "years": [5, 10, 20]},
              "training": {"symbols": [1, 26, 100, 500], "years": [5, 10, 20]}}
-QUICK_GRID = {"features": {"symbols": [1, 3], "years": [2]}, "training": {"symbols": [1],
-                                                                          "years": [2]}}
+QUICK_GRID = {"features": {"symbols": [1, 3], "years": [2]},
+              "training": {"symbols": [1], "years": [2]}}
 # Training is timed along both axes separately (symbols at 5 years, years at 26 symbols), not on the
 # full grid.
 TRAINING_FIXED = {"years": 5, "symbols": 26}
@@ -31,10 +31,9 @@ TRAINING_FIXED_QUICK = {"years": 2, "symbols": 1}
 TRAIN_PARAMS = {
     "feature_set": "universe", "label": {"name": "forward_return", "horizon": 1}, "horizon": 1,
     "label_bins": [0.5], "class_names": ["below_median", "above_median"],
-    "estimator": {"kind": "xgb_classifier"}, "baselines": [{"name": "prior",
-                                                            "kind": "class_prior"}],
-    "primary_baseline": "prior", "metric": "log_loss", "tuning": {"n_trials": 0},
-    "calibration": "sigmoid",
+    "estimator": {"kind": "xgb_classifier"},
+    "baselines": [{"name": "prior", "kind": "class_prior"}], "primary_baseline": "prior",
+    "metric": "log_loss", "tuning": {"n_trials": 0}, "calibration": "sigmoid",
 }
 
 
@@ -54,8 +53,8 @@ def _peak_mb() -> float:
 def _pooled_frame(universe: dict[str, pd.DataFrame], panel: pd.DataFrame) -> pd.DataFrame:
     from aegismatrix.labels import build_label
 
-    labels = pd.concat([f[["date"]].assign(symbol=k, label=build_label(f,
-                                                                       **TRAIN_PARAMS["label"]).to_numpy())
+    labels = pd.concat([f[["date"]].assign(symbol=k,
+                                           label=build_label(f, **TRAIN_PARAMS["label"]).to_numpy())
                         for k, f in universe.items()], ignore_index=True)
     frame = panel.merge(labels, on=["date", "symbol"], how="inner")
     return frame.sort_values(["date", "symbol"], kind="stable").reset_index(drop=True)
@@ -93,8 +92,7 @@ def worker(kind: str, symbols: int, years: float) -> dict:
         start = time.perf_counter()
         fitted = train_fold(frame, cols, labelled, cfg, "bench/scale")
         out |= {"train_s": time.perf_counter() - start, "train_rows": int(len(labelled)),
-                "trees": int(
-            fitted.estimator.booster.num_boosted_rounds())}
+                "trees": int(fitted.estimator.booster.num_boosted_rounds())}
     out["peak_mb"] = _peak_mb()
     return out
 
@@ -129,11 +127,11 @@ def loglog_slope(x: list[float], y: list[float]) -> float:
 def measure(quick: bool, timeout: float = 240) -> list[dict]:
     grid = QUICK_GRID if quick else FULL_GRID
     fixed = TRAINING_FIXED_QUICK if quick else TRAINING_FIXED
-    points = [("features", s,
-               y) for y in grid["features"]["years"] for s in grid["features"]["symbols"]]
+    points = [("features", s, y)
+              for y in grid["features"]["years"] for s in grid["features"]["symbols"]]
     points += [("training", s, fixed["years"]) for s in grid["training"]["symbols"]]
-    points += [("training", fixed["symbols"],
-                y) for y in grid["training"]["years"] if y != fixed["years"]]
+    points += [("training", fixed["symbols"], y)
+               for y in grid["training"]["years"] if y != fixed["years"]]
     return [run_point(k, s, y, timeout) for k, s, y in points]
 
 

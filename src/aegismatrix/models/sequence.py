@@ -111,8 +111,8 @@ class BiLSTMAttentionClassifier(TorchEstimator):
         fit_rows, val_rows = np.arange(fit_end), np.arange(val_start, n)
         windows = torch.from_numpy(make_windows(values, window))
         targets = self._targets(y)
-        weights = sample_weight if sample_weight is not None else self._row_weights(np.asarray(y),
-                                                                                    fit_rows)
+        weights = (sample_weight if sample_weight is not None
+                   else self._row_weights(np.asarray(y), fit_rows))
         weights = torch.as_tensor(np.asarray(weights, dtype=np.float32))
         self.n_features_ = values.shape[1]
         net = self._network(self.n_features_)

@@ -46,13 +46,13 @@ class VixLogRegression(Estimator):
         return dict.fromkeys(self.params.get("percent_columns", ["vix_level"]), 0.01)
 
     def fit(self, X, y, sample_weight=None, on_epoch=None):
-        self.columns_ = list(self.params.get("columns") or ["vix_level", "rv_cc_5", "rv_cc_21",
-                                                            "rv_cc_63"])
+        self.columns_ = list(self.params.get("columns")
+                             or ["vix_level", "rv_cc_5", "rv_cc_21", "rv_cc_63"])
         Z, target = _logs(X, self.columns_, self._scale()), np.log(np.maximum(y, _FLOOR))
         # lazy: imported when fitting, not when a frozen model predicts
         from sklearn.linear_model import Ridge
-        model = Ridge(alpha=float(self.params.get("alpha", 1.0))).fit(Z, target,
-                                                                      sample_weight=sample_weight)
+        alpha = float(self.params.get("alpha", 1.0))
+        model = Ridge(alpha=alpha).fit(Z, target, sample_weight=sample_weight)
         resid = target - model.predict(Z)
         self.coef_, self.intercept_ = model.coef_.tolist(), float(model.intercept_)
         self.resid_var_ = float(np.var(resid))
