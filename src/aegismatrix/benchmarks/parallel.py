@@ -56,8 +56,8 @@ def runner_comparison(project: TempProject, pipeline: str, params: str, repeats:
             for r, w in walls.items()]
     notes = [f"`kedro run --pipeline={pipeline} --runner=<runner>` in the temp project, process "
              "wall time, runners interleaved"
-             + (" (SequentialRunner times reused from the speed section of this "
-                "run)" if sequential else "")
+             + (" (SequentialRunner times reused from the speed section of this run)"
+                if sequential else "")
              + ". ParallelRunner runs nodes in worker processes (2 cores here) and must pickle "
                "node functions and in-memory datasets; the DaskRunner submits every node as a "
                "task to a dask.distributed LocalCluster (its start-up included); a failure is "

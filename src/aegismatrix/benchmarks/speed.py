@@ -185,8 +185,8 @@ def speed_table(variants: list[Variant], built: dict[str, bool], repeats: int) -
                 row[f"{v.name} / floor"] = ""
         if seen or pipeline in ("default",):
             rows.append(row)
-    missing = [p for p in ("direction", "seller", "buyer", "reporting",
-                           "inference") if not built.get(p)]
+    missing = [p for p in ("direction", "seller", "buyer", "reporting", "inference")
+               if not built.get(p)]
     notes = [f"Process wall time of `kedro run` as a subprocess (medians of up to {repeats} runs; "
              f"a run over {REPEAT_ONLY_BELOW_S:.0f} s is not repeated). `/ floor` divides by the "
              "floor measured in the same run.",
