@@ -102,8 +102,10 @@ def quick_template_metrics() -> dict[str, dict]:
 
     market = synthetic_market_daily(years=3, seed=7)
     features, entry = build_engine_features(market, "seller")
-    params = {"feature_set": "seller", "label": {"name": "implied_move_touch", "horizon": 5},
-              "horizon": 5,
+    ns = "bench.quick_trap"
+    # a template instance's block names its namespace (parameters/derive.py does it for conf blocks)
+    params = {"namespace": ns, "feature_set": "seller",
+              "label": {"name": "implied_move_touch", "horizon": 5}, "horizon": 5,
               "class_names": ["no_touch", "touch"], "estimator": {"kind": "logistic"},
               "baselines": [{"name": "base_rate", "kind": "class_prior"}],
               "primary_baseline": "base_rate", "metric": "log_loss",
@@ -111,7 +113,6 @@ def quick_template_metrics() -> dict[str, dict]:
               "tuning": {"n_trials": 0,
                          "storage_dir": tempfile.mkdtemp(prefix="aegis_bench_optuna_")},
               "bootstrap": {"n_boot": 100}}
-    ns = "bench.quick_trap"
     catalog = DataCatalog({"seller_features": MemoryDataset(features),
                            "market_daily": MemoryDataset(market),
                            "feature_manifest": MemoryDataset({"seller": entry}),
