@@ -11,7 +11,7 @@ PACKAGE_DIR = Path(__file__).resolve().parents[2] / "src" / "aegismatrix"
 WIDTH = 100
 PACKAGE_SHARE = 0.05
 # src/ as a whole: 2,334 of 21,087 lines (11.1%) were over 100 characters before; 1,387 of 21,666 (6.4%)
-# after the first packages below were wrapped, 309 of 23,561 (1.3%) once models/ and benchmarks/ were.
+# after the first packages below were wrapped, 308 of 23,560 (1.3%) once models/ and benchmarks/ were.
 SRC_CEILING = 0.014
 WRAPPED = ["market", "ledger", "features", "releases", "datasets", "live", "runner", "reporting",
            "modelling", "models", "benchmarks", "engines", "options", "payload", "pipelines",
