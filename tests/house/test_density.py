@@ -11,10 +11,12 @@ PACKAGE_DIR = Path(__file__).resolve().parents[2] / "src" / "aegismatrix"
 WIDTH = 100
 PACKAGE_SHARE = 0.05
 # src/ as a whole: 2,334 of 21,087 lines (11.1%) were over 100 characters before; 1,387 of 21,666 (6.4%)
-# after the packages below were wrapped. Lower it as the other packages are wrapped.
-SRC_CEILING = 0.065
+# after the first packages below were wrapped, 308 of 23,560 (1.3%) once models/ and benchmarks/ were.
+SRC_CEILING = 0.014
 WRAPPED = ["market", "ledger", "features", "releases", "datasets", "live", "runner", "reporting",
-           "modelling", "logs.py", "labels.py", "contracts.py", "settings.py", "comparison_log.py"]
+           "modelling", "models", "benchmarks", "engines", "options", "payload", "pipelines",
+           "parameters", "dashboard", "logs.py", "labels.py", "contracts.py", "settings.py",
+           "comparison_log.py"]
 
 
 def _share(paths) -> tuple[int, int]:

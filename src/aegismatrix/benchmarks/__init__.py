@@ -1,1 +1,2 @@
-"""Benchmark suite: `python -m aegismatrix.benchmarks [--quick]` (speed, scale, skill, parallelism)."""
+"""Benchmark suite: `python -m aegismatrix.benchmarks [--quick]` (speed, scale, skill,
+parallelism)."""

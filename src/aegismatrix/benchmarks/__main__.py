@@ -1,8 +1,9 @@
-"""`python -m aegismatrix.benchmarks [--quick] [--output PATH]`: speed, scale, skill and parallelism tables.
+"""`python -m aegismatrix.benchmarks [--quick] [--output PATH]`: speed, scale, skill and parallelism
+tables.
 
-The full run writes docs/benchmarks.md; `--quick` runs a small version on tiny inputs and writes to `--output`
-(or a temp file), never to the docs. `--sections selection` alone (the selection backtest, issue 23) writes
-docs/selection.md instead, so it never replaces the other sections.
+The full run writes docs/benchmarks.md; `--quick` runs a small version on tiny inputs and writes to
+`--output` (or a temp file), never to the docs. `--sections selection` alone (the selection
+backtest, issue 23) writes docs/selection.md instead, so it never replaces the other sections.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def targets_table(variants: list[speed.Variant], scale_results: list[dict], quic
         d, s = v.median("default"), v.median("seller")
         floor, inf, gap = v.inference_floor(), v.median("inference"), v.inference_gap()
         rows += [
-            {"target": f"full default `kedro run` ({v.name})", "limit": f"<= {TARGETS['default_s']:.0f} s",
+            {"target": f"full default `kedro run` ({v.name})",
+             "limit": f"<= {TARGETS['default_s']:.0f} s",
              "measured": (f"{d:.1f} s (CPU {v.median_cpu('default'):.1f} s)" if d == d
                           else v.errors.get("default", "-")),
              "verdict": _verdict(d, TARGETS["default_s"])},
@@ -60,8 +62,8 @@ def targets_table(variants: list[speed.Variant], scale_results: list[dict], quic
              "verdict": _verdict(s, TARGETS["seller_s"])},
             {"target": f"`kedro run --pipeline=inference` after a training run ({v.name})",
              "limit": f"<= {TARGETS['inference_s']:.0f} s wall",
-             "measured": (f"{inf:.1f} s (CPU {v.median_cpu('inference'):.1f} s; floor {floor:.1f} s, "
-                          f"inference - floor {gap:.1f} s)" if inf == inf
+             "measured": (f"{inf:.1f} s (CPU {v.median_cpu('inference'):.1f} s; "
+                          f"floor {floor:.1f} s, inference - floor {gap:.1f} s)" if inf == inf
                           else v.errors.get("inference", "-")),
              "verdict": _verdict(inf, TARGETS["inference_s"])},
         ]
@@ -79,13 +81,15 @@ def targets_table(variants: list[speed.Variant], scale_results: list[dict], quic
         rows.append({"target": "500-symbol, 20-year universe feature build",
                      "limit": (f"<= {TARGETS['universe_s']:.0f} s and "
                                f"<= {TARGETS['universe_mb'] / 1024:.0f} GB"),
-                     "measured": big[0].get("error", "-") if big else "-", "verdict": "not measured"})
-    notes = ["Targets from issue 25 (an inference run <= 10 s wall on 2 cores after a training run, the "
-             "default run <= 3 minutes), the developers' guide (seller) and issue 8 ('a few GB' read as "
-             "4 GB). Wall time on a shared machine grows with its load; CPU time (user + system) much less."]
+                     "measured": big[0].get("error", "-") if big else "-",
+                     "verdict": "not measured"})
+    notes = ["Targets from issue 25 (an inference run <= 10 s wall on 2 cores after a training "
+             "run, the default run <= 3 minutes), the developers' guide (seller) and issue 8 ('a "
+             "few GB' read as 4 GB). Wall time on a shared machine grows with its load; CPU time "
+             "(user + system) much less."]
     if quick:
-        notes.append("Quick mode: engines, the default run, inference and the 500 x 20 point are not run, so "
-                     "those targets read 'not measured'.")
+        notes.append("Quick mode: engines, the default run, inference and the 500 x 20 point are "
+                     "not run, so those targets read 'not measured'.")
     return Table("Targets next to the measurements", pd.DataFrame(rows), notes)
 
 
@@ -94,13 +98,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="small version on tiny inputs (for the test suite)")
     parser.add_argument("--output", type=Path,
-                        help="Markdown file to write (default: docs/benchmarks.md; quick: a temp file)")
+                        help="Markdown file to write (default: docs/benchmarks.md; quick: a temp "
+                             "file)")
     parser.add_argument("--repeats", type=int, help="runs per measurement (default 3; quick 1)")
     parser.add_argument("--real-dir", type=Path, default=DEFAULT_REAL_DIR,
                         help="real CSVs (nifty50.csv, indiavix.csv)")
     parser.add_argument("--sections", default=",".join(SECTIONS),
                         help="comma-separated subset of " + ",".join(SECTIONS))
-    parser.add_argument("--ref", help="benchmark this git ref (git archive) instead of the working tree")
+    parser.add_argument("--ref",
+                        help="benchmark this git ref (git archive) instead of the working tree")
     parser.add_argument("--keep-tmp", action="store_true", help="keep the temp project copies")
     parser.add_argument("--refresh", action="store_true",
                         help="selection: recompute the cached walk-forward predictions")
@@ -116,7 +122,8 @@ def _variants(args: argparse.Namespace, real_dir: Path, has_real: bool,
         variants.append(speed.Variant("real 2010-2022", speed.real_params(real_dir),
                                       TempProject("real", args.ref, args.keep_tmp)))
     else:
-        notes.append(f"Real data not found at {real_dir}: real-data measurements skipped." if not has_real
+        notes.append(f"Real data not found at {real_dir}: real-data measurements skipped."
+                     if not has_real
                      else "Quick mode: real-data runs skipped.")
     return variants
 
@@ -126,7 +133,8 @@ def _speed_section(variants: list[speed.Variant], built: dict, repeats: int, qui
     from aegismatrix.market.synthetic import synthetic_market_daily
 
     syn_daily = synthetic_market_daily(years=5, seed=7)
-    compute = {"synthetic 5y": {**speed.feature_compute_times(syn_daily, repeats), "rows": len(syn_daily)}}
+    compute = {"synthetic 5y": {**speed.feature_compute_times(syn_daily, repeats),
+                                "rows": len(syn_daily)}}
     for v in variants[1:]:
         daily = speed.latest_market_daily(v.project)
         if daily is not None:
@@ -141,58 +149,63 @@ def _speed_section(variants: list[speed.Variant], built: dict, repeats: int, qui
 
 def _skill_section(variants: list[speed.Variant], quick: bool) -> list[Table]:
     if quick:
-        note = ("Quick mode: one tiny template instance (`bench.quick_trap`, logistic, 3 synthetic years) "
-                "instead of the engines on real data.")
+        note = ("Quick mode: one tiny template instance (`bench.quick_trap`, logistic, 3 synthetic "
+                "years) instead of the engines on real data.")
         return [skill.skill_table(skill.quick_template_metrics(), note, [])]
     source = variants[1] if len(variants) > 1 else variants[0]
     namespaces = source.project.engine_namespaces()
     metrics = skill.collect_metrics(source.project, [ns for e in namespaces.values() for ns in e])
-    note = (f"Engines trained by `kedro run` (default pipeline) on {source.name} in the temp project; "
-            f"`MODEL_NAMESPACES` of: {', '.join(namespaces) or 'none'}.")
+    note = (f"Engines trained by `kedro run` (default pipeline) on {source.name} in the temp "
+            f"project; `MODEL_NAMESPACES` of: {', '.join(namespaces) or 'none'}.")
     extra = []
     if len(namespaces) < 3:
         missing = ", ".join(e for e in ("direction", "seller", "buyer") if e not in namespaces)
         extra.append(f"Engines without `MODEL_NAMESPACES` yet: {missing}.")
     if "default" in source.errors:
-        extra.append(f"The default run failed ({source.errors['default']}); metrics of earlier engine runs "
-                     "are used where present.")
+        extra.append(f"The default run failed ({source.errors['default']}); metrics of earlier "
+                     "engine runs are used where present.")
     return [skill.skill_table(metrics, note, extra)]
 
 
-def _parallel_section(variants: list[speed.Variant], built: dict, repeats: int, quick: bool) -> list[Table]:
+def _parallel_section(variants: list[speed.Variant], built: dict, repeats: int,
+                      quick: bool) -> list[Table]:
     syn = variants[0]
     pipeline = "data_ingestion" if quick else ("seller" if built.get("seller") else "feature_engineering")
     reuse = syn.walls.get(pipeline) if pipeline == "seller" else None
     return [parallel.runner_comparison(syn.project, pipeline, syn.params,
                                        1 if quick else min(repeats, 2), reuse),
             parallel.optuna_comparison(2 if quick else 30, 2 if quick else 20),
-            parallel.openmp_comparison(2000 if quick else 10000, 30 if quick else 100, 30 if quick else 120)]
+            parallel.openmp_comparison(2000 if quick else 10000, 30 if quick else 100,
+                                       30 if quick else 120)]
 
 
 def _preamble(args: argparse.Namespace, started: datetime, elapsed: float, load_start: str,
               repeats: int) -> list[str]:
     import kedro
 
-    code = (f"git ref `{args.ref}` (commit `{_git_commit(args.ref)}`, committed files only)" if args.ref
+    code = (f"git ref `{args.ref}` (commit `{_git_commit(args.ref)}`, committed files only)"
+            if args.ref
             else f"working tree at commit `{_git_commit()}`")
     return [
         "Generated by `python -m aegismatrix.benchmarks" + (" --quick" if args.quick else "")
         + "`; rerun it to refresh. "
-        "Every `kedro run` happens in a temporary copy of the project (conf/, src/, pyproject.toml) with "
-        "`KEDRO_DISABLE_TELEMETRY=1`, so the repository's data/ is never touched.",
+        "Every `kedro run` happens in a temporary copy of the project (conf/, src/, "
+        "pyproject.toml) with `KEDRO_DISABLE_TELEMETRY=1`, so the repository's data/ is never "
+        "touched.",
         "",
         f"- When: {started:%Y-%m-%d %H:%M} UTC, {elapsed / 60:.1f} minutes; code: {code}.",
-        f"- Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, Kedro "
-        f"{kedro.__version__}; load average (1/5/15 min) {load_start} at the start and {load_average()} at "
-        "the end (the machine is shared, so absolute times are noisy; compare the ratios measured in the "
-        "same run).",
-        f"- Repeats: medians of up to {repeats} runs per figure (runs over {speed.REPEAT_ONLY_BELOW_S:.0f} s "
-        f"once). Subprocesses run with OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', OMP_WAIT_POLICY)} "
-        "(see Parallelism).",
+        f"- Machine: {os.cpu_count()} cores, {platform.machine()}, Python "
+        f"{platform.python_version()}, Kedro {kedro.__version__}; load average (1/5/15 min) "
+        f"{load_start} at the start and {load_average()} at the end (the machine is shared, so "
+        "absolute times are noisy; compare the ratios measured in the same run).",
+        f"- Repeats: medians of up to {repeats} runs per figure (runs over "
+        f"{speed.REPEAT_ONLY_BELOW_S:.0f} s once). Subprocesses run with "
+        f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', OMP_WAIT_POLICY)} (see Parallelism).",
     ]
 
 
-def _sections(args: argparse.Namespace, sections: list[str], repeats: int, variants: list[speed.Variant],
+def _sections(args: argparse.Namespace, sections: list[str], repeats: int,
+              variants: list[speed.Variant],
               notes: list[str]) -> tuple[list[tuple[str, list[Table]]], list[dict]]:
     """Measure every requested section; returns the document sections and the scale results."""
     doc_sections, scale_results, built = [], [], {}
@@ -205,11 +218,13 @@ def _sections(args: argparse.Namespace, sections: list[str], repeats: int, varia
     if "skill" in sections:
         doc_sections.append(("Skill", _skill_section(variants, args.quick)))
     if "parallel" in sections:
-        doc_sections.append(("Parallelism", _parallel_section(variants, built, repeats, args.quick)))
+        doc_sections.append(("Parallelism", _parallel_section(variants, built, repeats,
+                                                              args.quick)))
     if "scale" in sections:
         scale_results = scale.measure(args.quick)
         doc_sections.append(("Scale", scale.tables(scale_results)))
-    if "selection" in sections and not args.quick:  # real data only: the rules need years of history
+    # real data only: the rules need years of history
+    if "selection" in sections and not args.quick:
         doc_sections.append(("Selection", selection.tables(args.real_dir.resolve(), args.refresh)))
     return doc_sections, scale_results
 
@@ -245,7 +260,8 @@ def run(args: argparse.Namespace) -> tuple[str, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
+                        stream=sys.stderr)
     for noisy in ("kedro", "optuna", "aegismatrix.features", "aegismatrix.modelling"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = parse_args(argv)

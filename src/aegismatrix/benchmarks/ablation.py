@@ -4,9 +4,10 @@ per decision time.
     python -m aegismatrix.benchmarks.ablation --csv-dir ../shared/data/real --start 2010-01-01
         --out docs/overnight.md
 
-Every row runs the modelling template's own walk-forward evaluation (same folds, purge, baselines and
-bootstrap as `kedro run`) on the project's parameters, once with the source's features and once without; the
-table is written between markers of the output Markdown file. Nothing here is tuned on the final test block.
+Every row runs the modelling template's own walk-forward evaluation (same folds, purge, baselines
+and bootstrap as `kedro run`) on the project's parameters, once with the source's features and once
+without; the table is written between markers of the output Markdown file. Nothing here is tuned on
+the final test block.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from aegismatrix.features.registry import REGISTRY
 
 log = logging.getLogger(__name__)
 BEGIN, END = "<!-- ablation:begin -->", "<!-- ablation:end -->"
-DEFAULT_MODELS = ("direction.xgb_h1", "direction.open_to_close_h1", "direction.xgb_h5", "direction.gap",
-                  "seller.vol_har", "seller.vol_vix_log", "seller.vol_combo", "seller.vol_xgb",
-                  "seller.vol_regime", "seller.trap", "seller.breach_5d", "buyer.breakout", "buyer.theta")
+DEFAULT_MODELS = ("direction.xgb_h1", "direction.open_to_close_h1", "direction.xgb_h5",
+                  "direction.gap", "seller.vol_har", "seller.vol_vix_log", "seller.vol_combo",
+                  "seller.vol_xgb", "seller.vol_regime", "seller.trap", "seller.breach_5d",
+                  "buyer.breakout", "buyer.theta")
 SOURCES = ("overnight", "events", "sector")
-NEEDS = {"us": "overnight", "calendar": "events", "sector": "sector"}  # FeatureSpec.needs -> its source
+# FeatureSpec.needs -> its source
+NEEDS = {"us": "overnight", "calendar": "events", "sector": "sector"}
 SECTOR = {"niftybank": "^NSEBANK"}  # loaded for the `+sector` variant (real niftybank.csv)
 
 
@@ -44,10 +47,12 @@ def project_parameters(conf: str = "conf") -> dict[str, Any]:
 
 
 def model_block(params: dict, namespace: str) -> dict:
-    """A model's block; `direction.open_to_close_h1` is xgb_h1 on the open(t+1) -> close(t+1) label."""
+    """A model's block; `direction.open_to_close_h1` is xgb_h1 on the open(t+1) -> close(t+1)
+    label."""
     if namespace == "direction.open_to_close_h1":
         block = copy.deepcopy(params["direction"]["xgb_h1"])
-        block["label"] = {"name": "open_to_close_direction", "neutral_band": block["label"]["neutral_band"]}
+        block["label"] = {"name": "open_to_close_direction",
+                          "neutral_band": block["label"]["neutral_band"]}
         return block
     engine, name = namespace.split(".")
     return copy.deepcopy(params[engine][name])
@@ -59,8 +64,8 @@ def _source_of(name: str) -> str | None:
 
 
 def without_source(block: dict, source: str) -> dict | None:
-    """The block with the source's columns removed from named features / estimator columns; None if nothing
-    is left."""
+    """The block with the source's columns removed from named features / estimator columns; None if
+    nothing is left."""
     block = copy.deepcopy(block)
     keep = lambda names: [n for n in names if _source_of(n) != source]  # noqa: E731
     if block.get("features"):
@@ -76,10 +81,12 @@ def without_source(block: dict, source: str) -> dict | None:
 
 
 def load_real(csv_dir: str, start: str, params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """market_daily and us_daily through the data_ingestion nodes (validated and aligned like a run)."""
+    """market_daily and us_daily through the data_ingestion nodes (validated and aligned like a
+    run)."""
     from aegismatrix.pipelines.data_ingestion import nodes as di
 
-    p = {**params["data_ingestion"], "source": "csv", "csv_dir": csv_dir, "start": start, "sector": SECTOR}
+    p = {**params["data_ingestion"], "source": "csv", "csv_dir": csv_dir, "start": start,
+         "sector": SECTOR}
     raw, _, fetch_log = di.fetch_market_data(p)
     validated, _ = di.validate_market_data(raw, fetch_log, p)
     return di.align_market_data(validated, p)[0], di.align_us_market_data(validated, p)[0]
@@ -87,14 +94,16 @@ def load_real(csv_dir: str, start: str, params: dict) -> tuple[pd.DataFrame, pd.
 
 def evaluate(market: pd.DataFrame, us: pd.DataFrame, block: dict, namespace: str, fe_params: dict,
              decision_time: str) -> dict:
-    """One walk-forward evaluation through the template; skill, interval, final-test skill and seconds."""
+    """One walk-forward evaluation through the template; skill, interval, final-test skill and
+    seconds."""
     from aegismatrix.modelling.template import build_model_input, evaluate_walk_forward
     from aegismatrix.pipelines.feature_engineering.nodes import _engine_features
 
-    if block.get("pool"):  # its pooled rows come from the universe panel, which this harness does not load
+    # its pooled rows come from the universe panel, which this harness does not load
+    if block.get("pool"):
         raise ValueError(f"{namespace} is a pooled instance: measure it with and without "
-                         "data_ingestion.universe through `kedro run` (docs/benchmarks.md, pooled training), "
-                         "not with this ablation")
+                         "data_ingestion.universe through `kedro run` (docs/benchmarks.md, pooled "
+                         "training), not with this ablation")
     started = time.perf_counter()
     features, entry = _engine_features(market, us, block["feature_set"], fe_params, decision_time)
     model_input = build_model_input(features, market, block)
@@ -102,14 +111,15 @@ def evaluate(market: pd.DataFrame, us: pd.DataFrame, block: dict, namespace: str
                                          namespace=namespace)
     skill, test = metrics["overall"]["skill"], metrics["test"]["skill"]
     return {"skill": skill["value"], "ci_low": skill["ci_low"], "ci_high": skill["ci_high"],
-            "test": test["value"], "metric": skill["metric"], "vs": skill["vs"], "status": metrics["status"],
-            "n": metrics["overall"]["n"], "served_ece": served_ece(oos, metrics),
+            "test": test["value"], "metric": skill["metric"], "vs": skill["vs"],
+            "status": metrics["status"], "n": metrics["overall"]["n"],
+            "served_ece": served_ece(oos, metrics),
             "seconds": round(time.perf_counter() - started, 1)}
 
 
 def served_ece(oos: pd.DataFrame, metrics: dict) -> float | None:
-    """Expected calibration error of what would be served on the OOS rows: the model's probabilities with
-    edge, else its primary baseline's (None for regressors)."""
+    """Expected calibration error of what would be served on the OOS rows: the model's probabilities
+    with edge, else its primary baseline's (None for regressors)."""
     from aegismatrix.modelling.calibration import expected_calibration_error
     from aegismatrix.modelling.conformal import served_oos
 
@@ -122,8 +132,9 @@ def served_ece(oos: pd.DataFrame, metrics: dict) -> float | None:
 
 
 def _variants(block: dict, engine: str, served: dict) -> dict[str, tuple[dict | None, dict]]:
-    """`none`: no optional source (their columns stripped); `+<source>`: that source alone; `served`: the
-    sources `feature_engineering.sources` switches on (what `kedro run` trains and serves)."""
+    """`none`: no optional source (their columns stripped); `+<source>`: that source alone;
+    `served`: the sources `feature_engineering.sources` switches on (what `kedro run` trains and
+    serves)."""
     bare = block
     for source in SOURCES:
         bare = without_source(bare, source) if bare is not None else None
@@ -153,8 +164,9 @@ def run_ablation(market: pd.DataFrame, us: pd.DataFrame, params: dict,
                 result = evaluate(market, us, b, namespace, fe, decision_time)
                 rows.append({"model": namespace, "decision_time": decision_time, "variant": variant,
                              **result})
-                log.warning("%s %s %s: %+.4f [%+.4f, %+.4f] test %+.4f", namespace, decision_time, variant,
-                            result["skill"], result["ci_low"], result["ci_high"], result["test"])
+                log.warning("%s %s %s: %+.4f [%+.4f, %+.4f] test %+.4f", namespace, decision_time,
+                            variant, result["skill"], result["ci_low"], result["ci_high"],
+                            result["test"])
     return pd.DataFrame(rows)
 
 
@@ -171,7 +183,8 @@ def _header(variant: str) -> str:
 
 
 def render_calibration(results: pd.DataFrame) -> str:
-    """Markdown: ECE of the served classifier probabilities before the new sources (`none`) and as served."""
+    """Markdown: ECE of the served classifier probabilities before the new sources (`none`) and as
+    served."""
     lines = ["| model | decision time | served before (no optional source): ECE | "
              "served now (conf sources): ECE | change |", "|---|---|---|---|---|"]
     for (model, decision_time), group in results.groupby(["model", "decision_time"], sort=False):
@@ -196,7 +209,8 @@ def render_table(results: pd.DataFrame) -> str:
         by = {r["variant"]: r for _, r in group.iterrows()}
         first = next(iter(by.values()))
         cells = " | ".join(_cell(by.get(v)) for v in variants)
-        lines.append(f"| `{model}` | {decision_time} | {first['metric']} vs {first['vs']} | {cells} |")
+        lines.append(f"| `{model}` | {decision_time} | {first['metric']} vs {first['vs']} | "
+                     f"{cells} |")
     return "\n".join(lines)
 
 
@@ -204,7 +218,8 @@ def write_section(path: Path, body: str) -> None:
     """Replace what lies between the ablation markers of `path` (the rest of the file is kept)."""
     text = path.read_text(encoding="utf-8")
     if BEGIN not in text or END not in text:
-        raise ValueError(f"{path}: no '{BEGIN}' ... '{END}' markers to write the ablation table between")
+        raise ValueError(f"{path}: no '{BEGIN}' ... '{END}' markers to write the ablation table "
+                         "between")
     head, rest = text.split(BEGIN, 1)
     path.write_text(f"{head}{BEGIN}\n{body}\n{END}{rest.split(END, 1)[1]}", encoding="utf-8")
 
@@ -214,7 +229,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--csv-dir", default="../shared/data/real")
     parser.add_argument("--start", default="2010-01-01")
     parser.add_argument("--models", default=",".join(DEFAULT_MODELS))
-    parser.add_argument("--out", default=None, help="Markdown file whose ablation section is rewritten")
+    parser.add_argument("--out", default=None,
+                        help="Markdown file whose ablation section is rewritten")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     params = project_parameters()
@@ -222,11 +238,13 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     results = run_ablation(market, us, params, tuple(args.models.split(",")))
     note = (f"Measured on real data {market['date'].min().date()} .. {market['date'].max().date()} "
-            f"({len(market)} NSE sessions) in {time.perf_counter() - started:.0f} s; cells: walk-forward "
-            f"skill [90% block-bootstrap CI], final-test skill; **edge** = CI low > 0 and test skill > 0.")
-    body = (note + "\n\n" + render_table(results) + "\n\nCalibration of what each classifier serves "
-            "(expected calibration error of the served probabilities on the walk-forward rows, one-vs-rest, "
-            "10 bins; lower is better): before the new sources and as served now.\n\n"
+            f"({len(market)} NSE sessions) in {time.perf_counter() - started:.0f} s; cells: "
+            "walk-forward skill [90% block-bootstrap CI], final-test skill; **edge** = CI low > 0 "
+            "and test skill > 0.")
+    body = (note + "\n\n" + render_table(results)
+            + "\n\nCalibration of what each classifier serves (expected calibration error of the "
+              "served probabilities on the walk-forward rows, one-vs-rest, 10 bins; lower is "
+              "better): before the new sources and as served now.\n\n"
             + render_calibration(results))
     print(body)
     if args.out:

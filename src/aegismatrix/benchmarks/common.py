@@ -1,4 +1,5 @@
-"""Shared plumbing: a throw-away copy of the project, timed `kedro run` subprocesses, medians, tables."""
+"""Shared plumbing: a throw-away copy of the project, timed `kedro run` subprocesses, medians,
+tables."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ ENGINES = ("direction", "seller", "buyer")
 # registry cost with no work, i.e. the framework floor every pipeline pays.
 FLOOR_PIPELINE = "benchmark_floor"
 _FLOOR_PIPELINE_CODE = (
-    '"""Benchmark-only: one no-op node, so `kedro run --pipeline=benchmark_floor` measures the framework '
-    'floor."""\n'
+    '"""Benchmark-only: one no-op node, so `kedro run --pipeline=benchmark_floor` measures the '
+    'framework floor."""\n'
     '''
 from kedro.pipeline import Node, Pipeline
 
@@ -58,7 +59,8 @@ class RunResult:
     wall_s: float
     rc: int
     tail: str = ""
-    cpu_s: float = float("nan")  # user + system time of the process (less moved by a busy machine than wall)
+    # user + system time of the process (less moved by a busy machine than wall)
+    cpu_s: float = float("nan")
 
     @property
     def ok(self) -> bool:
@@ -81,8 +83,8 @@ def kedro_env() -> dict[str, str]:
     env.pop("PYTHONPATH", None)
     # a deployment caches bytecode; the warm-up run writes it here too
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    # OpenMP threads that spin while waiting make XGBoost 10-20x slower on a busy 2-core machine; see the
-    # parallel section.
+    # OpenMP threads that spin while waiting make XGBoost 10-20x slower on a busy 2-core machine;
+    # see the parallel section.
     env.setdefault("OMP_WAIT_POLICY", OMP_WAIT_POLICY)
     return env
 
@@ -94,14 +96,17 @@ def _children_cpu() -> float:
 
 
 class TempProject:
-    """A copy of conf/, src/ and pyproject.toml in a temp dir, so runs never touch the repository's data/."""
+    """A copy of conf/, src/ and pyproject.toml in a temp dir, so runs never touch the repository's
+    data/."""
 
-    def __init__(self, label: str, ref: str | None = None, keep: bool = False, source: Path = PROJECT_ROOT):
+    def __init__(self, label: str, ref: str | None = None, keep: bool = False,
+                 source: Path = PROJECT_ROOT):
         self.path = Path(tempfile.mkdtemp(prefix=f"aegis_bench_{label}_"))
         self.keep = keep
         self.notes: list[str] = []
         if ref:
-            archive = subprocess.run(["git", "-C", str(source), "archive", "--format=tar", ref, "conf", "src",
+            archive = subprocess.run(["git", "-C", str(source), "archive", "--format=tar", ref,
+                                      "conf", "src",
                                       "pyproject.toml"], check=True, capture_output=True).stdout
             subprocess.run(["tar", "-x", "-C", str(self.path)], input=archive, check=True)
         else:
@@ -113,20 +118,21 @@ class TempProject:
         (self.path / "data").mkdir(exist_ok=True)
         floor = self.path / "src" / "aegismatrix" / "pipelines" / FLOOR_PIPELINE
         floor.mkdir(parents=True, exist_ok=True)
-        (floor / "__init__.py").write_text('"""Benchmark floor."""\n\nfrom .pipeline import create_pipeline\n'
-                                           '\n__all__ = ["create_pipeline"]\n')
+        (floor / "__init__.py").write_text('"""Benchmark floor."""\n\nfrom .pipeline import '
+                                           'create_pipeline\n\n__all__ = ["create_pipeline"]\n')
         (floor / "pipeline.py").write_text(_FLOOR_PIPELINE_CODE)
 
     def kedro(self, args: list[str], timeout: float = 900) -> RunResult:
-        """`kedro run <args>` as a subprocess in the copy; wall and CPU time of the whole process."""
+        """`kedro run <args>` as a subprocess in the copy; wall and CPU time of the whole
+        process."""
         cmd = [str(Path(sys.executable).parent / "kedro"), "run", *args]
         if not Path(cmd[0]).exists():
             cmd = [sys.executable, "-m", "kedro", "run", *args]
         before = _children_cpu()
         start = time.perf_counter()
         try:
-            proc = subprocess.run(cmd, cwd=self.path, env=kedro_env(), capture_output=True, text=True,
-                                  timeout=timeout)
+            proc = subprocess.run(cmd, cwd=self.path, env=kedro_env(), capture_output=True,
+                                  text=True, timeout=timeout)
             rc, out = proc.returncode, proc.stdout + proc.stderr
         except subprocess.TimeoutExpired as exc:
             rc, out = 124, f"timed out after {timeout:.0f} s\n{exc.stdout or ''}{exc.stderr or ''}"
@@ -137,14 +143,15 @@ class TempProject:
     def python(self, code: str, timeout: float = 600) -> dict:
         """Run Python in the copy (its src first on the path) and parse the JSON it prints last."""
         env = kedro_env() | {"PYTHONPATH": str(self.path / "src")}
-        proc = subprocess.run([sys.executable, "-c", code], cwd=self.path, env=env, capture_output=True,
-                              text=True, timeout=timeout)
+        proc = subprocess.run([sys.executable, "-c", code], cwd=self.path, env=env,
+                              capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0:
             raise RuntimeError(f"subprocess failed: {proc.stderr[-2000:]}")
         return json.loads(proc.stdout.strip().splitlines()[-1])
 
     def seed_empty_universe(self) -> None:
-        """Give `universe_daily` one empty partition, so a project without a universe can load it."""
+        """Give `universe_daily` one empty partition, so a project without a universe can load
+        it."""
         part = self.path / "data" / "03_primary" / "universe_daily"
         part.mkdir(parents=True, exist_ok=True)
         empty = pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"),

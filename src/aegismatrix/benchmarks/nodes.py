@@ -1,11 +1,14 @@
-"""Where a run's time goes, node by node: wall and CPU seconds of every node of one `kedro run`, in-process.
+"""Where a run's time goes, node by node: wall and CPU seconds of every node of one `kedro run`,
+in-process.
 
-    python -m aegismatrix.benchmarks.nodes --pipeline inference [--params data_ingestion.source=synthetic]
+    python -m aegismatrix.benchmarks.nodes --pipeline inference
+        [--params data_ingestion.source=synthetic]
 
-Runs the pipeline in this project (it writes data/ like any run: use a copy to keep yours) with a timing hook
-registered on the session, then prints the slowest nodes, the totals per node kind (the last part of the node
-name: `evaluate_walk_forward`, `predict_frozen`, ...) and what the run spent outside nodes (start-up, dataset
-loads and saves, hooks). CPU is this process's only: nodes that fit folds in worker processes show less.
+Runs the pipeline in this project (it writes data/ like any run: use a copy to keep yours) with a
+timing hook registered on the session, then prints the slowest nodes, the totals per node kind (the
+last part of the node name: `evaluate_walk_forward`, `predict_frozen`, ...) and what the run spent
+outside nodes (start-up, dataset loads and saves, hooks). CPU is this process's only: nodes that fit
+folds in worker processes show less.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ def by_kind(timings: list[tuple[str, float, float]]) -> list[tuple[str, int, flo
     totals: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
     for name, wall, cpu in timings:
         prefix, _, last = name.rpartition(".")
-        total = totals[last.removesuffix("_" + prefix.replace(".", "_"))]  # describe_<ns> -> describe
+        # describe_<ns> -> describe
+        total = totals[last.removesuffix("_" + prefix.replace(".", "_"))]
         total[0] += 1
         total[1] += wall
         total[2] += cpu
@@ -57,7 +61,8 @@ def report(timings: list[tuple[str, float, float]], run_s: float, top: int = 25)
     lines += [f"{wall:9.2f} {cpu:8.2f}  {name}" for name, wall, cpu in
               sorted(timings, key=lambda row: -row[1])[:top]]
     lines += ["", "   wall s    CPU s  nodes  kind"]
-    lines += [f"{wall:9.2f} {cpu:8.2f} {n:6d}  {kind}" for kind, n, wall, cpu in by_kind(timings)[:top]]
+    lines += [f"{wall:9.2f} {cpu:8.2f} {n:6d}  {kind}"
+              for kind, n, wall, cpu in by_kind(timings)[:top]]
     return "\n".join(lines)
 
 
@@ -66,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     from kedro.framework.startup import bootstrap_project
     from omegaconf import OmegaConf
 
-    parser = argparse.ArgumentParser(prog="python -m aegismatrix.benchmarks.nodes", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m aegismatrix.benchmarks.nodes",
+                                     description=__doc__)
     parser.add_argument("--pipeline", default="__default__")
     parser.add_argument("--params", default="", help="runtime parameters, as `kedro run --params`")
     parser.add_argument("--project", type=Path, default=Path.cwd())
@@ -78,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     timer = NodeTimer()
     started = time.perf_counter()
     with KedroSession.create(project, runtime_params=runtime) as session:
-        session._hook_manager.register(timer)  # Kedro has no public way to add a hook to one session
+        # Kedro has no public way to add a hook to one session
+        session._hook_manager.register(timer)
         session.run(pipeline_names=None if args.pipeline == "__default__" else [args.pipeline])
     print(report(timer.timings, time.perf_counter() - started, args.top))
     return 0

@@ -1,5 +1,5 @@
-"""Parallelism: ParallelRunner and DaskRunner vs SequentialRunner, Optuna workers sharing one storage,
-OpenMP waiting."""
+"""Parallelism: ParallelRunner and DaskRunner vs SequentialRunner, Optuna workers sharing one
+storage, OpenMP waiting."""
 
 from __future__ import annotations
 
@@ -28,9 +28,11 @@ def runner_comparison(project: TempProject, pipeline: str, params: str, repeats:
     """The same `kedro run --pipeline=<p>` with SequentialRunner, ParallelRunner and the DaskRunner,
     interleaved.
 
-    `sequential`: SequentialRunner times already measured in this run (the speed section), reused, not rerun.
+    `sequential`: SequentialRunner times already measured in this run (the speed section), reused,
+    not rerun.
     """
-    walls: dict[str, list[float]] = {"SequentialRunner": list(sequential or []), "ParallelRunner": [],
+    walls: dict[str, list[float]] = {"SequentialRunner": list(sequential or []),
+                                     "ParallelRunner": [],
                                      DASK_RUNNER: []}
     errors: dict[str, str] = {}
     for _ in range(repeats):
@@ -47,15 +49,19 @@ def runner_comparison(project: TempProject, pipeline: str, params: str, repeats:
             else:
                 errors[runner] = first_error_line(result.tail)
     seq = median(walls["SequentialRunner"])
-    rows = [{"pipeline": f"`{pipeline}`", "runner": r, "median s": f"{median(w):.2f}" if w else "-",
-             "runs": len(w), "vs Sequential": f"{median(w) / seq:.2f}" if w and seq == seq else "-",
-             "result": "ok" if r not in errors else f"failed: {errors[r]}"} for r, w in walls.items()]
-    notes = [f"`kedro run --pipeline={pipeline} --runner=<runner>` in the temp project, process wall time, "
-             "runners interleaved"
-             + (" (SequentialRunner times reused from the speed section of this run)" if sequential else "")
-             + ". ParallelRunner runs nodes in worker processes (2 cores here) and must pickle node "
-             "functions and in-memory datasets; the DaskRunner submits every node as a task to a "
-             "dask.distributed LocalCluster (its start-up included); a failure is reported as it happened."]
+    rows = [{"pipeline": f"`{pipeline}`", "runner": r,
+             "median s": f"{median(w):.2f}" if w else "-", "runs": len(w),
+             "vs Sequential": f"{median(w) / seq:.2f}" if w and seq == seq else "-",
+             "result": "ok" if r not in errors else f"failed: {errors[r]}"}
+            for r, w in walls.items()]
+    notes = [f"`kedro run --pipeline={pipeline} --runner=<runner>` in the temp project, process "
+             "wall time, runners interleaved"
+             + (" (SequentialRunner times reused from the speed section of this run)"
+                if sequential else "")
+             + ". ParallelRunner runs nodes in worker processes (2 cores here) and must pickle "
+               "node functions and in-memory datasets; the DaskRunner submits every node as a "
+               "task to a dask.distributed LocalCluster (its start-up included); a failure is "
+               "reported as it happened."]
     return Table("Parallelism: Kedro runners", pd.DataFrame(rows), notes)
 
 
@@ -66,7 +72,8 @@ def _objective_data(years: float):
 
     market = synthetic_market_daily(years=years, seed=7)
     feats, _ = build_engine_features(market, "seller")
-    label = market[["date"]].assign(label=build_label(market, "implied_move_touch", horizon=5).to_numpy())
+    label = market[["date"]].assign(label=build_label(market, "implied_move_touch",
+                                                      horizon=5).to_numpy())
     frame = feats.merge(label, on="date").dropna(subset=["label"]).reset_index(drop=True)
     X = frame.drop(columns=["date", "label"]).to_numpy(dtype="float32")
     y = frame["label"].to_numpy(dtype=int)
@@ -75,9 +82,10 @@ def _objective_data(years: float):
     return X[:cut - 10], y[:cut - 10], X[cut:], y[cut:]
 
 
-def optuna_worker(storage_dir: str, study_name: str, n_trials: int, years: float, seed: int) -> dict:
-    """Run trials of the project's XGBoost search space until the shared study holds `n_trials` finished
-    ones."""
+def optuna_worker(storage_dir: str, study_name: str, n_trials: int, years: float,
+                  seed: int) -> dict:
+    """Run trials of the project's XGBoost search space until the shared study holds `n_trials`
+    finished ones."""
     import warnings
 
     warnings.simplefilter("ignore")
@@ -109,15 +117,18 @@ def optuna_worker(storage_dir: str, study_name: str, n_trials: int, years: float
         nonlocal mine
         mine += 1
 
-    study.optimize(objective, callbacks=[optuna.study.MaxTrialsCallback(n_trials, states=finished), count])
+    study.optimize(objective, callbacks=[optuna.study.MaxTrialsCallback(n_trials, states=finished),
+                                         count])
     return {"trials_run": mine, "optimize_s": time.perf_counter() - start}
 
 
-def _spawn(storage_dir: str, study: str, n_trials: int, years: float, seed: int) -> subprocess.Popen:
+def _spawn(storage_dir: str, study: str, n_trials: int, years: float,
+           seed: int) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "aegismatrix.benchmarks.parallel", "--optuna-worker",
-           "--storage-dir", storage_dir, "--study", study, "--n-trials", str(n_trials), "--years", str(years),
-           "--seed", str(seed)]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=kedro_env())
+           "--storage-dir", storage_dir, "--study", study, "--n-trials", str(n_trials), "--years",
+           str(years), "--seed", str(seed)]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=kedro_env())
 
 
 def _study_counts(storage_dir: str, study: str) -> tuple[int, int]:
@@ -155,7 +166,8 @@ def optuna_comparison(n_trials: int, years: float, timeout: float = 600) -> Tabl
         shutil.rmtree(storage_dir, ignore_errors=True)
         optimize = max((o["optimize_s"] for o in outs), default=float("nan"))
         rows.append({"workers": n_workers, "wall s (processes)": f"{wall:.2f}",
-                     "optimize s (slowest worker)": f"{optimize:.2f}" if optimize == optimize else "-",
+                     "optimize s (slowest "
+                     "worker)": f"{optimize:.2f}" if optimize == optimize else "-",
                      "trials per worker": ", ".join(str(o["trials_run"]) for o in outs) or "-",
                      "trials in storage": total, "complete": complete,
                      "trials / s": f"{complete / wall:.2f}" if complete else "-", "note": error})
@@ -163,11 +175,12 @@ def optuna_comparison(n_trials: int, years: float, timeout: float = 600) -> Tabl
         speedup = float(rows[0]["wall s (processes)"]) / float(rows[1]["wall s (processes)"])
         rows[1]["note"] = f"speed-up {speedup:.2f}x vs one worker"
     notes = [f"Optuna study of {n_trials} trials of the project's XGBoost search space "
-             f"(`models.gradient_boosting`), seller features / 5-day implied-move-touch label on {years:g} "
-             "years of synthetic data, XGBoost with one thread per trial, storage from "
-             "`modelling.tuning.make_storage` (JournalStorage file); the workers stop when the shared study "
-             "holds the target number of finished trials (`MaxTrialsCallback`), so a few extra trials may be "
-             "in flight. Wall time includes process start-up and data preparation."]
+             "(`models.gradient_boosting`), seller features / 5-day implied-move-touch label on "
+             f"{years:g} years of synthetic data, XGBoost with one thread per trial, storage from "
+             "`modelling.tuning.make_storage` (JournalStorage file); the workers stop when the "
+             "shared study holds the target number of finished trials (`MaxTrialsCallback`), so a "
+             "few extra trials may be in flight. Wall time includes process start-up and data "
+             "preparation."]
     return Table("Parallelism: Optuna workers sharing one study", pd.DataFrame(rows), notes)
 
 
@@ -191,18 +204,20 @@ def openmp_comparison(rows: int, trees: int, timeout: float) -> Table:
         if policy == "PASSIVE":
             env["OMP_WAIT_POLICY"] = "PASSIVE"
         try:
-            proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                                  timeout=timeout)
+            proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                  text=True, env=env, timeout=timeout)
             fit = float(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else float("nan")
             note = "" if proc.returncode == 0 else proc.stderr.strip()[-160:]
         except subprocess.TimeoutExpired:
             fit, note = float("nan"), f"timed out after {timeout:.0f} s"
-        out.append({"OMP_WAIT_POLICY": policy, "fit s": f"{fit:.2f}" if fit == fit else "-", "note": note})
+        out.append({"OMP_WAIT_POLICY": policy, "fit s": f"{fit:.2f}" if fit == fit else "-",
+                    "note": note})
     load = f"{os.getloadavg()[0]:.2f}"
-    notes = [f"XGBoost `hist`, n_jobs=2 (the project's default), {rows} rows x 100 features, {trees} trees, "
-             f"load average {load} when measured. OpenMP threads that spin-wait fight other processes for "
-             "the 2 cores; when the machine is busy this costs 10-20x. The benchmark's subprocesses run with "
-             "OMP_WAIT_POLICY=PASSIVE unless the caller's environment sets it."]
+    notes = [f"XGBoost `hist`, n_jobs=2 (the project's default), {rows} rows x 100 features, "
+             f"{trees} trees, load average {load} when measured. OpenMP threads that spin-wait "
+             "fight other processes for the 2 cores; when the machine is busy this costs 10-20x. "
+             "The benchmark's subprocesses run with OMP_WAIT_POLICY=PASSIVE unless the caller's "
+             "environment sets it."]
     return Table("Parallelism: OpenMP wait policy (XGBoost, 2 threads)", pd.DataFrame(out), notes)
 
 
@@ -216,7 +231,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
-    print(json.dumps(optuna_worker(args.storage_dir, args.study, args.n_trials, args.years, args.seed)))
+    print(json.dumps(optuna_worker(args.storage_dir, args.study, args.n_trials, args.years,
+                                   args.seed)))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ def render_table(table: Table, level: int = 3) -> str:
     return "\n".join(parts) + "\n"
 
 
-def render_document(title: str, preamble: list[str], sections: list[tuple[str, list[Table]]]) -> str:
+def render_document(title: str, preamble: list[str],
+                    sections: list[tuple[str, list[Table]]]) -> str:
     out = [f"# {title}", "", *preamble, ""]
     for heading, tables in sections:
         out += [f"## {heading}", ""]

@@ -2,15 +2,17 @@
 environment's settings.
 
     python -m aegismatrix.benchmarks.research --project PATH --env research direction.lgbm_h5
-        [direction.xgb_h5 ...] [--fold test] [--set feature_selection.method=correlation_then_importance]
+        [direction.xgb_h5 ...] [--fold test]
+        [--set feature_selection.method=correlation_then_importance]
     # a family member no pipeline declares, on a declared twin's model input:
     python -m aegismatrix.benchmarks.research --project PATH --env research direction.bilstm_h1 \
         --input-from direction.xgb_h1
 
-PATH is a project whose data/ already holds the model inputs (any earlier `kedro run` there). Each instance
-is evaluated with the template's own `evaluate_walk_forward` in this process, with a fresh Optuna storage
-(nothing resumed), and reported as wall and CPU seconds, Optuna trials run, and skill next to its baseline.
-`--fold NAME` trains that one fold only (time per fold, to extrapolate runs too long to finish).
+PATH is a project whose data/ already holds the model inputs (any earlier `kedro run` there). Each
+instance is evaluated with the template's own `evaluate_walk_forward` in this process, with a fresh
+Optuna storage (nothing resumed), and reported as wall and CPU seconds, Optuna trials run, and skill
+next to its baseline. `--fold NAME` trains that one fold only (time per fold, to extrapolate runs
+too long to finish).
 """
 
 from __future__ import annotations
@@ -59,17 +61,19 @@ def _with_overrides(params: dict, overrides: list[str]) -> dict:
 def measure(model_input, manifest: dict, params: dict, namespace: str, fold: str | None,
             pool_input=None) -> dict:
     """Wall and CPU seconds, trials and skill of one instance (all folds, or the fold named `fold`);
-    `pool_input`: the pooled rows of an instance with a `pool:` block (`<ns>.pool_input` of the project's
-    last run)."""
+    `pool_input`: the pooled rows of an instance with a `pool:` block (`<ns>.pool_input` of the
+    project's last run)."""
     with tempfile.TemporaryDirectory(prefix="research-optuna-") as storage_dir:
         params = {**params, "tuning": {**(params.get("tuning") or {}), "storage_dir": storage_dir,
                                        "storage": None}}
         cfg = ModelConfig.from_params(params)
         wall, cpu = time.perf_counter(), _cpu()
         if fold is None:
-            _, metrics = evaluate_walk_forward(model_input, manifest, params, pool_input, namespace=namespace)
-            result = {"skill": metrics["overall"]["skill"], "test_skill": metrics["test"]["skill"]["value"],
-                      "status": metrics["status"], "metric": cfg.metric, "n_oos": metrics["overall"]["n"]}
+            _, metrics = evaluate_walk_forward(model_input, manifest, params, pool_input,
+                                               namespace=namespace)
+            result = {"skill": metrics["overall"]["skill"],
+                      "test_skill": metrics["test"]["skill"]["value"], "status": metrics["status"],
+                      "metric": cfg.metric, "n_oos": metrics["overall"]["n"]}
         else:
             labelled = np.flatnonzero(model_input["label"].notna().to_numpy())
             chosen = next(f for f in walk_forward_folds(labelled, horizon=cfg.horizon, **cfg.splits)
@@ -88,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
 
-    parser = argparse.ArgumentParser(prog="python -m aegismatrix.benchmarks.research", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m aegismatrix.benchmarks.research",
+                                     description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("namespaces", nargs="+")
     parser.add_argument("--project", type=Path, required=True)
@@ -96,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fold", default=None)
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     parser.add_argument("--input-from", default=None,
-                        help="load the model input of this namespace (same features and label), for a family "
+                        help="load the model input of this namespace (same features and label), "
+                             "for a family "
                         "member that no pipeline declares")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)

@@ -1,7 +1,7 @@
 """Scale: universe feature build and pooled XGBoost training for 1..500 symbols and 5..20 years.
 
-Each point runs in its own subprocess (`python -m aegismatrix.benchmarks.scale --worker ...`), which reports
-its own time and peak RSS (VmHWM of the process, so points never inherit each other's peak).
+Each point runs in its own subprocess (`python -m aegismatrix.benchmarks.scale --worker ...`), which
+reports its own time and peak RSS (VmHWM of the process, so points never inherit each other's peak).
 """
 
 from __future__ import annotations
@@ -22,21 +22,24 @@ from .common import Table, kedro_env
 log = logging.getLogger(__name__)
 FULL_GRID = {"features": {"symbols": [1, 26, 100, 500], "years": [5, 10, 20]},
              "training": {"symbols": [1, 26, 100, 500], "years": [5, 10, 20]}}
-QUICK_GRID = {"features": {"symbols": [1, 3], "years": [2]}, "training": {"symbols": [1], "years": [2]}}
-# Training is timed along both axes separately (symbols at 5 years, years at 26 symbols), not on the full
-# grid.
+QUICK_GRID = {"features": {"symbols": [1, 3], "years": [2]},
+              "training": {"symbols": [1], "years": [2]}}
+# Training is timed along both axes separately (symbols at 5 years, years at 26 symbols), not on the
+# full grid.
 TRAINING_FIXED = {"years": 5, "symbols": 26}
 TRAINING_FIXED_QUICK = {"years": 2, "symbols": 1}
 TRAIN_PARAMS = {
     "feature_set": "universe", "label": {"name": "forward_return", "horizon": 1}, "horizon": 1,
     "label_bins": [0.5], "class_names": ["below_median", "above_median"],
-    "estimator": {"kind": "xgb_classifier"}, "baselines": [{"name": "prior", "kind": "class_prior"}],
-    "primary_baseline": "prior", "metric": "log_loss", "tuning": {"n_trials": 0}, "calibration": "sigmoid",
+    "estimator": {"kind": "xgb_classifier"},
+    "baselines": [{"name": "prior", "kind": "class_prior"}], "primary_baseline": "prior",
+    "metric": "log_loss", "tuning": {"n_trials": 0}, "calibration": "sigmoid",
 }
 
 
 def _peak_mb() -> float:
-    """This process's peak RSS (VmHWM; ru_maxrss can report the parent's size at fork after exec)."""
+    """This process's peak RSS (VmHWM; ru_maxrss can report the parent's size at fork after
+    exec)."""
     try:
         with open("/proc/self/status") as status:
             for line in status:
@@ -50,14 +53,16 @@ def _peak_mb() -> float:
 def _pooled_frame(universe: dict[str, pd.DataFrame], panel: pd.DataFrame) -> pd.DataFrame:
     from aegismatrix.labels import build_label
 
-    labels = pd.concat([f[["date"]].assign(symbol=k, label=build_label(f, **TRAIN_PARAMS["label"]).to_numpy())
+    labels = pd.concat([f[["date"]].assign(symbol=k,
+                                           label=build_label(f, **TRAIN_PARAMS["label"]).to_numpy())
                         for k, f in universe.items()], ignore_index=True)
     frame = panel.merge(labels, on=["date", "symbol"], how="inner")
     return frame.sort_values(["date", "symbol"], kind="stable").reset_index(drop=True)
 
 
 def worker(kind: str, symbols: int, years: float) -> dict:
-    """One point: generate the universe, then time the feature panel (and, for training, one pooled fit)."""
+    """One point: generate the universe, then time the feature panel (and, for training, one pooled
+    fit)."""
     import warnings
 
     warnings.simplefilter("ignore")
@@ -86,20 +91,21 @@ def worker(kind: str, symbols: int, years: float) -> dict:
         cfg = ModelConfig.from_params(TRAIN_PARAMS)
         start = time.perf_counter()
         fitted = train_fold(frame, cols, labelled, cfg, "bench/scale")
-        out |= {"train_s": time.perf_counter() - start, "train_rows": int(len(labelled)), "trees": int(
-            fitted.estimator.booster.num_boosted_rounds())}
+        out |= {"train_s": time.perf_counter() - start, "train_rows": int(len(labelled)),
+                "trees": int(fitted.estimator.booster.num_boosted_rounds())}
     out["peak_mb"] = _peak_mb()
     return out
 
 
 def run_point(kind: str, symbols: int, years: float, timeout: float) -> dict:
-    cmd = [sys.executable, "-m", "aegismatrix.benchmarks.scale", "--worker", kind, "--symbols", str(symbols),
-           "--years", str(years)]
+    cmd = [sys.executable, "-m", "aegismatrix.benchmarks.scale", "--worker", kind, "--symbols",
+           str(symbols), "--years", str(years)]
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=kedro_env())
     except subprocess.TimeoutExpired:
-        return {"kind": kind, "symbols": symbols, "years": years, "error": f"timed out after {timeout:.0f} s"}
+        return {"kind": kind, "symbols": symbols, "years": years,
+                "error": f"timed out after {timeout:.0f} s"}
     if proc.returncode != 0:
         return {"kind": kind, "symbols": symbols, "years": years,
                 "error": proc.stderr.strip().splitlines()[-1][:160]}
@@ -121,9 +127,11 @@ def loglog_slope(x: list[float], y: list[float]) -> float:
 def measure(quick: bool, timeout: float = 240) -> list[dict]:
     grid = QUICK_GRID if quick else FULL_GRID
     fixed = TRAINING_FIXED_QUICK if quick else TRAINING_FIXED
-    points = [("features", s, y) for y in grid["features"]["years"] for s in grid["features"]["symbols"]]
+    points = [("features", s, y)
+              for y in grid["features"]["years"] for s in grid["features"]["symbols"]]
     points += [("training", s, fixed["years"]) for s in grid["training"]["symbols"]]
-    points += [("training", fixed["symbols"], y) for y in grid["training"]["years"] if y != fixed["years"]]
+    points += [("training", fixed["symbols"], y)
+               for y in grid["training"]["years"] if y != fixed["years"]]
     return [run_point(k, s, y, timeout) for k, s, y in points]
 
 
@@ -146,7 +154,8 @@ def tables(results: list[dict]) -> list[Table]:
     t_rows = [{"symbols": r["symbols"], "years": r["years"], "train rows": r.get("train_rows", "-"),
                "fit s (inner fit + calibration + final fit)": _fmt(r.get("train_s", float("nan"))),
                "feature build s": _fmt(r.get("features_s", float("nan"))),
-               "peak RSS MB": _fmt(r.get("peak_mb", float("nan")), ".0f"), "note": r.get("error", "")}
+               "peak RSS MB": _fmt(r.get("peak_mb", float("nan")), ".0f"),
+               "note": r.get("error", "")}
               for r in train]
     f_notes, t_notes = [], []
     for axis, fixed in (("symbols", "years"), ("years", "symbols")):
@@ -169,16 +178,17 @@ def tables(results: list[dict]) -> list[Table]:
         t_notes.append(f"Fit time vs training rows, log-log slope "
                        f"{loglog_slope([r['train_rows'] for r in tpts], [r['train_s'] for r in tpts]):.2f} "
                        "(1.0 = linear).")
-    f_notes.append("`build_universe_panel` on `synthetic_universe(symbols, years)`: every price-family "
-                   "feature per symbol (plus volume features), warm-up dropped, stacked. One subprocess per "
-                   "point; peak RSS is that process's VmHWM (includes the interpreter, imports and the "
-                   "simulated input); `panel MB` is the size of the output frame itself (float64), so peak / "
-                   "panel shows the working overhead (about 2x: per-symbol frames are concatenated into a "
-                   "new block).")
-    t_notes.append("The template's fit (`modelling.training.train_fold`: inner purged split, sigmoid "
-                   "calibration, final XGBoost fit, 150 trees, 2 threads, Optuna off) on the pooled panel "
-                   "with a next-day-return label per symbol from `labels.py`. Timing only, not a skill "
-                   "evaluation. Training is timed along symbols at 5 years and along years at 26 symbols.")
+    f_notes.append("`build_universe_panel` on `synthetic_universe(symbols, years)`: every "
+                   "price-family feature per symbol (plus volume features), warm-up dropped, "
+                   "stacked. One subprocess per point; peak RSS is that process's VmHWM (includes "
+                   "the interpreter, imports and the simulated input); `panel MB` is the size of "
+                   "the output frame itself (float64), so peak / panel shows the working overhead "
+                   "(about 2x: per-symbol frames are concatenated into a new block).")
+    t_notes.append("The template's fit (`modelling.training.train_fold`: inner purged split, "
+                   "sigmoid calibration, final XGBoost fit, 150 trees, 2 threads, Optuna off) on "
+                   "the pooled panel with a next-day-return label per symbol from `labels.py`. "
+                   "Timing only, not a skill evaluation. Training is timed along symbols at 5 "
+                   "years and along years at 26 symbols.")
     return [Table("Scale: universe feature build", pd.DataFrame(f_rows), f_notes),
             Table("Scale: pooled XGBoost training", pd.DataFrame(t_rows), t_notes)]
 

@@ -1,4 +1,5 @@
-"""Skill: every model's walk-forward metrics next to its primary baseline, with the bootstrap interval."""
+"""Skill: every model's walk-forward metrics next to its primary baseline, with the bootstrap
+interval."""
 
 from __future__ import annotations
 
@@ -50,41 +51,44 @@ def skill_rows(metrics: dict[str, dict]) -> list[dict]:
     rows = []
     for ns, m in metrics.items():
         if "error" in m or "overall" not in m:
-            rows.append({"model": f"`{ns}`", "metric": "-", "model score": "-", "primary baseline": "-",
-                         "baseline score": "-", "skill": "-", "CI": "-", "test skill": "-", "n": "-",
+            rows.append({"model": f"`{ns}`", "metric": "-", "model score": "-",
+                         "primary baseline": "-", "baseline score": "-", "skill": "-", "CI": "-",
+                         "test skill": "-", "n": "-",
                          "status": "missing: " + m.get("error", "no overall block")[:120]})
             continue
         row = headline(m)
         rows.append({
             "model": f"`{ns}`", "metric": row["metric"], "model score": _num(row["model_score"]),
-            "primary baseline": row["primary_baseline"], "baseline score": _num(row["baseline_score"]),
-            "skill": _num(row["skill"]),
-            "CI": f"[{_num(row['ci_low'])}, {_num(row['ci_high'])}] ({100 * (row['ci_level'] or 0.9):.0f}%)",
+            "primary baseline": row["primary_baseline"],
+            "baseline score": _num(row["baseline_score"]), "skill": _num(row["skill"]),
+            "CI": f"[{_num(row['ci_low'])}, {_num(row['ci_high'])}] "
+                  f"({100 * (row['ci_level'] or 0.9):.0f}%)",
             "test skill": _num(row["test_skill"]), "n": row["n_oos"],
             "status": "edge" if row["status"] == "edge" else "no edge",
         })
     return rows
 
 
-def skill_table(metrics: dict[str, dict], data_note: str, extra_notes: list[str] | None = None) -> Table:
+def skill_table(metrics: dict[str, dict], data_note: str,
+                extra_notes: list[str] | None = None) -> Table:
     rows = skill_rows(metrics)
-    columns = ["model", "metric", "model score", "primary baseline", "baseline score", "skill", "CI",
-               "test skill", "n", "status"]
+    columns = ["model", "metric", "model score", "primary baseline", "baseline score", "skill",
+               "CI", "test skill", "n", "status"]
     frame = pd.DataFrame(rows, columns=columns)
     n_edge = int((frame["status"] == "edge").sum()) if len(frame) else 0
     notes = [data_note,
-             "Scores are over all out-of-sample rows of the expanding walk-forward folds plus the final "
-             "untouched test block (`overall` in `<ns>.metrics`). Skill = 1 - model loss / primary-baseline "
-             "loss on the same rows (for `rmse` the squared error); CI = moving-block bootstrap interval. "
-             "`edge` needs CI low > 0 and test skill > 0; otherwise the model is reported `no edge` and "
-             "inference serves its baseline.",
+             "Scores are over all out-of-sample rows of the expanding walk-forward folds plus the "
+             "final untouched test block (`overall` in `<ns>.metrics`). Skill = 1 - model loss / "
+             "primary-baseline loss on the same rows (for `rmse` the squared error); CI = "
+             "moving-block bootstrap interval. `edge` needs CI low > 0 and test skill > 0; "
+             "otherwise the model is reported `no edge` and inference serves its baseline.",
              f"{n_edge} of {len(frame)} models show an out-of-sample edge."]
     return Table("Skill: walk-forward metrics vs baselines", frame, notes + list(extra_notes or []))
 
 
 def quick_template_metrics() -> dict[str, dict]:
-    """Quick mode: one tiny template instance on synthetic data, so the table is built from a real metrics
-    JSON."""
+    """Quick mode: one tiny template instance on synthetic data, so the table is built from a real
+    metrics JSON."""
     from kedro.io import DataCatalog, MemoryDataset
     from kedro.runner import SequentialRunner
 
@@ -98,14 +102,19 @@ def quick_template_metrics() -> dict[str, dict]:
 
     market = synthetic_market_daily(years=3, seed=7)
     features, entry = build_engine_features(market, "seller")
-    params = {"feature_set": "seller", "label": {"name": "implied_move_touch", "horizon": 5}, "horizon": 5,
-              "class_names": ["no_touch", "touch"], "estimator": {"kind": "logistic"},
-              "baselines": [{"name": "base_rate", "kind": "class_prior"}], "primary_baseline": "base_rate",
-              "metric": "log_loss", "splits": {"n_folds": 2, "min_train": 200},
-              "tuning": {"n_trials": 0, "storage_dir": tempfile.mkdtemp(prefix="aegis_bench_optuna_")},
-              "bootstrap": {"n_boot": 100}}
     ns = "bench.quick_trap"
-    catalog = DataCatalog({"seller_features": MemoryDataset(features), "market_daily": MemoryDataset(market),
+    # a template instance's block names its namespace (parameters/derive.py does it for conf blocks)
+    params = {"namespace": ns, "feature_set": "seller",
+              "label": {"name": "implied_move_touch", "horizon": 5}, "horizon": 5,
+              "class_names": ["no_touch", "touch"], "estimator": {"kind": "logistic"},
+              "baselines": [{"name": "base_rate", "kind": "class_prior"}],
+              "primary_baseline": "base_rate", "metric": "log_loss",
+              "splits": {"n_folds": 2, "min_train": 200},
+              "tuning": {"n_trials": 0,
+                         "storage_dir": tempfile.mkdtemp(prefix="aegis_bench_optuna_")},
+              "bootstrap": {"n_boot": 100}}
+    catalog = DataCatalog({"seller_features": MemoryDataset(features),
+                           "market_daily": MemoryDataset(market),
                            "feature_manifest": MemoryDataset({"seller": entry}),
                            "data_provenance": MemoryDataset({"source": "synthetic"}),
                            f"params:{ns}": MemoryDataset(params), f"{ns}.metrics": _Kept(),
@@ -118,7 +127,8 @@ def quick_template_metrics() -> dict[str, dict]:
 
 
 def _project_selection() -> dict:
-    """The project's `selection` parameters (conf/base/parameters_selection.yml): the rule the run serves."""
+    """The project's `selection` parameters (conf/base/parameters_selection.yml): the rule the run
+    serves."""
     import yaml
 
     from aegismatrix.market.calendar import conf_base_dir

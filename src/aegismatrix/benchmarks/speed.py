@@ -1,5 +1,5 @@
-"""Speed: wall time of each `kedro run --pipeline=<p>` in a temp copy, next to the framework floor and
-TA-Lib."""
+"""Speed: wall time of each `kedro run --pipeline=<p>` in a temp copy, next to the framework floor
+and TA-Lib."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 SYNTHETIC_PARAMS = "data_ingestion.source=synthetic"
 # A run slower than this is not repeated (keeps the full benchmark within ~15 minutes on 2 cores).
 REPEAT_ONLY_BELOW_S = 30.0
-# Floor runs alternating with the inference runs: after minutes of training a shared 2-core machine can run
-# 20-40% slower than at the start, so a floor measured then would not be comparable.
+# Floor runs alternating with the inference runs: after minutes of training a shared 2-core machine
+# can run 20-40% slower than at the start, so a floor measured then would not be comparable.
 INTERLEAVED_FLOOR = "floor_interleaved"
 INFERENCE_PAIRS = 5
 
@@ -75,9 +75,9 @@ def _run(variant: Variant, pipeline: str, repeats: int, extra: list[str] | None 
         if needs_universe_seed(result):
             variant.project.seed_empty_universe()
             variant.notes.append(
-                f"`{pipeline}` failed in a fresh project (`universe_daily: No partitions found` when no "
-                "universe is configured); the benchmark seeded one empty universe partition in its temp copy "
-                "and reran.")
+                f"`{pipeline}` failed in a fresh project (`universe_daily: No partitions found` "
+                "when no universe is configured); the benchmark seeded one empty universe "
+                "partition in its temp copy and reran.")
             result = variant.project.kedro(args)
         if not result.ok:
             variant.errors[key] = first_error_line(result.tail)
@@ -102,8 +102,8 @@ def built_pipelines(sizes: dict[str, int]) -> dict[str, bool]:
 
 
 def measure_variant(variant: Variant, repeats: int, quick: bool) -> dict[str, bool]:
-    """Floor, ingestion, features, each built engine, reporting, the default run and inference, in that
-    order."""
+    """Floor, ingestion, features, each built engine, reporting, the default run and inference, in
+    that order."""
     project = variant.project
     if quick:  # tiny version: no registry probe, no warm-up run
         _run(variant, FLOOR_PIPELINE, repeats)
@@ -129,7 +129,8 @@ def measure_variant(variant: Variant, repeats: int, quick: bool) -> dict[str, bo
 
 
 def feature_compute_times(daily: pd.DataFrame, repeats: int) -> dict[str, float]:
-    """In-process medians: the library's three engine sets vs the same indicators with TA-Lib alone."""
+    """In-process medians: the library's three engine sets vs the same indicators with TA-Lib
+    alone."""
     from aegismatrix.features import build_engine_features
 
     from .talib_only import talib_features
@@ -154,8 +155,8 @@ def latest_market_daily(project: TempProject) -> pd.DataFrame | None:
     return pd.read_parquet(files[-1]) if files else None
 
 
-PIPELINE_ORDER = ["data_ingestion", "feature_engineering", "direction", "seller", "buyer", "reporting",
-                  "default", "inference"]
+PIPELINE_ORDER = ["data_ingestion", "feature_engineering", "direction", "seller", "buyer",
+                  "reporting", "default", "inference"]
 
 
 def speed_table(variants: list[Variant], built: dict[str, bool], repeats: int) -> Table:
@@ -184,13 +185,15 @@ def speed_table(variants: list[Variant], built: dict[str, bool], repeats: int) -
                 row[f"{v.name} / floor"] = ""
         if seen or pipeline in ("default",):
             rows.append(row)
-    missing = [p for p in ("direction", "seller", "buyer", "reporting", "inference") if not built.get(p)]
-    notes = [f"Process wall time of `kedro run` as a subprocess (medians of up to {repeats} runs; a run over "
-             f"{REPEAT_ONLY_BELOW_S:.0f} s is not repeated). `/ floor` divides by the floor measured in the "
-             "same run.",
-             "Runs follow each other in one temp project, as on a user's machine: a repeat finds the Optuna "
-             "journal of the previous run and resumes finished studies instead of repeating them (default "
-             "parameters tune 0-2 trials per model, so this changes little)."]
+    missing = [p for p in ("direction", "seller", "buyer", "reporting", "inference")
+               if not built.get(p)]
+    notes = [f"Process wall time of `kedro run` as a subprocess (medians of up to {repeats} runs; "
+             f"a run over {REPEAT_ONLY_BELOW_S:.0f} s is not repeated). `/ floor` divides by the "
+             "floor measured in the same run.",
+             "Runs follow each other in one temp project, as on a user's machine: a repeat finds "
+             "the Optuna journal of the previous run and resumes finished studies instead of "
+             "repeating them (default parameters tune 0-2 trials per model, so this changes "
+             "little)."]
     if missing:
         notes.append("Not built yet (no nodes of their own), so not timed: "
                      + ", ".join(f"`{m}`" for m in missing) + ".")
@@ -200,8 +203,8 @@ def speed_table(variants: list[Variant], built: dict[str, bool], repeats: int) -
 
 
 def import_cost(repeats: int) -> dict[str, float]:
-    """Process wall time of importing kedro alone vs the model package (XGBoost, torch, ...) the engines
-    import."""
+    """Process wall time of importing kedro alone vs the model package (XGBoost, torch, ...) the
+    engines import."""
     import subprocess
     import sys
 
@@ -211,7 +214,8 @@ def import_cost(repeats: int) -> dict[str, float]:
         runs = []
         for _ in range(repeats):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], check=True, env=kedro_env(), capture_output=True)
+            subprocess.run([sys.executable, "-c", code], check=True, env=kedro_env(),
+                           capture_output=True)
             runs.append(time.perf_counter() - start)
         return median(runs)
 
@@ -233,21 +237,22 @@ def inference_table(variants: list[Variant], imports: dict[str, float] | None = 
                      "inference / floor": f"{inf / floor:.2f}" if inf == inf else "",
                      "inference - `feature_engineering` s": (f"{inf - fe:.2f}"
                                                              if inf == inf and fe == fe else "")})
-    notes = ["Latency as process wall time of `kedro run --pipeline=inference` (ingestion, features, frozen "
-             "models, signals) after a training run in the same temp project, each inference run followed "
-             "by a floor run (`pairs`); `floor s` is the median of those floor runs and `inference - floor "
-             "s` the median of the pairwise differences. Floor: `kedro run "
-             "--pipeline=benchmark_floor`, a one-node no-op pipeline added to the temp copy only: CLI "
-             "start-up, settings, config, catalog and the pipeline registry (which imports every pipeline "
-             "package), i.e. what any `kedro run` of this project pays. Inference includes ingestion and "
-             "features (the `feature_engineering` run), so `inference - feature_engineering` is the frozen "
-             "models, payload and publishing."]
+    notes = ["Latency as process wall time of `kedro run --pipeline=inference` (ingestion, "
+             "features, frozen models, signals) after a training run in the same temp project, "
+             "each inference run followed by a floor run (`pairs`); `floor s` is the median of "
+             "those floor runs and `inference - floor s` the median of the pairwise differences. "
+             "Floor: `kedro run --pipeline=benchmark_floor`, a one-node no-op pipeline added to "
+             "the temp copy only: CLI start-up, settings, config, catalog and the pipeline "
+             "registry (which imports every pipeline package), i.e. what any `kedro run` of this "
+             "project pays. Inference includes ingestion and features (the `feature_engineering` "
+             "run), so `inference - feature_engineering` is the frozen models, payload and "
+             "publishing."]
     if imports:
         notes.append("Import cost, process wall time: `import kedro.framework.session` "
-                     f"{imports['kedro']:.2f} s; plus the modelling template and `aegismatrix.models` "
-                     f"(XGBoost, torch, ...) {imports['models']:.2f} s, i.e. "
-                     f"{imports['models'] - imports['kedro']:.2f} s that every run touching a model pays "
-                     "before any work.")
+                     f"{imports['kedro']:.2f} s; plus the modelling template and "
+                     f"`aegismatrix.models` (XGBoost, torch, ...) {imports['models']:.2f} s, i.e. "
+                     f"{imports['models'] - imports['kedro']:.2f} s that every run touching a "
+                     "model pays before any work.")
     return Table("Speed: inference latency vs the framework floor", pd.DataFrame(rows), notes)
 
 
@@ -270,12 +275,12 @@ def features_table(variants: list[Variant], compute: dict[str, dict[str, float]]
                      "library / TA-Lib": f"{c['library_s'] / c['talib_s']:.0f}",
                      "pipeline / TA-Lib": f"{pipe / c['talib_s']:.0f}",
                      "floor s": f"{floor:.2f}"})
-    notes = [f"TA-Lib alone computes {n_cov} of the {n_all} distinct engine-set features from TA-Lib "
-             "primitives and NumPy arithmetic (no pandas, no warm-up dropping); left out for lack of a "
-             "primitive: "
+    notes = [f"TA-Lib alone computes {n_cov} of the {n_all} distinct engine-set features from "
+             "TA-Lib primitives and NumPy arithmetic (no pandas, no warm-up dropping); left out "
+             "for lack of a primitive: "
              + ", ".join(f"`{n}`" for n in left)
-             + ". The library figure is `build_engine_features` for the direction, seller and buyer sets "
-             "(all families they need, warm-up dropped, manifest entries). The pipeline figure also runs "
-             "ingestion, intraday and universe features and writes versioned Parquet; most of it is the "
-             "framework floor."]
+             + ". The library figure is `build_engine_features` for the direction, seller and "
+               "buyer sets (all families they need, warm-up dropped, manifest entries). The "
+               "pipeline figure also runs ingestion, intraday and universe features and writes "
+               "versioned Parquet; most of it is the framework floor."]
     return Table("Speed: feature pipeline vs TA-Lib alone", pd.DataFrame(rows), notes)

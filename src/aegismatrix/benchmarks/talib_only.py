@@ -1,7 +1,9 @@
-"""The engine sets' indicators computed with TA-Lib primitives and NumPy arithmetic alone: the speed floor.
+"""The engine sets' indicators computed with TA-Lib primitives and NumPy arithmetic alone: the speed
+floor.
 
 No pandas, no registry, no warm-up dropping, no frame assembly. Features without a TA-Lib primitive
-(rolling percentiles, skew, run lengths) are left out and counted, so the comparison states its coverage.
+(rolling percentiles, skew, run lengths) are left out and counted, so the comparison states its
+coverage.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import talib
 
 from aegismatrix.features import feature_set
 
-NO_TALIB_PRIMITIVE = ("vix_percentile_252d", "rv_percentile_252d", "ret_skew_63", "trend_run_sma_20")
+NO_TALIB_PRIMITIVE = ("vix_percentile_252d", "rv_percentile_252d", "ret_skew_63",
+                      "trend_run_sma_20")
 
 
 def _shift(x: np.ndarray, k: int = 1) -> np.ndarray:
@@ -43,7 +46,8 @@ def _talib_features(daily: pd.DataFrame) -> dict[str, np.ndarray]:
     gk = 0.5 * hl2 - (2 * np.log(2) - 1) * np.log(c / o) ** 2
     neg2 = np.where(lr < 0, lr**2, 0.0)
     abs_r = np.abs(lr)
-    out = {
+    same_sign = (np.sign(ret) == np.sign(vix_chg)).astype(float)
+    return {
         "ret_1d": ret, "ret_5d": talib.ROCP(c, 5), "ret_20d": talib.ROCP(c, 20),
         "dist_sma_20": c / talib.SMA(c, 20) - 1, "dist_sma_50": c / talib.SMA(c, 50) - 1,
         "dist_sma_200": c / talib.SMA(c, 200) - 1,
@@ -74,7 +78,7 @@ def _talib_features(daily: pd.DataFrame) -> dict[str, np.ndarray]:
         "implied_move_1d": vix / 100 * np.sqrt(1 / 252), "implied_move_5d": vix / 100 * np.sqrt(5 / 252),
         "implied_move_21d": vix / 100 * np.sqrt(21 / 252),
         "vix_residual_1d": vix_chg - talib.BETA(ret, vix_chg, 63) * ret,
-        "vix_index_same_direction_21d": talib.SUM((np.sign(ret) == np.sign(vix_chg)).astype(float), 21) / 21,
+        "vix_index_same_direction_21d": talib.SUM(same_sign, 21) / 21,
         "downside_variance_share_21": talib.SUM(neg2, 21) / talib.SUM(lr**2, 21),
         "nr7": (tr <= talib.MIN(tr, 7)).astype(float),
         "inside_bar": ((h < _shift(h)) & (l > _shift(l))).astype(float),
@@ -86,7 +90,6 @@ def _talib_features(daily: pd.DataFrame) -> dict[str, np.ndarray]:
         "breakout_up_20": (c > _shift(hh20)).astype(float),
         "breakout_down_20": (c < _shift(ll20)).astype(float),
     }
-    return out
 
 
 def engine_feature_union() -> list[str]:

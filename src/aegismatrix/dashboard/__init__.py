@@ -12,7 +12,8 @@ PAYLOAD_NAME = "aegismatrix.json"
 
 
 def render_dashboard(payload_path: str | Path, out_dir: str | Path) -> Path:
-    """Copy the page and the payload (as aegismatrix.json) into out_dir; returns the index.html path."""
+    """Copy the page and the payload (as aegismatrix.json) into out_dir; returns the index.html
+    path."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     package = resources.files("aegismatrix.dashboard")

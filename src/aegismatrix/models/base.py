@@ -1,8 +1,9 @@
 """The estimator interface every model implements, and the registry the modelling template reads.
 
-An estimator sees a feature frame whose rows are consecutive trading days in time order (history first),
-so sequence and recursive models (BiLSTM, GARCH) can use earlier rows; tabular models ignore the order.
-It persists as (JSON-able state, named byte blobs in non-executable formats): never pickle.
+An estimator sees a feature frame whose rows are consecutive trading days in time order (history
+first), so sequence and recursive models (BiLSTM, GARCH) can use earlier rows; tabular models ignore
+the order. It persists as (JSON-able state, named byte blobs in non-executable formats): never
+pickle.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ class Estimator:
     kind: ClassVar[str]
     task: ClassVar[str]  # "classification" | "regression"
     scale_inputs: ClassVar[bool] = True
-    explainer: ClassVar[str | None] = None  # "tree" for SHAP TreeExplainer, "linear" for coefficients
+    # "tree" for SHAP TreeExplainer, "linear" for coefficients
+    explainer: ClassVar[str | None] = None
 
     def __init__(self, params: dict | None = None, seed: int = 7, n_classes: int | None = None):
         self.params = dict(params or {})
@@ -58,11 +60,13 @@ class Estimator:
         raise NotImplementedError
 
 
-ABSENT_CLASS_PROBABILITY = 1e-4  # a class never seen in training: small, never zero (log-loss stays finite)
+# a class never seen in training: small, never zero (log-loss stays finite)
+ABSENT_CLASS_PROBABILITY = 1e-4
 
 
 def pad_absent_classes(raw: np.ndarray, present: list[int], n_classes: int) -> np.ndarray:
-    """Probabilities over the classes seen in training -> all `n_classes` (a fold can miss a rare class)."""
+    """Probabilities over the classes seen in training -> all `n_classes` (a fold can miss a rare
+    class)."""
     if raw.ndim == 1 or raw.shape[1] == 1:  # one class seen: certain of it
         raw = np.ones((len(raw), 1))
     if len(present) == n_classes:
@@ -74,7 +78,8 @@ def pad_absent_classes(raw: np.ndarray, present: list[int], n_classes: int) -> n
 
 ESTIMATORS: dict[str, type[Estimator]] = {}
 
-# Where each kind is defined: imported on first use, so a run without neural models never imports torch.
+# Where each kind is defined: imported on first use, so a run without neural models never imports
+# torch.
 ESTIMATOR_MODULES: dict[str, str] = {
     "xgb_classifier": "gradient_boosting", "xgb_regressor": "gradient_boosting",
     "xgb_random_forest": "gradient_boosting",
@@ -85,10 +90,11 @@ ESTIMATOR_MODULES: dict[str, str] = {
     "vix_log_regression": "vix_volatility", "vol_combination": "vix_volatility",
 }
 
-# Kinds that treat rows as independent examples, so another symbol's rows can join a fold's training set
-# (sequence networks, GARCH and the in-fold vol combination read rows in date order).
-POOLABLE_KINDS = frozenset({"xgb_classifier", "xgb_regressor", "xgb_random_forest", "logistic", "ridge",
-                            "lgbm_classifier", "lgbm_regressor", "catboost_classifier", "catboost_regressor"})
+# Kinds that treat rows as independent examples, so another symbol's rows can join a fold's training
+# set (sequence networks, GARCH and the in-fold vol combination read rows in date order).
+POOLABLE_KINDS = frozenset({"xgb_classifier", "xgb_regressor", "xgb_random_forest", "logistic",
+                            "ridge", "lgbm_classifier", "lgbm_regressor", "catboost_classifier",
+                            "catboost_regressor"})
 
 
 def register(cls: type[Estimator]) -> type[Estimator]:
@@ -98,15 +104,17 @@ def register(cls: type[Estimator]) -> type[Estimator]:
 
 
 def param_names(kind: str) -> frozenset[str] | None:
-    """A kind's parameter names; kinds built on a heavy library answer from models/defaults.py without
-    importing it (a parameter check must not import XGBoost, LightGBM, CatBoost, arch or torch)."""
+    """A kind's parameter names; kinds built on a heavy library answer from models/defaults.py
+    without importing it (a parameter check must not import XGBoost, LightGBM, CatBoost, arch or
+    torch)."""
     from aegismatrix.models.defaults import PARAM_NAMES
 
     return PARAM_NAMES[kind] if kind in PARAM_NAMES else get_estimator(kind).param_names()
 
 
 def check_params(kind: str, params: dict) -> None:
-    """Refuse parameters the estimator (or its library) does not know, instead of silently dropping them."""
+    """Refuse parameters the estimator (or its library) does not know, instead of silently dropping
+    them."""
     known = param_names(kind)
     unknown = sorted(set(params) - known) if known is not None else []
     if unknown:

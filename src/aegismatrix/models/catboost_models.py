@@ -1,7 +1,9 @@
-"""CatBoost classifiers and regressors, saved in CatBoost's own binary `.cbm` model format (never pickle).
+"""CatBoost classifiers and regressors, saved in CatBoost's own binary `.cbm` model format (never
+pickle).
 
-Deterministic with a seed and one thread by default (`thread_count` in a model's params changes it); CatBoost
-writes no training files (`allow_writing_files=False`), so parallel runs never collide on `catboost_info/`.
+Deterministic with a seed and one thread by default (`thread_count` in a model's params changes it);
+CatBoost writes no training files (`allow_writing_files=False`), so parallel runs never collide on
+`catboost_info/`.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ def _catboost_space(trial) -> dict:
 
 class _CatBoostModel(Estimator):
     explainer = "tree"
-    scale_inputs = False  # trees are invariant to monotone scaling; keeps SHAP values in feature units
+    # trees are invariant to monotone scaling; keeps SHAP values in feature units
+    scale_inputs = False
     wrapper: type
 
     search_space = staticmethod(_catboost_space)
@@ -47,12 +50,14 @@ class _CatBoostModel(Estimator):
         return self.wrapper(**params, random_seed=self.seed)
 
     def _fit_booster(self, X: pd.DataFrame, y: np.ndarray, sample_weight) -> None:
-        self.booster = self._make().fit(X.to_numpy(dtype=np.float32), y, sample_weight=sample_weight)
+        self.booster = self._make().fit(X.to_numpy(dtype=np.float32), y,
+                                        sample_weight=sample_weight)
 
     def tree_contributions(self, X: pd.DataFrame) -> np.ndarray:
-        """(rows, features) TreeSHAP values from CatBoost itself, for the class each row predicts."""
-        raw = np.asarray(self.booster.get_feature_importance(catboost.Pool(X.to_numpy(dtype=np.float32)),
-                                                             type="ShapValues"))
+        """(rows, features) TreeSHAP values from CatBoost itself, for the class each row
+        predicts."""
+        pool = catboost.Pool(X.to_numpy(dtype=np.float32))
+        raw = np.asarray(self.booster.get_feature_importance(pool, type="ShapValues"))
         if raw.ndim == 2:  # regression or binary: one set of values
             return raw[:, :-1]
         predicted = self.predict(X)[:, self.present_].argmax(axis=1)
@@ -78,7 +83,8 @@ class _CatBoostModel(Estimator):
 
 @register
 class CatBoostClassifierModel(_CatBoostModel):
-    """Fits on the classes present in the fold (re-indexed) and pads the absent ones back, like XGBoost."""
+    """Fits on the classes present in the fold (re-indexed) and pads the absent ones back, like
+    XGBoost."""
 
     kind = "catboost_classifier"
     task = "classification"

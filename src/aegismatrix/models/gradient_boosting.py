@@ -27,9 +27,11 @@ def _xgb_space(trial) -> dict:
 
 class _XGBModel(Estimator):
     explainer = "tree"
-    scale_inputs = False  # trees are invariant to monotone scaling; keeps SHAP values in feature units
-    # n_jobs defaults to 1: small daily frames gain nothing from threads, and on 2 shared cores OpenMP
-    # oversubscription made fits up to 40x slower (measured); set `n_jobs` in a model's params to change it
+    # trees are invariant to monotone scaling; keeps SHAP values in feature units
+    scale_inputs = False
+    # n_jobs defaults to 1: small daily frames gain nothing from threads, and on 2 shared cores
+    # OpenMP oversubscription made fits up to 40x slower (measured); set `n_jobs` in a model's
+    # params to change it
     wrapper: type
 
     search_space = staticmethod(_xgb_space)
@@ -63,8 +65,9 @@ class _XGBModel(Estimator):
 
 
 class _XGBClassifier(_XGBModel):
-    """XGBoost needs contiguous classes, but a class can be absent from an early training fold (e.g. no
-    high-vol month): fit on the present classes re-indexed, then pad probabilities back to all classes."""
+    """XGBoost needs contiguous classes, but a class can be absent from an early training fold (e.g.
+    no high-vol month): fit on the present classes re-indexed, then pad probabilities back to all
+    classes."""
 
     task = "classification"
 
@@ -77,7 +80,8 @@ class _XGBClassifier(_XGBModel):
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return pad_absent_classes(self.model.predict_proba(X.to_numpy(dtype=np.float32)), self.present_,
+        return pad_absent_classes(self.model.predict_proba(X.to_numpy(dtype=np.float32)),
+                                  self.present_,
                                   self.n_classes)
 
     def state(self):
@@ -121,5 +125,6 @@ class XGBRandomForestClassifierModel(_XGBClassifier):
 
     def _make(self):
         params = {"n_estimators": 200, "max_depth": 5, "min_child_weight": 5.0, "subsample": 0.7,
-                  "colsample_bynode": 0.6, "n_jobs": 1, "tree_method": "hist", "verbosity": 0, **self.params}
+                  "colsample_bynode": 0.6, "n_jobs": 1, "tree_method": "hist", "verbosity": 0,
+                  **self.params}
         return xgb.XGBRFClassifier(**params, random_state=self.seed)

@@ -1,7 +1,8 @@
 """LightGBM classifiers and regressors, saved as LightGBM's own text model (never pickle).
 
-Deterministic with a seed (`deterministic`, row-wise histograms, one thread) and single-threaded by default:
-on 2 shared cores OpenMP threads only oversubscribe (set `n_jobs` in a model's params to change it).
+Deterministic with a seed (`deterministic`, row-wise histograms, one thread) and single-threaded by
+default: on 2 shared cores OpenMP threads only oversubscribe (set `n_jobs` in a model's params to
+change it).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def _lgbm_space(trial) -> dict:
 
 class _LGBMModel(Estimator):
     explainer = "tree"
-    scale_inputs = False  # trees are invariant to monotone scaling; keeps SHAP values in feature units
+    # trees are invariant to monotone scaling; keeps SHAP values in feature units
+    scale_inputs = False
     wrapper: type
 
     search_space = staticmethod(_lgbm_space)
@@ -44,7 +46,8 @@ class _LGBMModel(Estimator):
         return LGBM_PARAM_NAMES
 
     def _make(self):
-        params = {**DEFAULTS, "n_jobs": 1, "deterministic": True, "force_row_wise": True, "verbosity": -1,
+        params = {**DEFAULTS, "n_jobs": 1, "deterministic": True, "force_row_wise": True,
+                  "verbosity": -1,
                   **self.params}
         return self.wrapper(**params, random_state=self.seed)
 
@@ -56,7 +59,8 @@ class _LGBMModel(Estimator):
         return self.booster.predict(X.to_numpy(dtype=np.float32))
 
     def tree_contributions(self, X: pd.DataFrame) -> np.ndarray:
-        """(rows, features) TreeSHAP values from LightGBM itself, for the class each row predicts."""
+        """(rows, features) TreeSHAP values from LightGBM itself, for the class each row
+        predicts."""
         raw = self.booster.predict(X.to_numpy(dtype=np.float32), pred_contrib=True)
         width = X.shape[1] + 1  # features + bias, per class
         if raw.shape[1] == width:
@@ -66,19 +70,22 @@ class _LGBMModel(Estimator):
         return per_class[np.arange(len(X)), predicted, :-1]
 
     def state(self):
-        blobs = {MODEL_FILE: self.booster.model_to_string().encode()} if self.booster is not None else {}
+        blobs = ({MODEL_FILE: self.booster.model_to_string().encode()}
+                 if self.booster is not None else {})
         return {}, blobs
 
     @classmethod
     def from_state(cls, params, seed, n_classes, state, blobs):
         est = cls(params, seed, n_classes)
-        est.booster = lgb.Booster(model_str=blobs[MODEL_FILE].decode()) if MODEL_FILE in blobs else None
+        est.booster = (lgb.Booster(model_str=blobs[MODEL_FILE].decode())
+                       if MODEL_FILE in blobs else None)
         return est
 
 
 @register
 class LGBMClassifierModel(_LGBMModel):
-    """Fits on the classes present in the fold (re-indexed) and pads the absent ones back, like XGBoost."""
+    """Fits on the classes present in the fold (re-indexed) and pads the absent ones back, like
+    XGBoost."""
 
     kind = "lgbm_classifier"
     task = "classification"

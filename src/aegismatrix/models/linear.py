@@ -12,7 +12,8 @@ class _Linear(Estimator):
     explainer = "linear"
 
     def _columns(self, X: pd.DataFrame) -> list[str]:
-        """Optional `columns` parameter restricts the model to named features (e.g. the HAR regressors)."""
+        """Optional `columns` parameter restricts the model to named features (e.g. the HAR
+        regressors)."""
         return list(self.params.get("columns") or X.columns)
 
     def state(self):
@@ -55,7 +56,8 @@ class LogisticModel(_Linear):
         model.fit(X[self.columns_].to_numpy(), y.astype(int), sample_weight=sample_weight)
         self.classes_ = model.classes_
         coef, intercept = model.coef_, model.intercept_
-        if coef.shape[0] == 1:  # sklearn keeps one row for two classes; store both for a uniform softmax
+        # sklearn keeps one row for two classes; store both for a uniform softmax
+        if coef.shape[0] == 1:
             coef, intercept = (np.vstack([-coef / 2, coef / 2]),
                                np.array([-intercept[0] / 2, intercept[0] / 2]))
         self.coef_, self.intercept_ = coef, intercept
@@ -70,7 +72,8 @@ class LogisticModel(_Linear):
 
 @register
 class RidgeModel(_Linear):
-    """Ridge regression; with `columns` set to daily/weekly/monthly realised vol (+ VIX) it is HAR-RV."""
+    """Ridge regression; with `columns` set to daily/weekly/monthly realised vol (+ VIX) it is
+    HAR-RV."""
 
     kind = "ridge"
     task = "regression"
@@ -84,7 +87,8 @@ class RidgeModel(_Linear):
         return {"alpha": trial.suggest_float("alpha", 1e-3, 100.0, log=True)}
 
     def fit(self, X, y, sample_weight=None, on_epoch=None):
-        from sklearn.linear_model import Ridge  # lazy: sklearn costs ~1.5 s; predict needs numpy only
+        # lazy: sklearn costs ~1.5 s; predict needs numpy only
+        from sklearn.linear_model import Ridge
 
         self.columns_ = self._columns(X)
         model = Ridge(alpha=self.params.get("alpha", 1.0)).fit(X[self.columns_].to_numpy(), y,

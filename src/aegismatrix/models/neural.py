@@ -1,7 +1,8 @@
-"""MLP regressor (batch norm, dropout, early stopping on a purged validation block), saved as safetensors.
+"""MLP regressor (batch norm, dropout, early stopping on a purged validation block), saved as
+safetensors.
 
-The target is standardised inside `fit` (mean and scale kept in the JSON state) so that index points of
-any size train at the same learning rate; predictions are floored at 0 when `floor` is set.
+The target is standardised inside `fit` (mean and scale kept in the JSON state) so that index points
+of any size train at the same learning rate; predictions are floored at 0 when `floor` is set.
 """
 
 from __future__ import annotations
@@ -51,12 +52,14 @@ class MLPRegressorModel(TorchEstimator):
         val_start = int(round(n * (1.0 - float(p["validation_fraction"]))))
         fit_end = val_start - int(p["purge"])
         if fit_end < 20 or n - val_start < 10:
-            raise ValueError(f"mlp_regressor: {n} training rows are too few for a purged validation split")
+            raise ValueError(f"mlp_regressor: {n} training rows are too few for a purged "
+                             "validation split")
         self.y_mean_, self.y_scale_ = float(y[:fit_end].mean()), float(y[:fit_end].std() or 1.0)
         target = torch.from_numpy((y - self.y_mean_) / self.y_scale_)
         self.n_features_ = values.shape[1]
         net = self._network(self.n_features_)
-        opt = torch.optim.AdamW(net.parameters(), lr=float(p["lr"]), weight_decay=float(p["weight_decay"]))
+        opt = torch.optim.AdamW(net.parameters(), lr=float(p["lr"]),
+                                weight_decay=float(p["weight_decay"]))
         gen = torch.Generator().manual_seed(self.seed)
         stopper = EarlyStopping(p["patience"], min_delta=1e-5)
         for epoch in range(int(p["epochs"])):
@@ -69,16 +72,17 @@ class MLPRegressorModel(TorchEstimator):
                 opt.zero_grad()
                 loss = nn.functional.mse_loss(net(values[batch]).squeeze(-1), target[batch])
                 if not torch.isfinite(loss):
-                    raise NonFiniteLossError(f"mlp_regressor: training loss became {loss.item()} at epoch "
-                                             f"{epoch + 1}")
+                    raise NonFiniteLossError(f"mlp_regressor: training loss became {loss.item()} "
+                                             f"at epoch {epoch + 1}")
                 loss.backward()
                 nn.utils.clip_grad_norm_(net.parameters(), float(p["clip"]))
                 opt.step()
             net.eval()
             with torch.no_grad():
-                val = nn.functional.mse_loss(net(values[val_start:]).squeeze(-1), target[val_start:]).item()
-            logger.debug("%s mlp_regressor epoch %d: validation mse %.4f", fit_label() or "(no fold)",
-                         epoch + 1, val)
+                val = nn.functional.mse_loss(net(values[val_start:]).squeeze(-1),
+                                             target[val_start:]).item()
+            logger.debug("%s mlp_regressor epoch %d: validation mse %.4f",
+                         fit_label() or "(no fold)", epoch + 1, val)
             if on_epoch is not None:
                 on_epoch(epoch, val)
             if stopper.should_stop(net, val):
@@ -88,7 +92,8 @@ class MLPRegressorModel(TorchEstimator):
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         with torch.no_grad():
-            # a float32 frame hands out a read-only view (copy-on-write); torch warns on non-writable arrays
+            # a float32 frame hands out a read-only view (copy-on-write); torch warns on
+            # non-writable arrays
             values = np.require(X.to_numpy(dtype=np.float32), requirements="W")
             out = self.net(torch.from_numpy(values)).squeeze(-1).numpy().astype(float)
         pred = out * self.y_scale_ + self.y_mean_

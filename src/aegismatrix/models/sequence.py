@@ -1,17 +1,19 @@
-"""BiLSTM with attention pooling over fixed windows of consecutive days, as template Estimators: the direction
-classifier (`bilstm_attention`) and the seller's volatility forecaster (`lstm_vol_regressor`, one output on
-log vol).
+"""BiLSTM with attention pooling over fixed windows of consecutive days, as template Estimators: the
+direction classifier (`bilstm_attention`) and the seller's volatility forecaster
+(`lstm_vol_regressor`, one output on log vol).
 
 `fit(X, y)` sees the training rows only (history first, consecutive days) and builds one window of
 `window` rows ending at each training row, so every training sequence lies inside the training fold.
-`predict(X)` gets the scaled rows up to the end of the block to predict and returns probabilities for
-every row; a row with fewer than `window` rows of history gets its window padded at the front with
-copies of the first row available (edge padding), so early rows are predicted, with less context.
+`predict(X)` gets the scaled rows up to the end of the block to predict and returns probabilities
+for every row; a row with fewer than `window` rows of history gets its window padded at the front
+with copies of the first row available (edge padding), so early rows are predicted, with less
+context.
 
 Training cannot silently diverge: inputs arrive scaled (template scaler), gradients are clipped, the
-learning rate follows a cosine schedule, early stopping watches a validation block carved from the end
-of the training rows and purged by `purge` rows (the label horizon), classes are weighted, and a NaN or
-infinite loss stops training with a clear error. The state is saved as safetensors bytes, never pickle.
+learning rate follows a cosine schedule, early stopping watches a validation block carved from the
+end of the training rows and purged by `purge` rows (the label horizon), classes are weighted, and a
+NaN or infinite loss stops training with a clear error. The state is saved as safetensors bytes,
+never pickle.
 """
 
 from __future__ import annotations
@@ -38,10 +40,11 @@ class NonFiniteLossError(RuntimeError):
 
 
 def make_windows(X: np.ndarray, window: int, ends: np.ndarray | None = None) -> np.ndarray:
-    """(len(ends), window, n_features) windows of rows ending at each position in `ends` (inclusive).
+    """(len(ends), window, n_features) windows of rows ending at each position in `ends`
+    (inclusive).
 
-    Positions before the first row are filled with the first row (edge padding); nothing after an end
-    position is ever used, and nothing outside `X` is ever read.
+    Positions before the first row are filled with the first row (edge padding); nothing after an
+    end position is ever used, and nothing outside `X` is ever read.
     """
     n = len(X)
     ends = np.arange(n) if ends is None else np.asarray(ends)
@@ -50,13 +53,16 @@ def make_windows(X: np.ndarray, window: int, ends: np.ndarray | None = None) -> 
 
 
 class BiLSTMAttention(nn.Module):
-    """Bidirectional LSTM, additive attention pooling over time steps, linear head to class logits."""
+    """Bidirectional LSTM, additive attention pooling over time steps, linear head to class
+    logits."""
 
     def __init__(self, n_features: int, n_classes: int, hidden: int, layers: int, dropout: float):
         super().__init__()
-        self.lstm = nn.LSTM(n_features, hidden, num_layers=layers, batch_first=True, bidirectional=True,
+        self.lstm = nn.LSTM(n_features, hidden, num_layers=layers, batch_first=True,
+                            bidirectional=True,
                             dropout=dropout if layers > 1 else 0.0)
-        self.attention = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.Tanh(), nn.Linear(hidden, 1))
+        self.attention = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.Tanh(),
+                                       nn.Linear(hidden, 1))
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * hidden, n_classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -86,26 +92,32 @@ class BiLSTMAttentionClassifier(TorchEstimator):
         return BiLSTMAttention(n_features, self.n_classes, int(p["hidden"]), int(p["layers"]),
                                float(p["dropout"]))
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight: np.ndarray | None = None, on_epoch=None):
+    def fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight: np.ndarray | None = None,
+            on_epoch=None):
         p = self.p
         torch.set_num_threads(int(p["threads"]))
         torch.manual_seed(self.seed)
         values = X.to_numpy(dtype=np.float32)
         if not np.isfinite(values).all():
-            raise ValueError(f"{self.kind}: inputs contain NaN/inf; the feature frame must be complete")
+            raise ValueError(f"{self.kind}: inputs contain NaN/inf; the feature frame must be "
+                             "complete")
         window, n = int(p["window"]), len(values)
         val_start = int(round(n * (1.0 - float(p["validation_fraction"]))))
-        fit_end = val_start - int(p["purge"])  # label windows of fit rows end before the validation block
+        # label windows of fit rows end before the validation block
+        fit_end = val_start - int(p["purge"])
         if fit_end < 20 or n - val_start < 10:
-            raise ValueError(f"{self.kind}: {n} training rows are too few for a purged validation split")
+            raise ValueError(f"{self.kind}: {n} training rows are too few for a purged "
+                             "validation split")
         fit_rows, val_rows = np.arange(fit_end), np.arange(val_start, n)
         windows = torch.from_numpy(make_windows(values, window))
         targets = self._targets(y)
-        weights = sample_weight if sample_weight is not None else self._row_weights(np.asarray(y), fit_rows)
+        weights = (sample_weight if sample_weight is not None
+                   else self._row_weights(np.asarray(y), fit_rows))
         weights = torch.as_tensor(np.asarray(weights, dtype=np.float32))
         self.n_features_ = values.shape[1]
         net = self._network(self.n_features_)
-        opt = torch.optim.AdamW(net.parameters(), lr=float(p["lr"]), weight_decay=float(p["weight_decay"]))
+        opt = torch.optim.AdamW(net.parameters(), lr=float(p["lr"]),
+                                weight_decay=float(p["weight_decay"]))
         epochs = int(p["epochs"])
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs))
         gen = torch.Generator().manual_seed(self.seed)
@@ -121,8 +133,8 @@ class BiLSTMAttentionClassifier(TorchEstimator):
                 loss = (rows * weights[batch]).sum() / weights[batch].sum()
                 if not torch.isfinite(loss):
                     raise NonFiniteLossError(
-                        f"{self.kind}: training loss became {loss.item()} at epoch {epoch + 1}; check the "
-                        "input scaling and lower `lr` (the model was not saved)")
+                        f"{self.kind}: training loss became {loss.item()} at epoch {epoch + 1}; "
+                        "check the input scaling and lower `lr` (the model was not saved)")
                 loss.backward()
                 nn.utils.clip_grad_norm_(net.parameters(), float(p["clip"]))
                 opt.step()
@@ -130,7 +142,8 @@ class BiLSTMAttentionClassifier(TorchEstimator):
             schedule.step()
             val_loss = self._loss(net, windows[val_rows], targets[val_rows])
             logger.info("%s %s epoch %d/%d: train loss %.4f, validation loss %.4f",
-                        fit_label() or "(no fold)", self.kind, epoch + 1, epochs, total / len(order),
+                        fit_label() or "(no fold)", self.kind, epoch + 1, epochs,
+                        total / len(order),
                         val_loss)
             if on_epoch is not None:
                 on_epoch(epoch, val_loss)
@@ -171,7 +184,8 @@ class BiLSTMAttentionClassifier(TorchEstimator):
         return torch.cat(out).numpy().astype(float)
 
     def state(self):
-        return ({"n_features": self.n_features_, "best_validation_loss": self.best_validation_loss_},
+        return ({"n_features": self.n_features_,
+                 "best_validation_loss": self.best_validation_loss_},
                 self._weights())
 
     @classmethod
@@ -183,11 +197,12 @@ class BiLSTMAttentionClassifier(TorchEstimator):
 
 @register
 class LSTMVolatilityRegressor(BiLSTMAttentionClassifier):
-    """Forward realised vol from windows of features: the same network with one output, fitted on log vol.
+    """Forward realised vol from windows of features: the same network with one output, fitted on
+    log vol.
 
-    Trained on log(y) with squared error (vol is right-skewed and QLIKE-scored; logs keep a spike from
-    dominating), predicted as exp(mean + var / 2) with the training residual variance (log-normal mean),
-    floored at `floor`.
+    Trained on log(y) with squared error (vol is right-skewed and QLIKE-scored; logs keep a spike
+    from dominating), predicted as exp(mean + var / 2) with the training residual variance
+    (log-normal mean), floored at `floor`.
     """
 
     kind = "lstm_vol_regressor"
@@ -197,10 +212,12 @@ class LSTMVolatilityRegressor(BiLSTMAttentionClassifier):
     def _network(self, n_features: int) -> BiLSTMAttention:
         p = self.p
         torch.manual_seed(self.seed)
-        return BiLSTMAttention(n_features, 1, int(p["hidden"]), int(p["layers"]), float(p["dropout"]))
+        return BiLSTMAttention(n_features, 1, int(p["hidden"]), int(p["layers"]),
+                               float(p["dropout"]))
 
     def _targets(self, y) -> torch.Tensor:
-        """Standardised log vol (the network learns deviations from the training rows' mean level)."""
+        """Standardised log vol (the network learns deviations from the training rows' mean
+        level)."""
         return torch.from_numpy(((np.log(y) - self.log_mu_) / self.log_sd_).astype(np.float32))
 
     def _row_loss(self, out: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -212,14 +229,16 @@ class LSTMVolatilityRegressor(BiLSTMAttentionClassifier):
     def _outputs(self, out: torch.Tensor) -> torch.Tensor:
         return out.squeeze(-1) * self.log_sd_ + self.log_mu_  # back to log vol
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight: np.ndarray | None = None, on_epoch=None):
+    def fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight: np.ndarray | None = None,
+            on_epoch=None):
         y = np.asarray(y, dtype=np.float64)
         if (y <= 0).any() or not np.isfinite(y).all():
             raise ValueError(f"{self.kind}: the label must be positive and finite (a realised vol)")
         self.log_mu_, self.log_sd_ = float(np.log(y).mean()), float(max(np.log(y).std(), 1e-6))
         super().fit(X, y, sample_weight, on_epoch)
         log_pred = super().predict(X)
-        self.log_var_ = float(np.var(np.log(np.asarray(y, dtype=float)) - log_pred))  # in-sample residuals
+        # in-sample residuals
+        self.log_var_ = float(np.var(np.log(np.asarray(y, dtype=float)) - log_pred))
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
@@ -228,7 +247,8 @@ class LSTMVolatilityRegressor(BiLSTMAttentionClassifier):
 
     def state(self):
         meta, blobs = super().state()
-        return {**meta, "log_var": self.log_var_, "log_mu": self.log_mu_, "log_sd": self.log_sd_}, blobs
+        return {**meta, "log_var": self.log_var_, "log_mu": self.log_mu_,
+                "log_sd": self.log_sd_}, blobs
 
     @classmethod
     def from_state(cls, params, seed, n_classes, state, blobs):

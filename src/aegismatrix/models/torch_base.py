@@ -1,4 +1,5 @@
-"""What the torch models (BiLSTM, MLP) share: tunable parameters, safetensors weights and early stopping."""
+"""What the torch models (BiLSTM, MLP) share: tunable parameters, safetensors weights and early
+stopping."""
 
 from __future__ import annotations
 
@@ -50,14 +51,16 @@ class TorchEstimator(Estimator):
 
 
 class EarlyStopping:
-    """Keep the best weights on the validation rows; stop after `patience` epochs without improvement."""
+    """Keep the best weights on the validation rows; stop after `patience` epochs without
+    improvement."""
 
     def __init__(self, patience: int, min_delta: float):
         self.patience, self.min_delta = int(patience), min_delta
         self.best, self.best_state, self.stale = np.inf, None, 0
 
     def should_stop(self, net: nn.Module, validation_loss: float) -> bool:
-        """Record the weights when the loss improves; True once it has not improved for `patience` epochs."""
+        """Record the weights when the loss improves; True once it has not improved for `patience`
+        epochs."""
         if validation_loss < self.best - self.min_delta:
             self.best, self.stale = validation_loss, 0
             self.best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}

@@ -1,15 +1,16 @@
-"""Volatility forecasters that keep the VIX as the backbone (issue 14), coefficients and weights stored as
-JSON.
+"""Volatility forecasters that keep the VIX as the backbone (issue 14), coefficients and weights
+stored as JSON.
 
-`vix_log_regression`: log(forward vol) = a + b log(VIX/100) + sum c_k log(rv_k), fitted by ridge on logs and
-mapped back with the log-normal mean correction exp(mean + var/2).
-`vol_combination`: an in-fold convex combination of candidate forecasts (the scaled VIX, trailing realised
-vol, HAR-RV, the log regression): candidates are fitted on the inner training rows, the simplex weights
-minimise QLIKE on the inner validation rows after a purge of `purge` rows, then the candidates are refitted on
-all rows. With `shrink_to: k` and `penalty: lam` the weights minimise QLIKE + lam x ||w - e_k||^2, i.e. they
-shrink toward candidate k (the scaled VIX): a combination that cannot wander far from the VIX (issue 23).
-`rolling_scaled_column` (a candidate kind): the VIX x the median ratio realised / VIX over the last `window`
-matured labels (realised vol of t-h+1 .. t over the VIX of t-h), recomputed every day from the rows in order.
+`vix_log_regression`: log(forward vol) = a + b log(VIX/100) + sum c_k log(rv_k), fitted by ridge on
+logs and mapped back with the log-normal mean correction exp(mean + var/2).
+`vol_combination`: an in-fold convex combination of candidate forecasts (the scaled VIX, trailing
+realised vol, HAR-RV, the log regression): candidates are fitted on the inner training rows, the
+simplex weights minimise QLIKE on the inner validation rows after a purge of `purge` rows, then the
+candidates are refitted on all rows. With `shrink_to: k` and `penalty: lam` the weights minimise
+QLIKE + lam x ||w - e_k||^2, i.e. they shrink toward candidate k (the scaled VIX): a combination
+that cannot wander far from the VIX (issue 23). `rolling_scaled_column` (a candidate kind): the VIX
+x the median ratio realised / VIX over the last `window` matured labels (realised vol of t-h+1 .. t
+over the VIX of t-h), recomputed every day from the rows in order.
 """
 
 from __future__ import annotations
@@ -45,11 +46,13 @@ class VixLogRegression(Estimator):
         return dict.fromkeys(self.params.get("percent_columns", ["vix_level"]), 0.01)
 
     def fit(self, X, y, sample_weight=None, on_epoch=None):
-        self.columns_ = list(self.params.get("columns") or ["vix_level", "rv_cc_5", "rv_cc_21", "rv_cc_63"])
+        self.columns_ = list(self.params.get("columns")
+                             or ["vix_level", "rv_cc_5", "rv_cc_21", "rv_cc_63"])
         Z, target = _logs(X, self.columns_, self._scale()), np.log(np.maximum(y, _FLOOR))
         # lazy: imported when fitting, not when a frozen model predicts
         from sklearn.linear_model import Ridge
-        model = Ridge(alpha=float(self.params.get("alpha", 1.0))).fit(Z, target, sample_weight=sample_weight)
+        alpha = float(self.params.get("alpha", 1.0))
+        model = Ridge(alpha=alpha).fit(Z, target, sample_weight=sample_weight)
         resid = target - model.predict(Z)
         self.coef_, self.intercept_ = model.coef_.tolist(), float(model.intercept_)
         self.resid_var_ = float(np.var(resid))
@@ -72,7 +75,8 @@ class VixLogRegression(Estimator):
 
 
 class _Candidate:
-    """One member of the combination: a fixed column, a scaled column, HAR ridge or the log regression."""
+    """One member of the combination: a fixed column, a scaled column, HAR ridge or the log
+    regression."""
 
     def __init__(self, spec: dict):
         self.spec = dict(spec)
@@ -104,12 +108,13 @@ class _Candidate:
         if kind == "ridge":
             return (X[self.spec["columns"]].to_numpy(float) @ np.asarray(self.state["coef"])
                     + self.state["intercept"])
-        return VixLogRegression.from_state(self.spec.get("params"), 0, None, self.state, {}).predict(X)
+        return VixLogRegression.from_state(self.spec.get("params"), 0, None, self.state,
+                                           {}).predict(X)
 
 
 def rolling_scaled(X: pd.DataFrame, spec: dict) -> np.ndarray:
-    """column x scale x the rolling median of realised(t) / (column(t-h) x scale) over `window` rows: only
-    ratios whose h-day window closed by t (rows are consecutive days, history first)."""
+    """column x scale x the rolling median of realised(t) / (column(t-h) x scale) over `window`
+    rows: only ratios whose h-day window closed by t (rows are consecutive days, history first)."""
     level = X[spec["column"]].to_numpy(float) * float(spec.get("scale", 1.0))
     realised = X[spec.get("realised", "rv_cc_21")].to_numpy(float)
     h = int(spec.get("horizon", 21))
@@ -122,8 +127,8 @@ def rolling_scaled(X: pd.DataFrame, spec: dict) -> np.ndarray:
 
 def convex_weights(preds: np.ndarray, y: np.ndarray, shrink_to: int | None = None,
                    penalty: float = 0.0) -> np.ndarray:
-    """Simplex weights (>= 0, sum 1) of the candidate columns of `preds` minimising QLIKE against y, plus
-    `penalty` x the squared distance to the one-hot weights of candidate `shrink_to`."""
+    """Simplex weights (>= 0, sum 1) of the candidate columns of `preds` minimising QLIKE against y,
+    plus `penalty` x the squared distance to the one-hot weights of candidate `shrink_to`."""
     k = preds.shape[1]
     anchor = np.eye(k)[shrink_to] if shrink_to is not None else np.zeros(k)
 
@@ -160,15 +165,17 @@ class VolCombination(Estimator):
         # inner training labels must not reach the validation rows
         cut = n - n_val - int(self.params.get("purge", 21))
         if cut < 50:
-            raise ValueError(f"vol_combination: {n} training rows leave {cut} before the validation block "
-                             "(need 50)")
+            raise ValueError(f"vol_combination: {n} training rows leave {cut} before the "
+                             "validation block (need 50)")
         inner = [_Candidate(s).fit(X.iloc[:cut], y[:cut]) for s in specs]
         # whole frame, then the validation rows: rolling members need the rows before them
         preds = np.column_stack([c.predict(X)[n - n_val:] for c in inner])
         shrink_to = self.params.get("shrink_to")
-        self.weights_ = convex_weights(preds, y[n - n_val:], None if shrink_to is None else int(shrink_to),
+        self.weights_ = convex_weights(preds, y[n - n_val:],
+                                       None if shrink_to is None else int(shrink_to),
                                        float(self.params.get("penalty", 0.0))).tolist()
-        self.members_ = [_Candidate(s).fit(X, y).state for s in specs]  # refit on every training row
+        # refit on every training row
+        self.members_ = [_Candidate(s).fit(X, y).state for s in specs]
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""GARCH(1,1) forecaster of forward realised volatility (fitted with `arch`, parameters stored as JSON)."""
+"""GARCH(1,1) forecaster of forward realised volatility (fitted with `arch`, parameters stored as
+JSON)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ TRADING_DAYS = 252
 
 @register
 class GarchVolatilityModel(Estimator):
-    """Fits GARCH(1,1) on the training rows' daily log returns; forecasts mean variance over the horizon.
+    """Fits GARCH(1,1) on the training rows' daily log returns; forecasts mean variance over the
+    horizon.
 
     Inputs are the unscaled `return_column` of consecutive rows; prediction filters the variance
     recursion through those rows in order, so row t only uses returns up to t.
@@ -39,7 +41,8 @@ class GarchVolatilityModel(Estimator):
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         c, h = self.coef, int(self.params.get("horizon", 21))
-        eps = 100.0 * X[self.params.get("return_column", "log_return_1d")].to_numpy(dtype=float) - c["mu"]
+        eps = 100.0 * X[self.params.get("return_column",
+                                        "log_return_1d")].to_numpy(dtype=float) - c["mu"]
         persistence = min(c["alpha"] + c["beta"], 0.999)
         long_run = c["omega"] / (1.0 - persistence)
         sigma2 = np.empty(len(eps))
