@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
-import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -26,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from aegismatrix.options.nse_files import format_of
+from aegismatrix.releases.manifest import write_bytes_atomic
 
 ARCHIVE_URL = "https://nsearchives.nseindia.com/content/fo/{name}"
 FILE_NAME = "BhavCopy_NSE_FO_0_0_0_{day:%Y%m%d}_F_0000.csv.zip"
@@ -42,20 +41,6 @@ def _is_udiff_zip(body: bytes) -> bool:
     except zipfile.BadZipFile:
         return False
     return format_of(head.splitlines()[0] if head else "") == "udiff_bhavcopy"
-
-
-def _write_atomic(path: Path, body: bytes) -> None:
-    """Temp file in the same folder, fsync, os.replace: a killed download leaves no half zip."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(body)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def fetch_day(day: pd.Timestamp, folder: Path, session, timeout: float = 20.0) -> dict:
@@ -75,7 +60,7 @@ def fetch_day(day: pd.Timestamp, folder: Path, session, timeout: float = 20.0) -
         return {**result, "status": "failed", "detail": f"HTTP {response.status_code}"}
     if not _is_udiff_zip(response.content):
         return {**result, "status": "refused", "detail": "not a zip holding a UDiFF F&O bhavcopy"}
-    _write_atomic(target, response.content)
+    write_bytes_atomic(target, response.content)
     return {**result, "status": "saved", "bytes": len(response.content)}
 
 

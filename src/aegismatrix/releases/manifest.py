@@ -60,15 +60,20 @@ def remove_stale_temps(folder: Path, pattern: str, max_age_s: float = STALE_TEMP
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write text to a temp file in the same folder, fsync, then os.replace (the old file survives
+    """Write text atomically (write_bytes_atomic)."""
+    return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: str | Path, body: bytes) -> Path:
+    """Write to a temp file in the same folder, fsync, then os.replace (the old file survives
     failures); temp files of killed earlier writers of the same file are removed."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(target.parent, f".{glob.escape(target.name)}.*.tmp")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(body)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
