@@ -12,6 +12,7 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from aegismatrix.datasets.ledger import SignalLedgerDataset
+from aegismatrix.ledger.serve import ServedFrames
 from aegismatrix.ledger.store import SignalLedger
 from aegismatrix.pipelines.inference.pipeline import create_pipeline
 from tests.ledger.test_lock import _hold
@@ -31,10 +32,9 @@ def _run(tail, tmp_path, data_as_of: str, trained_to: str | None = None, lock_ti
     """Run the last three inference nodes on the example payload dated `data_as_of`; returns the paths."""
     payload = {**example_payload(), "data_as_of": data_as_of}
     paths = {"payload": tmp_path / "out" / "aegismatrix.json", "ledger": tmp_path / "ledger.duckdb"}
-    frames = {name: pd.DataFrame() for name in tail.inputs()
-              if name.endswith(("_signals", "_ranges", ".predictions"))}  # predictions: the live guard
-    frames["buyer_signals"] = pd.DataFrame({"date": [pd.Timestamp(data_as_of)], "breakout_probability": [0.2],
-                                            "model_source": ["baseline"]})
+    buyer_signals = pd.DataFrame({"date": [pd.Timestamp(data_as_of)], "breakout_probability": [0.2],
+                                  "model_source": ["baseline"]})
+    frames = {"served_frames": ServedFrames({"buyer_signals": buyer_signals}, {})}
     free = {"aegismatrix_payload_candidate": payload, "inference_model_versions": {}, "data_provenance": {},
             "mlflow_releases": None, "params:ledger": {"signals": [SPEC]}, "params:decision_time": "close",
             "served_training_end": {"date": trained_to, "namespace": trained_to and "buyer.breakout"},

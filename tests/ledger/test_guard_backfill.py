@@ -18,6 +18,7 @@ import yaml
 
 from aegismatrix.datasets.ledger import SignalLedgerDataset
 from aegismatrix.ledger.guard import causal_demotions
+from aegismatrix.ledger.serve import ServedFrames
 from aegismatrix.payload import assemble
 from aegismatrix.pipelines.backfill.nodes import backfill_ledger
 from tests.ledger.test_scorecard import vol_rmse_ratio_to_naive
@@ -49,11 +50,11 @@ def _planted() -> tuple[pd.DataFrame, pd.DataFrame]:
 def _backfill(ledger_url: str, predictions: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFrame:
     specs = yaml.safe_load((ROOT / "conf/base/parameters_ledger.yml").read_text())["ledger"]["signals"]
     start = str(signals["date"].iloc[TRAINED + 1].date())
-    model = {"meta": {"training_window": ["2022-01-03", str(signals["date"].iloc[TRAINED].date())]}}
+    trained = {"date": str(signals["date"].iloc[TRAINED].date()), "namespace": "buyer.theta"}
+    served = ServedFrames({"buyer_signals": signals}, {"buyer.theta": predictions})
     append = backfill_ledger({"buyer.theta": "v1"}, {"source": "synthetic"}, None, {"start": start},
                              {"signals": [s for s in specs if s["signal"] == "buyer.theta"]}, "close",
-                             buyer__theta__model=model, buyer__theta__predictions=predictions,
-                             buyer_signals=signals)
+                             trained, served)
     dataset = SignalLedgerDataset(url=ledger_url)
     dataset.save(append)
     return dataset.load()

@@ -10,7 +10,7 @@ import pytest
 
 from aegismatrix.ledger.rows import LedgerSpecError, ledger_rows
 from aegismatrix.ledger.scorecard import build_scorecard, wilson
-from aegismatrix.ledger.serve import BackfillRefused, backfill_rows, training_data_end
+from aegismatrix.ledger.serve import BackfillRefused, ServedFrames, backfill_rows, training_data_end
 from aegismatrix.market.synthetic import synthetic_market_daily
 from aegismatrix.payload.publish import validate_payload
 from aegismatrix.payload.track_record import track_record_block
@@ -156,13 +156,13 @@ def test_backfill_refuses_dates_inside_a_models_training_data(market):
         "seller.trap",
     )
     frames = {"seller_signals": _seller_frame(market, 0.01)}
+    served = ServedFrames(frames, {})
     args = ({}, {"source": "synthetic"}, None)
+    trained = {"date": "2020-12-31", "namespace": "seller.trap"}
     with pytest.raises(BackfillRefused, match="inside the training data of seller.trap"):
-        backfill_rows(
-            *args, {"start": "2020-12-31"}, {"signals": SPECS}, "close", {"seller.trap": bundle}, frames
-        )
+        backfill_rows(*args, {"start": "2020-12-31"}, {"signals": SPECS}, "close", trained, served)
     start = frames["seller_signals"]["date"].iloc[-30]
-    out = backfill_rows(*args, {"start": str(start.date())}, {"signals": SPECS}, "close", {}, frames)
+    out = backfill_rows(*args, {"start": str(start.date())}, {"signals": SPECS}, "close", {}, served)
     assert (
         out["run"]["kind"] == "backfill"
         and out["rows"]["as_of_date"].min() == start

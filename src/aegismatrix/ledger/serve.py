@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -20,21 +21,25 @@ from aegismatrix.ledger.rows import ledger_rows
 
 logger = logging.getLogger(__name__)
 
-FRAME_SUFFIXES = ("_signals",)
-# per-expiry frames are ledgered too when the engine produces them
-EXTRA_FRAMES = ("seller_expiry_ranges",)
+@dataclass(frozen=True)
+class ServedFrames:
+    """What a serving run hands the ledger: the signal frames under their dataset names (the
+    `frame` of each `ledger.signals` entry) and each model's predictions (the live guard's columns,
+    issue 23), by namespace."""
+
+    frames: dict[str, pd.DataFrame]
+    guards: dict[str, pd.DataFrame]
 
 
-# the template's `<model>__predictions` inputs (modelling.template.template_inputs)
-PREDICTIONS = "__predictions"
-
-
-def split_predictions(frames: dict) -> tuple[dict, dict]:
-    """({model namespace: its predictions frame,
-    the live-guard columns (issue 23)}, the signal frames)."""
-    guards = {key.removesuffix(PREDICTIONS).replace("__", "."): frame for key, frame in frames.items()
-              if key.endswith(PREDICTIONS)}
-    return guards, {key: frame for key, frame in frames.items() if not key.endswith(PREDICTIONS)}
+def collect_served_frames(direction_signals: pd.DataFrame, seller_signals: pd.DataFrame,
+                          buyer_signals: pd.DataFrame, seller_expiry_ranges: pd.DataFrame,
+                          direction_records, seller_records, buyer_records) -> ServedFrames:
+    """The engines' signal frames and their models' predictions (`<engine>_records`: each record
+    names its own namespace) in one typed input for `record_served` and `backfill_rows`."""
+    records = [r for engine in (direction_records, seller_records, buyer_records) for r in engine]
+    frames = {"direction_signals": direction_signals, "seller_signals": seller_signals,
+              "buyer_signals": buyer_signals, "seller_expiry_ranges": seller_expiry_ranges}
+    return ServedFrames(frames, {r.namespace: r.predictions for r in records})
 
 
 IN_SAMPLE = "in_sample"  # ledger kind of inference rows dated inside a served model's training data
@@ -43,11 +48,6 @@ IN_SAMPLE = "in_sample"  # ledger kind of inference rows dated inside a served m
 class BackfillRefused(ValueError):
     """A backfill date falls inside a served model's training
     data (its predictions there are in-sample)."""
-
-
-def ledger_frame_names(outputs: set[str]) -> list[str]:
-    """The signal frames of a pipeline that the ledger records."""
-    return sorted(n for n in outputs if n.endswith(FRAME_SUFFIXES) or n in EXTRA_FRAMES)
 
 
 def _mlflow_runs(index: dict | None, versions: dict) -> dict:
@@ -76,16 +76,15 @@ def record_served(
     mlflow_releases: dict | None,
     params: dict,
     decision_time: str,
+    served: ServedFrames,
     training_end: dict | None = None,
-    **frames: pd.DataFrame,
 ) -> tuple[dict, dict]:
     """(the ledger append of the latest row of every signal frame, i.e. what the payload serves; a
     receipt the publish node waits for). `training_end`: {date, namespace} of the served models'
     training data."""
     versions = model_versions or {}
-    guards, frames = split_predictions(frames)
-    rows = ledger_rows(frames, params["signals"], "latest", decision_time, versions,
-                       mlflow_releases, guards)
+    rows = ledger_rows(served.frames, params["signals"], "latest", decision_time, versions,
+                       mlflow_releases, served.guards)
     kind, rows = _in_sample_check(rows, payload["data_as_of"], training_end or {})
     logger.info("ledger: %d served rows for %s (%s)", len(rows), payload["data_as_of"], kind)
     run = _run(kind, payload["data_as_of"], data_provenance, versions, mlflow_releases,
@@ -190,19 +189,18 @@ def backfill_rows(
     params: dict,
     ledger_params: dict,
     decision_time: str,
-    models: dict[str, dict | None],
-    frames: dict[str, pd.DataFrame],
+    training_end: dict,
+    served: ServedFrames,
 ) -> dict:
-    """Every date from `backfill.start` (to `backfill.end`) after all served models' training data,
-    as one append."""
-    start, end = check_backfill_window(params, *training_data_end(models))
-    guards, frames = split_predictions(frames)
-    dates = sorted(
-        {d for f in frames.values() if f is not None for d in pd.to_datetime(f["date"]) if start <= d <= end}
-    )
-    rows = ledger_rows(
-        frames, ledger_params["signals"], dates, decision_time, model_versions or {}, mlflow_releases, guards
-    )
+    """Every date from `backfill.start` (to `backfill.end`) after all served models' training data
+    (`training_end`: {date, namespace}, as inference gets it), as one append."""
+    trained_to = pd.Timestamp(training_end["date"]) if training_end.get("date") else None
+    start, end = check_backfill_window(params, trained_to, training_end.get("namespace"))
+    frames = served.frames
+    dates = sorted({d for f in frames.values() if f is not None
+                    for d in pd.to_datetime(f["date"]) if start <= d <= end})
+    rows = ledger_rows(frames, ledger_params["signals"], dates, decision_time,
+                       model_versions or {}, mlflow_releases, served.guards)
     if rows.empty:
         logger.warning(
             "backfill: no signal rows from %s (the loaded data end %s)",

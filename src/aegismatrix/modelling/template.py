@@ -378,21 +378,3 @@ def engine_records(engine: str, namespaces: list[str]) -> Pipeline:
     return Pipeline([node(collect_records, [f"{ns}.record" for ns in namespaces],
                           f"{engine}_records",
                           name=f"collect_{engine}_records")])
-
-
-def template_inputs(engine: str | None, models, kinds) -> dict[str, str]:
-    """Inputs of a node across engines (inference's payload, backfill, the ledger) from template
-    outputs: `<engine>__<model>__<kind>` -> dataset `<engine>.<model>.<kind>` (`engine=None`, full
-    namespaces as `models`). Engine nodes take their engine's `ModelRecord`s instead
-    (`<engine>_records`)."""
-    if engine is None:
-        return {f"{ns.replace('.', '__')}__{k}": f"{ns}.{k}" for ns in models for k in kinds}
-    return {f"{m}__{k}": f"{engine}.{m}.{k}" for m in models for k in kinds}
-
-
-def template_outputs(outputs: dict, kind: str) -> dict:
-    """{model: value} of one output kind (e.g. `metrics`) from a node's `**outputs`, in wiring
-    order; keys made with `engine=None` come back as namespaces (`direction.xgb_h1`)."""
-    suffix = f"__{kind}"
-    return {key[: -len(suffix)].replace("__", "."): value for key, value in outputs.items()
-            if key.endswith(suffix)}

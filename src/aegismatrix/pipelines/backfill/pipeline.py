@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
-from aegismatrix.ledger.serve import ledger_frame_names
-from aegismatrix.modelling.template import template_inputs
 from aegismatrix.pipelines.inference import pipeline as inference
+from aegismatrix.pipelines.inference.hooks import TRAINING_END_DATASET
 from aegismatrix.pipelines.seller.intraday_ranges import backfill_intraday_signals
 
 from . import nodes
@@ -18,7 +17,6 @@ def create_pipeline(**kwargs) -> Pipeline:
     history to the ledger."""
     engines = inference.engine_modules()
     pipe = sum((module.create_inference_pipeline() for module in engines.values()), Pipeline([]))
-    namespaces = [ns for module in engines.values() for ns in module.MODEL_NAMESPACES]
     inputs = {
         "model_versions": "inference_model_versions",
         "data_provenance": "data_provenance",
@@ -26,11 +24,12 @@ def create_pipeline(**kwargs) -> Pipeline:
         "params": "params:backfill",
         "ledger_params": "params:ledger",
         "decision_time": "params:decision_time",
+        # checked against backfill.start before the run too (inference hooks)
+        "training_end": TRAINING_END_DATASET,
+        "served": "served_frames",
     }
-    # predictions: the live guard
-    inputs.update(template_inputs(None, namespaces, ("model", "predictions")))
-    inputs.update({name: name for name in ledger_frame_names(pipe.all_outputs())})
-    return pipe + Pipeline([Node(nodes.backfill_ledger, inputs, "signal_ledger",
+    return pipe + Pipeline([inference.served_frames_node(),
+                            Node(nodes.backfill_ledger, inputs, "signal_ledger",
                                  name="backfill_ledger"),
                             _intraday_node()])
 

@@ -7,8 +7,7 @@ import importlib
 
 from kedro.pipeline import Node, Pipeline
 
-from aegismatrix.ledger.serve import ledger_frame_names, record_served
-from aegismatrix.modelling.template import template_inputs
+from aegismatrix.ledger.serve import collect_served_frames, record_served
 from aegismatrix.pipelines.inference.hooks import TRAINING_END_DATASET
 from aegismatrix.pipelines.seller.intraday_ranges import intraday_snapshot
 
@@ -49,7 +48,8 @@ def create_pipeline(**kwargs) -> Pipeline:
         # record first, then publish (issue 26 defect 2, docs/track_record.md)
         Node(publishing.check_for_publishing, "aegismatrix_payload_candidate",
              "aegismatrix_payload_checked", name="check_payload"),
-        _ledger_node(pipe),
+        served_frames_node(),
+        _ledger_node(),
         Node(publishing.publish_recorded,
              ["aegismatrix_payload_checked", "ledger_receipt", "params:inference"],
              "aegismatrix_payload", name="publish_payload"),
@@ -80,17 +80,21 @@ def _payload_inputs(pipe: Pipeline) -> dict[str, str]:
     return inputs
 
 
-def _ledger_node(pipe: Pipeline) -> Node:
+def served_frames_node() -> Node:
+    """The engines' signal frames and their models' predictions, one typed ledger input."""
+    frames = ("direction_signals", "seller_signals", "buyer_signals", "seller_expiry_ranges",
+              "direction_records", "seller_records", "buyer_records")
+    return Node(collect_served_frames, {name: name for name in frames}, "served_frames",
+                name="collect_served_frames")
+
+
+def _ledger_node() -> Node:
     """Before publishing: what will be served becomes one keep-first ledger append (issue 15,
     docs/track_record.md); its receipt gates the publish node."""
     inputs = {"payload": "aegismatrix_payload_checked",
               "model_versions": "inference_model_versions",
               "data_provenance": "data_provenance", "mlflow_releases": "mlflow_releases",
               "params": "params:ledger", "decision_time": "params:decision_time",
-              "training_end": TRAINING_END_DATASET}
-    inputs.update({name: name for name in ledger_frame_names(pipe.all_outputs())})
-    namespaces = [ns for module in engine_modules().values() for ns in module.MODEL_NAMESPACES]
-    # the live guard's columns (issue 23)
-    inputs.update(template_inputs(None, namespaces, ("predictions",)))
+              "served": "served_frames", "training_end": TRAINING_END_DATASET}
     return Node(record_served, inputs, ["signal_ledger", "ledger_receipt"],
                 name="record_served_signals")
