@@ -22,7 +22,8 @@ _CACHE: dict[str, dict] = {}
 class StructureHooks:
     """Records the run's config loader, so pipelines registered next read the run's parameters."""
 
-    @hook_impl
+    # tryfirst: before any other hook (a plugin's too) can read the params, which registers pipelines
+    @hook_impl(tryfirst=True)
     def after_context_created(self, context) -> None:
         _LOADER["loader"] = context.config_loader
 

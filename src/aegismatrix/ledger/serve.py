@@ -31,15 +31,19 @@ class ServedFrames:
     guards: dict[str, pd.DataFrame]
 
 
-def collect_served_frames(direction_signals: pd.DataFrame, seller_signals: pd.DataFrame,
-                          buyer_signals: pd.DataFrame, seller_expiry_ranges: pd.DataFrame,
-                          direction_records, seller_records, buyer_records) -> ServedFrames:
-    """The engines' signal frames and their models' predictions (`<engine>_records`: each record
-    names its own namespace) in one typed input for `record_served` and `backfill_rows`."""
+def collect_served_frames(direction_signals: pd.DataFrame | None = None,
+                          seller_signals: pd.DataFrame | None = None,
+                          buyer_signals: pd.DataFrame | None = None,
+                          seller_expiry_ranges: pd.DataFrame | None = None,
+                          direction_records=(), seller_records=(),
+                          buyer_records=()) -> ServedFrames:
+    """The signal frames and models' predictions (`<engine>_records`: each record names its own
+    namespace) of the engines in the run, one typed input for `record_served` and `backfill_rows`."""
     records = [r for engine in (direction_records, seller_records, buyer_records) for r in engine]
     frames = {"direction_signals": direction_signals, "seller_signals": seller_signals,
               "buyer_signals": buyer_signals, "seller_expiry_ranges": seller_expiry_ranges}
-    return ServedFrames(frames, {r.namespace: r.predictions for r in records})
+    return ServedFrames({name: frame for name, frame in frames.items() if frame is not None},
+                        {r.namespace: r.predictions for r in records})
 
 
 IN_SAMPLE = "in_sample"  # ledger kind of inference rows dated inside a served model's training data

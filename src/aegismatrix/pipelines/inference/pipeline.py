@@ -56,15 +56,19 @@ def create_pipeline(**kwargs) -> Pipeline:
     ])
 
 
-# What the payload node reads besides market data and model records: each engine's signals and the
-# artifacts of its serving pipeline or (the weekly strategy backtest, computed in training) of the
-# release; the decision time's inputs (issue 14 overnight, issue 24 intraday) and the latest
-# scorecard (issue 15).
-PAYLOAD_INPUTS = ("direction_signals", "seller_signals", "buyer_signals", "gamma_windows",
-                  "seller_chain_analytics", "seller_expiry_ranges", "seller_strike_ladder",
-                  "seller_strategy_backtest", "seller_strategy_backtest_summary", "us_daily",
-                  "seller_intraday_ranges", "seller_intraday_ladder", "intraday_context",
-                  "scorecard")
+# What the payload node reads of each engine in the run (`ENGINES`): produced by its serving pipeline
+# or (the weekly strategy backtest, computed in training) read from the release; and what every run
+# reads: the decision time's inputs (issue 14 overnight, issue 24 intraday), the latest scorecard
+# (issue 15).
+ENGINE_PAYLOAD_INPUTS = {
+    "direction": ("direction_signals",),
+    "seller": ("seller_signals", "seller_chain_analytics", "seller_expiry_ranges",
+               "seller_strike_ladder", "seller_strategy_backtest",
+               "seller_strategy_backtest_summary"),
+    "buyer": ("buyer_signals", "gamma_windows"),
+}
+RUN_PAYLOAD_INPUTS = ("us_daily", "seller_intraday_ranges", "seller_intraday_ladder",
+                      "intraday_context", "scorecard")
 
 
 def _payload_inputs(pipe: Pipeline) -> dict[str, str]:
@@ -73,7 +77,9 @@ def _payload_inputs(pipe: Pipeline) -> dict[str, str]:
               "model_versions": "inference_model_versions", "params": "params:inference",
               "model_records": "inference_model_records", "seller_params": "params:seller",
               "buyer_params": "params:buyer",
-              "decision_time": "params:decision_time", **{name: name for name in PAYLOAD_INPUTS}}
+              "decision_time": "params:decision_time",
+              **{name: name for name in RUN_PAYLOAD_INPUTS},
+              **{name: name for engine in ENGINES for name in ENGINE_PAYLOAD_INPUTS[engine]}}
     if "direction.gap.predictions" in pipe.all_outputs():
         inputs.update({"gap_predictions": "direction.gap.predictions",
                        "gap_model": "direction.gap.model"})
@@ -81,9 +87,11 @@ def _payload_inputs(pipe: Pipeline) -> dict[str, str]:
 
 
 def served_frames_node() -> Node:
-    """The engines' signal frames and their models' predictions, one typed ledger input."""
-    frames = ("direction_signals", "seller_signals", "buyer_signals", "seller_expiry_ranges",
-              "direction_records", "seller_records", "buyer_records")
+    """The signal frames and models' predictions of the engines in the run, one typed ledger
+    input."""
+    frames = [name for engine in ENGINES
+              for name in (f"{engine}_signals", f"{engine}_records",
+                           *(("seller_expiry_ranges",) if engine == "seller" else ()))]
     return Node(collect_served_frames, {name: name for name in frames}, "served_frames",
                 name="collect_served_frames")
 
