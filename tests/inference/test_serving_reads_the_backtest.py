@@ -28,7 +28,8 @@ def test_training_computes_the_backtest_and_serving_reads_it():
     assert set(payload.inputs) >= BACKTEST  # the payload still shows it: the release's version
 
 
-def test_a_backtest_never_trained_is_served_as_none_with_the_reason(tmp_path):
+def test_a_backtest_never_trained_is_served_as_none_with_the_reason(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no release of the checkout's own data/ (releases are read from the cwd)
     catalog = DataCatalog({
         "seller_strategy_backtest": ParquetDataset(filepath=str(tmp_path / "b.parquet"),
                                                    version=Version(None, None)),
