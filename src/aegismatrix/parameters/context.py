@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from kedro.framework.context import KedroContext
 
+from aegismatrix.engines.structure import loader_parameters
 from aegismatrix.parameters.validate import parameter_sources, prepare_parameters
 
 # How the project's config is loaded (settings.py registers it with Kedro;
@@ -24,14 +26,14 @@ class AegisContext(KedroContext):
     (parameters/validate.py)."""
 
     def _get_validated_params(self) -> dict:
-        # once per context: its config loader (env, runtime params) is fixed, and each pass costs
-        # ~2.5 s (Kedro's own pass loads every pipeline); `context.params` is read by hooks and by
-        # the run. Kedro re-validates per pipeline scope only to build pydantic-typed node
-        # parameters, which no node here declares.
+        # once per context: its config loader (env, runtime params) is fixed; `context.params` is
+        # read by hooks and by the run. Kedro's own pass only builds pydantic-typed node
+        # parameters, which no node here declares, so the raw parameters are read once, shared with
+        # the pipelines' structure (engines/structure.py), and copied before they are derived.
         cached = self.__dict__.get("_aegis_params")
         if cached is not None:
             return cached
-        raw = super()._get_validated_params()
+        raw = copy.deepcopy(loader_parameters(self.config_loader))
         loader = self.config_loader
         base, origin = parameter_sources(Path(loader.conf_source), loader.env,
                                          loader.runtime_params, base_env=loader.base_env or "base")
