@@ -55,12 +55,7 @@ def _loader():
 
 def structure_parameters() -> dict:
     """The current project's raw parameters (pipelines read their engine's section)."""
-    return loader_parameters(_loader())
-
-
-def loader_parameters(loader) -> dict:
-    """`loader["parameters"]`, read once per conf folder, env and runtime params: the run's context
-    and the pipelines' structure share one read (~0.5 s each). Callers that change it copy it."""
+    loader = _loader()
     key = json.dumps([str(loader.conf_source), loader.env, loader.runtime_params], sort_keys=True,
                      default=str)
     if key not in _CACHE:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 from kedro.framework.context import KedroContext
 
-from aegismatrix.engines.structure import loader_parameters
 from aegismatrix.parameters.validate import parameter_sources, prepare_parameters
 
 # How the project's config is loaded (settings.py registers it with Kedro;
@@ -26,14 +24,14 @@ class AegisContext(KedroContext):
     (parameters/validate.py)."""
 
     def _get_validated_params(self) -> dict:
-        # once per context: its config loader (env, runtime params) is fixed; `context.params` is
-        # read by hooks and by the run. Kedro's own pass only builds pydantic-typed node
-        # parameters, which no node here declares, so the raw parameters are read once, shared with
-        # the pipelines' structure (engines/structure.py), and copied before they are derived.
+        # once per context: its config loader (env, runtime params) is fixed, and each pass costs
+        # ~2.5 s (Kedro's own pass loads every pipeline); `context.params` is read by hooks and by
+        # the run. Kedro re-validates per pipeline scope only to build pydantic-typed node
+        # parameters, which no node here declares.
         cached = self.__dict__.get("_aegis_params")
         if cached is not None:
             return cached
-        raw = copy.deepcopy(loader_parameters(self.config_loader))
+        raw = super()._get_validated_params()
         loader = self.config_loader
         base, origin = parameter_sources(Path(loader.conf_source), loader.env,
                                          loader.runtime_params, base_env=loader.base_env or "base")
