@@ -53,6 +53,11 @@ def _loader():
     return OmegaConfigLoader(str(conf), **settings.CONFIG_LOADER_ARGS)
 
 
+def engine_section(engine: str, params: dict | None = None) -> dict:
+    """`engine`'s parameter section of `params` (default: the current project's raw parameters)."""
+    return (params if params is not None else structure_parameters()).get(engine) or {}
+
+
 def structure_parameters() -> dict:
     """The current project's raw parameters (pipelines read their engine's section)."""
     loader = _loader()

@@ -10,20 +10,21 @@ from __future__ import annotations
 from kedro.pipeline import Node, Pipeline
 
 from aegismatrix.engines import buyer as declared
-from aegismatrix.engines.structure import structure_parameters
+from aegismatrix.engines import model_namespaces
+from aegismatrix.engines.structure import engine_section
 from aegismatrix.modelling.template import instances_pipeline
 
 from . import nodes
 
 
 def _section(params: dict | None) -> dict:
-    return (params if params is not None else structure_parameters()).get("buyer") or {}
+    return engine_section("buyer", params)
 
 
 def __getattr__(name: str):
     """`MODEL_NAMESPACES` of the current project's parameters (read on each access)."""
     if name == "MODEL_NAMESPACES":
-        return [i.namespace for i in declared.instances(_section(None))]
+        return model_namespaces("buyer", research=False)
     raise AttributeError(name)
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from kedro.pipeline import Node, Pipeline
 
 from aegismatrix.engines import direction as declared
-from aegismatrix.engines.structure import structure_parameters
+from aegismatrix.engines import model_namespaces
+from aegismatrix.engines.structure import engine_section
 from aegismatrix.modelling.template import instances_pipeline, model_pipeline
 
 from . import nodes
@@ -20,14 +21,14 @@ RECORDS = {"records": "direction_records", "params": "params:direction"}
 
 
 def _section(params: dict | None) -> dict:
-    return (params if params is not None else structure_parameters()).get("direction") or {}
+    return engine_section("direction", params)
 
 
 def __getattr__(name: str):
     """`MODEL_NAMESPACES`, `RESEARCH_NAMESPACES` and `LAYOUT` of the current project's parameters
     (read on each access, so a new YAML block shows)."""
     if name == "MODEL_NAMESPACES":
-        return [i.namespace for i in declared.instances(_section(None))]
+        return model_namespaces("direction", research=False)
     if name == "RESEARCH_NAMESPACES":
         return [i.namespace for i in declared.research(_section(None))]
     if name == "LAYOUT":

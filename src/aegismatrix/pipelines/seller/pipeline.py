@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline, node
 
+from aegismatrix.engines import model_namespaces
 from aegismatrix.engines import seller as declared
-from aegismatrix.engines.structure import structure_parameters
+from aegismatrix.engines.structure import engine_section
 from aegismatrix.modelling.template import instances_pipeline
 
 from .expiry_calibration import expiry_range_calibration
@@ -29,13 +30,13 @@ from .options_nodes import (
 
 
 def _section(params: dict | None) -> dict:
-    return (params if params is not None else structure_parameters()).get("seller") or {}
+    return engine_section("seller", params)
 
 
 def __getattr__(name: str):
     """`MODEL_NAMESPACES` of the current project's parameters (read on each access)."""
     if name == "MODEL_NAMESPACES":
-        return [i.namespace for i in declared.instances(_section(None))]
+        return model_namespaces("seller", research=False)
     raise AttributeError(name)
 
 
