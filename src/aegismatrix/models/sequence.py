@@ -12,31 +12,27 @@ context.
 Training cannot silently diverge: inputs arrive scaled (template scaler), gradients are clipped, the
 learning rate follows a cosine schedule, early stopping watches a validation block carved from the
 end of the training rows and purged by `purge` rows (the label horizon), classes are weighted, and a
-NaN or infinite loss stops training with a clear error. The state is saved as safetensors bytes,
-never pickle.
+NaN or infinite loss stops training with a clear error (models/torch_training.py, the only torch
+code). The weights are saved as safetensors bytes, never pickle, and every prediction runs the
+network forward in NumPy (models/forward.py), so serving never imports torch.
 """
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 import pandas as pd
-import torch
-from torch import nn
 
-from aegismatrix.logs import fit_label
+from aegismatrix.models import forward
 from aegismatrix.models.base import register
 from aegismatrix.models.defaults import BILSTM_DEFAULTS, LSTM_VOL_DEFAULTS
-from aegismatrix.models.torch_base import EarlyStopping, TorchEstimator
+from aegismatrix.models.torch_base import NonFiniteLossError, TorchEstimator
 
-logger = logging.getLogger(__name__)
+__all__ = ["BiLSTMAttentionClassifier", "LSTMVolatilityRegressor", "NonFiniteLossError",
+           "make_windows"]
 
 DEFAULTS = BILSTM_DEFAULTS
-
-
-class NonFiniteLossError(RuntimeError):
-    """Raised when a training loss turns NaN or infinite (diverged training is never saved)."""
+# windows predicted per forward pass (bounds the (batch, time, 4 x hidden) gate array)
+PREDICT_BATCH = 512
 
 
 def make_windows(X: np.ndarray, window: int, ends: np.ndarray | None = None) -> np.ndarray:
@@ -52,26 +48,6 @@ def make_windows(X: np.ndarray, window: int, ends: np.ndarray | None = None) -> 
     return X[np.clip(idx, 0, n - 1)]
 
 
-class BiLSTMAttention(nn.Module):
-    """Bidirectional LSTM, additive attention pooling over time steps, linear head to class
-    logits."""
-
-    def __init__(self, n_features: int, n_classes: int, hidden: int, layers: int, dropout: float):
-        super().__init__()
-        self.lstm = nn.LSTM(n_features, hidden, num_layers=layers, batch_first=True,
-                            bidirectional=True,
-                            dropout=dropout if layers > 1 else 0.0)
-        self.attention = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.Tanh(),
-                                       nn.Linear(hidden, 1))
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * hidden, n_classes))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        states, _ = self.lstm(x)
-        weights = torch.softmax(self.attention(states).squeeze(-1), dim=1)
-        pooled = (weights.unsqueeze(-1) * states).sum(dim=1)
-        return self.head(pooled)
-
-
 def _class_weights(y: np.ndarray, n_classes: int) -> np.ndarray:
     counts = np.bincount(y, minlength=n_classes).astype(float)
     return len(y) / (n_classes * np.maximum(counts, 1.0))
@@ -85,23 +61,19 @@ class BiLSTMAttentionClassifier(TorchEstimator):
     task = "classification"
     explainer = None
     defaults = DEFAULTS
-
-    def _network(self, n_features: int) -> BiLSTMAttention:
-        p = self.p
-        torch.manual_seed(self.seed)
-        return BiLSTMAttention(n_features, self.n_classes, int(p["hidden"]), int(p["layers"]),
-                               float(p["dropout"]))
+    loss = "cross_entropy"
 
     def fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight: np.ndarray | None = None,
             on_epoch=None):
+        # training needs torch; prediction does not (models/forward.py)
+        from aegismatrix.models.torch_training import fit_sequence
+
         p = self.p
-        torch.set_num_threads(int(p["threads"]))
-        torch.manual_seed(self.seed)
         values = X.to_numpy(dtype=np.float32)
         if not np.isfinite(values).all():
             raise ValueError(f"{self.kind}: inputs contain NaN/inf; the feature frame must be "
                              "complete")
-        window, n = int(p["window"]), len(values)
+        n = len(values)
         val_start = int(round(n * (1.0 - float(p["validation_fraction"]))))
         # label windows of fit rows end before the validation block
         fit_end = val_start - int(p["purge"])
@@ -109,79 +81,35 @@ class BiLSTMAttentionClassifier(TorchEstimator):
             raise ValueError(f"{self.kind}: {n} training rows are too few for a purged "
                              "validation split")
         fit_rows, val_rows = np.arange(fit_end), np.arange(val_start, n)
-        windows = torch.from_numpy(make_windows(values, window))
-        targets = self._targets(y)
         weights = (sample_weight if sample_weight is not None
                    else self._row_weights(np.asarray(y), fit_rows))
-        weights = torch.as_tensor(np.asarray(weights, dtype=np.float32))
         self.n_features_ = values.shape[1]
-        net = self._network(self.n_features_)
-        opt = torch.optim.AdamW(net.parameters(), lr=float(p["lr"]),
-                                weight_decay=float(p["weight_decay"]))
-        epochs = int(p["epochs"])
-        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs))
-        gen = torch.Generator().manual_seed(self.seed)
-        stopper = EarlyStopping(p["patience"], min_delta=1e-4)
-        for epoch in range(epochs):
-            net.train()
-            order = fit_rows[torch.randperm(len(fit_rows), generator=gen).numpy()]
-            total = 0.0
-            for start in range(0, len(order), int(p["batch_size"])):
-                batch = order[start:start + int(p["batch_size"])]
-                opt.zero_grad()
-                rows = self._row_loss(net(windows[batch]), targets[batch])
-                loss = (rows * weights[batch]).sum() / weights[batch].sum()
-                if not torch.isfinite(loss):
-                    raise NonFiniteLossError(
-                        f"{self.kind}: training loss became {loss.item()} at epoch {epoch + 1}; "
-                        "check the input scaling and lower `lr` (the model was not saved)")
-                loss.backward()
-                nn.utils.clip_grad_norm_(net.parameters(), float(p["clip"]))
-                opt.step()
-                total += loss.item() * len(batch)
-            schedule.step()
-            val_loss = self._loss(net, windows[val_rows], targets[val_rows])
-            logger.info("%s %s epoch %d/%d: train loss %.4f, validation loss %.4f",
-                        fit_label() or "(no fold)", self.kind, epoch + 1, epochs,
-                        total / len(order),
-                        val_loss)
-            if on_epoch is not None:
-                on_epoch(epoch, val_loss)
-            if stopper.should_stop(net, val_loss):
-                break
-        self.net = stopper.restore_best(net)
-        self.best_validation_loss_ = float(stopper.best)
+        self.weights_, self.best_validation_loss_ = fit_sequence(
+            make_windows(values, int(p["window"])), self._targets(y), weights,
+            (fit_rows, val_rows), self._n_outputs(), p, self.seed, self.loss, self.kind, on_epoch)
         return self
 
-    # What a classifier and a regressor do differently: targets, per-row loss, weights and outputs.
-    def _targets(self, y) -> torch.Tensor:
-        return torch.from_numpy(np.asarray(y).astype(np.int64))
+    # What a classifier and a regressor do differently: outputs, targets, weights, predictions.
+    def _n_outputs(self) -> int:
+        return int(self.n_classes)
 
-    def _row_loss(self, out: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        return nn.functional.cross_entropy(out, targets, reduction="none")
+    def _targets(self, y) -> np.ndarray:
+        return np.asarray(y).astype(np.int64)
 
     def _row_weights(self, y: np.ndarray, fit_rows: np.ndarray) -> np.ndarray:
         y = y.astype(np.int64)
         return _class_weights(y[fit_rows], self.n_classes)[y]
 
-    def _outputs(self, out: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(out, dim=1)
-
-    def _loss(self, net: nn.Module, windows: torch.Tensor, targets: torch.Tensor) -> float:
-        net.eval()
-        with torch.no_grad():
-            loss = self._row_loss(net(windows), targets).mean().item()
-        if not np.isfinite(loss):
-            raise NonFiniteLossError(f"{self.kind}: validation loss became {loss}; lower `lr`")
-        return loss
+    def _outputs(self, logits: np.ndarray) -> np.ndarray:
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        values = X.to_numpy(dtype=np.float32)
-        windows = torch.from_numpy(make_windows(values, int(self.p["window"])))
-        self.net.eval()
-        with torch.no_grad():
-            out = [self._outputs(self.net(windows[i:i + 512])) for i in range(0, len(windows), 512)]
-        return torch.cat(out).numpy().astype(float)
+        windows = make_windows(X.to_numpy(dtype=np.float32), int(self.p["window"]))
+        layers = int(self.p["layers"])
+        logits = [forward.bilstm_attention(self.weights_, windows[i:i + PREDICT_BATCH], layers)
+                  for i in range(0, max(len(windows), 1), PREDICT_BATCH)]
+        return self._outputs(np.concatenate(logits)).astype(float)
 
     def state(self):
         return ({"n_features": self.n_features_,
@@ -208,26 +136,21 @@ class LSTMVolatilityRegressor(BiLSTMAttentionClassifier):
     kind = "lstm_vol_regressor"
     task = "regression"
     defaults = LSTM_VOL_DEFAULTS
+    loss = "squared"
 
-    def _network(self, n_features: int) -> BiLSTMAttention:
-        p = self.p
-        torch.manual_seed(self.seed)
-        return BiLSTMAttention(n_features, 1, int(p["hidden"]), int(p["layers"]),
-                               float(p["dropout"]))
+    def _n_outputs(self) -> int:
+        return 1
 
-    def _targets(self, y) -> torch.Tensor:
+    def _targets(self, y) -> np.ndarray:
         """Standardised log vol (the network learns deviations from the training rows' mean
         level)."""
-        return torch.from_numpy(((np.log(y) - self.log_mu_) / self.log_sd_).astype(np.float32))
-
-    def _row_loss(self, out: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        return (out.squeeze(-1) - targets) ** 2
+        return ((np.log(y) - self.log_mu_) / self.log_sd_).astype(np.float32)
 
     def _row_weights(self, y: np.ndarray, fit_rows: np.ndarray) -> np.ndarray:
         return np.ones(len(y))
 
-    def _outputs(self, out: torch.Tensor) -> torch.Tensor:
-        return out.squeeze(-1) * self.log_sd_ + self.log_mu_  # back to log vol
+    def _outputs(self, logits: np.ndarray) -> np.ndarray:
+        return logits[:, 0] * self.log_sd_ + self.log_mu_  # back to log vol
 
     def fit(self, X: pd.DataFrame, y: np.ndarray, sample_weight: np.ndarray | None = None,
             on_epoch=None):

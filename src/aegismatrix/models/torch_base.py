@@ -1,23 +1,32 @@
-"""What the torch models (BiLSTM, MLP) share: tunable parameters, safetensors weights and early
-stopping."""
+"""What the torch models (BiLSTM, MLP) share: tunable parameters and their weights as safetensors.
+
+Nothing here imports torch: training does (models/torch_training.py, from `fit`), while prediction
+runs the networks forward in NumPy (models/forward.py), so serving a restored model never loads
+torch.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
 import numpy as np
-from safetensors.torch import load as load_tensors
-from safetensors.torch import save as save_tensors
-from torch import nn
+from safetensors.numpy import load as load_arrays
+from safetensors.numpy import save as save_arrays
 
 from aegismatrix.models.base import Estimator
 
 
+class NonFiniteLossError(RuntimeError):
+    """Raised when a training loss turns NaN or infinite (diverged training is never saved)."""
+
+
 class TorchEstimator(Estimator):
-    """Subclasses set `defaults` and build a seeded network in `_network(n_features)`."""
+    """Subclasses set `defaults`; `fit` sets `weights_` (NumPy arrays named as the torch module's
+    `state_dict()`), which `predict` runs forward."""
 
     scale_inputs = True
     defaults: ClassVar[dict] = {}
+    weights_: dict[str, np.ndarray]
 
     @classmethod
     def param_names(cls) -> frozenset[str]:
@@ -32,43 +41,14 @@ class TorchEstimator(Estimator):
     def p(self) -> dict:
         return {**self.defaults, **self.params}
 
-    def _network(self, n_features: int) -> nn.Module:
-        raise NotImplementedError
-
     def _weights(self) -> dict[str, bytes]:
         """The network's weights as safetensors bytes (non-executable, never pickle)."""
-        return {"model.safetensors": save_tensors({k: v.contiguous()
-                                                   for k, v in self.net.state_dict().items()})}
+        arrays = {k: np.ascontiguousarray(v) for k, v in self.weights_.items()}
+        return {"model.safetensors": save_arrays(arrays)}
 
     @classmethod
     def _restore(cls, params, seed, n_classes, state, blobs) -> TorchEstimator:
         est = cls(params, seed, n_classes)
         est.n_features_ = int(state["n_features"])
-        net = est._network(est.n_features_)
-        net.load_state_dict(load_tensors(blobs["model.safetensors"]))
-        est.net = net.eval()
+        est.weights_ = load_arrays(blobs["model.safetensors"])
         return est
-
-
-class EarlyStopping:
-    """Keep the best weights on the validation rows; stop after `patience` epochs without
-    improvement."""
-
-    def __init__(self, patience: int, min_delta: float):
-        self.patience, self.min_delta = int(patience), min_delta
-        self.best, self.best_state, self.stale = np.inf, None, 0
-
-    def should_stop(self, net: nn.Module, validation_loss: float) -> bool:
-        """Record the weights when the loss improves; True once it has not improved for `patience`
-        epochs."""
-        if validation_loss < self.best - self.min_delta:
-            self.best, self.stale = validation_loss, 0
-            self.best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-            return False
-        self.stale += 1
-        return self.stale >= self.patience
-
-    def restore_best(self, net: nn.Module) -> nn.Module:
-        if self.best_state is not None:
-            net.load_state_dict(self.best_state)
-        return net.eval()
