@@ -17,6 +17,8 @@ from kedro.framework.hooks import hook_impl
 # "loader": the config loader of the last context created in this process
 _LOADER: dict[str, Any] = {}
 _CACHE: dict[str, dict] = {}
+# "read": (config loader, its raw parameters), the last loader's read (loader_parameters)
+_READ: dict[str, tuple[Any, dict]] = {}
 
 
 class StructureHooks:
@@ -39,9 +41,6 @@ def _project_conf() -> Path | None:
 
 
 def _loader():
-    loader = _LOADER.get("loader")
-    if loader is not None and Path(loader.conf_source).is_dir():
-        return loader
     # settings: the project's CONFIG_LOADER_ARGS once Kedro configured it (bootstrap_project)
     from kedro.config import OmegaConfigLoader
     from kedro.framework.project import settings
@@ -59,10 +58,27 @@ def engine_section(engine: str, params: dict | None = None) -> dict:
 
 
 def structure_parameters() -> dict:
-    """The current project's raw parameters (pipelines read their engine's section)."""
+    """The current project's raw parameters (pipelines read their engine's section): those of the
+    last context's config loader, else of the project found on disk. Read-only: shared."""
+    loader = _LOADER.get("loader")
+    if loader is not None and Path(loader.conf_source).is_dir():
+        return loader_parameters(loader)
+    # no session: a fresh loader per call, so its read is kept by conf folder, env and --params
     loader = _loader()
     key = json.dumps([str(loader.conf_source), loader.env, loader.runtime_params], sort_keys=True,
                      default=str)
     if key not in _CACHE:
         _CACHE[key] = loader["parameters"]
     return _CACHE[key]
+
+
+def loader_parameters(loader) -> dict:
+    """`loader["parameters"]`, read once per config loader: a session's context (its `params`) and
+    the pipelines registered under it share one read (~0.5 s each). Read-only: callers copy it.
+    Keyed by the loader object, not its folder: each session builds a new loader, so a new session
+    (`%reload_kedro`, another project, an edited parameter file) reads its files afresh."""
+    read = _READ.get("read")
+    if read is None or read[0] is not loader:
+        # only the latest: a session's reads happen between its context's creation and its run
+        read = _READ["read"] = (loader, loader["parameters"])
+    return read[1]

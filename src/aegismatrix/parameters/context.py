@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
+from warnings import warn
 
+from kedro.config import MissingConfigException
 from kedro.framework.context import KedroContext
 
+from aegismatrix.engines.structure import loader_parameters
 from aegismatrix.parameters.validate import parameter_sources, prepare_parameters
 
 # How the project's config is loaded (settings.py registers it with Kedro;
@@ -24,15 +28,21 @@ class AegisContext(KedroContext):
     (parameters/validate.py)."""
 
     def _get_validated_params(self) -> dict:
-        # once per context: its config loader (env, runtime params) is fixed, and each pass costs
-        # ~2.5 s (Kedro's own pass loads every pipeline); `context.params` is read by hooks and by
-        # the run. Kedro re-validates per pipeline scope only to build pydantic-typed node
-        # parameters, which no node here declares.
+        # once per context: its config loader (env, runtime params) is fixed; `context.params` is
+        # read by hooks and by the run. Kedro's own pass (super()) builds every registered
+        # pipeline only to instantiate pydantic-typed node parameters, which no node here
+        # declares, and reads the files a second time: the raw read is shared with the
+        # pipelines' structure instead.
         cached = self.__dict__.get("_aegis_params")
         if cached is not None:
             return cached
-        raw = super()._get_validated_params()
         loader = self.config_loader
+        try:
+            # a copy: the shared read is also what the pipelines' structure is built from
+            raw = copy.deepcopy(loader_parameters(loader))
+        except MissingConfigException as exc:  # as Kedro's own pass does
+            warn(f"Parameters not found in your Kedro project config.\n{exc!s}", stacklevel=3)
+            raw = copy.deepcopy(self._runtime_params or {})
         base, origin = parameter_sources(Path(loader.conf_source), loader.env,
                                          loader.runtime_params, base_env=loader.base_env or "base")
         prepared = prepare_parameters(raw, base, origin)
