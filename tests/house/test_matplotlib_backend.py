@@ -7,8 +7,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
 PROBE = """
 import matplotlib.pyplot as plt
 plt.switch_backend("svg")  # stands in for a notebook's inline backend
@@ -22,8 +20,6 @@ print(matplotlib.get_backend())
 """
 
 
-@pytest.mark.xfail(strict=True, reason="reporting/figures.py calls matplotlib.use('Agg') on "
-                   "import (outside this branch's files; its fix drops the call and this mark)")
 def test_registering_the_pipelines_keeps_pyplots_backend(project_root):
     result = subprocess.run([sys.executable, "-c", PROBE], cwd=project_root, capture_output=True,
                             text=True, timeout=120)

@@ -12,15 +12,13 @@ from __future__ import annotations
 import base64
 import io
 
-import matplotlib
+# no matplotlib.use("Agg") here: on import it would switch a notebook's pyplot (inline) to Agg;
+# Figure.savefig draws through its own Agg canvas anyway
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from aegismatrix.labels import forward_realised_vol, range_breach  # noqa: E402
+from aegismatrix.labels import forward_realised_vol, range_breach
 
 EDGE_COLOUR, NO_EDGE_COLOUR, BASELINE_COLOUR = "#1b7f3b", "#b03a2e", "#7f7f7f"
 
