@@ -118,16 +118,16 @@ class MissingModelHooks:
             params = catalog.load(f"params:{ns}") if f"params:{ns}" in catalog else {}
             logger.warning("%s has no stored version (never trained?): %s", name,
                            "its baseline is served" if kind == "model" else "treated as no_edge")
-            catalog[name] = MissingArtifactDataset(name, None if kind == "model"
-                                                   else _missing_metrics(ns, params))
+            replace_dataset(catalog, name, MissingArtifactDataset(
+                name, None if kind == "model" else _missing_metrics(ns, params)))
         for name in sorted(set(UNTRAINED) & pipeline.inputs()):
             if name not in pinned and not catalog.exists(name):
                 _refuse_missing_released(release, name)
                 logger.warning("%s has no stored version (never trained?): serving baselines without it",
                                name)
-                catalog[name] = MissingArtifactDataset(name, UNTRAINED[name](catalog))
+                replace_dataset(catalog, name, MissingArtifactDataset(name, UNTRAINED[name](catalog)))
         if VERSIONS_DATASET in pipeline.inputs():
-            catalog[VERSIONS_DATASET] = MemoryDataset(versions)
+            replace_dataset(catalog, VERSIONS_DATASET, MemoryDataset(versions))
         _training_end_checks(pipeline, catalog)
 
 
@@ -150,8 +150,8 @@ def _training_end_checks(pipeline, catalog) -> None:
     if backfill:  # minutes before the backfill node would refuse it
         check_backfill_window(catalog.load("params:backfill") or {}, trained_to, ns)
     if TRAINING_END_DATASET in inputs:
-        catalog[TRAINING_END_DATASET] = MemoryDataset(
-            {"date": None if trained_to is None else str(trained_to.date()), "namespace": ns})
+        replace_dataset(catalog, TRAINING_END_DATASET, MemoryDataset(
+            {"date": None if trained_to is None else str(trained_to.date()), "namespace": ns}))
 
 
 def _saves_models(pipeline) -> bool:
