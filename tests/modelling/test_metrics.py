@@ -1,4 +1,4 @@
-"""The moving-block bootstrap interval of the skill score (arch.bootstrap underneath)."""
+"""The moving-block bootstrap interval of the skill score (the draws of arch.bootstrap)."""
 
 from __future__ import annotations
 
@@ -43,3 +43,31 @@ def test_balanced_accuracy_with_a_class_absent_from_the_test_window_is_silent():
         warnings.simplefilter("ignore")
         expected = balanced_accuracy_score(y, proba.argmax(axis=1))
     assert out["balanced_accuracy"] == pytest.approx(expected) == pytest.approx((1 / 2 + 2 / 3) / 2)
+
+
+def test_block_indices_are_arch_moving_block_draws():
+    """The vectorised indices equal arch's MovingBlockBootstrap draws for the same seed, so the
+    intervals are unchanged (short series, blocks longer than the series, odd block counts)."""
+    from arch.bootstrap import MovingBlockBootstrap
+
+    from aegismatrix.modelling.metrics import moving_block_indices
+
+    for n, block, seed in [(1, 1, 0), (4, 4, 7), (9, 5, 7), (63, 21, 3), (250, 10, 11),
+                           (1203, 5, 7)]:
+        arch = MovingBlockBootstrap(block, np.arange(n), seed=np.random.default_rng(seed))
+        expected = np.stack([pos for (pos,), _ in arch.bootstrap(40)])
+        np.testing.assert_array_equal(moving_block_indices(n, block, 40, seed), expected)
+
+
+def test_macro_recall_is_sklearns_balanced_accuracy():
+    from sklearn.metrics import recall_score
+
+    from aegismatrix.modelling.metrics import macro_recall
+
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        k, m = int(rng.integers(2, 5)), int(rng.integers(2, 300))
+        y, pred = rng.integers(0, k, m), rng.integers(0, k + 1, m)
+        if len(np.unique(y)) > 1:
+            expected = recall_score(y, pred, labels=np.unique(y), average="macro", zero_division=0)
+            assert macro_recall(y, pred) == float(expected)

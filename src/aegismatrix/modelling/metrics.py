@@ -101,11 +101,12 @@ def skill_score(model_loss: np.ndarray, baseline_loss: np.ndarray) -> float:
 def moving_block_indices(n: int, block: int, n_boot: int, seed: int) -> np.ndarray:
     """(n_boot, n) row indices of a moving-block bootstrap: the draws of arch's
     MovingBlockBootstrap(block, seed=default_rng(seed)).bootstrap(n_boot), without its per-draw
-    Python overhead (one integers() call per draw keeps the generator's stream the same)."""
-    rng = np.random.default_rng(seed)
+    Python overhead. One integers() call for all draws: numpy's bounded int64 draws take the same
+    generator stream whether drawn at once or one draw at a time (tests/modelling/test_metrics.py).
+    """
     num_blocks = -(-n // block)
-    starts = np.stack([rng.integers(n - block + 1, size=num_blocks, dtype=np.int64)
-                       for _ in range(n_boot)])
+    starts = np.random.default_rng(seed).integers(n - block + 1, size=(n_boot, num_blocks),
+                                                  dtype=np.int64)
     return (starts[:, :, None] + np.arange(block)).reshape(n_boot, -1)[:, :n]
 
 
