@@ -71,3 +71,28 @@ def test_macro_recall_is_sklearns_balanced_accuracy():
         if len(np.unique(y)) > 1:
             expected = recall_score(y, pred, labels=np.unique(y), average="macro", zero_division=0)
             assert macro_recall(y, pred) == float(expected)
+
+
+def test_ranking_scores_are_sklearns():
+    """binary_roc_auc, average_precision and ovr_roc_auc give sklearn's floats, ties and constant
+    (baseline-like) scores included."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from aegismatrix.modelling.metrics import average_precision, binary_roc_auc, ovr_roc_auc
+
+    rng = np.random.default_rng(11)
+    for case in range(300):
+        k, m = 2 + case % 2, int(rng.integers(3, 400))
+        y = np.r_[np.arange(k), rng.integers(0, k, m)]
+        proba = rng.dirichlet(np.ones(k), len(y))
+        if case % 3 == 1:  # ties
+            proba = np.round(proba, 1)
+            proba[:, -1] = 1 - proba[:, :-1].sum(axis=1)
+        elif case % 3 == 2:  # one probability vector for every row
+            proba = np.tile(proba[0], (len(y), 1))
+        if k == 2:
+            assert binary_roc_auc(y == 1, proba[:, 1]) == float(roc_auc_score(y, proba[:, 1]))
+            expected = float(average_precision_score(y, proba[:, 1]))
+            assert average_precision(y == 1, proba[:, 1]) == expected
+        else:
+            assert ovr_roc_auc(y, proba) == float(roc_auc_score(y, proba, multi_class="ovr"))

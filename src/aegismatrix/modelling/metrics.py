@@ -46,9 +46,6 @@ def macro_recall(y: np.ndarray, pred: np.ndarray) -> float:
 
 def classification_metrics(y: np.ndarray, proba: np.ndarray, class_names: list[str]) -> dict:
     """Log-loss, Brier, accuracy, balanced accuracy, ROC-AUC/PR-AUC (binary) or macro ROC-AUC."""
-    # lazy: ~1.2 s
-    from sklearn.metrics import average_precision_score, roc_auc_score
-
     y = y.astype(int)
     pred = proba.argmax(axis=1)
     out = {
@@ -64,13 +61,57 @@ def classification_metrics(y: np.ndarray, proba: np.ndarray, class_names: list[s
     }
     if len(np.unique(y)) > 1:
         if proba.shape[1] == 2:
-            out["roc_auc"] = float(roc_auc_score(y, proba[:, 1]))
-            out["pr_auc"] = float(average_precision_score(y, proba[:, 1]))
+            out["roc_auc"] = binary_roc_auc(y == 1, proba[:, 1])
+            out["pr_auc"] = average_precision(y == 1, proba[:, 1])
         else:
             present = np.unique(y)
             if len(present) == proba.shape[1]:
-                out["roc_auc"] = float(roc_auc_score(y, proba, multi_class="ovr"))
+                out["roc_auc"] = ovr_roc_auc(y, proba)
     return out
+
+
+# sklearn's roc_auc_score and average_precision_score (no sample weights), step for step, without
+# their input checks (~5 ms a call); tests/modelling/test_metrics.py pins them to sklearn's floats.
+def _ranking_counts(target: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """False and true positives at each distinct score, highest first (confusion_matrix_at_
+    thresholds)."""
+    if not np.isfinite(score).all():
+        raise ValueError("Input contains NaN or infinity.")
+    order = np.argsort(score, kind="stable")[::-1]  # tie order never changes a group's end count
+    score = score[order]
+    ends = np.r_[np.flatnonzero(np.diff(score)), len(score) - 1]
+    tps = np.cumsum(target[order], dtype=np.float64)[ends]
+    return 1 + ends.astype(np.float64) - tps, tps
+
+
+def binary_roc_auc(target: np.ndarray, score: np.ndarray) -> float:
+    """roc_auc_score of a binary target (both classes present): trapezoids under roc_curve's
+    points (collinear points dropped)."""
+    from scipy.integrate import trapezoid
+
+    fps, tps = _ranking_counts(target, score)
+    if len(fps) > 2:
+        keep = np.r_[True, np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), True]
+        fps, tps = fps[keep], tps[keep]
+    fps, tps = np.r_[0.0, fps], np.r_[0.0, tps]
+    return float(trapezoid(tps / tps[-1], fps / fps[-1]))
+
+
+def ovr_roc_auc(y: np.ndarray, proba: np.ndarray) -> float:
+    """roc_auc_score(y, proba, multi_class="ovr") with every class present: macro mean of the
+    one-vs-rest AUCs."""
+    if not np.allclose(1, proba.sum(axis=1)):
+        raise ValueError("Target scores need to be probabilities for multiclass roc_auc")
+    return float(np.average([binary_roc_auc(y == k, proba[:, k]) for k in range(proba.shape[1])]))
+
+
+def average_precision(target: np.ndarray, score: np.ndarray) -> float:
+    """average_precision_score of a binary target: -sum(diff(recall) * precision) over the
+    precision-recall curve."""
+    fps, tps = _ranking_counts(target, score)
+    precision = np.r_[(tps / (tps + fps))[::-1], 1.0]
+    recall = np.r_[(tps / tps[-1])[::-1], 0.0]
+    return float(max(0.0, -np.sum(np.diff(recall) * precision[:-1])))
 
 
 def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
