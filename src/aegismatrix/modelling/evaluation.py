@@ -108,13 +108,17 @@ def score_block(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
     plus skill vs the primary baseline with its interval."""
     y = oos["label"].to_numpy(dtype=float)
     model_pred = _predictions(oos, cfg)
+    # each baseline's columns read once: they are scored, and their row losses taken, below
+    base_preds = {b["name"]: _predictions(oos, cfg, f"baseline_{b['name']}__")
+                  for b in cfg.baselines}
+    if cfg.primary_baseline not in base_preds:
+        base_preds[cfg.primary_baseline] = _predictions(
+            oos, cfg, f"baseline_{cfg.primary_baseline}__")
     out = {"n": int(len(oos)), "model": _score(y, model_pred, cfg),
-           "baselines": {b["name"]: _score(y, _predictions(oos, cfg, f"baseline_{b['name']}__"),
-                                           cfg)
-                         for b in cfg.baselines}}
+           "baselines": {b["name"]: _score(y, base_preds[b["name"]], cfg) for b in cfg.baselines}}
     loss = ROW_LOSSES[cfg.metric]
     model_loss = loss(y, model_pred)
-    base_loss = loss(y, _predictions(oos, cfg, f"baseline_{cfg.primary_baseline}__"))
+    base_loss = loss(y, base_preds[cfg.primary_baseline])
     block = max(cfg.horizon, 5)
     low, high = block_bootstrap_skill(model_loss, base_loss, block, cfg.bootstrap["n_boot"],
                                       cfg.bootstrap["level"], cfg.seed)
@@ -122,9 +126,7 @@ def score_block(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
                     "value": skill_score(model_loss, base_loss),
                     "ci_low": low, "ci_high": high, "level": cfg.bootstrap["level"]}
     out["skill_vs_each_baseline"] = {
-        b["name"]: skill_score(model_loss,
-                               loss(y, _predictions(oos, cfg, f"baseline_{b['name']}__")))
-        for b in cfg.baselines}
+        b["name"]: skill_score(model_loss, loss(y, base_preds[b["name"]])) for b in cfg.baselines}
     return out
 
 
