@@ -1,4 +1,4 @@
-"""The moving-block bootstrap interval of the skill score (arch.bootstrap underneath)."""
+"""The moving-block bootstrap interval of the skill score (the draws of arch.bootstrap)."""
 
 from __future__ import annotations
 
@@ -43,3 +43,56 @@ def test_balanced_accuracy_with_a_class_absent_from_the_test_window_is_silent():
         warnings.simplefilter("ignore")
         expected = balanced_accuracy_score(y, proba.argmax(axis=1))
     assert out["balanced_accuracy"] == pytest.approx(expected) == pytest.approx((1 / 2 + 2 / 3) / 2)
+
+
+def test_block_indices_are_arch_moving_block_draws():
+    """The vectorised indices equal arch's MovingBlockBootstrap draws for the same seed, so the
+    intervals are unchanged (short series, blocks longer than the series, odd block counts)."""
+    from arch.bootstrap import MovingBlockBootstrap
+
+    from aegismatrix.modelling.metrics import moving_block_indices
+
+    for n, block, seed in [(1, 1, 0), (4, 4, 7), (9, 5, 7), (63, 21, 3), (250, 10, 11),
+                           (1203, 5, 7)]:
+        arch = MovingBlockBootstrap(block, np.arange(n), seed=np.random.default_rng(seed))
+        expected = np.stack([pos for (pos,), _ in arch.bootstrap(40)])
+        np.testing.assert_array_equal(moving_block_indices(n, block, 40, seed), expected)
+
+
+def test_macro_recall_is_sklearns_balanced_accuracy():
+    from sklearn.metrics import recall_score
+
+    from aegismatrix.modelling.metrics import macro_recall
+
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        k, m = int(rng.integers(2, 5)), int(rng.integers(2, 300))
+        y, pred = rng.integers(0, k, m), rng.integers(0, k + 1, m)
+        if len(np.unique(y)) > 1:
+            expected = recall_score(y, pred, labels=np.unique(y), average="macro", zero_division=0)
+            assert macro_recall(y, pred) == float(expected)
+
+
+def test_ranking_scores_are_sklearns():
+    """binary_roc_auc, average_precision and ovr_roc_auc give sklearn's floats, ties and constant
+    (baseline-like) scores included."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from aegismatrix.modelling.metrics import average_precision, binary_roc_auc, ovr_roc_auc
+
+    rng = np.random.default_rng(11)
+    for case in range(300):
+        k, m = 2 + case % 2, int(rng.integers(3, 400))
+        y = np.r_[np.arange(k), rng.integers(0, k, m)]
+        proba = rng.dirichlet(np.ones(k), len(y))
+        if case % 3 == 1:  # ties
+            proba = np.round(proba, 1)
+            proba[:, -1] = 1 - proba[:, :-1].sum(axis=1)
+        elif case % 3 == 2:  # one probability vector for every row
+            proba = np.tile(proba[0], (len(y), 1))
+        if k == 2:
+            assert binary_roc_auc(y == 1, proba[:, 1]) == float(roc_auc_score(y, proba[:, 1]))
+            expected = float(average_precision_score(y, proba[:, 1]))
+            assert average_precision(y == 1, proba[:, 1]) == expected
+        else:
+            assert ovr_roc_auc(y, proba) == float(roc_auc_score(y, proba, multi_class="ovr"))

@@ -7,6 +7,8 @@ skill versus the primary baseline over those rows, with a moving-block bootstrap
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import logging
 
 import numpy as np
@@ -85,10 +87,20 @@ def _predictions(oos: pd.DataFrame, cfg: ModelConfig, prefix: str = "") -> np.nd
     return values if cfg.is_classifier else values[:, 0]
 
 
+_SCORES: dict[bytes, dict] = {}
+
+
 def _score(y: np.ndarray, pred: np.ndarray, cfg: ModelConfig) -> dict:
-    if cfg.is_classifier:
-        return classification_metrics(y, pred, cfg.class_names)
-    return regression_metrics(y, pred)
+    # models of one horizon share their baselines' rows: score each distinct (y, pred) once a run
+    names = tuple(cfg.class_names) if cfg.is_classifier else None
+    shapes = repr((names, y.shape, y.dtype.str, pred.shape, pred.dtype.str)).encode()
+    key = hashlib.blake2b(shapes + y.tobytes() + pred.tobytes(), digest_size=16).digest()
+    if key not in _SCORES:
+        if len(_SCORES) >= 4096:
+            _SCORES.clear()
+        _SCORES[key] = (classification_metrics(y, pred, cfg.class_names) if cfg.is_classifier
+                        else regression_metrics(y, pred))
+    return copy.deepcopy(_SCORES[key])
 
 
 def score_block(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
@@ -96,13 +108,17 @@ def score_block(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
     plus skill vs the primary baseline with its interval."""
     y = oos["label"].to_numpy(dtype=float)
     model_pred = _predictions(oos, cfg)
+    # each baseline's columns read once: they are scored, and their row losses taken, below
+    base_preds = {b["name"]: _predictions(oos, cfg, f"baseline_{b['name']}__")
+                  for b in cfg.baselines}
+    if cfg.primary_baseline not in base_preds:
+        base_preds[cfg.primary_baseline] = _predictions(
+            oos, cfg, f"baseline_{cfg.primary_baseline}__")
     out = {"n": int(len(oos)), "model": _score(y, model_pred, cfg),
-           "baselines": {b["name"]: _score(y, _predictions(oos, cfg, f"baseline_{b['name']}__"),
-                                           cfg)
-                         for b in cfg.baselines}}
+           "baselines": {b["name"]: _score(y, base_preds[b["name"]], cfg) for b in cfg.baselines}}
     loss = ROW_LOSSES[cfg.metric]
     model_loss = loss(y, model_pred)
-    base_loss = loss(y, _predictions(oos, cfg, f"baseline_{cfg.primary_baseline}__"))
+    base_loss = loss(y, base_preds[cfg.primary_baseline])
     block = max(cfg.horizon, 5)
     low, high = block_bootstrap_skill(model_loss, base_loss, block, cfg.bootstrap["n_boot"],
                                       cfg.bootstrap["level"], cfg.seed)
@@ -110,9 +126,7 @@ def score_block(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
                     "value": skill_score(model_loss, base_loss),
                     "ci_low": low, "ci_high": high, "level": cfg.bootstrap["level"]}
     out["skill_vs_each_baseline"] = {
-        b["name"]: skill_score(model_loss,
-                               loss(y, _predictions(oos, cfg, f"baseline_{b['name']}__")))
-        for b in cfg.baselines}
+        b["name"]: skill_score(model_loss, loss(y, base_preds[b["name"]])) for b in cfg.baselines}
     return out
 
 
@@ -165,7 +179,9 @@ def summarise(oos: pd.DataFrame, cfg: ModelConfig, selection: dict | None = None
     metrics = {
         "task": "classification" if cfg.is_classifier else "regression",
         "metric": cfg.metric, "primary_baseline": cfg.primary_baseline,
-        "folds": {name: score_block(block, cfg) for name, block in oos.groupby("fold", sort=False)},
+        # the "test" fold is the final test block scored above (same rows, same seed)
+        "folds": {name: copy.deepcopy(test) if name == "test" else score_block(block, cfg)
+                  for name, block in oos.groupby("fold", sort=False)},
         "per_year": {str(y): score_block(block, cfg) for y, block in oos.groupby(years) if len(block) >= 20},
         "walk_forward": score_block(oos[~is_test], cfg),
         "test": test, "overall": overall,
