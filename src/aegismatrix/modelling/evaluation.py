@@ -109,11 +109,9 @@ def score_block(oos: pd.DataFrame, cfg: ModelConfig) -> dict:
     y = oos["label"].to_numpy(dtype=float)
     model_pred = _predictions(oos, cfg)
     # each baseline's columns read once: they are scored, and their row losses taken, below
+    # (ModelConfig refuses a primary baseline that is not among them)
     base_preds = {b["name"]: _predictions(oos, cfg, f"baseline_{b['name']}__")
                   for b in cfg.baselines}
-    if cfg.primary_baseline not in base_preds:
-        base_preds[cfg.primary_baseline] = _predictions(
-            oos, cfg, f"baseline_{cfg.primary_baseline}__")
     out = {"n": int(len(oos)), "model": _score(y, model_pred, cfg),
            "baselines": {b["name"]: _score(y, base_preds[b["name"]], cfg) for b in cfg.baselines}}
     loss = ROW_LOSSES[cfg.metric]

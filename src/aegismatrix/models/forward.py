@@ -20,7 +20,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))  # never overflows, unlike 1 / (1 + exp(-x))
 
 
-def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
+def softmax(x: np.ndarray, axis: int) -> np.ndarray:
     shifted = np.exp(x - x.max(axis=axis, keepdims=True))
     return shifted / shifted.sum(axis=axis, keepdims=True)
 
@@ -56,7 +56,7 @@ def bilstm_attention(weights: Weights, windows: np.ndarray, layers: int) -> np.n
         backward = lstm_direction(states, weights, f"l{layer}_reverse", reverse=True)
         states = np.concatenate([forward, backward], axis=2)
     scores = _linear(np.tanh(_linear(states, weights, "attention.0")), weights, "attention.2")
-    attention = _softmax(scores[..., 0], axis=1)
+    attention = softmax(scores[..., 0], axis=1)
     pooled = (attention[..., None] * states).sum(axis=1)
     return _linear(pooled, weights, "head.1")
 

@@ -101,8 +101,7 @@ class BiLSTMAttentionClassifier(TorchEstimator):
         return _class_weights(y[fit_rows], self.n_classes)[y]
 
     def _outputs(self, logits: np.ndarray) -> np.ndarray:
-        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return shifted / shifted.sum(axis=1, keepdims=True)
+        return forward.softmax(logits, axis=1)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         windows = make_windows(X.to_numpy(dtype=np.float32), int(self.p["window"]))

@@ -9,19 +9,16 @@ training with a clear error.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
 from aegismatrix.logs import fit_label
+from aegismatrix.models.base import EpochCallback
 from aegismatrix.models.torch_base import NonFiniteLossError
 
 logger = logging.getLogger(__name__)
-
-EpochCallback = Callable[[int, float], None] | None
-
 
 class BiLSTMAttention(nn.Module):
     """Bidirectional LSTM, additive attention pooling over time steps, linear head to `n_outputs`
@@ -122,7 +119,7 @@ def _sequence_epoch(net, opt, windows, targets, weights, order, p: dict, loss: s
 def fit_sequence(windows: np.ndarray, targets: np.ndarray, weights: np.ndarray,
                  rows: tuple[np.ndarray, np.ndarray], n_outputs: int, p: dict, seed: int,
                  loss: str, kind: str,
-                 on_epoch: EpochCallback = None) -> tuple[dict[str, np.ndarray], float]:
+                 on_epoch: EpochCallback | None = None) -> tuple[dict[str, np.ndarray], float]:
     """Train a BiLSTMAttention on `windows` (fit rows, validation rows) with AdamW, a cosine
     schedule and early stopping; the best weights and their validation loss."""
     torch.set_num_threads(int(p["threads"]))
@@ -153,7 +150,7 @@ def fit_sequence(windows: np.ndarray, targets: np.ndarray, weights: np.ndarray,
 
 
 def fit_mlp(values: np.ndarray, target: np.ndarray, fit_end: int, val_start: int, p: dict,
-            seed: int, on_epoch: EpochCallback = None) -> dict[str, np.ndarray]:
+            seed: int, on_epoch: EpochCallback | None = None) -> dict[str, np.ndarray]:
     """Train the MLP on rows [0, fit_end) with early stopping on rows [val_start, end); its best
     weights."""
     torch.set_num_threads(int(p["threads"]))
