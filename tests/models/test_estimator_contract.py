@@ -23,8 +23,8 @@ REGRESSORS = ["lgbm_regressor", "catboost_regressor", "xgb_regressor"]
 SMALL = {"lgbm_classifier": {"n_estimators": 30}, "lgbm_regressor": {"n_estimators": 30},
          "catboost_classifier": {"iterations": 30}, "catboost_regressor": {"iterations": 30},
          "xgb_classifier": {"n_estimators": 30}, "xgb_regressor": {"n_estimators": 30}}
-# Each kind's own file format: LightGBM's text model, CatBoost's CBM binary, XGBoost's UBJ.
-MAGIC = {"model.txt": b"tree\nversion=", "model.cbm": b"CBM1"}
+# Each kind's own file format: LightGBM's text model, CatBoost's JSON, XGBoost's UBJ.
+MAGIC = {"model.txt": b"tree\nversion=", "model.json": b"{", "model.ubj": b"{L"}
 
 
 def _frame(n: int = 600, seed: int = 5) -> pd.DataFrame:
@@ -86,7 +86,7 @@ def _bundle_params(kind: str, tmp_path) -> dict:
 
 
 @pytest.mark.parametrize("kind", ["lgbm_classifier", "catboost_classifier", "lgbm_regressor",
-                                  "catboost_regressor"])
+                                  "catboost_regressor", "xgb_classifier", "xgb_regressor"])
 def test_bundle_round_trip_is_identical_and_never_pickle(kind, tmp_path):
     frame = _frame()
     classification = get_estimator(kind).task == "classification"
@@ -100,19 +100,22 @@ def test_bundle_round_trip_is_identical_and_never_pickle(kind, tmp_path):
     files = {p.name: p.read_bytes() for p in (tmp_path / "bundle").iterdir()}
     blob_name = next(name for name in files if name in MAGIC)
     assert files[blob_name].startswith(MAGIC[blob_name])
-    assert set(files) == {"meta.json", blob_name}
+    assert set(files) == {"meta.json", blob_name, "forest.safetensors"}  # + the NumPy tables
     json.loads(files["meta.json"])
     assert all(not payload.startswith(b"\x80") for payload in files.values())  # no pickle protocol header
     rows = np.arange(450, 600)
     restored = from_bundle(dataset.load(), expected_fingerprint="fp")
     np.testing.assert_array_equal(predict_rows(fitted, frame, cols, rows),
                                   predict_rows(restored, frame, cols, rows))
-    shap = contributions(restored, frame, cols, rows)
+    shap = contributions(fitted, frame, cols, rows)  # shap.TreeExplainer on the fitted booster
     assert shap.shape == (len(rows), 3)
     assert shap.abs().mean().idxmax() == "signal"  # TreeSHAP puts the planted driver first
-    # the payload's path (no shap import)
-    native = restored.estimator.tree_contributions(frame[cols].iloc[rows])
-    np.testing.assert_allclose(native, shap.to_numpy(), rtol=1e-4, atol=1e-5)
+    # the payload's path: the restored model's NumPy TreeSHAP (no shap, no boosting library)
+    native = contributions(restored, frame, cols, rows, native=True)
+    np.testing.assert_allclose(native.to_numpy(), shap.to_numpy(), rtol=1e-4, atol=1e-6)
+    # training's explanation of a frozen model: shap on the library model read back from the file
+    again = contributions(restored, frame, cols, rows)
+    np.testing.assert_allclose(again.to_numpy(), shap.to_numpy(), rtol=1e-12, atol=1e-12)
 
 
 def test_torch_estimators_predict_a_float32_frame_without_warnings():

@@ -1,9 +1,10 @@
 """Explanations, the one explainer of the project: TreeSHAP for tree models (XGBoost, LightGBM,
 CatBoost), coefficient x input for linear ones.
 
-Training explains many rows with `shap.TreeExplainer`; serving explains the latest row with the
-boosters' own TreeSHAP (XGBoost's `pred_contribs=True`, LightGBM's and CatBoost's
-`tree_contributions`: the values shap.TreeExplainer gives), so inference never imports shap.
+Training explains many rows with `shap.TreeExplainer` on the library's own model (fast C++);
+serving explains the latest row with the NumPy TreeSHAP of `models/trees.py`
+(`tree_contributions`: the values shap.TreeExplainer gives, pinned in tests/models/test_trees.py),
+so inference imports neither shap nor the boosting libraries.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ def contributions(fitted: FittedModel, frame: pd.DataFrame, feature_cols: list[s
     # after an in-fold selection: the columns it kept
     feature_cols = fitted.features or feature_cols
     X = model_inputs(frame, feature_cols, fitted.scaler, rows[-1] + 1).iloc[rows]
-    if kind == "tree" and native:
-        values = native_tree_contributions(fitted.estimator, X)
+    if kind == "tree" and (native or fitted.estimator.forest is None):
+        values = fitted.estimator.tree_contributions(X)
         return pd.DataFrame(values, index=X.index, columns=feature_cols)
-    if kind == "tree" and fitted.estimator.booster is not None:  # XGBoost, LightGBM, CatBoost
+    if kind == "tree":  # training: shap on the library's own model
         import shap  # heavy import, only where an explanation is asked for
 
         explainer = shap.TreeExplainer(fitted.estimator.booster)
@@ -41,21 +42,6 @@ def contributions(fitted: FittedModel, frame: pd.DataFrame, feature_cols: list[s
     if kind == "linear":
         return fitted.estimator.contributions(X).reindex(columns=feature_cols, fill_value=0.0)
     return None
-
-
-def native_tree_contributions(estimator, X: pd.DataFrame) -> np.ndarray:
-    """TreeSHAP values (rows x features) from the booster itself; the predicted class of each row
-    for multi-class models."""
-    if hasattr(estimator, "tree_contributions"):  # LightGBM, CatBoost: their own TreeSHAP
-        return np.asarray(estimator.tree_contributions(X))
-    import xgboost as xgb
-
-    matrix = xgb.DMatrix(X.astype(np.float32))
-    values = np.asarray(estimator.booster.predict(matrix, pred_contribs=True))
-    if values.ndim == 3:  # (rows, classes, features + bias)
-        predicted = np.argmax(estimator.predict(X), axis=1)
-        values = values[np.arange(len(X)), predicted, :]
-    return values[:, :-1]  # the last column is the bias term
 
 
 def latest_contributions(model_input: pd.DataFrame, model: dict, row: int) -> pd.Series | None:

@@ -1,5 +1,7 @@
-"""CatBoost classifiers and regressors, saved in CatBoost's own binary `.cbm` model format (never
-pickle).
+"""CatBoost classifiers and regressors, saved in CatBoost's own JSON model format (never pickle).
+CatBoost fits; prediction and TreeSHAP run in NumPy from the JSON model (`models/trees.py`), so
+serving never imports it (it pulls in IPython). A bundle saved before in the binary `.cbm` format
+still loads, through CatBoost.
 
 Deterministic with a seed and one thread by default (`thread_count` in a model's params changes it);
 CatBoost writes no training files (`allow_writing_files=False`), so parallel runs never collide on
@@ -8,18 +10,21 @@ CatBoost writes no training files (`allow_writing_files=False`), so parallel run
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
-import catboost
 import numpy as np
 import pandas as pd
 
 from aegismatrix.models.base import Estimator, pad_absent_classes, register
 from aegismatrix.models.defaults import CATBOOST_DEFAULTS as DEFAULTS
 from aegismatrix.models.defaults import CATBOOST_PARAM_NAMES as PARAM_NAMES
+from aegismatrix.models.tree_formats import from_catboost
+from aegismatrix.models.trees import TreeEnsemble
 
-MODEL_FILE = "model.cbm"
+MODEL_FILE = "model.json"
+BINARY_MODEL_FILE = "model.cbm"  # the format bundles were saved in before
 
 
 def _catboost_space(trial) -> dict:
@@ -32,11 +37,8 @@ def _catboost_space(trial) -> dict:
     }
 
 
-class _CatBoostModel(Estimator):
-    explainer = "tree"
-    # trees are invariant to monotone scaling; keeps SHAP values in feature units
-    scale_inputs = False
-    wrapper: type
+class _CatBoostModel(TreeEnsemble, Estimator):
+    wrapper: str  # the catboost class, imported when fitting
 
     search_space = staticmethod(_catboost_space)
 
@@ -45,40 +47,55 @@ class _CatBoostModel(Estimator):
         return PARAM_NAMES
 
     def _make(self):
+        import catboost  # fitting only: with it comes IPython (~0.5 s)
+
         params = {**DEFAULTS, "thread_count": 1, "verbose": False, "allow_writing_files": False,
                   **self.params}
-        return self.wrapper(**params, random_seed=self.seed)
+        return getattr(catboost, self.wrapper)(**params, random_seed=self.seed)
 
     def _fit_booster(self, X: pd.DataFrame, y: np.ndarray, sample_weight) -> None:
-        self.booster = self._make().fit(X.to_numpy(dtype=np.float32), y,
-                                        sample_weight=sample_weight)
+        self._library_model = self._make().fit(X.to_numpy(dtype=np.float32), y,
+                                               sample_weight=sample_weight)
+        self._saved = _saved_json(self._library_model)
+        self.forest = from_catboost(json.loads(self._saved))
 
-    def tree_contributions(self, X: pd.DataFrame) -> np.ndarray:
-        """(rows, features) TreeSHAP values from CatBoost itself, for the class each row
-        predicts."""
-        pool = catboost.Pool(X.to_numpy(dtype=np.float32))
-        raw = np.asarray(self.booster.get_feature_importance(pool, type="ShapValues"))
-        if raw.ndim == 2:  # regression or binary: one set of values
-            return raw[:, :-1]
-        predicted = self.predict(X)[:, self.present_].argmax(axis=1)
-        return raw[np.arange(len(X)), predicted, :-1]
+    def _load_library_model(self):
+        import catboost
+
+        with tempfile.TemporaryDirectory() as tmp:  # CatBoost reads a JSON model from a file
+            path = Path(tmp) / MODEL_FILE
+            path.write_bytes(self._saved)
+            model = catboost.CatBoost()
+            model.load_model(str(path), format="json")
+        return model
 
     def state(self):
-        if self.booster is None:
+        if self.forest is None:
             return {}, {}
-        with tempfile.TemporaryDirectory() as tmp:  # CatBoost's public save writes a file
-            path = Path(tmp) / MODEL_FILE
-            self.booster.save_model(str(path), format="cbm")
-            return {}, {MODEL_FILE: path.read_bytes()}
+        state, blobs = self.forest_state()
+        return state, {MODEL_FILE: self._saved, **blobs}
 
     @classmethod
     def from_state(cls, params, seed, n_classes, state, blobs):
         est = cls(params, seed, n_classes)
-        est.booster = None
+        if BINARY_MODEL_FILE in blobs and MODEL_FILE not in blobs:
+            import catboost
+
+            old = catboost.CatBoost()
+            old.load_model(blob=blobs[BINARY_MODEL_FILE])
+            blobs = {MODEL_FILE: _saved_json(old)}
         if MODEL_FILE in blobs:
-            est.booster = catboost.CatBoost()
-            est.booster.load_model(blob=blobs[MODEL_FILE])
+            est._saved = blobs[MODEL_FILE]
+            est.forest = cls.restore_forest(state, blobs,
+                                            lambda: from_catboost(json.loads(est._saved)))
         return est
+
+
+def _saved_json(model) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:  # CatBoost's public save writes a file
+        path = Path(tmp) / MODEL_FILE
+        model.save_model(str(path), format="json")
+        return path.read_bytes()
 
 
 @register
@@ -88,25 +105,27 @@ class CatBoostClassifierModel(_CatBoostModel):
 
     kind = "catboost_classifier"
     task = "classification"
-    wrapper = catboost.CatBoostClassifier
+    wrapper = "CatBoostClassifier"
 
     def fit(self, X, y, sample_weight=None, on_epoch=None):
         y = np.asarray(y).astype(int)
         self.present_ = np.unique(y).tolist()
-        self.booster = None  # one class seen: nothing to learn, predict it with certainty
+        self.forest = None  # one class seen: nothing to learn, predict it with certainty
         if len(self.present_) > 1:
             self._fit_booster(X, np.searchsorted(self.present_, y), sample_weight)
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        if self.booster is None:
+        if self.forest is None:
             return pad_absent_classes(np.ones((len(X), 1)), self.present_, self.n_classes)
-        raw = self.booster.predict(X.to_numpy(dtype=np.float32), prediction_type="Probability")
-        return pad_absent_classes(np.asarray(raw, dtype=float), self.present_, self.n_classes)
+        raw = self.forest_predict(X)
+        if raw.ndim == 1:  # Logloss: P(second class) only
+            raw = np.column_stack([1.0 - raw, raw])
+        return pad_absent_classes(raw, self.present_, self.n_classes)
 
     def state(self):
-        _, blobs = super().state()
-        return {"present": self.present_}, blobs
+        state, blobs = super().state()
+        return {**state, "present": self.present_}, blobs
 
     @classmethod
     def from_state(cls, params, seed, n_classes, state, blobs):
@@ -119,11 +138,11 @@ class CatBoostClassifierModel(_CatBoostModel):
 class CatBoostRegressorModel(_CatBoostModel):
     kind = "catboost_regressor"
     task = "regression"
-    wrapper = catboost.CatBoostRegressor
+    wrapper = "CatBoostRegressor"
 
     def fit(self, X, y, sample_weight=None, on_epoch=None):
         self._fit_booster(X, np.asarray(y, dtype=float), sample_weight)
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.booster.predict(X.to_numpy(dtype=np.float32)), dtype=float)
+        return np.asarray(self.forest_predict(X), dtype=float)

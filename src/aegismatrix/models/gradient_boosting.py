@@ -1,16 +1,19 @@
-"""XGBoost classifiers and regressors, saved in XGBoost's own UBJ format."""
+"""XGBoost classifiers and regressors, saved in XGBoost's own UBJ format. XGBoost fits; prediction
+and TreeSHAP run in NumPy from the saved model (`models/trees.py`), so serving never imports it."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import xgboost as xgb
 
 from aegismatrix.models.base import Estimator, pad_absent_classes, register
 from aegismatrix.models.defaults import XGB_PARAM_NAMES
+from aegismatrix.models.tree_formats import from_xgboost
+from aegismatrix.models.trees import TreeEnsemble
 
 DEFAULTS = {"n_estimators": 150, "max_depth": 3, "learning_rate": 0.05, "subsample": 0.8,
             "colsample_bytree": 0.8, "min_child_weight": 5.0, "reg_lambda": 5.0}
+MODEL_FILE = "model.ubj"
 
 
 def _xgb_space(trial) -> dict:
@@ -25,14 +28,12 @@ def _xgb_space(trial) -> dict:
     }
 
 
-class _XGBModel(Estimator):
-    explainer = "tree"
-    # trees are invariant to monotone scaling; keeps SHAP values in feature units
-    scale_inputs = False
+class _XGBModel(TreeEnsemble, Estimator):
     # n_jobs defaults to 1: small daily frames gain nothing from threads, and on 2 shared cores
     # OpenMP oversubscription made fits up to 40x slower (measured); set `n_jobs` in a model's
     # params to change it
-    wrapper: type
+    wrapper: str  # the xgboost class, imported when fitting
+    model = None  # the xgboost model fitted in this process
 
     search_space = staticmethod(_xgb_space)
 
@@ -41,27 +42,39 @@ class _XGBModel(Estimator):
         return XGB_PARAM_NAMES
 
     def _make(self):
-        params = {**DEFAULTS, "n_jobs": 1, "tree_method": "hist", "verbosity": 0, **self.params}
-        return self.wrapper(**params, random_state=self.seed)
+        import xgboost as xgb  # fitting only: with it comes scikit-learn (~2 s)
 
-    def fit(self, X, y, sample_weight=None, on_epoch=None):
+        params = {**DEFAULTS, "n_jobs": 1, "tree_method": "hist", "verbosity": 0, **self.params}
+        return getattr(xgb, self.wrapper)(**params, random_state=self.seed)
+
+    def _fit_model(self, X: pd.DataFrame, y: np.ndarray, sample_weight) -> None:
         self.model = self._make()
         self.model.fit(X.to_numpy(dtype=np.float32), y, sample_weight=sample_weight)
+        booster = self._library_model = self.model.get_booster()
+        self._saved = bytes(booster.save_raw("ubj"))
+        self.forest = from_xgboost(bytes(booster.save_raw("json")))  # json.loads: faster here
+
+    def fit(self, X, y, sample_weight=None, on_epoch=None):
+        self._fit_model(X, y, sample_weight)
         return self
 
     def state(self):
-        return {}, {"model.ubj": bytes(self.model.get_booster().save_raw("ubj"))}
+        state, blobs = self.forest_state()
+        return state, {MODEL_FILE: self._saved, **blobs}
 
     @classmethod
     def from_state(cls, params, seed, n_classes, state, blobs):
         est = cls(params, seed, n_classes)
-        est.model = est.wrapper()
-        est.model.load_model(bytearray(blobs["model.ubj"]))
+        est._saved = blobs[MODEL_FILE]
+        est.forest = cls.restore_forest(state, blobs, lambda: from_xgboost(est._saved))
         return est
 
-    @property
-    def booster(self) -> xgb.Booster:
-        return self.model.get_booster()
+    def _load_library_model(self):
+        import xgboost as xgb
+
+        booster = xgb.Booster()
+        booster.load_model(bytearray(self._saved))
+        return booster
 
 
 class _XGBClassifier(_XGBModel):
@@ -74,19 +87,18 @@ class _XGBClassifier(_XGBModel):
     def fit(self, X, y, sample_weight=None, on_epoch=None):
         y = np.asarray(y).astype(int)
         self.present_ = np.unique(y).tolist()
-        self.model = self._make()
-        self.model.fit(X.to_numpy(dtype=np.float32), np.searchsorted(self.present_, y),
-                       sample_weight=sample_weight)
+        self._fit_model(X, np.searchsorted(self.present_, y), sample_weight)
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return pad_absent_classes(self.model.predict_proba(X.to_numpy(dtype=np.float32)),
-                                  self.present_,
-                                  self.n_classes)
+        proba = self.forest_predict(X)
+        if proba.ndim == 1:  # binary:logistic gives P(second class) only
+            proba = np.column_stack([1.0 - proba, proba])
+        return pad_absent_classes(proba, self.present_, self.n_classes)
 
     def state(self):
-        _, blobs = super().state()
-        return {"present": self.present_}, blobs
+        state, blobs = super().state()
+        return {**state, "present": self.present_}, blobs
 
     @classmethod
     def from_state(cls, params, seed, n_classes, state, blobs):
@@ -98,17 +110,17 @@ class _XGBClassifier(_XGBModel):
 @register
 class XGBClassifierModel(_XGBClassifier):
     kind = "xgb_classifier"
-    wrapper = xgb.XGBClassifier
+    wrapper = "XGBClassifier"
 
 
 @register
 class XGBRegressorModel(_XGBModel):
     kind = "xgb_regressor"
     task = "regression"
-    wrapper = xgb.XGBRegressor
+    wrapper = "XGBRegressor"
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return self.model.predict(X.to_numpy(dtype=np.float32)).astype(float)
+        return self.forest_predict(X).astype(float)
 
 
 @register
@@ -116,7 +128,7 @@ class XGBRandomForestClassifierModel(_XGBClassifier):
     """A random forest (XGBoost's RF mode: bagged trees, one boosting round) saved as UBJ."""
 
     kind = "xgb_random_forest"
-    wrapper = xgb.XGBRFClassifier
+    wrapper = "XGBRFClassifier"
 
     @staticmethod
     def search_space(trial) -> dict:
@@ -124,6 +136,8 @@ class XGBRandomForestClassifierModel(_XGBClassifier):
                 "min_child_weight": trial.suggest_float("min_child_weight", 1.0, 50.0, log=True)}
 
     def _make(self):
+        import xgboost as xgb
+
         params = {"n_estimators": 200, "max_depth": 5, "min_child_weight": 5.0, "subsample": 0.7,
                   "colsample_bynode": 0.6, "n_jobs": 1, "tree_method": "hist", "verbosity": 0,
                   **self.params}

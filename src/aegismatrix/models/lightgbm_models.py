@@ -1,4 +1,5 @@
-"""LightGBM classifiers and regressors, saved as LightGBM's own text model (never pickle).
+"""LightGBM classifiers and regressors, saved as LightGBM's own text model (never pickle). LightGBM
+fits; prediction and TreeSHAP run in NumPy from the text model (`models/trees.py`).
 
 Deterministic with a seed (`deterministic`, row-wise histograms, one thread) and single-threaded by
 default: on 2 shared cores OpenMP threads only oversubscribe (set `n_jobs` in a model's params to
@@ -7,12 +8,13 @@ change it).
 
 from __future__ import annotations
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
 from aegismatrix.models.base import Estimator, pad_absent_classes, register
 from aegismatrix.models.defaults import LGBM_PARAM_NAMES
+from aegismatrix.models.tree_formats import from_lightgbm
+from aegismatrix.models.trees import TreeEnsemble
 
 DEFAULTS = {"n_estimators": 100, "num_leaves": 7, "max_depth": 3, "learning_rate": 0.05,
             "min_child_samples": 50, "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8,
@@ -33,11 +35,8 @@ def _lgbm_space(trial) -> dict:
     }
 
 
-class _LGBMModel(Estimator):
-    explainer = "tree"
-    # trees are invariant to monotone scaling; keeps SHAP values in feature units
-    scale_inputs = False
-    wrapper: type
+class _LGBMModel(TreeEnsemble, Estimator):
+    wrapper: str  # the lightgbm class, imported when fitting
 
     search_space = staticmethod(_lgbm_space)
 
@@ -46,39 +45,36 @@ class _LGBMModel(Estimator):
         return LGBM_PARAM_NAMES
 
     def _make(self):
+        import lightgbm as lgb  # fitting only: with it comes scikit-learn (~1.2 s)
+
         params = {**DEFAULTS, "n_jobs": 1, "deterministic": True, "force_row_wise": True,
                   "verbosity": -1,
                   **self.params}
-        return self.wrapper(**params, random_state=self.seed)
+        return getattr(lgb, self.wrapper)(**params, random_state=self.seed)
 
     def _fit_booster(self, X: pd.DataFrame, y: np.ndarray, sample_weight) -> None:
         model = self._make().fit(X.to_numpy(dtype=np.float32), y, sample_weight=sample_weight)
-        self.booster = model.booster_
+        self._library_model = model.booster_
+        self._saved = model.booster_.model_to_string()
+        self.forest = from_lightgbm(self._saved)
 
-    def _raw(self, X: pd.DataFrame) -> np.ndarray:
-        return self.booster.predict(X.to_numpy(dtype=np.float32))
+    def _load_library_model(self):
+        import lightgbm as lgb
 
-    def tree_contributions(self, X: pd.DataFrame) -> np.ndarray:
-        """(rows, features) TreeSHAP values from LightGBM itself, for the class each row
-        predicts."""
-        raw = self.booster.predict(X.to_numpy(dtype=np.float32), pred_contrib=True)
-        width = X.shape[1] + 1  # features + bias, per class
-        if raw.shape[1] == width:
-            return raw[:, :-1]
-        per_class = raw.reshape(len(X), -1, width)
-        predicted = self.predict(X)[:, self.present_].argmax(axis=1)
-        return per_class[np.arange(len(X)), predicted, :-1]
+        return lgb.Booster(model_str=self._saved)
 
     def state(self):
-        blobs = ({MODEL_FILE: self.booster.model_to_string().encode()}
-                 if self.booster is not None else {})
-        return {}, blobs
+        if self.forest is None:
+            return {}, {}
+        state, blobs = self.forest_state()
+        return state, {MODEL_FILE: self._saved.encode(), **blobs}
 
     @classmethod
     def from_state(cls, params, seed, n_classes, state, blobs):
         est = cls(params, seed, n_classes)
-        est.booster = (lgb.Booster(model_str=blobs[MODEL_FILE].decode())
-                       if MODEL_FILE in blobs else None)
+        if MODEL_FILE in blobs:
+            est._saved = blobs[MODEL_FILE].decode()
+            est.forest = cls.restore_forest(state, blobs, lambda: from_lightgbm(est._saved))
         return est
 
 
@@ -89,27 +85,27 @@ class LGBMClassifierModel(_LGBMModel):
 
     kind = "lgbm_classifier"
     task = "classification"
-    wrapper = lgb.LGBMClassifier
+    wrapper = "LGBMClassifier"
 
     def fit(self, X, y, sample_weight=None, on_epoch=None):
         y = np.asarray(y).astype(int)
         self.present_ = np.unique(y).tolist()
-        self.booster = None  # one class seen: nothing to learn, predict it with certainty
+        self.forest = None  # one class seen: nothing to learn, predict it with certainty
         if len(self.present_) > 1:
             self._fit_booster(X, np.searchsorted(self.present_, y), sample_weight)
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        if self.booster is None:
+        if self.forest is None:
             return pad_absent_classes(np.ones((len(X), 1)), self.present_, self.n_classes)
-        raw = self._raw(X)
+        raw = self.forest_predict(X)
         if raw.ndim == 1:  # binary objective: LightGBM returns P(second class) only
             raw = np.column_stack([1.0 - raw, raw])
         return pad_absent_classes(raw, self.present_, self.n_classes)
 
     def state(self):
-        _, blobs = super().state()
-        return {"present": self.present_}, blobs
+        state, blobs = super().state()
+        return {**state, "present": self.present_}, blobs
 
     @classmethod
     def from_state(cls, params, seed, n_classes, state, blobs):
@@ -122,11 +118,11 @@ class LGBMClassifierModel(_LGBMModel):
 class LGBMRegressorModel(_LGBMModel):
     kind = "lgbm_regressor"
     task = "regression"
-    wrapper = lgb.LGBMRegressor
+    wrapper = "LGBMRegressor"
 
     def fit(self, X, y, sample_weight=None, on_epoch=None):
         self._fit_booster(X, np.asarray(y, dtype=float), sample_weight)
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self._raw(X), dtype=float)
+        return np.asarray(self.forest_predict(X), dtype=float)
