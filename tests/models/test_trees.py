@@ -119,24 +119,6 @@ def test_what_is_not_evaluated_is_refused_by_name():
         read_ubjson(b"{L\x00\x00\x00\x00\x00\x00\x00\x01aX")
 
 
-_TRAIN = """
-import json, sys, numpy as np, pandas as pd
-from pathlib import Path
-from aegismatrix.models.base import get_estimator
-out = Path(sys.argv[1])
-X = pd.DataFrame(np.random.default_rng(0).normal(size=(300, 3)), columns=list("abc"))
-y = np.digitize(X["a"], [-0.4, 0.4])
-for kind in ("xgb_classifier", "lgbm_classifier", "catboost_classifier"):
-    est = get_estimator(kind)({}, seed=1, n_classes=3).fit(X, y)
-    state, blobs = est.state()
-    (out / kind).mkdir()
-    (out / kind / "state.json").write_text(json.dumps(state))
-    for name, blob in blobs.items():
-        (out / kind / name).write_bytes(blob)
-    np.save(out / kind / "proba.npy", est.predict(X))
-    np.save(out / kind / "shap.npy", est.tree_contributions(X))
-"""
-
 _SERVE = """
 import json, sys, numpy as np, pandas as pd
 from pathlib import Path
@@ -157,7 +139,21 @@ print(sorted({m.split(".")[0] for m in sys.modules}
 def test_a_restored_tree_model_predicts_and_explains_without_its_library(tmp_path):
     """Serving's path, in a fresh process: the fitted models' probabilities and TreeSHAP values,
     and no xgboost, lightgbm, catboost, shap or scikit-learn import."""
-    subprocess.run([sys.executable, "-c", _TRAIN, str(tmp_path)], check=True)
+    import pandas as pd
+
+    from aegismatrix.models.base import get_estimator
+
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(300, 3)), columns=list("abc"))
+    y = np.digitize(X["a"], [-0.4, 0.4])
+    for kind in ("xgb_classifier", "lgbm_classifier", "catboost_classifier"):
+        est = get_estimator(kind)({}, seed=1, n_classes=3).fit(X, y)
+        state, blobs = est.state()
+        (tmp_path / kind).mkdir()
+        (tmp_path / kind / "state.json").write_text(json.dumps(state))
+        for name, blob in blobs.items():
+            (tmp_path / kind / name).write_bytes(blob)
+        np.save(tmp_path / kind / "proba.npy", est.predict(X))
+        np.save(tmp_path / kind / "shap.npy", est.tree_contributions(X))
     served = subprocess.run([sys.executable, "-c", _SERVE, str(tmp_path)], capture_output=True,
                             text=True, check=True)
     assert served.stdout.strip() == "[]"
