@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from aegismatrix.models.base import Estimator, pad_absent_classes, register
+from aegismatrix.models.base import Estimator, register
 from aegismatrix.models.defaults import CATBOOST_DEFAULTS as DEFAULTS
 from aegismatrix.models.defaults import CATBOOST_PARAM_NAMES as PARAM_NAMES
 from aegismatrix.models.tree_formats import from_catboost
@@ -116,12 +116,7 @@ class CatBoostClassifierModel(_CatBoostModel):
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        if self.forest is None:
-            return pad_absent_classes(np.ones((len(X), 1)), self.present_, self.n_classes)
-        raw = self.forest_predict(X)
-        if raw.ndim == 1:  # Logloss: P(second class) only
-            raw = np.column_stack([1.0 - raw, raw])
-        return pad_absent_classes(raw, self.present_, self.n_classes)
+        return self.class_probabilities(X)
 
     def state(self):
         state, blobs = super().state()

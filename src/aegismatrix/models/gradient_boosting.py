@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from aegismatrix.models.base import Estimator, pad_absent_classes, register
+from aegismatrix.models.base import Estimator, register
 from aegismatrix.models.defaults import XGB_PARAM_NAMES
 from aegismatrix.models.tree_formats import from_xgboost
 from aegismatrix.models.trees import TreeEnsemble
@@ -33,7 +33,6 @@ class _XGBModel(TreeEnsemble, Estimator):
     # OpenMP oversubscription made fits up to 40x slower (measured); set `n_jobs` in a model's
     # params to change it
     wrapper: str  # the xgboost class, imported when fitting
-    model = None  # the xgboost model fitted in this process
 
     search_space = staticmethod(_xgb_space)
 
@@ -48,9 +47,8 @@ class _XGBModel(TreeEnsemble, Estimator):
         return getattr(xgb, self.wrapper)(**params, random_state=self.seed)
 
     def _fit_model(self, X: pd.DataFrame, y: np.ndarray, sample_weight) -> None:
-        self.model = self._make()
-        self.model.fit(X.to_numpy(dtype=np.float32), y, sample_weight=sample_weight)
-        booster = self._library_model = self.model.get_booster()
+        model = self._make().fit(X.to_numpy(dtype=np.float32), y, sample_weight=sample_weight)
+        booster = self._library_model = model.get_booster()
         self._saved = bytes(booster.save_raw("ubj"))
         self.forest = from_xgboost(bytes(booster.save_raw("json")))  # json.loads: faster here
 
@@ -91,10 +89,7 @@ class _XGBClassifier(_XGBModel):
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        proba = self.forest_predict(X)
-        if proba.ndim == 1:  # binary:logistic gives P(second class) only
-            proba = np.column_stack([1.0 - proba, proba])
-        return pad_absent_classes(proba, self.present_, self.n_classes)
+        return self.class_probabilities(X)
 
     def state(self):
         state, blobs = super().state()

@@ -20,6 +20,8 @@ import numpy as np
 from safetensors.numpy import load as load_arrays
 from safetensors.numpy import save as save_arrays
 
+from aegismatrix.models.base import pad_absent_classes
+
 # the most (row, leaf, depth) cells one TreeSHAP block holds (memory stays under ~100 MB)
 _SHAP_BLOCK_CELLS = 1_000_000
 _LGBM_ZERO = float(np.float32(1e-35))  # LightGBM's kZeroThreshold
@@ -344,6 +346,16 @@ class TreeEnsemble:
 
     def forest_predict(self, X) -> np.ndarray:
         return self.forest.predict(X.to_numpy(dtype=np.float32))
+
+    def class_probabilities(self, X) -> np.ndarray:
+        """(rows, n_classes): the forest's probabilities over the classes seen in training, the
+        absent ones padded back (certain of the one class when only one was seen)."""
+        if self.forest is None:
+            return pad_absent_classes(np.ones((len(X), 1)), self.present_, self.n_classes)
+        proba = self.forest_predict(X)
+        if proba.ndim == 1:  # a binary objective gives P(second class) only
+            proba = np.column_stack([1.0 - proba, proba])
+        return pad_absent_classes(proba, self.present_, self.n_classes)
 
     def tree_contributions(self, X) -> np.ndarray:
         """(rows, features) TreeSHAP values, for the class each row predicts (the values
