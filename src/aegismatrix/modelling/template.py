@@ -254,6 +254,16 @@ def predict_frozen(model_input: pd.DataFrame, model: dict | None, feature_manife
     return guarded(model_input, model, cfg, serve(model_input, model, cfg, rows))
 
 
+def serve_frozen(features: pd.DataFrame, market_daily: pd.DataFrame, model: dict | None,
+                 feature_manifest: dict, metrics: dict,
+                 params: dict) -> tuple[pd.DataFrame, pd.DataFrame, ModelRecord]:
+    """Inference for one model: its input rows (`build_model_input`), their predictions from the
+    frozen model (`predict_frozen`) and the record its engine reads (`record_model`)."""
+    model_input = build_model_input(features, market_daily, params)
+    predictions = predict_frozen(model_input, model, feature_manifest, params)
+    return model_input, predictions, record_model(metrics, predictions)
+
+
 def _namespace(cfg: ModelConfig) -> str:
     if cfg.namespace is None:
         raise ValueError("the parameter block has no `namespace`: template instances get it "
@@ -301,10 +311,12 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train",
                               "pool_input", name="build_pool_input"))
             inputs |= {"universe_features", "universe_daily"}
     elif mode == "inference":
-        nodes = [build,
-                 node(predict_frozen, ["model_input", "model", "feature_manifest", "params:model"],
-                             "predictions", name="predict_frozen"),
-                 node(record_model, ["metrics", "predictions"], "record", name="record_model")]
+        # one node per served model: Kedro's per-node cost (hooks, bookkeeping) is paid 45 times
+        nodes = [node(serve_frozen,
+                      {"features": features, "market_daily": "market_daily", "model": "model",
+                       "feature_manifest": "feature_manifest", "metrics": "metrics",
+                       "params": "params:model"},
+                      ["model_input", "predictions", "record"], name="serve_frozen")]
         inputs = {features, "market_daily", "feature_manifest"}
     else:
         raise ValueError(f"mode must be 'train' or 'inference', got {mode!r}")
