@@ -27,6 +27,9 @@ from aegismatrix.parameters.derive import (
 )
 from aegismatrix.parameters.schema import SECTIONS, check_section
 
+# yaml.safe_load's rules, parsed by libyaml when present (pure Python: ~0.1 s for every parameter file)
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 # Maps whose keys are data, not settings (symbols, per-tenor values, served horizons).
 OPEN_MAPS = {"data_ingestion.symbols", "data_ingestion.intraday.intervals", "direction.horizons",
              "direction.research", "seller.safe_range.prior_multiplier",
@@ -56,7 +59,7 @@ def parameter_sources(conf_source: Path, env: str | None, runtime: dict | None,
     origin: dict[str, str] = {}
     for folder in [base_env] + ([env] if env and env != base_env else []):
         for file in sorted((conf_source / folder).glob("parameters*.y*ml")):
-            paths = _paths(yaml.safe_load(file.read_text()) or {})
+            paths = _paths(yaml.load(file.read_text(), Loader=_SAFE_LOADER) or {})
             origin.update({p: str(file.relative_to(conf_source.parent)) for p in paths})
             base.update(paths if folder == base_env else {})
     origin.update(dict.fromkeys(_paths(_nest(runtime or {})), RUNTIME))
