@@ -15,7 +15,7 @@ from aegismatrix.tracking import MlflowTrackingHooks
 # pluggy calls hooks last-registered first: ReleaseHooks pins load versions before MissingModelHooks
 # looks at them. MissingModelHooks: never-trained models serve baselines
 HOOKS = (ProjectHooks(), MissingModelHooks(), ReleaseHooks())
-HOOKS += (ServingMemoryHooks(),)  # inference/backfill: per-model intermediates stay in memory
+HOOKS += (ServingMemoryHooks(),)  # inference/backfill: saved intermediates are read back from memory
 # a real index history's sessions are the NSE calendar of its span
 HOOKS += (ObservedSessionsHooks(),)
 # kedro.io switch, progress; the comparison after training

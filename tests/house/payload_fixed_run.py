@@ -11,6 +11,7 @@ import pandas as pd
 
 from aegismatrix.market.overnight import synthetic_us_session
 from aegismatrix.market.synthetic import synthetic_intraday, synthetic_market_daily
+from aegismatrix.modelling.template import ModelRecord
 from aegismatrix.pipelines.seller.expiry_ranges import build_expiry_ranges
 from aegismatrix.pipelines.seller.intraday_ranges import intraday_snapshot
 
@@ -43,7 +44,8 @@ def _entry(ns: str, edge: bool, horizon: int | None = None, missing: bool = Fals
 
 
 def model_records() -> dict[str, dict]:
-    """One record per served model, as `describe_model` writes them (`name` is the namespace)."""
+    """One record per served model, as `describe_served_models` writes them (`name` is the
+    namespace)."""
     return {e["name"]: e for e in (
         _entry("direction.xgb_h1", False, 1), _entry("direction.xgb_h5", True, 5),
         _entry("direction.gap", False), _entry("seller.vol_har", True), _entry("seller.trap", True),
@@ -120,7 +122,7 @@ def fixed_inputs(variant: str) -> dict:
         "us_daily": us_daily, "decision_time": variant, "seller_intraday_ranges": intraday[0],
         "seller_intraday_ladder": intraday[1], "intraday_context": intraday[2],
         "scorecard": _scorecard(),
-        "gap_predictions": gap, "gap_model": gap_model}
+        "gap_record": ModelRecord("direction.gap", {}, gap, model=gap_model)}
 
 
 EXPLAINED = ("xgb_classifier", "lgbm_classifier", "catboost_classifier", "logistic")

@@ -33,7 +33,7 @@ def test_the_inference_pipelines_own_nodes_name_their_inputs():
     own = [n for n in create_pipeline().nodes
            if getattr(n.func, "func", n.func).__module__.startswith(here)]
     names = {n.name.rsplit(".", 1)[-1] for n in own}
-    assert names >= {"assemble_payload", "collect_model_records", "check_payload",
+    assert names >= {"assemble_payload", "describe_served_models", "check_payload",
                      "publish_payload"}
     for node in own:
         kinds = {p.kind for p in inspect.signature(node.func).parameters.values()}

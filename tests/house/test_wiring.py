@@ -65,7 +65,7 @@ def test_one_yaml_block_adds_the_instances_to_the_registered_pipelines(project):
     assert {"direction.xgb_h4.model", "direction.magnitude_h4.model"} <= direction
     assert "direction.catboost_h4.model" not in direction  # only the families listed
     assert "seller.vol_ewma_har.model" in found["seller"].all_outputs()
-    assert {f"{ns}.payload_entry" for ns in NEW} <= found["inference"].all_outputs()
+    assert {f"{ns}.record" for ns in NEW} <= found["inference"].all_outputs()
     block = params["direction"]["xgb_h4"]  # generated from the xgb family with h=4
     assert block["horizon"] == 4 and block["label"]["horizon"] == 4
     assert block["label"]["neutral_band"] == pytest.approx(params["direction"]["base_band"] * 2)

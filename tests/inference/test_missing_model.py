@@ -77,38 +77,34 @@ def test_template_serves_the_baseline_for_every_row_when_the_model_is_missing():
     assert abs(served["p_above"].iloc[-1] - 0.5) < 0.05  # median split of the known labels: about even
 
 
-def test_serving_run_keeps_per_model_intermediates_in_memory_and_reads_saved_ones_back_from_memory(tmp_path):
+def test_serving_run_reads_saved_intermediates_back_from_memory(tmp_path):
     from kedro.io import CachedDataset
     from kedro_datasets.pandas import ParquetDataset
 
     from aegismatrix.pipelines.inference.hooks import ServingMemoryHooks
     from aegismatrix.releases.hooks import _versioned
 
-    catalog = DataCatalog.from_config({
-        "toy.m.predictions": {"type": "pandas.ParquetDataset", "filepath": str(tmp_path / "p.parquet")},
-        "market_daily": {"type": "pandas.ParquetDataset", "filepath": str(tmp_path / "m.parquet"),
-                         "versioned": True,
-                         "validator": {"class": "aegismatrix.contracts.MarketDaily", "on": ["save"]}},
-    })
-    catalog["params:inference"] = MemoryDataset({"in_memory": ["*.predictions"]})
+    config = {"market_daily": {"type": "pandas.ParquetDataset", "filepath": str(tmp_path / "m.parquet"),
+                               "versioned": True,
+                               "validator": {"class": "aegismatrix.contracts.MarketDaily", "on": ["save"]}}}
+    catalog = DataCatalog.from_config(config)
     serving = Pipeline([Node(lambda: 0, None, "market_daily", name="ingest"),
-                        Node(lambda m: 0, "market_daily", "toy.m.predictions", name="predict"),
-                        Node(lambda p, q: 0, ["toy.m.predictions", "params:inference"], "signal_ledger",
-                             name="record")])
+                        Node(lambda m: 0, "market_daily", "toy.m.record", name="serve"),
+                        Node(lambda r: 0, "toy.m.record", "signal_ledger", name="record")])
     ServingMemoryHooks().before_pipeline_run({}, serving, catalog)
-    assert isinstance(catalog.get("toy.m.predictions"), MemoryDataset)
     cached = catalog.get("market_daily")
     assert (isinstance(cached, CachedDataset)
             and isinstance(_versioned(catalog, "market_daily"), ParquetDataset))
     with pytest.raises(Exception, match="market_daily"):  # the frame contract still runs on save
         catalog.save("market_daily", pd.DataFrame({"date": [1]}))
+    frame = pd.DataFrame({"x": [1.0]})
+    cached.save(frame)
+    assert cached.load().equals(frame) and cached.load() is not frame  # a copy, as Kedro's inferred mode
 
-    training = DataCatalog.from_config({"toy.m.predictions": {"type": "pandas.ParquetDataset",
-                                                              "filepath": str(tmp_path / "q.parquet")}})
-    training["params:inference"] = MemoryDataset({"in_memory": ["*.predictions"]})
+    training = DataCatalog.from_config(config)
     ServingMemoryHooks().before_pipeline_run({}, serving + Pipeline([Node(lambda: 0, None, "toy.m.model")]),
                                              training)
-    assert isinstance(training.get("toy.m.predictions"), ParquetDataset)  # a run that trains saves everything
+    assert isinstance(training.get("market_daily"), ParquetDataset)  # a run that trains reads from disk
 
 
 def test_a_release_naming_a_missing_model_version_fails_instead_of_serving_a_baseline(tmp_path, monkeypatch):

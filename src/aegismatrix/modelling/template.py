@@ -255,13 +255,13 @@ def predict_frozen(model_input: pd.DataFrame, model: dict | None, feature_manife
 
 
 def serve_frozen(features: pd.DataFrame, market_daily: pd.DataFrame, model: dict | None,
-                 feature_manifest: dict, metrics: dict,
-                 params: dict) -> tuple[pd.DataFrame, pd.DataFrame, ModelRecord]:
+                 feature_manifest: dict, metrics: dict, params: dict) -> ModelRecord:
     """Inference for one model: its input rows (`build_model_input`), their predictions from the
-    frozen model (`predict_frozen`) and the record its engine reads (`record_model`)."""
+    frozen model (`predict_frozen`), in the record its engine and the payload read."""
     model_input = build_model_input(features, market_daily, params)
     predictions = predict_frozen(model_input, model, feature_manifest, params)
-    return model_input, predictions, record_model(metrics, predictions)
+    return ModelRecord(metrics["name"], metrics, predictions, model=model, model_input=model_input,
+                       params=params)
 
 
 def _namespace(cfg: ModelConfig) -> str:
@@ -316,7 +316,7 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train",
                       {"features": features, "market_daily": "market_daily", "model": "model",
                        "feature_manifest": "feature_manifest", "metrics": "metrics",
                        "params": "params:model"},
-                      ["model_input", "predictions", "record"], name="serve_frozen")]
+                      "record", name="serve_frozen")]
         inputs = {features, "market_daily", "feature_manifest"}
     else:
         raise ValueError(f"mode must be 'train' or 'inference', got {mode!r}")
@@ -330,14 +330,17 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train",
 @dataclass(frozen=True)
 class ModelRecord:
     """What one template instance hands its engine (dataset `<namespace>.record`, in memory): its
-    name, its metrics (stored ones in inference), served predictions, and in training its
-    out-of-sample predictions and frozen bundle."""
+    name, its metrics (stored ones in inference), served predictions, its frozen bundle, in
+    training its out-of-sample predictions, and in inference the rows it served and its parameter
+    block (the payload describes the model from them)."""
 
     namespace: str
     metrics: dict
     predictions: pd.DataFrame
     oos_predictions: pd.DataFrame | None = None
     model: dict | None = None
+    model_input: pd.DataFrame | None = None
+    params: dict | None = None
 
     @property
     def name(self) -> str:

@@ -67,7 +67,6 @@ class SafeRange(BaseModel):
 class Inference(BaseModel):
     model_config = _OPEN
     n_drivers: int = Field(ge=0)
-    in_memory: list[str] = []
     stale_after_hours: float = Field(gt=0)
     regime_lookback: int = Field(ge=20)
     regime_quantiles: list[float] = Field(min_length=2, max_length=2)

@@ -12,12 +12,11 @@ the end of the served models' training data as `served_training_end` ({date, nam
 meta.json): inference flags rows inside it as in-sample, and a backfill's `backfill.start` is checked against
 it before the run starts (issue 26).
 
-`ServingMemoryHooks`: a serving run keeps its intermediates in memory (see the class).
+`ServingMemoryHooks`: a serving run reads the intermediates it saves back from memory (see the class).
 """
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import re
 from typing import Any
@@ -159,31 +158,27 @@ def _saves_models(pipeline) -> bool:
 
 
 class ServingMemoryHooks:
-    """Serving runs (inference, backfill: they train nothing and write the ledger) keep intermediates in
-    memory.
+    """Serving runs (inference, backfill: they train nothing and write the ledger) read what they save back
+    from memory.
 
-    Of the datasets such a run both produces and consumes, those matching `params:inference.in_memory`
-    (default: the template's per-model `model_input` and `predictions`, 82 files a run) are never saved; every
-    other one is still saved as this run's version but read back from memory (a `CachedDataset`: market_daily
-    alone is read by 41 model instances). Versions and validators are those of the wrapped dataset
-    (releases.hooks unwraps it).
+    Every dataset such a run both produces and consumes is still saved as this run's version, but read back
+    from memory (a `CachedDataset`: market_daily alone is read by 45 model instances). Versions and validators
+    are those of the wrapped dataset (releases.hooks unwraps it). The template's per-model input rows and
+    predictions never reach the catalog in a serving run: they stay inside its `serve_frozen` node and its
+    in-memory record.
     """
 
     @hook_impl
     def before_pipeline_run(self, run_params: dict, pipeline, catalog) -> None:
         outputs = pipeline.all_outputs()
-        if "signal_ledger" not in outputs or _saves_models(pipeline) or "params:inference" not in catalog:
+        if "signal_ledger" not in outputs or _saves_models(pipeline):
             return
-        patterns = catalog.load("params:inference").get("in_memory") or []
         consumed = {name for node in pipeline.nodes for name in node.inputs}
-        in_memory = cached = 0
+        cached = 0
         for name in sorted(outputs & consumed):
-            if any(fnmatch.fnmatchcase(name, p) for p in patterns):
-                replace_dataset(catalog, name, MemoryDataset())
-                in_memory += 1
-            elif name in catalog and not isinstance(dataset := catalog.get(name),
-                                                    (MemoryDataset, CachedDataset)):
-                replace_dataset(catalog, name, CachedDataset(dataset))
+            dataset = catalog.get(name) if name in catalog else None
+            if dataset is not None and not isinstance(dataset, (MemoryDataset, CachedDataset)):
+                # deepcopy: what Kedro infers per call for frames and dicts, stated once
+                replace_dataset(catalog, name, CachedDataset(dataset, copy_mode="deepcopy"))
                 cached += 1
-        logger.info("serving run: %d intermediates kept in memory, %d saved and read back from memory",
-                    in_memory, cached)
+        logger.info("serving run: %d saved intermediates read back from memory", cached)

@@ -1,4 +1,4 @@
-"""Thin nodes of the inference pipeline: describe each served model, collect their records,
+"""Thin nodes of the inference pipeline: describe the served models from their engines' records,
 assemble, validate and publish the payload. Every node names its inputs (pipeline.py wires them)."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from aegismatrix.market.intraday_bars import daily_decision_time
+from aegismatrix.modelling.template import EngineRecords, ModelRecord
 from aegismatrix.payload.assemble import assemble_payload, describe_served_model
 from aegismatrix.payload.overnight import overnight_market_fields, us_feed_warning
 from aegismatrix.payload.publish import PayloadValidationError, publish_payload
@@ -17,18 +18,18 @@ from aegismatrix.payload.track_record import track_record_block
 logger = logging.getLogger(__name__)
 
 
-def describe_model(model_input: pd.DataFrame, model: dict | None, model_params: dict, params: dict,
-                   predictions: pd.DataFrame | None = None) -> dict:
-    """Edge, out-of-sample skill, served source (after the live guard) and latest top drivers of one
-    frozen model, named by its parameter block's namespace (parameters/derive.py)."""
-    return describe_served_model(model_input, model, model_params, model_params["namespace"],
-                                 int(params.get("n_drivers", 5)), predictions)
-
-
-def collect_model_records(*records: dict) -> dict[str, dict]:
-    """Every served model's payload record by its namespace (each record names itself), in wiring
-    order."""
-    return {record["name"]: record for record in records}
+def describe_served_models(params: dict, direction_records: EngineRecords | None = None,
+                           seller_records: EngineRecords | None = None,
+                           buyer_records: EngineRecords | None = None) -> dict[str, dict]:
+    """Every served model's payload record by its namespace, in wiring order: edge, out-of-sample
+    skill, served source (after the live guard) and latest top drivers, from the record its
+    `serve_frozen` node wrote (rows served, bundle, parameter block). An engine left out of the
+    run (`pipeline.ENGINES`) has no records."""
+    n_drivers = int(params.get("n_drivers", 5))
+    engines = [r for r in (direction_records, seller_records, buyer_records) if r is not None]
+    return {record.namespace: describe_served_model(record.model_input, record.model, record.params,
+                                                    record.namespace, n_drivers, record.predictions)
+            for records in engines for record in records}
 
 
 def assemble_inference_payload(
@@ -44,8 +45,7 @@ def assemble_inference_payload(
         seller_strategy_backtest_summary: dict | None = None, us_daily: pd.DataFrame | None = None,
         decision_time: str = "close", seller_intraday_ranges: pd.DataFrame | None = None,
         seller_intraday_ladder: pd.DataFrame | None = None, intraday_context: dict | None = None,
-        scorecard: dict | None = None, gap_predictions: pd.DataFrame | None = None,
-        gap_model: dict | None = None) -> dict:
+        scorecard: dict | None = None, gap_record: ModelRecord | None = None) -> dict:
     """The payload for the latest date from every engine's signals, its models' records and
     provenance; the decision time, US session, intraday context and track record are inputs of the
     assembly."""
@@ -54,8 +54,9 @@ def assemble_inference_payload(
         session = pd.Timestamp(intraday_context["session"])
         market_daily = market_daily[market_daily["date"] < session]
     # decision time and the US session it could see (issue 14)
+    gap = (gap_record.predictions, gap_record.model) if gap_record is not None else (None, None)
     decision = overnight_market_fields(market_daily, us_daily, daily_decision_time(decision_time),
-                                       gap_predictions, gap_model)
+                                       *gap)
     feed_warning = us_feed_warning(market_daily, us_daily)
     intraday = ((intraday_context, seller_intraday_ranges, seller_intraday_ladder)
                 if intraday_context else None)

@@ -27,18 +27,11 @@ def create_pipeline(**kwargs) -> Pipeline:
     """Engines predict every date from frozen models; the latest date becomes aegismatrix.json."""
     engines = engine_modules()
     pipe = sum((module.create_inference_pipeline() for module in engines.values()), Pipeline([]))
-    namespaces = [ns for module in engines.values() for ns in module.MODEL_NAMESPACES]
-    describe = [
-        Node(nodes.describe_model,
-             [f"{ns}.model_input", f"{ns}.model", f"params:{ns}", "params:inference",
-              f"{ns}.predictions"],
-             f"{ns}.payload_entry", name=f"describe_{ns.replace('.', '_')}", namespace=ns)
-        for ns in namespaces
-    ]
     return pipe + Pipeline([
-        *describe,
-        Node(nodes.collect_model_records, [f"{ns}.payload_entry" for ns in namespaces],
-             "inference_model_records", name="collect_model_records"),
+        Node(nodes.describe_served_models,
+             {**{f"{engine}_records": f"{engine}_records" for engine in ENGINES},
+              "params": "params:inference"},
+             "inference_model_records", name="describe_served_models"),
         Node(intraday_snapshot, ["market_daily", "market_intraday", "params:seller",
                                  "params:inference", "params:decision_time"],
              ["seller_intraday_ranges", "seller_intraday_ladder", "intraday_context"],
@@ -80,9 +73,8 @@ def _payload_inputs(pipe: Pipeline) -> dict[str, str]:
               "decision_time": "params:decision_time",
               **{name: name for name in RUN_PAYLOAD_INPUTS},
               **{name: name for engine in ENGINES for name in ENGINE_PAYLOAD_INPUTS[engine]}}
-    if "direction.gap.predictions" in pipe.all_outputs():
-        inputs.update({"gap_predictions": "direction.gap.predictions",
-                       "gap_model": "direction.gap.model"})
+    if "direction.gap.record" in pipe.all_outputs():
+        inputs["gap_record"] = "direction.gap.record"
     return inputs
 
 
