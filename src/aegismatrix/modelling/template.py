@@ -260,8 +260,7 @@ def serve_frozen(features: pd.DataFrame, market_daily: pd.DataFrame, model: dict
     frozen model (`predict_frozen`), in the record its engine and the payload read."""
     model_input = build_model_input(features, market_daily, params)
     predictions = predict_frozen(model_input, model, feature_manifest, params)
-    return ModelRecord(metrics["name"], metrics, predictions, model=model, model_input=model_input,
-                       params=params)
+    return record_model(metrics, predictions, model=model, model_input=model_input, params=params)
 
 
 def _namespace(cfg: ModelConfig) -> str:
@@ -350,9 +349,11 @@ class ModelRecord:
 
 def record_model(metrics: dict, predictions: pd.DataFrame,
                  oos_predictions: pd.DataFrame | None = None,
-                 model: dict | None = None) -> ModelRecord:
+                 model: dict | None = None, *, model_input: pd.DataFrame | None = None,
+                 params: dict | None = None) -> ModelRecord:
     """The instance's record; its namespace is the one its metrics were evaluated under."""
-    return ModelRecord(metrics["name"], metrics, predictions, oos_predictions, model)
+    return ModelRecord(metrics["name"], metrics, predictions, oos_predictions, model, model_input,
+                       params)
 
 
 @dataclass(frozen=True)

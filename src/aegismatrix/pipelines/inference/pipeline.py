@@ -17,8 +17,7 @@ ENGINES = ("direction", "seller", "buyer")
 
 
 def engine_modules() -> dict:
-    """Each engine's pipeline module (its create_inference_pipeline and MODEL_NAMESPACES), by engine
-    name."""
+    """Each engine's pipeline module (its create_inference_pipeline), by engine name."""
     return {name: importlib.import_module(f"aegismatrix.pipelines.{name}.pipeline")
             for name in ENGINES}
 
