@@ -1,13 +1,11 @@
 """Kedro project settings: config layout and hooks."""
 
-from kedro.config import OmegaConfigLoader
-
 from aegismatrix.comparison_log import ModelComparisonHooks
 from aegismatrix.engines.structure import StructureHooks
 from aegismatrix.hooks import ProjectHooks
 from aegismatrix.logs import LoggingHooks, filter_known_upstream_warnings
 from aegismatrix.market.observed import ObservedSessionsHooks
-from aegismatrix.parameters.context import LOADER_ARGS, AegisContext
+from aegismatrix.parameters.context import LOADER_ARGS, AegisConfigLoader, AegisContext
 from aegismatrix.pipelines.inference.hooks import MissingModelHooks, ServingMemoryHooks
 from aegismatrix.releases.hooks import ReleaseHooks
 from aegismatrix.tracking import MlflowTrackingHooks
@@ -28,6 +26,6 @@ HOOKS += (StructureHooks(),)  # pipelines read their instances from the run's pa
 # parameters derived and validated before any node runs (aegismatrix.parameters)
 CONTEXT_CLASS = AegisContext
 
-CONFIG_LOADER_CLASS = OmegaConfigLoader
+CONFIG_LOADER_CLASS = AegisConfigLoader
 # base env, local default env, parameters merged key by key (context.py)
 CONFIG_LOADER_ARGS = LOADER_ARGS

@@ -70,3 +70,22 @@ def test_each_session_sees_its_env_params_and_an_edited_file(project):
     assert text.count(BREACH) == 1
     seller.write_text(text.replace(BREACH, "    target_breach_probability: 0.30"))
     assert _params(project)["seller"]["breach_5d"]["label_bins"] == [0.7]
+
+
+def test_the_soft_merge_matches_omegaconf_and_keeps_siblings(project):
+    from aegismatrix.parameters.context import AegisConfigLoader, soft_merge
+
+    local = {"seller": {"vol_xgb": {"tuning": {"n_trials": 3}, "features": ["vix_level"]},
+                        "breach_5d": None, "trap": {"calibration": "???"}},
+             "new_block": {"a": 1}}
+    base = OmegaConfigLoader(str(project / "conf"), base_env="base", default_run_env="local")
+    base = base["parameters"]
+    assert soft_merge(base, local) == OmegaConfigLoader._soft_merge(base, local)
+    assert soft_merge(base, {}) == base
+    (project / "conf" / "local" / "parameters_local.yml").write_text(yaml.safe_dump(local))
+    merged = AegisConfigLoader(str(project / "conf"), base_env="base", default_run_env="local",
+                               merge_strategy={"parameters": "soft"})["parameters"]
+    seller = merged["seller"]
+    assert seller["vol_xgb"]["tuning"]["n_trials"] == 3 and seller["breach_5d"] is None
+    assert seller["vol_xgb"]["label"] == base["seller"]["vol_xgb"]["label"]  # a sibling kept
+    assert seller["trap"]["calibration"] == base["seller"]["trap"]["calibration"]

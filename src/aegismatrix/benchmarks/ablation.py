@@ -37,12 +37,10 @@ SECTOR = {"niftybank": "^NSEBANK"}  # loaded for the `+sector` variant (real nif
 
 def project_parameters(conf: str = "conf") -> dict[str, Any]:
     """The project's derived parameters (model families expanded) as `kedro run` sees them."""
-    from kedro.config import OmegaConfigLoader
-
+    from aegismatrix.parameters.context import LOADER_ARGS, AegisConfigLoader
     from aegismatrix.parameters.derive import derive_parameters
 
-    loader = OmegaConfigLoader(conf, base_env="base", default_run_env="local",
-                               merge_strategy={"parameters": "soft"})
+    loader = AegisConfigLoader(conf, **LOADER_ARGS)
     return derive_parameters(dict(loader["parameters"]))
 
 

@@ -41,15 +41,14 @@ def _project_conf() -> Path | None:
 
 
 def _loader():
-    # settings: the project's CONFIG_LOADER_ARGS once Kedro configured it (bootstrap_project)
-    from kedro.config import OmegaConfigLoader
+    # settings: the project's config loader once Kedro configured it (bootstrap_project)
     from kedro.framework.project import settings
 
     conf = _project_conf()
     if conf is None:
         raise FileNotFoundError("no Kedro project (conf/base) found to read the engines' "
                                 "instances from")
-    return OmegaConfigLoader(str(conf), **settings.CONFIG_LOADER_ARGS)
+    return settings.CONFIG_LOADER_CLASS(str(conf), **settings.CONFIG_LOADER_ARGS)
 
 
 def engine_section(engine: str, params: dict | None = None) -> dict:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import Any
 from warnings import warn
 
-from kedro.config import MissingConfigException
+from kedro.config import MissingConfigException, OmegaConfigLoader
 from kedro.framework.context import KedroContext
 
 from aegismatrix.engines.structure import loader_parameters
@@ -21,6 +22,32 @@ LOADER_ARGS = {
     # (the default merge replaces whole top-level blocks)
     "merge_strategy": {"parameters": "soft"},
 }
+
+MISSING = "???"  # OmegaConf's mandatory-value marker: a merge keeps what it would replace
+
+
+def soft_merge(base: Any, override: Any) -> Any:
+    """`override` merged into `base` key by key, as OmegaConf's merge does on plain containers:
+    mappings merge recursively, anything else (lists included) is replaced."""
+    if not (isinstance(base, dict) and isinstance(override, dict)):
+        return override
+    merged = dict(base)
+    for key, value in override.items():
+        if value == MISSING and key in merged:
+            continue
+        merged[key] = soft_merge(merged[key], value) if key in merged else value
+    return merged
+
+
+class AegisConfigLoader(OmegaConfigLoader):
+    """Kedro's OmegaConfigLoader whose `soft` merge of the run environment over `base` works on the
+    resolved dicts: OmegaConf rebuilt all 2,000 parameter nodes to merge them, even with an empty
+    `conf/local` (~0.45 s of every run)."""
+
+    @staticmethod
+    def _soft_merge(config: dict[str, Any], env_config: dict[str, Any],
+                    env_path: str | None = None) -> dict[str, Any]:
+        return soft_merge(config, env_config)
 
 
 class AegisContext(KedroContext):
@@ -54,10 +81,8 @@ def load_project_parameters(project_path: Path, env: str | None = None,
                             runtime_params: dict | None = None) -> dict:
     """The parameters a run of `project_path` would get
     (derived and validated), without a session."""
-    from kedro.config import OmegaConfigLoader
-
     conf = Path(project_path) / "conf"
-    loader = OmegaConfigLoader(str(conf), env=env, runtime_params=runtime_params, **LOADER_ARGS)
+    loader = AegisConfigLoader(str(conf), env=env, runtime_params=runtime_params, **LOADER_ARGS)
     base, origin = parameter_sources(conf, loader.env, runtime_params,
                                      base_env=loader.base_env or "base")
     return prepare_parameters(loader["parameters"], base, origin)
