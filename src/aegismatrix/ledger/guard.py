@@ -72,38 +72,40 @@ def causal_demotions(dates: pd.Series, y: np.ndarray, model_loss: np.ndarray,
     frozen model's last training date) whose label window closed by t (i + horizon <= t), so a
     backfill over the window replays what each day would have served. `y` NaN marks rows not yet
     matured."""
-    n = len(dates)
-    out = pd.DataFrame({"demoted": np.zeros(n, dtype=bool), "guard_ratio": np.nan,
-                        "guard_model_loss": np.nan, "guard_baseline_loss": np.nan, "guard_n": 0})
-    live = np.flatnonzero((pd.to_datetime(dates) > pd.Timestamp(trained_to)).to_numpy() & np.isfinite(y))
+    n, when = len(dates), pd.to_datetime(dates).to_numpy()
     window, margin, _ = _settings(params)
-    out = out.assign(guard_since=None, guard_window=window, guard_margin=margin)
-    if not len(live):
-        return out
-    path = guard_path(pd.DataFrame({"date": pd.to_datetime(dates).to_numpy()[live],
-                                    "model_loss": model_loss[live], "baseline_loss": baseline_loss[live]}),
-                      params)
-    # the newest matured live row each row t may see: i + horizon <= t
-    seen = np.searchsorted(live + horizon, np.arange(n), side="right") - 1
-    has = seen >= 0
-    take = path.iloc[seen[has]]
-    out.loc[has, "demoted"] = take["demoted"].to_numpy(dtype=bool)
-    out.loc[has, "guard_ratio"] = take["ratio"].to_numpy()
-    out.loc[has, "guard_model_loss"] = take["model_loss_mean"].to_numpy()
-    out.loc[has, "guard_baseline_loss"] = take["baseline_loss_mean"].to_numpy()
-    out.loc[has, "guard_n"] = seen[has] + 1
-    out["guard_since"] = demoted_since(pd.to_datetime(dates).reset_index(drop=True), out["demoted"])
-    return out
+    demoted, n_seen = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
+    ratio, model_mean, base_mean = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    live = np.flatnonzero((when > pd.Timestamp(trained_to).to_datetime64()) & np.isfinite(y))
+    if len(live):
+        path = guard_path(pd.DataFrame({"date": when[live], "model_loss": model_loss[live],
+                                        "baseline_loss": baseline_loss[live]}), params)
+        # the newest matured live row each row t may see: i + horizon <= t
+        seen = np.searchsorted(live + horizon, np.arange(n), side="right") - 1
+        has = seen >= 0
+        take = seen[has]
+        demoted[has] = path["demoted"].to_numpy(dtype=bool)[take]
+        ratio[has] = path["ratio"].to_numpy(dtype=float)[take]
+        model_mean[has] = path["model_loss_mean"].to_numpy(dtype=float)[take]
+        base_mean[has] = path["baseline_loss_mean"].to_numpy(dtype=float)[take]
+        n_seen[has] = take + 1
+    return pd.DataFrame({"demoted": demoted, "guard_ratio": ratio, "guard_model_loss": model_mean,
+                         "guard_baseline_loss": base_mean, "guard_n": n_seen,
+                         "guard_since": demoted_since(when, demoted), "guard_window": window,
+                         "guard_margin": margin})
 
 
-def demoted_since(dates: pd.Series, demoted: pd.Series) -> pd.Series:
+def demoted_since(dates, demoted) -> pd.Series:
     """Per row: the first served date of the demotion it is in (ISO text),
     None where not demoted."""
-    flags = demoted.to_numpy(dtype=bool)
-    streak = np.cumsum(np.r_[True, flags[1:] != flags[:-1]])  # a new id at every switch
-    first = pd.Series(dates.to_numpy()).groupby(streak).transform("min")
-    return pd.Series([str(pd.Timestamp(d).date()) if f else None for d, f in zip(first, flags)],
-                     dtype=object)
+    flags = np.asarray(demoted, dtype=bool)
+    out = np.full(len(flags), None, dtype=object)
+    if flags.any():
+        days = pd.to_datetime(pd.Series(dates)).to_numpy().astype("datetime64[D]")
+        starts = np.flatnonzero(np.r_[True, flags[1:] != flags[:-1]])  # a new streak at every switch
+        first = np.minimum.reduceat(days, starts)[np.cumsum(np.isin(np.arange(len(flags)), starts)) - 1]
+        out[flags] = np.datetime_as_string(first[flags], unit="D")
+    return pd.Series(out, dtype=object)
 
 
 GUARD_FIELDS = {"guard_model_loss": "model_loss", "guard_baseline_loss": "baseline_loss",
