@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aegismatrix.ledger.guard import guard_path
+from aegismatrix.ledger.guard import demoted_since, guard_path
 
 WINDOW, MARGIN = 40, 0.10
 PARAMS = {"window": WINDOW, "margin": MARGIN, "restore_margin": 0.0}
@@ -79,3 +79,11 @@ def test_causal_demotions_only_see_live_rows_matured_by_each_day():
     # the shift at row 250 is seen from row 250 + h; demoted within the window after that, never before
     assert 250 + h <= first <= 250 + h + WINDOW - 1
     assert out["guard_n"].iloc[-1] == n - h - (trained + 1)
+
+
+def test_demoted_since_names_the_first_day_of_each_demotion():
+    dates = pd.Series(pd.bdate_range("2024-01-01", periods=7))
+    flags = [False, True, True, False, True, True, True]
+    since = demoted_since(dates, flags).tolist()
+    assert since == [None, "2024-01-02", "2024-01-02", None, "2024-01-05", "2024-01-05", "2024-01-05"]
+    assert demoted_since(dates.iloc[:0], []).tolist() == []

@@ -102,8 +102,9 @@ def demoted_since(dates, demoted) -> pd.Series:
     out = np.full(len(flags), None, dtype=object)
     if flags.any():
         days = pd.to_datetime(pd.Series(dates)).to_numpy().astype("datetime64[D]")
-        starts = np.flatnonzero(np.r_[True, flags[1:] != flags[:-1]])  # a new streak at every switch
-        first = np.minimum.reduceat(days, starts)[np.cumsum(np.isin(np.arange(len(flags)), starts)) - 1]
+        switch = np.r_[True, flags[1:] != flags[:-1]]  # a new streak at every switch
+        streak = np.cumsum(switch) - 1
+        first = np.minimum.reduceat(days, np.flatnonzero(switch))[streak]
         out[flags] = np.datetime_as_string(first[flags], unit="D")
     return pd.Series(out, dtype=object)
 
