@@ -78,7 +78,7 @@ def test_model_nodes_carry_their_namespaces(viz):
     tasks = [n for n in main["nodes"] if n["type"] == "task"]
     for ns in namespaces:
         names = {n["name"] for n in tasks if ns in (n.get("modular_pipelines") or [])}
-        assert {"build_model_input", "evaluate_walk_forward", "model_report"} <= names, (ns, names)
+        assert {"build_model_input", "evaluate_and_fit", "model_report"} <= names, (ns, names)
 
 
 def _layer_edges(main: dict) -> dict[str, set[str]]:

@@ -140,6 +140,38 @@ def test_folds_in_two_processes_give_the_same_predictions_as_one(tmp_path, monke
     assert out["2"]["fold"].nunique() == 4  # three walk-forward folds and the final test block
 
 
+def test_the_final_fit_beside_the_folds_gives_the_same_outputs_as_after_them(tmp_path, monkeypatch):
+    """The training node (`evaluate_and_fit`, its frozen fit in the folds' batch on 2 workers) equals
+    `evaluate_walk_forward` then `fit_frozen_model` in one process."""
+    from aegismatrix.modelling.parallel import workers as fold_workers
+    from aegismatrix.modelling.template import evaluate_and_fit, evaluate_walk_forward, fit_frozen_model
+
+    market, features = _toy_market()
+    params = {**TOY_PARAMS, "namespace": "toy.both",
+              "estimator": {"kind": "xgb_classifier", "params": {"n_estimators": 30, "n_jobs": 1}}}
+    manifest = {"toy": {"fingerprint": "f1", "features": ["planted_signal", "noise"]}}
+    frame = build_model_input(features, market, params)
+    out = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("AEGIS_FOLD_WORKERS", workers)
+        assert fold_workers(5) == int(workers)  # four fold jobs and the final fit
+        run = {**params, "tuning": {"n_trials": 2, "storage_dir": str(tmp_path / workers)}}
+        if workers == "1":
+            oos, metrics = evaluate_walk_forward(frame, manifest, run)
+            model = fit_frozen_model(frame, manifest, metrics, {"source": "synthetic"}, run)
+        else:
+            oos, metrics, model = evaluate_and_fit(frame, manifest, {"source": "synthetic"}, run)
+        out[workers] = oos, metrics, model
+    pd.testing.assert_frame_equal(out["1"][0], out["2"][0])
+    assert out["1"][1] == out["2"][1]
+    timeless = [{k: v for k, v in m["meta"].items() if k not in ("trained_at", "version")}
+                for m in (out["1"][2], out["2"][2])]
+    assert timeless[0] == timeless[1] and timeless[0]["tuning"]
+    assert out["1"][2]["blobs"].keys() == out["2"][2]["blobs"].keys()
+    for key, blob in out["1"][2]["blobs"].items():
+        assert blob == out["2"][2]["blobs"][key]
+
+
 def _workers_in_child(queue) -> None:
     from aegismatrix.modelling.parallel import workers
 

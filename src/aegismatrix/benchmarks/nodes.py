@@ -6,7 +6,7 @@ in-process.
 
 Runs the pipeline in this project (it writes data/ like any run: use a copy to keep yours) with a
 timing hook registered on the session, then prints the slowest nodes, the totals per node kind (the
-last part of the node name: `evaluate_walk_forward`, `predict_frozen`, ...) and what the run spent
+last part of the node name: `evaluate_and_fit`, `serve_frozen`, ...) and what the run spent
 outside nodes (start-up, dataset loads and saves, hooks). CPU is this process's only: nodes that fit
 folds in worker processes show less.
 """

@@ -61,6 +61,23 @@ def _fold_block(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, 
     return block, (fitted.train_rows, *fitted.train_dates, pooled, len(rows))
 
 
+def _fold_jobs(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, namespace: str,
+               pool: pd.DataFrame | None) -> tuple[list, list[tuple]]:
+    labelled = np.flatnonzero(frame["label"].notna().to_numpy())
+    folds = walk_forward_folds(labelled, horizon=cfg.horizon, **cfg.splits)
+    tag = data_hash(frame, feature_cols, cfg, pool)
+    ends = [fold.test[0] for fold in folds[1:]] + [labelled[-1] + 1]
+    return folds, [(frame, feature_cols, cfg, f"{namespace}/{fold.name}/{tag}", fold, end, pool)
+                   for fold, end in zip(folds, ends)]
+
+
+def _joined_blocks(namespace: str, folds: list, results: list) -> pd.DataFrame:
+    for fold, (_, info) in zip(folds, results):
+        logger.info("%s %s: trained on %d rows (%s .. %s)%s, tested on %d", namespace, fold.name,
+                    *info)
+    return pd.concat([block for block, _ in results], ignore_index=True)
+
+
 def walk_forward(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, namespace: str,
                  pool: pd.DataFrame | None = None) -> pd.DataFrame:
     """Out-of-sample predictions (model and every baseline)
@@ -69,17 +86,25 @@ def walk_forward(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig,
     Folds are independent fits (seeded, on their own rows), so on 2 cores they run in 2 processes
     (`modelling/parallel.py`) with the same results as one after the other.
     """
+    folds, jobs = _fold_jobs(frame, feature_cols, cfg, namespace, pool)
+    return _joined_blocks(namespace, folds, parallel_map(_fold_block, jobs))
+
+
+def _call(func, args: tuple):
+    return func(*args)
+
+
+def walk_forward_and_fit(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig,
+                         namespace: str, final_study: str, pool: pd.DataFrame | None = None):
+    """`walk_forward`'s predictions and the frozen model's fit on every labelled row
+    (`train_fold` under `final_study`), run as one batch on both cores: the final fit is the
+    longest and depends on no fold, so it starts first instead of running alone on one core
+    after them. Each fit is seeded on its own rows: the same results as one after the other."""
+    folds, jobs = _fold_jobs(frame, feature_cols, cfg, namespace, pool)
     labelled = np.flatnonzero(frame["label"].notna().to_numpy())
-    folds = walk_forward_folds(labelled, horizon=cfg.horizon, **cfg.splits)
-    tag = data_hash(frame, feature_cols, cfg, pool)
-    ends = [fold.test[0] for fold in folds[1:]] + [labelled[-1] + 1]
-    jobs = [(frame, feature_cols, cfg, f"{namespace}/{fold.name}/{tag}", fold, end, pool)
-            for fold, end in zip(folds, ends)]
-    results = parallel_map(_fold_block, jobs)
-    for fold, (_, info) in zip(folds, results):
-        logger.info("%s %s: trained on %d rows (%s .. %s)%s, tested on %d", namespace, fold.name,
-                    *info)
-    return pd.concat([block for block, _ in results], ignore_index=True)
+    final = (train_fold, (frame, feature_cols, labelled, cfg, final_study, pool))
+    fitted, *results = parallel_map(_call, [final, *[(_fold_block, job) for job in jobs]])
+    return _joined_blocks(namespace, folds, results), fitted
 
 
 def _predictions(oos: pd.DataFrame, cfg: ModelConfig, prefix: str = "") -> np.ndarray:

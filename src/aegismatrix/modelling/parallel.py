@@ -4,10 +4,12 @@ one helper for the template's folds and the direction stack's horizons.
 `parallel_map(func, jobs)` runs `func(*job)` for each job in up to `workers(len(jobs))` processes
 (joblib's loky backend, which keeps its workers between calls) and returns the results in job order.
 Each job is a seeded fit on its own rows, so results equal a sequential run
-(tests/modelling/test_template.py). `AEGIS_FOLD_WORKERS` sets the number (default: the CPU count, at
-most 2: the target machine). Only a top-level process fans out: inside any child process (a worker
-of Kedro's ParallelRunner, of Dask, of a test harness) everything runs in-process, since a forked
-worker that starts its own pool can deadlock and the runner is already using the cores.
+(tests/modelling/test_template.py): each job runs its BLAS on one thread wherever it runs (a
+worker, or this process), so its numbers depend on neither. `AEGIS_FOLD_WORKERS` sets the number
+(default: the CPU count, at most 2: the target machine). Only a top-level process fans out:
+inside any child process (a worker of Kedro's ParallelRunner, of Dask, of a test harness)
+everything runs in-process, since a forked worker that starts its own pool can deadlock and the
+runner is already using the cores.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 
@@ -33,6 +36,20 @@ def workers(n_jobs: int) -> int:
 WORKER_MEMORY_GROWTH_BYTES = int(3e9)
 
 
+@lru_cache(maxsize=1)
+def _thread_pools():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()  # once per process: finding the loaded libraries takes ~30 ms
+
+
+def _one_thread(func: Callable[..., Any], job: tuple) -> Any:
+    # loky's workers get cores // workers BLAS threads, this process all cores: a fit's in-sample
+    # numbers (e.g. the LSTM's residual variance) would depend on where it ran
+    with _thread_pools().limit(limits=1, user_api="blas"):
+        return func(*job)
+
+
 def _run_in_worker(func: Callable[..., Any], job: tuple) -> Any:
     from joblib.externals.loky import process_executor
 
@@ -40,14 +57,14 @@ def _run_in_worker(func: Callable[..., Any], job: tuple) -> Any:
     if getattr(process_executor, "_MAX_MEMORY_LEAK_SIZE", None) is not None:
         process_executor._MAX_MEMORY_LEAK_SIZE = max(process_executor._MAX_MEMORY_LEAK_SIZE,
                                                      WORKER_MEMORY_GROWTH_BYTES)
-    return func(*job)
+    return _one_thread(func, job)
 
 
 def parallel_map(func: Callable[..., Any], jobs: Sequence[tuple]) -> list[Any]:
     """[func(*job) for job in jobs], in up to `workers(len(jobs))` processes."""
     n = workers(len(jobs))
     if n == 1:
-        return [func(*job) for job in jobs]
+        return [_one_thread(func, job) for job in jobs]
     from joblib import Parallel, delayed
 
     return Parallel(n_jobs=n, backend="loky")(delayed(_run_in_worker)(func, job) for job in jobs)

@@ -22,7 +22,12 @@ from aegismatrix.labels import build_label
 from aegismatrix.modelling.baselines import fit_baseline, predict_baseline
 from aegismatrix.modelling.bundle import check_fingerprint, check_label_params, from_bundle, to_bundle
 from aegismatrix.modelling.config import ModelConfig
-from aegismatrix.modelling.evaluation import prediction_columns, summarise, walk_forward
+from aegismatrix.modelling.evaluation import (
+    prediction_columns,
+    summarise,
+    walk_forward,
+    walk_forward_and_fit,
+)
 from aegismatrix.modelling.explain import contributions, global_importance
 from aegismatrix.modelling.headline import headline
 from aegismatrix.modelling.pooling import build_pool_input, pool_summary
@@ -76,17 +81,25 @@ def evaluate_walk_forward(model_input: pd.DataFrame, feature_manifest: dict, par
     namespace = namespace or _namespace(cfg)
     oos = walk_forward(model_input, feature_columns(cfg, feature_manifest), cfg, namespace,
                        pool_input)
+    return oos, _walk_forward_metrics(oos, cfg, namespace, selection, pool_input)
+
+
+def _walk_forward_metrics(oos: pd.DataFrame, cfg: ModelConfig, namespace: str,
+                          selection: dict | None, pool_input: pd.DataFrame | None) -> dict:
     metrics = {"name": namespace, **summarise(oos.dropna(subset=["label"]), cfg, selection)}
     if cfg.pool is not None:
         metrics["pool"] = pool_summary(pool_input)
     skill = metrics["overall"]["skill"]
     # DEBUG: the run ends with the same numbers in one comparison table (logs.model_comparison)
     logger.debug("%s: skill %+.4f vs %s (%s), %.0f%% CI [%+.4f, %+.4f] -> %s", namespace,
-                 skill["value"],
-                skill["vs"], skill["metric"], 100 * skill["level"], skill["ci_low"],
-                skill["ci_high"],
-                metrics["status"])
-    return oos, metrics
+                 skill["value"], skill["vs"], skill["metric"], 100 * skill["level"],
+                 skill["ci_low"], skill["ci_high"], metrics["status"])
+    return metrics
+
+
+def _frozen_study(namespace: str, model_input: pd.DataFrame, cols: list[str], cfg: ModelConfig,
+                  pool_input: pd.DataFrame | None) -> str:
+    return f"{namespace}/frozen/{data_hash(model_input, cols, cfg, pool_input)}"
 
 
 def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics: dict,
@@ -98,13 +111,33 @@ def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics:
     namespace = namespace or metrics["name"]
     cols = feature_columns(cfg, feature_manifest)
     labelled = np.flatnonzero(model_input["label"].notna().to_numpy())
-    study = f"{namespace}/frozen/{data_hash(model_input, cols, cfg, pool_input)}"
+    study = _frozen_study(namespace, model_input, cols, cfg, pool_input)
     fitted = train_fold(model_input, cols, labelled, cfg, study, pool_input)
+    return _frozen_bundle(fitted, cfg, cols, feature_manifest, metrics, data_provenance, namespace)
+
+
+def evaluate_and_fit(model_input: pd.DataFrame, feature_manifest: dict, data_provenance: dict,
+                     params: dict, selection: dict | None = None,
+                     pool_input: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict, dict]:
+    """The training node: `evaluate_walk_forward` and `fit_frozen_model` in one, with the frozen
+    model's fit run beside the folds on both cores (`walk_forward_and_fit`). Same outputs."""
+    cfg = ModelConfig.from_params(params)
+    namespace, cols = _namespace(cfg), feature_columns(cfg, feature_manifest)
+    study = _frozen_study(namespace, model_input, cols, cfg, pool_input)
+    oos, fitted = walk_forward_and_fit(model_input, cols, cfg, namespace, study, pool_input)
+    metrics = _walk_forward_metrics(oos, cfg, namespace, selection, pool_input)
+    return oos, metrics, _frozen_bundle(fitted, cfg, cols, feature_manifest, metrics,
+                                        data_provenance, namespace)
+
+
+def _frozen_bundle(fitted, cfg: ModelConfig, cols: list[str], feature_manifest: dict,
+                   metrics: dict, data_provenance: dict, namespace: str) -> dict:
     trained_at = datetime.now(UTC).isoformat(timespec="seconds")
     metadata = {
-        "name": namespace, "version": f"{__version__}+{trained_at}", "trained_at": trained_at,
-        "code_version": __version__, "label": cfg.label, "horizon": cfg.horizon,
-        "status": metrics["status"], "edge": metrics["edge"], "metric": cfg.metric,
+        "name": namespace, "version": f"{__version__}+{trained_at}",
+        "trained_at": trained_at, "code_version": __version__, "label": cfg.label,
+        "horizon": cfg.horizon, "status": metrics["status"], "edge": metrics["edge"],
+        "metric": cfg.metric,
         # the model's weight in what is served, the rest its primary baseline's (selection rule
         # `shrink`)
         "blend_weight": served_weight(metrics), "selection_rule": metrics.get("selection_rule"),
@@ -283,19 +316,14 @@ def model_pipeline(namespace: str, feature_set: str, mode: str = "train",
     build = node(build_model_input, [features, "market_daily", "params:model"], "model_input",
                  name="build_model_input")
     if mode == "train":
-        pool = ["pool_input"] if pooled else []
         nodes = [
             build,
-            node(evaluate_walk_forward,
+            node(evaluate_and_fit,
                  {"model_input": "model_input", "feature_manifest": "feature_manifest",
-                  "params": "params:model",
-                  **({"pool_input": "pool_input"} if pooled else {}),
-                  "selection": "params:selection"},
-                 ["oos_predictions", "metrics"], name="evaluate_walk_forward"),
-            node(fit_frozen_model,
-                 ["model_input", "feature_manifest", "metrics", "data_provenance", "params:model",
-                  *pool],
-                 "model", name="fit_frozen_model"),
+                  "data_provenance": "data_provenance", "params": "params:model",
+                  "selection": "params:selection",
+                  **({"pool_input": "pool_input"} if pooled else {})},
+                 ["oos_predictions", "metrics", "model"], name="evaluate_and_fit"),
             node(explain_model, ["model_input", "model"], "shap_importance", name="explain_model"),
             node(signal_history, ["model_input", "oos_predictions", "model", "params:model"],
                  "predictions",

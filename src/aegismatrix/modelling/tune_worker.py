@@ -42,7 +42,7 @@ def tune_folds(model_input: pd.DataFrame, feature_manifest: dict, params: dict, 
                                    "tuning": {**(params.get("tuning") or {}), "storage": storage}})
     cols = feature_columns(cfg, feature_manifest)
     labelled = np.flatnonzero(model_input["label"].notna().to_numpy())
-    # the same study names as evaluate_walk_forward / fit_frozen_model
+    # the same study names as the training node (evaluate_and_fit)
     tag = data_hash(model_input, cols, cfg)
     plan = [(f.name, f.train) for f in walk_forward_folds(labelled, horizon=cfg.horizon,
                                                           **cfg.splits)]
