@@ -3,9 +3,14 @@ and back, checking fingerprints."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from aegismatrix import __version__
 from aegismatrix.modelling.calibration import Calibrator
 from aegismatrix.modelling.config import ModelConfig
+from aegismatrix.modelling.headline import headline
 from aegismatrix.modelling.preprocessing import Scaler
+from aegismatrix.modelling.selection import served_weight
 from aegismatrix.modelling.training import FittedModel
 from aegismatrix.models.base import get_estimator
 
@@ -56,6 +61,30 @@ def _normalised(value):
         return [_normalised(v) for v in value]
     return (round(float(value), 10) if isinstance(value, (int, float)) and not isinstance(value, bool)
             else value)
+
+
+def frozen_bundle(fitted: FittedModel, cfg: ModelConfig, feature_cols: list[str],
+                  feature_manifest: dict, metrics: dict, data_provenance: dict,
+                  namespace: str) -> dict:
+    """The frozen model's bundle: the estimator (`to_bundle`) with what training decided about it,
+    its edge, served weight, skill, interval widths and data provenance, stamped now."""
+    trained_at = datetime.now(UTC).isoformat(timespec="seconds")
+    metadata = {
+        "name": namespace, "version": f"{__version__}+{trained_at}",
+        "trained_at": trained_at, "code_version": __version__, "label": cfg.label,
+        "horizon": cfg.horizon, "status": metrics["status"], "edge": metrics["edge"],
+        "metric": cfg.metric,
+        # the model's weight in what is served, the rest its primary baseline's (selection rule
+        # `shrink`)
+        "blend_weight": served_weight(metrics), "selection_rule": metrics.get("selection_rule"),
+        "oos_skill": metrics["overall"]["skill"], "test_skill": metrics["test"]["skill"],
+        "headline": headline(metrics),
+        # regressors: out-of-sample interval widths
+        "abs_residual_quantiles": metrics.get("abs_residual_quantiles"),
+        "data_source": data_provenance.get("source"), "data_provenance": data_provenance,
+    }
+    fingerprint = feature_manifest[cfg.feature_set]["fingerprint"]
+    return to_bundle(fitted, cfg, feature_cols, fingerprint, metadata)
 
 
 def to_bundle(fitted: FittedModel, cfg: ModelConfig, feature_cols: list[str], fingerprint: str,

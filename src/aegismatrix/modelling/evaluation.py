@@ -62,13 +62,15 @@ def _fold_block(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, 
 
 
 def _fold_jobs(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, namespace: str,
-               pool: pd.DataFrame | None) -> tuple[list, list[tuple]]:
+               pool: pd.DataFrame | None) -> tuple[list, list[tuple], str]:
+    """The folds, their `_fold_block` jobs and the data hash their Optuna studies are named by."""
     labelled = np.flatnonzero(frame["label"].notna().to_numpy())
     folds = walk_forward_folds(labelled, horizon=cfg.horizon, **cfg.splits)
     tag = data_hash(frame, feature_cols, cfg, pool)
     ends = [fold.test[0] for fold in folds[1:]] + [labelled[-1] + 1]
-    return folds, [(frame, feature_cols, cfg, f"{namespace}/{fold.name}/{tag}", fold, end, pool)
-                   for fold, end in zip(folds, ends)]
+    jobs = [(frame, feature_cols, cfg, f"{namespace}/{fold.name}/{tag}", fold, end, pool)
+            for fold, end in zip(folds, ends)]
+    return folds, jobs, tag
 
 
 def _joined_blocks(namespace: str, folds: list, results: list) -> pd.DataFrame:
@@ -86,7 +88,7 @@ def walk_forward(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig,
     Folds are independent fits (seeded, on their own rows), so on 2 cores they run in 2 processes
     (`modelling/parallel.py`) with the same results as one after the other.
     """
-    folds, jobs = _fold_jobs(frame, feature_cols, cfg, namespace, pool)
+    folds, jobs, _ = _fold_jobs(frame, feature_cols, cfg, namespace, pool)
     return _joined_blocks(namespace, folds, parallel_map(_fold_block, jobs))
 
 
@@ -94,15 +96,20 @@ def _call(func, args: tuple):
     return func(*args)
 
 
+def frozen_study(namespace: str, tag: str) -> str:
+    """The Optuna study of the frozen model's fit (`tag`: the data hash of its rows and settings)."""
+    return f"{namespace}/frozen/{tag}"
+
+
 def walk_forward_and_fit(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig,
-                         namespace: str, final_study: str, pool: pd.DataFrame | None = None):
-    """`walk_forward`'s predictions and the frozen model's fit on every labelled row
-    (`train_fold` under `final_study`), run as one batch on both cores: the final fit is the
-    longest and depends on no fold, so it starts first instead of running alone on one core
-    after them. Each fit is seeded on its own rows: the same results as one after the other."""
-    folds, jobs = _fold_jobs(frame, feature_cols, cfg, namespace, pool)
+                         namespace: str, pool: pd.DataFrame | None = None):
+    """`walk_forward`'s predictions and the frozen model's fit on every labelled row, run as one
+    batch on both cores: the final fit is the longest and depends on no fold, so it starts first
+    instead of running alone on one core after them. Each fit is seeded on its own rows: the
+    same results as one after the other."""
+    folds, jobs, tag = _fold_jobs(frame, feature_cols, cfg, namespace, pool)
     labelled = np.flatnonzero(frame["label"].notna().to_numpy())
-    final = (train_fold, (frame, feature_cols, labelled, cfg, final_study, pool))
+    final = (train_fold, (frame, feature_cols, labelled, cfg, frozen_study(namespace, tag), pool))
     fitted, *results = parallel_map(_call, [final, *[(_fold_block, job) for job in jobs]])
     return _joined_blocks(namespace, folds, results), fitted
 

@@ -11,25 +11,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 from kedro.pipeline import Pipeline, node
 
-from aegismatrix import __version__
 from aegismatrix.labels import build_label
 from aegismatrix.modelling.baselines import fit_baseline, predict_baseline
-from aegismatrix.modelling.bundle import check_fingerprint, check_label_params, from_bundle, to_bundle
+from aegismatrix.modelling.bundle import check_fingerprint, check_label_params, from_bundle, frozen_bundle
 from aegismatrix.modelling.config import ModelConfig
 from aegismatrix.modelling.evaluation import (
+    frozen_study,
     prediction_columns,
     summarise,
     walk_forward,
     walk_forward_and_fit,
 )
 from aegismatrix.modelling.explain import contributions, global_importance
-from aegismatrix.modelling.headline import headline
 from aegismatrix.modelling.pooling import build_pool_input, pool_summary
 from aegismatrix.modelling.selection import served_weight
 from aegismatrix.modelling.training import data_hash, encode_label, predict_rows, train_fold
@@ -97,11 +95,6 @@ def _walk_forward_metrics(oos: pd.DataFrame, cfg: ModelConfig, namespace: str,
     return metrics
 
 
-def _frozen_study(namespace: str, model_input: pd.DataFrame, cols: list[str], cfg: ModelConfig,
-                  pool_input: pd.DataFrame | None) -> str:
-    return f"{namespace}/frozen/{data_hash(model_input, cols, cfg, pool_input)}"
-
-
 def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics: dict,
                      data_provenance: dict, params: dict, pool_input: pd.DataFrame | None = None, *,
                      namespace: str | None = None) -> dict:
@@ -111,9 +104,9 @@ def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics:
     namespace = namespace or metrics["name"]
     cols = feature_columns(cfg, feature_manifest)
     labelled = np.flatnonzero(model_input["label"].notna().to_numpy())
-    study = _frozen_study(namespace, model_input, cols, cfg, pool_input)
+    study = frozen_study(namespace, data_hash(model_input, cols, cfg, pool_input))
     fitted = train_fold(model_input, cols, labelled, cfg, study, pool_input)
-    return _frozen_bundle(fitted, cfg, cols, feature_manifest, metrics, data_provenance, namespace)
+    return frozen_bundle(fitted, cfg, cols, feature_manifest, metrics, data_provenance, namespace)
 
 
 def evaluate_and_fit(model_input: pd.DataFrame, feature_manifest: dict, data_provenance: dict,
@@ -123,31 +116,10 @@ def evaluate_and_fit(model_input: pd.DataFrame, feature_manifest: dict, data_pro
     model's fit run beside the folds on both cores (`walk_forward_and_fit`). Same outputs."""
     cfg = ModelConfig.from_params(params)
     namespace, cols = _namespace(cfg), feature_columns(cfg, feature_manifest)
-    study = _frozen_study(namespace, model_input, cols, cfg, pool_input)
-    oos, fitted = walk_forward_and_fit(model_input, cols, cfg, namespace, study, pool_input)
+    oos, fitted = walk_forward_and_fit(model_input, cols, cfg, namespace, pool_input)
     metrics = _walk_forward_metrics(oos, cfg, namespace, selection, pool_input)
-    return oos, metrics, _frozen_bundle(fitted, cfg, cols, feature_manifest, metrics,
-                                        data_provenance, namespace)
-
-
-def _frozen_bundle(fitted, cfg: ModelConfig, cols: list[str], feature_manifest: dict,
-                   metrics: dict, data_provenance: dict, namespace: str) -> dict:
-    trained_at = datetime.now(UTC).isoformat(timespec="seconds")
-    metadata = {
-        "name": namespace, "version": f"{__version__}+{trained_at}",
-        "trained_at": trained_at, "code_version": __version__, "label": cfg.label,
-        "horizon": cfg.horizon, "status": metrics["status"], "edge": metrics["edge"],
-        "metric": cfg.metric,
-        # the model's weight in what is served, the rest its primary baseline's (selection rule
-        # `shrink`)
-        "blend_weight": served_weight(metrics), "selection_rule": metrics.get("selection_rule"),
-        "oos_skill": metrics["overall"]["skill"], "test_skill": metrics["test"]["skill"],
-        "headline": headline(metrics),
-        # regressors: out-of-sample interval widths
-        "abs_residual_quantiles": metrics.get("abs_residual_quantiles"),
-        "data_source": data_provenance.get("source"), "data_provenance": data_provenance,
-    }
-    return to_bundle(fitted, cfg, cols, feature_manifest[cfg.feature_set]["fingerprint"], metadata)
+    bundle = frozen_bundle(fitted, cfg, cols, feature_manifest, metrics, data_provenance, namespace)
+    return oos, metrics, bundle
 
 
 def explain_model(model_input: pd.DataFrame, model: dict) -> pd.DataFrame:
