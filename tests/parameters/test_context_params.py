@@ -73,7 +73,8 @@ def test_each_session_sees_its_env_params_and_an_edited_file(project):
 
 
 def test_the_soft_merge_matches_omegaconf_and_keeps_siblings(project):
-    from aegismatrix.parameters.context import AegisConfigLoader, soft_merge
+    from aegismatrix.parameters.context import AegisConfigLoader
+    from aegismatrix.parameters.derive import soft_merge
 
     local = {"seller": {"vol_xgb": {"tuning": {"n_trials": 3}, "features": ["vix_level"]},
                         "breach_5d": None, "trap": {"calibration": "???"}},

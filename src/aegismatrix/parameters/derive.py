@@ -35,13 +35,25 @@ def model_namespaces(engine: str, params: dict | None = None) -> list[str]:
     return namespaces(engine, params)
 
 
-def _merged(base: dict, override: dict) -> dict:
-    """`base` with `override` laid over it, nested dicts merged key by key."""
-    out = copy.deepcopy(base)
+MISSING = "???"  # OmegaConf's mandatory-value marker: a merge keeps what it would replace
+
+
+def soft_merge(base, override):
+    """`override` laid over `base` as OmegaConf merges plain containers: mappings key by key,
+    anything else (lists included) replaced. Untouched parts of `base` are shared, not copied."""
+    if not (isinstance(base, dict) and isinstance(override, dict)):
+        return override
+    merged = dict(base)
     for key, value in override.items():
-        both_maps = isinstance(value, dict) and isinstance(out.get(key), dict)
-        out[key] = _merged(out[key], value) if both_maps else value
-    return out
+        if value == MISSING and key in merged:
+            continue
+        merged[key] = soft_merge(merged[key], value) if key in merged else value
+    return merged
+
+
+def _merged(base: dict, override: dict) -> dict:
+    """`base` with `override` laid over it, nested dicts merged key by key (a copy of both)."""
+    return copy.deepcopy(soft_merge(base, override))
 
 
 def generate_family_blocks(section: dict, members: dict[str, tuple[str, int]]) -> None:
