@@ -13,8 +13,10 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import optuna
+if TYPE_CHECKING:
+    import optuna
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ def make_storage(url: str | None, default_dir: str | Path):
 def _rdb_storage(url: str, attempts: int = 3):
     """Optuna's RDB storage; workers that start together on a fresh database race to create its
     tables, and the losers succeed on a retry once the tables exist."""
+    import optuna
     from sqlalchemy.exc import SQLAlchemyError
 
     for attempt in range(1, attempts + 1):
@@ -59,6 +62,8 @@ def tune(objective: Callable[[optuna.Trial], float], study_name: str, n_trials: 
          storage=None) -> optuna.Study:
     """Run trials until the study holds `n_trials` finished ones (a rerun resumes, not repeats;
     workers sharing the storage stop together when the study is full)."""
+    import optuna  # lazy: training only (a serving run imports this module, ~0.15 s)
+
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(study_name=study_name, storage=storage, load_if_exists=True,
                                 direction="minimize",
@@ -78,6 +83,8 @@ def _rounded(value: float | None) -> str:
 
 
 def _log_progress(n_trials: int):
+    import optuna
+
     def callback(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         best = (study.best_value if any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
                 else None)
