@@ -20,6 +20,7 @@ from aegismatrix.modelling.calibration import Calibrator
 from aegismatrix.modelling.config import ModelConfig
 from aegismatrix.modelling.feature_selection import select_features
 from aegismatrix.modelling.metrics import ROW_LOSSES
+from aegismatrix.modelling.parallel import one_blas_thread
 from aegismatrix.modelling.pooling import eligible_pool, pool_summary
 from aegismatrix.modelling.preprocessing import Scaler
 from aegismatrix.modelling.splits import inner_split
@@ -205,9 +206,11 @@ def _train_fold(frame: pd.DataFrame, feature_cols: list[str], train_pos: np.ndar
 
 def predict_rows(fitted: FittedModel, frame: pd.DataFrame, feature_cols: list[str],
                  rows: np.ndarray) -> np.ndarray:
-    """Calibrated model predictions for `rows` (positions in `frame`), using history before them."""
+    """Calibrated model predictions for `rows` (positions in `frame`), using history before them,
+    on one BLAS thread as in the fit (serving gives the numbers a fold worker would)."""
     X_ctx = model_inputs(frame, fitted.features or feature_cols, fitted.scaler, rows[-1] + 1)
-    pred = _slice_predictions(fitted.estimator, X_ctx, rows, frame, fitted.target_scale)
+    with one_blas_thread():
+        pred = _slice_predictions(fitted.estimator, X_ctx, rows, frame, fitted.target_scale)
     return fitted.calibrator.transform(pred) if fitted.calibrator is not None else pred
 
 
