@@ -3,6 +3,7 @@ checked)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -47,5 +48,7 @@ def test_quick_mode_produces_every_table(tmp_path, project_root):
     section = text.split("### Skill: walk-forward metrics vs baselines")[1]
     assert "`bench.quick_trap`" in section and "| log_loss |" in section  # a row from a real metrics JSON
     assert "| SequentialRunner |" in text and "| ParallelRunner |" in text
+    assert re.search(r"- CPU speed: a 10M-addition Python loop took \d+\.\d\d s at the start and "
+                     r"\d+\.\d\d s at the end", text)  # the machine's speed beside its times
     assert "failed" not in text.split("### Speed: pipelines at default settings")[1].split("###")[0]
     assert (doc.stat().st_mtime_ns if doc.exists() else None) == before  # quick mode never writes the docs

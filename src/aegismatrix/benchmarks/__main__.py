@@ -22,7 +22,15 @@ from pathlib import Path
 import pandas as pd
 
 from . import parallel, scale, selection, skill, speed
-from .common import DEFAULT_REAL_DIR, OMP_WAIT_POLICY, PROJECT_ROOT, Table, TempProject, load_average
+from .common import (
+    DEFAULT_REAL_DIR,
+    OMP_WAIT_POLICY,
+    PROJECT_ROOT,
+    Table,
+    TempProject,
+    cpu_reference_s,
+    load_average,
+)
 from .report import render_document
 
 log = logging.getLogger("aegismatrix.benchmarks")
@@ -180,7 +188,7 @@ def _parallel_section(variants: list[speed.Variant], built: dict, repeats: int,
 
 
 def _preamble(args: argparse.Namespace, started: datetime, elapsed: float, load_start: str,
-              repeats: int) -> list[str]:
+              cpu_start: float, repeats: int) -> list[str]:
     import kedro
 
     code = (f"git ref `{args.ref}` (commit `{_git_commit(args.ref)}`, committed files only)"
@@ -198,6 +206,9 @@ def _preamble(args: argparse.Namespace, started: datetime, elapsed: float, load_
         f"{platform.python_version()}, Kedro {kedro.__version__}; load average (1/5/15 min) "
         f"{load_start} at the start and {load_average()} at the end (the machine is shared, so "
         "absolute times are noisy; compare the ratios measured in the same run).",
+        f"- CPU speed: a 10M-addition Python loop took {cpu_start:.2f} s at the start and "
+        f"{cpu_reference_s():.2f} s at the end (`common.cpu_reference_s`; every time below moves "
+        "with it).",
         f"- Repeats: medians of up to {repeats} runs per figure (runs over "
         f"{speed.REPEAT_ONLY_BELOW_S:.0f} s once). Subprocesses run with "
         f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', OMP_WAIT_POLICY)} (see Parallelism).",
@@ -237,7 +248,8 @@ def run(args: argparse.Namespace) -> tuple[str, Path]:
     repeats = args.repeats or (1 if args.quick else 3)
     real_dir = args.real_dir.resolve()
     has_real = (real_dir / "nifty50.csv").exists() and (real_dir / "indiavix.csv").exists()
-    started, load_start, t0 = datetime.now(UTC), load_average(), time.perf_counter()
+    started, load_start, cpu_start = datetime.now(UTC), load_average(), cpu_reference_s()
+    t0 = time.perf_counter()
     notes: list[str] = []
     needs_projects = any(s in sections for s in ("speed", "skill", "parallel"))
     variants = _variants(args, real_dir, has_real, notes) if needs_projects else []
@@ -248,7 +260,7 @@ def run(args: argparse.Namespace) -> tuple[str, Path]:
             v.project.cleanup()
     if sections != ["selection"]:
         doc_sections.insert(0, ("Targets", [targets_table(variants, scale_results, args.quick)]))
-    preamble = _preamble(args, started, time.perf_counter() - t0, load_start, repeats)
+    preamble = _preamble(args, started, time.perf_counter() - t0, load_start, cpu_start, repeats)
     title = "Benchmarks: the selection backtest" if sections == ["selection"] else "Benchmarks"
     text = render_document(title + (" (quick)" if args.quick else ""), preamble, doc_sections)
     default_doc = "selection.md" if sections == ["selection"] else "benchmarks.md"

@@ -71,6 +71,17 @@ def median(values: list[float]) -> float:
     return float(statistics.median(values)) if values else float("nan")
 
 
+def cpu_reference_s(additions: int = 10_000_000) -> float:
+    """Seconds for a pure-Python loop of `additions` additions in a function: the machine's
+    single-core speed now. On the development VM it took 0.44-0.72 s within half an hour on
+    2026-12-07 (the same loop at module level, `python -c`, took 0.92-2.02 s that evening), and every
+    time in a report moves with it, so a report states it at its start and end."""
+    start, total = time.perf_counter(), 0
+    for i in range(additions):
+        total += i
+    return time.perf_counter() - start
+
+
 def load_average() -> str:
     try:
         return "{:.2f} / {:.2f} / {:.2f}".format(*os.getloadavg())
