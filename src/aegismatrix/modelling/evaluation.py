@@ -101,6 +101,22 @@ def frozen_study(namespace: str, tag: str) -> str:
     return f"{namespace}/frozen/{tag}"
 
 
+def frozen_fit_job(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig,
+                   namespace: str, pool: pd.DataFrame | None = None,
+                   tag: str | None = None) -> tuple:
+    """(train_fold, its arguments): the frozen model's fit on every labelled row, in its study
+    (`tag`: the data hash, computed when not given), for `parallel_map(_call, ...)`."""
+    labelled = np.flatnonzero(frame["label"].notna().to_numpy())
+    tag = tag or data_hash(frame, feature_cols, cfg, pool)
+    return train_fold, (frame, feature_cols, labelled, cfg, frozen_study(namespace, tag), pool)
+
+
+def fit_frozen(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig, namespace: str,
+               pool: pd.DataFrame | None = None):
+    """The frozen model's fit alone, as the training node runs it (one BLAS thread)."""
+    return parallel_map(_call, [frozen_fit_job(frame, feature_cols, cfg, namespace, pool)])[0]
+
+
 def walk_forward_and_fit(frame: pd.DataFrame, feature_cols: list[str], cfg: ModelConfig,
                          namespace: str, pool: pd.DataFrame | None = None):
     """`walk_forward`'s predictions and the frozen model's fit on every labelled row, run as one
@@ -108,8 +124,7 @@ def walk_forward_and_fit(frame: pd.DataFrame, feature_cols: list[str], cfg: Mode
     instead of running alone on one core after them. Each fit is seeded on its own rows: the
     same results as one after the other."""
     folds, jobs, tag = _fold_jobs(frame, feature_cols, cfg, namespace, pool)
-    labelled = np.flatnonzero(frame["label"].notna().to_numpy())
-    final = (train_fold, (frame, feature_cols, labelled, cfg, frozen_study(namespace, tag), pool))
+    final = frozen_fit_job(frame, feature_cols, cfg, namespace, pool, tag)
     fitted, *results = parallel_map(_call, [final, *[(_fold_block, job) for job in jobs]])
     return _joined_blocks(namespace, folds, results), fitted
 

@@ -21,7 +21,7 @@ from aegismatrix.modelling.baselines import fit_baseline, predict_baseline
 from aegismatrix.modelling.bundle import check_fingerprint, check_label_params, from_bundle, frozen_bundle
 from aegismatrix.modelling.config import ModelConfig
 from aegismatrix.modelling.evaluation import (
-    frozen_study,
+    fit_frozen,
     prediction_columns,
     summarise,
     walk_forward,
@@ -30,7 +30,7 @@ from aegismatrix.modelling.evaluation import (
 from aegismatrix.modelling.explain import contributions, global_importance
 from aegismatrix.modelling.pooling import build_pool_input, pool_summary
 from aegismatrix.modelling.selection import served_weight
-from aegismatrix.modelling.training import data_hash, encode_label, predict_rows, train_fold
+from aegismatrix.modelling.training import encode_label, predict_rows
 
 logger = logging.getLogger(__name__)
 
@@ -103,9 +103,7 @@ def fit_frozen_model(model_input: pd.DataFrame, feature_manifest: dict, metrics:
     cfg = ModelConfig.from_params(params)
     namespace = namespace or metrics["name"]
     cols = feature_columns(cfg, feature_manifest)
-    labelled = np.flatnonzero(model_input["label"].notna().to_numpy())
-    study = frozen_study(namespace, data_hash(model_input, cols, cfg, pool_input))
-    fitted = train_fold(model_input, cols, labelled, cfg, study, pool_input)
+    fitted = fit_frozen(model_input, cols, cfg, namespace, pool_input)
     return frozen_bundle(fitted, cfg, cols, feature_manifest, metrics, data_provenance, namespace)
 
 
