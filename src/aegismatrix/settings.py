@@ -5,7 +5,12 @@ from aegismatrix.engines.structure import StructureHooks
 from aegismatrix.hooks import ProjectHooks
 from aegismatrix.logs import LoggingHooks, filter_known_upstream_warnings
 from aegismatrix.market.observed import ObservedSessionsHooks
-from aegismatrix.parameters.context import LOADER_ARGS, AegisConfigLoader, AegisContext
+from aegismatrix.parameters.context import (
+    LOADER_ARGS,
+    AegisCatalog,
+    AegisConfigLoader,
+    AegisContext,
+)
 from aegismatrix.pipelines.inference.hooks import MissingModelHooks, ServingMemoryHooks
 from aegismatrix.releases.hooks import ReleaseHooks
 from aegismatrix.tracking import MlflowTrackingHooks
@@ -25,6 +30,9 @@ HOOKS += (StructureHooks(),)  # pipelines read their instances from the run's pa
 
 # parameters derived and validated before any node runs (aegismatrix.parameters)
 CONTEXT_CLASS = AegisContext
+
+# parameters registered with their copy mode stated (context.py)
+DATA_CATALOG_CLASS = AegisCatalog
 
 CONFIG_LOADER_CLASS = AegisConfigLoader
 # base env, local default env, parameters merged key by key (context.py)

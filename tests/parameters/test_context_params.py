@@ -90,3 +90,25 @@ def test_the_soft_merge_matches_omegaconf_and_keeps_siblings(project):
     assert seller["vol_xgb"]["tuning"]["n_trials"] == 3 and seller["breach_5d"] is None
     assert seller["vol_xgb"]["label"] == base["seller"]["vol_xgb"]["label"]  # a sibling kept
     assert seller["trap"]["calibration"] == base["seller"]["trap"]["calibration"]
+
+
+def test_parameters_enter_the_catalog_copied_without_inferring_the_copy_mode(project, monkeypatch):
+    # Kedro infers a MemoryDataset's copy mode on every save and load, trying `import ibis` each
+    # time; the project's catalog states `deepcopy` (what Kedro infers for any YAML value) instead.
+    from kedro.framework.project import settings
+    from kedro.io import memory_dataset
+
+    with KedroSession.create(project_path=project, env="fast") as session:
+        context = session.load_context()
+        context.params
+
+        def inferred(data):
+            raise AssertionError("copy mode inferred for a parameter")
+
+        monkeypatch.setattr(memory_dataset, "_infer_copy_mode", inferred)
+        catalog = context._get_catalog(catalog_class=settings.DATA_CATALOG_CLASS)  # as a run does
+        block = catalog.load("params:seller.vol_xgb")
+    block["tuning"]["n_trials"] = 99  # a node's copy is its own, as with Kedro's inferred deepcopy
+    assert catalog.load("params:seller.vol_xgb")["tuning"]["n_trials"] == 0
+    assert catalog.load("parameters")["seller"]["vol_xgb"]["tuning"]["n_trials"] == 0
+    assert callable(catalog.describe_datasets)  # the `kedro catalog` commands' mixin is kept
