@@ -100,7 +100,7 @@ def test_parameters_enter_the_catalog_copied_without_inferring_the_copy_mode(pro
 
     with KedroSession.create(project_path=project, env="fast") as session:
         context = session.load_context()
-        context.params
+        assert context.params  # derived and validated before the catalog is built, as in a run
 
         def inferred(data):
             raise AssertionError("copy mode inferred for a parameter")
