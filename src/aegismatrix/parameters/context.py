@@ -41,8 +41,8 @@ class AegisCatalog(DataCatalog, CatalogCommandsMixin):
     """Kedro's DataCatalog (with the `kedro catalog` commands Kedro mixes into its default class)
     that registers each parameter as a MemoryDataset copied by `deepcopy`: the mode Kedro infers for
     any YAML value, stated up front. Inferring it tries `import ibis` on every save and load, a
-    failing import of a package not installed here: ~0.4 s for the 2,008 parameter datasets
-    of a run (measured in docs/inference.md)."""
+    failing import of a package not installed here: catalog creation 0.63 -> 0.29 s for the 2,008
+    parameter datasets of a run (docs/inference.md)."""
 
     def __setitem__(self, key: str, value: Any) -> None:
         is_parameter = key == "parameters" or key.startswith("params:")
